@@ -1,0 +1,31 @@
+# Two commands do all set-up on a fresh machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint install clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the bot: the console workspace on SQLite unless Slack or WeCom credentials are set.
+run: $(STAMP)
+	$(BIN)/breachbot db upgrade
+	$(BIN)/breachbot run
+
+## Install what the tests need, lint, and run every test (PostgreSQL runs when it answers).
+test: $(STAMP)
+	$(BIN)/ruff check bot handlers storage tests
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) breachbot.db breachbot.db-wal breachbot.db-shm

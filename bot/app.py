@@ -1,0 +1,230 @@
+"""The bot: settings, store, playbook, clock and a chat platform, wired once by `create_app`."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot import deadlines, flows, incidents, timeline, views
+from bot.chat import Chat, Context, Message, MessageRef
+from bot.clock import Clock, SystemClock
+from bot.commands import Command
+from bot.errors import UserError, new_error_id
+from bot.i18n import message
+from bot.outbox import Outbox
+from bot.playbook import Playbook, load_playbook
+from bot.settings import FirmConfig, Settings
+from storage.db import make_engine, session_factory, transaction
+from storage.models import Incident, Workspace
+
+log = logging.getLogger("breachbot")
+
+ALERT_LEASE = timedelta(minutes=5)
+ALERT_RETRY = timedelta(minutes=1)
+
+
+class Breachbot:
+    """Runs commands and due alerts against one store and one chat platform."""
+
+    def __init__(self, *, settings: Settings, chat: Chat, clock: Clock | None = None, engine: Engine | None = None,
+                 playbook: Playbook | None = None, firm: FirmConfig | None = None,
+                 worker_id: str | None = None) -> None:
+        self.settings = settings
+        self.chat = chat
+        self.clock = clock or SystemClock()
+        self.engine = engine or make_engine(settings.sqlalchemy_url)
+        self.sessions = session_factory(self.engine)
+        self.playbook = playbook or load_playbook(settings.playbook)
+        self.firm = firm or settings.firm()
+        self.lang = self.firm.lang or settings.lang
+        self.timezone = self.firm.timezone or settings.timezone
+        self.worker_id = worker_id or f"{os.uname().nodename}:{os.getpid()}"
+        # Called after alerts change, so a live scheduler can re-arm its wake-up.
+        self.on_schedule_change: list[Any] = []
+
+    # -- units of work ---------------------------------------------------------------------
+    @contextmanager
+    def unit(self) -> Iterator[Session]:
+        """One transaction."""
+        with transaction(self.sessions) as session:
+            yield session
+
+    def now(self) -> datetime:
+        """The injected clock's time."""
+        return self.clock.now()
+
+    def workspace(self, session: Session, context: Context) -> Workspace:
+        """The workspace of an inbound event, kept in step with the configured language and timezone."""
+        ws = incidents.workspace_for(session, platform=context.platform, external_id=context.workspace,
+                                     lang=self.lang, timezone=self.timezone)
+        if (ws.lang, ws.timezone) != (self.lang, self.timezone):
+            ws.lang, ws.timezone = self.lang, self.timezone
+            session.add(ws)
+        return ws
+
+    # -- commands --------------------------------------------------------------------------
+    def handle(self, context: Context, command: Command) -> None:
+        """Run a command for a person; every outcome, good or bad, is answered."""
+        outbox = Outbox()
+        lang = self.lang
+        try:
+            with self.unit() as session:
+                ws = self.workspace(session, context)
+                lang = ws.lang
+                flows.run(self, session, ws, context, command, outbox)
+        except UserError as exc:
+            self._safe_reply(context, exc.message)
+            return
+        except Exception:
+            error_id = new_error_id()
+            log.exception("command failed (error %s): %r from %s", error_id, command, context.user)
+            self._safe_reply(context, message(lang, "error.internal", kind="error", error_id=error_id))
+            return
+        self.deliver(context, outbox)
+
+    def deliver(self, context: Context | None, outbox: Outbox) -> None:
+        """Send what a committed command wants said; report what could not go out."""
+        failures: list[str] = []
+
+        def attempt(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc:  # a platform error must not hide the rest
+                log.exception("delivery failed: %s", what)
+                failures.append(f"{what}: {exc}")
+                return None
+
+        for room, users in outbox.invites:
+            attempt(f"invite to {room}", self.chat.invite, room=room, users=users)
+        if context is not None:
+            for msg, public in outbox.replies:
+                attempt("reply", self.chat.reply, context=context, message=msg, public=public)
+        for room, msg in outbox.posts:
+            attempt(f"post to {room}", self.chat.post, room=room, message=msg)
+        for user, msg in outbox.directs:
+            attempt(f"message to {user}", self.chat.direct, user=user, message=msg)
+        for incident_id in sorted(outbox.refresh):
+            attempt("status update", self.refresh_status, incident_id)
+        if context is not None and failures:
+            self._safe_reply(context, message(self.lang, "error.delivery", kind="error",
+                                              details="; ".join(failures)))
+        for hook in self.on_schedule_change:
+            hook()
+
+    def _safe_reply(self, context: Context, msg: Message) -> None:
+        try:
+            self.chat.reply(context=context, message=msg)
+        except Exception:
+            log.exception("could not answer %s", context.user)
+
+    # -- the war room's living status ----------------------------------------------------------
+    def refresh_status(self, incident_id: int) -> None:
+        """Re-render the pinned status message and the room topic from the database."""
+        with self.unit() as session:
+            incident = session.get(Incident, incident_id)
+            if incident is None or not incident.war_room or not incident.status_message:
+                return
+            ws = session.get(Workspace, incident.workspace_id)
+            assert ws is not None
+            now = self.now()
+            msg = views.status(session, incident=incident, playbook=self.playbook, ws=ws, now=now)
+            topic = views.topic(session, incident=incident, playbook=self.playbook, ws=ws, now=now)
+            room, ref = incident.war_room, incident.status_message
+        self.chat.update(ref=MessageRef(room=room, id=ref), message=msg)
+        self.chat.set_topic(room=room, topic=topic)
+
+    # -- alerts -------------------------------------------------------------------------------
+    def run_due(self) -> int:
+        """Send every alert due by now, each once; returns how many went out."""
+        sent = 0
+        while True:
+            now = self.now()
+            with self.unit() as session:
+                batch = deadlines.due(session, now=now, limit=20)
+            if not batch:
+                return sent
+            progressed = False
+            for alert in batch:
+                with self.unit() as session:
+                    if not deadlines.claim(session, alert_id=alert.id, worker=self.worker_id, now=now,
+                                           lease=ALERT_LEASE):
+                        continue
+                progressed = True
+                if self._fire(alert.id):
+                    sent += 1
+            if not progressed:
+                return sent
+
+    def _fire(self, alert_id: int) -> bool:
+        now = self.now()
+        outbox = Outbox()
+        try:
+            with self.unit() as session:
+                state = flows.alert_effects(self, session, alert_id=alert_id, now=now, outbox=outbox)
+        except Exception:
+            log.exception("could not prepare alert %s", alert_id)
+            with self.unit() as session:
+                deadlines.release(session, alert_id=alert_id, retry_at=now + ALERT_RETRY)
+            return False
+        if state != deadlines.SENT:
+            with self.unit() as session:
+                deadlines.finish(session, alert_id=alert_id, state=state, now=now)
+            return False
+        try:
+            for room, msg in outbox.posts:
+                self.chat.post(room=room, message=msg)
+            for user, msg in outbox.directs:
+                self.chat.direct(user=user, message=msg)
+        except Exception:
+            log.exception("could not send alert %s; will retry", alert_id)
+            with self.unit() as session:
+                deadlines.release(session, alert_id=alert_id, retry_at=now + ALERT_RETRY)
+            return False
+        with self.unit() as session:
+            flows.alert_sent(self, session, alert_id=alert_id, now=now)
+        for incident_id in outbox.refresh:
+            try:
+                self.refresh_status(incident_id)
+            except Exception:
+                log.exception("status refresh failed after alert %s", alert_id)
+        return True
+
+    def next_wakeup(self) -> datetime | None:
+        """When the next pending alert is due."""
+        with self.unit() as session:
+            return deadlines.next_fire_at(session)
+
+    def home(self, context: Context) -> Message:
+        """The open incidents of the workspace, for a home screen."""
+        with self.unit() as session:
+            ws = self.workspace(session, context)
+            return views.home(session, ws=ws, playbook=self.playbook, now=self.now(),
+                              incidents_open=incidents.open_incidents(session, workspace=ws))
+
+    def verify(self, number: int, platform: str = "console", workspace: str = "console") -> timeline.Verification:
+        """Check an incident's timeline chain."""
+        with self.unit() as session:
+            incident = self.find(session, number, platform=platform, workspace=workspace)
+            return timeline.verify(session, incident)
+
+    def find(self, session: Session, number: int, *, platform: str, workspace: str) -> Incident:
+        """An incident by number for the command line; UserError if there is none."""
+        ws = incidents.workspace_for(session, platform=platform, external_id=workspace, lang=self.lang,
+                                     timezone=self.timezone)
+        incident = incidents.by_number(session, workspace=ws, number=number)
+        if incident is None:
+            raise UserError(f"No incident BR-{number} in the {platform} workspace {workspace!r}.")
+        return incident
+
+
+def create_app(settings: Settings, *, chat: Chat, clock: Clock | None = None, engine: Engine | None = None,
+               playbook: Playbook | None = None) -> Breachbot:
+    """Build the bot. Connects lazily; starts no threads."""
+    return Breachbot(settings=settings, chat=chat, clock=clock, engine=engine, playbook=playbook)

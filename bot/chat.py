@@ -1,0 +1,195 @@
+"""The Chat port: neutral messages out, neutral events in. Each platform implements `Chat`.
+
+Text written by people travels as `Text` spans, never as markup, so a renderer can always
+escape it: a user's `<!channel>` stays four harmless characters on every platform.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Text:
+    """Literal text; renderers escape it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Strong:
+    """Emphasised literal text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A person, by the platform's user id; rendered as that platform's mention."""
+
+    user: str
+
+
+@dataclass(frozen=True)
+class RoomRef:
+    """A room, by the platform's room id; rendered as a link where the platform has one."""
+
+    room: str
+
+
+Span = Text | Strong | Mention | RoomRef
+Line = tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Button:
+    """An action a person can take with one tap; `action_id` and `value` come back in an `Action`."""
+
+    label: str
+    action_id: str
+    value: str = ""
+    style: str | None = None  # "primary" | "danger" | None
+    confirm: str | None = None  # a question asked before a hard-to-undo action
+
+
+@dataclass(frozen=True)
+class Message:
+    """A platform-neutral message: lines of spans, optional fields and buttons."""
+
+    lines: tuple[Line, ...] = ()
+    fields: tuple[tuple[str, Line], ...] = ()
+    buttons: tuple[Button, ...] = ()
+    # What the message is for, so a platform may render it differently (status, prompt, error, …).
+    kind: str = "info"
+
+    @staticmethod
+    def plain(text: str, *, kind: str = "info") -> Message:
+        """A message of literal text, one line per newline."""
+        return Message(lines=tuple((Text(line),) for line in text.split("\n")), kind=kind)
+
+    def prefixed(self, spans: Line) -> Message:
+        """The same message with spans put before its first line (a DRILL marker, an icon)."""
+        if not spans:
+            return self
+        first = self.lines[0] if self.lines else ()
+        return Message(lines=(tuple(spans) + first,) + self.lines[1:], fields=self.fields,
+                       buttons=self.buttons, kind=self.kind)
+
+    def plain_text(self, *, mention: Callable[[str], str] | None = None) -> str:
+        """The message as plain text (mentions as @user unless `mention` says otherwise)."""
+        name = mention or (lambda user: f"@{user}")
+        out = [line_text(line, name) for line in self.lines]
+        out += [f"{label}: {line_text(value, name)}" for label, value in self.fields]
+        return "\n".join(out)
+
+
+def line_text(line: Line, mention: Callable[[str], str]) -> str:
+    """Join a line's spans as plain text."""
+    parts = []
+    for span in line:
+        if isinstance(span, Text | Strong):
+            parts.append(span.text)
+        elif isinstance(span, Mention):
+            parts.append(mention(span.user))
+        elif isinstance(span, RoomRef):
+            parts.append(f"#{span.room}")
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """Where a posted message lives, so it can be updated or pinned later."""
+
+    room: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who is acting, where: the neutral part of any inbound event."""
+
+    workspace: str  # platform team / corp id; "console" for the local workspace
+    user: str
+    room: str
+    platform: str = "console"
+    # A platform-supplied key for de-duplicating retried deliveries (Slack retries, WeCom MsgId).
+    delivery_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button press or menu choice coming back from a platform."""
+
+    context: Context
+    action_id: str
+    value: str = ""
+    message: MessageRef | None = None
+
+
+@dataclass
+class Upload:
+    """A file to hand to people in a room."""
+
+    filename: str
+    content: bytes
+    title: str = ""
+
+
+class Chat(ABC):
+    """What the bot needs from a chat platform. Implementations only translate."""
+
+    platform: str = "abstract"
+
+    @abstractmethod
+    def create_room(self, *, name: str, topic: str, members: list[str], private: bool = True) -> str:
+        """Create a room (private by default) with these members; return its id."""
+
+    @abstractmethod
+    def invite(self, *, room: str, users: list[str]) -> None:
+        """Add people to a room; people already in it are not an error."""
+
+    @abstractmethod
+    def post(self, *, room: str, message: Message) -> MessageRef:
+        """Post a message in a room."""
+
+    @abstractmethod
+    def update(self, *, ref: MessageRef, message: Message) -> None:
+        """Replace a posted message in place."""
+
+    @abstractmethod
+    def pin(self, *, ref: MessageRef) -> None:
+        """Pin a posted message in its room."""
+
+    @abstractmethod
+    def set_topic(self, *, room: str, topic: str) -> None:
+        """Set a room's topic line."""
+
+    @abstractmethod
+    def direct(self, *, user: str, message: Message) -> MessageRef:
+        """Send a person a direct message."""
+
+    @abstractmethod
+    def reply(self, *, context: Context, message: Message, public: bool = False) -> None:
+        """Answer the person who acted: only they see it unless `public`."""
+
+    @abstractmethod
+    def upload(self, *, room: str, upload: Upload) -> str:
+        """Share a file in a room; return where it can be found (a URL or a path)."""
+
+    def display_name(self, user: str) -> str:
+        """How a person is named in plain text (reports, exports)."""
+        return user
+
+
+@dataclass
+class Sent:
+    """One thing a platform did, as recorded by recording platforms (console, tests)."""
+
+    op: str
+    room: str | None = None
+    user: str | None = None
+    message: Message | None = None
+    text: str = ""
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,97 @@
+"""What people ask the bot to do, as small typed objects. Platforms build these; bot/ runs them.
+
+Times stay as the text the person typed: the bot reads them against its clock and the
+workspace timezone, so every platform gets the same errors for the same input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Declare:
+    title: str
+    severity: str | None = None
+    aware: str | None = None
+    clients: int | None = None
+    data: tuple[str, ...] = ()
+    drill: bool = False
+
+
+@dataclass(frozen=True)
+class Status:
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Roles:
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Assign:
+    user: str
+    role: str
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Unassign:
+    role: str
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Log:
+    text: str
+    incident: int | None = None
+    decision: bool = False
+
+
+@dataclass(frozen=True)
+class Tasks:
+    all: bool = False
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Done:
+    task: str
+    note: str = ""
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Phase:
+    target: str  # "next", a phase key or a phase number
+    reason: str = ""
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Close:
+    cause: str
+    lessons: str
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Help:
+    topic: str | None = None
+
+
+
+
+@dataclass(frozen=True)
+class Capture:
+    """Someone's chat message put into the timeline as it was (📌 reaction, message shortcut)."""
+
+    text: str
+    author: str
+    at: str  # ISO-8601 with offset: when the message was originally posted
+    source: str  # the platform's id for that message, so capturing it twice records it once
+    incident: int | None = None
+
+
+Command = Declare | Status | Roles | Assign | Unassign | Log | Tasks | Done | Phase | Close | Help | Capture

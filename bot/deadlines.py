@@ -1,0 +1,107 @@
+"""Deadlines are records in the database; alerts (reminders, escalations) are claimed and sent once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from storage.models import Alert, Deadline
+
+REMINDER = "reminder"
+ESCALATION = "escalation"
+PENDING, CLAIMED, SENT, CANCELLED = "pending", "claimed", "sent", "cancelled"
+
+
+def schedule(session: Session, *, incident_id: int, kind: str, ref: str, due_at: datetime,
+             remind_before: timedelta | None, now: datetime, meta: dict[str, Any] | None = None) -> Deadline:
+    """Record a deadline with its reminder (skipped if that moment has passed) and its escalation."""
+    deadline = Deadline(incident_id=incident_id, kind=kind, ref=ref, due_at=due_at, meta=meta or {})
+    session.add(deadline)
+    session.flush()
+    _plan_alerts(session, deadline, remind_before=remind_before, now=now)
+    return deadline
+
+
+def _plan_alerts(session: Session, deadline: Deadline, *, remind_before: timedelta | None, now: datetime) -> None:
+    assert deadline.id is not None
+    if remind_before is not None and deadline.due_at - remind_before > now:
+        session.add(Alert(incident_id=deadline.incident_id, deadline_id=deadline.id, kind=REMINDER,
+                          fire_at=deadline.due_at - remind_before))
+    session.add(Alert(incident_id=deadline.incident_id, deadline_id=deadline.id, kind=ESCALATION,
+                      fire_at=deadline.due_at))
+    session.flush()
+
+
+def get(session: Session, *, incident_id: int, kind: str, ref: str) -> Deadline | None:
+    """The deadline of this kind and ref, if any."""
+    return session.exec(select(Deadline).where(
+        Deadline.incident_id == incident_id, Deadline.kind == kind, Deadline.ref == ref)).first()
+
+
+def meet(session: Session, deadline: Deadline, *, at: datetime) -> None:
+    """Mark a deadline met at `at` and cancel what has not gone out yet."""
+    deadline.met_at = at
+    session.add(deadline)
+    cancel_alerts(session, deadline_ids=[deadline.id])
+
+
+def cancel_alerts(session: Session, *, deadline_ids: list[int | None] | None = None,
+                  incident_id: int | None = None) -> int:
+    """Cancel pending alerts of some deadlines or of a whole incident; returns how many."""
+    stmt = update(Alert).where(col(Alert.state) == PENDING)
+    if deadline_ids is not None:
+        stmt = stmt.where(col(Alert.deadline_id).in_([d for d in deadline_ids if d is not None]))
+    if incident_id is not None:
+        stmt = stmt.where(col(Alert.incident_id) == incident_id)
+    result = session.execute(stmt.values(state=CANCELLED))
+    return result.rowcount or 0
+
+
+def due(session: Session, *, now: datetime, limit: int = 100) -> list[Alert]:
+    """Alerts that should go out by `now`: pending ones, and claimed ones whose lease ran out."""
+    return list(session.exec(
+        select(Alert)
+        .where(col(Alert.fire_at) <= now)
+        .where(or_(col(Alert.state) == PENDING, (col(Alert.state) == CLAIMED) & (col(Alert.lease_until) < now)))
+        .order_by(col(Alert.fire_at), col(Alert.id))
+        .limit(limit)
+    ))
+
+
+def next_fire_at(session: Session) -> datetime | None:
+    """When the earliest pending alert falls due."""
+    alert = session.exec(
+        select(Alert).where(col(Alert.state) == PENDING).order_by(col(Alert.fire_at)).limit(1)
+    ).first()
+    return alert.fire_at if alert else None
+
+
+def pending(session: Session) -> list[Alert]:
+    """All pending alerts, soonest first (what the scheduler rebuilds its jobs from)."""
+    return list(session.exec(select(Alert).where(col(Alert.state) == PENDING).order_by(col(Alert.fire_at))))
+
+
+def claim(session: Session, *, alert_id: int, worker: str, now: datetime, lease: timedelta) -> bool:
+    """Take an alert for sending; only one worker wins, whatever the database."""
+    stmt = (
+        update(Alert)
+        .where(col(Alert.id) == alert_id)
+        .where(or_(col(Alert.state) == PENDING, (col(Alert.state) == CLAIMED) & (col(Alert.lease_until) < now)))
+        .values(state=CLAIMED, claimed_by=worker, lease_until=now + lease, attempts=Alert.attempts + 1)
+    )
+    return (session.execute(stmt).rowcount or 0) == 1
+
+
+def finish(session: Session, *, alert_id: int, state: str, now: datetime) -> None:
+    """Mark a claimed alert sent (or cancelled, when its deadline no longer needs it)."""
+    session.execute(update(Alert).where(col(Alert.id) == alert_id).values(
+        state=state, sent_at=now if state == SENT else None, lease_until=None))
+
+
+def release(session: Session, *, alert_id: int, retry_at: datetime) -> None:
+    """Give a claimed alert back after a failed send, to be tried again at `retry_at`."""
+    session.execute(update(Alert).where(col(Alert.id) == alert_id).values(
+        state=PENDING, fire_at=retry_at, claimed_by=None, lease_until=None))

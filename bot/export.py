@@ -1,0 +1,112 @@
+"""An incident as data (JSON) or as a short Markdown summary, straight from the database."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot import deadlines, timeline
+from bot.incidents import ref, role_history
+from bot.phases import phase_states, task_states
+from bot.playbook import Playbook
+from bot.times import format_iso
+from storage.models import Incident, Workspace
+
+
+def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime) -> dict[str, Any]:
+    """Everything the record holds about an incident; times as ISO-8601 in the workspace timezone."""
+    tz = ws.timezone
+
+    def iso(value: datetime | None) -> str | None:
+        return format_iso(value, tz)
+
+    phases = []
+    for state in phase_states(session, incident):
+        d = deadlines.get(session, incident_id=incident.id, kind="phase", ref=state.key)
+        due_at = d.due_at if d else None
+        if state.completed_at is not None:
+            status = "met" if due_at is None or state.completed_at <= due_at else "late"
+        elif incident.status != "open":
+            status = "not_completed"
+        elif due_at is not None and due_at < now:
+            status = "overdue"
+        else:
+            status = "active" if state.key == incident.current_phase else ("started" if state.started_at else "pending")
+        phases.append({
+            "key": state.key,
+            "title": playbook.phase(state.key).title(ws.lang),
+            "position": state.position,
+            "owner_role": state.owner_role,
+            "due_at": iso(due_at),
+            "started_at": iso(state.started_at),
+            "completed_at": iso(state.completed_at),
+            "completion_note": state.completion_note,
+            "status": status,
+            "tasks": [{"key": x.key, "done": x.done_at is not None, "done_by": x.done_by, "done_at": iso(x.done_at),
+                       "note": x.note} for x in task_states(session, incident, state.key)],
+        })
+    events = timeline.events(session, incident)
+    return {
+        "id": ref(incident),
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status,
+        "drill": incident.drill,
+        "playbook": incident.playbook,
+        "timezone": tz,
+        "aware_at": iso(incident.aware_at),
+        "declared_at": iso(incident.declared_at),
+        "closed_at": iso(incident.closed_at),
+        "declared_by": incident.declared_by,
+        "war_room": incident.war_room,
+        "current_phase": incident.current_phase,
+        "cause": incident.cause,
+        "lessons": incident.lessons,
+        "facts": incident.facts,
+        "roles": [{"role": a.role, "user": a.user, "assigned_at": iso(a.assigned_at), "assigned_by": a.assigned_by,
+                   "ended_at": iso(a.ended_at)} for a in role_history(session, incident)],
+        "phases": phases,
+        "timeline": [{"seq": e.seq, "at": iso(e.at), "actor": e.actor, "kind": e.kind, "text": e.text,
+                      "data": e.data, "hash": e.hash} for e in events],
+        "head_hash": events[-1].hash if events else timeline.GENESIS,
+    }
+
+
+def as_json(data: dict[str, Any]) -> str:
+    """Stable, readable JSON (non-ASCII kept as is)."""
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
+
+
+def _md(text: object) -> str:
+    """User text made inert in Markdown: no headings, links, emphasis or HTML from what people typed."""
+    out = str(text).replace("\\", "\\\\")
+    for ch in "`*_{}[]()#+!|<>~":
+        out = out.replace(ch, "\\" + ch)
+    return " ".join(out.split("\n"))
+
+
+def as_markdown(data: dict[str, Any]) -> str:
+    """A short Markdown summary (the full report comes from the report module)."""
+    lines = [
+        f"# {data['id']}{' (DRILL)' if data['drill'] else ''}: {_md(data['title'])}",
+        "",
+        f"- Severity: {data['severity']} · Status: {data['status']}",
+        f"- Aware: {data['aware_at']} · Declared: {data['declared_at']} · Closed: {data['closed_at'] or '-'}",
+        f"- Cause: {data['cause'] or '-'}",
+        f"- Lessons: {_md(data['lessons'] or '-')}",
+        "",
+        "## Roles",
+        "",
+    ]
+    lines += [f"- {r['role']}: {_md(r['user'])} (from {r['assigned_at']}{', until ' + r['ended_at'] if r['ended_at'] else ''})"
+              for r in data["roles"]]
+    lines += ["", "## Phases", "", "| # | phase | owner | due | completed | status |", "|---|---|---|---|---|---|"]
+    lines += [f"| {p['position']} | {_md(p['title'])} | {p['owner_role']} | {p['due_at']} | {p['completed_at'] or '-'} "
+              f"| {p['status']} |" for p in data["phases"]]
+    lines += ["", "## Timeline", ""]
+    lines += [f"- {e['seq']}. {e['at']} · {_md(e['actor'])} · {e['kind']}: {_md(e['text'])}" for e in data["timeline"]]
+    lines += ["", f"Timeline head hash: `{data['head_hash']}` — check it with `breachbot verify {data['id']}`.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,52 @@
+"""`/breach help`: every subcommand, its usage and what it does, from the message catalogue."""
+
+from __future__ import annotations
+
+from bot.chat import Line, Message, Strong, Text
+from bot.errors import UserError
+from bot.i18n import line
+from bot.i18n import text as t
+
+# The order people meet them in a breach. Usage lines are syntax, the same in every language.
+USAGE: dict[str, str] = {
+    "declare": '/breach declare <title> [--severity low|medium|high|critical] [--aware "<when>"] '
+               "[--clients N] [--data bank_account,tax_id,…] [--drill]",
+    "status": "/breach status [BR-n]",
+    "roles": "/breach roles [BR-n]",
+    "assign": "/breach assign @user <role>",
+    "unassign": "/breach unassign <role>",
+    "log": "/breach log <text>",
+    "decision": "/breach decision <text>",
+    "tasks": "/breach tasks [all]",
+    "done": "/breach done <task number, phase.task or key> [note]",
+    "phase": '/breach phase next|<phase key or number> [--reason "<why>"]',
+    "close": '/breach close --cause <technical|insider|external_attack|staff_error|management|third_party> '
+             '--lessons "<text>"',
+    "help": "/breach help [subcommand]",
+}
+SUBCOMMANDS = tuple(USAGE)
+
+
+def usage(lang: str, name: str) -> Message:
+    """The usage of one subcommand, for errors."""
+    return Message(lines=((Text(t(lang, "help.usage")), Text(" " + USAGE[name])),), kind="error")
+
+
+def render(lang: str, topic: str | None) -> Message:
+    """All subcommands in one list, or one subcommand in detail."""
+    if topic:
+        name = topic.lower().lstrip("/")
+        if name not in USAGE:
+            raise UserError(t(lang, "error.help_topic", value=topic, choices=", ".join(SUBCOMMANDS)))
+        return Message(lines=(
+            (Strong(USAGE[name]),),
+            (Text(t(lang, f"help.{name}.summary")),),
+            (Text(t(lang, f"help.{name}.detail")),),
+        ))
+    lines: list[Line] = [line(lang, "help.header")]
+    for name, syntax in USAGE.items():
+        lines.append((Text("  "), Strong(syntax.split(" [")[0].split(" <")[0]),
+                      Text(" — " + t(lang, f"help.{name}.summary"))))
+    lines.append(line(lang, "help.footer"))
+    lines.append(line(lang, "help.inside_room"))
+    return Message(lines=tuple(lines))

@@ -1,0 +1,96 @@
+"""The message catalogue: every user-facing sentence, in English and Chinese.
+
+Templates use `{name}` placeholders. A value that is a span (a `Mention`, a `RoomRef`) stays
+a span, so the platform renders it; anything else becomes literal `Text`.
+"""
+
+from __future__ import annotations
+
+import string
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.chat import Line, Mention, Message, RoomRef, Strong, Text
+
+LOCALES = Path(__file__).resolve().parent / "locales"
+_FORMATTER = string.Formatter()
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """All messages of one language, flattened to dotted keys."""
+    raw = yaml.safe_load((LOCALES / f"{lang}.yaml").read_text(encoding="utf-8"))
+    flat: dict[str, str] = {}
+
+    def walk(prefix: str, node: Any) -> None:
+        for key, value in node.items():
+            name = f"{prefix}{key}"
+            if isinstance(value, dict):
+                walk(name + ".", value)
+            else:
+                flat[name] = str(value)
+
+    walk("", raw)
+    return flat
+
+
+def template(lang: str, key: str) -> str:
+    """The raw template for `key` in `lang`, falling back to English."""
+    text = catalogue(lang if lang in ("en", "zh") else "en").get(key)
+    if text is None:
+        text = catalogue("en")[key]
+    return text
+
+
+def line(lang: str, key: str, **values: Any) -> Line:
+    """One line of spans from a template."""
+    spans: list[Any] = []
+    for literal, field, spec, conversion in _FORMATTER.parse(template(lang, key)):
+        if literal:
+            spans.append(Text(literal))
+        if field is None:
+            continue
+        value = values[field]
+        if isinstance(value, Mention | RoomRef | Strong | Text):
+            spans.append(value)
+        elif isinstance(value, tuple):  # an already-built line
+            spans.extend(value)
+        else:
+            if conversion:
+                value = _FORMATTER.convert_field(value, conversion)
+            spans.append(Text(format(value, spec or "")))
+    return tuple(_merge(spans))
+
+
+def text(lang: str, key: str, **values: Any) -> str:
+    """A template rendered to plain text (for errors, topics, logs)."""
+    return Message(lines=(line(lang, key, **values),)).plain_text()
+
+
+def message(lang: str, key: str, *, kind: str = "info", **values: Any) -> Message:
+    """A one-or-more-line message from one template (newlines split lines)."""
+    rendered = line(lang, key, **values)
+    lines: list[list[Any]] = [[]]
+    for span in rendered:
+        if isinstance(span, Text) and "\n" in span.text:
+            first, *rest = span.text.split("\n")
+            if first:
+                lines[-1].append(Text(first))
+            for part in rest:
+                lines.append([Text(part)] if part else [])
+        else:
+            lines[-1].append(span)
+    return Message(lines=tuple(tuple(x) for x in lines), kind=kind)
+
+
+def _merge(spans: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for span in spans:
+        if out and type(span) is Text and type(out[-1]) is Text:
+            out[-1] = Text(out[-1].text + span.text)
+        else:
+            out.append(span)
+    return out

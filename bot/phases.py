@@ -1,0 +1,193 @@
+"""Phases and their checklists: done tasks, moving the team's attention, closing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot import deadlines, timeline
+from bot.errors import UserError
+from bot.i18n import text as t
+from bot.incidents import CLOSED, check_text, require_open
+from bot.playbook import Playbook
+from storage.models import Incident, PhaseState, TaskState
+
+
+def phase_states(session: Session, incident: Incident) -> list[PhaseState]:
+    """All phases of an incident in playbook order."""
+    return list(session.exec(select(PhaseState).where(PhaseState.incident_id == incident.id)
+                             .order_by(col(PhaseState.position))))
+
+
+def task_states(session: Session, incident: Incident, phase_key: str | None = None) -> list[TaskState]:
+    """Tasks of one phase (or all), in order."""
+    stmt = select(TaskState).where(TaskState.incident_id == incident.id)
+    if phase_key:
+        stmt = stmt.where(TaskState.phase_key == phase_key)
+    rows = list(session.exec(stmt))
+    order = {p.key: p.position for p in phase_states(session, incident)}
+    return sorted(rows, key=lambda r: (order.get(r.phase_key, 0), r.position))
+
+
+def find_phase(playbook: Playbook, target: str, lang: str) -> str:
+    """A phase key from a key or a 1-based number."""
+    keys = [p.key for p in playbook.phases]
+    if target.isdigit() and 1 <= int(target) <= len(keys):
+        return keys[int(target) - 1]
+    if target in keys:
+        return target
+    listing = ", ".join(f"{i} {k}" for i, k in enumerate(keys, start=1))
+    raise UserError(t(lang, "error.unknown_phase", value=target, choices=listing))
+
+
+def find_task(session: Session, *, incident: Incident, playbook: Playbook, ref: str, lang: str) -> TaskState:
+    """A task from 'N' (current phase), 'P.N' (phase P) or its key."""
+    current = incident.current_phase
+    tasks = task_states(session, incident)
+    ref = ref.strip()
+    if ref.isdigit():
+        in_phase = [x for x in tasks if x.phase_key == current]
+        if 1 <= int(ref) <= len(in_phase):
+            return in_phase[int(ref) - 1]
+    elif ref.count(".") == 1 and all(part.isdigit() for part in ref.split(".")):
+        phase_no, task_no = (int(part) for part in ref.split("."))
+        if 1 <= phase_no <= len(playbook.phases):
+            key = playbook.phases[phase_no - 1].key
+            in_phase = [x for x in tasks if x.phase_key == key]
+            if 1 <= task_no <= len(in_phase):
+                return in_phase[task_no - 1]
+    else:
+        key = ref.split(".", 1)[-1] if "." in ref else ref
+        phase = ref.split(".", 1)[0] if "." in ref else None
+        matches = [x for x in tasks if x.key == key and (phase is None or x.phase_key == phase)]
+        current_matches = [x for x in matches if x.phase_key == current]
+        if len(current_matches) == 1:
+            return current_matches[0]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise UserError(t(lang, "error.task_ambiguous", value=ref,
+                              choices=", ".join(f"{x.phase_key}.{x.key}" for x in matches)))
+    raise UserError(t(lang, "error.unknown_task", value=ref))
+
+
+@dataclass
+class TaskDone:
+    """A task marked done, and whether that finished its phase."""
+
+    task: TaskState
+    phase_completed: bool
+
+
+def complete_task(session: Session, *, incident: Incident, playbook: Playbook, task_ref: str, note: str,
+                  actor: str, now: datetime, lang: str) -> TaskDone:
+    """Mark a checklist item done; the last open task of a phase completes the phase."""
+    require_open(incident, lang)
+    task = find_task(session, incident=incident, playbook=playbook, ref=task_ref, lang=lang)
+    if task.done_at is not None:
+        raise UserError(t(lang, "error.task_done_already", task=task.key, user=task.done_by or ""))
+    if note and len(note) > 2000:
+        raise UserError(t(lang, "error.text_long", what=t(lang, "word.note"), max=2000, length=len(note)))
+    task.done_at, task.done_by, task.note = now, actor, note.strip() or None
+    session.add(task)
+    timeline.append(session, incident=incident, actor=actor, kind="task_done", now=now,
+                    text=f"{task.phase_key}.{task.key}" + (f": {note.strip()}" if note.strip() else ""),
+                    data={"phase": task.phase_key, "task": task.key})
+    open_left = [x for x in task_states(session, incident, task.phase_key) if x.done_at is None]
+    state = _phase(session, incident, task.phase_key)
+    completed = False
+    if not open_left and state.completed_at is None:
+        _complete_phase(session, incident=incident, state=state, actor=actor, now=now, note="")
+        completed = True
+    return TaskDone(task=task, phase_completed=completed)
+
+
+def _phase(session: Session, incident: Incident, key: str) -> PhaseState:
+    return session.exec(select(PhaseState).where(PhaseState.incident_id == incident.id,
+                                                 PhaseState.key == key)).one()
+
+
+def _complete_phase(session: Session, *, incident: Incident, state: PhaseState, actor: str, now: datetime,
+                    note: str) -> None:
+    state.completed_at, state.completed_by, state.completion_note = now, actor, note or None
+    session.add(state)
+    deadline = deadlines.get(session, incident_id=incident.id, kind="phase", ref=state.key)
+    if deadline is not None and deadline.met_at is None:
+        deadlines.meet(session, deadline, at=now)
+    timeline.append(session, incident=incident, actor=actor, kind="phase_completed", now=now,
+                    text=state.key + (f": {note}" if note else ""),
+                    data={"phase": state.key, "on_time": bool(deadline and now <= deadline.due_at)})
+
+
+@dataclass
+class PhaseMove:
+    """The outcome of `/breach phase …`: where attention went, or what blocks the move."""
+
+    left: PhaseState
+    entered: PhaseState | None
+    completed_left: bool
+    open_tasks: list[TaskState]
+    needs_reason: bool = False
+
+
+def move(session: Session, *, incident: Incident, playbook: Playbook, target: str, reason: str, actor: str,
+         now: datetime, lang: str) -> PhaseMove:
+    """`next` completes the current phase and starts the next open one; a key or number moves attention there.
+
+    Leaving a phase that still has open tasks needs a reason; without one nothing changes and
+    the result says what is open.
+    """
+    require_open(incident, lang)
+    reason = reason.strip()
+    if len(reason) > 2000:
+        raise UserError(t(lang, "error.text_long", what=t(lang, "word.reason"), max=2000, length=len(reason)))
+    states = phase_states(session, incident)
+    current = next(s for s in states if s.key == incident.current_phase)
+    open_tasks = [x for x in task_states(session, incident, current.key) if x.done_at is None]
+    if target == "next":
+        following = [s for s in states if s.position > current.position and s.completed_at is None]
+        entered = following[0] if following else None
+        if entered is None and current.completed_at is not None:
+            raise UserError(t(lang, "error.no_next_phase"))
+    else:
+        key = find_phase(playbook, target, lang)
+        entered = next(s for s in states if s.key == key)
+        if entered.key == current.key:
+            raise UserError(t(lang, "error.already_in_phase", phase=playbook.phase(key).title(lang)))
+    if open_tasks and current.completed_at is None and not reason:
+        return PhaseMove(left=current, entered=entered, completed_left=False, open_tasks=open_tasks, needs_reason=True)
+
+    completed_left = False
+    if target == "next" and current.completed_at is None:
+        _complete_phase(session, incident=incident, state=current, actor=actor, now=now, note=reason)
+        completed_left = True
+    elif open_tasks and reason:
+        timeline.append(session, incident=incident, actor=actor, kind="phase_left_open", now=now,
+                        text=f"{current.key}: {reason}", data={"phase": current.key, "open_tasks": len(open_tasks)})
+    if entered is not None:
+        incident.current_phase = entered.key
+        session.add(incident)
+        if entered.started_at is None:
+            entered.started_at = now
+            session.add(entered)
+        timeline.append(session, incident=incident, actor=actor, kind="phase_started", now=now,
+                        text=playbook.phase(entered.key).title("en"),
+                        data={"phase": entered.key, "position": entered.position})
+    return PhaseMove(left=current, entered=entered, completed_left=completed_left, open_tasks=open_tasks)
+
+
+def close(session: Session, *, incident: Incident, playbook: Playbook, cause: str, lessons: str, actor: str,
+          now: datetime, lang: str) -> None:
+    """Close the incident: cause and lessons recorded, pending reminders cancelled."""
+    if incident.status == CLOSED:
+        raise UserError(t(lang, "error.closed_already", id=f"BR-{incident.number}"))
+    if cause not in playbook.causes:
+        raise UserError(t(lang, "error.cause", value=cause, choices=", ".join(playbook.causes)))
+    lessons = check_text(lessons, lang, what=t(lang, "word.lessons"))
+    incident.status, incident.closed_at, incident.cause, incident.lessons = CLOSED, now, cause, lessons
+    session.add(incident)
+    cancelled = deadlines.cancel_alerts(session, incident_id=incident.id)
+    timeline.append(session, incident=incident, actor=actor, kind="closed", now=now, text=lessons,
+                    data={"cause": cause, "alerts_cancelled": cancelled})

@@ -1,0 +1,127 @@
+"""Settings: one typed object built once from the environment (or `.env`) and passed down."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+PACKAGE_PLAYBOOKS = Path(__file__).resolve().parent.parent / "playbooks"
+DEFAULT_PLAYBOOK = PACKAGE_PLAYBOOKS / "breach-default.yaml"
+LANGS = ("en", "zh")
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class FirmConfig(BaseModel):
+    """What a firm writes in `breachbot.toml`: who is on the roster, its language and timezone."""
+
+    roster: dict[str, list[str]] = Field(default_factory=dict)
+    lang: str | None = None
+    timezone: str | None = None
+    firm_profile: list[str] = Field(default_factory=list)
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be told from outside. Secrets stay `SecretStr`."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True, case_sensitive=True)
+
+    database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
+    lang: str = Field("en", validation_alias=_env("BREACHBOT_LANG"))
+    timezone: str = Field("UTC", validation_alias=_env("BREACHBOT_TIMEZONE"))
+    playbook: Path = Field(DEFAULT_PLAYBOOK, validation_alias=_env("BREACHBOT_PLAYBOOK"))
+    config_file: Path = Field(Path("breachbot.toml"), validation_alias=_env("BREACHBOT_CONFIG"))
+    firm_profile: str = Field("", validation_alias=_env("BREACHBOT_FIRM_PROFILE"))
+    log_level: str = Field("INFO", validation_alias=_env("BREACHBOT_LOG_LEVEL"))
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET")
+    )
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
+
+    wecom_corp_id: str | None = Field(None, validation_alias=_env("WECOM_CORP_ID"))
+    wecom_agent_id: str | None = Field(None, validation_alias=_env("WECOM_AGENT_ID"))
+    wecom_secret: SecretStr | None = Field(None, validation_alias=_env("WECOM_SECRET"))
+    wecom_token: SecretStr | None = Field(None, validation_alias=_env("WECOM_TOKEN"))
+    wecom_aes_key: SecretStr | None = Field(None, validation_alias=_env("WECOM_AES_KEY"))
+    wecom_api_url: str = Field(
+        "https://qyapi.weixin.qq.com/cgi-bin/", validation_alias=_env("WECOM_API_URL")
+    )
+
+    port: int = Field(3000, validation_alias=_env("PORT"))
+
+    @field_validator("lang")
+    @classmethod
+    def _known_lang(cls, value: str) -> str:
+        value = value.lower().replace("-cn", "").replace("_cn", "")
+        if value not in LANGS:
+            raise ValueError(f"BREACHBOT_LANG must be one of {', '.join(LANGS)}, not {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"BREACHBOT_TIMEZONE {value!r} is not a timezone name such as Asia/Shanghai") from exc
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL in SQLAlchemy's dialect form (psycopg 3 for PostgreSQL)."""
+        url = self.database_url or "sqlite:///breachbot.db"
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+    @property
+    def platform(self) -> str:
+        """Which platform the credentials point at: slack, wecom or console."""
+        if self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret):
+            return "slack"
+        if self.wecom_corp_id and self.wecom_secret and self.wecom_token and self.wecom_aes_key:
+            return "wecom"
+        return "console"
+
+    def firm(self) -> FirmConfig:
+        """Read `breachbot.toml` if it exists; a broken file is a ConfigError naming it."""
+        config = FirmConfig()
+        path = self.config_file
+        if path.exists():
+            try:
+                raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+            workspace = raw.get("workspace", {})
+            try:
+                config = FirmConfig(
+                    roster={k: _as_list(v) for k, v in raw.get("roster", {}).items()},
+                    lang=workspace.get("lang"),
+                    timezone=workspace.get("timezone"),
+                    firm_profile=_as_list(raw.get("firm", {}).get("profile", [])),
+                )
+            except (ValueError, TypeError) as exc:
+                raise ConfigError(f"{path}: {exc}") from exc
+        if self.firm_profile:
+            config.firm_profile = [p.strip() for p in self.firm_profile.split(",") if p.strip()]
+        return config
+
+
+def _as_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ConfigError(f"expected a name or a list of names, got {value!r}")

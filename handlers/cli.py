@@ -1,0 +1,171 @@
+"""The `breachbot` command: run the bot, the console, migrations, verify and export."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from bot.errors import ConfigError
+from bot.export import as_dict, as_json, as_markdown
+from bot.playbook import PlaybookError, load_playbook
+from bot.settings import Settings
+from bot.timeline import verify
+from storage.db import current_revision, head_revision, make_engine, upgrade
+from storage.models import Incident, Workspace
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "db", None):
+        overrides["database_url"] = args.db
+    if getattr(args, "lang", None):
+        overrides["lang"] = args.lang
+    if getattr(args, "tz", None):
+        overrides["timezone"] = args.tz
+    return Settings(**overrides)
+
+
+def _find(session: Session, ident: str, workspace: str | None) -> tuple[Incident, Workspace]:
+    match = re.fullmatch(r"(?:BR-?)?(\d+)", ident.strip(), re.I)
+    if not match:
+        raise SystemExit(f"{ident!r} is not an incident id; use BR-1")
+    stmt = select(Incident, Workspace).join(Workspace).where(Incident.number == int(match[1]))
+    if workspace:
+        stmt = stmt.where(Workspace.external_id == workspace)
+    rows = list(session.exec(stmt))
+    if not rows:
+        raise SystemExit(f"No incident BR-{match[1]} in this database.")
+    if len(rows) > 1:
+        names = ", ".join(f"{w.platform}:{w.external_id}" for _, w in rows)
+        raise SystemExit(f"BR-{match[1]} exists in several workspaces ({names}); add --workspace ID.")
+    return rows[0]
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from handlers.console.main import run_console
+
+    return run_console(_settings(args), script=args.script, now=args.now, user=args.user)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings.platform == "console":
+        from handlers.console.main import run_console
+
+        return run_console(settings, script=None, now=None, user="alice")
+    print(f"{settings.platform} credentials found, but the {settings.platform} platform is not built yet; "
+          "unset them to use the console.", file=sys.stderr)
+    return 2
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    engine = make_engine(_settings(args).sqlalchemy_url)
+    if args.action == "upgrade":
+        upgrade(engine)
+    current = current_revision(engine)
+    head = head_revision()
+    state = "up to date" if current == head else f"behind (head is {head}); run: breachbot db upgrade"
+    print(f"database {engine.url.render_as_string(hide_password=True)} at revision {current or 'none'}: {state}")
+    return 0 if current == head or args.action == "current" else 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    engine = make_engine(_settings(args).sqlalchemy_url)
+    with Session(engine) as session:
+        incident, _ = _find(session, args.incident, args.workspace)
+        result = verify(session, incident)
+    if result.intact:
+        print(f"BR-{incident.number}: timeline intact ({result.count} events, head {result.head_hash})")
+        return 0
+    print(f"BR-{incident.number}: timeline BROKEN at event #{result.bad_seq}: {result.problem}")
+    return 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    engine = make_engine(settings.sqlalchemy_url)
+    playbook = load_playbook(settings.playbook)
+    from bot.clock import SystemClock
+
+    with Session(engine) as session:
+        incident, ws = _find(session, args.incident, args.workspace)
+        data = as_dict(session, incident=incident, playbook=playbook, ws=ws, now=SystemClock().now())
+    sys.stdout.write(as_json(data) + "\n" if args.format == "json" else as_markdown(data))
+    return 0
+
+
+def cmd_playbook(args: argparse.Namespace) -> int:
+    try:
+        playbook = load_playbook(Path(args.file))
+    except PlaybookError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    tasks = sum(len(p.tasks) for p in playbook.phases)
+    print(f"{args.file}: ok — {len(playbook.phases)} phases, {tasks} tasks, {len(playbook.roles)} roles")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, one subcommand per job."""
+    parser = argparse.ArgumentParser(prog="breachbot", description="Breach response in your firm's chat.")
+    parser.add_argument("--db", help="database URL (default: DATABASE_URL, else sqlite:///breachbot.db)")
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="start the bot on the platform your credentials point at (console if none)")
+    run.set_defaults(func=cmd_run)
+
+    console = sub.add_parser("console", help="the local workspace in this terminal")
+    console.add_argument("--script", help="read lines from FILE ('-' for stdin) instead of a prompt")
+    console.add_argument("--now", help="start the clock at this ISO time, e.g. 2026-11-28T10:05+08:00")
+    console.add_argument("--user", default="alice", help="who you are at the prompt (default alice)")
+    console.add_argument("--db", help="database URL")
+    console.add_argument("--lang", choices=("en", "zh"), help="workspace language")
+    console.add_argument("--tz", help="workspace timezone, e.g. Asia/Shanghai")
+    console.set_defaults(func=cmd_console)
+
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=("upgrade", "current"))
+    db.add_argument("--db", help="database URL")
+    db.set_defaults(func=cmd_db)
+
+    ver = sub.add_parser("verify", help="check an incident's timeline has not been altered")
+    ver.add_argument("incident", help="BR-1")
+    ver.add_argument("--workspace", help="workspace id when several share the database")
+    ver.add_argument("--db", help="database URL")
+    ver.set_defaults(func=cmd_verify)
+
+    exp = sub.add_parser("export", help="print an incident as JSON or Markdown")
+    exp.add_argument("incident", help="BR-1")
+    exp.add_argument("--format", choices=("json", "md"), default="json")
+    exp.add_argument("--workspace", help="workspace id when several share the database")
+    exp.add_argument("--db", help="database URL")
+    exp.set_defaults(func=cmd_export)
+
+    pb = sub.add_parser("playbook", help="playbook tools")
+    pb_sub = pb.add_subparsers(dest="action", required=True)
+    check = pb_sub.add_parser("check", help="validate a playbook file")
+    check.add_argument("file")
+    check.set_defaults(func=cmd_playbook)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `breachbot` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    func = getattr(args, "func", cmd_run)
+    try:
+        return func(args)
+    except (ConfigError, PlaybookError) as exc:
+        print(f"breachbot: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""The local workspace: named people in rooms typing `/breach …`, interactively or from a script."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.app import Breachbot
+from bot.chat import Context, Sent
+from bot.clock import OffsetClock, VirtualClock
+from bot.errors import UserError
+from bot.times import parse_duration
+from handlers.console.chat import ConsoleChat
+from handlers.router import parse
+
+WORKSPACE_ID = "console"
+_LINE = re.compile(r"^(?P<user>[\w.\-]+)\s*(?:#(?P<room>[\w.\-]+))?\s*>\s?(?P<text>.*)$", re.UNICODE)
+
+
+class ScriptError(ValueError):
+    """A script line that is not `USER #ROOM> TEXT`, `~ time`, a comment or blank."""
+
+
+@dataclass
+class ConsoleWorkspace:
+    """Drives a Breachbot through the console platform; what tests and `breachbot console` use."""
+
+    bot: Breachbot
+    chat: ConsoleChat
+    clock: VirtualClock | OffsetClock
+    user: str = "alice"
+
+    def __post_init__(self) -> None:
+        self.rooms: dict[str, str] = {}
+
+    def room_of(self, user: str) -> str:
+        """The room a person is in now (#general until they move)."""
+        return self.rooms.get(user, "general")
+
+    def say(self, user: str, text: str, room: str | None = None) -> list[Sent]:
+        """`user` types `text` in `room` (or where they are); returns what the bot did in answer."""
+        room = (room or self.room_of(user)).lstrip("#")
+        self.chat.ensure_room(room)
+        self.rooms[user] = room
+        before = len(self.chat.sent)
+        if text.strip().lower().startswith("/breach"):
+            context = Context(workspace=WORKSPACE_ID, user=user, room=room, platform="console")
+            try:
+                command = parse(text, lang=self.bot.lang)
+            except UserError as exc:
+                self.chat.reply(context=context, message=exc.message)
+            else:
+                self.bot.handle(context, command)
+        return self.chat.sent[before:]
+
+    def advance(self, to: datetime) -> list[Sent]:
+        """Move the clock to `to`, firing every alert due on the way at its own time, in order."""
+        before = len(self.chat.sent)
+        while (wake := self.bot.next_wakeup()) is not None and wake <= to:
+            if wake > self.clock.now():
+                self.clock.set(wake)
+            self.bot.run_due()
+        if to > self.clock.now():
+            self.clock.set(to)
+        self.bot.run_due()
+        return self.chat.sent[before:]
+
+    def parse_time(self, spec: str) -> datetime:
+        """`+90m`, `+2h`, or an ISO time (no offset = workspace timezone)."""
+        spec = spec.strip()
+        if spec.startswith("+"):
+            return self.clock.now() + parse_duration(spec[1:])
+        when = datetime.fromisoformat(spec)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=ZoneInfo(self.bot.timezone))
+        return when.astimezone(UTC)
+
+    # -- a line of input, scripted or typed --------------------------------------------------------
+    def line(self, raw: str, *, out: TextIO, interactive: bool = False) -> bool:
+        """Act on one line; False means quit. Raises ScriptError for a line it cannot read."""
+        text = raw.strip()
+        if not text or text.startswith(";"):
+            return True
+        if text.startswith("~"):
+            try:
+                target = self.parse_time(text[1:])
+            except ValueError as exc:
+                raise ScriptError(f"cannot read the time in {text!r}: use ~ +90m, ~ +2h or ~ 2026-11-28T12:00+08:00"
+                                  ) from exc
+            if target < self.clock.now():
+                raise ScriptError(f"{text!r} is in the past; time only moves forward")
+            self.advance(target)
+            out.write(f"~ {target.astimezone(ZoneInfo(self.bot.timezone)):%Y-%m-%d %H:%M %Z}\n")
+            return True
+        if text.startswith(":"):
+            return self._meta(text, out)
+        if interactive and not _LINE.match(text):
+            self.say(self.user, text)
+            return True
+        match = _LINE.match(text)
+        if not match:
+            raise ScriptError(f"expected 'USER #ROOM> TEXT', 'USER> TEXT', '~ +2h' or ';' comment, got {text!r}")
+        self.say(match["user"], match["text"], match["room"])
+        if interactive:
+            self.user = match["user"]
+        return True
+
+    def _meta(self, text: str, out: TextIO) -> bool:
+        word, _, arg = text.partition(" ")
+        arg = arg.strip()
+        if word == ":quit" or word == ":q":
+            return False
+        if word == ":as" and arg:
+            self.user = arg.lstrip("@")
+        elif word == ":room" and arg:
+            room = arg.lstrip("#")
+            self.chat.ensure_room(room)
+            self.rooms[self.user] = room
+        elif word == ":rooms":
+            for name, room in self.chat.rooms.items():
+                kind = "private" if room["private"] else "public"
+                members = ", ".join(sorted(room["members"])) or "-"
+                out.write(f"#{name} ({kind}) {room['topic']}  members: {members}\n")
+        elif word == ":pins" and arg:
+            for message in self.chat.pinned(arg.lstrip("#")):
+                out.write(message.plain_text() + "\n")
+        else:
+            raise ScriptError(f"unknown console command {text!r}: try :as NAME, :room #NAME, :rooms, :pins #ROOM, :quit")
+        return True
+
+    def run_script(self, lines: Iterable[str], *, out: TextIO) -> int:
+        """Run a script; 0 when every line was read, 2 naming the first line that was not."""
+        for number, raw in enumerate(lines, start=1):
+            try:
+                if not self.line(raw, out=out):
+                    break
+            except ScriptError as exc:
+                out.write(f"script line {number}: {exc}\n")
+                return 2
+        return 0
+
+    def prompt(self) -> str:
+        """The interactive prompt: `alice #general> `."""
+        return f"{self.user} #{self.room_of(self.user)}> "
+
+
+def clock_for(now: str | None, *, interactive: bool) -> VirtualClock | OffsetClock:
+    """Scripts run on a virtual clock (from --now, or the real time); people get real time they can skip."""
+    if now:
+        start = datetime.fromisoformat(now)
+        if start.tzinfo is None:
+            raise ValueError("--now needs an offset, e.g. 2026-11-28T10:05+08:00")
+        return VirtualClock(start) if not interactive else OffsetClock(start - datetime.now(UTC))
+    return VirtualClock(datetime.now(UTC)) if not interactive else OffsetClock(timedelta(0))

@@ -1,0 +1,250 @@
+"""The platform-neutral router: the text after `/breach` becomes a command object.
+
+Every platform hands text here (a Slack slash command, a WeCom app message, a console line),
+so every platform gets the same grammar and the same errors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot import commands as c
+from bot.chat import Message, Text
+from bot.errors import UserError
+from bot.help import SUBCOMMANDS, usage
+from bot.i18n import text as t
+
+ALIASES = {
+    "宣布": "declare", "状态": "status", "角色": "roles", "指派": "assign", "记录": "log", "决定": "decision",
+    "任务": "tasks", "完成": "done", "阶段": "phase", "下一阶段": "phase next", "结案": "close", "帮助": "help",
+    "?": "help", "decide": "decision", "note": "log",
+}
+_INCIDENT = re.compile(r"^(?:BR-?)(\d{1,9})$", re.I)
+_SLACK_USER = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
+_QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」"}
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word or a quoted phrase, with where it sits in the original text."""
+
+    text: str
+    start: int
+    end: int
+    quoted: bool = False
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split on white space; a token that opens with a quote runs to its closing quote (or the end)."""
+    tokens: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        start = i
+        closing = _QUOTES.get(text[i])
+        if closing:
+            end = text.find(closing, i + 1)
+            end = n if end == -1 else end
+            tokens.append(Token(text[i + 1:end], start, min(end + 1, n), quoted=True))
+            i = end + 1
+            continue
+        while i < n and not text[i].isspace():
+            i += 1
+        tokens.append(Token(text[start:i], start, i))
+    return tokens
+
+
+def user_ref(raw: str) -> str | None:
+    """A person named in a command: Slack's <@U123|name>, or @name."""
+    if match := _SLACK_USER.match(raw):
+        return match[1]
+    if raw.startswith("@") and len(raw) > 1:
+        return raw[1:]
+    return None
+
+
+class _Args:
+    """Flags and positionals of one subcommand, checked against what it accepts."""
+
+    def __init__(self, lang: str, name: str, tokens: list[Token], *, values: tuple[str, ...] = (),
+                 switches: tuple[str, ...] = ()) -> None:
+        self.lang, self.name = lang, name
+        self.flags: dict[str, str] = {}
+        self.switches: set[str] = set()
+        self.positional: list[Token] = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            if not token.quoted and token.text.startswith("--") and len(token.text) > 2:
+                flag, _, inline = token.text[2:].partition("=")
+                flag = flag.lower().replace("-", "_")
+                if flag in switches:
+                    self.switches.add(flag)
+                elif flag in values:
+                    if flag in self.flags:
+                        self.fail("error.flag_twice", flag=f"--{flag}")
+                    if inline:
+                        self.flags[flag] = inline
+                    elif i + 1 < len(tokens):
+                        i += 1
+                        self.flags[flag] = tokens[i].text
+                    else:
+                        self.fail("error.flag_value", flag=f"--{flag}")
+                else:
+                    self.fail("error.unknown_flag", flag=token.text)
+            else:
+                self.positional.append(token)
+            i += 1
+
+    def fail(self, key: str, **values: object) -> None:
+        raise UserError(Message(lines=((Text(t(self.lang, key, **values)),),) + usage(self.lang, self.name).lines,
+                                kind="error"))
+
+    def incident(self) -> int | None:
+        """Take a leading BR-n, if the person named one."""
+        if self.positional and (match := _INCIDENT.match(self.positional[0].text)):
+            self.positional.pop(0)
+            return int(match[1])
+        return None
+
+    def rest(self) -> str:
+        return " ".join(tok.text for tok in self.positional)
+
+
+def parse(text: str, *, lang: str = "en") -> c.Command:
+    """Turn '/breach …' (or just the part after it) into a command; UserError says what to type."""
+    body = text.strip()
+    if body.lower().startswith("/breach"):
+        body = body[len("/breach"):].strip()
+    if not body:
+        return c.Help()
+    head, _, tail = body.partition(" ")
+    tail = tail.strip()
+    name = head.lower()
+    if name in ALIASES:
+        alias = ALIASES[name].split(" ", 1)
+        name = alias[0]
+        if len(alias) > 1:
+            tail = f"{alias[1]} {tail}".strip()
+    if name not in SUBCOMMANDS:
+        raise UserError(t(lang, "error.unknown_subcommand", value=head, choices=", ".join(SUBCOMMANDS)))
+    return _PARSERS[name](lang, name, tail)
+
+
+def _free_text(lang: str, name: str, tail: str) -> tuple[int | None, str]:
+    """A leading BR-n and then the text exactly as typed (notes keep their punctuation)."""
+    match = re.match(r"^(BR-?\d{1,9})\b\s*", tail, re.I)
+    if match:
+        number = _INCIDENT.match(match[1])
+        assert number
+        return int(number[1]), tail[match.end():]
+    return None, tail
+
+
+def _declare(lang: str, name: str, tail: str) -> c.Command:
+    args = _Args(lang, name, tokenize(tail), values=("severity", "aware", "clients", "data"), switches=("drill",))
+    clients = None
+    if "clients" in args.flags:
+        raw = args.flags["clients"].replace(",", "").replace("_", "")
+        if not raw.isdigit():
+            args.fail("error.clients_number", value=args.flags["clients"])
+        clients = int(raw)
+    data = tuple(d.strip().lower() for d in re.split(r"[,，\s]+", args.flags.get("data", "")) if d.strip())
+    title = args.rest()
+    if not title.strip():
+        args.fail("error.title_empty")
+    return c.Declare(title=title, severity=args.flags.get("severity"), aware=args.flags.get("aware"),
+                     clients=clients, data=data, drill="drill" in args.switches)
+
+
+def _simple(kind: type) -> object:
+    def parse_it(lang: str, name: str, tail: str) -> c.Command:
+        args = _Args(lang, name, tokenize(tail))
+        number = args.incident()
+        if args.positional:
+            args.fail("error.extra_words", words=args.rest())
+        return kind(incident=number)
+
+    return parse_it
+
+
+def _tasks(lang: str, name: str, tail: str) -> c.Command:
+    args = _Args(lang, name, tokenize(tail))
+    number = args.incident()
+    words = [tok.text.lower() for tok in args.positional]
+    if words not in ([], ["all"], ["全部"]):
+        args.fail("error.extra_words", words=args.rest())
+    return c.Tasks(all=bool(words), incident=number)
+
+
+def _assign(lang: str, name: str, tail: str) -> c.Command:
+    args = _Args(lang, name, tokenize(tail))
+    number = args.incident()
+    users = [u for tok in args.positional if (u := user_ref(tok.text))]
+    others = [tok.text for tok in args.positional if not user_ref(tok.text)]
+    if len(users) != 1:
+        args.fail("error.assign_who")
+    if len(others) != 1:
+        args.fail("error.assign_role")
+    return c.Assign(user=users[0], role=others[0].lower(), incident=number)
+
+
+def _unassign(lang: str, name: str, tail: str) -> c.Command:
+    args = _Args(lang, name, tokenize(tail))
+    number = args.incident()
+    if len(args.positional) != 1:
+        args.fail("error.assign_role")
+    return c.Unassign(role=args.positional[0].text.lower(), incident=number)
+
+
+def _log(lang: str, name: str, tail: str) -> c.Command:
+    number, body = _free_text(lang, name, tail)
+    if not body.strip():
+        _Args(lang, name, []).fail("error.text_empty", what=t(lang, "word.decision" if name == "decision" else "word.note"))
+    return c.Log(text=body, incident=number, decision=name == "decision")
+
+
+def _done(lang: str, name: str, tail: str) -> c.Command:
+    number, body = _free_text(lang, name, tail)
+    task, _, note = body.strip().partition(" ")
+    if not task:
+        _Args(lang, name, []).fail("error.task_missing")
+    return c.Done(task=task, note=note.strip(), incident=number)
+
+
+def _phase(lang: str, name: str, tail: str) -> c.Command:
+    args = _Args(lang, name, tokenize(tail), values=("reason",))
+    number = args.incident()
+    if len(args.positional) != 1:
+        args.fail("error.phase_target")
+    target = args.positional[0].text.lower()
+    return c.Phase(target="next" if target in ("next", "下一", "下一阶段") else target,
+                   reason=args.flags.get("reason", ""), incident=number)
+
+
+def _close(lang: str, name: str, tail: str) -> c.Command:
+    args = _Args(lang, name, tokenize(tail), values=("cause", "lessons"))
+    number = args.incident()
+    if args.positional:
+        args.fail("error.extra_words", words=args.rest())
+    if "cause" not in args.flags or "lessons" not in args.flags:
+        args.fail("error.close_flags")
+    return c.Close(cause=args.flags["cause"].lower(), lessons=args.flags["lessons"], incident=number)
+
+
+def _help(lang: str, name: str, tail: str) -> c.Command:
+    words = tail.split()
+    topic = words[0] if words else None
+    if topic and topic.lower() in ALIASES:
+        topic = ALIASES[topic.lower()].split(" ")[0]
+    return c.Help(topic=topic)
+
+
+_PARSERS = {
+    "declare": _declare, "status": _simple(c.Status), "roles": _simple(c.Roles), "assign": _assign,
+    "unassign": _unassign, "log": _log, "decision": _log, "tasks": _tasks, "done": _done, "phase": _phase,
+    "close": _close, "help": _help,
+}

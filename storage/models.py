@@ -1,0 +1,193 @@
+"""The tables. Every datetime is stored in UTC and comes back timezone-aware."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _when(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Workspace(SQLModel, table=True):
+    """One chat workspace (a Slack team, a WeCom corp, the local console)."""
+
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    external_id: str = Field(max_length=100)
+    name: str = Field(default="", max_length=200)
+    lang: str = Field(default="en", max_length=5)
+    timezone: str = Field(default="UTC", max_length=64)
+    last_number: int = 0
+
+
+class Incident(SQLModel, table=True):
+    """A breach, shown to people as BR-<number> (numbered per workspace)."""
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        UniqueConstraint("workspace_id", "declare_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    number: int
+    title: str = Field(max_length=2000)
+    severity: str = Field(max_length=20)
+    status: str = Field(default="open", max_length=20, index=True)
+    drill: bool = False
+    playbook: str = Field(default="breach-default", max_length=100)
+    aware_at: datetime = _when()
+    declared_at: datetime = _when()
+    closed_at: datetime | None = _when(nullable=True)
+    declared_by: str = Field(max_length=100)
+    declared_in: str = Field(default="", max_length=100)
+    war_room: str | None = Field(default=None, max_length=100, index=True)
+    status_message: str | None = Field(default=None, max_length=100)
+    current_phase: str = Field(max_length=100)
+    cause: str | None = Field(default=None, max_length=50)
+    lessons: str | None = Field(default=None, max_length=4000)
+    facts: dict = _json()
+    # Set from a platform's delivery id so a retried declare finds the incident it already made.
+    declare_key: str | None = Field(default=None, max_length=200)
+
+
+class Participant(SQLModel, table=True):
+    """Someone on the incident's team: war-room member, roster member or role holder."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    user: str = Field(max_length=100)
+    added_at: datetime = _when()
+
+
+class RoleAssignment(SQLModel, table=True):
+    """Who holds a role, from when, until when (ended_at None = holds it now)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    role: str = Field(max_length=50)
+    user: str = Field(max_length=100)
+    assigned_by: str = Field(max_length=100)
+    assigned_at: datetime = _when()
+    ended_at: datetime | None = _when(nullable=True)
+    ended_by: str | None = Field(default=None, max_length=100)
+
+
+class PhaseState(SQLModel, table=True):
+    """Where one playbook phase stands for one incident."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    key: str = Field(max_length=100)
+    position: int
+    owner_role: str = Field(max_length=50)
+    started_at: datetime | None = _when(nullable=True)
+    completed_at: datetime | None = _when(nullable=True)
+    completed_by: str | None = Field(default=None, max_length=100)
+    completion_note: str | None = Field(default=None, max_length=2000)
+
+
+class TaskState(SQLModel, table=True):
+    """One checklist item of a phase."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "phase_key", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    phase_key: str = Field(max_length=100)
+    key: str = Field(max_length=100)
+    position: int
+    done_at: datetime | None = _when(nullable=True)
+    done_by: str | None = Field(default=None, max_length=100)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class Deadline(SQLModel, table=True):
+    """A clock: a phase target, a legal notice, a client's contractual duty, a follow-up."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "kind", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    kind: str = Field(max_length=20)  # phase | regime | client | followup
+    ref: str = Field(max_length=200)
+    due_at: datetime = _when(index=True)
+    met_at: datetime | None = _when(nullable=True)
+    cancelled_at: datetime | None = _when(nullable=True)
+    meta: dict = _json()
+
+
+class Alert(SQLModel, table=True):
+    """A side effect due at a time (reminder, escalation): claimed, sent and marked once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    deadline_id: int = Field(foreign_key="deadline.id", index=True)
+    kind: str = Field(max_length=20)  # reminder | escalation
+    fire_at: datetime = _when(index=True)
+    state: str = Field(default="pending", max_length=20, index=True)  # pending|claimed|sent|cancelled
+    claimed_by: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = _when(nullable=True)
+    sent_at: datetime | None = _when(nullable=True)
+    attempts: int = 0
+
+
+class TimelineEvent(SQLModel, table=True):
+    """One entry of an incident's append-only, hash-chained timeline."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    seq: int
+    at: datetime = _when()
+    recorded_at: datetime = _when()
+    actor: str = Field(max_length=100)
+    kind: str = Field(max_length=50)
+    text: str = Field(max_length=40000)
+    data: dict = _json()
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class Delivery(SQLModel, table=True):
+    """A platform delivery already handled (retried Slack events, repeated WeCom MsgIds)."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    seen_at: datetime = _when()

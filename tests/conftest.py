@@ -1,0 +1,134 @@
+"""Fixtures: a database per test on SQLite and (when it answers) PostgreSQL, and a console bot."""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+from bot.app import create_app
+from bot.clock import VirtualClock
+from bot.settings import FirmConfig, Settings
+from handlers.console.chat import ConsoleChat
+from handlers.console.workspace import ConsoleWorkspace
+from storage.db import make_engine, upgrade
+
+PG_URL = os.environ.get("BREACHBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("BREACHBOT_REQUIRE_POSTGRES") == "1"
+START = datetime(2026, 11, 28, 10, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
+_pg_state: dict[str, object] = {}
+
+
+def _pg_url() -> str:
+    return PG_URL.replace("postgresql://", "postgresql+psycopg://", 1) if PG_URL.startswith("postgresql://") else PG_URL
+
+
+def postgres_available() -> bool:
+    """Ask once whether PostgreSQL answers."""
+    if "ok" not in _pg_state:
+        try:
+            engine = create_engine(_pg_url(), connect_args={"connect_timeout": 3})
+            with engine.connect() as conn:
+                conn.execute(text("select 1"))
+            engine.dispose()
+            _pg_state["ok"] = True
+        except Exception as exc:  # any failure to connect means: skip, and say why once
+            _pg_state["ok"] = False
+            _pg_state["why"] = str(exc).splitlines()[0]
+    return bool(_pg_state["ok"])
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if postgres_available():
+        return f"PostgreSQL: storage tests also run on {PG_URL}"
+    if REQUIRE_PG:
+        return f"PostgreSQL REQUIRED but not answering at {PG_URL}"
+    return f"PostgreSQL not answering at {PG_URL}: its storage tests are SKIPPED (set BREACHBOT_TEST_DATABASE_URL)"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not postgres_available() and not REQUIRE_PG:
+        terminalreporter.write_line(
+            f"NOTE: PostgreSQL storage tests were skipped: nothing answers at {PG_URL}", yellow=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
+    """A migrated, empty database: a SQLite file, or a fresh schema in the test PostgreSQL."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+        return
+    if not postgres_available():
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is required in CI but does not answer: {_pg_state.get('why')}")
+        pytest.skip("PostgreSQL not available")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(_pg_url())
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    eng = make_engine(_pg_url(), connect_args={"options": f"-csearch_path={schema}"})
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path) -> Iterator[Engine]:
+    """A migrated SQLite database only (for tests that are not about storage)."""
+    eng = make_engine(f"sqlite:///{tmp_path / 'unit.db'}")
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+def make_settings(**overrides: object) -> Settings:
+    """Settings for tests: nothing read from the environment or a .env file."""
+    base = {"lang": "en", "timezone": "Asia/Shanghai", "config_file": "/nonexistent/breachbot.toml"}
+    base.update(overrides)
+    return Settings(_env_file=None, **base)  # type: ignore[arg-type]
+
+
+def make_console(engine: Engine, *, roster: dict | None = None, lang: str = "en", start: datetime = START,
+                 timezone: str = "Asia/Shanghai") -> ConsoleWorkspace:
+    """A console workspace on `engine` with a virtual clock, printing into a buffer."""
+    chat = ConsoleChat(out=io.StringIO())
+    clock = VirtualClock(start)
+    settings = make_settings(lang=lang, timezone=timezone)
+    bot = create_app(settings, chat=chat, clock=clock, engine=engine)
+    bot.firm = FirmConfig(roster=roster or {})
+    return ConsoleWorkspace(bot=bot, chat=chat, clock=clock)
+
+
+@pytest.fixture
+def console(engine: Engine) -> ConsoleWorkspace:
+    """The bot on the console platform, on SQLite and PostgreSQL."""
+    return make_console(engine)
+
+
+@pytest.fixture
+def quick(sqlite_engine: Engine) -> ConsoleWorkspace:
+    """The bot on the console platform, SQLite only."""
+    return make_console(sqlite_engine)
+
+
+def texts(sent: list) -> list[str]:
+    """What people saw, as text."""
+    return [s.text for s in sent if s.op in ("post", "reply", "direct")]
+
+
+def joined(sent: list) -> str:
+    """Everything people saw, one string."""
+    return "\n".join(texts(sent))
