@@ -143,8 +143,12 @@ class Chat(ABC):
     platform: str = "abstract"
 
     @abstractmethod
-    def create_room(self, *, name: str, topic: str, members: list[str], private: bool = True) -> str:
-        """Create a room (private by default) with these members; return its id."""
+    def create_room(self, *, name: str, topic: str, members: list[str], private: bool = True,
+                    title: str = "") -> str:
+        """Create a room (private by default) with these members; return its id.
+
+        `name` is the base name (breach-<n>); a platform may add a slug from `title`.
+        """
 
     @abstractmethod
     def invite(self, *, room: str, users: list[str]) -> None:

@@ -97,7 +97,7 @@ def declare(bot: Breachbot, session: Session, ws: Workspace, context: Context, c
     # The room is made now, inside the transaction: if that fails nothing is recorded and the
     # person can simply try again; if the database fails afterwards the empty room says so.
     name = f"breach-{incident.number}"
-    room = bot.chat.create_room(name=name, members=result.team, private=True,
+    room = bot.chat.create_room(name=name, members=result.team, private=True, title=incident.title,
                                 topic=views.topic(session, incident=incident, playbook=bot.playbook, ws=ws, now=now))
     incidents.attach_war_room(session, incident=incident, room=room, now=now)
     ref = bot.chat.post(room=room, message=views.status(session, incident=incident, playbook=bot.playbook,

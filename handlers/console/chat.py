@@ -37,7 +37,8 @@ class ConsoleChat(Chat):
         self.out.flush()
 
     # -- the Chat port --------------------------------------------------------------------------
-    def create_room(self, *, name: str, topic: str, members: list[str], private: bool = True) -> str:
+    def create_room(self, *, name: str, topic: str, members: list[str], private: bool = True,
+                    title: str = "") -> str:
         room = name
         suffix = 2
         while room in self.rooms:
