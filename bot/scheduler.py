@@ -46,9 +46,6 @@ class AlertScheduler:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
-    def _real_time(self, when: datetime) -> datetime:
-        # The bot's clock may run ahead of the wall clock (a console that skipped time).
-        return when - (self.bot.now() - datetime.now(UTC))
 
     def rebuild(self) -> int:
         """Make the jobs match the pending alerts in the database; returns how many are armed."""
@@ -56,11 +53,13 @@ class AlertScheduler:
             with self.bot.unit() as session:
                 pending = deadlines.pending(session)
             wanted = {f"{JOB_PREFIX}{a.id}": a.fire_at for a in pending}
+            # The bot's clock may run ahead of the wall clock (a console that skipped time).
+            shift = self.bot.now() - datetime.now(UTC)
             for job in self.scheduler.get_jobs():
                 if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
                     job.remove()
             for job_id, fire_at in wanted.items():
-                self.scheduler.add_job(self.tick, "date", run_date=self._real_time(fire_at), id=job_id,
+                self.scheduler.add_job(self.tick, "date", run_date=fire_at - shift, id=job_id,
                                        replace_existing=True, misfire_grace_time=None, coalesce=True)
             return len(wanted)
 

@@ -45,10 +45,9 @@ def tokenize(text: str) -> list[Token]:
             continue
         start = i
         closing = _QUOTES.get(text[i])
-        if closing:
-            end = text.find(closing, i + 1)
-            end = n if end == -1 else end
-            tokens.append(Token(text[i + 1:end], start, min(end + 1, n), quoted=True))
+        end = text.find(closing, i + 1) if closing else -1
+        if end != -1:  # a quote with no partner is just an apostrophe
+            tokens.append(Token(text[i + 1:end], start, end + 1, quoted=True))
             i = end + 1
             continue
         while i < n and not text[i].isspace():
@@ -75,6 +74,7 @@ class _Args:
         self.flags: dict[str, str] = {}
         self.switches: set[str] = set()
         self.positional: list[Token] = []
+        self._all = tokens
         i = 0
         while i < len(tokens):
             token = tokens[i]
@@ -113,6 +113,18 @@ class _Args:
     def rest(self) -> str:
         return " ".join(tok.text for tok in self.positional)
 
+    def raw_rest(self, text: str) -> str:
+        """The positional words as typed, when nothing else sits between them (keeps quotes and spacing)."""
+        if not self.positional:
+            return ""
+        if len(self.positional) == 1 and self.positional[0].quoted:
+            return self.positional[0].text
+        first, last = self.positional[0], self.positional[-1]
+        inside = [tok for tok in self._all if first.start <= tok.start <= last.start]
+        if len(inside) != len(self.positional):
+            return self.rest()
+        return text[first.start:last.end]
+
 
 def parse(text: str, *, lang: str = "en") -> c.Command:
     """Turn '/breach …' (or just the part after it) into a command; UserError says what to type."""
@@ -145,7 +157,8 @@ def _free_text(lang: str, name: str, tail: str) -> tuple[int | None, str]:
 
 
 def _declare(lang: str, name: str, tail: str) -> c.Command:
-    args = _Args(lang, name, tokenize(tail), values=("severity", "aware", "clients", "data"), switches=("drill",))
+    tokens = tokenize(tail)
+    args = _Args(lang, name, tokens, values=("severity", "aware", "clients", "data"), switches=("drill",))
     clients = None
     if "clients" in args.flags:
         raw = args.flags["clients"].replace(",", "").replace("_", "")
@@ -153,7 +166,7 @@ def _declare(lang: str, name: str, tail: str) -> c.Command:
             args.fail("error.clients_number", value=args.flags["clients"])
         clients = int(raw)
     data = tuple(d.strip().lower() for d in re.split(r"[,，\s]+", args.flags.get("data", "")) if d.strip())
-    title = args.rest()
+    title = args.raw_rest(tail)
     if not title.strip():
         args.fail("error.title_empty")
     return c.Declare(title=title, severity=args.flags.get("severity"), aware=args.flags.get("aware"),

@@ -1,0 +1,133 @@
+"""Deadlines live in the database: restarts, a second process and APScheduler all send each alert once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from bot import deadlines
+from bot.clock import OffsetClock
+from bot.scheduler import AlertScheduler
+from storage.models import Alert, TimelineEvent
+from tests.conftest import START, make_console
+
+
+def reminders(console) -> list[str]:
+    return [s.text for s in console.chat.sent if s.op == "direct" and s.text.startswith("⏰")]
+
+
+def test_restart_between_setting_and_due_sends_the_reminder_once(engine):
+    first = make_console(engine)
+    first.say("alice", "/breach declare Payroll export leaked")
+    # The first process goes away before anything is due; a new one starts on the same database.
+    del first
+    second = make_console(engine, start=START + timedelta(minutes=10))
+    second.advance(START + timedelta(minutes=50))
+    assert reminders(second) == ["⏰ BR-1: phase 1/10 Immediate response is due 11:05, in 15m. War room: #breach-1"]
+    third = make_console(engine, start=START + timedelta(minutes=51))
+    third.advance(START + timedelta(minutes=55))
+    assert reminders(third) == []
+    with Session(engine) as s:
+        kinds = [e.kind for e in s.exec(select(TimelineEvent))]
+    assert kinds.count("reminder_sent") == 1
+
+
+def test_two_processes_on_one_database_send_once(engine):
+    a = make_console(engine)
+    a.say("alice", "/breach declare Payroll export leaked")
+    b = make_console(engine)
+    for bot in (a, b):
+        bot.clock.set(START + timedelta(hours=1, minutes=1))
+    a.bot.run_due()
+    b.bot.run_due()
+    sent = [s for c in (a, b) for s in c.chat.sent if s.op in ("direct", "post") and s.text[:1] in "⏰🔴"]
+    # The reminder moment (10:50) and the deadline (11:05) have both passed: one reminder, one escalation.
+    assert sorted(s.text[:1] for s in sent) == ["⏰", "🔴"]
+
+
+def test_a_claimed_alert_is_retried_after_its_lease(engine):
+    console = make_console(engine)
+    console.say("alice", "/breach declare Payroll export leaked")
+    console.clock.set(START + timedelta(minutes=46))
+    with console.bot.unit() as s:
+        [alert] = deadlines.due(s, now=console.clock.now())
+        assert deadlines.claim(s, alert_id=alert.id, worker="dead-worker", now=console.clock.now(),
+                               lease=timedelta(minutes=5))
+    console.bot.run_due()
+    assert reminders(console) == []  # another worker holds it
+    console.advance(START + timedelta(minutes=52))
+    assert len(reminders(console)) == 1
+
+
+def test_a_failed_send_is_kept_and_retried(quick, monkeypatch):
+    quick.say("alice", "/breach declare Payroll export leaked")
+    real_direct = quick.chat.direct
+    calls = {"n": 0}
+
+    def flaky(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectionError("platform down")
+        return real_direct(**kwargs)
+
+    monkeypatch.setattr(quick.chat, "direct", flaky)
+    quick.advance(START + timedelta(minutes=45, seconds=30))  # fired at 10:50, failed; retry at 10:51
+    assert reminders(quick) == []
+    with Session(quick.bot.engine) as s:
+        assert s.exec(select(Alert).where(Alert.kind == "reminder")).first().state == "pending"
+    quick.advance(START + timedelta(minutes=48))
+    assert len(reminders(quick)) == 1
+
+
+def test_completing_a_phase_cancels_its_alerts(quick):
+    quick.say("alice", "/breach declare Payroll export leaked")
+    for n in (1, 2, 3):
+        quick.say("alice", f"/breach done {n}", "breach-1")
+    quick.advance(START + timedelta(hours=2))
+    assert not [s for s in quick.chat.sent if "Immediate response" in s.text and s.text[:1] in "⏰🔴"]
+
+
+def test_apscheduler_rebuilds_its_jobs_from_the_database(quick):
+    quick.say("alice", "/breach declare Payroll export leaked")
+    scheduler = AlertScheduler(quick.bot)
+    scheduler.start(paused=True)
+    try:
+        with Session(quick.bot.engine) as s:
+            pending = {f"alert-{a.id}": a.fire_at for a in s.exec(select(Alert).where(Alert.state == "pending"))}
+        jobs = scheduler.job_times()
+        assert set(jobs) == set(pending) and len(jobs) == 20  # 10 phases × (reminder + escalation)
+        # Jobs keep the alerts' spacing (the virtual clock is shifted onto the wall clock).
+        ids = sorted(pending, key=pending.get)
+        assert jobs[ids[-1]] - jobs[ids[0]] == pending[ids[-1]] - pending[ids[0]]
+        # Closing cancels every alert; the scheduler follows the database.
+        quick.say("alice", '/breach close --cause insider --lessons "Vet access"', "breach-1")
+        assert scheduler.job_times() == {}
+    finally:
+        scheduler.shutdown()
+
+
+def test_apscheduler_fires_a_due_alert_on_the_wall_clock(sqlite_engine):
+    console = make_console(sqlite_engine)
+    console.say("alice", "/breach declare Payroll export leaked")
+    # A live bot whose clock is 46 minutes after declaring: the reminder (10:50) is already due.
+    live_clock = OffsetClock((START + timedelta(minutes=46)) - datetime.now(UTC))
+    console.bot.clock = live_clock
+    fired = threading.Event()
+    original = console.chat.direct
+
+    def direct(**kwargs):
+        ref = original(**kwargs)
+        fired.set()
+        return ref
+
+    console.chat.direct = direct  # type: ignore[method-assign]
+    scheduler = AlertScheduler(console.bot)
+    scheduler.start()
+    try:
+        assert fired.wait(timeout=10), "the scheduler did not send the due reminder"
+    finally:
+        scheduler.shutdown()
+    [reminder] = reminders(console)
+    assert reminder.startswith("⏰ BR-1: phase 1/10 Immediate response is due 11:05, in 1")

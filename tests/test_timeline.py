@@ -1,0 +1,82 @@
+"""The timeline is hash-chained: any edit to a stored event is found, by the service and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from bot import timeline
+from handlers.cli import main
+from storage.models import Incident, TimelineEvent
+from tests.conftest import make_console
+
+
+def _run(console) -> None:
+    console.say("alice", "/breach declare Payroll export leaked --severity high")
+    console.say("alice", "/breach log Found the share", "breach-1")
+    console.say("alice", "/breach decision Take it offline", "breach-1")
+
+
+def _verify(engine):
+    with Session(engine) as s:
+        return timeline.verify(s, s.exec(select(Incident)).one())
+
+
+def test_chain_links_every_event(engine):
+    _run(make_console(engine))
+    with Session(engine) as s:
+        events = list(s.exec(select(TimelineEvent).order_by(TimelineEvent.seq)))
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert events[0].prev_hash == timeline.GENESIS
+    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    result = _verify(engine)
+    assert result.intact and result.head_hash == events[-1].hash
+
+
+@pytest.mark.parametrize("column, value", [
+    ("text", "'Found the shore'"),
+    ("actor", "'mallory'"),
+    ("kind", "'decision'"),
+])
+def test_editing_a_stored_event_breaks_the_chain(engine, column, value):
+    _run(make_console(engine))
+    with Session(engine) as s:
+        note = s.exec(select(TimelineEvent).where(TimelineEvent.kind == "note")).one()
+        seq = note.seq
+    with engine.begin() as conn:
+        conn.execute(text(f"UPDATE timelineevent SET {column} = {value} WHERE seq = {seq}"))
+    result = _verify(engine)
+    assert not result.intact and result.bad_seq == seq
+    assert result.problem == f"event #{seq} was changed after it was written"
+
+
+def test_deleting_an_event_breaks_the_chain(engine):
+    _run(make_console(engine))
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM timelineevent WHERE seq = 2"))
+    result = _verify(engine)
+    assert (result.intact, result.bad_seq, result.problem) == (False, 3, "event #2 is missing")
+
+
+def test_one_changed_byte_fails_the_cli(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    from storage.db import make_engine, upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    _run(make_console(engine))
+    assert main(["verify", "BR-1", "--db", url]) == 0
+    assert "BR-1: timeline intact (" in capsys.readouterr().out
+    with engine.begin() as conn:
+        stored = conn.execute(text("SELECT text FROM timelineevent WHERE kind = 'decision'")).scalar_one()
+        conn.execute(text("UPDATE timelineevent SET text = :t WHERE kind = 'decision'"),
+                     {"t": stored.replace("T", "t", 1)})
+    assert main(["verify", "BR-1", "--db", url]) == 1
+    out = capsys.readouterr().out
+    assert "timeline BROKEN at event #" in out and "was changed after it was written" in out
+    assert main(["export", "BR-1", "--db", url, "--format", "json"]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert exported["id"] == "BR-1" and len(exported["timeline"]) >= 5
