@@ -1,0 +1,116 @@
+"""`breachbot console --script`, `playbook check`, `db`, `export`: the commands a person types."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from handlers.cli import main
+from tests.scenarios import BASIC
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the real `breachbot` entry point in a fresh process."""
+    return subprocess.run([sys.executable, "-m", "handlers.cli", *args], input=stdin, capture_output=True,
+                          text=True, cwd=cwd or ROOT, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(cwd or ROOT), "PYTHONPATH": str(ROOT)})
+
+
+def test_scripted_console_runs_the_shared_scenario_and_exports(tmp_path):
+    db = f"sqlite:///{tmp_path / 'bb.db'}"
+    done = run_cli("console", "--script", str(BASIC), "--now", "2026-11-28T10:05+08:00", "--db", db,
+                   "--tz", "Asia/Shanghai", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.splitlines()[0].startswith("[#breach-1] 🚨 BR-1 · severity high · phase 1/10 Immediate response "
+                                          "(due 11:05, in 1h 00m) · lead: @alice")
+    assert "[#general] 🚨 BR-1 declared by @alice: Payroll export for 40 clients found on … War room: #breach-1" in out
+    assert "~ 2026-11-28 10:55 CST" in out
+    assert "[@alice] ⏰ BR-1: phase 1/10 Immediate response is due 11:05, in 15m. War room: #breach-1" in out
+    assert "[#breach-1] 🔴 BR-1: phase 2/10 Preliminary investigation missed its deadline (18:05)." in out
+    # continuation lines are indented
+    assert "\n    Payroll export for 40 clients found on a public file share\n" in out
+
+    exported = run_cli("export", "BR-1", "--format", "json", "--db", db, cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    data = json.loads(exported.stdout)
+    for key in ("id", "title", "severity", "status", "drill", "aware_at", "declared_at", "closed_at", "roles",
+                "phases", "timeline", "head_hash"):
+        assert key in data
+    assert data["aware_at"] == "2026-11-28T10:05:00+08:00"
+    assert data["roles"][0].keys() >= {"role", "user", "assigned_at"}
+    assert data["phases"][0].keys() >= {"key", "owner_role", "due_at", "completed_at", "status", "tasks"}
+    assert data["phases"][0]["tasks"][0].keys() >= {"key", "done", "done_by", "done_at"}
+    assert data["timeline"][0].keys() >= {"seq", "at", "actor", "kind", "text", "hash"}
+    assert run_cli("verify", "BR-1", "--db", db, cwd=tmp_path).returncode == 0
+
+    md = run_cli("export", "BR-1", "--format", "md", "--db", db, cwd=tmp_path)
+    assert md.stdout.startswith("# BR-1: Payroll export for 40 clients found on a public file share")
+    assert f"Timeline head hash: `{data['head_hash']}`" in md.stdout
+
+
+def test_script_from_stdin_and_a_bad_line(tmp_path):
+    db = f"sqlite:///{tmp_path / 'bb.db'}"
+    script = "alice> /breach declare Test leak\n; a comment\n\nthis is not a script line\nalice> /breach status\n"
+    done = run_cli("console", "--script", "-", "--db", db, "--now", "2026-11-28T10:05+08:00", stdin=script,
+                   cwd=tmp_path)
+    assert done.returncode == 2
+    assert "script line 4: expected 'USER #ROOM> TEXT'" in done.stdout
+    assert "BR-1 declared by @alice" in done.stdout
+
+
+def test_script_time_must_move_forward(tmp_path, capsys):
+    script = tmp_path / "s.txt"
+    script.write_text("~ 2020-01-01T00:00+00:00\n", encoding="utf-8")
+    code = main(["console", "--script", str(script), "--db", f"sqlite:///{tmp_path / 'x.db'}",
+                 "--now", "2026-11-28T10:05+08:00"])
+    assert code == 2
+    assert "script line 1: '~ 2020-01-01T00:00+00:00' is in the past" in capsys.readouterr().out
+
+
+def test_db_upgrade_and_current(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    assert main(["db", "current", "--db", url]) == 0
+    assert "at revision none: behind" in capsys.readouterr().out
+    assert main(["db", "upgrade", "--db", url]) == 0
+    assert ": up to date" in capsys.readouterr().out
+
+
+def test_playbook_check_accepts_the_default(capsys):
+    assert main(["playbook", "check", str(ROOT / "playbooks" / "breach-default.yaml")]) == 0
+    assert "ok — 10 phases, 33 tasks, 7 roles" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (("owner: it_security\n    due: 8h", "owner: hacker\n    due: 8h"),
+     "phases.1 (investigation): owner 'hacker' is not a role"),
+    (("due: 8h", "due: soon"), ":47: phases.1.due: 'soon' is not a duration such as 90m, 8h or 30d"),
+    (("  scribe: {en: Scribe, zh: 记录员}\n", ""), "roles is missing scribe"),
+    (("key: breach-default", "key: breach-default\nbogus: 1"), ":6: bogus: Extra inputs are not permitted"),
+    (("phases:\n", "phases: [\n"), "not valid YAML"),
+])
+def test_playbook_check_names_file_line_and_problem(tmp_path, capsys, edit, expected):
+    text = (ROOT / "playbooks" / "breach-default.yaml").read_text(encoding="utf-8")
+    assert edit[0] in text
+    broken = tmp_path / "firm.yaml"
+    broken.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    assert main(["playbook", "check", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert str(broken) in err and expected in err
+
+
+def test_a_broken_playbook_stops_the_console_with_the_reason(tmp_path):
+    broken = tmp_path / "bad.yaml"
+    broken.write_text("key: x\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "handlers.cli", "console", "--script", "-", "--db",
+                           f"sqlite:///{tmp_path / 'b.db'}"], input="", capture_output=True, text=True, cwd=tmp_path,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "BREACHBOT_PLAYBOOK": str(broken)},
+                          timeout=120)
+    assert done.returncode == 2
+    assert f"breachbot: {broken}:" in done.stderr and "Field required" in done.stderr
