@@ -158,7 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `breachbot` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        level = Settings().log_level.upper()
+    except ValueError:  # a broken setting is reported by the command itself
+        level = "INFO"
+    logging.basicConfig(level=getattr(logging, level, logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     func = getattr(args, "func", cmd_run)
     try:
         return func(args)

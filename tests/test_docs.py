@@ -1,0 +1,41 @@
+"""Docs that are tested: every subcommand is in /breach help and in the README."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.help import SUBCOMMANDS, USAGE, render
+from bot.playbook import REQUIRED_ROLES
+from handlers.cli import build_parser
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_subcommand_is_in_help_and_readme():
+    listing = render("en", None).plain_text()
+    for name in SUBCOMMANDS:
+        assert f"/breach {name}" in listing
+        assert f"`/breach {name}" in README, f"README lacks /breach {name}"
+        assert render("zh", name).plain_text().startswith(USAGE[name])
+
+
+def test_every_cli_command_is_in_the_readme():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name in sub.choices:
+        assert f"`breachbot {name}" in README, f"README lacks breachbot {name}"
+
+
+def test_every_role_and_setting_is_documented():
+    for role in REQUIRED_ROLES:
+        assert f"`{role}`" in README
+    from bot.settings import Settings
+
+    for field in Settings.model_fields.values():
+        names = [n for n in getattr(field.validation_alias, "choices", []) if n.isupper()]
+        assert any(n in README for n in names), f"README lacks {names}"
+
+
+def test_readme_has_the_two_commands():
+    assert re.search(r"^make run\b", README, re.M) and re.search(r"^make test\b", README, re.M)
