@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import deadlines, flows, incidents, timeline, views
+from bot import alerts, deadlines, flows, incidents, timeline, views
 from bot.chat import Chat, Context, Message, MessageRef
 from bot.clock import Clock, SystemClock
 from bot.commands import Command
@@ -167,7 +167,7 @@ class Breachbot:
         outbox = Outbox()
         try:
             with self.unit() as session:
-                state = flows.alert_effects(self, session, alert_id=alert_id, now=now, outbox=outbox)
+                state = alerts.alert_effects(self, session, alert_id=alert_id, now=now, outbox=outbox)
         except Exception:
             log.exception("could not prepare alert %s", alert_id)
             with self.unit() as session:
@@ -188,7 +188,7 @@ class Breachbot:
                 deadlines.release(session, alert_id=alert_id, retry_at=now + ALERT_RETRY)
             return False
         with self.unit() as session:
-            flows.alert_sent(self, session, alert_id=alert_id, now=now)
+            alerts.alert_sent(self, session, alert_id=alert_id, now=now)
         for incident_id in outbox.refresh:
             try:
                 self.refresh_status(incident_id)

@@ -94,4 +94,20 @@ class Capture:
     incident: int | None = None
 
 
-Command = Declare | Status | Roles | Assign | Unassign | Log | Tasks | Done | Phase | Close | Help | Capture
+@dataclass(frozen=True)
+class Answer:
+    """An answer to a playbook question, by key or number."""
+
+    question: str
+    value: str
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Questions:
+    """The questions still open."""
+
+    incident: int | None = None
+
+
+Command = Declare | Status | Roles | Assign | Unassign | Log | Tasks | Done | Phase | Close | Help | Capture | Answer | Questions

@@ -16,23 +16,38 @@ PENDING, CLAIMED, SENT, CANCELLED = "pending", "claimed", "sent", "cancelled"
 
 
 def schedule(session: Session, *, incident_id: int, kind: str, ref: str, due_at: datetime,
-             remind_before: timedelta | None, now: datetime, meta: dict[str, Any] | None = None) -> Deadline:
-    """Record a deadline with its reminder (skipped if that moment has passed) and its escalation."""
+             remind_before: timedelta | None, now: datetime, meta: dict[str, Any] | None = None,
+             reminders_at: list[datetime] | None = None) -> Deadline:
+    """Record a deadline with its reminders (those still ahead) and its escalation at the due time."""
     deadline = Deadline(incident_id=incident_id, kind=kind, ref=ref, due_at=due_at, meta=meta or {})
     session.add(deadline)
     session.flush()
-    _plan_alerts(session, deadline, remind_before=remind_before, now=now)
+    plan_alerts(session, deadline, remind_before=remind_before, now=now, reminders_at=reminders_at)
     return deadline
 
 
-def _plan_alerts(session: Session, deadline: Deadline, *, remind_before: timedelta | None, now: datetime) -> None:
+def plan_alerts(session: Session, deadline: Deadline, *, remind_before: timedelta | None, now: datetime,
+                reminders_at: list[datetime] | None = None) -> None:
+    """Add the alerts of a deadline: reminders that are still in the future, and the escalation."""
     assert deadline.id is not None
-    if remind_before is not None and deadline.due_at - remind_before > now:
-        session.add(Alert(incident_id=deadline.incident_id, deadline_id=deadline.id, kind=REMINDER,
-                          fire_at=deadline.due_at - remind_before))
+    moments = list(reminders_at or [])
+    if remind_before is not None:
+        moments.append(deadline.due_at - remind_before)
+    for moment in sorted(m for m in moments if now < m < deadline.due_at):
+        session.add(Alert(incident_id=deadline.incident_id, deadline_id=deadline.id, kind=REMINDER, fire_at=moment))
     session.add(Alert(incident_id=deadline.incident_id, deadline_id=deadline.id, kind=ESCALATION,
                       fire_at=deadline.due_at))
     session.flush()
+
+
+def move(session: Session, deadline: Deadline, *, due_at: datetime, remind_before: timedelta | None,
+         now: datetime) -> None:
+    """Give a deadline a new due time: what has not gone out is re-planned around it."""
+    deadline.due_at = due_at
+    session.add(deadline)
+    cancel_alerts(session, deadline_ids=[deadline.id])
+    if deadline.met_at is None and deadline.cancelled_at is None:
+        plan_alerts(session, deadline, remind_before=remind_before, now=now)
 
 
 def get(session: Session, *, incident_id: int, kind: str, ref: str) -> Deadline | None:

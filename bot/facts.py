@@ -10,3 +10,24 @@ RESIDENCES: tuple[str, ...] = ("CN", "EU", "UK", "US-CA", "US-NY", "US-TX", "US-
 TITLE_MAX = 300
 TEXT_MAX = 4000
 MAX_CLIENTS = 100_000_000
+
+# Facts the playbook's questions (and /breach facts, /breach affected) may set, by answer type.
+FACTS: dict[str, str] = {
+    "aware_at": "datetime",
+    "determined_at": "datetime",
+    "assessed_at": "datetime",
+    "discovered_via": "one_of",
+    "cause": "one_of",
+    "data": "several_of",
+    "clients": "number",
+    "affected": "per_residence",
+    "encrypted": "yes_no",
+    "key_safe": "yes_no",
+    "crime_suspected": "yes_no",
+    "ransom_paid": "yes_no",
+    "contained": "yes_no",
+    "press_aware": "yes_no",
+    "clients_told": "yes_no",
+    "systems": "text",
+}
+ANSWER_TYPES = ("yes_no", "one_of", "several_of", "number", "per_residence", "datetime", "text")

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot import deadlines, help, incidents, permissions, phases, timeline, views
-from bot.chat import Context, Mention, Message, RoomRef, Strong, Text
+from bot import help, incidents, permissions, phases, prompt_flows, questions, views
+from bot.chat import Context, Mention, RoomRef, Strong
 from bot.commands import (
+    Answer,
     Assign,
     Capture,
     Close,
@@ -19,17 +20,19 @@ from bot.commands import (
     Help,
     Log,
     Phase,
+    Questions,
     Roles,
     Status,
     Tasks,
     Unassign,
 )
 from bot.errors import UserError
+from bot.flow_base import drill, here, resolve, role_holders, role_names
 from bot.i18n import message
 from bot.i18n import text as t
 from bot.outbox import Outbox
 from bot.times import parse_when
-from storage.models import Alert, Deadline, Incident, Workspace
+from storage.models import Incident, Workspace
 
 if TYPE_CHECKING:
     from bot.app import Breachbot
@@ -43,40 +46,14 @@ def run(bot: Breachbot, session: Session, ws: Workspace, context: Context, comma
     handler(bot, session, ws, context, command, out)
 
 
-def resolve(session: Session, ws: Workspace, context: Context, number: int | None, *,
-            lock: bool = True) -> Incident:
-    """The incident a command is about: named, this war room's, or the person's only open one."""
-    lang = ws.lang
-    if number is not None:
-        incident = incidents.by_number(session, workspace=ws, number=number)
-        if incident is None:
-            raise UserError(t(lang, "error.no_incident", id=f"BR-{number}"))
-    else:
-        incident = incidents.by_room(session, workspace=ws, room=context.room)
-        if incident is None:
-            mine = incidents.open_for_user(session, workspace=ws, user=context.user)
-            if not mine:
-                raise UserError(t(lang, "error.no_open_incident"))
-            if len(mine) > 1:
-                raise UserError(views.incident_list(mine, lang, "error.which_incident"))
-            incident = mine[0]
-    return incidents.lock(session, incident) if lock else incident
-
-
-def _holders(session: Session, incident: Incident) -> dict[str, str]:
-    return {role: a.user for role, a in incidents.active_roles(session, incident).items()}
-
-
-def _role_names(bot: Breachbot, lang: str) -> dict[str, str]:
-    return {key: name(lang) for key, name in bot.playbook.roles.items()}
-
-
-def _drill(incident: Incident, lang: str) -> tuple[Text, ...]:
-    return (Text(t(lang, "drill.prefix")),) if incident.drill else ()
-
-
-def _here(context: Context, incident: Incident) -> bool:
-    return context.room == incident.war_room
+def ask(bot: Breachbot, session: Session, ws: Workspace, incident: Incident, phase_key: str, out: Outbox) -> None:
+    """Ask the questions of a phase that has just started, in its war room."""
+    asked = questions.ask_phase(session, incident=incident, playbook=bot.playbook, phase_key=phase_key,
+                                now=bot.now())
+    holders = role_holders(session, incident)
+    for spec in asked:
+        out.post(incident.war_room, views.question_prompt(incident=incident, playbook=bot.playbook, ws=ws,
+                                                          spec=spec, holders=holders))
 
 
 # -- declare -------------------------------------------------------------------------------------
@@ -109,9 +86,11 @@ def declare(bot: Breachbot, session: Session, ws: Workspace, context: Context, c
     short = incident.title if len(incident.title) <= 40 else incident.title[:40].rsplit(" ", 1)[0] + " …"
     announce = message(lang, "declare.announce", id=Strong(incidents.ref(incident)), actor=Mention(context.user),
                        title=short, room=RoomRef(room))
-    out.reply(announce.prefixed(_drill(incident, lang)), public=True)
+    out.reply(announce.prefixed(drill(incident, lang)), public=True)
     out.post(room, views.phase_prompt(session, incident=incident, playbook=bot.playbook, ws=ws, now=now,
                                       phase_key=incident.current_phase))
+    questions.prompt_roles(session, incident=incident, playbook=bot.playbook, now=now)
+    ask(bot, session, ws, incident, incident.current_phase, out)
     for role, user in result.roles.items():
         out.direct(user, message(lang, "roles.you_hold", id=incidents.ref(incident),
                                  role=bot.playbook.roles[role](lang), room=RoomRef(room)))
@@ -121,18 +100,18 @@ def declare(bot: Breachbot, session: Session, ws: Workspace, context: Context, c
 def status(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Status, out: Outbox) -> None:
     incident = resolve(session, ws, context, cmd.incident, lock=False)
     out.reply(views.status(session, incident=incident, playbook=bot.playbook, ws=ws, now=bot.now()),
-              public=_here(context, incident))
+              public=here(context, incident))
 
 
 def roles(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Roles, out: Outbox) -> None:
     incident = resolve(session, ws, context, cmd.incident, lock=False)
-    out.reply(views.roles(session, incident=incident, playbook=bot.playbook, ws=ws), public=_here(context, incident))
+    out.reply(views.roles(session, incident=incident, playbook=bot.playbook, ws=ws), public=here(context, incident))
 
 
 def tasks(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Tasks, out: Outbox) -> None:
     incident = resolve(session, ws, context, cmd.incident, lock=False)
     out.reply(views.tasks(session, incident=incident, playbook=bot.playbook, ws=ws, now=bot.now(),
-                          everything=cmd.all), public=_here(context, incident))
+                          everything=cmd.all), public=here(context, incident))
 
 
 def show_help(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Help, out: Outbox) -> None:
@@ -143,10 +122,11 @@ def show_help(bot: Breachbot, session: Session, ws: Workspace, context: Context,
 def assign(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Assign, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
-    permissions.check("assign", user=context.user, holders=_holders(session, incident), lang=lang,
-                      role_names=_role_names(bot, lang))
+    permissions.check("assign", user=context.user, holders=role_holders(session, incident), lang=lang,
+                      role_names=role_names(bot, lang))
     previous = incidents.assign_role(session, incident=incident, playbook=bot.playbook, role=cmd.role,
                                      user=cmd.user, actor=context.user, now=now, lang=lang)
+    questions.role_filled(session, incident=incident, role=cmd.role, now=now)
     role_name = bot.playbook.roles[cmd.role](lang)
     out.invite(incident.war_room, [cmd.user])
     key = "roles.assigned_replacing" if previous else "roles.assigned"
@@ -155,7 +135,7 @@ def assign(bot: Breachbot, session: Session, ws: Workspace, context: Context, cm
                                         previous=Mention(previous.user) if previous else ""))
     out.direct(cmd.user, message(lang, "roles.you_hold", id=incidents.ref(incident), role=role_name,
                                  room=RoomRef(incident.war_room) if incident.war_room else "-"))
-    if not _here(context, incident):
+    if not here(context, incident):
         out.reply(message(lang, "ok.assigned", user=Mention(cmd.user), role=role_name, id=incidents.ref(incident)))
     out.refresh.add(incident.id)
 
@@ -163,13 +143,13 @@ def assign(bot: Breachbot, session: Session, ws: Workspace, context: Context, cm
 def unassign(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Unassign, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
-    permissions.check("unassign", user=context.user, holders=_holders(session, incident), lang=lang,
-                      role_names=_role_names(bot, lang))
+    permissions.check("unassign", user=context.user, holders=role_holders(session, incident), lang=lang,
+                      role_names=role_names(bot, lang))
     ended = incidents.unassign_role(session, incident=incident, playbook=bot.playbook, role=cmd.role,
                                     actor=context.user, now=now, lang=lang)
     out.post(incident.war_room, message(lang, "roles.unassigned_msg", user=Mention(ended.user),
                                         role=bot.playbook.roles[cmd.role](lang), actor=Mention(context.user)))
-    if not _here(context, incident):
+    if not here(context, incident):
         out.reply(message(lang, "ok.done"))
     out.refresh.add(incident.id)
 
@@ -186,7 +166,7 @@ def log(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: 
     else:
         out.post(incident.war_room, message(lang, "log.note", actor=Mention(context.user),
                                             id=incidents.ref(incident), seq=event.seq))
-    if not _here(context, incident):
+    if not here(context, incident):
         out.reply(message(lang, "log.recorded", id=incidents.ref(incident), seq=event.seq))
 
 
@@ -203,7 +183,7 @@ def done(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd:
     if result.phase_completed:
         hint = "phase.completed_current" if result.task.phase_key == incident.current_phase else "phase.completed"
         out.post(incident.war_room, message(lang, hint, phase=spec.title(lang)))
-    if not _here(context, incident):
+    if not here(context, incident):
         out.reply(message(lang, "ok.done"))
     out.refresh.add(incident.id)
 
@@ -231,7 +211,8 @@ def phase(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd
     else:
         out.post(incident.war_room, views.phase_prompt(session, incident=incident, playbook=bot.playbook, ws=ws,
                                                        now=now, phase_key=moved.entered.key))
-    if not _here(context, incident):
+        ask(bot, session, ws, incident, moved.entered.key, out)
+    if not here(context, incident):
         out.reply(message(lang, "ok.done"))
     out.refresh.add(incident.id)
 
@@ -241,14 +222,14 @@ def close(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd
     incident = resolve(session, ws, context, cmd.incident)
     if incident.status != incidents.OPEN:
         raise UserError(t(lang, "error.closed_already", id=incidents.ref(incident)))
-    permissions.check("close", user=context.user, holders=_holders(session, incident), lang=lang,
-                      role_names=_role_names(bot, lang))
+    permissions.check("close", user=context.user, holders=role_holders(session, incident), lang=lang,
+                      role_names=role_names(bot, lang))
     phases.close(session, incident=incident, playbook=bot.playbook, cause=cmd.cause, lessons=cmd.lessons,
                  actor=context.user, now=now, lang=lang)
     out.post(incident.war_room, message(lang, "close.closed", id=incidents.ref(incident),
                                         actor=Mention(context.user), cause=bot.playbook.causes[cmd.cause](lang),
                                         number=incident.number))
-    if not _here(context, incident):
+    if not here(context, incident):
         out.reply(message(lang, "close.closed", id=incidents.ref(incident), actor=Mention(context.user),
                           cause=bot.playbook.causes[cmd.cause](lang), number=incident.number))
     out.refresh.add(incident.id)
@@ -273,62 +254,5 @@ def capture(bot: Breachbot, session: Session, ws: Workspace, context: Context, c
 _FLOWS = {
     Declare: declare, Status: status, Roles: roles, Tasks: tasks, Help: show_help, Assign: assign,
     Unassign: unassign, Log: log, Done: done, Phase: phase, Close: close, Capture: capture,
+    Answer: prompt_flows.answer, Questions: prompt_flows.list_open,
 }
-
-
-# -- alerts --------------------------------------------------------------------------------------
-def alert_effects(bot: Breachbot, session: Session, *, alert_id: int, now: datetime, outbox: Outbox) -> str:
-    """Compose a claimed alert's messages; returns SENT to send them or CANCELLED if no longer needed."""
-    alert = session.get(Alert, alert_id)
-    assert alert is not None
-    deadline = session.get(Deadline, alert.deadline_id)
-    incident = session.get(Incident, alert.incident_id)
-    assert deadline is not None and incident is not None
-    if incident.status != incidents.OPEN or deadline.met_at is not None or deadline.cancelled_at is not None:
-        return deadlines.CANCELLED
-    ws = session.get(Workspace, incident.workspace_id)
-    assert ws is not None
-    lang = ws.lang
-    holders = _holders(session, incident)
-    if deadline.kind == "phase":
-        spec = bot.playbook.phase(deadline.ref)
-        owner = holders.get(spec.owner)
-        what = f"{bot.playbook.position(spec.key)}/{len(bot.playbook.phases)} {spec.title(lang)}"
-        prefix = _drill(incident, lang)
-        if alert.kind == deadlines.REMINDER:
-            msg = message(lang, "alert.reminder", id=incidents.ref(incident), phase=what,
-                          due=views.due_phrase(ws, deadline.due_at, now),
-                          room=RoomRef(incident.war_room) if incident.war_room else "-")
-            msg = Message(lines=msg.prefixed(prefix).lines, kind="reminder")
-            if owner:
-                outbox.direct(owner, msg)
-            else:
-                outbox.post(incident.war_room, msg)
-        else:
-            people: list = []
-            for role in ("lead", "executive"):
-                if holders.get(role):
-                    people += [Text(" "), Mention(holders[role])]
-            msg = message(lang, "alert.escalation", id=incidents.ref(incident), phase=what,
-                          at=views.when(ws, deadline.due_at, now),
-                          owner=Mention(owner) if owner else t(lang, "roles.unassigned"),
-                          people=tuple(people) or t(lang, "roles.nobody"))
-            msg = Message(lines=msg.prefixed(prefix).lines, kind="escalation")
-            outbox.post(incident.war_room, msg)
-            outbox.refresh.add(incident.id)
-    return deadlines.SENT
-
-
-def alert_sent(bot: Breachbot, session: Session, *, alert_id: int, now: datetime) -> None:
-    """Mark an alert sent and record it in the incident's timeline, in one transaction."""
-    alert = session.get(Alert, alert_id)
-    assert alert is not None
-    deadline = session.get(Deadline, alert.deadline_id)
-    incident = incidents.lock(session, session.get(Incident, alert.incident_id))
-    assert deadline is not None
-    deadlines.finish(session, alert_id=alert_id, state=deadlines.SENT, now=now)
-    kind = "reminder_sent" if alert.kind == deadlines.REMINDER else "escalated"
-    timeline.append(session, incident=incident, actor="breachbot", kind=kind, now=now,
-                    text=f"{deadline.kind}:{deadline.ref}",
-                    data={"deadline": deadline.ref, "due_at": deadline.due_at.isoformat(),
-                          "fire_at": alert.fire_at.isoformat()})

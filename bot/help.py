@@ -20,6 +20,8 @@ USAGE: dict[str, str] = {
     "tasks": "/breach tasks [all]",
     "done": "/breach done <task number, phase.task or key> [note]",
     "phase": '/breach phase next|<phase key or number> [--reason "<why>"]',
+    "questions": "/breach questions [BR-n]",
+    "answer": "/breach answer <question key or number> <answer>",
     "close": '/breach close --cause <technical|insider|external_attack|staff_error|management|third_party> '
              '--lessons "<text>"',
     "help": "/breach help [subcommand]",

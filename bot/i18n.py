@@ -45,7 +45,7 @@ def template(lang: str, key: str) -> str:
     return text
 
 
-def line(lang: str, key: str, **values: Any) -> Line:
+def line(lang: str, key: str, /, **values: Any) -> Line:
     """One line of spans from a template."""
     spans: list[Any] = []
     for literal, field, spec, conversion in _FORMATTER.parse(template(lang, key)):
@@ -65,12 +65,12 @@ def line(lang: str, key: str, **values: Any) -> Line:
     return tuple(_merge(spans))
 
 
-def text(lang: str, key: str, **values: Any) -> str:
+def text(lang: str, key: str, /, **values: Any) -> str:
     """A template rendered to plain text (for errors, topics, logs)."""
     return Message(lines=(line(lang, key, **values),)).plain_text()
 
 
-def message(lang: str, key: str, *, kind: str = "info", **values: Any) -> Message:
+def message(lang: str, key: str, /, *, kind: str = "info", **values: Any) -> Message:
     """A one-or-more-line message from one template (newlines split lines)."""
     rendered = line(lang, key, **values)
     lines: list[list[Any]] = [[]]

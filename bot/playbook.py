@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.facts import ANSWER_TYPES, FACTS
 from bot.times import parse_duration
 
 REQUIRED_ROLES = ("lead", "it_security", "legal", "executive", "comms", "client_liaison", "scribe")
@@ -47,6 +48,54 @@ class TaskSpec(BaseModel):
     text: Localized
 
 
+class OptionSpec(BaseModel):
+    """One choice of a one_of / several_of question."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=r"^[a-z][a-z0-9_-]*$|^[A-Z]{2}(-[A-Z]{2})?$")
+    label: Localized
+
+
+class QuestionSpec(BaseModel):
+    """A question the bot asks when its phase starts; the answer sets an incident fact."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=_KEY)
+    text: Localized
+    ask: str
+    type: str
+    sets: str
+    options: list[OptionSpec] = Field(default_factory=list)
+    every: timedelta = timedelta(minutes=30)
+    times: int = Field(default=4, ge=1, le=20)
+
+    _parse_every = field_validator("every", mode="before")(lambda cls, v: _duration(v))
+
+    @model_validator(mode="after")
+    def _sane(self) -> QuestionSpec:
+        if self.type not in ANSWER_TYPES:
+            raise ValueError(f"type {self.type!r} is not one of {', '.join(ANSWER_TYPES)}")
+        if self.sets not in FACTS:
+            raise ValueError(f"sets {self.sets!r} is not a fact; facts: {', '.join(FACTS)}")
+        if FACTS[self.sets] != self.type:
+            raise ValueError(f"the fact {self.sets} takes a {FACTS[self.sets]} answer, not {self.type}")
+        if self.type in ("one_of", "several_of") and not self.options:
+            raise ValueError(f"a {self.type} question needs options")
+        if self.every <= timedelta(0):
+            raise ValueError("every must be a positive duration")
+        return self
+
+
+class RolePrompt(BaseModel):
+    """Roles that must not stay empty: after `after`, the war room is asked to fill them."""
+
+    model_config = ConfigDict(extra="forbid")
+    roles: list[str] = Field(default_factory=list)
+    after: timedelta = timedelta(minutes=15)
+
+    _parse_after = field_validator("after", mode="before")(lambda cls, v: _duration(v))
+
+
 class PhaseSpec(BaseModel):
     """One response phase: who owns it, what it asks, when it is due after aware_at."""
 
@@ -57,6 +106,7 @@ class PhaseSpec(BaseModel):
     due: timedelta
     remind_before: timedelta = timedelta(minutes=15)
     tasks: list[TaskSpec] = Field(default_factory=list)
+    questions: list[QuestionSpec] = Field(default_factory=list)
 
     _parse_due = field_validator("due", "remind_before", mode="before")(lambda cls, v: _duration(v))
 
@@ -83,6 +133,8 @@ class Playbook(BaseModel):
     roles: dict[str, Localized]
     causes: dict[str, Localized] = Field(min_length=1)
     phases: list[PhaseSpec] = Field(min_length=1)
+    discovery: dict[str, Localized] = Field(default_factory=dict)
+    role_prompts: RolePrompt = Field(default_factory=RolePrompt)
 
     @model_validator(mode="after")
     def _consistent(self) -> Playbook:
@@ -99,7 +151,31 @@ class Playbook(BaseModel):
                 raise ValueError(
                     f"phases.{i} ({phase.key}): owner {phase.owner!r} is not a role; roles: {', '.join(self.roles)}"
                 )
+            for j, question in enumerate(phase.questions):
+                if question.ask not in self.roles:
+                    raise ValueError(f"phases.{i}.questions.{j} ({question.key}): ask {question.ask!r} is not a role")
+        qkeys = [q.key for q in self.questions()]
+        if len(qkeys) != len(set(qkeys)):
+            raise ValueError(f"question keys repeat: {sorted({k for k in qkeys if qkeys.count(k) > 1})}")
+        unknown = [r for r in self.role_prompts.roles if r not in self.roles]
+        if unknown:
+            raise ValueError(f"role_prompts names unknown roles: {', '.join(unknown)}")
         return self
+
+    def questions(self) -> list[QuestionSpec]:
+        """Every question in playbook order (their 1-based position is the number people type)."""
+        return [q for phase in self.phases for q in phase.questions]
+
+    def question(self, key: str) -> QuestionSpec:
+        """The question with this key (KeyError if none)."""
+        for question in self.questions():
+            if question.key == key:
+                return question
+        raise KeyError(key)
+
+    def phase_of_question(self, key: str) -> PhaseSpec:
+        """The phase that asks a question."""
+        return next(p for p in self.phases if any(q.key == key for q in p.questions))
 
     def phase(self, key: str) -> PhaseSpec:
         """The phase with this key (KeyError if none)."""

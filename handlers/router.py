@@ -17,7 +17,7 @@ from bot.i18n import text as t
 
 ALIASES = {
     "宣布": "declare", "状态": "status", "角色": "roles", "指派": "assign", "记录": "log", "决定": "decision",
-    "任务": "tasks", "完成": "done", "阶段": "phase", "下一阶段": "phase next", "结案": "close", "帮助": "help",
+    "回答": "answer", "问题": "questions", "任务": "tasks", "完成": "done", "阶段": "phase", "下一阶段": "phase next", "结案": "close", "帮助": "help",
     "?": "help", "decide": "decision", "note": "log",
 }
 _INCIDENT = re.compile(r"^(?:BR-?)(\d{1,9})$", re.I)
@@ -248,6 +248,14 @@ def _close(lang: str, name: str, tail: str) -> c.Command:
     return c.Close(cause=args.flags["cause"].lower(), lessons=args.flags["lessons"], incident=number)
 
 
+def _answer(lang: str, name: str, tail: str) -> c.Command:
+    number, body = _free_text(lang, name, tail)
+    question, _, value = body.strip().partition(" ")
+    if not question:
+        _Args(lang, name, []).fail("error.answer_missing")
+    return c.Answer(question=question, value=value.strip(), incident=number)
+
+
 def _help(lang: str, name: str, tail: str) -> c.Command:
     words = tail.split()
     topic = words[0] if words else None
@@ -259,5 +267,5 @@ def _help(lang: str, name: str, tail: str) -> c.Command:
 _PARSERS = {
     "declare": _declare, "status": _simple(c.Status), "roles": _simple(c.Roles), "assign": _assign,
     "unassign": _unassign, "log": _log, "decision": _log, "tasks": _tasks, "done": _done, "phase": _phase,
-    "close": _close, "help": _help,
+    "close": _close, "help": _help, "answer": _answer, "questions": _simple(c.Questions),
 }

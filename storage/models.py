@@ -191,3 +191,18 @@ class Delivery(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=200)
     seen_at: datetime = _when()
+
+
+class QuestionState(SQLModel, table=True):
+    """One playbook question for one incident: when it was asked, how often, and its answer."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    key: str = Field(max_length=100)
+    asked_at: datetime | None = _when(nullable=True)
+    times_asked: int = 0
+    answered_at: datetime | None = _when(nullable=True)
+    answered_by: str | None = Field(default=None, max_length=100)
+    answer: dict = _json()  # {"value": …} so any JSON value fits

@@ -90,9 +90,9 @@ def test_playbook_check_accepts_the_default(capsys):
 @pytest.mark.parametrize(("edit", "expected"), [
     (("owner: it_security\n    due: 8h", "owner: hacker\n    due: 8h"),
      "phases.1 (investigation): owner 'hacker' is not a role"),
-    (("due: 8h", "due: soon"), ":47: phases.1.due: 'soon' is not a duration such as 90m, 8h or 30d"),
+    (("due: 8h", "due: soon"), ":{line}: phases.1.due: 'soon' is not a duration such as 90m, 8h or 30d"),
     (("  scribe: {en: Scribe, zh: 记录员}\n", ""), "roles is missing scribe"),
-    (("key: breach-default", "key: breach-default\nbogus: 1"), ":6: bogus: Extra inputs are not permitted"),
+    (("key: breach-default", "key: breach-default\nbogus: 1"), ":{line+1}: bogus: Extra inputs are not permitted"),
     (("phases:\n", "phases: [\n"), "not valid YAML"),
 ])
 def test_playbook_check_names_file_line_and_problem(tmp_path, capsys, edit, expected):
@@ -102,6 +102,8 @@ def test_playbook_check_names_file_line_and_problem(tmp_path, capsys, edit, expe
     broken.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
     assert main(["playbook", "check", str(broken)]) == 1
     err = capsys.readouterr().err
+    line = text[:text.index(edit[0])].count("\n") + 1  # where the edit sits
+    expected = expected.replace("{line+1}", str(line + 1)).replace("{line}", str(line))
     assert str(broken) in err and expected in err
 
 

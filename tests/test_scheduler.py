@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from bot import deadlines
 from bot.clock import OffsetClock
 from bot.scheduler import AlertScheduler
-from storage.models import Alert, TimelineEvent
+from storage.models import Alert, Deadline, TimelineEvent
 from tests.conftest import START, make_console
 
 
@@ -52,7 +52,8 @@ def test_a_claimed_alert_is_retried_after_its_lease(engine):
     console.say("alice", "/breach declare Payroll export leaked")
     console.clock.set(START + timedelta(minutes=46))
     with console.bot.unit() as s:
-        [alert] = deadlines.due(s, now=console.clock.now())
+        [alert] = [a for a in deadlines.due(s, now=console.clock.now())
+                   if s.get(Deadline, a.deadline_id).kind == "phase"]
         assert deadlines.claim(s, alert_id=alert.id, worker="dead-worker", now=console.clock.now(),
                                lease=timedelta(minutes=5))
     console.bot.run_due()
@@ -76,7 +77,9 @@ def test_a_failed_send_is_kept_and_retried(quick, monkeypatch):
     quick.advance(START + timedelta(minutes=45, seconds=30))  # fired at 10:50, failed; retry at 10:51
     assert reminders(quick) == []
     with Session(quick.bot.engine) as s:
-        assert s.exec(select(Alert).where(Alert.kind == "reminder")).first().state == "pending"
+        phase_one = s.exec(select(Deadline).where(Deadline.ref == "immediate_response")).one()
+        reminder = s.exec(select(Alert).where(Alert.deadline_id == phase_one.id, Alert.kind == "reminder")).one()
+        assert reminder.state == "pending"
     quick.advance(START + timedelta(minutes=48))
     assert len(reminders(quick)) == 1
 
@@ -97,7 +100,8 @@ def test_apscheduler_rebuilds_its_jobs_from_the_database(quick):
         with Session(quick.bot.engine) as s:
             pending = {f"alert-{a.id}": a.fire_at for a in s.exec(select(Alert).where(Alert.state == "pending"))}
         jobs = scheduler.job_times()
-        assert set(jobs) == set(pending) and len(jobs) == 20  # 10 phases × (reminder + escalation)
+        # 10 phases × (reminder + escalation), 2 empty roles (legal, it_security), 2 questions × 4 asks
+        assert set(jobs) == set(pending) and len(jobs) == 20 + 2 + 2 * 4
         # Jobs keep the alerts' spacing (the virtual clock is shifted onto the wall clock).
         ids = sorted(pending, key=pending.get)
         assert jobs[ids[-1]] - jobs[ids[0]] == pending[ids[-1]] - pending[ids[0]]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 12:18:44.205011
+Create Date: 2026-11-28
 """
 from alembic import op
 import sqlalchemy as sa
@@ -111,6 +111,22 @@ def upgrade() -> None:
     with op.batch_alter_table('phasestate', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_phasestate_incident_id'), ['incident_id'], unique=False)
 
+    op.create_table('questionstate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('asked_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('times_asked', sa.Integer(), nullable=False),
+    sa.Column('answered_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('answer', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('incident_id', 'key')
+    )
+    with op.batch_alter_table('questionstate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_questionstate_incident_id'), ['incident_id'], unique=False)
+
     op.create_table('roleassignment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -174,8 +190,7 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['deadline_id'], ['deadline.id'], ),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('deadline_id', 'kind', 'fire_at')
+    sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_alert_deadline_id'), ['deadline_id'], unique=False)
@@ -207,6 +222,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_roleassignment_incident_id'))
 
     op.drop_table('roleassignment')
+    with op.batch_alter_table('questionstate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_questionstate_incident_id'))
+
+    op.drop_table('questionstate')
     with op.batch_alter_table('phasestate', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_phasestate_incident_id'))
 

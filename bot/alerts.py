@@ -1,0 +1,125 @@
+"""What a due alert says and to whom: phase reminders and escalations, questions asked again, empty roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from bot import deadlines, incidents, questions, timeline, views
+from bot.chat import Mention, Message, RoomRef, Text
+from bot.flow_base import drill, role_holders
+from bot.i18n import message
+from bot.i18n import text as t
+from bot.outbox import Outbox
+from storage.models import Alert, Deadline, Incident, Workspace
+
+if TYPE_CHECKING:
+    from bot.app import Breachbot
+
+
+def alert_effects(bot: Breachbot, session: Session, *, alert_id: int, now: datetime, outbox: Outbox) -> str:
+    """Compose a claimed alert's messages; returns SENT to send them or CANCELLED if no longer needed."""
+    alert = session.get(Alert, alert_id)
+    assert alert is not None
+    deadline = session.get(Deadline, alert.deadline_id)
+    incident = session.get(Incident, alert.incident_id)
+    assert deadline is not None and incident is not None
+    if incident.status != incidents.OPEN or deadline.met_at is not None or deadline.cancelled_at is not None:
+        return deadlines.CANCELLED
+    ws = session.get(Workspace, incident.workspace_id)
+    assert ws is not None
+    holders = role_holders(session, incident)
+    compose = _COMPOSERS.get(deadline.kind)
+    if compose is None:  # a kind this version does not know (a newer process wrote it): leave it for them
+        return deadlines.CANCELLED
+    compose(bot, session, incident=incident, ws=ws, deadline=deadline, alert=alert, holders=holders, now=now,
+            outbox=outbox)
+    return deadlines.SENT
+
+
+def _phase(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
+           alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
+    lang = ws.lang
+    spec = bot.playbook.phase(deadline.ref)
+    owner = holders.get(spec.owner)
+    what = f"{bot.playbook.position(spec.key)}/{len(bot.playbook.phases)} {spec.title(lang)}"
+    prefix = drill(incident, lang)
+    if alert.kind == deadlines.REMINDER:
+        msg = message(lang, "alert.reminder", id=incidents.ref(incident), phase=what,
+                      due=views.due_phrase(ws, deadline.due_at, now),
+                      room=RoomRef(incident.war_room) if incident.war_room else "-")
+        msg = Message(lines=msg.prefixed(prefix).lines, kind="reminder")
+        if owner:
+            outbox.direct(owner, msg)
+        else:
+            outbox.post(incident.war_room, msg)
+        return
+    msg = message(lang, "alert.escalation", id=incidents.ref(incident), phase=what,
+                  at=views.when(ws, deadline.due_at, now),
+                  owner=Mention(owner) if owner else t(lang, "roles.unassigned"),
+                  people=_people(holders, ("lead", "executive")) or t(lang, "roles.nobody"))
+    outbox.post(incident.war_room, Message(lines=msg.prefixed(prefix).lines, kind="escalation"))
+    outbox.refresh.add(incident.id)
+
+
+def _people(holders: dict[str, str], roles: tuple[str, ...]) -> tuple:
+    people: list = []
+    for role in roles:
+        if holders.get(role) and Mention(holders[role]) not in people:
+            people += [Text(" "), Mention(holders[role])]
+    return tuple(people)
+
+
+def _question(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
+              alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
+    lang = ws.lang
+    spec = bot.playbook.question(deadline.ref)
+    if alert.kind == deadlines.REMINDER:
+        times = questions.record_reask(session, incident=incident, key=spec.key)
+        outbox.post(incident.war_room, views.question_prompt(incident=incident, playbook=bot.playbook, ws=ws,
+                                                             spec=spec, holders=holders, times=times))
+        return
+    number = [q.key for q in bot.playbook.questions()].index(spec.key) + 1
+    msg = message(lang, "question.escalation", id=incidents.ref(incident), number=number, key=spec.key,
+                  times=spec.times, lead=_people(holders, ("lead",)) or t(lang, "roles.nobody"),
+                  text=spec.text(lang))
+    outbox.post(incident.war_room, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="escalation"))
+
+
+def _role(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
+          alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
+    lang = ws.lang
+    if deadline.ref in holders:
+        return
+    msg = message(lang, "role_prompt", id=incidents.ref(incident), role=bot.playbook.roles[deadline.ref](lang),
+                  lead=_people(holders, ("lead", "executive")) or t(lang, "roles.nobody"), key=deadline.ref)
+    outbox.post(incident.war_room, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="prompt"))
+
+
+_COMPOSERS = {"phase": _phase, "question": _question, "role": _role}
+
+# What each alert is called in the timeline, by deadline kind and alert kind.
+_EVENT = {
+    ("phase", deadlines.REMINDER): "reminder_sent",
+    ("phase", deadlines.ESCALATION): "escalated",
+    ("question", deadlines.REMINDER): "asked_again",
+    ("question", deadlines.ESCALATION): "question_escalated",
+    ("role", deadlines.ESCALATION): "role_prompted",
+}
+
+
+def alert_sent(bot: Breachbot, session: Session, *, alert_id: int, now: datetime) -> None:
+    """Mark an alert sent and record it in the incident's timeline, in one transaction."""
+    alert = session.get(Alert, alert_id)
+    assert alert is not None
+    deadline = session.get(Deadline, alert.deadline_id)
+    incident = incidents.lock(session, session.get(Incident, alert.incident_id))
+    assert deadline is not None
+    deadlines.finish(session, alert_id=alert_id, state=deadlines.SENT, now=now)
+    kind = _EVENT.get((deadline.kind, alert.kind), f"{deadline.kind}_{alert.kind}")
+    timeline.append(session, incident=incident, actor="breachbot", kind=kind, now=now,
+                    text=f"{deadline.kind}:{deadline.ref}",
+                    data={"deadline": deadline.ref, "due_at": deadline.due_at.isoformat(),
+                          "fire_at": alert.fire_at.isoformat()})

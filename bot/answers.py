@@ -1,0 +1,108 @@
+"""Reading a typed answer as the value a question's fact needs, or saying what is valid."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from bot.errors import UserError
+from bot.facts import MAX_CLIENTS, RESIDENCES, TEXT_MAX
+from bot.i18n import text as t
+from bot.playbook import QuestionSpec
+from bot.times import parse_when
+
+YES = {"yes", "y", "true", "1", "是", "是的", "有", "对"}
+NO = {"no", "n", "false", "0", "否", "不是", "没有", "无"}
+
+
+def parse_answer(spec: QuestionSpec, raw: str, *, now: datetime, tz: str, lang: str) -> Any:
+    """The JSON value of an answer to `spec`; UserError lists what is valid and nothing changes."""
+    value = raw.strip()
+    if not value:
+        raise UserError(t(lang, "answer.empty", key=spec.key, valid=valid_choices(spec, lang)))
+    kind = spec.type
+    if kind == "yes_no":
+        word = value.lower()
+        if word in YES:
+            return True
+        if word in NO:
+            return False
+    elif kind == "one_of":
+        picked = _option(spec, value)
+        if picked:
+            return picked
+    elif kind == "several_of":
+        parts = [p for p in re.split(r"[,，\s]+", value) if p]
+        picked = [_option(spec, p) for p in parts]
+        if parts and all(picked):
+            return list(dict.fromkeys(p for p in picked if p))
+    elif kind == "number":
+        digits = value.replace(",", "").replace("_", "")
+        if digits.isdigit() and int(digits) <= MAX_CLIENTS:
+            return int(digits)
+    elif kind == "per_residence":
+        return parse_residences(value, lang)
+    elif kind == "datetime":
+        try:
+            when = parse_when(value, now=now, tz=tz)
+        except ValueError as exc:
+            raise UserError(t(lang, "answer.bad_time", detail=str(exc))) from None
+        if when > now:
+            raise UserError(t(lang, "answer.future"))
+        return when.isoformat()
+    elif kind == "text":
+        if len(value) <= TEXT_MAX:
+            return value
+    raise UserError(t(lang, "answer.invalid", value=value, key=spec.key, valid=valid_choices(spec, lang)))
+
+
+_PAIR = re.compile(r"([A-Za-z][A-Za-z-]*)\s*[=:：]\s*(-?\d[\d,_]*)")
+
+
+def parse_residences(raw: str, lang: str) -> dict[str, int]:
+    """'CN=1,200 US-CA=40' → {'CN': 1200, 'US-CA': 40}; UserError naming the bad part."""
+    counts: dict[str, int] = {}
+    rest = _PAIR.sub(" ", raw)
+    leftover = [p for p in re.split(r"[,，;；\s]+", rest) if p]
+    if leftover:
+        raise UserError(t(lang, "answer.residence", part=leftover[0], codes=" ".join(RESIDENCES)))
+    for code, number in _PAIR.findall(raw):
+        code = code.upper()
+        digits = number.replace(",", "").replace("_", "")
+        if code not in RESIDENCES or not digits.isdigit() or int(digits) > MAX_CLIENTS:
+            raise UserError(t(lang, "answer.residence", part=f"{code}={number}", codes=" ".join(RESIDENCES)))
+        counts[code] = int(digits)
+    if not counts:
+        raise UserError(t(lang, "answer.residence", part=raw, codes=" ".join(RESIDENCES)))
+    return counts
+
+
+def _option(spec: QuestionSpec, raw: str) -> str | None:
+    word = raw.strip()
+    if word.isdigit() and 1 <= int(word) <= len(spec.options):
+        return spec.options[int(word) - 1].key
+    for option in spec.options:
+        if word.lower() == option.key.lower() or word in (option.label.en, option.label.zh):
+            return option.key
+    return None
+
+
+def valid_choices(spec: QuestionSpec, lang: str) -> str:
+    """What a person may type for this question."""
+    if spec.type in ("one_of", "several_of"):
+        listing = " · ".join(f"{i} {o.key}" for i, o in enumerate(spec.options, start=1))
+        return listing + (t(lang, "answer.several") if spec.type == "several_of" else "")
+    return t(lang, f"answer.type.{spec.type}")
+
+
+def show(spec: QuestionSpec, value: Any, lang: str) -> str:
+    """An answer as people read it."""
+    if isinstance(value, bool):
+        return t(lang, "answer.yes" if value else "answer.no")
+    labels = {o.key: o.label(lang) for o in spec.options}
+    if isinstance(value, list):
+        return ", ".join(labels.get(v, str(v)) for v in value)
+    if isinstance(value, dict):
+        return " ".join(f"{k}={v}" for k, v in value.items())
+    return labels.get(str(value), str(value))

@@ -1,0 +1,52 @@
+"""What every flow needs: which incident a command is about, who holds what, where it was typed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from bot import incidents, views
+from bot.chat import Context, Text
+from bot.errors import UserError
+from bot.i18n import text as t
+from storage.models import Incident, Workspace
+
+if TYPE_CHECKING:
+    from bot.app import Breachbot
+
+
+def resolve(session: Session, ws: Workspace, context: Context, number: int | None, *,
+            lock: bool = True) -> Incident:
+    """The incident a command is about: named, this war room's, or the person's only open one."""
+    lang = ws.lang
+    if number is not None:
+        incident = incidents.by_number(session, workspace=ws, number=number)
+        if incident is None:
+            raise UserError(t(lang, "error.no_incident", id=f"BR-{number}"))
+    else:
+        incident = incidents.by_room(session, workspace=ws, room=context.room)
+        if incident is None:
+            mine = incidents.open_for_user(session, workspace=ws, user=context.user)
+            if not mine:
+                raise UserError(t(lang, "error.no_open_incident"))
+            if len(mine) > 1:
+                raise UserError(views.incident_list(mine, lang, "error.which_incident"))
+            incident = mine[0]
+    return incidents.lock(session, incident) if lock else incident
+
+
+def role_holders(session: Session, incident: Incident) -> dict[str, str]:
+    return {role: a.user for role, a in incidents.active_roles(session, incident).items()}
+
+
+def role_names(bot: Breachbot, lang: str) -> dict[str, str]:
+    return {key: name(lang) for key, name in bot.playbook.roles.items()}
+
+
+def drill(incident: Incident, lang: str) -> tuple[Text, ...]:
+    return (Text(t(lang, "drill.prefix")),) if incident.drill else ()
+
+
+def here(context: Context, incident: Incident) -> bool:
+    return context.room == incident.war_room

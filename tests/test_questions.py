@@ -1,0 +1,143 @@
+"""Guided prompts: asked when a phase starts, asked again, escalated, answered in one line."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from storage.models import Deadline, Incident, QuestionState, TimelineEvent
+from tests.conftest import START, joined, make_console
+
+
+def incident(console) -> Incident:
+    with Session(console.bot.engine) as s:
+        return s.exec(select(Incident)).one()
+
+
+def posts(sent, start: str) -> list[str]:
+    return [s.text for s in sent if s.op == "post" and s.text.startswith(start)]
+
+
+def test_declare_asks_the_first_phase_questions(quick):
+    sent = quick.say("alice", "/breach declare Payroll export leaked")
+    asked = posts(sent, "❓")
+    assert asked[0].splitlines()[0] == "❓ BR-1 Q1 for Incident lead @alice: How was the leak discovered?"
+    assert "  2. A client told us (client_report)" in asked[0]
+    assert asked[0].splitlines()[-1].startswith("Answer: /breach answer discovered <answer> — 1 system_alert")
+    assert asked[1].startswith("❓ BR-1 Q2 for Incident lead @alice: When did the firm first become aware?")
+    prompt = next(s for s in sent if s.op == "post" and s.text.startswith("❓ BR-1 Q1"))
+    assert [b.value for b in prompt.message.buttons] == [
+        "1:discovered:system_alert", "1:discovered:client_report", "1:discovered:staff_report",
+        "1:discovered:third_party"]
+
+
+def test_an_answer_sets_the_fact_and_a_later_one_supersedes(console):
+    console.say("alice", "/breach declare Payroll export leaked")
+    sent = console.say("bob", "/breach answer discovered 2", "breach-1")
+    assert posts(sent, "✅") == ["✅ @bob answered discovered (How was the leak discovered?): A client told us"]
+    sent = console.say("alice", "/breach answer 1 staff_report", "breach-1")
+    assert posts(sent, "✅") == ["✅ @alice changed the answer to discovered (How was the leak discovered?): "
+                                 "A member of staff reported it"]
+    assert incident(console).facts["discovered_via"] == "staff_report"
+    with Session(console.bot.engine) as s:
+        changes = [e.data["changes"] for e in s.exec(select(TimelineEvent).where(
+            TimelineEvent.kind == "facts_changed").order_by(TimelineEvent.seq))]
+        state = s.exec(select(QuestionState).where(QuestionState.key == "discovered")).one()
+    assert changes == [{"discovered_via": {"from": None, "to": "client_report"}},
+                       {"discovered_via": {"from": "client_report", "to": "staff_report"}}]
+    assert (state.answered_by, state.answer) == ("alice", {"value": "staff_report"})
+    assert "No open questions" not in joined(console.say("alice", "/breach questions", "breach-1"))
+
+
+def test_invalid_answers_list_the_valid_choices_and_change_nothing(quick):
+    quick.say("alice", "/breach declare Payroll export leaked")
+    before = incident(quick).facts
+    for typed, expected in [
+        ("/breach answer discovered psychic", "'psychic' is not a valid answer to discovered. Valid: 1 system_alert"),
+        ("/breach answer aware tomorrow", "I can't read 'tomorrow' as a time."),
+        ("/breach answer aware 2099-01-01 00:00", "That time is in the future"),
+        ("/breach answer people CN=-5", "I can't read 'CN=-5': write CODE=number"),
+        ("/breach answer people XX=5", "codes CN EU UK US-CA"),
+        ("/breach answer clients -3", "'-3' is not a valid answer to clients. Valid: a whole number"),
+        ("/breach answer encrypted maybe", "Valid: yes or no"),
+        ("/breach answer data 1,99", "Valid: 1 name · 2 contact"),
+        ("/breach answer nosuch yes", "No question 'nosuch'."),
+        ("/breach answer discovered", "Type an answer after the question"),
+    ]:
+        sent = quick.say("alice", typed, "breach-1")
+        assert [s.op for s in sent] == ["reply"], typed
+        assert expected in sent[0].text, (typed, sent[0].text)
+    assert incident(quick).facts == before
+
+
+def test_unanswered_questions_are_asked_again_then_escalated_exactly(quick):
+    quick.say("alice", "/breach declare Payroll export leaked")
+    quick.say("alice", "/breach answer aware 10m ago", "breach-1")  # answer one of the two
+    timeline = quick.advance(START + timedelta(hours=3))
+    asked_again = posts(timeline, "❓ BR-1 Q1")
+    assert [a.splitlines()[0] for a in asked_again] == [
+        f"❓ BR-1 Q1 for Incident lead @alice: How was the leak discovered? (asked {n} of 4 times)" for n in (2, 3, 4)]
+    escalated = posts(timeline, "❗")
+    assert escalated == ["❗ BR-1 Q1 (discovered) is still unanswered after 4 asks.  @alice, please answer or "
+                         "assign someone: How was the leak discovered?"]
+    assert not posts(timeline, "❓ BR-1 Q2")  # answered, so never asked again
+    with Session(quick.bot.engine) as s:
+        kinds = [e.kind for e in s.exec(select(TimelineEvent))]
+    assert kinds.count("asked_again") == 3 and kinds.count("question_escalated") == 1
+
+
+def test_answering_when_aware_moves_every_phase_deadline(console):
+    console.say("alice", "/breach declare Payroll export leaked")
+    sent = console.say("alice", "/breach answer aware 09:35", "breach-1")
+    assert "🕑 The firm became aware at 09:35: every phase deadline now counts from then." in joined(sent)
+    with Session(console.bot.engine) as s:
+        due = {d.ref: d.due_at for d in s.exec(select(Deadline).where(Deadline.kind == "phase"))}
+    assert due["immediate_response"] == START - timedelta(minutes=30) + timedelta(hours=1)
+    assert due["review"] == START - timedelta(minutes=30) + timedelta(days=45)
+    # The moved reminder (10:20) fires, not the old one (10:50).
+    timeline = console.advance(START + timedelta(minutes=20))
+    assert [s.text for s in timeline if s.op == "direct"] == [
+        "⏰ BR-1: phase 1/10 Immediate response is due 10:35, in 15m. War room: #breach-1"]
+    assert "status" and "due 10:35" in console.chat.pinned("breach-1")[0].plain_text()
+
+
+def test_a_later_phase_asks_its_own_questions_with_residence_counts(quick):
+    quick.say("alice", "/breach declare Payroll export leaked")
+    sent = quick.say("alice", '/breach phase next --reason "moving"', "breach-1")
+    keys = [p.split(":")[0] for p in posts(sent, "❓")]
+    assert keys == [f"❓ BR-1 Q{n} for {who}" for n, who in (
+        (3, "IT security unassigned"), (4, "IT security unassigned"), (5, "IT security unassigned"),
+        (6, "IT security unassigned"), (7, "IT security unassigned"), (8, "Legal / compliance unassigned"),
+        (9, "Communications unassigned"))]
+    quick.say("dave", "/breach answer people CN=1,200 us-ca=40", "breach-1")
+    quick.say("dave", "/breach answer data 3,8", "breach-1")
+    quick.say("dave", "/breach answer encrypted no", "breach-1")
+    quick.say("dave", "/breach answer clients 1240", "breach-1")
+    facts = incident(quick).facts
+    assert facts["affected"] == {"CN": 1200, "US-CA": 40}
+    assert facts["data"] == ["bank_account", "payroll"]
+    assert facts["encrypted"] is False and facts["clients"] == 1240
+    listing = joined(quick.say("alice", "/breach questions", "breach-1"))
+    assert "[key_safe]" in listing and "[people]" not in listing and "[discovered]" in listing
+
+
+def test_empty_roles_are_asked_for_after_15_minutes(quick):
+    quick.say("alice", "/breach declare Payroll export leaked")
+    quick.say("alice", "/breach assign @erin legal", "breach-1")
+    timeline = quick.advance(START + timedelta(minutes=20))
+    assert posts(timeline, "👥") == [
+        "👥 BR-1: nobody is IT security yet.  @alice — assign someone: /breach assign @user it_security"]
+
+
+def test_roster_roles_are_never_prompted(sqlite_engine):
+    console = make_console(sqlite_engine, roster={"legal": ["erin"], "it_security": ["dave"]})
+    console.say("alice", "/breach declare Payroll export leaked")
+    assert posts(console.advance(START + timedelta(minutes=30)), "👥") == []
+
+
+def test_facts_set_at_declare_are_not_asked_again(quick):
+    quick.say("alice", "/breach declare Payroll export leaked --data payroll --clients 40")
+    quick.say("alice", '/breach phase next --reason "x"', "breach-1")
+    listing = joined(quick.say("alice", "/breach questions", "breach-1"))
+    assert "[data]" in listing  # --data names categories but the question confirms the full list

@@ -1,0 +1,374 @@
+"""The legal notification clocks: which apply to an incident, when each is due, and the regimes file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.regimes import (
+    DATA_CATEGORIES,
+    RESIDENCES,
+    IncidentFacts,
+    RegimeError,
+    evaluate,
+    load_regimes,
+)
+
+DEFAULT = Path(__file__).resolve().parents[1] / "playbooks" / "regimes.yaml"
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, no daylight-saving change nearby
+H, D = timedelta(hours=1), timedelta(days=1)
+DET = T0 + 2 * D  # when the firm determined that a breach occurred, in cases that record it
+ASSESSED = T0 + 5 * D
+
+# clocks that recur across cases, with their due times for an incident aware at T0
+CN_BASE = {  # mainland-China residents always bring these four, due at the firm's own 24 h target
+    "cn-pipl-57/authority": T0 + 24 * H, "cn-pipl-57/individuals": T0 + 24 * H,
+    "cn-dsl-29/report": T0 + 24 * H, "cn-ndsmr-11/notice": T0 + 24 * H,
+}
+FTC = {"us-ftc-safeguards/ftc": T0 + 30 * D}
+CA = {"us-ca-1798-82/residents": T0 + 30 * D}
+NY = {"us-ny-899aa/residents": T0 + 30 * D, "us-ny-899aa/state": T0 + 30 * D}
+EU = {"eu-gdpr-33/authority": T0 + 72 * H, "eu-gdpr-34/individuals": T0 + 72 * H}
+JP = {"jp-appi-26/preliminary": T0 + 3 * D, "jp-appi-26/final": T0 + 30 * D, "jp-appi-26/individuals": T0 + 3 * D}
+
+
+@pytest.fixture(scope="module")
+def book():
+    return load_regimes([DEFAULT])
+
+
+def facts(affected: dict[str, int] | None = None, data: tuple[str, ...] = ("name", "bank_account"),
+          **kwargs) -> IncidentFacts:
+    kwargs.setdefault("aware_at", T0)
+    kwargs.setdefault("encrypted", False)
+    return IncidentFacts(affected=affected or {}, data_categories=frozenset(data), **kwargs)
+
+
+def applicable(book, incident: IncidentFacts) -> dict[str, datetime | None]:
+    return {r.clock_id: r.due_at for r in evaluate(book, incident) if r.applies}
+
+
+def result(book, incident: IncidentFacts, clock_id: str):
+    return next(r for r in evaluate(book, incident) if r.clock_id == clock_id)
+
+
+CASES = [
+    pytest.param(facts(), {}, id="nobody-affected"),
+    # FTC Safeguards: at least 500 US consumers, counting every US-* code and US
+    pytest.param(facts({"US": 499}), {}, id="ftc-499-consumers"),
+    pytest.param(facts({"US": 500}), FTC, id="ftc-exactly-500"),
+    pytest.param(facts({"US": 300, "US-NY": 200}), {**FTC, **NY}, id="ftc-sums-all-us-codes"),
+    # California: residents 30 days from discovery; AG 15 days after that when more than 500
+    pytest.param(facts({"US-CA": 500}), {**CA, **FTC}, id="ca-500-no-ag"),
+    pytest.param(facts({"US-CA": 501}), {**CA, "us-ca-1798-82/ag": T0 + 45 * D, **FTC}, id="ca-501-ag"),
+    # Texas counts from determination; AG when at least 250 Texans
+    pytest.param(facts({"US-TX": 249}, determined_at=DET), {"us-tx-521/individuals": DET + 60 * D}, id="tx-249"),
+    pytest.param(facts({"US-TX": 250}, determined_at=DET),
+                 {"us-tx-521/individuals": DET + 60 * D, "us-tx-521/ag": DET + 30 * D}, id="tx-250-ag"),
+    pytest.param(facts({"US-TX": 300}), {"us-tx-521/individuals": None, "us-tx-521/ag": None},
+                 id="tx-determination-not-recorded"),
+    # Florida: AG when at least 500 Floridians (500 also crosses the FTC line)
+    pytest.param(facts({"US-FL": 499}, determined_at=DET), {"us-fl-501-171/individuals": DET + 30 * D}, id="fl-499"),
+    pytest.param(facts({"US-FL": 500}, determined_at=DET),
+                 {"us-fl-501-171/individuals": DET + 30 * D, "us-fl-501-171/ag": DET + 30 * D, **FTC},
+                 id="fl-500-ag-and-ftc"),
+    # New York: consumer reporting agencies when more than 5,000
+    pytest.param(facts({"US-NY": 5000}), {**NY, **FTC}, id="ny-5000-no-cra"),
+    pytest.param(facts({"US-NY": 5001}), {**NY, "us-ny-899aa/cra": T0 + 30 * D, **FTC}, id="ny-5001-cra"),
+    # encryption: key safe takes out state laws and GDPR Art. 34, never GDPR Art. 33 or PIPL
+    pytest.param(facts({"US-CA": 40, "EU": 10}, encrypted=True, key_safe=True),
+                 {"eu-gdpr-33/authority": T0 + 72 * H}, id="encrypted-key-safe"),
+    pytest.param(facts({"US-CA": 40, "EU": 10}, encrypted=True, key_safe=False), {**EU, **CA}, id="encrypted-key-stolen"),
+    pytest.param(facts({"US-CA": 40, "EU": 10}, encrypted=None), {**EU, **CA}, id="encryption-unknown"),
+    pytest.param(facts({"US-CA": 40, "EU": 10}, encrypted=True, key_safe=None), {**EU, **CA},
+                 id="encrypted-key-safety-unknown"),
+    pytest.param(facts({"CN": 10}, encrypted=True, key_safe=True), CN_BASE, id="encryption-does-not-exempt-pipl"),
+    # an awareness time in the past gives due times in the past, not clamped to now
+    pytest.param(facts({"EU": 3}, aware_at=datetime(2025, 1, 10, 9, 0, tzinfo=UTC)), {
+        "eu-gdpr-33/authority": datetime(2025, 1, 13, 9, 0, tzinfo=UTC),
+        "eu-gdpr-34/individuals": datetime(2025, 1, 13, 9, 0, tzinfo=UTC),
+    }, id="aware-in-the-past"),
+    pytest.param(facts({"EU": 3}, aware_at=datetime(2026, 3, 2, 17, 0, tzinfo=ZoneInfo("Asia/Shanghai"))), EU,
+                 id="aware-given-in-shanghai-time"),
+    pytest.param(facts({"EU": 5}, data=("name", "contact")), {"eu-gdpr-33/authority": T0 + 72 * H},
+                 id="gdpr-names-only-no-art34"),
+    pytest.param(facts({"UK": 5}), {"uk-gdpr-33/ico": T0 + 72 * H, "uk-gdpr-34/individuals": T0 + 72 * H},
+                 id="uk-bank-accounts"),
+    # China: CAC report from 1,000,000 people or a level set by hand; final report once handling ends
+    pytest.param(facts({"CN": 999_999}), CN_BASE, id="cac-999999"),
+    pytest.param(facts({"CN": 1_000_000}),
+                 {**CN_BASE, "cn-cac-report/first": T0 + 4 * H, "cn-cac-report/final": None}, id="cac-1000000"),
+    pytest.param(facts({"CN": 1_000_000}, firm_profile=frozenset({"cii_operator"})),
+                 {**CN_BASE, "cn-cac-report/first": T0 + 1 * H, "cn-cac-report/final": None}, id="cac-cii-operator-1h"),
+    pytest.param(facts({"CN": 1_000_000}, firm_profile=frozenset({"central_organ"})),
+                 {**CN_BASE, "cn-cac-report/first": T0 + 2 * H, "cn-cac-report/final": None}, id="cac-central-organ-2h"),
+    pytest.param(facts({"CN": 1_000_000}, firm_profile=frozenset({"central_organ", "cii_operator"})),
+                 {**CN_BASE, "cn-cac-report/first": T0 + 1 * H, "cn-cac-report/final": None},
+                 id="cac-cii-and-central-strictest"),
+    pytest.param(facts({"CN": 100}, cac_level="relatively_major"),
+                 {**CN_BASE, "cn-cac-report/first": T0 + 4 * H, "cn-cac-report/final": None}, id="cac-level-set-by-hand"),
+    pytest.param(facts({"CN": 100}, cac_level="general"), CN_BASE, id="cac-level-general"),
+    pytest.param(facts({"CN": 2_000_000}, handling_ended_at=T0 + 10 * D),
+                 {**CN_BASE, "cn-cac-report/first": T0 + 4 * H, "cn-cac-report/final": T0 + 40 * D},
+                 id="cac-final-after-handling-ends"),
+    pytest.param(facts({"CN": 1200, "US-CA": 40}, data=("name", "contact", "bank_account")), {**CN_BASE, **CA},
+                 id="shanghai-firm"),
+    pytest.param(facts({"CN": 10}, crime_suspected=True), {**CN_BASE, "cn-police/report": T0 + 24 * H},
+                 id="crime-suspected-police"),
+    pytest.param(facts({"EU": 1}, crime_suspected=True), EU, id="crime-suspected-no-cn-residents"),
+    # firm profile flags
+    pytest.param(facts(firm_profile=frozenset({"nydfs_covered"}), determined_at=DET),
+                 {"us-nydfs-500-17/incident": DET + 72 * H}, id="nydfs-covered"),
+    pytest.param(facts(firm_profile=frozenset({"nydfs_covered"}), determined_at=DET, ransom_paid=True),
+                 {"us-nydfs-500-17/incident": DET + 72 * H, "us-nydfs-500-17/extortion": DET + 24 * H},
+                 id="nydfs-ransom-paid"),
+    pytest.param(facts({"US": 10}, data=("name", "tax_id"), firm_profile=frozenset({"us_tax_preparer"})),
+                 {"us-irs-taxpro/report": T0 + 24 * H}, id="us-tax-preparer"),
+    pytest.param(facts({"US": 10}, data=("name", "contact"), firm_profile=frozenset({"us_tax_preparer"})), {},
+                 id="us-tax-preparer-contacts-only"),
+    # Asia-Pacific and Canada
+    pytest.param(facts({"SG": 10}, data=("name",)), {"sg-pdpa-26d/assess": T0 + 30 * D}, id="sg-names-only"),
+    pytest.param(facts({"SG": 500}, data=("name",)), {"sg-pdpa-26d/assess": T0 + 30 * D, "sg-pdpa-26d/pdpc": None},
+                 id="sg-500-not-assessed"),
+    pytest.param(facts({"SG": 10}, assessed_at=ASSESSED), {
+        "sg-pdpa-26d/assess": T0 + 30 * D,
+        "sg-pdpa-26d/pdpc": ASSESSED + 3 * D,
+        "sg-pdpa-26d/individuals": ASSESSED + 3 * D,
+    }, id="sg-bank-assessed"),
+    pytest.param(facts({"AU": 3}, data=("name", "tax_id"), assessed_at=ASSESSED),
+                 {"au-ndb/assess": T0 + 30 * D, "au-ndb/notify": ASSESSED + 72 * H}, id="au-tfn-assessed"),
+    pytest.param(facts({"JP": 5}, data=("name", "card")), JP, id="jp-card"),
+    pytest.param(facts({"JP": 5}, data=("name",), crime_suspected=True), {**JP, "jp-appi-26/final": T0 + 60 * D},
+                 id="jp-malicious-60d"),
+    pytest.param(facts({"JP": 1000}, data=("name",)), {}, id="jp-1000-names"),
+    pytest.param(facts({"JP": 1001}, data=("name",)), JP, id="jp-1001-names"),
+    pytest.param(facts({"JP": 5}, data=("card",), encrypted=True, key_safe=True), {}, id="jp-encrypted-key-safe"),
+    pytest.param(facts({"CA": 4}), {"ca-pipeda/report": T0 + 72 * H}, id="canada"),
+    pytest.param(facts({"HK": 4}), {"hk-pdpo/notice": T0 + 72 * H}, id="hong-kong"),
+]
+
+
+@pytest.mark.parametrize(("incident", "expected"), CASES)
+def test_applicable_clocks_and_due_times(book, incident, expected):
+    assert applicable(book, incident) == expected
+
+
+def test_every_due_time_is_utc_and_clocks_that_do_not_apply_have_none(book):
+    results = evaluate(book, facts({"CN": 1200, "US-CA": 40}, aware_at=datetime(2026, 3, 2, 17, 0,
+                                                                                tzinfo=ZoneInfo("Asia/Shanghai"))))
+    assert {r.due_at.tzinfo for r in results if r.due_at is not None} == {UTC}
+    assert [r.clock_id for r in results if not r.applies and r.due_at is not None] == []
+    assert len(results) == 34
+    assert len({r.clock_id for r in results}) == 34
+
+
+def test_shanghai_firm_reasons(book):
+    incident = facts({"CN": 1200, "US-CA": 40}, data=("name", "bank_account"))
+    ca = result(book, incident, "us-ca-1798-82/residents")
+    assert ca.reason == "40 California residents, bank_account, unencrypted"
+    assert (ca.hard_deadline, ca.starts, ca.citation) == (True, "discovery", "Cal. Civ. Code §1798.82 (as amended, 2026)")
+    assert ca.content[0] == 'titled "Notice of Data Breach"'
+    assert result(book, incident, "us-ftc-safeguards/ftc").reason == "fewer than 500 US consumers (40)"
+    assert result(book, incident, "cn-cac-report/first").reason == (
+        "fewer than 1,000,000 people in mainland China (1,200); no CAC level set by hand")
+    assert result(book, incident, "us-ca-1798-82/ag").reason == "500 or fewer California residents (40)"
+
+
+def test_a_clock_without_a_number_in_the_law_is_the_firms_target(book):
+    pipl = result(book, facts({"CN": 1200}), "cn-pipl-57/authority")
+    assert pipl.hard_deadline is False
+    assert pipl.due_at == T0 + 24 * H
+    assert pipl.reason == "1,200 residents of mainland China; no number in the law (immediately (立即)); the firm's own target is 1d"
+    assert (pipl.audience_en, pipl.audience_zh) == ("Personal information protection authority", "履行个人信息保护职责的部门")
+    assert result(book, facts({"EU": 2}), "eu-gdpr-33/authority").hard_deadline is True
+
+
+def test_unknown_encryption_is_treated_as_unencrypted_and_says_so(book):
+    ca = result(book, facts({"US-CA": 40}, encrypted=None), "us-ca-1798-82/residents")
+    assert ca.reason == "40 California residents, bank_account, encryption unknown (treated as unencrypted)"
+    safe = result(book, facts({"US-CA": 40}, encrypted=True, key_safe=True), "us-ca-1798-82/residents")
+    assert (safe.applies, safe.reason) == (False, "encrypted and the key is safe")
+
+
+def test_determination_not_recorded_asks_for_it(book):
+    tx = result(book, facts({"US-TX": 300}), "us-tx-521/ag")
+    assert (tx.applies, tx.due_at, tx.starts) == (True, None, "determination")
+    assert tx.reason == ("300 Texas residents (at least 250), bank_account, unencrypted; "
+                         "due time unknown: record when the firm determined that a breach occurred")
+
+
+def test_cac_reason_names_the_stricter_deadline(book):
+    first = result(book, facts({"CN": 1_000_000}, firm_profile=frozenset({"cii_operator"})), "cn-cac-report/first")
+    assert first.reason == "1,000,000 people in mainland China (at least 1,000,000); 1h 00m because firm is cii_operator"
+    assert first.due_at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def test_ca_attorney_general_counts_from_the_residents_clock(book):
+    ag = result(book, facts({"US-CA": 501}), "us-ca-1798-82/ag")
+    assert ag.starts == "after:us-ca-1798-82/residents"
+    assert ag.due_at == datetime(2026, 4, 16, 9, 0, tzinfo=UTC)
+
+
+def test_us_state_clock_across_daylight_saving_is_exact_hours_in_utc(book):
+    # 09:00 PST on 20 Feb 2026; US clocks go forward on 8 Mar 2026, inside the 30 days
+    aware = datetime(2026, 2, 20, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
+    ca = result(book, facts({"US-CA": 10}, aware_at=aware), "us-ca-1798-82/residents")
+    assert ca.due_at == datetime(2026, 3, 22, 17, 0, tzinfo=UTC)
+    assert ca.due_at - aware == timedelta(hours=720)
+    local = ca.due_at.astimezone(ZoneInfo("America/Los_Angeles"))
+    assert (local.hour, local.minute, local.tzname()) == (10, 0, "PDT")  # one hour later on the wall clock
+
+
+def test_facts_reject_what_the_rules_cannot_read():
+    with pytest.raises(ValueError, match="aware_at must be timezone-aware"):
+        IncidentFacts(aware_at=datetime(2026, 3, 2, 9, 0), affected={}, data_categories=frozenset())
+    with pytest.raises(ValueError, match="unknown residence 'US-WA'"):
+        facts({"US-WA": 3})
+    with pytest.raises(ValueError, match="unknown data category 'ssn'"):
+        facts(data=("ssn",))
+
+
+def test_vocabularies_and_default_book(book):
+    assert DATA_CATEGORIES == ("name", "contact", "bank_account", "card", "tax_id", "national_id", "passport",
+                               "payroll", "financial_statements", "ledgers", "login_credentials", "date_of_birth")
+    assert RESIDENCES == ("CN", "EU", "UK", "US-CA", "US-NY", "US-TX", "US-FL", "US", "SG", "AU", "CA", "JP", "HK")
+    assert list(book.regimes) == [
+        "cn-pipl-57", "cn-dsl-29", "cn-ndsmr-11", "cn-cac-report", "cn-police", "eu-gdpr-33", "eu-gdpr-34",
+        "uk-gdpr-33", "uk-gdpr-34", "us-ftc-safeguards", "us-irs-taxpro", "us-ca-1798-82", "us-ny-899aa",
+        "us-tx-521", "us-fl-501-171", "us-nydfs-500-17", "sg-pdpa-26d", "au-ndb", "ca-pipeda", "jp-appi-26",
+        "hk-pdpo",
+    ]
+    assert book.disclaimer.en.startswith("Not legal advice")
+    assert book.disclaimer.zh.startswith("非法律意见")
+
+
+MINIMAL = """\
+disclaimer: {en: Not legal advice, zh: 非法律意见}
+regimes:
+  - key: test-regime
+    jurisdiction: EU
+    title: {en: Test, zh: 测试}
+    citation: Test Act s. 1
+    clocks:
+      - id: main
+        audience: {en: Regulator, zh: 监管机构}
+        starts: aware
+        deadline: 72h
+        when: {affected: {in: [EU], at_least: 1}}
+        content: [what happened]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "regimes.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("old", "new", "problem"), [
+    pytest.param("        audience: {en: Regulator, zh: 监管机构}\n", "",
+                 ":8: regime 'test-regime': clocks.0.audience: Field required", id="missing-field"),
+    pytest.param("deadline: 72h", "deadline: 72 hours",
+                 ":11: regime 'test-regime': clocks.0.deadline: '72 hours' is not a duration such as 90m, 8h or 30d",
+                 id="bad-duration"),
+    pytest.param("{affected: {in: [EU], at_least: 1}}", "{all: [{affected: {in: [EU], at_least: 1}}, {greater_than: 3}]}",
+                 ":12: regime 'test-regime': clocks.0.when: all[1]: unknown condition operator 'greater_than'",
+                 id="unknown-operator"),
+    pytest.param("in: [EU]", "in: [US-WA]",
+                 ":12: regime 'test-regime': clocks.0.when: affected: unknown residence code 'US-WA'",
+                 id="unknown-residence"),
+    pytest.param("{affected: {in: [EU], at_least: 1}}", "{data: {any_of: [ssn]}}",
+                 ":12: regime 'test-regime': clocks.0.when: data: unknown data category 'ssn'; known: name, contact,", id="unknown-data-category"),
+    pytest.param("at_least: 1}", "at_least: 1, more_than: 3}",
+                 ":12: regime 'test-regime': clocks.0.when: affected: needs `in` and exactly one of at_least "
+                 "or more_than", id="two-thresholds"),
+    pytest.param("deadline: 72h", "deadline: none",
+                 ":8: regime 'test-regime': clocks.0: deadline: none needs firm_target (the firm's own target)",
+                 id="no-number-without-firm-target"),
+    pytest.param("starts: aware", "starts: after:residents",
+                 ":3: regime 'test-regime': clock 'main' starts after 'residents', which is not an earlier clock here",
+                 id="after-unknown-clock"),
+])
+def test_broken_regime_names_file_line_key_and_problem(tmp_path, old, new, problem):
+    assert old in MINIMAL
+    path = write(tmp_path, MINIMAL.replace(old, new))
+    with pytest.raises(RegimeError) as caught:
+        load_regimes([path])
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}{problem}")
+
+
+def test_regime_without_key_and_repeated_key(tmp_path):
+    no_key = write(tmp_path, MINIMAL.replace("  - key: test-regime\n    jurisdiction", "  - jurisdiction"))
+    with pytest.raises(RegimeError, match=r"regime #1 \(no key\): key: Field required"):
+        load_regimes([no_key])
+    twice = write(tmp_path, MINIMAL + MINIMAL.split("regimes:\n")[1], "twice.yaml")
+    with pytest.raises(RegimeError) as caught:
+        load_regimes([twice])
+    assert str(caught.value) == f"{twice}: regime 'test-regime': appears twice in this file"
+
+
+def test_not_yaml_and_no_disclaimer(tmp_path):
+    bad = write(tmp_path, "regimes: [\n  - key: x\n", "bad.yaml")
+    with pytest.raises(RegimeError, match=r"bad\.yaml: line \d+: not valid YAML"):
+        load_regimes([bad])
+    bare = write(tmp_path, MINIMAL.split("\n", 1)[1], "bare.yaml")
+    with pytest.raises(RegimeError, match="no file gives the `disclaimer:`"):
+        load_regimes([bare])
+
+
+FIRM_FILE = """\
+regimes:
+  - key: us-ftc-safeguards
+    jurisdiction: US
+    title: {en: FTC (firm reads it strictly), zh: FTC（从严）}
+    citation: 16 CFR 314.4(j)
+    clocks:
+      - id: ftc
+        audience: {en: Federal Trade Commission, zh: 美国联邦贸易委员会}
+        starts: discovery
+        deadline: 20d
+        when: {affected: {in: [US*], at_least: 1, who: US consumers}}
+        content: [description]
+  - key: contract-acme
+    jurisdiction: US
+    title: {en: Acme Ltd contract, zh: Acme 合同}
+    citation: Acme engagement letter cl. 14.2
+    clocks:
+      - id: client
+        audience: {en: Acme Ltd, zh: Acme 公司}
+        starts: aware
+        deadline: 48h
+        when: {affected: {in: [US-NY], at_least: 1}}
+        content: [what happened, data involved]
+"""
+
+
+def test_firm_file_overrides_by_key_and_adds_a_regime(tmp_path):
+    firm = write(tmp_path, FIRM_FILE, "firm.yaml")
+    book = load_regimes([DEFAULT, firm])
+    keys = list(book.regimes)
+    assert len(keys) == 22
+    assert keys.index("us-ftc-safeguards") == 9 and keys[-1] == "contract-acme"
+    assert (book.sources["us-ftc-safeguards"], book.sources["contract-acme"], book.sources["eu-gdpr-33"]) == (
+        firm, firm, DEFAULT)
+    assert book.regimes["us-ftc-safeguards"].title.en == "FTC (firm reads it strictly)"
+    assert applicable(book, facts({"US-NY": 40})) == {
+        "us-ftc-safeguards/ftc": T0 + 20 * D,
+        "us-ny-899aa/residents": T0 + 30 * D,
+        "us-ny-899aa/state": T0 + 30 * D,
+        "contract-acme/client": T0 + 48 * H,
+    }
+    assert result(book, facts({"US-NY": 40}), "us-ftc-safeguards/ftc").reason == "40 US consumers"
+
+
+def test_broken_override_names_the_firm_file(tmp_path):
+    firm = write(tmp_path, FIRM_FILE.replace("deadline: 48h", "deadline: soon"), "firm.yaml")
+    with pytest.raises(RegimeError) as caught:
+        load_regimes([DEFAULT, firm])
+    assert str(caught.value) == (
+        f"{firm}:21: regime 'contract-acme': clocks.0.deadline: 'soon' is not a duration such as 90m, 8h or 30d")
