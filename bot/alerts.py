@@ -98,7 +98,25 @@ def _role(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace
     outbox.post(incident.war_room, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="prompt"))
 
 
-_COMPOSERS = {"phase": _phase, "question": _question, "role": _role}
+def _regime(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
+            alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
+    lang = ws.lang
+    regime = bot.regimes.regimes.get(deadline.ref.split("/")[0])
+    title = regime.title(lang) if regime else deadline.ref
+    if alert.kind == deadlines.REMINDER:
+        msg = message(lang, "clocks.reminder", id=incidents.ref(incident), title=title, clock=deadline.ref,
+                      due=views.due_phrase(ws, deadline.due_at, now),
+                      who=_people(holders, ("legal", "lead")) or t(lang, "roles.nobody"))
+        outbox.post(incident.war_room, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="reminder"))
+        return
+    msg = message(lang, "clocks.escalation", id=incidents.ref(incident), title=title, clock=deadline.ref,
+                  at=views.when(ws, deadline.due_at, now),
+                  who=_people(holders, ("lead", "legal", "executive")) or t(lang, "roles.nobody"))
+    outbox.post(incident.war_room, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="escalation"))
+    outbox.refresh.add(incident.id)
+
+
+_COMPOSERS = {"phase": _phase, "question": _question, "role": _role, "regime": _regime}
 
 # What each alert is called in the timeline, by deadline kind and alert kind.
 _EVENT = {
@@ -107,6 +125,8 @@ _EVENT = {
     ("question", deadlines.REMINDER): "asked_again",
     ("question", deadlines.ESCALATION): "question_escalated",
     ("role", deadlines.ESCALATION): "role_prompted",
+    ("regime", deadlines.REMINDER): "clock_reminder",
+    ("regime", deadlines.ESCALATION): "clock_missed",
 }
 
 

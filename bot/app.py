@@ -16,11 +16,12 @@ from bot import alerts, deadlines, flows, incidents, timeline, views
 from bot.chat import Chat, Context, Message, MessageRef
 from bot.clock import Clock, SystemClock
 from bot.commands import Command
-from bot.errors import UserError, new_error_id
+from bot.errors import ConfigError, UserError, new_error_id
 from bot.i18n import message
 from bot.outbox import Outbox
 from bot.playbook import Playbook, load_playbook
-from bot.settings import FirmConfig, Settings
+from bot.regimes import FIRM_PROFILES, RegimeError, load_regimes
+from bot.settings import DEFAULT_REGIMES, FirmConfig, Settings
 from storage.db import make_engine, session_factory, transaction
 from storage.models import Incident, Workspace
 
@@ -43,6 +44,15 @@ class Breachbot:
         self.sessions = session_factory(self.engine)
         self.playbook = playbook or load_playbook(settings.playbook)
         self.firm = firm or settings.firm()
+        paths = [DEFAULT_REGIMES] + ([settings.regimes_file] if settings.regimes_file else [])
+        try:
+            self.regimes = load_regimes(paths)
+        except RegimeError as exc:
+            raise ConfigError(str(exc)) from exc
+        unknown = set(self.firm.firm_profile) - set(FIRM_PROFILES)
+        if unknown:
+            raise ConfigError(f"unknown firm profile flags {', '.join(sorted(unknown))}; use: {', '.join(FIRM_PROFILES)}")
+        self.firm_profile = frozenset(self.firm.firm_profile)
         self.lang = self.firm.lang or settings.lang
         self.timezone = self.firm.timezone or settings.timezone
         self.worker_id = worker_id or f"{os.uname().nodename}:{os.getpid()}"

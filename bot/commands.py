@@ -110,4 +110,42 @@ class Questions:
     incident: int | None = None
 
 
-Command = Declare | Status | Roles | Assign | Unassign | Log | Tasks | Done | Phase | Close | Help | Capture | Answer | Questions
+@dataclass(frozen=True)
+class Clocks:
+    """The legal notification clocks (`all` adds those that do not apply, with why)."""
+
+    all: bool = False
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Facts set by command: (fact, typed value) pairs, e.g. ("encrypted", "no")."""
+
+    changes: tuple[tuple[str, str], ...]
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Affected:
+    """People affected by residence, as typed: 'CN=1200 US-CA=40'."""
+
+    counts: str
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Notified:
+    """A notice went out: the clock of a regime (or one clock id) is met."""
+
+    regime: str
+    at: str | None = None
+    reference: str = ""
+    incident: int | None = None
+
+
+Command = (
+    Declare | Status | Roles | Assign | Unassign | Log | Tasks | Done | Phase | Close | Help | Capture | Answer
+    | Questions | Clocks | Facts | Affected | Notified
+
+)

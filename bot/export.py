@@ -8,15 +8,17 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import deadlines, timeline
+from bot import clocks, deadlines, timeline
 from bot.incidents import ref, role_history
 from bot.phases import phase_states, task_states
 from bot.playbook import Playbook
+from bot.regimes import RegimeBook
 from bot.times import format_iso
 from storage.models import Incident, Workspace
 
 
-def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime) -> dict[str, Any]:
+def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime,
+            regimes: RegimeBook | None = None, firm_profile: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Everything the record holds about an incident; times as ISO-8601 in the workspace timezone."""
     tz = ws.timezone
 
@@ -49,6 +51,14 @@ def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Wor
                        "note": x.note} for x in task_states(session, incident, state.key)],
         })
     events = timeline.events(session, incident)
+    legal = []
+    if regimes is not None:
+        for row in clocks.rows(session, incident=incident, book=regimes, firm_profile=firm_profile, now=now):
+            r = row.result
+            legal.append({"id": r.clock_id, "regime": r.regime_key, "audience": r.audience_en,
+                          "applies": r.applies, "status": row.status, "due_at": iso(r.due_at),
+                          "hard_deadline": r.hard_deadline, "met_at": iso(row.met_at), "reference": row.reference,
+                          "reason": r.reason, "citation": r.citation})
     return {
         "id": ref(incident),
         "title": incident.title,
@@ -69,6 +79,7 @@ def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Wor
         "roles": [{"role": a.role, "user": a.user, "assigned_at": iso(a.assigned_at), "assigned_by": a.assigned_by,
                    "ended_at": iso(a.ended_at)} for a in role_history(session, incident)],
         "phases": phases,
+        "clocks": legal,
         "timeline": [{"seq": e.seq, "at": iso(e.at), "actor": e.actor, "kind": e.kind, "text": e.text,
                       "data": e.data, "hash": e.hash} for e in events],
         "head_hash": events[-1].hash if events else timeline.GENESIS,

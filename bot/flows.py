@@ -7,18 +7,22 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot import help, incidents, permissions, phases, prompt_flows, questions, views
+from bot import clock_flows, help, incidents, permissions, phases, prompt_flows, questions, views
 from bot.chat import Context, Mention, RoomRef, Strong
 from bot.commands import (
+    Affected,
     Answer,
     Assign,
     Capture,
+    Clocks,
     Close,
     Command,
     Declare,
     Done,
+    Facts,
     Help,
     Log,
+    Notified,
     Phase,
     Questions,
     Roles,
@@ -90,6 +94,7 @@ def declare(bot: Breachbot, session: Session, ws: Workspace, context: Context, c
     out.post(room, views.phase_prompt(session, incident=incident, playbook=bot.playbook, ws=ws, now=now,
                                       phase_key=incident.current_phase))
     questions.prompt_roles(session, incident=incident, playbook=bot.playbook, now=now)
+    clock_flows.resync(bot, session, ws, incident, out)
     ask(bot, session, ws, incident, incident.current_phase, out)
     for role, user in result.roles.items():
         out.direct(user, message(lang, "roles.you_hold", id=incidents.ref(incident),
@@ -255,4 +260,5 @@ _FLOWS = {
     Declare: declare, Status: status, Roles: roles, Tasks: tasks, Help: show_help, Assign: assign,
     Unassign: unassign, Log: log, Done: done, Phase: phase, Close: close, Capture: capture,
     Answer: prompt_flows.answer, Questions: prompt_flows.list_open,
+    Clocks: clock_flows.show, Facts: clock_flows.facts, Affected: clock_flows.affected, Notified: clock_flows.notified,
 }

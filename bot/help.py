@@ -21,6 +21,12 @@ USAGE: dict[str, str] = {
     "done": "/breach done <task number, phase.task or key> [note]",
     "phase": '/breach phase next|<phase key or number> [--reason "<why>"]',
     "questions": "/breach questions [BR-n]",
+    "clocks": "/breach clocks [--all]",
+    "affected": "/breach affected CN=1200 US-CA=40 EU=3 …",
+    "facts": "/breach facts [--data a,b] [--encrypted yes|no] [--key-safe yes|no] [--crime yes|no] "
+             '[--ransom yes|no] [--determined "<when>"] [--assessed "<when>"] [--handled "<when>"] '
+             "[--cac-level general|relatively_major|major|especially_major]",
+    "notified": '/breach notified <regime key or clock id> [--at "<when>"] [--ref "<reference>"]',
     "answer": "/breach answer <question key or number> <answer>",
     "close": '/breach close --cause <technical|insider|external_attack|staff_error|management|third_party> '
              '--lessons "<text>"',

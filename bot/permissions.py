@@ -11,6 +11,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "assign": ("lead", "executive"),
     "unassign": ("lead", "executive"),
     "close": ("lead",),
+    "notified": ("legal", "lead"),
 }
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot import incidents, questions, views
+from bot import clock_flows, incidents, questions, views
 from bot.answers import show
 from bot.chat import Context, Mention
 from bot.commands import Answer, Questions
@@ -34,6 +34,7 @@ def answer(bot: Breachbot, session: Session, ws: Workspace, context: Context, cm
     out.post(incident.war_room, message(lang, key, actor=Mention(context.user), key=spec.key,
                                         question=spec.text(lang), value=shown))
     announce(bot, ws, incident, change, out)
+    clock_flows.resync(bot, session, ws, incident, out)
     if not here(context, incident):
         out.reply(message(lang, "question.recorded", id=incidents.ref(incident), key=spec.key, value=shown))
     out.refresh.add(incident.id)

@@ -13,6 +13,7 @@ from bot.errors import ConfigError
 
 PACKAGE_PLAYBOOKS = Path(__file__).resolve().parent.parent / "playbooks"
 DEFAULT_PLAYBOOK = PACKAGE_PLAYBOOKS / "breach-default.yaml"
+DEFAULT_REGIMES = PACKAGE_PLAYBOOKS / "regimes.yaml"
 LANGS = ("en", "zh")
 
 
@@ -38,6 +39,7 @@ class Settings(BaseSettings):
     lang: str = Field("en", validation_alias=_env("BREACHBOT_LANG"))
     timezone: str = Field("UTC", validation_alias=_env("BREACHBOT_TIMEZONE"))
     playbook: Path = Field(DEFAULT_PLAYBOOK, validation_alias=_env("BREACHBOT_PLAYBOOK"))
+    regimes_file: Path | None = Field(None, validation_alias=_env("BREACHBOT_REGIMES"))
     config_file: Path = Field(Path("breachbot.toml"), validation_alias=_env("BREACHBOT_CONFIG"))
     firm_profile: str = Field("", validation_alias=_env("BREACHBOT_FIRM_PROFILE"))
     log_level: str = Field("INFO", validation_alias=_env("BREACHBOT_LOG_LEVEL"))

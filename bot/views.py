@@ -9,11 +9,13 @@ from sqlmodel import Session
 from bot import deadlines
 from bot.answers import valid_choices
 from bot.chat import Button, Line, Mention, Message, RoomRef, Strong, Text
+from bot.clocks import ClockChange, ClockRow
 from bot.i18n import line, message
 from bot.i18n import text as t
 from bot.incidents import OPEN, active_roles, ref
 from bot.phases import phase_states, task_states
 from bot.playbook import Playbook, QuestionSpec
+from bot.regimes import RegimeBook
 from bot.times import format_duration, format_time
 from storage.models import Incident, Workspace
 
@@ -217,3 +219,46 @@ def open_questions(*, incident: Incident, playbook: Playbook, ws: Workspace,
         lines.append((Text(f"  {number}. [{spec.key}] {spec.text(lang)} — {playbook.roles[spec.ask](lang)}"),))
     lines.append(line(lang, "question.hint", key="<key>", valid="…"))
     return Message(lines=tuple(lines))
+
+
+def _clock_title(book: RegimeBook, clock_id: str, lang: str) -> str:
+    regime = book.regimes[clock_id.split("/")[0]]
+    return regime.title(lang)
+
+
+def clock_change(book: RegimeBook, *, ws: Workspace, change: ClockChange, now: datetime, drill: bool) -> Message:
+    """'GDPR Art. 33 now applies: due Mon 09:00', 'moved', or 'no longer applies'."""
+    lang = ws.lang
+    title = _clock_title(book, change.clock_id, lang)
+    key = {"applies": "clocks.now_applies", "moved": "clocks.moved", "dropped": "clocks.dropped"}[change.change]
+    msg = message(lang, key, title=title, clock=change.clock_id,
+                  due=due_phrase(ws, change.due_at, now) if change.due_at else "-",
+                  before=when(ws, change.before, now) if change.before else "-")
+    return msg.prefixed((Text(t(lang, "drill.prefix")),) if drill else ())
+
+
+def clocks(book: RegimeBook, *, incident: Incident, ws: Workspace, rows: list[ClockRow], now: datetime,
+           everything: bool) -> Message:
+    """`/breach clocks`: each applicable clock with audience, due time, time left, status, citation."""
+    lang = ws.lang
+    lines: list[Line] = [_drill(incident, lang) + line(lang, "clocks.header", id=ref(incident))]
+    shown = [r for r in rows if everything or r.status != "not_applicable"]
+    if not [r for r in shown if r.status != "not_applicable"]:
+        lines.append(line(lang, "clocks.none"))
+    for row in shown:
+        result = row.result
+        audience = result.audience_zh if lang == "zh" else result.audience_en
+        status = t(lang, f"clocks.status.{row.status}")
+        if row.status in ("pending", "missed") and result.due_at:
+            timing = due_phrase(ws, result.due_at, now)
+        elif row.status == "met" and row.met_at:
+            timing = t(lang, "clocks.met_at", at=when(ws, row.met_at, now), ref=row.reference or "-")
+        else:
+            timing = result.reason
+        target = "" if result.hard_deadline or row.status == "not_applicable" else t(lang, "clocks.firm_target")
+        lines.append((Strong(f"{result.clock_id}"), Text(f" · {_clock_title(book, result.clock_id, lang)} → "
+                                                          f"{audience} · {status} · {timing}{target}")))
+        lines.append((Text(f"    {result.citation}" + (f" — {result.note}" if result.note else "")),))
+    lines.append(line(lang, "clocks.hint"))
+    lines.append((Text(book.disclaimer(lang)),))
+    return Message(lines=tuple(lines), kind="clocks")

@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 from bot.errors import ConfigError
 from bot.export import as_dict, as_json, as_markdown
 from bot.playbook import PlaybookError, load_playbook
-from bot.settings import Settings
+from bot.regimes import RegimeError, load_regimes
+from bot.settings import DEFAULT_REGIMES, Settings
 from bot.timeline import verify
 from storage.db import current_revision, head_revision, make_engine, upgrade
 from storage.models import Incident, Workspace
@@ -90,11 +91,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings = _settings(args)
     engine = make_engine(settings.sqlalchemy_url)
     playbook = load_playbook(settings.playbook)
+    regimes = load_regimes([DEFAULT_REGIMES] + ([settings.regimes_file] if settings.regimes_file else []))
+    profile = frozenset(settings.firm().firm_profile)
     from bot.clock import SystemClock
 
     with Session(engine) as session:
         incident, ws = _find(session, args.incident, args.workspace)
-        data = as_dict(session, incident=incident, playbook=playbook, ws=ws, now=SystemClock().now())
+        data = as_dict(session, incident=incident, playbook=playbook, ws=ws, now=SystemClock().now(),
+                       regimes=regimes, firm_profile=profile)
     sys.stdout.write(as_json(data) + "\n" if args.format == "json" else as_markdown(data))
     return 0
 
@@ -169,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     func = getattr(args, "func", cmd_run)
     try:
         return func(args)
-    except (ConfigError, PlaybookError) as exc:
+    except (ConfigError, PlaybookError, RegimeError) as exc:
         print(f"breachbot: {exc}", file=sys.stderr)
         return 2
 

@@ -17,7 +17,7 @@ from bot.i18n import text as t
 
 ALIASES = {
     "宣布": "declare", "状态": "status", "角色": "roles", "指派": "assign", "记录": "log", "决定": "decision",
-    "回答": "answer", "问题": "questions", "任务": "tasks", "完成": "done", "阶段": "phase", "下一阶段": "phase next", "结案": "close", "帮助": "help",
+    "时限": "clocks", "事实": "facts", "影响": "affected", "已通报": "notified", "回答": "answer", "问题": "questions", "任务": "tasks", "完成": "done", "阶段": "phase", "下一阶段": "phase next", "结案": "close", "帮助": "help",
     "?": "help", "decide": "decision", "note": "log",
 }
 _INCIDENT = re.compile(r"^(?:BR-?)(\d{1,9})$", re.I)
@@ -256,6 +256,47 @@ def _answer(lang: str, name: str, tail: str) -> c.Command:
     return c.Answer(question=question, value=value.strip(), incident=number)
 
 
+def _clocks(lang: str, name: str, tail: str) -> c.Command:
+    args = _Args(lang, name, tokenize(tail), switches=("all",))
+    number = args.incident()
+    words = [tok.text.lower() for tok in args.positional]
+    if words not in ([], ["all"]):
+        args.fail("error.extra_words", words=args.rest())
+    return c.Clocks(all="all" in args.switches or words == ["all"], incident=number)
+
+
+_FACT_FLAGS = ("data", "encrypted", "key_safe", "crime", "ransom", "contained", "press", "determined", "assessed",
+               "handled", "cac_level")
+
+
+def _facts(lang: str, name: str, tail: str) -> c.Command:
+    tokens = tokenize(tail)
+    args = _Args(lang, name, tokens, values=_FACT_FLAGS)
+    number = args.incident()
+    if args.positional:
+        args.fail("error.extra_words", words=args.rest())
+    if not args.flags:
+        args.fail("facts.nothing")
+    order = [tok.text[2:].split("=")[0].lower().replace("-", "_") for tok in tokens if tok.text.startswith("--")]
+    return c.Facts(changes=tuple((flag, args.flags[flag]) for flag in order if flag in args.flags), incident=number)
+
+
+def _affected(lang: str, name: str, tail: str) -> c.Command:
+    number, body = _free_text(lang, name, tail)
+    if not body.strip():
+        _Args(lang, name, []).fail("facts.affected_missing")
+    return c.Affected(counts=body, incident=number)
+
+
+def _notified(lang: str, name: str, tail: str) -> c.Command:
+    args = _Args(lang, name, tokenize(tail), values=("at", "ref"))
+    number = args.incident()
+    if len(args.positional) != 1:
+        args.fail("clocks.notified_missing")
+    return c.Notified(regime=args.positional[0].text, at=args.flags.get("at"), reference=args.flags.get("ref", ""),
+                      incident=number)
+
+
 def _help(lang: str, name: str, tail: str) -> c.Command:
     words = tail.split()
     topic = words[0] if words else None
@@ -268,4 +309,5 @@ _PARSERS = {
     "declare": _declare, "status": _simple(c.Status), "roles": _simple(c.Roles), "assign": _assign,
     "unassign": _unassign, "log": _log, "decision": _log, "tasks": _tasks, "done": _done, "phase": _phase,
     "close": _close, "help": _help, "answer": _answer, "questions": _simple(c.Questions),
+    "clocks": _clocks, "facts": _facts, "affected": _affected, "notified": _notified,
 }

@@ -1,0 +1,164 @@
+"""Flows for the legal clocks: facts by command, people by residence, the clocks, notices sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from bot import clocks, incidents, permissions, questions, views
+from bot.answers import NO, YES, parse_residences
+from bot.chat import Context, Mention
+from bot.commands import Affected, Clocks, Facts, Notified
+from bot.errors import UserError
+from bot.facts import DATA_CATEGORIES
+from bot.flow_base import here, resolve, role_holders, role_names
+from bot.i18n import message
+from bot.i18n import text as t
+from bot.outbox import Outbox
+from bot.regimes import CAC_LEVELS
+from bot.times import parse_when
+from storage.models import Incident, Workspace
+
+if TYPE_CHECKING:
+    from bot.app import Breachbot
+
+# /breach facts flags → (fact, kind)
+FACT_FLAGS = {
+    "data": ("data", "categories"),
+    "encrypted": ("encrypted", "yes_no"),
+    "key_safe": ("key_safe", "yes_no"),
+    "crime": ("crime_suspected", "yes_no"),
+    "ransom": ("ransom_paid", "yes_no"),
+    "contained": ("contained", "yes_no"),
+    "press": ("press_aware", "yes_no"),
+    "determined": ("determined_at", "when"),
+    "assessed": ("assessed_at", "when"),
+    "handled": ("handling_ended_at", "when"),
+    "cac_level": ("cac_level", "cac_level"),
+}
+
+
+def read_fact(flag: str, raw: str, *, now: datetime, tz: str, lang: str) -> tuple[str, Any]:
+    """One `--flag value` of /breach facts as (fact, value); UserError says what is valid."""
+    fact, kind = FACT_FLAGS[flag]
+    value = raw.strip()
+    if kind == "yes_no":
+        if value.lower() in YES:
+            return fact, True
+        if value.lower() in NO:
+            return fact, False
+        raise UserError(t(lang, "facts.yes_no", flag=flag.replace("_", "-"), value=value))
+    if kind == "categories":
+        cats = [c.strip().lower() for c in value.replace("，", ",").split(",") if c.strip()]
+        unknown = [c for c in cats if c not in DATA_CATEGORIES]
+        if unknown or not cats:
+            raise UserError(t(lang, "error.data", value=", ".join(unknown) or "-", choices=", ".join(DATA_CATEGORIES)))
+        return fact, list(dict.fromkeys(cats))
+    if kind == "cac_level":
+        if value not in CAC_LEVELS:
+            raise UserError(t(lang, "facts.cac_level", value=value, choices=", ".join(CAC_LEVELS)))
+        return fact, value
+    try:
+        when = parse_when(value, now=now, tz=tz)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if when > now:
+        raise UserError(t(lang, "answer.future"))
+    return fact, when.isoformat()
+
+
+def resync(bot: Breachbot, session: Session, ws: Workspace, incident: Incident, out: Outbox) -> None:
+    """Recompute the legal clocks after a fact changed, and say in the war room what moved."""
+    changes = clocks.sync(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
+                          now=bot.now())
+    for change in changes:
+        out.post(incident.war_room, views.clock_change(bot.regimes, ws=ws, change=change, now=bot.now(),
+                                                       drill=incident.drill))
+
+
+def apply(bot: Breachbot, session: Session, ws: Workspace, context: Context, incident: Incident,
+          changes: dict[str, Any], out: Outbox, via: str) -> None:
+    """Set facts, move what depends on them, and tell the war room."""
+    from bot.prompt_flows import announce
+
+    change = questions.set_facts(session, incident=incident, playbook=bot.playbook, changes=changes,
+                                 actor=context.user, now=bot.now(), lang=ws.lang, via=via)
+    announce(bot, ws, incident, change, out)
+    resync(bot, session, ws, incident, out)
+    out.refresh.add(incident.id)
+
+
+def facts(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Facts, out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    incidents.require_open(incident, lang)
+    if not cmd.changes:
+        raise UserError(t(lang, "facts.nothing"))
+    changes = dict(read_fact(flag, raw, now=now, tz=ws.timezone, lang=lang) for flag, raw in cmd.changes)
+    apply(bot, session, ws, context, incident, changes, out, via="facts")
+    out.post(incident.war_room, message(lang, "facts.recorded", actor=Mention(context.user),
+                                        facts=", ".join(f"{k}={v}" for k, v in changes.items())))
+    if not here(context, incident):
+        out.reply(message(lang, "ok.done"))
+
+
+def affected(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Affected,
+             out: Outbox) -> None:
+    lang = ws.lang
+    incident = resolve(session, ws, context, cmd.incident)
+    incidents.require_open(incident, lang)
+    counts = parse_residences(cmd.counts, lang)
+    apply(bot, session, ws, context, incident, {"affected": counts}, out, via="affected")
+    out.post(incident.war_room, message(lang, "facts.affected", actor=Mention(context.user),
+                                        counts=" ".join(f"{k}={v}" for k, v in counts.items()),
+                                        total=sum(counts.values())))
+    if not here(context, incident):
+        out.reply(message(lang, "ok.done"))
+
+
+def show(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Clocks, out: Outbox) -> None:
+    incident = resolve(session, ws, context, cmd.incident, lock=False)
+    current = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
+                          now=bot.now())
+    out.reply(views.clocks(bot.regimes, incident=incident, ws=ws, rows=current, now=bot.now(),
+                           everything=cmd.all), public=here(context, incident))
+
+
+def notified(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Notified,
+             out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    incidents.require_open(incident, lang)
+    permissions.check("notified", user=context.user, holders=role_holders(session, incident), lang=lang,
+                      role_names=role_names(bot, lang))
+    current = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=now)
+    found = clocks.find_clock(bot.regimes, current, cmd.regime)
+    if not found:
+        applicable = sorted({r.result.clock_id for r in current if r.status != "not_applicable"})
+        raise UserError(t(lang, "clocks.unknown", value=cmd.regime, choices=", ".join(applicable) or "-"))
+    if len(found) > 1:
+        raise UserError(t(lang, "clocks.which", value=cmd.regime,
+                          choices=", ".join(r.result.clock_id for r in found)))
+    row = found[0]
+    if row.status == "met":
+        raise UserError(t(lang, "clocks.already_met", clock=row.result.clock_id))
+    try:
+        at = parse_when(cmd.at, now=now, tz=ws.timezone) if cmd.at else now
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if at > now:
+        raise UserError(t(lang, "clocks.future"))
+    if len(cmd.reference) > 200:
+        raise UserError(t(lang, "error.text_long", what="--ref", max=200, length=len(cmd.reference)))
+    clocks.mark_notified(session, incident=incident, row=row, at=at, reference=cmd.reference.strip(),
+                         actor=context.user, now=now)
+    late = row.result.due_at is not None and at > row.result.due_at
+    out.post(incident.war_room, message(lang, "clocks.notified_late" if late else "clocks.notified",
+                                        actor=Mention(context.user), clock=row.result.clock_id,
+                                        audience=row.result.audience_zh if lang == "zh" else row.result.audience_en,
+                                        at=views.when(ws, at, now), ref=cmd.reference.strip() or "-"))
+    if not here(context, incident):
+        out.reply(message(lang, "ok.done"))
+    out.refresh.add(incident.id)
