@@ -144,8 +144,86 @@ class Notified:
     incident: int | None = None
 
 
+@dataclass(frozen=True)
+class DraftNew:
+    """Draft a statement from the incident's facts."""
+
+    kind: str
+    lang: str | None = None
+    regime: str | None = None
+    variant: str = "individual"
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class DraftEdit:
+    """Replace a draft's text with a new version."""
+
+    number: int
+    text: str
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class DraftShow:
+    """Show a draft's current text."""
+
+    number: int
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Drafts:
+    """List the drafts."""
+
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Approve:
+    """Approve the current version of a draft for the roles the approver holds."""
+
+    number: int
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class ClientsImport:
+    """Import the affected-client register from CSV bytes (a platform reads the file or upload)."""
+
+    content: bytes | None = None
+    source: str = ""
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class ClientsShow:
+    """The register in counts and masked names."""
+
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class ClientsNotified:
+    """Clients were told (one by name, or all)."""
+
+    who: str
+    via: str
+    at: str | None = None
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Letters:
+    """Merge approved client letters once per affected client."""
+
+    numbers: tuple[int, ...]
+    incident: int | None = None
+
+
 Command = (
     Declare | Status | Roles | Assign | Unassign | Log | Tasks | Done | Phase | Close | Help | Capture | Answer
-    | Questions | Clocks | Facts | Affected | Notified
+    | Questions | Clocks | Facts | Affected | Notified | DraftNew | DraftEdit | DraftShow | Drafts | Approve
+    | ClientsImport | ClientsShow | ClientsNotified | Letters
 
 )

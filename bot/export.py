@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import clocks, deadlines, timeline
+from bot import clients, clocks, deadlines, drafts, timeline
 from bot.incidents import ref, role_history
 from bot.phases import phase_states, task_states
 from bot.playbook import Playbook
@@ -59,6 +59,12 @@ def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Wor
                           "applies": r.applies, "status": row.status, "due_at": iso(r.due_at),
                           "hard_deadline": r.hard_deadline, "met_at": iso(row.met_at), "reference": row.reference,
                           "reason": r.reason, "citation": r.citation})
+    register = clients.register(session, incident)
+    summary = clients.counts(register)
+    statements = [{"id": f"D-{d.number}", "kind": d.kind, "lang": d.lang, "version": v.version, "status": v.status,
+                   "approved_by": [a["user"] for a in v.approvals] if v.status == "approved" else [],
+                   "approvals": v.approvals, "gaps": v.gaps}
+                  for d, v in drafts.all_drafts(session, incident)]
     return {
         "id": ref(incident),
         "title": incident.title,
@@ -80,6 +86,9 @@ def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Wor
                    "ended_at": iso(a.ended_at)} for a in role_history(session, incident)],
         "phases": phases,
         "clocks": legal,
+        "drafts": statements,
+        "clients": {"total": summary["total"], "notified": summary["notified"], "by_type": summary["by_type"],
+                    "by_residence": summary["by_residence"]},
         "timeline": [{"seq": e.seq, "at": iso(e.at), "actor": e.actor, "kind": e.kind, "text": e.text,
                       "data": e.data, "hash": e.hash} for e in events],
         "head_hash": events[-1].hash if events else timeline.GENESIS,

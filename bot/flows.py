@@ -7,20 +7,39 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot import clock_flows, help, incidents, permissions, phases, prompt_flows, questions, views
+from bot import (
+    clock_flows,
+    help,
+    incidents,
+    permissions,
+    phases,
+    prompt_flows,
+    questions,
+    statement_flows,
+    views,
+)
 from bot.chat import Context, Mention, RoomRef, Strong
 from bot.commands import (
     Affected,
     Answer,
+    Approve,
     Assign,
     Capture,
+    ClientsImport,
+    ClientsNotified,
+    ClientsShow,
     Clocks,
     Close,
     Command,
     Declare,
     Done,
+    DraftEdit,
+    DraftNew,
+    Drafts,
+    DraftShow,
     Facts,
     Help,
+    Letters,
     Log,
     Notified,
     Phase,
@@ -261,4 +280,8 @@ _FLOWS = {
     Unassign: unassign, Log: log, Done: done, Phase: phase, Close: close, Capture: capture,
     Answer: prompt_flows.answer, Questions: prompt_flows.list_open,
     Clocks: clock_flows.show, Facts: clock_flows.facts, Affected: clock_flows.affected, Notified: clock_flows.notified,
+    DraftNew: statement_flows.draft_new, DraftEdit: statement_flows.draft_edit, DraftShow: statement_flows.draft_show,
+    Drafts: statement_flows.draft_list, Approve: statement_flows.approve,
+    ClientsImport: statement_flows.clients_import, ClientsShow: statement_flows.clients_show,
+    ClientsNotified: statement_flows.clients_notified, Letters: statement_flows.letters,
 }

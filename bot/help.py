@@ -28,6 +28,13 @@ USAGE: dict[str, str] = {
              "[--cac-level general|relatively_major|major|especially_major]",
     "notified": '/breach notified <regime key or clock id> [--at "<when>"] [--ref "<reference>"]',
     "answer": "/breach answer <question key or number> <answer>",
+    "draft": "/breach draft <client|media|press|regulator|staff> [--lang zh|en] [--regime key] "
+             "[--variant individual|company] · /breach draft edit D-n <text> · /breach draft show D-n",
+    "drafts": "/breach drafts",
+    "approve": "/breach approve D-n",
+    "clients": "/breach clients [import <file.csv> | notified <name or all> --via email|phone|post|wecom "
+               '[--at "<when>"]]',
+    "letters": "/breach letters D-n [D-m …]",
     "close": '/breach close --cause <technical|insider|external_attack|staff_error|management|third_party> '
              '--lessons "<text>"',
     "help": "/breach help [subcommand]",

@@ -96,6 +96,22 @@ class RolePrompt(BaseModel):
     _parse_after = field_validator("after", mode="before")(lambda cls, v: _duration(v))
 
 
+class DraftRule(BaseModel):
+    """Who must approve a kind of statement before it may go out."""
+
+    model_config = ConfigDict(extra="forbid")
+    approvers: list[str] = Field(min_length=1)
+
+
+DEFAULT_DRAFT_RULES = {
+    "client": {"approvers": ["legal"]},
+    "regulator": {"approvers": ["legal"]},
+    "media": {"approvers": ["comms", "executive"]},
+    "press": {"approvers": ["comms", "executive"]},
+    "staff": {"approvers": ["lead"]},
+}
+
+
 class PhaseSpec(BaseModel):
     """One response phase: who owns it, what it asks, when it is due after aware_at."""
 
@@ -135,6 +151,8 @@ class Playbook(BaseModel):
     phases: list[PhaseSpec] = Field(min_length=1)
     discovery: dict[str, Localized] = Field(default_factory=dict)
     role_prompts: RolePrompt = Field(default_factory=RolePrompt)
+    drafts: dict[str, DraftRule] = Field(
+        default_factory=lambda: {k: DraftRule.model_validate(v) for k, v in DEFAULT_DRAFT_RULES.items()})
 
     @model_validator(mode="after")
     def _consistent(self) -> Playbook:
@@ -157,6 +175,12 @@ class Playbook(BaseModel):
         qkeys = [q.key for q in self.questions()]
         if len(qkeys) != len(set(qkeys)):
             raise ValueError(f"question keys repeat: {sorted({k for k in qkeys if qkeys.count(k) > 1})}")
+        for kind, rule in self.drafts.items():
+            if kind not in DEFAULT_DRAFT_RULES:
+                raise ValueError(f"drafts.{kind}: not a kind of statement; kinds: {', '.join(DEFAULT_DRAFT_RULES)}")
+            bad = [r for r in rule.approvers if r not in self.roles]
+            if bad:
+                raise ValueError(f"drafts.{kind}.approvers: {', '.join(bad)} not a role")
         unknown = [r for r in self.role_prompts.roles if r not in self.roles]
         if unknown:
             raise ValueError(f"role_prompts names unknown roles: {', '.join(unknown)}")

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     regimes_file: Path | None = Field(None, validation_alias=_env("BREACHBOT_REGIMES"))
     config_file: Path = Field(Path("breachbot.toml"), validation_alias=_env("BREACHBOT_CONFIG"))
     firm_profile: str = Field("", validation_alias=_env("BREACHBOT_FIRM_PROFILE"))
+    firm_name: str = Field("The firm", validation_alias=_env("BREACHBOT_FIRM_NAME"))
+    firm_contact: str = Field("", validation_alias=_env("BREACHBOT_FIRM_CONTACT"))
+    templates_dir: Path | None = Field(None, validation_alias=_env("BREACHBOT_TEMPLATES"))
+    data_key: SecretStr | None = Field(None, validation_alias=_env("BREACHBOT_DATA_KEY"))
+    files_dir: Path = Field(Path("breachbot-files"), validation_alias=_env("BREACHBOT_FILES"))
     log_level: str = Field("INFO", validation_alias=_env("BREACHBOT_LOG_LEVEL"))
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot import deadlines
+from bot import clients, deadlines
 from bot.answers import valid_choices
 from bot.chat import Button, Line, Mention, Message, RoomRef, Strong, Text
 from bot.clocks import ClockChange, ClockRow
@@ -84,6 +84,10 @@ def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
         lines.append(line(lang, "status.next_deadline", phase=title, due=due_phrase(ws, at, now)))
     done = sum(1 for s in states if s.completed_at)
     lines.append(line(lang, "status.progress", done=done, total=len(states)))
+    register = clients.register(session, incident)
+    if register:
+        told = sum(1 for c in register if c.notified_at)
+        lines.append(line(lang, "status.clients", notified=told, total=len(register)))
     return Message(lines=tuple(lines), kind="status")
 
 

@@ -114,6 +114,15 @@ def cmd_playbook(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keygen(args: argparse.Namespace) -> int:
+    from bot.clients import Vault
+
+    print(Vault.new_key())
+    print("Set it as BREACHBOT_DATA_KEY and keep a copy somewhere safe: without it the client contacts "
+          "cannot be read.", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, one subcommand per job."""
     parser = argparse.ArgumentParser(prog="breachbot", description="Breach response in your firm's chat.")
@@ -149,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--workspace", help="workspace id when several share the database")
     exp.add_argument("--db", help="database URL")
     exp.set_defaults(func=cmd_export)
+
+    keygen = sub.add_parser("keygen", help="print a new key for BREACHBOT_DATA_KEY (client contacts)")
+    keygen.set_defaults(func=cmd_keygen)
 
     pb = sub.add_parser("playbook", help="playbook tools")
     pb_sub = pb.add_subparsers(dest="action", required=True)

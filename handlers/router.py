@@ -17,7 +17,7 @@ from bot.i18n import text as t
 
 ALIASES = {
     "宣布": "declare", "状态": "status", "角色": "roles", "指派": "assign", "记录": "log", "决定": "decision",
-    "时限": "clocks", "事实": "facts", "影响": "affected", "已通报": "notified", "回答": "answer", "问题": "questions", "任务": "tasks", "完成": "done", "阶段": "phase", "下一阶段": "phase next", "结案": "close", "帮助": "help",
+    "起草": "draft", "草稿": "drafts", "批准": "approve", "客户": "clients", "信函": "letters", "时限": "clocks", "事实": "facts", "影响": "affected", "已通报": "notified", "回答": "answer", "问题": "questions", "任务": "tasks", "完成": "done", "阶段": "phase", "下一阶段": "phase next", "结案": "close", "帮助": "help",
     "?": "help", "decide": "decision", "note": "log",
 }
 _INCIDENT = re.compile(r"^(?:BR-?)(\d{1,9})$", re.I)
@@ -297,6 +297,73 @@ def _notified(lang: str, name: str, tail: str) -> c.Command:
                       incident=number)
 
 
+_DRAFT_ID = re.compile(r"^D-?(\d{1,6})$", re.I)
+
+
+def _draft_number(args: _Args, raw: str) -> int:
+    match = _DRAFT_ID.match(raw)
+    if not match:
+        args.fail("draft.id_needed", value=raw)
+    assert match
+    return int(match[1])
+
+
+def _draft(lang: str, name: str, tail: str) -> c.Command:
+    number, body = _free_text(lang, name, tail)
+    head, rest = (re.split(r"\s", body.strip(), maxsplit=1) + [""])[:2]
+    verb = head.lower()
+    if verb in ("edit", "show"):
+        match = re.match(r"\s*(\S*)[ \t]*\n?(.*)", rest, re.S)
+        assert match
+        target, text = match[1], match[2]
+        args = _Args(lang, name, [])
+        draft = _draft_number(args, target.strip())
+        if verb == "show":
+            return c.DraftShow(number=draft, incident=number)
+        if not text.strip():
+            args.fail("draft.edit_how", id=f"D-{draft}")
+        return c.DraftEdit(number=draft, text=text, incident=number)
+    args = _Args(lang, name, tokenize(body), values=("lang", "regime", "variant"))
+    if len(args.positional) != 1:
+        args.fail("draft.kind_needed")
+    return c.DraftNew(kind=args.positional[0].text.lower(), lang=args.flags.get("lang"),
+                      regime=args.flags.get("regime"), variant=args.flags.get("variant", "individual").lower(),
+                      incident=number)
+
+
+def _approve(lang: str, name: str, tail: str) -> c.Command:
+    args = _Args(lang, name, tokenize(tail))
+    number = args.incident()
+    if len(args.positional) != 1:
+        args.fail("draft.id_needed", value=args.rest() or "-")
+    return c.Approve(number=_draft_number(args, args.positional[0].text), incident=number)
+
+
+def _clients(lang: str, name: str, tail: str) -> c.Command:
+    number, body = _free_text(lang, name, tail)
+    verb, _, rest = body.strip().partition(" ")
+    if not verb:
+        return c.ClientsShow(incident=number)
+    if verb.lower() == "import":
+        return c.ClientsImport(source=rest.strip(), incident=number)
+    if verb.lower() == "notified":
+        args = _Args(lang, name, tokenize(rest), values=("via", "at"))
+        who = args.raw_rest(rest).strip()
+        if not who or "via" not in args.flags:
+            args.fail("clients.notified_how")
+        return c.ClientsNotified(who=who, via=args.flags["via"], at=args.flags.get("at"), incident=number)
+    _Args(lang, name, []).fail("error.extra_words", words=body.strip())
+    raise AssertionError("unreachable")
+
+
+def _letters(lang: str, name: str, tail: str) -> c.Command:
+    args = _Args(lang, name, tokenize(tail))
+    number = args.incident()
+    if not args.positional:
+        args.fail("draft.id_needed", value="-")
+    return c.Letters(numbers=tuple(_draft_number(args, tok.text) for tok in args.positional), incident=number)
+
+
 def _help(lang: str, name: str, tail: str) -> c.Command:
     words = tail.split()
     topic = words[0] if words else None
@@ -310,4 +377,5 @@ _PARSERS = {
     "unassign": _unassign, "log": _log, "decision": _log, "tasks": _tasks, "done": _done, "phase": _phase,
     "close": _close, "help": _help, "answer": _answer, "questions": _simple(c.Questions),
     "clocks": _clocks, "facts": _facts, "affected": _affected, "notified": _notified,
+    "draft": _draft, "drafts": _simple(c.Drafts), "approve": _approve, "clients": _clients, "letters": _letters,
 }

@@ -206,3 +206,55 @@ class QuestionState(SQLModel, table=True):
     answered_at: datetime | None = _when(nullable=True)
     answered_by: str | None = Field(default=None, max_length=100)
     answer: dict = _json()  # {"value": …} so any JSON value fits
+
+
+class Draft(SQLModel, table=True):
+    """A statement being prepared (client letter, media statement, regulator report…): D-<number>."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    number: int
+    kind: str = Field(max_length=20)  # client | media | press | regulator | staff
+    template: str = Field(max_length=100)
+    lang: str = Field(max_length=5)
+    regime: str | None = Field(default=None, max_length=100)
+    created_by: str = Field(max_length=100)
+    created_at: datetime = _when()
+
+
+class DraftVersion(SQLModel, table=True):
+    """One version of a draft's text; approved versions are frozen."""
+
+    __table_args__ = (UniqueConstraint("draft_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = Field(foreign_key="draft.id", index=True)
+    version: int
+    text: str = Field(max_length=100_000)
+    status: str = Field(default="draft", max_length=20)  # draft | approved | superseded
+    created_by: str = Field(max_length=100)
+    created_at: datetime = _when()
+    approvals: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    facts_used: dict = _json()
+    gaps: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Client(SQLModel, table=True):
+    """An affected client. The contact is encrypted at rest and never shown in chat."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    name: str = Field(max_length=300)
+    kind: str = Field(max_length=20)  # individual | company
+    contact_encrypted: str = Field(max_length=4000)
+    lang: str = Field(max_length=5)
+    residence: str = Field(max_length=10)
+    data: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    notice_hours: int | None = None  # a contractual duty to tell this client within N hours
+    notified_at: datetime | None = _when(nullable=True)
+    notified_via: str | None = Field(default=None, max_length=20)
+    notified_by: str | None = Field(default=None, max_length=100)

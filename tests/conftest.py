@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -94,9 +96,13 @@ def sqlite_engine(tmp_path) -> Iterator[Engine]:
     eng.dispose()
 
 
+TEST_DATA_KEY = "x7cYt1r4dTtXnBQvHqUQ8cR0Zp8D2xjv9uF0h3YQm1c="
+
+
 def make_settings(**overrides: object) -> Settings:
     """Settings for tests: nothing read from the environment or a .env file."""
-    base = {"lang": "en", "timezone": "Asia/Shanghai", "config_file": "/nonexistent/breachbot.toml"}
+    base = {"lang": "en", "timezone": "Asia/Shanghai", "config_file": "/nonexistent/breachbot.toml",
+            "data_key": TEST_DATA_KEY, "firm_name": "Lotus & Co. Accountants", "firm_contact": "privacy@lotus.example"}
     base.update(overrides)
     return Settings(_env_file=None, **base)  # type: ignore[arg-type]
 
@@ -104,7 +110,7 @@ def make_settings(**overrides: object) -> Settings:
 def make_console(engine: Engine, *, roster: dict | None = None, lang: str = "en", start: datetime = START,
                  timezone: str = "Asia/Shanghai") -> ConsoleWorkspace:
     """A console workspace on `engine` with a virtual clock, printing into a buffer."""
-    chat = ConsoleChat(out=io.StringIO())
+    chat = ConsoleChat(out=io.StringIO(), uploads=Path(tempfile.mkdtemp(prefix="bb-files-")))
     clock = VirtualClock(start)
     settings = make_settings(lang=lang, timezone=timezone)
     bot = create_app(settings, chat=chat, clock=clock, engine=engine)

@@ -17,7 +17,7 @@ def build_console(settings: Settings, *, now: str | None, interactive: bool, use
     """A console workspace on the configured store, schema upgraded first."""
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
-    chat = ConsoleChat(out=out or sys.stdout)  # type: ignore[arg-type]
+    chat = ConsoleChat(out=out or sys.stdout, uploads=settings.files_dir)  # type: ignore[arg-type]
     clock = clock_for(now, interactive=interactive)
     bot = create_app(settings, chat=chat, clock=clock, engine=engine)
     return ConsoleWorkspace(bot=bot, chat=chat, clock=clock, user=user)

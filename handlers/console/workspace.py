@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.app import Breachbot
 from bot.chat import Context, Sent
 from bot.clock import OffsetClock, VirtualClock
+from bot.commands import ClientsImport
 from bot.errors import UserError
 from bot.times import parse_duration
 from handlers.console.chat import ConsoleChat
@@ -36,6 +38,8 @@ class ConsoleWorkspace:
 
     def __post_init__(self) -> None:
         self.rooms: dict[str, str] = {}
+        # A text block in progress: `/breach draft edit D-1 <<<`, lines, then `>>>`.
+        self._block: tuple[str, str, list[str]] | None = None
 
     def room_of(self, user: str) -> str:
         """The room a person is in now (#general until they move)."""
@@ -50,12 +54,21 @@ class ConsoleWorkspace:
         if text.strip().lower().startswith("/breach"):
             context = Context(workspace=WORKSPACE_ID, user=user, room=room, platform="console")
             try:
-                command = parse(text, lang=self.bot.lang)
+                command = self._local_files(parse(text, lang=self.bot.lang))
             except UserError as exc:
                 self.chat.reply(context=context, message=exc.message)
             else:
                 self.bot.handle(context, command)
         return self.chat.sent[before:]
+
+    def _local_files(self, command: object) -> object:
+        """The console's own part of a file upload: read the path the person typed."""
+        if isinstance(command, ClientsImport) and command.content is None:
+            path = Path(command.source).expanduser()
+            if not command.source or not path.is_file():
+                raise UserError(f"No file {command.source!r}. Give the path of a CSV file: /breach clients import clients.csv")
+            return replace(command, content=path.read_bytes())
+        return command
 
     def advance(self, to: datetime) -> list[Sent]:
         """Move the clock to `to`, firing every alert due on the way at its own time, in order."""
@@ -76,8 +89,23 @@ class ConsoleWorkspace:
     # -- a line of input, scripted or typed --------------------------------------------------------
     def line(self, raw: str, *, out: TextIO, interactive: bool = False) -> bool:
         """Act on one line; False means quit. Raises ScriptError for a line it cannot read."""
+        if self._block is not None:
+            user, head, body = self._block
+            if raw.strip() == ">>>":
+                self._block = None
+                self.say(user, head + "\n" + "\n".join(body))
+            else:
+                body.append(raw.rstrip("\n"))
+            return True
         text = raw.strip()
         if not text or text.startswith(";"):
+            return True
+        if text.endswith("<<<"):
+            match = _LINE.match(text)
+            user, head = (match["user"], match["text"]) if match else (self.user, text)
+            if match and match["room"]:
+                self.rooms[user] = match["room"]
+            self._block = (user, head[:-3].rstrip(), [])
             return True
         if text.startswith("~"):
             try:
