@@ -26,7 +26,8 @@ def alert_effects(bot: Breachbot, session: Session, *, alert_id: int, now: datet
     deadline = session.get(Deadline, alert.deadline_id)
     incident = session.get(Incident, alert.incident_id)
     assert deadline is not None and incident is not None
-    if incident.status != incidents.OPEN or deadline.met_at is not None or deadline.cancelled_at is not None:
+    finished = incident.status != incidents.OPEN and deadline.kind != "followup"
+    if finished or deadline.met_at is not None or deadline.cancelled_at is not None:
         return deadlines.CANCELLED
     ws = session.get(Workspace, incident.workspace_id)
     assert ws is not None
@@ -116,7 +117,35 @@ def _regime(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspa
     outbox.refresh.add(incident.id)
 
 
-_COMPOSERS = {"phase": _phase, "question": _question, "role": _role, "regime": _regime}
+def _followup(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
+              alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
+    from bot.followups import all_of
+
+    lang = ws.lang
+    item = next((f for f in all_of(session, incident) if f"F-{f.number}" == deadline.ref), None)
+    if item is None or item.done_at is not None:
+        return
+    if alert.kind == deadlines.REMINDER:
+        outbox.direct(item.owner, message(lang, "followup.reminder", incident=incidents.ref(incident),
+                                          id=deadline.ref, due=views.due_phrase(ws, deadline.due_at, now),
+                                          text=item.text).prefixed(drill(incident, lang)))
+        return
+    msg = message(lang, "followup.missed", incident=incidents.ref(incident), id=deadline.ref,
+                  at=views.when(ws, deadline.due_at, now), text=item.text, owner=Mention(item.owner))
+    outbox.direct(item.owner, msg.prefixed(drill(incident, lang)))
+    outbox.post(incident.war_room, msg.prefixed(drill(incident, lang)))
+
+
+def _inject(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
+            alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
+    lang = ws.lang
+    text = deadline.meta.get(lang) or deadline.meta.get("en", "")
+    msg = message(lang, "drill.inject", at=deadline.meta.get("at", ""), text=text)
+    outbox.post(incident.war_room, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="inject"))
+
+
+_COMPOSERS = {"phase": _phase, "question": _question, "role": _role, "regime": _regime, "followup": _followup,
+              "inject": _inject}
 
 # What each alert is called in the timeline, by deadline kind and alert kind.
 _EVENT = {
@@ -127,6 +156,9 @@ _EVENT = {
     ("role", deadlines.ESCALATION): "role_prompted",
     ("regime", deadlines.REMINDER): "clock_reminder",
     ("regime", deadlines.ESCALATION): "clock_missed",
+    ("followup", deadlines.REMINDER): "followup_reminder",
+    ("followup", deadlines.ESCALATION): "followup_missed",
+    ("inject", deadlines.ESCALATION): "inject",
 }
 
 

@@ -221,9 +221,63 @@ class Letters:
     incident: int | None = None
 
 
+@dataclass(frozen=True)
+class Summary:
+    """A short summary posted in chat."""
+
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """The full post-incident report as a file."""
+
+    format: str = "md"
+    lang: str | None = None
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpAdd:
+    """A follow-up action with an owner and a due date."""
+
+    text: str
+    owner: str
+    due: str
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    """The follow-ups of an incident."""
+
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpDone:
+    """A follow-up is done."""
+
+    number: int
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Drill:
+    """Run the playbook as an exercise, from a scenario."""
+
+    scenario: str | None = None
+
+
+@dataclass(frozen=True)
+class History:
+    """Past incidents and drills with their key times."""
+
+
 Command = (
     Declare | Status | Roles | Assign | Unassign | Log | Tasks | Done | Phase | Close | Help | Capture | Answer
     | Questions | Clocks | Facts | Affected | Notified | DraftNew | DraftEdit | DraftShow | Drafts | Approve
-    | ClientsImport | ClientsShow | ClientsNotified | Letters
+    | ClientsImport | ClientsShow | ClientsNotified | Letters | Summary | Report | FollowUpAdd | FollowUps
+    | FollowUpDone | Drill | History
 
 )

@@ -64,9 +64,12 @@ def meet(session: Session, deadline: Deadline, *, at: datetime) -> None:
 
 
 def cancel_alerts(session: Session, *, deadline_ids: list[int | None] | None = None,
-                  incident_id: int | None = None) -> int:
-    """Cancel pending alerts of some deadlines or of a whole incident; returns how many."""
+                  incident_id: int | None = None, keep_kinds: tuple[str, ...] = ()) -> int:
+    """Cancel pending alerts of some deadlines or of a whole incident (but those of `keep_kinds`)."""
     stmt = update(Alert).where(col(Alert.state) == PENDING)
+    if keep_kinds:
+        kept = select(Deadline.id).where(col(Deadline.kind).in_(keep_kinds))
+        stmt = stmt.where(col(Alert.deadline_id).not_in(kept))
     if deadline_ids is not None:
         stmt = stmt.where(col(Alert.deadline_id).in_([d for d in deadline_ids if d is not None]))
     if incident_id is not None:

@@ -100,33 +100,9 @@ def as_json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
 
 
-def _md(text: object) -> str:
+def md_escape(text: object) -> str:
     """User text made inert in Markdown: no headings, links, emphasis or HTML from what people typed."""
     out = str(text).replace("\\", "\\\\")
     for ch in "`*_{}[]()#+!|<>~":
         out = out.replace(ch, "\\" + ch)
     return " ".join(out.split("\n"))
-
-
-def as_markdown(data: dict[str, Any]) -> str:
-    """A short Markdown summary (the full report comes from the report module)."""
-    lines = [
-        f"# {data['id']}{' (DRILL)' if data['drill'] else ''}: {_md(data['title'])}",
-        "",
-        f"- Severity: {data['severity']} · Status: {data['status']}",
-        f"- Aware: {data['aware_at']} · Declared: {data['declared_at']} · Closed: {data['closed_at'] or '-'}",
-        f"- Cause: {data['cause'] or '-'}",
-        f"- Lessons: {_md(data['lessons'] or '-')}",
-        "",
-        "## Roles",
-        "",
-    ]
-    lines += [f"- {r['role']}: {_md(r['user'])} (from {r['assigned_at']}{', until ' + r['ended_at'] if r['ended_at'] else ''})"
-              for r in data["roles"]]
-    lines += ["", "## Phases", "", "| # | phase | owner | due | completed | status |", "|---|---|---|---|---|---|"]
-    lines += [f"| {p['position']} | {_md(p['title'])} | {p['owner_role']} | {p['due_at']} | {p['completed_at'] or '-'} "
-              f"| {p['status']} |" for p in data["phases"]]
-    lines += ["", "## Timeline", ""]
-    lines += [f"- {e['seq']}. {e['at']} · {_md(e['actor'])} · {e['kind']}: {_md(e['text'])}" for e in data["timeline"]]
-    lines += ["", f"Timeline head hash: `{data['head_hash']}` — check it with `breachbot verify {data['id']}`.", ""]
-    return "\n".join(lines)

@@ -9,12 +9,16 @@ from sqlmodel import Session
 
 from bot import (
     clock_flows,
+    deadlines,
+    followups,
     help,
     incidents,
     permissions,
     phases,
     prompt_flows,
     questions,
+    report_flows,
+    scenarios,
     statement_flows,
     views,
 )
@@ -37,15 +41,22 @@ from bot.commands import (
     DraftNew,
     Drafts,
     DraftShow,
+    Drill,
     Facts,
+    FollowUpAdd,
+    FollowUpDone,
+    FollowUps,
     Help,
+    History,
     Letters,
     Log,
     Notified,
     Phase,
     Questions,
+    Report,
     Roles,
     Status,
+    Summary,
     Tasks,
     Unassign,
 )
@@ -248,8 +259,16 @@ def close(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd
         raise UserError(t(lang, "error.closed_already", id=incidents.ref(incident)))
     permissions.check("close", user=context.user, holders=role_holders(session, incident), lang=lang,
                       role_names=role_names(bot, lang))
+    # The playbook's follow-ups first, so "closed" is the timeline's last word; a bad cause or
+    # empty lessons below rolls all of it back.
+    holders = role_holders(session, incident)
+    standard = followups.schedule_standard(session, incident=incident, playbook=bot.playbook, holders=holders,
+                                           actor=context.user, now=now, lang=lang)
     phases.close(session, incident=incident, playbook=bot.playbook, cause=cmd.cause, lessons=cmd.lessons,
                  actor=context.user, now=now, lang=lang)
+    if standard:
+        out.post(incident.war_room, message(lang, "followup.scheduled", items="; ".join(
+            f"F-{f.number} {f.text} ({f.owner}, {views.when(ws, f.due_at, now)})" for f in standard)))
     out.post(incident.war_room, message(lang, "close.closed", id=incidents.ref(incident),
                                         actor=Mention(context.user), cause=bot.playbook.causes[cmd.cause](lang),
                                         number=incident.number))
@@ -257,6 +276,27 @@ def close(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd
         out.reply(message(lang, "close.closed", id=incidents.ref(incident), actor=Mention(context.user),
                           cause=bot.playbook.causes[cmd.cause](lang), number=incident.number))
     out.refresh.add(incident.id)
+
+
+def run_drill(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Drill, out: Outbox) -> None:
+    """Declare a drill from a scenario and schedule its injects as timed alerts."""
+    lang, now = ws.lang, bot.now()
+    choices = scenarios.available()
+    key = cmd.scenario or (choices[0] if choices else "")
+    try:
+        scenario = scenarios.load(key)
+    except FileNotFoundError:
+        raise UserError(t(lang, "drill.unknown", value=key, choices=", ".join(choices) or "-")) from None
+    declare(bot, session, ws, context, Declare(title=scenario.title(lang), severity=scenario.severity,
+                                               clients=scenario.clients, data=tuple(scenario.data), drill=True), out)
+    incident = incidents.by_room(session, workspace=ws, room=out.posts[0][0]) if out.posts else None
+    if incident is None:  # declare always posts in the new war room; be explicit if that ever changes
+        raise RuntimeError("the drill's war room was not created")
+    for i, inject in enumerate(scenario.injects, start=1):
+        deadlines.schedule(session, incident_id=incident.id, kind="inject", ref=f"{scenario.key}:{i}",
+                           due_at=now + inject.at, remind_before=None, now=now,
+                           meta={"en": inject.text.en, "zh": inject.text.zh, "at": str(inject.at)})
+    out.post(incident.war_room, message(lang, "drill.started", id=incidents.ref(incident), scenario=scenario.key))
 
 
 def capture(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Capture, out: Outbox) -> None:
@@ -284,4 +324,7 @@ _FLOWS = {
     Drafts: statement_flows.draft_list, Approve: statement_flows.approve,
     ClientsImport: statement_flows.clients_import, ClientsShow: statement_flows.clients_show,
     ClientsNotified: statement_flows.clients_notified, Letters: statement_flows.letters,
+    Summary: report_flows.summary, Report: report_flows.full_report, FollowUpAdd: report_flows.followup_add,
+    FollowUps: report_flows.followup_list, FollowUpDone: report_flows.followup_done, History: report_flows.history,
+    Drill: run_drill,
 }

@@ -35,6 +35,12 @@ USAGE: dict[str, str] = {
     "clients": "/breach clients [import <file.csv> | notified <name or all> --via email|phone|post|wecom "
                '[--at "<when>"]]',
     "letters": "/breach letters D-n [D-m …]",
+    "summary": "/breach summary",
+    "report": "/breach report [--format md|html|pdf|json] [--lang zh|en]",
+    "followup": '/breach followup <text> --owner @user --due "<date>" · /breach followup done F-n',
+    "followups": "/breach followups",
+    "drill": "/breach drill [scenario]",
+    "history": "/breach history",
     "close": '/breach close --cause <technical|insider|external_attack|staff_error|management|third_party> '
              '--lessons "<text>"',
     "help": "/breach help [subcommand]",

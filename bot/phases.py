@@ -188,6 +188,7 @@ def close(session: Session, *, incident: Incident, playbook: Playbook, cause: st
     lessons = check_text(lessons, lang, what=t(lang, "word.lessons"))
     incident.status, incident.closed_at, incident.cause, incident.lessons = CLOSED, now, cause, lessons
     session.add(incident)
-    cancelled = deadlines.cancel_alerts(session, incident_id=incident.id)
+    # Follow-ups outlive the incident: their reminders stay.
+    cancelled = deadlines.cancel_alerts(session, incident_id=incident.id, keep_kinds=("followup",))
     timeline.append(session, incident=incident, actor=actor, kind="closed", now=now, text=lessons,
                     data={"cause": cause, "alerts_cancelled": cancelled})

@@ -112,6 +112,17 @@ DEFAULT_DRAFT_RULES = {
 }
 
 
+class FollowUpSpec(BaseModel):
+    """A standard follow-up the firm schedules when an incident closes."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: Localized
+    owner: str
+    after: timedelta
+
+    _parse_after = field_validator("after", mode="before")(lambda cls, v: _duration(v))
+
+
 class PhaseSpec(BaseModel):
     """One response phase: who owns it, what it asks, when it is due after aware_at."""
 
@@ -151,6 +162,7 @@ class Playbook(BaseModel):
     phases: list[PhaseSpec] = Field(min_length=1)
     discovery: dict[str, Localized] = Field(default_factory=dict)
     role_prompts: RolePrompt = Field(default_factory=RolePrompt)
+    followups_on_close: list[FollowUpSpec] = Field(default_factory=list)
     drafts: dict[str, DraftRule] = Field(
         default_factory=lambda: {k: DraftRule.model_validate(v) for k, v in DEFAULT_DRAFT_RULES.items()})
 
@@ -181,6 +193,9 @@ class Playbook(BaseModel):
             bad = [r for r in rule.approvers if r not in self.roles]
             if bad:
                 raise ValueError(f"drafts.{kind}.approvers: {', '.join(bad)} not a role")
+        for i, follow in enumerate(self.followups_on_close):
+            if follow.owner not in self.roles:
+                raise ValueError(f"followups_on_close.{i}: owner {follow.owner!r} is not a role")
         unknown = [r for r in self.role_prompts.roles if r not in self.roles]
         if unknown:
             raise ValueError(f"role_prompts names unknown roles: {', '.join(unknown)}")

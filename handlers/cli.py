@@ -7,11 +7,12 @@ import logging
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
 
 from bot.errors import ConfigError
-from bot.export import as_dict, as_json, as_markdown
+from bot.export import as_dict, as_json
 from bot.playbook import PlaybookError, load_playbook
 from bot.regimes import RegimeError, load_regimes
 from bot.settings import DEFAULT_REGIMES, Settings
@@ -87,19 +88,57 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+def _context(args: argparse.Namespace) -> tuple[Settings, Any, Any, Any]:
     settings = _settings(args)
     engine = make_engine(settings.sqlalchemy_url)
     playbook = load_playbook(settings.playbook)
     regimes = load_regimes([DEFAULT_REGIMES] + ([settings.regimes_file] if settings.regimes_file else []))
-    profile = frozenset(settings.firm().firm_profile)
+    return settings, engine, playbook, regimes
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot import report
     from bot.clock import SystemClock
 
+    settings, engine, playbook, regimes = _context(args)
+    profile = frozenset(settings.firm().firm_profile)
     with Session(engine) as session:
         incident, ws = _find(session, args.incident, args.workspace)
-        data = as_dict(session, incident=incident, playbook=playbook, ws=ws, now=SystemClock().now(),
-                       regimes=regimes, firm_profile=profile)
-    sys.stdout.write(as_json(data) + "\n" if args.format == "json" else as_markdown(data))
+        now = SystemClock().now()
+        if args.format == "json":
+            data = as_dict(session, incident=incident, playbook=playbook, ws=ws, now=now, regimes=regimes,
+                           firm_profile=profile)
+            body = (as_json(data) + "\n").encode("utf-8")
+        else:
+            built = report.build(session, incident=incident, playbook=playbook, regimes=regimes, firm_profile=profile,
+                                 ws=ws, lang=args.lang or ws.lang, now=now, firm_name=settings.firm_name)
+            body = report.render(built, args.format)
+    if args.out:
+        Path(args.out).write_bytes(body)
+        print(f"BR-{incident.number} written to {args.out}")
+    elif args.format == "pdf":
+        print("PDF is binary: add --out FILE", file=sys.stderr)
+        return 2
+    else:
+        sys.stdout.write(body.decode("utf-8"))
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from bot.report_flows import history_message
+
+    settings = _settings(args)
+    engine = make_engine(settings.sqlalchemy_url)
+    with Session(engine) as session:
+        workspaces = list(session.exec(select(Workspace)))
+        if args.workspace:
+            workspaces = [w for w in workspaces if w.external_id == args.workspace]
+        if not workspaces:
+            print("No incidents yet.")
+        for ws in workspaces:
+            if len(workspaces) > 1:
+                print(f"[{ws.platform}:{ws.external_id}]")
+            print(history_message(session, ws).plain_text())
     return 0
 
 
@@ -154,10 +193,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="print an incident as JSON or Markdown")
     exp.add_argument("incident", help="BR-1")
-    exp.add_argument("--format", choices=("json", "md"), default="json")
+    exp.add_argument("--format", choices=("json", "md", "html", "pdf"), default="json")
+    exp.add_argument("--lang", choices=("en", "zh"), help="report language (default: the workspace's)")
+    exp.add_argument("--out", help="write to this file instead of standard output (needed for pdf)")
     exp.add_argument("--workspace", help="workspace id when several share the database")
     exp.add_argument("--db", help="database URL")
     exp.set_defaults(func=cmd_export)
+
+    hist = sub.add_parser("history", help="past incidents and drills with their key times")
+    hist.add_argument("--workspace", help="only this workspace id")
+    hist.add_argument("--db", help="database URL")
+    hist.set_defaults(func=cmd_history)
 
     keygen = sub.add_parser("keygen", help="print a new key for BREACHBOT_DATA_KEY (client contacts)")
     keygen.set_defaults(func=cmd_keygen)

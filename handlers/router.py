@@ -17,7 +17,7 @@ from bot.i18n import text as t
 
 ALIASES = {
     "宣布": "declare", "状态": "status", "角色": "roles", "指派": "assign", "记录": "log", "决定": "decision",
-    "起草": "draft", "草稿": "drafts", "批准": "approve", "客户": "clients", "信函": "letters", "时限": "clocks", "事实": "facts", "影响": "affected", "已通报": "notified", "回答": "answer", "问题": "questions", "任务": "tasks", "完成": "done", "阶段": "phase", "下一阶段": "phase next", "结案": "close", "帮助": "help",
+    "总结": "summary", "报告": "report", "跟进": "followup", "演练": "drill", "历史": "history", "起草": "draft", "草稿": "drafts", "批准": "approve", "客户": "clients", "信函": "letters", "时限": "clocks", "事实": "facts", "影响": "affected", "已通报": "notified", "回答": "answer", "问题": "questions", "任务": "tasks", "完成": "done", "阶段": "phase", "下一阶段": "phase next", "结案": "close", "帮助": "help",
     "?": "help", "decide": "decision", "note": "log",
 }
 _INCIDENT = re.compile(r"^(?:BR-?)(\d{1,9})$", re.I)
@@ -364,6 +364,48 @@ def _letters(lang: str, name: str, tail: str) -> c.Command:
     return c.Letters(numbers=tuple(_draft_number(args, tok.text) for tok in args.positional), incident=number)
 
 
+def _report(lang: str, name: str, tail: str) -> c.Command:
+    args = _Args(lang, name, tokenize(tail), values=("format", "lang"))
+    number = args.incident()
+    if args.positional:
+        args.fail("error.extra_words", words=args.rest())
+    return c.Report(format=args.flags.get("format", "md").lower(), lang=args.flags.get("lang"), incident=number)
+
+
+_FOLLOWUP_ID = re.compile(r"^F-?(\d{1,6})$", re.I)
+
+
+def _followup(lang: str, name: str, tail: str) -> c.Command:
+    number, body = _free_text(lang, name, tail)
+    verb, _, rest = body.strip().partition(" ")
+    if verb.lower() == "done":
+        match = _FOLLOWUP_ID.match(rest.strip())
+        if not match:
+            _Args(lang, name, []).fail("followup.id_needed", value=rest.strip() or "-")
+        assert match
+        return c.FollowUpDone(number=int(match[1]), incident=number)
+    tokens = tokenize(body)
+    args = _Args(lang, name, tokens, values=("owner", "due"))
+    text = args.raw_rest(body).strip()
+    if not text or "owner" not in args.flags or "due" not in args.flags:
+        args.fail("followup.how")
+    owner = user_ref(args.flags["owner"]) or args.flags["owner"]
+    return c.FollowUpAdd(text=text, owner=owner, due=args.flags["due"], incident=number)
+
+
+def _drill(lang: str, name: str, tail: str) -> c.Command:
+    words = tail.split()
+    if len(words) > 1:
+        _Args(lang, name, []).fail("error.extra_words", words=tail)
+    return c.Drill(scenario=words[0].lower() if words else None)
+
+
+def _history(lang: str, name: str, tail: str) -> c.Command:
+    if tail.strip():
+        _Args(lang, name, []).fail("error.extra_words", words=tail.strip())
+    return c.History()
+
+
 def _help(lang: str, name: str, tail: str) -> c.Command:
     words = tail.split()
     topic = words[0] if words else None
@@ -377,5 +419,7 @@ _PARSERS = {
     "unassign": _unassign, "log": _log, "decision": _log, "tasks": _tasks, "done": _done, "phase": _phase,
     "close": _close, "help": _help, "answer": _answer, "questions": _simple(c.Questions),
     "clocks": _clocks, "facts": _facts, "affected": _affected, "notified": _notified,
+    "summary": _simple(c.Summary), "report": _report, "followup": _followup, "followups": _simple(c.FollowUps),
+    "drill": _drill, "history": _history,
     "draft": _draft, "drafts": _simple(c.Drafts), "approve": _approve, "clients": _clients, "letters": _letters,
 }

@@ -258,3 +258,20 @@ class Client(SQLModel, table=True):
     notified_at: datetime | None = _when(nullable=True)
     notified_via: str | None = Field(default=None, max_length=20)
     notified_by: str | None = Field(default=None, max_length=100)
+
+
+class FollowUp(SQLModel, table=True):
+    """An action after (or during) the incident with an owner and a due date: F-<number>."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    number: int
+    text: str = Field(max_length=2000)
+    owner: str = Field(max_length=100)
+    due_at: datetime = _when()
+    created_by: str = Field(max_length=100)
+    created_at: datetime = _when()
+    done_at: datetime | None = _when(nullable=True)
+    done_by: str | None = Field(default=None, max_length=100)

@@ -51,7 +51,7 @@ def test_scripted_console_runs_the_shared_scenario_and_exports(tmp_path):
     assert run_cli("verify", "BR-1", "--db", db, cwd=tmp_path).returncode == 0
 
     md = run_cli("export", "BR-1", "--format", "md", "--db", db, cwd=tmp_path)
-    assert md.stdout.startswith("# BR-1: Payroll export for 40 clients found on a public file share")
+    assert md.stdout.startswith("# Post-incident report: BR-1 — Payroll export for 40 clients found on a public file share")
     assert f"Timeline head hash: `{data['head_hash']}`" in md.stdout
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot import timeline
 from bot.export import as_dict
-from storage.models import Alert, Incident, PhaseState, RoleAssignment, TimelineEvent, Workspace
+from storage.models import Alert, Deadline, Incident, PhaseState, RoleAssignment, TimelineEvent, Workspace
 from tests.conftest import START, joined, make_console, texts
 
 ROSTER = {"it_security": ["dave"], "legal": ["erin"], "executive": ["frank"]}
@@ -103,7 +103,10 @@ def test_full_incident_from_declare_to_verify(engine):
         ws = s.get(Workspace, incident.workspace_id)
         assert incident.status == "closed" and incident.cause == "staff_error"
         assert all(p.completed_at for p in s.exec(select(PhaseState)))
-        assert not s.exec(select(Alert).where(Alert.state == "pending")).all()
+        # Only the standard follow-ups scheduled at close still have reminders to send.
+        pending = s.exec(select(Alert).where(Alert.state == "pending")).all()
+        assert {s.get(Deadline, a.deadline_id).kind for a in pending} == {"followup"}
+        assert len({a.deadline_id for a in pending}) == 3
         kinds = [e.kind for e in s.exec(select(TimelineEvent).order_by(TimelineEvent.seq))]
         assert kinds.count("escalated") >= 1 and kinds.count("reminder_sent") >= 2
         assert kinds[0] == "declared" and kinds[-1] == "closed"

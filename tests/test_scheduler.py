@@ -105,9 +105,13 @@ def test_apscheduler_rebuilds_its_jobs_from_the_database(quick):
         # Jobs keep the alerts' spacing (the virtual clock is shifted onto the wall clock).
         ids = sorted(pending, key=pending.get)
         assert jobs[ids[-1]] - jobs[ids[0]] == pending[ids[-1]] - pending[ids[0]]
-        # Closing cancels every alert; the scheduler follows the database.
+        # Closing cancels every alert but the new follow-ups'; the scheduler follows the database.
         quick.say("alice", '/breach close --cause insider --lessons "Vet access"', "breach-1")
-        assert scheduler.job_times() == {}
+        with Session(quick.bot.engine) as s:
+            still = s.exec(select(Alert).where(Alert.state == "pending")).all()
+            kinds = {s.get(Deadline, a.deadline_id).kind for a in still}
+        assert set(scheduler.job_times()) == {f"alert-{a.id}" for a in still}
+        assert kinds == {"followup"} and len(still) == 3 * 2  # three standard follow-ups, reminder + overdue
     finally:
         scheduler.shutdown()
 

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot import timeline
-from storage.models import Alert, Incident, PhaseState, RoleAssignment, TaskState, TimelineEvent
+from storage.models import Alert, Deadline, Incident, PhaseState, RoleAssignment, TaskState, TimelineEvent
 
 BASIC = Path(__file__).with_name("basic.breach")
 
@@ -54,5 +54,8 @@ def check_basic_outcome(engine: Engine, *, users: dict[str, str] | None = None) 
         assert notes == [(who("bob"), "note", "Share was opened by an outside IP at 09:41"),
                          (who("bob"), "decision", "Take the file share offline")]
         assert "phase_left_open" in kinds
-        assert not s.exec(select(Alert).where(Alert.state == "pending")).all()
+        # Only the standard follow-ups scheduled at close still have reminders to send.
+        pending = s.exec(select(Alert).where(Alert.state == "pending")).all()
+        assert {s.get(Deadline, a.deadline_id).kind for a in pending} == {"followup"}
+        assert len({a.deadline_id for a in pending}) == 3
         assert timeline.verify(s, incident).intact

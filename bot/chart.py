@@ -1,0 +1,68 @@
+"""The phases-and-clocks chart: planned against actual over time, drawn server-side as SVG."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One row: when it started, when it was due, when it was done (or None)."""
+
+    label: str
+    start: datetime
+    due: datetime
+    done: datetime | None
+    kind: str  # phase | clock
+
+
+def span(bars: list[Bar], now: datetime) -> tuple[datetime, datetime]:
+    """The time window that shows every bar."""
+    first = min(b.start for b in bars)
+    last = max([b.due for b in bars] + [b.done for b in bars if b.done] + [now])
+    if last <= first:
+        last = first.replace(microsecond=0) if last < first else last
+    return first, last
+
+
+def svg(bars: list[Bar], *, now: datetime, title: str, legend: tuple[str, str, str], width: int = 900) -> str:
+    """An SVG Gantt: pale bar = planned (start → due), dark mark = done; red when done late or overdue."""
+    if not bars:
+        return ""
+    row, top, left = 22, 40, 260
+    height = top + row * len(bars) + 40
+    first, last = span(bars, now)
+    total = max((last - first).total_seconds(), 1.0)
+
+    def x(when: datetime) -> float:
+        return left + (width - left - 20) * (when - first).total_seconds() / total
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" font-family="sans-serif" '
+             f'font-size="12">',
+             f'<text x="10" y="20" font-size="14" font-weight="bold">{escape(title)}</text>']
+    for i, bar in enumerate(bars):
+        y = top + i * row
+        late = (bar.done and bar.done > bar.due) or (not bar.done and now > bar.due)
+        parts.append(f'<text x="10" y="{y + 14}">{escape(bar.label[:40])}</text>')
+        parts.append(f'<rect x="{x(bar.start):.1f}" y="{y + 3}" width="{max(x(bar.due) - x(bar.start), 2):.1f}" '
+                     f'height="12" fill="{"#f3c4c4" if late else "#c9daf0"}"><title>{escape(bar.label)}</title></rect>')
+        parts.append(f'<line x1="{x(bar.due):.1f}" y1="{y}" x2="{x(bar.due):.1f}" y2="{y + 18}" stroke="#555" '
+                     'stroke-dasharray="2,2"/>')
+        if bar.done:
+            parts.append(f'<rect x="{x(bar.done) - 3:.1f}" y="{y + 1}" width="6" height="16" '
+                         f'fill="{"#c0392b" if late else "#1f5fa8"}"/>')
+    y = top + row * len(bars) + 20
+    parts.append(f'<text x="10" y="{y}">{escape(first.strftime("%Y-%m-%d %H:%M"))} UTC</text>')
+    parts.append(f'<text x="{width - 160}" y="{y}">{escape(last.strftime("%Y-%m-%d %H:%M"))} UTC</text>')
+    planned, done, late_word = legend
+    parts.append(f'<rect x="260" y="{y - 10}" width="14" height="10" fill="#c9daf0"/>'
+                 f'<text x="278" y="{y}">{escape(planned)}</text>'
+                 f'<rect x="380" y="{y - 10}" width="6" height="10" fill="#1f5fa8"/>'
+                 f'<text x="392" y="{y}">{escape(done)}</text>'
+                 f'<rect x="480" y="{y - 10}" width="14" height="10" fill="#f3c4c4"/>'
+                 f'<text x="498" y="{y}">{escape(late_word)}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)

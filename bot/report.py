@@ -1,0 +1,228 @@
+"""The post-incident report: one data model, rendered as Markdown, HTML (with an SVG chart), PDF or JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from sqlmodel import Session
+
+from bot import chart, clients, clocks, deadlines, drafts, followups, timeline
+from bot.export import as_dict, md_escape
+from bot.i18n import catalogue
+from bot.i18n import text as t
+from bot.incidents import active_roles, ref, role_history
+from bot.phases import phase_states
+from bot.playbook import Playbook
+from bot.regimes import RegimeBook
+from bot.statements import data_labels, long_date
+from bot.times import format_duration
+from storage.models import Incident, Workspace
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "playbooks" / "templates" / "report"
+KEY_EVENTS = ("declared", "war_room_opened", "phase_started", "phase_completed", "phase_left_open", "escalated",
+              "clocks_changed", "notified", "draft_approved", "clients_imported", "clients_notified", "captured",
+              "clock_missed", "closed")
+FORMATS = ("md", "html", "pdf", "json")
+
+
+def labels(lang: str) -> dict[str, str]:
+    """The report's headings and words in one language."""
+    return {k.removeprefix("report."): v for k, v in catalogue(lang if lang in ("en", "zh") else "en").items()
+            if k.startswith("report.")}
+
+
+def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: RegimeBook,
+          firm_profile: frozenset[str], ws: Workspace, lang: str, now: datetime, firm_name: str) -> dict[str, Any]:
+    """Everything the report shows, computed from the database (the timeline is its spine)."""
+    tz = ws.timezone
+    L = labels(lang)  # noqa: N806 - the templates call it L too
+
+    def when(value: datetime | None) -> str:
+        return long_date(value, tz, lang) if value else "—"
+
+    def took(start: datetime | None, end: datetime | None) -> str:
+        return format_duration(end - start, lang) if start and end else "—"
+
+    raw = as_dict(session, incident=incident, playbook=playbook, ws=ws, now=now, regimes=regimes,
+                  firm_profile=firm_profile)
+    events = timeline.events(session, incident)
+    facts = incident.facts
+    affected = dict(facts.get("affected") or {})
+    cause = incident.cause or facts.get("cause")
+
+    contained_at = next((e.at for e in events if e.kind == "facts_changed"
+                         and e.data.get("set", {}).get("contained") is True), None)
+    containment = next((p for p in phase_states(session, incident) if p.key == "containment"), None)
+    if contained_at is None and containment is not None:
+        contained_at = containment.completed_at
+    first_told = next((e.at for e in events if e.kind == "clients_notified"), None)
+    first_notice = next((e.at for e in events if e.kind == "notified"), None)
+
+    phases = []
+    bars: list[chart.Bar] = []
+    for state in phase_states(session, incident):
+        spec = playbook.phase(state.key)
+        due = deadlines.get(session, incident_id=incident.id, kind="phase", ref=state.key)
+        due_at = due.due_at if due else None
+        if state.completed_at and due_at:
+            late = state.completed_at - due_at
+            status = L["met"] if late.total_seconds() <= 0 else L["late_by"].format(late=format_duration(late, lang))
+        elif due_at and due_at < (incident.closed_at or now):
+            status = L["not_done_overdue"]
+        else:
+            status = L["open"]
+        phases.append({"position": state.position, "title": spec.title(lang),
+                       "owner": playbook.roles[spec.owner](lang), "due": when(due_at),
+                       "done": when(state.completed_at), "status": status, "note": state.completion_note or ""})
+        if due_at:
+            bars.append(chart.Bar(label=f"{state.position}. {spec.title(lang)}", start=incident.aware_at,
+                                  due=due_at, done=state.completed_at, kind="phase"))
+
+    legal = []
+    for row in clocks.rows(session, incident=incident, book=regimes, firm_profile=firm_profile, now=now):
+        if row.status == "not_applicable":
+            continue
+        r = row.result
+        title = regimes.regimes[r.regime_key].title(lang)
+        legal.append({"id": r.clock_id, "title": title, "audience": r.audience_zh if lang == "zh" else r.audience_en,
+                      "due": when(r.due_at), "status": t(lang, f"clocks.status.{row.status}"),
+                      "met": when(row.met_at), "reference": row.reference or "—", "citation": r.citation,
+                      "firm_target": not r.hard_deadline})
+        if r.due_at:
+            bars.append(chart.Bar(label=r.clock_id, start=incident.aware_at, due=r.due_at, done=row.met_at,
+                                  kind="clock"))
+
+    team = [{"role": playbook.roles[role](lang) if role in playbook.roles else role, "user": a.user}
+            for role, a in sorted(active_roles(session, incident).items(),
+                                  key=lambda kv: list(playbook.roles).index(kv[0]) if kv[0] in playbook.roles else 99)]
+    changes = [{"at": when(a.assigned_at), "role": playbook.roles[a.role](lang) if a.role in playbook.roles else a.role,
+                "user": a.user, "by": a.assigned_by, "ended": when(a.ended_at) if a.ended_at else ""}
+               for a in role_history(session, incident)]
+    decisions = [{"at": when(e.at), "actor": e.actor, "text": e.text} for e in events if e.kind == "decision"]
+    key_events = [{"at": when(e.at), "actor": e.actor, "kind": L.get(f"event.{e.kind}", e.kind), "text": e.text}
+                  for e in events if e.kind in KEY_EVENTS]
+    statements = [{"id": f"D-{d.number}", "kind": d.kind, "lang": d.lang, "version": v.version,
+                   "status": t(lang, f"draft.status.{v.status}"),
+                   "approvals": ", ".join(f"{a['role']} {a['user']}" for a in v.approvals) or "—"}
+                  for d, v in drafts.all_drafts(session, incident)]
+    summary = clients.counts(clients.register(session, incident))
+    follow = [{"id": f"F-{f.number}", "text": f.text, "owner": f.owner, "due": when(f.due_at),
+               "done": when(f.done_at) if f.done_at else "—"} for f in followups.all_of(session, incident)]
+    verification = timeline.verify(session, incident)
+
+    drill_score = None
+    if incident.drill:
+        held = {a.role: a.assigned_at for a in role_history(session, incident)}
+        needed = [held.get(r) for r in ("lead", "it_security", "legal")]
+        assembled = max(needed) if all(needed) else None  # type: ignore[type-var]
+        on_time = sum(1 for p in phase_states(session, incident) if p.completed_at and (
+            (d := deadlines.get(session, incident_id=incident.id, kind="phase", ref=p.key)) and p.completed_at <= d.due_at))
+        applicable = [c for c in raw["clocks"] if c["status"] != "not_applicable"]
+        drill_score = {"assembled": took(incident.declared_at, assembled) if assembled else L["never"],
+                       "phases_on_time": f"{on_time}/{len(phases)}",
+                       "clocks_met": f"{sum(1 for c in applicable if c['status'] == 'met')}/{len(applicable)}"}
+
+    return {
+        "L": L,
+        "lang": lang,
+        "firm": firm_name,
+        "id": ref(incident),
+        "title": incident.title,
+        "drill": incident.drill,
+        "severity": incident.severity,
+        "status": incident.status,
+        "generated": when(now),
+        "facts": [
+            (L["aware_at"], when(incident.aware_at)),
+            (L["declared_at"], when(incident.declared_at)),
+            (L["closed_at"], when(incident.closed_at)),
+            (L["severity"], incident.severity),
+            (L["data"], ", ".join(data_labels(playbook, list(facts.get("data") or []), lang)) or "—"),
+            (L["affected"], " · ".join(f"{k} {v}" for k, v in affected.items()) or "—"),
+            (L["affected_total"], str(sum(affected.values())) if affected else "—"),
+            (L["clients"], str(facts["clients"]) if facts.get("clients") is not None else "—"),
+            (L["encrypted"], _yes_no(facts.get("encrypted"), lang)),
+            (L["key_safe"], _yes_no(facts.get("key_safe"), lang)),
+            (L["crime"], _yes_no(facts.get("crime_suspected"), lang)),
+            (L["contained"], _yes_no(facts.get("contained"), lang)),
+        ],
+        "durations": [
+            (L["to_declare"], took(incident.aware_at, incident.declared_at)),
+            (L["to_contain"], took(incident.aware_at, contained_at)),
+            (L["to_first_notice"], took(incident.aware_at, first_notice)),
+            (L["to_tell_clients"], took(incident.aware_at, first_told)),
+            (L["to_close"], took(incident.aware_at, incident.closed_at)),
+        ],
+        "team": team,
+        "role_changes": changes,
+        "decisions": decisions,
+        "events": key_events,
+        "phases": phases,
+        "clocks": legal,
+        "drafts": statements,
+        "clients_summary": summary,
+        "followups": follow,
+        "cause": playbook.causes[cause](lang) if cause in playbook.causes else "—",
+        "lessons": incident.lessons or "—",
+        "head_hash": verification.head_hash,
+        "intact": verification.intact,
+        "events_count": verification.count,
+        "drill_score": drill_score,
+        "bars": bars,
+        "now": now,
+        "raw": raw,
+    }
+
+
+def _yes_no(value: object, lang: str) -> str:
+    if value is None:
+        return "—"
+    return t(lang, "answer.yes" if value else "answer.no")
+
+
+def _env(autoescape: bool) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+                               autoescape=autoescape, trim_blocks=True, lstrip_blocks=True)
+    env.filters["md"] = md_escape
+    return env
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    """The report as Markdown."""
+    return _env(False).get_template("report.md.j2").render(report)
+
+
+def to_html(report: dict[str, Any]) -> str:
+    """The report as one self-contained HTML page (inline SVG chart, no JavaScript)."""
+    L = report["L"]  # noqa: N806
+    svg = chart.svg(report["bars"], now=report["now"], title=L["chart_title"],
+                    legend=(L["planned"], L["actual"], L["late"]))
+    return _env(True).get_template("report.html.j2").render({**report, "chart_svg": svg})
+
+
+def to_json(report: dict[str, Any]) -> str:
+    """The raw record (the export) with the report's computed durations."""
+    out = dict(report["raw"])
+    out["durations"] = {k: v for k, v in report["durations"]}
+    out["head_hash_verified"] = report["intact"]
+    return json.dumps(out, ensure_ascii=False, indent=2)
+
+
+def render(report: dict[str, Any], fmt: str) -> bytes:
+    """The report in one of FORMATS."""
+    if fmt == "md":
+        return to_markdown(report).encode("utf-8")
+    if fmt == "html":
+        return to_html(report).encode("utf-8")
+    if fmt == "json":
+        return to_json(report).encode("utf-8")
+    if fmt == "pdf":
+        from bot.report_pdf import to_pdf
+
+        return to_pdf(report)
+    raise ValueError(fmt)

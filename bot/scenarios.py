@@ -1,0 +1,61 @@
+"""Drill scenarios: data under playbooks/scenarios/, injects that arrive at set times."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.facts import DATA_CATEGORIES
+from bot.playbook import Localized
+from bot.times import parse_duration
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "playbooks" / "scenarios"
+
+
+class Inject(BaseModel):
+    """Something that happens during the drill, told to the war room at `at` after it starts."""
+
+    model_config = ConfigDict(extra="forbid")
+    at: timedelta
+    text: Localized
+
+    _parse_at = field_validator("at", mode="before")(lambda cls, v: parse_duration(str(v)))
+
+
+class Scenario(BaseModel):
+    """A drill: the incident it starts and what happens when."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: Localized
+    severity: str = "high"
+    data: list[str] = Field(default_factory=list)
+    clients: int | None = None
+    injects: list[Inject] = Field(default_factory=list)
+
+    @field_validator("data")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        bad = [d for d in value if d not in DATA_CATEGORIES]
+        if bad:
+            raise ValueError(f"unknown data categories {bad}")
+        return value
+
+
+def available(folder: Path = SCENARIOS) -> list[str]:
+    """The scenario keys a person can choose."""
+    return sorted(p.stem for p in folder.glob("*.yaml"))
+
+
+def load(key: str, folder: Path = SCENARIOS) -> Scenario:
+    """One scenario by key; ValueError naming the file and problem."""
+    path = folder / f"{key}.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(key)
+    try:
+        return Scenario.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ValueError(f"{path}: {exc}") from exc
