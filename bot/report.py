@@ -74,6 +74,8 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
             status = L["met"] if late.total_seconds() <= 0 else L["late_by"].format(late=format_duration(late, lang))
         elif due_at and due_at < (incident.closed_at or now):
             status = L["not_done_overdue"]
+        elif incident.closed_at:
+            status = L["not_completed"]
         else:
             status = L["open"]
         phases.append({"position": state.position, "title": spec.title(lang),
@@ -213,7 +215,7 @@ def to_json(report: dict[str, Any]) -> str:
     return json.dumps(out, ensure_ascii=False, indent=2)
 
 
-def render(report: dict[str, Any], fmt: str) -> bytes:
+def render(report: dict[str, Any], fmt: str, *, pdf_font: Path | None = None) -> bytes:
     """The report in one of FORMATS."""
     if fmt == "md":
         return to_markdown(report).encode("utf-8")
@@ -224,5 +226,5 @@ def render(report: dict[str, Any], fmt: str) -> bytes:
     if fmt == "pdf":
         from bot.report_pdf import to_pdf
 
-        return to_pdf(report)
+        return to_pdf(report, font=pdf_font)
     raise ValueError(fmt)

@@ -73,7 +73,7 @@ def full_report(bot: Breachbot, session: Session, ws: Workspace, context: Contex
     data = report.build(session, incident=incident, playbook=bot.playbook, regimes=bot.regimes,
                         firm_profile=bot.firm_profile, ws=ws, lang=lang, now=bot.now(),
                         firm_name=bot.settings.firm_name)
-    body = report.render(data, cmd.format)
+    body = report.render(data, cmd.format, pdf_font=bot.settings.pdf_font)
     name = f"{incidents.ref(incident)}-report{'-DRILL' if incident.drill else ''}-{lang}.{cmd.format}"
     # Reports go to the war room only: never to a public room (a DM to the asker otherwise).
     room = incident.war_room or context.room

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     firm_contact: str = Field("", validation_alias=_env("BREACHBOT_FIRM_CONTACT"))
     templates_dir: Path | None = Field(None, validation_alias=_env("BREACHBOT_TEMPLATES"))
     data_key: SecretStr | None = Field(None, validation_alias=_env("BREACHBOT_DATA_KEY"))
+    pdf_font: Path | None = Field(None, validation_alias=_env("BREACHBOT_PDF_FONT"))
     files_dir: Path = Field(Path("breachbot-files"), validation_alias=_env("BREACHBOT_FILES"))
     log_level: str = Field("INFO", validation_alias=_env("BREACHBOT_LOG_LEVEL"))
 

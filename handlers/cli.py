@@ -112,7 +112,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             built = report.build(session, incident=incident, playbook=playbook, regimes=regimes, firm_profile=profile,
                                  ws=ws, lang=args.lang or ws.lang, now=now, firm_name=settings.firm_name)
-            body = report.render(built, args.format)
+            body = report.render(built, args.format, pdf_font=settings.pdf_font)
     if args.out:
         Path(args.out).write_bytes(body)
         print(f"BR-{incident.number} written to {args.out}")

@@ -1,0 +1,74 @@
+"""`build_slack_app`: one Bolt app and one Breachbot on a SlackChat, for HTTP and Socket Mode alike."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.app import Breachbot, create_app
+from bot.clock import Clock
+from bot.errors import ConfigError
+from bot.settings import Settings
+from handlers.slack.capture import TimelineCapture
+from handlers.slack.chat import SlackChat, make_client
+from handlers.slack.listeners import Listeners
+
+log = logging.getLogger("breachbot.slack")
+
+
+class SkipRepeatedEvents:
+    """Slack re-sends an event it thinks we missed (X-Slack-Retry-Num); one we already took is acked, not re-run.
+
+    This catches retries within one process; the bot's own checks (declare keys, captured message
+    ids) keep a retry that reaches another process from doing anything twice.
+    """
+
+    def __init__(self, remember: int = 5000) -> None:
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._remember = remember
+        self._lock = threading.Lock()
+
+    def __call__(self, body: dict[str, Any], request: BoltRequest, next: Callable[[], None]) -> BoltResponse | None:
+        """Bolt middleware: stop a retry of an event_id this process has already started."""
+        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if event_id:
+            with self._lock:
+                seen = event_id in self._seen
+                self._seen[event_id] = None
+                while len(self._seen) > self._remember:
+                    self._seen.popitem(last=False)
+            if seen and request.headers.get("x-slack-retry-num"):
+                log.info("ignoring Slack's retry of event %s: already handled", event_id)
+                return BoltResponse(status=200, body="")
+        next()
+        return None
+
+
+def build_slack_app(settings: Settings, *, engine: Engine, clock: Clock | None = None,
+                    client: WebClient | None = None,
+                    listener_executor: Executor | None = None) -> tuple[App, Breachbot]:
+    """The Bolt app and the bot behind it. Calls auth.test once to check the token; starts no threads.
+
+    `listener_executor` runs acks and lazy listeners (Bolt's thread pool by default; tests run them inline).
+    """
+    if settings.slack_bot_token is None:
+        raise ConfigError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from the Slack app")
+    client = client or make_client(settings)
+    chat = SlackChat(client)
+    bot = create_app(settings, chat=chat, clock=clock, engine=engine)
+    chat.lang = bot.lang
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    app = App(name="breachbot", client=client, signing_secret=secret, process_before_response=False,
+              listener_executor=listener_executor)
+    app.middleware(SkipRepeatedEvents())
+    Listeners(bot, chat).register(app)
+    TimelineCapture(bot, chat).register(app)
+    return app, bot

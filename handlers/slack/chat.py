@@ -1,0 +1,213 @@
+"""`SlackChat`: the Chat port on Slack's Web API (slack_sdk's WebClient)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, RetryHandler
+from slack_sdk.webhook import WebhookClient
+
+from bot.chat import Chat, Context, Message, MessageRef, Upload
+from bot.settings import Settings
+from handlers.slack.render import Rendered, render
+
+log = logging.getLogger("breachbot.slack")
+
+NAME_MAX = 80  # Slack's limit for a channel name
+SLUG_MAX = 24  # the slug after breach-<n>-: long enough to recognise, short enough to read
+TOPIC_MAX = 250
+NAME_ATTEMPTS = 5
+_REMEMBERED = 500  # response_urls kept for deliveries in flight
+_QUIET = {"already_in_channel", "cant_invite_self", "already_pinned"}
+_NO_EPHEMERAL = {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"}
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """Retries for rate limits (honouring Retry-After) and dropped connections."""
+    return [RateLimitErrorRetryHandler(max_retry_count=2), ConnectionErrorRetryHandler(max_retry_count=2)]
+
+
+def make_client(settings: Settings) -> WebClient:
+    """The Web API client for the bot token, at `settings.slack_api_url`, with retry handlers."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    return WebClient(token=token, base_url=base_url, retry_handlers=retry_handlers())
+
+
+def slug(title: str, limit: int = SLUG_MAX) -> str:
+    """A short ASCII slug of a title ('' when nothing ASCII is left, e.g. a Chinese title)."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", ascii_text) if w]
+    out = ""
+    for word in words:
+        candidate = f"{out}-{word}" if out else word
+        if len(candidate) > limit:
+            break
+        out = candidate
+    return out or (words[0][:limit] if words else "")
+
+
+def channel_name(base: str, title: str) -> str:
+    """`breach-<n>-<slug>`: lower case, no spaces, within Slack's 80 characters."""
+    base = re.sub(r"[^a-z0-9_-]+", "-", base.lower()).strip("-") or "breach"
+    tail = slug(title)
+    return (f"{base}-{tail}" if tail else base)[:NAME_MAX - 3]
+
+
+def error_code(exc: SlackApiError) -> str:
+    """The `error` Slack answered with ('' when it sent none)."""
+    return str(exc.response.get("error", "")) if exc.response is not None else ""
+
+
+class SlackChat(Chat):
+    """Rooms are private channels, message refs are `ts`, replies are ephemeral unless public."""
+
+    platform = "slack"
+
+    def __init__(self, client: WebClient, *, lang: str = "en") -> None:
+        self.client = client
+        self.lang = lang
+        self._response_urls: OrderedDict[str, str] = OrderedDict()
+        self._names: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    # -- answering the person who acted ----------------------------------------------------------
+    @contextmanager
+    def responding(self, delivery_id: str | None, response_url: str | None) -> Iterator[None]:
+        """While one delivery is handled, answer its person through the response_url Slack gave with it."""
+        if not delivery_id or not response_url:
+            yield
+            return
+        with self._lock:
+            self._response_urls[delivery_id] = response_url
+            while len(self._response_urls) > _REMEMBERED:
+                self._response_urls.popitem(last=False)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._response_urls.pop(delivery_id, None)
+
+    def reply(self, *, context: Context, message: Message, public: bool = False) -> None:
+        """Through the response_url when there is one (works in any channel, DMs too), else ephemeral."""
+        rendered = render(message, lang=self.lang)
+        with self._lock:
+            url = self._response_urls.get(context.delivery_id or "")
+        if url:
+            try:
+                self._respond(url, rendered, public=public)
+                return
+            except Exception:  # an expired response_url: fall back to the Web API
+                log.warning("response_url failed for %s; answering through the Web API", context.user,
+                            exc_info=True)
+        if public:
+            self._post(context.room, rendered)
+            return
+        try:
+            self.client.chat_postEphemeral(channel=context.room, user=context.user, text=rendered.text,
+                                           blocks=rendered.blocks)
+        except SlackApiError as exc:
+            if error_code(exc) not in _NO_EPHEMERAL:
+                raise
+            self.direct(user=context.user, message=message)
+
+    def _respond(self, url: str, rendered: Rendered, *, public: bool) -> None:
+        hook = WebhookClient(url, retry_handlers=retry_handlers())
+        answer = hook.send(text=rendered.text, blocks=rendered.blocks, replace_original=False,
+                           response_type="in_channel" if public else "ephemeral")
+        if answer.status_code != 200:
+            raise RuntimeError(f"response_url answered {answer.status_code}: {answer.body}")
+
+    # -- rooms -----------------------------------------------------------------------------------
+    def create_room(self, *, name: str, topic: str, members: list[str], private: bool = True,
+                    title: str = "") -> str:
+        """A private channel `breach-<n>-<slug>` (suffixed when the name is taken), topic set, team invited."""
+        base = channel_name(name, title)
+        for attempt in range(1, NAME_ATTEMPTS + 1):
+            candidate = base if attempt == 1 else f"{base}-{attempt}"
+            try:
+                created = self.client.conversations_create(name=candidate, is_private=private)
+            except SlackApiError as exc:
+                if error_code(exc) == "name_taken" and attempt < NAME_ATTEMPTS:
+                    continue
+                raise
+            break
+        room = created["channel"]["id"]
+        if topic:
+            self.set_topic(room=room, topic=topic)
+        self.invite(room=room, users=members)
+        return room
+
+    def invite(self, *, room: str, users: list[str]) -> None:
+        """conversations.invite; people already there (or the bot itself) are not an error."""
+        people = list(dict.fromkeys(u for u in users if u))
+        if not people:
+            return
+        try:
+            self.client.conversations_invite(channel=room, users=",".join(people), force=True)
+        except SlackApiError as exc:
+            if error_code(exc) not in _QUIET:
+                raise
+
+    def set_topic(self, *, room: str, topic: str) -> None:
+        """conversations.setTopic, cut to Slack's 250 characters."""
+        text = topic if len(topic) <= TOPIC_MAX else topic[: TOPIC_MAX - 1] + "…"
+        self.client.conversations_setTopic(channel=room, topic=text)
+
+    # -- messages --------------------------------------------------------------------------------
+    def post(self, *, room: str, message: Message) -> MessageRef:
+        """chat.postMessage; the ref's id is the message ts."""
+        return self._post(room, render(message, lang=self.lang))
+
+    def _post(self, room: str, rendered: Rendered) -> MessageRef:
+        posted = self.client.chat_postMessage(channel=room, text=rendered.text, blocks=rendered.blocks,
+                                              unfurl_links=False, unfurl_media=False)
+        return MessageRef(room=str(posted["channel"]), id=str(posted["ts"]))
+
+    def update(self, *, ref: MessageRef, message: Message) -> None:
+        """chat.update of the same ts: one living message."""
+        rendered = render(message, lang=self.lang)
+        self.client.chat_update(channel=ref.room, ts=ref.id, text=rendered.text, blocks=rendered.blocks)
+
+    def pin(self, *, ref: MessageRef) -> None:
+        """pins.add; pinning twice is not an error."""
+        try:
+            self.client.pins_add(channel=ref.room, timestamp=ref.id)
+        except SlackApiError as exc:
+            if error_code(exc) not in _QUIET:
+                raise
+
+    def direct(self, *, user: str, message: Message) -> MessageRef:
+        """conversations.open with the person, then chat.postMessage there."""
+        opened = self.client.conversations_open(users=user)
+        return self.post(room=str(opened["channel"]["id"]), message=message)
+
+    def upload(self, *, room: str, upload: Upload) -> str:
+        """files_upload_v2 into the room; returns the file's permalink."""
+        done = self.client.files_upload_v2(channel=room, content=upload.content, filename=upload.filename,
+                                           title=upload.title or upload.filename)
+        file = done.get("file") or (done.get("files") or [{}])[0]
+        return str(file.get("permalink") or file.get("id") or "")
+
+    def display_name(self, user: str) -> str:
+        """The person's Slack display name (users.info, remembered); their id if Slack will not say."""
+        with self._lock:
+            if user in self._names:
+                return self._names[user]
+        try:
+            profile = self.client.users_info(user=user)["user"]
+        except SlackApiError:
+            return user
+        name = (profile.get("profile", {}).get("display_name") or profile.get("real_name")
+                or profile.get("name") or user)
+        with self._lock:
+            self._names[user] = name
+        return name

@@ -1,0 +1,121 @@
+"""/breach, buttons, modals and App Home: each acks at once and does its work lazily."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk.errors import SlackApiError
+
+from bot.app import Breachbot
+from bot.chat import Context, Message
+from bot.commands import Command
+from bot.errors import UserError, new_error_id
+from bot.i18n import message
+from handlers.router import parse
+from handlers.slack import inbound, modals
+from handlers.slack.chat import SlackChat
+from handlers.slack.render import render
+
+log = logging.getLogger("breachbot.slack")
+
+
+def ack_now(ack: Ack) -> None:
+    """Answer Slack inside its 3 seconds; the real work runs in a lazy listener."""
+    ack()
+
+
+class Listeners:
+    """The bot behind Bolt: every method takes a Slack payload and hands the bot a neutral command."""
+
+    def __init__(self, bot: Breachbot, chat: SlackChat) -> None:
+        self.bot = bot
+        self.chat = chat
+
+    def register(self, app: App) -> None:
+        """Attach every listener to the Bolt app."""
+        app.command("/breach")(ack=ack_now, lazy=[self.slash])
+        app.action(inbound.BUTTONS)(ack=ack_now, lazy=[self.button])
+        app.view(modals.DECLARE)(ack=ack_now, lazy=[self.submit_declare])
+        app.view(modals.ASSIGN)(ack=ack_now, lazy=[self.submit_assign])
+        app.event("app_home_opened")(ack=ack_now, lazy=[self.home])
+
+    # -- running a command --------------------------------------------------------------------
+    def run(self, context: Context, command: Command, response_url: str | None) -> None:
+        """Hand the bot a command; answers go back through the response_url when Slack gave one."""
+        with self.chat.responding(context.delivery_id, response_url):
+            self.bot.handle(context, command)
+
+    def answer(self, context: Context, msg: Message, response_url: str | None) -> None:
+        """Tell the person something without running a command (a typo, a modal that would not open)."""
+        with self.chat.responding(context.delivery_id, response_url):
+            try:
+                self.chat.reply(context=context, message=msg)
+            except Exception:
+                log.exception("could not answer %s", context.user)
+
+    # -- /breach --------------------------------------------------------------------------------
+    def slash(self, body: dict[str, Any]) -> None:
+        """/breach <text>: a modal for a bare `declare` or `assign`, else the router's command."""
+        context = inbound.slash_context(body)
+        text = inbound.command_text(body.get("text", ""))
+        response_url = body.get("response_url")
+        word = inbound.modal_word(text)
+        if word:
+            self.open_modal(word, body, context, response_url)
+            return
+        try:
+            command = parse(text, lang=self.bot.lang)
+        except UserError as exc:
+            self.answer(context, exc.message, response_url)
+            return
+        self.run(context, command, response_url)
+
+    def open_modal(self, word: str, body: dict[str, Any], context: Context, response_url: str | None) -> None:
+        """views.open with the slash command's trigger_id (valid for 3 seconds, so it goes first)."""
+        lang, playbook = self.bot.lang, self.bot.playbook
+        origin = modals.Origin(channel=context.room, response_url=response_url)
+        if word == "declare":
+            view = modals.declare_view(lang=lang, severities=playbook.severities,
+                                       default_severity=playbook.default_severity, origin=origin)
+        else:
+            view = modals.assign_view(lang=lang, roles={k: name(lang) for k, name in playbook.roles.items()},
+                                      origin=origin)
+        try:
+            self.chat.client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError:
+            error_id = new_error_id()
+            log.exception("views.open failed (error %s)", error_id)
+            self.answer(context, message(lang, "error.internal", kind="error", error_id=error_id), response_url)
+
+    # -- buttons and modals ----------------------------------------------------------------------
+    def button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """task_done / phase_next / answer buttons of the bot's own prompts."""
+        command = inbound.button_command(action.get("action_id", ""), action.get("value", ""))
+        if command is None:
+            log.warning("ignoring button %r with value %r", action.get("action_id"), action.get("value"))
+            return
+        context = inbound.interaction_context(body, key=f"action:{body.get('trigger_id')}")
+        self.run(context, command, body.get("response_url"))
+
+    def submit_declare(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The declare modal: its view id keys the delivery, so a double submit declares once."""
+        origin = modals.Origin.load(view.get("private_metadata"))
+        context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
+        self.run(context, modals.read_declare(view), origin.response_url)
+
+    def submit_assign(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The assign modal: the picked person and role, in the room it was asked from."""
+        origin = modals.Origin.load(view.get("private_metadata"))
+        context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
+        self.run(context, modals.read_assign(view), origin.response_url)
+
+    # -- App Home ---------------------------------------------------------------------------------
+    def home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Open incidents with their phase and next deadline, on the person's App Home tab."""
+        if event.get("tab", "home") != "home":
+            return
+        context = inbound.event_context(body, user=event["user"], room=event.get("channel", ""))
+        rendered = render(self.bot.home(context), lang=self.bot.lang)
+        self.chat.client.views_publish(user_id=event["user"], view={"type": "home", "blocks": rendered.blocks})

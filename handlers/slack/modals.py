@@ -1,0 +1,113 @@
+"""The declare and assign modals: views to open, and submissions read back as commands."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bot import commands
+from bot.facts import DATA_CATEGORIES, TITLE_MAX
+from handlers.slack.catalogue import ui
+from handlers.slack.render import plain
+
+DECLARE = "breach_declare"
+ASSIGN = "breach_assign"
+_VALUE = "value"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the modal was asked for, carried in private_metadata so the answer goes back there."""
+
+    channel: str
+    response_url: str | None = None
+
+    def dump(self) -> str:
+        """As private_metadata (Slack allows 3000 characters)."""
+        return json.dumps({"channel": self.channel, "response_url": self.response_url})[:3000]
+
+    @staticmethod
+    def load(raw: str | None) -> Origin:
+        """Back from private_metadata; an unreadable one means 'no channel'."""
+        try:
+            data = json.loads(raw or "{}")
+            return Origin(channel=str(data.get("channel") or ""), response_url=data.get("response_url") or None)
+        except (ValueError, AttributeError):
+            return Origin(channel="")
+
+
+def _option(value: str, label: str | None = None) -> dict[str, Any]:
+    return {"text": plain(label or value, 75), "value": value}
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False,
+           hint: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "input", "block_id": block_id, "label": plain(label, 2000),
+                             "element": {**element, "action_id": _VALUE}, "optional": optional}
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def _modal(callback_id: str, lang: str, key: str, origin: Origin, blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "modal", "callback_id": callback_id, "title": plain(ui(lang, f"{key}.title"), 24),
+            "submit": plain(ui(lang, f"{key}.submit"), 24), "close": plain(ui(lang, "cancel"), 24),
+            "private_metadata": origin.dump(), "blocks": blocks}
+
+
+def declare_view(*, lang: str, severities: list[str], default_severity: str, origin: Origin) -> dict[str, Any]:
+    """Title, severity, when the firm became aware, data, clients, drill."""
+    severity_options = [_option(s) for s in severities]
+    blocks = [
+        _input("title", ui(lang, "declare.what"), {"type": "plain_text_input", "max_length": TITLE_MAX},
+               hint=ui(lang, "declare.what_hint")),
+        _input("severity", ui(lang, "declare.severity"), {
+            "type": "static_select", "options": severity_options,
+            "initial_option": next(o for o in severity_options if o["value"] == default_severity)}),
+        _input("aware", ui(lang, "declare.aware"), {"type": "plain_text_input", "max_length": 100},
+               optional=True, hint=ui(lang, "declare.aware_hint")),
+        _input("data", ui(lang, "declare.data"), {
+            "type": "multi_static_select", "options": [_option(d) for d in DATA_CATEGORIES]}, optional=True),
+        _input("clients", ui(lang, "declare.clients"), {
+            "type": "number_input", "is_decimal_allowed": False, "min_value": "0"}, optional=True),
+        _input("drill", ui(lang, "declare.drill"), {
+            "type": "checkboxes", "options": [_option("drill", ui(lang, "declare.drill_option"))]}, optional=True),
+    ]
+    return _modal(DECLARE, lang, "declare", origin, blocks)
+
+
+def assign_view(*, lang: str, roles: dict[str, str], origin: Origin) -> dict[str, Any]:
+    """A user picker and a role."""
+    blocks = [
+        _input("user", ui(lang, "assign.who"), {"type": "users_select"}),
+        _input("role", ui(lang, "assign.role"), {
+            "type": "static_select", "options": [_option(key, f"{name} ({key})") for key, name in roles.items()]}),
+    ]
+    return _modal(ASSIGN, lang, "assign", origin, blocks)
+
+
+def _state(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    values = view.get("state", {}).get("values", {})
+    return {block: elements.get(_VALUE, {}) for block, elements in values.items()}
+
+
+def read_declare(view: dict[str, Any]) -> commands.Declare:
+    """The declare modal's answers as a Declare command (the bot checks them as it would typed ones)."""
+    state = _state(view)
+    clients_raw = (state.get("clients", {}).get("value") or "").strip()
+    return commands.Declare(
+        title=(state.get("title", {}).get("value") or "").strip(),
+        severity=(state.get("severity", {}).get("selected_option") or {}).get("value"),
+        aware=(state.get("aware", {}).get("value") or "").strip() or None,
+        clients=int(clients_raw) if clients_raw.isdigit() else None,
+        data=tuple(o["value"] for o in state.get("data", {}).get("selected_options") or ()),
+        drill=bool(state.get("drill", {}).get("selected_options")),
+    )
+
+
+def read_assign(view: dict[str, Any]) -> commands.Assign:
+    """The assign modal's answers as an Assign command."""
+    state = _state(view)
+    return commands.Assign(user=state.get("user", {}).get("selected_user") or "",
+                           role=(state.get("role", {}).get("selected_option") or {}).get("value") or "")

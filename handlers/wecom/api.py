@@ -1,0 +1,113 @@
+"""wechatpy's WeCom client, pointed at a configurable API base, with errors that say what failed.
+
+wechatpy builds every API URL from `API_BASE_URL` but fetches the access token from a
+hard-coded https://qyapi.weixin.qq.com/cgi-bin/gettoken; `WeComClient` moves both, so a
+proxy or a test fake sees the whole conversation.
+
+The access token lives in wechatpy's session storage (`wechatpy.session`): memory by
+default (one token per process), or any `SessionStorage` shared by several processes —
+`token_storage("redis://…")` builds wechatpy's `RedisStorage` when the `redis` package is
+installed. WeCom hands out the same token while it is valid, so processes never invalidate
+each other; sharing only saves `gettoken` calls (which WeCom rate-limits).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from wechatpy.enterprise import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+from wechatpy.session import SessionStorage
+from wechatpy.session.memorystorage import MemoryStorage
+from wechatpy.session.redisstorage import RedisStorage
+
+DEFAULT_API_URL = "https://qyapi.weixin.qq.com/cgi-bin/"
+TIMEOUT_SECONDS = 10.0
+_SECRET_PARAM = re.compile(r"(access_token|corpsecret)=[^&\s'\")]+")
+
+
+class WeComAPIError(RuntimeError):
+    """A WeCom API call that did not do what was asked: errcode ≠ 0, an HTTP failure, or no answer."""
+
+    def __init__(self, api: str, errcode: int | None, errmsg: str) -> None:
+        self.api, self.errcode, self.errmsg = api, errcode, errmsg
+        code = f"errcode {errcode}" if errcode is not None else "no errcode"
+        super().__init__(f"WeCom {api} failed ({code}): {errmsg}")
+
+
+class WeComClient(WeChatClient):
+    """wechatpy's enterprise client with every URL, the token fetch included, under `api_url`."""
+
+    def __init__(self, corp_id: str, secret: str, *, api_url: str = DEFAULT_API_URL,
+                 session: SessionStorage | None = None, timeout: float = TIMEOUT_SECONDS) -> None:
+        super().__init__(corp_id, secret, session=session or MemoryStorage(), timeout=timeout)
+        # An instance attribute: wechatpy's _request reads self.API_BASE_URL for every call.
+        self.API_BASE_URL = api_url if api_url.endswith("/") else api_url + "/"
+
+    def fetch_access_token(self) -> dict:
+        """Fetch a token from `<api_url>gettoken` and keep it in the session storage.
+
+        wechatpy's own fetch hard-codes qyapi.weixin.qq.com and waits without a timeout.
+        """
+        res = self._http.get(self.API_BASE_URL + "gettoken", timeout=self.timeout,
+                             params={"corpid": self.corp_id, "corpsecret": self.secret})
+        if res.status_code != 200:
+            raise WeChatClientException(None, f"HTTP {res.status_code} from gettoken", client=self,
+                                        request=res.request, response=res)
+        result = res.json()
+        if result.get("errcode", 0) != 0:
+            raise WeChatClientException(result["errcode"], result.get("errmsg", ""), client=self,
+                                        request=res.request, response=res)
+        expires_in = int(result.get("expires_in", 7200))
+        self.session.set(self.access_token_key, result["access_token"], expires_in)
+        self.expires_at = int(time.time()) + expires_in
+        return result
+
+
+def call(api: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
+    """Run one wechatpy call; anything but success becomes a WeComAPIError naming the API."""
+    try:
+        result = fn(*args, **kwargs)
+    except WeChatClientException as exc:
+        errmsg = exc.errmsg
+        if errmsg is None and exc.response is not None:
+            errmsg = f"HTTP {exc.response.status_code}"
+        raise WeComAPIError(api, exc.errcode, redact(str(errmsg or "no answer"))) from exc
+    except requests.RequestException as exc:  # includes an answer that is not JSON
+        # `from None`: requests' own message carries the URL with the access token in it.
+        raise WeComAPIError(api, None, redact(f"could not reach WeCom: {exc}")) from None
+    if not isinstance(result, dict):
+        raise WeComAPIError(api, None, "the answer was not JSON")
+    return result
+
+
+def redact(text: str) -> str:
+    """Hide access tokens and secrets that requests puts in its error texts (they reach chat and logs)."""
+    return _SECRET_PARAM.sub(lambda m: f"{m[1]}=***", text)
+
+
+def check_delivered(api: str, result: dict) -> dict:
+    """message/send answers errcode 0 even when some people got nothing: say who."""
+    missed = {key: result.get(key) for key in ("invaliduser", "invalidparty", "invalidtag") if result.get(key)}
+    if missed:
+        who = "; ".join(f"{key} {value}" for key, value in missed.items())
+        raise WeComAPIError(api, result.get("errcode", 0),
+                            f"not delivered to {who} (not a userid of this corp, or outside the app's visible range)")
+    return result
+
+
+def token_storage(url: str | None) -> SessionStorage:
+    """Where access tokens are kept: 'memory' (the default) or a shared 'redis://host:port/db'."""
+    if not url or url == "memory":
+        return MemoryStorage()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        try:
+            import redis  # optional: only firms that share a token cache install it
+        except ImportError as exc:
+            raise ValueError(f"a redis token cache ({url}) needs the 'redis' package: pip install redis") from exc
+        return RedisStorage(redis.Redis.from_url(url), prefix="breachbot:wecom")
+    raise ValueError(f"unknown WeCom token cache {url!r}: use 'memory' or 'redis://host:6379/0'")

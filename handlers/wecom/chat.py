@@ -1,0 +1,227 @@
+"""The Chat port on WeCom: war rooms are app group chats (`appchat`), people get app messages.
+
+What WeCom cannot do, and what happens instead:
+- An app chat needs at least two members. A war room for one person (no roster, nobody
+  else yet) is *deferred*: its chatid is reserved and its posts go to that person as 1:1 app
+  messages; the group is created the moment a second person is invited (usually the first
+  `/breach assign`), and then shows the current status.
+- Sent messages cannot be edited. `update` sends nothing, except the first status after a
+  deferred room became a group, so the people who just joined see where things stand. Every
+  change already posts its own line in the room, and `/breach status` shows the rest.
+- Commands come from a person's 1:1 chat with the app (`dm:<userid>`); anything the bot
+  says "in" that room is an app message to that person.
+- There is no pin and no topic. `pin` and `set_topic` do nothing (renaming the group would
+  post a system notice on every change).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+import re
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.chat import Chat, Context, Message, MessageRef, Upload
+from handlers.wecom.api import WeComAPIError, WeComClient, call, check_delivered
+from handlers.wecom.render import render, split
+
+log = logging.getLogger("breachbot.wecom")
+
+DM_PREFIX = "dm:"
+GROUP_NAME_MAX = 50  # WeCom cuts app chat names at 50 characters
+_CHAT_ID = re.compile(r"^([a-z]+)(\d+)z[0-9a-f]+$")
+
+
+def dm_room(user: str) -> str:
+    """The room id of a person's 1:1 chat with the app (commands arrive there)."""
+    return f"{DM_PREFIX}{user}"
+
+
+@dataclass
+class WarRoom:
+    """What this process knows about one app chat."""
+
+    name: str
+    owner: str
+    members: list[str] = field(default_factory=list)
+    created: bool = False  # False: deferred until it has two members; posts go 1:1
+    status_due: bool = False  # became a group after its status went out: show the next one
+
+
+class WeComChat(Chat):
+    """App chats for war rooms, app messages for people. Every API failure raises WeComAPIError."""
+
+    platform = "wecom"
+
+    def __init__(self, client: WeComClient, *, agent_id: int, markdown: bool = True,
+                 team: Callable[[str], list[str]] | None = None) -> None:
+        self.client = client
+        self.agent_id = agent_id
+        self.markdown = markdown
+        # Who is on a war room's team, from the database: rebuilds a deferred room after a restart.
+        self.team = team
+        self.rooms: dict[str, WarRoom] = {}
+        self._lock = threading.RLock()
+        self._ids = itertools.count(1)
+
+    # -- rooms ----------------------------------------------------------------------------------
+    def create_room(self, *, name: str, topic: str, members: list[str], private: bool = True,
+                    title: str = "") -> str:
+        """Reserve a chatid; create the app chat now if two or more people are on the team."""
+        people = list(dict.fromkeys(members))
+        if not people:
+            raise ValueError("a war room needs at least the person who declared")
+        chat_id = new_chat_id(name)
+        room = WarRoom(name=group_name(name, title), owner=people[0], members=people)
+        with self._lock:
+            self.rooms[chat_id] = room
+            if len(people) >= 2:
+                self._create(chat_id, room)
+            else:
+                log.info("war room %s deferred: only %s so far; posts go as app messages", chat_id, people[0])
+        return chat_id
+
+    def invite(self, *, room: str, users: list[str]) -> None:
+        """Add people; a deferred room becomes an app chat once it has two members."""
+        with self._lock:
+            state = self._room(room)
+            new = [u for u in dict.fromkeys(users) if u not in state.members]
+            if not new or room.startswith(DM_PREFIX):
+                return
+            if state.created:
+                call("appchat/update", self.client.appchat.update, room, add_user_list=new)
+                state.members += new
+                return
+            state.members += new
+            if len(state.members) >= 2:
+                self._create(room, state)
+                state.status_due = True
+
+    def _create(self, chat_id: str, room: WarRoom) -> None:
+        call("appchat/create", self.client.appchat.create, chat_id=chat_id, name=room.name, owner=room.owner,
+             user_list=room.members)
+        room.created = True
+        log.info("war room %s created with %s", chat_id, ", ".join(room.members))
+
+    def _room(self, chat_id: str) -> WarRoom:
+        """A room this process made, or one it learns about (made before a restart, or elsewhere)."""
+        if chat_id in self.rooms:
+            return self.rooms[chat_id]
+        if chat_id.startswith(DM_PREFIX):  # someone's 1:1 chat with the app: never a group
+            user = chat_id[len(DM_PREFIX):]
+            return WarRoom(name=user, owner=user, members=[user])
+        try:
+            info = call("appchat/get", self.client.appchat.get, chat_id)
+        except WeComAPIError as exc:
+            members = self.team(chat_id) if self.team else []
+            if not members:
+                raise
+            log.info("war room %s is not an app chat yet (%s); rebuilding it from its team", chat_id, exc)
+            state = WarRoom(name=self.room_name(chat_id), owner=members[0], members=list(members))
+            if len(members) >= 2:
+                self._create(chat_id, state)
+                state.status_due = True
+        else:
+            state = WarRoom(name=info.get("name") or chat_id, owner=info.get("owner", ""),
+                            members=list(info.get("userlist", [])), created=True)
+        self.rooms[chat_id] = state
+        return state
+
+    def room_name(self, chat_id: str) -> str:
+        """How a war room is named in messages: its group name, else breach-<n> from its chatid."""
+        known = self.rooms.get(chat_id)
+        if known:
+            return known.name
+        match = _CHAT_ID.match(chat_id)
+        return f"{match[1]}-{match[2]}" if match else chat_id
+
+    # -- messages -------------------------------------------------------------------------------
+    def post(self, *, room: str, message: Message) -> MessageRef:
+        """Say something in a war room (1:1 to its members while it is deferred)."""
+        with self._lock:
+            state = self._room(room)
+            if state.created:
+                for piece in self._pieces(message):
+                    call("appchat/send", self.client.appchat.send, room, self._msgtype, content=piece)
+                msg_id = str(next(self._ids))
+            else:
+                msg_id = self._send_to(state.members, message)
+        return MessageRef(room=room, id=msg_id)
+
+    def update(self, *, ref: MessageRef, message: Message) -> None:
+        """WeCom cannot edit a sent message: only a room that just became a group gets a fresh status."""
+        with self._lock:
+            state = self.rooms.get(ref.room)
+            if state is None or not (state.created and state.status_due):
+                return
+            state.status_due = False
+        self.post(room=ref.room, message=message)
+
+    def pin(self, *, ref: MessageRef) -> None:
+        """App chats have no pins; the status is one `/breach status` away."""
+
+    def set_topic(self, *, room: str, topic: str) -> None:
+        """App chats have no topic line, and renaming the group on every change would be noise."""
+
+    def direct(self, *, user: str, message: Message) -> MessageRef:
+        """An app message to one person."""
+        return MessageRef(room=dm_room(user), id=self._send_to([user], message))
+
+    def reply(self, *, context: Context, message: Message, public: bool = False) -> None:
+        """Answer in the person's 1:1 chat with the app (the only place commands come from)."""
+        self._send_to([context.user], message)
+
+    def upload(self, *, room: str, upload: Upload) -> str:
+        """Upload the file as temporary media and send it as a file message; returns its file name.
+
+        The file message sits right next to whatever the bot says about it, so its name is where
+        people find it (a WeCom media id means nothing to them, and expires after three days).
+        """
+        result = call("media/upload", self.client.media.upload, "file",
+                      (upload.filename, io.BytesIO(upload.content)))
+        media_id = result.get("media_id")
+        if not media_id:
+            raise WeComAPIError("media/upload", result.get("errcode"), "no media_id in the answer")
+        with self._lock:
+            state = self._room(room)
+            if state.created:
+                call("appchat/send", self.client.appchat.send, room, "file", media_id=media_id)
+            else:
+                check_delivered("message/send", call(
+                    "message/send", self.client.message.send, self.agent_id, state.members,
+                    msg={"msgtype": "file", "file": {"media_id": media_id}}))
+        log.info("%s sent to %s as WeCom media %s", upload.filename, room, media_id)
+        return upload.filename
+
+    # -- rendering and sending ------------------------------------------------------------------
+    @property
+    def _msgtype(self) -> str:
+        return "markdown" if self.markdown else "text"
+
+    def _pieces(self, message: Message) -> list[str]:
+        return split(render(message, markdown=self.markdown, room_name=self.room_name))
+
+    def _send_to(self, users: list[str], message: Message) -> str:
+        msg_id = ""
+        for piece in self._pieces(message):
+            result = check_delivered("message/send", call(
+                "message/send", self.client.message.send, self.agent_id, users,
+                msg={"msgtype": self._msgtype, self._msgtype: {"content": piece}}))
+            msg_id = str(result.get("msgid") or next(self._ids))
+        return msg_id
+
+
+def new_chat_id(name: str) -> str:
+    """A fresh chatid from the room's base name: breach-12 → breach12z<hex> (0-9a-zA-Z, ≤ 32)."""
+    base = "".join(ch for ch in name.lower() if ch.isascii() and ch.isalnum())[:20] or "breach"
+    return f"{base}z{secrets.token_hex(4)}"
+
+
+def group_name(name: str, title: str) -> str:
+    """The app chat's name: `breach-1 · title`, cut to WeCom's 50 characters."""
+    full = f"{name} · {' '.join(title.split())}" if title.strip() else name
+    return full if len(full) <= GROUP_NAME_MAX else full[:GROUP_NAME_MAX - 1] + "…"

@@ -1,0 +1,145 @@
+"""`/wecom/callback` on the Flask app: WeCom's URL check, and commands typed to the app.
+
+A POST is checked and decrypted at once, answered with an empty 200 well inside WeCom's 5
+seconds, and the command runs afterwards on the worker. A MsgId seen before is answered and
+dropped. Requests that fail the signature check get 403, bodies that are not WeCom's XML get
+400; neither reaches the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Flask, Response, request
+from sqlalchemy import Engine
+from wechatpy.session import SessionStorage
+
+from bot import incidents
+from bot.app import Breachbot, create_app
+from bot.chat import Context
+from bot.clock import Clock
+from bot.commands import Help
+from bot.errors import UserError
+from bot.settings import Settings
+from handlers.router import parse
+from handlers.wecom.api import WeComClient
+from handlers.wecom.callback import CallbackCrypto, Inbound, Rejected
+from handlers.wecom.chat import WeComChat, dm_room
+from handlers.wecom.config import WeComConfig, wecom_settings
+from handlers.wecom.worker import SeenDeliveries, Worker
+
+log = logging.getLogger("breachbot.wecom")
+
+PATH = "/wecom/callback"
+EXTENSION = "breachbot.wecom"
+MAX_BODY = 64 * 1024  # a callback is a few hundred bytes; anything this big is not WeCom
+_FULLWIDTH_SPACE = "\u3000"
+
+
+class WeComEndpoint:
+    """The callback's state: crypto, the bot, the worker and the MsgIds already taken."""
+
+    def __init__(self, *, bot: Breachbot, config: WeComConfig, crypto: CallbackCrypto,
+                 worker: Worker | None = None, seen: SeenDeliveries | None = None) -> None:
+        self.bot, self.config, self.crypto = bot, config, crypto
+        self.worker = worker or Worker()
+        self.seen = seen or SeenDeliveries()
+
+    # -- HTTP -------------------------------------------------------------------------------------
+    def view(self) -> Response:
+        """GET: URL verification. POST: a message to the app."""
+        try:
+            if request.method == "GET":
+                return Response(self.crypto.verify_url(request.args), mimetype="text/plain")
+            if (request.content_length or 0) > MAX_BODY:
+                raise Rejected(413, f"body of {request.content_length} bytes")
+            inbound = self.crypto.open(request.args, request.get_data(cache=False))
+        except Rejected as exc:
+            log.warning("WeCom callback refused (%s) from %s: %s", exc.status, request.remote_addr, exc.reason)
+            return Response("", status=exc.status, mimetype="text/plain")
+        self.accept(inbound)
+        return Response("", mimetype="text/plain")  # an empty answer: no passive reply
+
+    def accept(self, inbound: Inbound) -> bool:
+        """Queue a message for the worker, once per MsgId; False if it was dropped."""
+        if inbound.kind == "event":
+            log.debug("WeCom event %s from %s ignored", inbound.event, inbound.user)
+            return False
+        if inbound.agent_id and inbound.agent_id != self.config.agent_id:
+            log.warning("WeCom message for agent %s, not ours (%s): ignored", inbound.agent_id, self.config.agent_id)
+            return False
+        if not self.seen.first_time(delivery_key(inbound)):
+            log.info("WeCom MsgId %s from %s delivered again: already taken", inbound.msg_id, inbound.user)
+            return False
+        self.worker.submit(lambda: self.run(inbound))
+        return True
+
+    # -- the slow part ----------------------------------------------------------------------------
+    def run(self, inbound: Inbound) -> None:
+        """Turn a message into a command and let the bot handle it; bad text is answered, not raised."""
+        context = Context(workspace=self.config.corp_id, user=inbound.user, room=dm_room(inbound.user),
+                          platform="wecom", delivery_id=delivery_key(inbound))
+        if inbound.kind != "text":  # a photo, a voice note …: say what the app understands
+            self.bot.handle(context, Help())
+            return
+        try:
+            command = parse(command_text(inbound.text), lang=self.bot.lang)
+        except UserError as exc:
+            self.bot.chat.reply(context=context, message=exc.message)
+            return
+        self.bot.handle(context, command)
+
+    def drain(self) -> None:
+        """Wait until every accepted message has been handled."""
+        self.worker.drain()
+
+
+def delivery_key(inbound: Inbound) -> str:
+    """The de-duplication key of a callback, as the bot sees it in Context.delivery_id."""
+    return f"wecom:{inbound.msg_id}"
+
+
+def command_text(text: str) -> str:
+    """What a person typed, with the full-width space and slash a Chinese keyboard gives made plain."""
+    text = text.replace(_FULLWIDTH_SPACE, " ").strip()
+    return "/" + text[1:] if text.startswith("／") else text
+
+
+def team_lookup(bot: Breachbot, corp_id: str) -> Callable[[str], list[str]]:
+    """A war room's team from the database, for a room this process did not create."""
+
+    def team(room: str) -> list[str]:
+        context = Context(workspace=corp_id, user="breachbot", room=room, platform="wecom")
+        with bot.unit() as session:
+            ws = bot.workspace(session, context)
+            incident = incidents.by_room(session, workspace=ws, room=room)
+            return incidents.participants(session, incident) if incident else []
+
+    return team
+
+
+def build(settings: Settings, *, engine: Engine, clock: Clock | None = None,
+          token_storage: SessionStorage | None = None) -> WeComEndpoint:
+    """The bot on WeCom and its callback endpoint, nothing mounted or started yet."""
+    config = WeComConfig.from_settings(settings)
+    crypto = CallbackCrypto(token=config.token, aes_key=config.aes_key, corp_id=config.corp_id)
+    client = WeComClient(config.corp_id, config.secret, api_url=config.api_url, session=token_storage)
+    chat = WeComChat(client, agent_id=config.agent_id)
+    bot = create_app(wecom_settings(settings), chat=chat, clock=clock, engine=engine)
+    chat.team = team_lookup(bot, config.corp_id)
+    return WeComEndpoint(bot=bot, config=config, crypto=crypto)
+
+
+def register(app: Flask, *, settings: Settings, engine: Engine, clock: Clock | None = None,
+             token_storage: SessionStorage | None = None) -> Breachbot:
+    """Mount GET/POST /wecom/callback on `app`; returns the bot (start its AlertScheduler to send alerts)."""
+    endpoint = build(settings, engine=engine, clock=clock, token_storage=token_storage)
+    app.add_url_rule(PATH, endpoint="wecom_callback", view_func=endpoint.view, methods=["GET", "POST"])
+    app.extensions[EXTENSION] = endpoint
+    return endpoint.bot
+
+
+def endpoint_of(app: Flask) -> WeComEndpoint:
+    """The WeCom endpoint mounted on `app` (tests drain its worker; shutdown stops it)."""
+    return app.extensions[EXTENSION]

@@ -1,0 +1,316 @@
+"""A fake Slack on 127.0.0.1: the Web API methods breachbot calls, in Slack's response shapes.
+
+Every call is recorded (method, merged query/form/JSON params, token). Failures, rate limits
+and slow answers can be arranged per method. Also: response_url hooks, the file upload URL,
+and a Socket Mode WebSocket server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import queue
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+from websockets.sync.server import ServerConnection, serve
+
+TEAM = "T0FIRM"
+BOT_USER = "U0BOT"
+TS_BASE = 1795000000  # 2026-11-17: ts values the fake gives out count up from here
+
+
+@dataclass
+class Call:
+    """One Web API request as Slack would have received it."""
+
+    method: str
+    params: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    is_private: bool
+    members: set[str] = field(default_factory=set)
+    topic: str = ""
+    pins: list[str] = field(default_factory=list)
+
+
+class FakeSlack:
+    """The Web API, response_url hooks and file uploads, answering like Slack does."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url path, JSON body)
+        self.uploads: dict[str, bytes] = {}
+        self.channels: dict[str, Channel] = {}
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.ws_url = ""
+        self._failures: dict[str, list[tuple[str, int, int | None]]] = {}
+        self._holds: dict[str, threading.Event] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        daemon=True)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        for gate in self._holds.values():
+            gate.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.url}/response/{name}"
+
+    # -- arranging -------------------------------------------------------------------------------
+    def fail(self, method: str, error: str, *, status: int = 200, times: int = 1, retry_after: int | None = None) -> None:
+        """The next `times` calls of `method` fail with `error` (HTTP `status`, e.g. 429 with Retry-After)."""
+        self._failures.setdefault(method, []).extend([(error, status, retry_after)] * times)
+
+    def hold(self, method: str) -> threading.Event:
+        """Calls of `method` wait until the returned event is set (a slow Slack)."""
+        self._holds[method] = threading.Event()
+        return self._holds[method]
+
+    def add_channel(self, channel_id: str, name: str, *, private: bool = False, members: tuple[str, ...] = ()) -> None:
+        self.channels[channel_id] = Channel(channel_id, name, private, set(members))
+
+    def add_message(self, channel: str, *, user: str, text: str, ts: str) -> None:
+        """A message people wrote (so conversations.history can return it)."""
+        self.messages[(channel, ts)] = {"type": "message", "user": user, "text": text, "ts": ts}
+
+    # -- reading -------------------------------------------------------------------------------
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == method]
+
+    def methods(self) -> list[str]:
+        return [c.method for c in self.calls]
+
+    def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """chat.postMessage params, in order (optionally in one channel)."""
+        return [p for p in self.calls_to("chat.postMessage") if channel is None or p["channel"] == channel]
+
+    def channel_named(self, prefix: str) -> Channel:
+        return next(c for c in self.channels.values() if c.name.startswith(prefix))
+
+    # -- answering -------------------------------------------------------------------------------
+    def _ts(self) -> str:
+        n = next(self._ids)
+        return f"{TS_BASE + n}.{n:06d}"
+
+    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        gate = self._holds.get(method)
+        if gate is not None:
+            gate.wait(10)
+        with self._lock:
+            failures = self._failures.get(method)
+            if failures:
+                error, status, retry_after = failures.pop(0)
+                headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+                return status, {"ok": False, "error": error}, headers
+            handler = getattr(self, "_" + method.replace(".", "_"), None)
+            if handler is None:
+                return 200, {"ok": False, "error": "unknown_method"}, {}
+            body = handler(params)
+        return 200, body, {}
+
+    def _auth_test(self, p: dict) -> dict:
+        return {"ok": True, "url": "https://firm.slack.com/", "team": "The Firm", "user": "breachbot",
+                "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0BOT", "is_enterprise_install": False}
+
+    def _apps_connections_open(self, p: dict) -> dict:
+        return {"ok": True, "url": self.ws_url}
+
+    def _conversations_create(self, p: dict) -> dict:
+        name = p["name"]
+        if any(c.name == name for c in self.channels.values()):
+            return {"ok": False, "error": "name_taken"}
+        channel = Channel(f"C0WAR{next(self._ids)}", name, str(p.get("is_private")).lower() in ("true", "1"),
+                          {BOT_USER})
+        self.channels[channel.id] = channel
+        return {"ok": True, "channel": {"id": channel.id, "name": name, "is_channel": True,
+                                        "is_private": channel.is_private, "created": TS_BASE, "creator": BOT_USER}}
+
+    def _conversations_invite(self, p: dict) -> dict:
+        channel = self.channels.get(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        channel.members.update(u for u in p["users"].split(",") if u)
+        return {"ok": True, "channel": {"id": channel.id, "name": channel.name}}
+
+    def _conversations_setTopic(self, p: dict) -> dict:
+        channel = self.channels.get(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        channel.topic = p["topic"]
+        return {"ok": True, "channel": {"id": channel.id, "topic": {"value": channel.topic}}}
+
+    def _conversations_open(self, p: dict) -> dict:
+        return {"ok": True, "channel": {"id": "D" + p["users"].split(",")[0].lstrip("U")}}
+
+    def _conversations_history(self, p: dict) -> dict:
+        found = self.messages.get((p["channel"], p.get("latest")))
+        return {"ok": True, "messages": [found] if found else [], "has_more": False}
+
+    def _conversations_replies(self, p: dict) -> dict:
+        return {"ok": True, "messages": [], "has_more": False}
+
+    def _chat_postMessage(self, p: dict) -> dict:
+        ts = self._ts()
+        message = {"type": "message", "user": BOT_USER, "bot_id": "B0BOT", "text": p.get("text", ""),
+                   "blocks": p.get("blocks", []), "ts": ts}
+        self.messages[(p["channel"], ts)] = message
+        return {"ok": True, "channel": p["channel"], "ts": ts, "message": message}
+
+    def _chat_update(self, p: dict) -> dict:
+        key = (p["channel"], p["ts"])
+        if key not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        self.messages[key].update(text=p.get("text", ""), blocks=p.get("blocks", []))
+        return {"ok": True, "channel": p["channel"], "ts": p["ts"], "text": p.get("text", ""),
+                "message": self.messages[key]}
+
+    def _chat_postEphemeral(self, p: dict) -> dict:
+        return {"ok": True, "message_ts": self._ts()}
+
+    def _pins_add(self, p: dict) -> dict:
+        channel = self.channels.get(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if p["timestamp"] in channel.pins:
+            return {"ok": False, "error": "already_pinned"}
+        channel.pins.append(p["timestamp"])
+        return {"ok": True}
+
+    def _views_open(self, p: dict) -> dict:
+        return {"ok": True, "view": {**p["view"], "id": f"V0MODAL{next(self._ids)}"}}
+
+    def _views_publish(self, p: dict) -> dict:
+        return {"ok": True, "view": {**p["view"], "id": f"V0HOME{next(self._ids)}"}}
+
+    def _users_info(self, p: dict) -> dict:
+        user = self.users.get(p["user"])
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _files_getUploadURLExternal(self, p: dict) -> dict:
+        file_id = f"F0FILE{next(self._ids)}"
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_completeUploadExternal(self, p: dict) -> dict:
+        files = p["files"] if isinstance(p["files"], list) else json.loads(p["files"])
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title"),
+                                       "permalink": f"https://firm.slack.com/files/{BOT_USER}/{f['id']}"}
+                                      for f in files]}
+
+
+def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+            pass
+
+        def do_POST(self) -> None:
+            url = urlparse(self.path)
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if url.path.startswith("/upload/"):
+                fake.uploads[url.path.rsplit("/", 1)[1]] = raw
+                self._send(200, b"OK", "text/plain")
+                return
+            if url.path.startswith("/response/expired"):  # Slack's answer after 30 minutes or 5 uses
+                self._send(404, b"expired_url", "text/plain")
+                return
+            if url.path.startswith("/response/"):
+                fake.responses.append((url.path.rsplit("/", 1)[1], json.loads(raw)))
+                self._send(200, b"ok", "text/plain")
+                return
+            params: dict[str, Any] = dict(parse_qsl(url.query))
+            if "json" in (self.headers.get("Content-Type") or ""):
+                params.update(json.loads(raw or b"{}"))
+            else:
+                params.update(parse_qsl(raw.decode()))
+            for key in ("blocks", "view"):
+                if isinstance(params.get(key), str):
+                    params[key] = json.loads(params[key])
+            auth = self.headers.get("Authorization") or ""
+            method = url.path.removeprefix("/api/")
+            fake.calls.append(Call(method, params, auth.removeprefix("Bearer ") or None))
+            status, body, headers = fake.answer(method, params)
+            self._send(status, json.dumps(body).encode(), "application/json", headers)
+
+        def _send(self, status: int, body: bytes, kind: str, headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+class FakeSocketMode:
+    """Slack's Socket Mode end: a loopback WebSocket that delivers envelopes and collects acks."""
+
+    def __init__(self) -> None:
+        self.acks: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.connected = threading.Event()
+        self._outgoing: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.server = serve(self._session, "127.0.0.1", 0)
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.socket.getsockname()[:2]
+        return f"ws://{host}:{port}/link/?ticket=test"
+
+    def start(self) -> FakeSocketMode:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._outgoing.put(None)
+            self.server.shutdown()
+
+    def deliver(self, envelope: dict[str, Any]) -> None:
+        self._outgoing.put(envelope)
+
+    def _session(self, ws: ServerConnection) -> None:
+        ws.send(json.dumps({"type": "hello", "num_connections": 1,
+                            "connection_info": {"app_id": "A0BREACH"}}))
+        self.connected.set()
+        reader = threading.Thread(target=self._read, args=(ws,), daemon=True)
+        reader.start()
+        while (envelope := self._outgoing.get()) is not None:
+            ws.send(json.dumps(envelope))
+        ws.close()
+
+    def _read(self, ws: ServerConnection) -> None:
+        try:
+            for raw in ws:
+                self.acks.put(json.loads(raw))
+        except Exception:  # the connection closing ends the reader
+            return

@@ -1,0 +1,143 @@
+"""Buttons, the assign modal with its user picker, and App Home, through Bolt."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from storage.models import Incident, PhaseState, RoleAssignment, TaskState
+from tests.slack.conftest import GENERAL, USERS, blocks_text, buttons
+
+ALICE, BOB = USERS["alice"], USERS["bob"]
+TITLE = "Payroll export for 40 clients found on a public file share"
+
+
+def declared(slack, fake) -> str:
+    slack.slash(ALICE, f"declare {TITLE} --severity high")
+    return fake.channel_named("breach-1").id
+
+
+def prompt_of(fake, room: str, phase: str) -> dict:
+    """The last phase prompt posted for `phase`, with its ts."""
+    posts = [p for p in fake.posted(room) if f"*{phase}*" in p["text"] and buttons(p["blocks"])]
+    ts = next(ts for (channel, ts), m in reversed(fake.messages.items())
+              if channel == room and m["text"] == posts[-1]["text"])
+    return {**posts[-1], "ts": ts}
+
+
+def test_done_buttons_mark_tasks_and_next_phase_moves_on(slack, fake, sqlite_engine):
+    room = declared(slack, fake)
+    prompt = prompt_of(fake, room, "Immediate response")
+    done = [b for b in buttons(prompt["blocks"]) if b["action_id"].startswith("task_done")]
+    assert [(b["text"]["text"], b["value"]) for b in done] == [("Done 1", "1:1.1"), ("Done 2", "1:1.2"),
+                                                               ("Done 3", "1:1.3")]
+    next_phase = next(b for b in buttons(prompt["blocks"]) if b["action_id"] == "phase_next")
+
+    assert slack.press(ALICE, done[0], channel=room, message_ts=prompt["ts"]).status == 200
+    assert "☑️ <@U0ALICE> did: Assemble the team: IT security, legal, management (Immediate response)" in [
+        p["text"] for p in fake.posted(room)]
+    status_ts = fake.channel_named("breach-1").pins[0]
+    assert fake.calls_to("chat.update")[-1]["ts"] == status_ts  # the one living status message
+
+    slack.press(ALICE, next_phase, channel=room, message_ts=prompt["ts"])
+    where, refusal = fake.responses[-1]
+    assert where.startswith("button") and refusal["response_type"] == "ephemeral"
+    assert refusal["text"].startswith("Immediate response still has 2 open task(s)")
+
+    for button in done[1:]:
+        slack.press(ALICE, button, channel=room, message_ts=prompt["ts"])
+    slack.press(ALICE, next_phase, channel=room, message_ts=prompt["ts"])
+
+    with Session(sqlite_engine) as s:
+        incident = s.exec(select(Incident)).one()
+        done_tasks = {(t.phase_key, t.position) for t in s.exec(select(TaskState).where(TaskState.done_by == ALICE))}
+        first = s.exec(select(PhaseState).where(PhaseState.key == "immediate_response")).one()
+    assert incident.current_phase == "investigation" and first.completed_at is not None
+    assert done_tasks == {("immediate_response", 1), ("immediate_response", 2), ("immediate_response", 3)}
+    assert prompt_of(fake, room, "Preliminary investigation")["text"].startswith("▶️ BR-1 phase 2/10")
+    status = fake.messages[(room, status_ts)]
+    assert "phase 2/10 Preliminary investigation" in status["text"]
+    assert fake.channel_named("breach-1").topic.startswith("BR-1 · high · phase 2/10 Preliminary investigation")
+    assert len(fake.channel_named("breach-1").pins) == 1
+
+
+def test_a_button_on_a_closed_incident_tells_the_person_and_changes_nothing(slack, fake, sqlite_engine):
+    room = declared(slack, fake)
+    prompt = prompt_of(fake, room, "Immediate response")
+    slack.slash(ALICE, 'close --cause staff_error --lessons "Shares must not be public"', channel=room)
+    slack.press(ALICE, buttons(prompt["blocks"])[0], channel=room, message_ts=prompt["ts"])
+
+    assert fake.responses[-1][1]["text"] == "BR-1 is closed; it can be read but no longer changed."
+    with Session(sqlite_engine) as s:
+        assert s.exec(select(TaskState).where(TaskState.done_at.is_not(None))).all() == []
+
+
+def test_assign_opens_a_user_picker_and_gives_the_role(slack, fake, sqlite_engine):
+    room = declared(slack, fake)
+    slack.slash(ALICE, "assign", channel=room)
+
+    view = fake.calls_to("views.open")[-1]["view"]
+    assert view["callback_id"] == "breach_assign"
+    picker, role = view["blocks"]
+    assert picker["element"]["type"] == "users_select"
+    assert {"text": {"type": "plain_text", "text": "IT security (it_security)", "emoji": True},
+            "value": "it_security"} in role["element"]["options"]
+
+    slack.submit(ALICE, view, {"user": {"value": {"type": "users_select", "selected_user": BOB}},
+                               "role": {"value": {"type": "static_select",
+                                                  "selected_option": {"value": "it_security"}}}})
+    with Session(sqlite_engine) as s:
+        holders = {a.role: a.user for a in s.exec(select(RoleAssignment).where(RoleAssignment.ended_at.is_(None)))}
+    assert holders == {"lead": ALICE, "it_security": BOB}
+    assert BOB in fake.channel_named("breach-1").members
+    assert "👤 <@U0BOB> is now IT security (assigned by <@U0ALICE>)." in [p["text"] for p in fake.posted(room)]
+
+
+def test_only_the_lead_may_assign_from_the_picker(slack, fake, sqlite_engine):
+    room = declared(slack, fake)
+    slack.slash(BOB, "assign", channel=room)
+    view = fake.calls_to("views.open")[-1]["view"]
+    slack.submit(BOB, view, {"user": {"value": {"selected_user": BOB}},
+                             "role": {"value": {"selected_option": {"value": "lead"}}}}, view_id="V0BOB")
+    assert fake.responses[-1][1]["text"] == "Only Incident lead <@U0ALICE> may assign here."
+    with Session(sqlite_engine) as s:
+        lead = s.exec(select(RoleAssignment).where(RoleAssignment.role == "lead")).one()
+    assert lead.user == ALICE
+
+
+def test_app_home_lists_open_incidents_with_phase_and_next_deadline(slack, fake):
+    slack.event({"type": "app_home_opened", "user": ALICE, "channel": "D0ALICE", "tab": "home"}, event_id="Ev0")
+    [empty] = fake.calls_to("views.publish")
+    assert blocks_text(empty["view"]["blocks"]) == "No open incidents. Declare one with /breach declare &lt;what happened&gt;."
+
+    room = declared(slack, fake)
+    slack.event({"type": "app_home_opened", "user": ALICE, "channel": "D0ALICE", "tab": "home"}, event_id="Ev1")
+    home = fake.calls_to("views.publish")[-1]
+    assert home["user_id"] == ALICE and home["view"]["type"] == "home"
+    assert blocks_text(home["view"]["blocks"]) == (
+        "Open incidents: 1\n*BR-1* · high · Payroll export for 40 clients found on a public file share · "
+        f"phase 1/10 Immediate response · next due 11:05, in 1h 00m · <#{room}>")
+
+
+def test_declare_from_a_direct_message_answers_there(slack, fake):
+    slack.slash(ALICE, f"declare {TITLE}", channel="D0ALICE")
+    room = fake.channel_named("breach-1").id
+    where, announce = fake.responses[-1]
+    assert announce["response_type"] == "in_channel" and f"War room: <#{room}>" in announce["text"]
+    assert GENERAL not in [p["channel"] for p in fake.posted()]
+
+
+def test_an_answer_button_records_the_fact(slack, fake, sqlite_engine):
+    room = declared(slack, fake)
+    question = next(p for p in fake.posted(room) if p["text"].startswith("❓")
+                    and any(b["action_id"].startswith("answer") for b in buttons(p["blocks"])))
+    choice = buttons(question["blocks"])[0]
+    number, key, value = choice["value"].split(":")
+    assert number == "1"
+    slack.press(ALICE, choice, channel=room, message_ts="1795000009.000009")
+
+    fact = slack.bot.playbook.question(key).sets
+    with Session(sqlite_engine) as s:
+        assert s.exec(select(Incident)).one().facts[fact] == value
+    said = [p["text"] for p in fake.posted(room)]
+    assert any(t.startswith(f"✅ <@{ALICE}> answered {key} (") and t.endswith(f"): {choice['text']['text']}")
+               for t in said), said[-3:]

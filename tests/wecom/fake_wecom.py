@@ -1,0 +1,165 @@
+"""A local fake of the WeCom server API: records every call and answers in WeCom's JSON shapes."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+TOKEN = "FAKE-ACCESS-TOKEN"
+
+
+@dataclass
+class Call:
+    """One request the bot made: the API path after /cgi-bin/, its query and its JSON body."""
+
+    api: str
+    query: dict[str, str]
+    body: dict = field(default_factory=dict)
+    raw: bytes = b""
+
+
+class FakeWeCom:
+    """Threaded HTTP server on 127.0.0.1 speaking a small, faithful part of qyapi.weixin.qq.com."""
+
+    def __init__(self, *, corp_id: str, secret: str) -> None:
+        self.corp_id, self.secret = corp_id, secret
+        self.calls: list[Call] = []
+        self.chats: dict[str, dict] = {}  # chatid → {"name", "owner", "userlist"}
+        self.failures: dict[str, tuple[int, str]] = {}  # api → (errcode, errmsg), answered once
+        self.invalid_users: set[str] = set()
+        self.token = TOKEN  # change it to expire the bot's token
+        self._lock = threading.Lock()
+        self._media = 0
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                fake._serve(self, b"")
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                fake._serve(self, self.rfile.read(length))
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01},
+                                       daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The API base to put in WECOM_API_URL."""
+        return f"http://127.0.0.1:{self.server.server_port}/cgi-bin/"
+
+    def start(self) -> FakeWeCom:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- what the tests look at ---------------------------------------------------------------------
+    def of(self, api: str) -> list[Call]:
+        """Every call to one API, in order."""
+        return [c for c in self.calls if c.api == api]
+
+    def apis(self) -> list[str]:
+        return [c.api for c in self.calls]
+
+    def fail_next(self, api: str, errcode: int, errmsg: str) -> None:
+        """Answer the next call to `api` with an error."""
+        self.failures[api] = (errcode, errmsg)
+
+    def messages_to(self, user: str) -> list[str]:
+        """The content of every app message a person received (message/send)."""
+        return [_content(c.body) for c in self.of("message/send") if user in c.body.get("touser", "").split("|")]
+
+    def chat_posts(self, chatid: str | None = None) -> list[str]:
+        """The content of every app chat message (appchat/send), in one chat or all."""
+        return [_content(c.body) for c in self.of("appchat/send") if chatid in (None, c.body.get("chatid"))]
+
+    # -- the server side ----------------------------------------------------------------------------
+    def _serve(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
+        parsed = urlparse(handler.path)
+        api = parsed.path.removeprefix("/cgi-bin/")
+        query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
+        body: dict = {}
+        if raw and not handler.headers.get("Content-Type", "").startswith("multipart/"):
+            try:
+                body = json.loads(raw.decode("utf-8"))
+            except ValueError:
+                body = {}
+        with self._lock:
+            self.calls.append(Call(api=api, query=query, body=body, raw=raw))
+            answer = self._answer(api, query, body)
+        data = json.dumps(answer, ensure_ascii=False).encode("utf-8")
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json; charset=UTF-8")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _answer(self, api: str, query: dict[str, str], body: dict) -> dict:
+        if api == "gettoken":
+            if (query.get("corpid"), query.get("corpsecret")) != (self.corp_id, self.secret):
+                return {"errcode": 40001, "errmsg": "invalid credential"}
+            return {"errcode": 0, "errmsg": "ok", "access_token": self.token, "expires_in": 7200}
+        if query.get("access_token") != self.token:
+            return {"errcode": 42001, "errmsg": "access_token expired"}
+        if api in self.failures:
+            errcode, errmsg = self.failures.pop(api)
+            return {"errcode": errcode, "errmsg": errmsg}
+        handler = getattr(self, "_" + api.replace("/", "_"), None)
+        if handler is None:
+            return {"errcode": 404, "errmsg": f"fake has no {api}"}
+        return handler(body)
+
+    def _appchat_create(self, body: dict) -> dict:
+        users = body.get("userlist") or []
+        if len(users) < 2:
+            return {"errcode": 86216, "errmsg": "chat member count invalid: at least 2"}
+        chatid = body.get("chatid")
+        if chatid in self.chats:
+            return {"errcode": 86215, "errmsg": "chatid exists"}
+        self.chats[chatid] = {"name": body.get("name"), "owner": body.get("owner"), "userlist": list(users)}
+        return {"errcode": 0, "errmsg": "ok", "chatid": chatid}
+
+    def _appchat_update(self, body: dict) -> dict:
+        chat = self.chats.get(body.get("chatid"))
+        if chat is None:
+            return {"errcode": 86003, "errmsg": "chat not exist"}
+        chat["userlist"] += [u for u in body.get("add_user_list", []) if u not in chat["userlist"]]
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def _appchat_get(self, body: dict) -> dict:
+        # appchat/get takes its chatid in the query; the last call holds it.
+        chatid = self.calls[-1].query.get("chatid")
+        chat = self.chats.get(chatid)
+        if chat is None:
+            return {"errcode": 86003, "errmsg": "chat not exist"}
+        return {"errcode": 0, "errmsg": "ok", "chat_info": {"chatid": chatid, **chat}}
+
+    def _appchat_send(self, body: dict) -> dict:
+        if body.get("chatid") not in self.chats:
+            return {"errcode": 86003, "errmsg": "chat not exist"}
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def _message_send(self, body: dict) -> dict:
+        users = body.get("touser", "").split("|")
+        invalid = [u for u in users if u in self.invalid_users]
+        return {"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(invalid), "msgid": f"msg{len(self.calls)}"}
+
+    def _media_upload(self, body: dict) -> dict:
+        self._media += 1
+        return {"errcode": 0, "errmsg": "", "type": "file", "media_id": f"MEDIA{self._media}",
+                "created_at": "1380000000"}
+
+
+def _content(body: dict) -> str:
+    kind = body.get("msgtype", "")
+    return (body.get(kind) or {}).get("content") or (body.get(kind) or {}).get("media_id") or ""
