@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot import alerts, deadlines, flows, incidents, timeline, views
 from bot.chat import Chat, Context, Message, MessageRef
 from bot.clock import Clock, SystemClock
-from bot.commands import Command
+from bot.commands import Command, Declare, Help
 from bot.errors import ConfigError, UserError, new_error_id
 from bot.i18n import message
 from bot.outbox import Outbox
@@ -88,6 +88,12 @@ class Breachbot:
             with self.unit() as session:
                 ws = self.workspace(session, context)
                 lang = ws.lang
+                # A platform's retried delivery runs once, across processes; the key is written in the
+                # command's own transaction, so a command that failed can still be retried.
+                if context.delivery_id and not isinstance(command, Declare | Help) and not incidents.first_delivery(
+                        session, key=context.delivery_id, now=self.now()):
+                    log.info("repeated delivery %s ignored", context.delivery_id)
+                    return
                 flows.run(self, session, ws, context, command, outbox)
         except UserError as exc:
             self._safe_reply(context, exc.message)

@@ -284,3 +284,13 @@ def capture(session: Session, *, incident: Incident, text: str, author: str, at:
     session.add(Delivery(key=key, seen_at=now))
     return timeline.append(session, incident=incident, actor=author, kind="captured", text=body, now=now, at=at,
                            data={"source": source, "captured_by": actor})
+
+
+def first_delivery(session: Session, *, key: str, now: datetime) -> bool:
+    """Record a platform delivery; False if it was recorded before (a retried event)."""
+    key = key[:200]
+    if session.get(Delivery, key) is not None:
+        return False
+    session.add(Delivery(key=key, seen_at=now))
+    session.flush()
+    return True

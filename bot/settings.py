@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     wecom_secret: SecretStr | None = Field(None, validation_alias=_env("WECOM_SECRET"))
     wecom_token: SecretStr | None = Field(None, validation_alias=_env("WECOM_TOKEN"))
     wecom_aes_key: SecretStr | None = Field(None, validation_alias=_env("WECOM_AES_KEY"))
+    wecom_token_cache: str | None = Field(None, validation_alias=_env("WECOM_TOKEN_CACHE"))
     wecom_api_url: str = Field(
         "https://qyapi.weixin.qq.com/cgi-bin/", validation_alias=_env("WECOM_API_URL")
     )

@@ -60,9 +60,81 @@ def cmd_run(args: argparse.Namespace) -> int:
         from handlers.console.main import run_console
 
         return run_console(settings, script=None, now=None, user="alice")
-    print(f"{settings.platform} credentials found, but the {settings.platform} platform is not built yet; "
-          "unset them to use the console.", file=sys.stderr)
-    return 2
+    if settings.platform == "slack" and settings.slack_app_token:
+        return cmd_worker(args)  # Socket Mode: no public URL; the worker also sends reminders
+    return cmd_serve(args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Slack HTTP events and WeCom callbacks on $PORT, with /healthz, plus the alert scheduler."""
+    from bot.scheduler import AlertScheduler
+    from handlers.web import create_web_app, serve
+
+    settings = _settings(args)
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    app, bots = create_web_app(settings, engine=engine)
+    if not bots:
+        print("breachbot serve: no Slack (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET) or WeCom (WECOM_*) "
+              "credentials are set; see the README. Without them, `breachbot console` runs locally.", file=sys.stderr)
+        return 2
+    schedulers = [AlertScheduler(bot) for bot in bots]
+    for scheduler in schedulers:
+        scheduler.start()
+    print(f"breachbot serving {', '.join(b.chat.platform for b in bots)} on port {settings.port}", file=sys.stderr)
+    try:
+        serve(app, port=settings.port)
+    finally:
+        for scheduler in schedulers:
+            scheduler.shutdown()
+        if "breachbot.wecom" in app.extensions:
+            from handlers.wecom.web import endpoint_of
+
+            endpoint_of(app).worker.stop()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """The scheduler (reminders, escalations, follow-ups) and, when configured, Slack Socket Mode."""
+    import threading
+
+    from bot.scheduler import AlertScheduler
+
+    settings = _settings(args)
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    if settings.slack_bot_token and settings.slack_app_token:
+        from handlers.slack.socket import run_socket_mode
+
+        run_socket_mode(settings, engine=engine)
+        return 0
+    bots = []
+    if settings.slack_bot_token:
+        from handlers.slack.app import build_slack_app
+
+        bots.append(build_slack_app(settings, engine=engine)[1])
+    if settings.platform == "wecom":
+        from flask import Flask
+
+        from handlers.wecom.web import register
+
+        bots.append(register(Flask("breachbot-worker"), settings=settings, engine=engine))
+    if not bots:
+        print("breachbot worker: no Slack or WeCom credentials are set; nothing to send reminders to.",
+              file=sys.stderr)
+        return 2
+    schedulers = [AlertScheduler(bot) for bot in bots]
+    for scheduler in schedulers:
+        scheduler.start()
+    print(f"breachbot worker: scheduler running for {', '.join(b.chat.platform for b in bots)}", file=sys.stderr)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for scheduler in schedulers:
+            scheduler.shutdown()
+    return 0
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -170,6 +242,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="start the bot on the platform your credentials point at (console if none)")
     run.set_defaults(func=cmd_run)
+
+    serve = sub.add_parser("serve", help="HTTP: Slack events, WeCom callbacks and /healthz on $PORT")
+    serve.add_argument("--db", help="database URL")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="the scheduler, and Slack Socket Mode when SLACK_APP_TOKEN is set")
+    worker.add_argument("--db", help="database URL")
+    worker.set_defaults(func=cmd_worker)
 
     console = sub.add_parser("console", help="the local workspace in this terminal")
     console.add_argument("--script", help="read lines from FILE ('-' for stdin) instead of a prompt")

@@ -23,9 +23,11 @@ def create_web_app(settings: Settings, *, engine: Engine, clock: Clock | None = 
 
         bots.append(register_slack(app, settings=settings, engine=engine, clock=clock))
     if settings.platform == "wecom" or (settings.wecom_corp_id and settings.wecom_token and settings.wecom_aes_key):
+        from handlers.wecom.api import token_storage
         from handlers.wecom.web import register as register_wecom
 
-        bots.append(register_wecom(app, settings=settings, engine=engine, clock=clock))
+        bots.append(register_wecom(app, settings=settings, engine=engine, clock=clock,
+                                   token_storage=token_storage(settings.wecom_token_cache)))
 
     @app.get("/healthz")
     def health() -> Any:

@@ -116,3 +116,30 @@ def test_a_broken_playbook_stops_the_console_with_the_reason(tmp_path):
                           timeout=120)
     assert done.returncode == 2
     assert f"breachbot: {broken}:" in done.stderr and "Field required" in done.stderr
+
+
+def test_serve_and_worker_need_credentials(tmp_path, capsys, monkeypatch):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "WECOM_CORP_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    assert main(["serve", "--db", url]) == 2
+    assert "no Slack (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET) or WeCom" in capsys.readouterr().err
+    assert main(["worker", "--db", url]) == 2
+    assert "nothing to send reminders to" in capsys.readouterr().err
+
+
+def test_run_picks_the_platform_from_credentials(monkeypatch, tmp_path):
+    import handlers.cli as cli
+
+    monkeypatch.chdir(tmp_path)
+    calls: list[str] = []
+    monkeypatch.setattr(cli, "cmd_serve", lambda args: calls.append("serve") or 0)
+    monkeypatch.setattr(cli, "cmd_worker", lambda args: calls.append("worker") or 0)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test")
+    assert main(["run"]) == 0
+    monkeypatch.delenv("SLACK_APP_TOKEN")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    assert main(["run"]) == 0
+    assert calls == ["worker", "serve"]

@@ -161,3 +161,16 @@ def test_only_one_lead_assignment_is_active(console):
     # alice is no longer lead, so she cannot close; bob can.
     assert "Only Incident lead @bob may close" in joined(
         console.say("alice", '/breach close --cause insider --lessons "x"'))
+
+
+def test_a_retried_delivery_acts_once(quick):
+    from bot.chat import Context
+    from handlers.router import parse
+
+    quick.say("alice", "/breach declare Payroll export leaked")
+    context = Context(workspace="console", user="alice", room="breach-1", delivery_id="retry-42")
+    for _ in range(3):
+        quick.bot.handle(context, parse("/breach log called the bank"))
+    with Session(quick.bot.engine) as s:
+        notes = s.exec(select(TimelineEvent).where(TimelineEvent.kind == "note")).all()
+    assert [n.text for n in notes] == ["called the bank"]
