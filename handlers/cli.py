@@ -225,6 +225,14 @@ def cmd_playbook(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from handlers.doctor import diagnose, report
+
+    checks = diagnose(_settings(args), probe_platforms=not args.offline)
+    print(report(checks))
+    return 0 if all(c.ok for c in checks) else 1
+
+
 def cmd_keygen(args: argparse.Namespace) -> int:
     from bot.clients import Vault
 
@@ -284,6 +292,11 @@ def build_parser() -> argparse.ArgumentParser:
     hist.add_argument("--workspace", help="only this workspace id")
     hist.add_argument("--db", help="database URL")
     hist.set_defaults(func=cmd_history)
+
+    doctor = sub.add_parser("doctor", help="check configuration, database, migrations, credentials, scheduler")
+    doctor.add_argument("--db", help="database URL")
+    doctor.add_argument("--offline", action="store_true", help="do not call Slack or WeCom")
+    doctor.set_defaults(func=cmd_doctor)
 
     keygen = sub.add_parser("keygen", help="print a new key for BREACHBOT_DATA_KEY (client contacts)")
     keygen.set_defaults(func=cmd_keygen)

@@ -143,3 +143,33 @@ def test_run_picks_the_platform_from_credentials(monkeypatch, tmp_path):
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
     assert main(["run"]) == 0
     assert calls == ["worker", "serve"]
+
+
+def test_doctor_says_what_to_fix(tmp_path, capsys, monkeypatch):
+    for name in ("SLACK_BOT_TOKEN", "WECOM_CORP_ID", "BREACHBOT_DATA_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    assert main(["doctor", "--db", url]) == 1
+    out = capsys.readouterr().out
+    assert "✓ playbook: " in out and "✓ database: " in out
+    assert "✗ migrations: at nothing, code needs " in out and "fix: run `breachbot db upgrade`" in out
+    assert "✗ data key: BREACHBOT_DATA_KEY is not set" in out
+    monkeypatch.setenv("BREACHBOT_DATA_KEY", "x7cYt1r4dTtXnBQvHqUQ8cR0Zp8D2xjv9uF0h3YQm1c=")
+    main(["db", "upgrade", "--db", url])
+    capsys.readouterr()
+    assert main(["doctor", "--db", url, "--offline"]) == 0
+    assert "✓ scheduler: no reminder is overdue" in capsys.readouterr().out
+
+
+def test_doctor_checks_slack_credentials_against_the_api(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")  # nothing listens there
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    main(["db", "upgrade", "--db", url])
+    capsys.readouterr()
+    assert main(["doctor", "--db", url]) == 1
+    out = capsys.readouterr().out
+    assert "✗ slack (no SLACK_APP_TOKEN or SLACK_SIGNING_SECRET): " in out
+    assert "fix: check SLACK_BOT_TOKEN" in out

@@ -1,0 +1,143 @@
+"""`breachbot doctor`: check configuration, database, migrations, platform credentials and the scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from bot.playbook import load_playbook
+from bot.regimes import FIRM_PROFILES, load_regimes
+from bot.settings import DEFAULT_REGIMES, Settings
+from storage.db import current_revision, head_revision, make_engine
+from storage.models import Alert
+
+LATE = timedelta(minutes=5)
+
+
+@dataclass
+class Check:
+    """One line of the doctor's answer."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+class Problem(Exception):
+    """A failed check whose message is already what the person should read."""
+
+
+def _try(name: str, fn: Callable[[], str], fix: str) -> Check:
+    try:
+        return Check(name, True, fn())
+    except Problem as exc:
+        return Check(name, False, str(exc), fix)
+    except Exception as exc:  # the doctor reports every failure as a line, never a traceback
+        return Check(name, False, f"{type(exc).__name__}: {exc}".splitlines()[0][:300], fix)
+
+
+def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]:
+    """Every check, in the order a person would fix them."""
+    checks: list[Check] = []
+
+    def playbook() -> str:
+        book = load_playbook(settings.playbook)
+        return f"{settings.playbook}: {len(book.phases)} phases"
+
+    def regimes() -> str:
+        paths = [DEFAULT_REGIMES] + ([settings.regimes_file] if settings.regimes_file else [])
+        return f"{len(load_regimes(paths).regimes)} regimes"
+
+    def firm() -> str:
+        config = settings.firm()
+        unknown = set(config.firm_profile) - set(FIRM_PROFILES)
+        if unknown:
+            raise Problem(f"unknown firm profile flags {sorted(unknown)}")
+        people = sum(len(v) for v in config.roster.values())
+        return f"{settings.config_file if settings.config_file.exists() else 'no breachbot.toml'}; roster of {people}"
+
+    checks.append(_try("playbook", playbook, "run `breachbot playbook check FILE` and fix what it names"))
+    checks.append(_try("regimes", regimes, "fix the regimes file named above (BREACHBOT_REGIMES)"))
+    checks.append(_try("firm config", firm, "fix breachbot.toml or BREACHBOT_FIRM_PROFILE"))
+    checks.append(Check("data key", bool(settings.data_key),
+                        "set" if settings.data_key else "BREACHBOT_DATA_KEY is not set (client import refused)",
+                        "create one with `breachbot keygen` and set BREACHBOT_DATA_KEY"))
+
+    engine = make_engine(settings.sqlalchemy_url)
+    where = engine.url.render_as_string(hide_password=True)
+
+    def database() -> str:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        return where
+
+    db = _try("database", database, "check DATABASE_URL and that the database is running")
+    checks.append(db)
+    if db.ok:
+        def migrations() -> str:
+            current, head = current_revision(engine), head_revision()
+            if current != head:
+                raise Problem(f"at {current or 'nothing'}, code needs {head}")
+            return f"at {head}"
+
+        checks.append(_try("migrations", migrations, "run `breachbot db upgrade`"))
+    if db.ok and checks[-1].ok:
+
+        def scheduler() -> str:
+            now = datetime.now(UTC)
+            with Session(engine) as session:
+                late = session.exec(select(Alert).where(col(Alert.state) == "pending",
+                                                        col(Alert.fire_at) < now - LATE)).all()
+            if late:
+                raise Problem(f"{len(late)} reminder(s) overdue by more than {LATE}: is a worker running?")
+            return "no reminder is overdue"
+
+        checks.append(_try("scheduler", scheduler, "start `breachbot worker` (or `breachbot serve`)"))
+    if probe_platforms:
+        checks.extend(_platforms(settings))
+    engine.dispose()
+    return checks
+
+
+def _platforms(settings: Settings) -> list[Check]:
+    checks = []
+    if settings.slack_bot_token:
+        def slack() -> str:
+            from handlers.slack.chat import make_client
+
+            answer = make_client(settings).auth_test()
+            return f"team {answer.get('team')} as {answer.get('user')}"
+
+        mode = "Socket Mode" if settings.slack_app_token else (
+            "HTTP" if settings.slack_signing_secret else "no SLACK_APP_TOKEN or SLACK_SIGNING_SECRET")
+        checks.append(_try(f"slack ({mode})", slack, "check SLACK_BOT_TOKEN and that the app is installed"))
+    if settings.wecom_corp_id:
+        def wecom() -> str:
+            from handlers.wecom.api import WeComClient
+            from handlers.wecom.config import WeComConfig
+
+            config = WeComConfig.from_settings(settings)
+
+            client = WeComClient(config.corp_id, config.secret, api_url=config.api_url)
+            client.fetch_access_token()
+            return f"corp {config.corp_id}, agent {config.agent_id}: token fetched"
+
+        checks.append(_try("wecom", wecom, "check WECOM_* and the app's trusted IP (errcode 60020)"))
+    if not settings.slack_bot_token and not settings.wecom_corp_id:
+        checks.append(Check("platform", True, "no Slack or WeCom credentials: the console workspace"))
+    return checks
+
+
+def report(checks: list[Check]) -> str:
+    """The checks as lines a person can act on."""
+    out = []
+    for check in checks:
+        mark = "✓" if check.ok else "✗"
+        out.append(f"{mark} {check.name}: {check.detail}" + (f"\n    fix: {check.fix}" if not check.ok else ""))
+    return "\n".join(out)
+
