@@ -141,3 +141,42 @@ def test_facts_set_at_declare_are_not_asked_again(quick):
     quick.say("alice", '/breach phase next --reason "x"', "breach-1")
     listing = joined(quick.say("alice", "/breach questions", "breach-1"))
     assert "[data]" in listing  # --data names categories but the question confirms the full list
+
+
+def test_prompts_and_commands_reach_the_same_facts_clocks_and_report(sqlite_engine):
+    from bot import clocks, report
+    from storage.models import Workspace
+
+    by_prompts = [
+        "alice #general> /breach declare Payroll export leaked",
+        "alice #breach-1> /breach answer aware 09:35",
+        "alice #breach-1> /breach phase next --reason go",
+        "dave #breach-1> /breach answer data 3,8",
+        "dave #breach-1> /breach answer people CN=1200 US-CA=40",
+        "dave #breach-1> /breach answer encrypted no",
+        "erin #breach-1> /breach answer crime yes",
+    ]
+    by_commands = [
+        "alice #general> /breach declare Payroll export leaked --aware 09:35 --data bank_account,payroll",
+        "alice #breach-2> /breach phase next --reason go",
+        "dave #breach-2> /breach affected CN=1200 US-CA=40",
+        "dave #breach-2> /breach facts --encrypted no --crime yes",
+    ]
+    console = make_console(sqlite_engine)
+    assert console.run_script(by_prompts + by_commands, out=__import__("io").StringIO()) == 0
+    with Session(sqlite_engine) as s:
+        first, second = s.exec(select(Incident).order_by(Incident.number)).all()
+        ws = s.get(Workspace, first.workspace_id)
+        facts = [{k: v for k, v in i.facts.items() if k != "discovered_via"} for i in (first, second)]
+        assert facts[0]["data"] == ["bank_account", "payroll"] and facts[0] == {**facts[1], "data": facts[0]["data"]}
+        assert sorted(facts[0]["data"]) == sorted(facts[1]["data"])
+        assert first.aware_at == second.aware_at
+        due = [{r.result.clock_id: (r.status, r.result.due_at) for r in clocks.rows(
+            s, incident=i, book=console.bot.regimes, firm_profile=frozenset(), now=console.clock.now())}
+            for i in (first, second)]
+        assert due[0] == due[1] and due[0]["cn-police/report"][0] == "pending"
+        reports = [report.build(s, incident=i, playbook=console.bot.playbook, regimes=console.bot.regimes,
+                                firm_profile=frozenset(), ws=ws, lang="en", now=console.clock.now(), firm_name="x")
+                   for i in (first, second)]
+    assert reports[0]["facts"] == reports[1]["facts"]
+    assert [c["id"] for c in reports[0]["clocks"]] == [c["id"] for c in reports[1]["clocks"]]
