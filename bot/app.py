@@ -235,7 +235,7 @@ class Breachbot:
         with self.unit() as session:
             ws = self.workspace(session, context)
             return views.home(session, ws=ws, playbook=self.playbook, now=self.now(),
-                              incidents_open=incidents.open_incidents(session, workspace=ws))
+                              incidents_open=incidents.open_for_user(session, workspace=ws, user=context.user))
 
     def verify(self, number: int, platform: str = "console", workspace: str = "console") -> timeline.Verification:
         """Check an incident's timeline chain."""

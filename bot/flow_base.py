@@ -22,7 +22,8 @@ def resolve(session: Session, ws: Workspace, context: Context, number: int | Non
     lang = ws.lang
     if number is not None:
         incident = incidents.by_number(session, workspace=ws, number=number)
-        if incident is None:
+        # Outsiders learn nothing, not even that BR-<n> exists: only the team and people in the war room.
+        if incident is None or not may_see(session, incident, context):
             raise UserError(t(lang, "error.no_incident", id=f"BR-{number}"))
     else:
         incident = incidents.by_room(session, workspace=ws, room=context.room)
@@ -34,6 +35,11 @@ def resolve(session: Session, ws: Workspace, context: Context, number: int | Non
                 raise UserError(views.incident_list(mine, lang, "error.which_incident"))
             incident = mine[0]
     return incidents.lock(session, incident) if lock else incident
+
+
+def may_see(session: Session, incident: Incident, context: Context) -> bool:
+    """The team (declarer, roster, role holders) and whoever is in the war room may see an incident."""
+    return context.room == incident.war_room or incidents.is_participant(session, incident, context.user)
 
 
 def role_holders(session: Session, incident: Incident) -> dict[str, str]:

@@ -92,6 +92,12 @@ def add_participant(session: Session, *, incident: Incident, user: str, now: dat
     return True
 
 
+def is_participant(session: Session, incident: Incident, user: str) -> bool:
+    """Whether someone is on the incident's team."""
+    return session.exec(select(Participant).where(
+        Participant.incident_id == incident.id, Participant.user == user)).first() is not None
+
+
 def participants(session: Session, incident: Incident) -> list[str]:
     """Everyone on the team, in the order they joined."""
     rows = session.exec(select(Participant).where(Participant.incident_id == incident.id)

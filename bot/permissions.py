@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.chat import Mention, Text
 from bot.errors import UserError
 from bot.i18n import message
+from bot.i18n import text as t
 
 # action → roles that may do it. Actions not listed are open to anyone on the incident.
 RULES: dict[str, tuple[str, ...]] = {
@@ -32,4 +33,5 @@ def check(action: str, *, user: str, holders: dict[str, str], lang: str, role_na
     for role in (r for r in needed if r in holders):
         who += [Text(", ")] if who else []
         who += [Text(f"{role_names.get(role, role)} "), Mention(holders[role])]
-    raise UserError(message(lang, "error.permission", kind="error", action=action, who=tuple(who)))
+    raise UserError(message(lang, "error.permission", kind="error", action=t(lang, f"permission.{action}"),
+                            who=tuple(who)))

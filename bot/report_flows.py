@@ -75,8 +75,10 @@ def full_report(bot: Breachbot, session: Session, ws: Workspace, context: Contex
                         firm_name=bot.settings.firm_name)
     body = report.render(data, cmd.format, pdf_font=bot.settings.pdf_font)
     name = f"{incidents.ref(incident)}-report{'-DRILL' if incident.drill else ''}-{lang}.{cmd.format}"
-    # Reports go to the war room only: never to a public room (a DM to the asker otherwise).
-    room = incident.war_room or context.room
+    # Reports go to the war room only, never to a public room.
+    if not incident.war_room:
+        raise UserError(t(ws.lang, "report.no_war_room", id=incidents.ref(incident)))
+    room = incident.war_room
     where = bot.chat.upload(room=room, upload=Upload(filename=name, content=body, title=name))
     out.post(room, message(ws.lang, "report.saved", id=incidents.ref(incident), format=cmd.format, where=where))
 
@@ -153,10 +155,15 @@ def _key_times(session: Session, incident: Incident) -> dict[str, float | None]:
             "close": hours(incident.closed_at)}
 
 
-def history_message(session: Session, ws: Workspace) -> Message:
-    """Past incidents and drills with key times, averages for real ones, and a bar chart of time to contain."""
+def history_message(session: Session, ws: Workspace, user: str | None = None) -> Message:
+    """Past incidents and drills with key times, averages for real ones, and a bar chart of time to contain.
+
+    In chat a person sees the incidents they were on; the command line (`user=None`) sees all.
+    """
     lang = ws.lang
     every = list(session.exec(select(Incident).where(Incident.workspace_id == ws.id).order_by(col(Incident.number))))
+    if user is not None:
+        every = [i for i in every if incidents.is_participant(session, i, user)]
     if not every:
         return Message(lines=(line(lang, "history.none"),))
 
@@ -188,4 +195,4 @@ def history_message(session: Session, ws: Workspace) -> Message:
 
 
 def history(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: History, out: Outbox) -> None:
-    out.reply(history_message(session, ws))
+    out.reply(history_message(session, ws, context.user))

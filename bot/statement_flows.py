@@ -239,7 +239,9 @@ def letters(bot: Breachbot, session: Session, ws: Workspace, context: Context, c
         raise UserError(t(lang, "letters.nothing", missing=_missing(uncovered)))
     archive = clients.letters_zip(letters=merged, manifest_rows=manifest)
     name = f"{incidents.ref(incident)}-letters{'-DRILL' if incident.drill else ''}.zip"
-    room = incident.war_room or context.room
+    if not incident.war_room:
+        raise UserError(t(lang, "report.no_war_room", id=incidents.ref(incident)))
+    room = incident.war_room
     where = bot.chat.upload(room=room, upload=Upload(filename=name, content=archive, title=name))
     out.post(room, message(lang, "letters.done", count=len(merged), where=where,
                            missing=_missing(uncovered) if uncovered else "-"))

@@ -68,7 +68,7 @@ def test_notified_marks_a_clock_met_and_stays_met(sqlite_engine):
     console = shanghai_firm(sqlite_engine)
     console.say("erin", "/breach affected CN=1200 US-CA=40", "breach-1")
     refused = joined(console.say("bob", "/breach notified us-ca-1798-82 --ref X", "breach-1"))
-    assert "Only Legal / compliance @erin, Incident lead @alice may notified here." in refused
+    assert "Only Legal / compliance @erin, Incident lead @alice may record a notice as sent here." in refused
     ambiguous = joined(console.say("erin", "/breach notified cn-pipl-57", "breach-1"))
     assert "cn-pipl-57 has several clocks: " in ambiguous
     sent = console.say("erin", '/breach notified us-ca-1798-82 --ref "CA-AG-2026-118"', "breach-1")

@@ -39,3 +39,13 @@ def test_every_role_and_setting_is_documented():
 
 def test_readme_has_the_two_commands():
     assert re.search(r"^make run\b", README, re.M) and re.search(r"^make test\b", README, re.M)
+
+
+def test_env_example_has_no_values():
+    path = Path(__file__).resolve().parent.parent / ".env.example"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        key, _, value = stripped.partition("=")
+        assert value.split("#")[0].strip() == "", f"{key} has a value in .env.example"

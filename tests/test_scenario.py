@@ -93,7 +93,7 @@ def test_full_incident_from_declare_to_verify(engine):
     assert "🏁 Every phase is complete." in joined(last)
 
     sent = say("dave", '/breach close --cause staff_error --lessons "Check recipients"')
-    assert "Only Incident lead @alice may close here." in joined(sent)
+    assert "Only Incident lead @alice may close the incident here." in joined(sent)
     sent = say("alice", '/breach close --cause staff_error --lessons "Check recipients before sending tax files"')
     assert "✅ BR-1 closed by @alice. Cause: Staff error." in joined(sent)
     assert "already closed" in joined(say("alice", '/breach close --cause staff_error --lessons "again"'))

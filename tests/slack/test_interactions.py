@@ -98,7 +98,7 @@ def test_only_the_lead_may_assign_from_the_picker(slack, fake, sqlite_engine):
     view = fake.calls_to("views.open")[-1]["view"]
     slack.submit(BOB, view, {"user": {"value": {"selected_user": BOB}},
                              "role": {"value": {"selected_option": {"value": "lead"}}}}, view_id="V0BOB")
-    assert fake.responses[-1][1]["text"] == "Only Incident lead <@U0ALICE> may assign here."
+    assert fake.responses[-1][1]["text"] == "Only Incident lead <@U0ALICE> may give roles here."
     with Session(sqlite_engine) as s:
         lead = s.exec(select(RoleAssignment).where(RoleAssignment.role == "lead")).one()
     assert lead.user == ALICE

@@ -1,0 +1,92 @@
+"""The permission matrix, one test per row, through the console platform."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.chat import Context
+from bot.permissions import RULES
+from tests.conftest import joined, make_console
+
+ROSTER = {"legal": ["erin"], "executive": ["frank"], "comms": ["carl"], "it_security": ["dave"]}
+
+
+@pytest.fixture
+def team(sqlite_engine):
+    console = make_console(sqlite_engine, roster=ROSTER)
+    console.say("alice", "/breach declare Payroll export leaked")
+    return console
+
+
+def answer(console, user: str, text: str, room: str = "breach-1") -> str:
+    return joined(console.say(user, text, room))
+
+
+def test_anyone_may_declare(team):
+    assert "BR-2 declared by @zoe" in answer(team, "zoe", "/breach declare Another leak", "general")
+
+
+@pytest.mark.parametrize("who, allowed", [("alice", True), ("frank", True), ("dave", False), ("zoe", False)])
+def test_assign_and_unassign_need_lead_or_sponsor(team, who, allowed):
+    text = answer(team, who, "/breach assign @gina scribe")
+    if allowed:
+        assert "@gina is now Scribe" in text
+        assert "no longer Scribe" in answer(team, who, "/breach unassign scribe")
+    else:
+        assert text == "Only Incident lead @alice, Executive sponsor @frank may give roles here."
+
+
+@pytest.mark.parametrize("who, allowed", [("alice", True), ("frank", False), ("erin", False)])
+def test_only_the_lead_closes(team, who, allowed):
+    text = answer(team, who, '/breach close --cause insider --lessons "x"')
+    assert ("closed by" in text) is allowed
+    if not allowed:
+        assert text == "Only Incident lead @alice may close the incident here."
+
+
+@pytest.mark.parametrize("who, allowed", [("erin", True), ("alice", True), ("dave", False)])
+def test_legal_or_the_lead_mark_a_clock_met(team, who, allowed):
+    answer(team, "alice", "/breach affected CN=10")
+    text = answer(team, who, "/breach notified cn-dsl-29")
+    assert ("recorded the notice" in text) is allowed
+    if not allowed:
+        assert text == "Only Legal / compliance @erin, Incident lead @alice may record a notice as sent here."
+
+
+@pytest.mark.parametrize("kind, approvers, refused", [
+    ("client", ["erin"], "alice"),
+    ("regulator", ["erin"], "carl"),
+    ("media", ["carl", "frank"], "erin"),
+    ("press", ["frank", "carl"], "alice"),
+    ("staff", ["alice"], "erin"),
+])
+def test_each_statement_has_its_approvers(team, kind, approvers, refused):
+    answer(team, "alice", f"/breach draft {kind}")
+    assert answer(team, refused, "/breach approve D-1").startswith("Only ")
+    for user in approvers:
+        text = answer(team, user, "/breach approve D-1")
+    assert "approved by" in text and "still needed" not in text
+
+
+def test_outsiders_learn_nothing(team):
+    for typed in ("/breach status BR-1", "/breach log BR-1 hello", "/breach roles BR-1", "/breach clocks BR-1",
+                  "/breach report BR-1", "/breach summary BR-1"):
+        assert answer(team, "mallory", typed, "general") == "There is no incident BR-1 here."
+    # the team may, from anywhere
+    assert "Payroll export leaked" in answer(team, "dave", "/breach status BR-1", "general")
+    # and so may anyone in the war room
+    assert "Payroll export leaked" in answer(team, "mallory", "/breach status", "breach-1")
+    home = team.bot.home(Context(workspace="console", user="mallory", room="general")).plain_text()
+    assert "Payroll" not in home and "No open incidents" in home
+    assert "Payroll export leaked" in team.bot.home(Context(workspace="console", user="erin", room="general")).plain_text()
+    history = answer(team, "mallory", "/breach history", "general")
+    assert "Payroll" not in history
+
+
+def test_the_readme_lists_every_rule():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Permissions", 1)[1].split("\n## ", 1)[0]
+    for action in RULES:
+        assert action in section or {"assign": "assign", "unassign": "unassign"}.get(action, "") in section, action
