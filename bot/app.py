@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from bot import alerts, deadlines, flows, incidents, timeline, views
-from bot.chat import Chat, Context, Message, MessageRef
+from bot import alerts, deadlines, delivery, flows, incidents, timeline, views
+from bot.chat import Chat, Context, Mention, Message, MessageRef, RoomRef
 from bot.clock import Clock, SystemClock
 from bot.commands import Command, Declare, Help
 from bot.errors import ConfigError, UserError, new_error_id
@@ -23,7 +23,7 @@ from bot.playbook import Playbook, load_playbook
 from bot.regimes import FIRM_PROFILES, RegimeError, load_regimes
 from bot.settings import DEFAULT_REGIMES, FirmConfig, Settings
 from storage.db import make_engine, session_factory, transaction
-from storage.models import Incident, Workspace
+from storage.models import Incident, Participant, Workspace
 
 log = logging.getLogger("breachbot")
 
@@ -123,9 +123,9 @@ class Breachbot:
             for msg, public in outbox.replies:
                 attempt("reply", self.chat.reply, context=context, message=msg, public=public)
         for room, msg in outbox.posts:
-            attempt(f"post to {room}", self.chat.post, room=room, message=msg)
+            self._send_or_keep("post", room, msg, failures)
         for user, msg in outbox.directs:
-            attempt(f"message to {user}", self.chat.direct, user=user, message=msg)
+            self._send_or_keep("direct", user, msg, failures)
         for incident_id in sorted(outbox.refresh):
             attempt("status update", self.refresh_status, incident_id)
         if context is not None and failures:
@@ -133,6 +133,65 @@ class Breachbot:
                                               details="; ".join(failures)))
         for hook in self.on_schedule_change:
             hook()
+
+    # -- the outbox ---------------------------------------------------------------------------------
+    def _send(self, op: str, target: str, msg: Message) -> None:
+        if op == "post":
+            self.chat.post(room=target, message=msg)
+        else:
+            self.chat.direct(user=target, message=msg)
+
+    def _send_or_keep(self, op: str, target: str, msg: Message, failures: list[str]) -> None:
+        """Send now, or keep it in the outbox: behind earlier messages to the same target, or after a failure."""
+        platform = self.chat.platform
+        with self.unit() as session:
+            if delivery.waiting(session, platform=platform, op=op, target=target):
+                delivery.keep(session, platform=platform, op=op, target=target, message=msg, incident_id=None,
+                              now=self.now())
+                failures.append(f"{op} {target}: queued behind undelivered messages")
+                return
+        try:
+            self._send(op, target, msg)
+        except Exception as exc:  # kept and retried; never dropped
+            log.warning("delivery to %s %s failed, kept for retry: %s", op, target, exc)
+            failures.append(f"{op} {target}: {exc}")
+            with self.unit() as session:
+                delivery.keep(session, platform=platform, op=op, target=target, message=msg, incident_id=None,
+                              now=self.now(), error=str(exc), attempts=1)
+
+    def flush_outbox(self) -> int:
+        """Retry kept messages that are due; returns how many went out."""
+        return delivery.flush(self.sessions, platform=self.chat.platform, send=self._send, warn=self._warn_undelivered,
+                              now=self.now(), worker=self.worker_id)
+
+    def _warn_undelivered(self, row: Any) -> None:
+        """Tell the war room (or the lead, when the war room is what fails) that a message is stuck."""
+        with self.unit() as session:
+            incident = session.get(Incident, row.incident_id) if row.incident_id else None
+            if incident is None and row.op == "post":
+                incident = session.exec(select(Incident).where(Incident.war_room == row.target)).first()
+            if incident is None:
+                ws_rows = session.exec(select(Incident).join(Participant, col(Participant.incident_id) == col(Incident.id))
+                                       .where(Participant.user == row.target, Incident.status == "open")
+                                       .order_by(col(Incident.id).desc())).first()
+                incident = ws_rows
+            if incident is None:
+                log.error("message to %s %s undelivered since %s; no incident to tell", row.op, row.target,
+                          row.created_at)
+                return
+            ws = session.get(Workspace, incident.workspace_id)
+            lead = incidents.active_roles(session, incident).get("lead")
+            room, lang = incident.war_room, ws.lang if ws else self.lang
+            since = views.when(ws, row.created_at, self.now()) if ws else row.created_at.isoformat()
+        msg = message(lang, "error.undelivered", target=Mention(row.target) if row.op == "direct" else RoomRef(row.target),
+                      since=since, error=row.last_error[:200])
+        try:
+            if row.op == "post" and row.target == room and lead:
+                self.chat.direct(user=lead.user, message=msg)
+            elif room:
+                self.chat.post(room=room, message=msg)
+        except Exception:
+            log.exception("could not warn about an undelivered message")
 
     def _safe_reply(self, context: Context, msg: Message) -> None:
         try:
@@ -220,15 +279,21 @@ class Breachbot:
         while (wake := self.next_wakeup()) is not None and wake <= to:
             if wake > self.now():
                 set_clock(wake)
+            before = self.now()
             self.run_due()
+            self.flush_outbox()
+            if self.next_wakeup() == wake and self.now() == before:
+                break  # nothing could go out at this moment: let time move on
         if to > self.now():
             set_clock(to)
         self.run_due()
+        self.flush_outbox()
 
     def next_wakeup(self) -> datetime | None:
-        """When the next pending alert is due."""
+        """When the next pending alert or kept message is due."""
         with self.unit() as session:
-            return deadlines.next_fire_at(session)
+            moments = [deadlines.next_fire_at(session), delivery.next_try(session, platform=self.chat.platform)]
+        return min((m for m in moments if m is not None), default=None)
 
     def home(self, context: Context) -> Message:
         """The open incidents of the workspace, for a home screen."""

@@ -197,3 +197,36 @@ class Sent:
     message: Message | None = None
     text: str = ""
     extra: dict = field(default_factory=dict)
+
+
+_SPANS = {"text": Text, "strong": Strong, "mention": Mention, "room": RoomRef}
+_KINDS = {cls: name for name, cls in _SPANS.items()}
+
+
+def _span_dict(span: Span) -> dict:
+    value = span.user if isinstance(span, Mention) else span.room if isinstance(span, RoomRef) else span.text
+    return {"t": _KINDS[type(span)], "v": value}
+
+
+def _span(data: dict) -> Span:
+    return _SPANS[data["t"]](data["v"])
+
+
+def message_to_dict(message: Message) -> dict:
+    """A message as JSON-able data (for the outbox)."""
+    return {
+        "kind": message.kind,
+        "lines": [[_span_dict(s) for s in line] for line in message.lines],
+        "fields": [[label, [_span_dict(s) for s in value]] for label, value in message.fields],
+        "buttons": [vars(b).copy() for b in message.buttons],
+    }
+
+
+def message_from_dict(data: dict) -> Message:
+    """The inverse of message_to_dict."""
+    return Message(
+        lines=tuple(tuple(_span(s) for s in line) for line in data.get("lines", [])),
+        fields=tuple((label, tuple(_span(s) for s in value)) for label, value in data.get("fields", [])),
+        buttons=tuple(Button(**b) for b in data.get("buttons", [])),
+        kind=data.get("kind", "info"),
+    )

@@ -73,3 +73,7 @@ class AlertScheduler:
             self.bot.run_due()
         except Exception:
             log.exception("sending due alerts failed; the sweep will try again")
+        try:
+            self.bot.flush_outbox()
+        except Exception:
+            log.exception("retrying kept messages failed; the sweep will try again")

@@ -275,3 +275,22 @@ class FollowUp(SQLModel, table=True):
     created_at: datetime = _when()
     done_at: datetime | None = _when(nullable=True)
     done_by: str | None = Field(default=None, max_length=100)
+
+
+class OutboundMessage(SQLModel, table=True):
+    """A message that could not be delivered at once: kept, retried with backoff, in order per target."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20, index=True)
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
+    op: str = Field(max_length=10)  # post | direct
+    target: str = Field(max_length=100)  # a room id or a user id
+    payload: dict = _json()
+    state: str = Field(default="pending", max_length=20, index=True)  # pending | sending | sent
+    created_at: datetime = _when()
+    next_try_at: datetime = _when(index=True)
+    lease_until: datetime | None = _when(nullable=True)
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=1000)
+    sent_at: datetime | None = _when(nullable=True)
+    warned_at: datetime | None = _when(nullable=True)

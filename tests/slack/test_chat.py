@@ -77,5 +77,6 @@ def test_a_status_update_slack_refuses_is_reported_and_the_change_stands(slack, 
     assert holder.user == BOB
     where, told = fake.responses[-1]
     assert told["response_type"] == "ephemeral"
-    assert told["text"].startswith("Saved, but some messages could not be delivered: status update:")
+    assert told["text"].startswith("Saved, but some messages could not be delivered yet; they are kept and retried: "
+                                   "status update:")
     assert "cant_update_message" in told["text"]

@@ -101,12 +101,12 @@ def test_wecom_errors_reach_the_person_with_errcode_and_errmsg(wecom_quick: WeCo
     fake.fail_next("appchat/send", 86008, "chat not found or app not in chat")
     side.say("alice", "记录 已断开共享盘")
     assert fake.messages_to("alice")[-1] == (
-        '<font color="warning">已保存，但部分消息未能送达：post to {room}: WeCom appchat/send failed (errcode 86008): '
+        '<font color="warning">已保存，但部分消息暂未送达，已保存并会重试：post {room}: WeCom appchat/send failed (errcode 86008): '
         'chat not found or app not in chat</font>').format(room=fake.of("appchat/create")[0].body["chatid"])
 
     fake.invalid_users.add("erin")
     side.say("alice", "指派 @erin legal")
-    assert "message to erin: WeCom message/send failed (errcode 0): not delivered to invaliduser erin" in \
+    assert "direct erin: WeCom message/send failed (errcode 0): not delivered to invaliduser erin" in \
         fake.messages_to("alice")[-1]
 
 

@@ -137,6 +137,30 @@ def upgrade() -> None:
     with op.batch_alter_table('followup', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_followup_incident_id'), ['incident_id'], unique=False)
 
+    op.create_table('outboundmessage',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=True),
+    sa.Column('op', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('target', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_try_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('lease_until', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+    sa.Column('sent_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('warned_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('outboundmessage', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outboundmessage_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outboundmessage_next_try_at'), ['next_try_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outboundmessage_platform'), ['platform'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outboundmessage_state'), ['state'], unique=False)
+
     op.create_table('participant',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -311,6 +335,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_participant_incident_id'))
 
     op.drop_table('participant')
+    with op.batch_alter_table('outboundmessage', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outboundmessage_state'))
+        batch_op.drop_index(batch_op.f('ix_outboundmessage_platform'))
+        batch_op.drop_index(batch_op.f('ix_outboundmessage_next_try_at'))
+        batch_op.drop_index(batch_op.f('ix_outboundmessage_incident_id'))
+
+    op.drop_table('outboundmessage')
     with op.batch_alter_table('followup', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_followup_incident_id'))
 
