@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
@@ -17,6 +17,8 @@ from storage.models import Alert, Deadline, Incident, Workspace
 
 if TYPE_CHECKING:
     from bot.app import Breachbot
+
+LATE = timedelta(minutes=5)
 
 
 def alert_effects(bot: Breachbot, session: Session, *, alert_id: int, now: datetime, outbox: Outbox) -> str:
@@ -33,10 +35,17 @@ def alert_effects(bot: Breachbot, session: Session, *, alert_id: int, now: datet
     assert ws is not None
     holders = role_holders(session, incident)
     compose = _COMPOSERS.get(deadline.kind)
+    late = now - alert.fire_at > LATE
     if compose is None:  # a kind this version does not know (a newer process wrote it): leave it for them
         return deadlines.CANCELLED
     compose(bot, session, incident=incident, ws=ws, deadline=deadline, alert=alert, holders=holders, now=now,
             outbox=outbox)
+    if late:  # the bot was down when this fell due: say so rather than pretend it is on time
+        note = (Text(t(ws.lang, "alert.late", at=views.when(ws, alert.fire_at, now))),)
+        outbox.posts = [(room, Message(lines=msg.lines + (note,), buttons=msg.buttons, kind=msg.kind))
+                        for room, msg in outbox.posts]
+        outbox.directs = [(user, Message(lines=msg.lines + (note,), buttons=msg.buttons, kind=msg.kind))
+                          for user, msg in outbox.directs]
     return deadlines.SENT
 
 
@@ -66,10 +75,12 @@ def _phase(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspac
 
 
 def _people(holders: dict[str, str], roles: tuple[str, ...]) -> tuple:
+    """Mentions of the holders of these roles, each once, separated by spaces."""
     people: list = []
     for role in roles:
-        if holders.get(role) and Mention(holders[role]) not in people:
-            people += [Text(" "), Mention(holders[role])]
+        user = holders.get(role)
+        if user and Mention(user) not in people:
+            people += ([Text(" ")] if people else []) + [Mention(user)]
     return tuple(people)
 
 
@@ -174,4 +185,4 @@ def alert_sent(bot: Breachbot, session: Session, *, alert_id: int, now: datetime
     timeline.append(session, incident=incident, actor="breachbot", kind=kind, now=now,
                     text=f"{deadline.kind}:{deadline.ref}",
                     data={"deadline": deadline.ref, "due_at": deadline.due_at.isoformat(),
-                          "fire_at": alert.fire_at.isoformat()})
+                          "fire_at": alert.fire_at.isoformat(), "late": now - alert.fire_at > LATE})

@@ -79,6 +79,7 @@ def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     eng = make_engine(_pg_url(), connect_args={"options": f"-csearch_path={schema}"})
+    eng._breachbot_schema = schema  # type: ignore[attr-defined]  # child processes need it
     upgrade(eng)
     yield eng
     eng.dispose()

@@ -79,7 +79,7 @@ def test_unanswered_questions_are_asked_again_then_escalated_exactly(quick):
     assert [a.splitlines()[0] for a in asked_again] == [
         f"❓ BR-1 Q1 for Incident lead @alice: How was the leak discovered? (asked {n} of 4 times)" for n in (2, 3, 4)]
     escalated = posts(timeline, "❗")
-    assert escalated == ["❗ BR-1 Q1 (discovered) is still unanswered after 4 asks.  @alice, please answer or "
+    assert escalated == ["❗ BR-1 Q1 (discovered) is still unanswered after 4 asks. @alice, please answer or "
                          "assign someone: How was the leak discovered?"]
     assert not posts(timeline, "❓ BR-1 Q2")  # answered, so never asked again
     with Session(quick.bot.engine) as s:
@@ -127,7 +127,7 @@ def test_empty_roles_are_asked_for_after_15_minutes(quick):
     quick.say("alice", "/breach assign @erin legal", "breach-1")
     timeline = quick.advance(START + timedelta(minutes=20))
     assert posts(timeline, "👥") == [
-        "👥 BR-1: nobody is IT security yet.  @alice — assign someone: /breach assign @user it_security"]
+        "👥 BR-1: nobody is IT security yet. @alice — assign someone: /breach assign @user it_security"]
 
 
 def test_roster_roles_are_never_prompted(sqlite_engine):

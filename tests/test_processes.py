@@ -1,0 +1,112 @@
+"""Several bot processes on one database: each reminder goes out once, a killed worker loses nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from storage.models import Alert, Deadline, TimelineEvent
+from tests.conftest import START, make_console
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _target(engine) -> tuple[str, str]:
+    """URL and schema a child process needs to reach the same database."""
+    url = engine.url.render_as_string(hide_password=False)
+    options = (engine.dialect.name == "postgresql" and getattr(engine, "_breachbot_schema", None)) or "-"
+    return url, options
+
+
+def spawn(engine, now, out: Path, *extra: str) -> subprocess.Popen:
+    url, schema = _target(engine)
+    return subprocess.Popen([sys.executable, "-m", "tests.worker_process", url, schema, now.isoformat(), str(out),
+                             *extra], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def sent(*files: Path) -> list[dict]:
+    lines = []
+    for path in files:
+        if path.exists():
+            lines += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return lines
+
+
+def declared(engine):
+    console = make_console(engine)
+    console.say("alice", "/breach declare Payroll export leaked")
+    return console
+
+
+def test_two_workers_one_deadline_one_reminder(engine, tmp_path):
+    declared(engine)
+    moment = START + timedelta(minutes=46)  # phase 1's reminder (10:50) is due, nothing else
+    workers = [spawn(engine, moment, tmp_path / f"w{i}.jsonl") for i in range(2)]
+    for worker in workers:
+        _, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err
+    got = sent(tmp_path / "w0.jsonl", tmp_path / "w1.jsonl")
+    # Everything due by then (the phase reminder, empty-role prompts, questions asked again) went out once.
+    texts = [g["text"] for g in got]
+    assert len(texts) == len(set(texts)) and len([t for t in texts if t.startswith("⏰ BR-1")]) == 1
+    with Session(engine) as s:
+        assert len(s.exec(select(Alert).where(Alert.state == "sent")).all()) == len(texts)
+        assert [e.kind for e in s.exec(select(TimelineEvent))].count("reminder_sent") == 1
+
+
+def test_a_killed_worker_loses_nothing(engine, tmp_path):
+    declared(engine)
+    moment = START + timedelta(minutes=46)
+    marker = tmp_path / "hanging"
+    victim = spawn(engine, moment, tmp_path / "victim.jsonl", "--hang-marker", str(marker))
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert victim.poll() is None, victim.stderr.read() if victim.stderr else ""
+        assert time.monotonic() < deadline, "the worker never reached the send"
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=30)
+    with Session(engine) as s:
+        [held] = s.exec(select(Alert).where(Alert.state == "claimed")).all()  # died holding one alert
+    # Within the lease nobody else takes it (the rest of what is due goes out)…
+    early = spawn(engine, moment + timedelta(minutes=1), tmp_path / "early.jsonl")
+    early.communicate(timeout=120)
+    with Session(engine) as s:
+        assert s.get(Alert, held.id).state == "claimed"
+    # …after the lease another worker sends it, once.
+    late = spawn(engine, moment + timedelta(minutes=6), tmp_path / "late.jsonl")
+    late.communicate(timeout=120)
+    with Session(engine) as s:
+        assert s.get(Alert, held.id).state == "sent"
+        assert s.exec(select(Alert).where(Alert.state == "claimed")).all() == []
+    texts = [g["text"].split("\n")[0] for g in sent(*(tmp_path / f for f in ("victim.jsonl", "early.jsonl",
+                                                                             "late.jsonl")))]
+    assert sent(tmp_path / "victim.jsonl") == [] and len(texts) == len(set(texts))
+    assert len([t for t in texts if t.startswith("⏰ BR-1")]) == 1
+
+
+def test_a_deadline_missed_while_down_fires_at_start_marked_late(engine, tmp_path):
+    declared(engine)
+    # The bot was down from 10:06 to 11:30: the reminder (10:50) and the escalation (11:05) are overdue.
+    back = START + timedelta(hours=1, minutes=25)
+    worker = spawn(engine, back, tmp_path / "back.jsonl")
+    _, err = worker.communicate(timeout=120)
+    assert worker.returncode == 0, err
+    got = sent(tmp_path / "back.jsonl")
+    texts = [g["text"] for g in got if "Immediate response" in g["text"]]
+    assert len(texts) == 2
+    assert all("⏱ Sent late: this was due at " in t for t in texts)
+    with Session(engine) as s:
+        phase_one = s.exec(select(Deadline).where(Deadline.ref == "immediate_response")).one()
+        states = {a.kind: a.state for a in s.exec(select(Alert).where(Alert.deadline_id == phase_one.id))}
+        late = [e.data["late"] for e in s.exec(select(TimelineEvent)) if e.kind in ("reminder_sent", "escalated")]
+    assert states == {"reminder": "sent", "escalation": "sent"} and late == [True, True]
