@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot import deadlines, incidents, questions, timeline, views
 from bot.chat import Mention, Message, RoomRef, Text
@@ -13,6 +13,7 @@ from bot.flow_base import drill, role_holders
 from bot.i18n import message
 from bot.i18n import text as t
 from bot.outbox import Outbox
+from bot.playbook import QuestionSpec
 from storage.models import Alert, Deadline, Incident, Workspace
 
 if TYPE_CHECKING:
@@ -84,20 +85,59 @@ def _people(holders: dict[str, str], roles: tuple[str, ...]) -> tuple:
     return tuple(people)
 
 
+def _due_siblings(bot: Breachbot, session: Session, *, incident: Incident, alert: Alert, now: datetime) -> list[Deadline]:
+    """Other questions of the incident whose same kind of alert is due now: claimed here, said in one message."""
+    rows = session.exec(
+        select(Alert, Deadline).join(Deadline, col(Deadline.id) == col(Alert.deadline_id))
+        .where(Alert.incident_id == incident.id, Deadline.kind == "question", Alert.kind == alert.kind,
+               col(Alert.id) != alert.id, col(Alert.fire_at) <= now, col(Alert.state) == deadlines.PENDING,
+               col(Deadline.met_at).is_(None), col(Deadline.cancelled_at).is_(None))
+        .order_by(col(Alert.fire_at), col(Alert.id))).all()
+    return [deadline for sibling, deadline in rows
+            if deadlines.claim(session, alert_id=sibling.id, worker=bot.worker_id, now=now, lease=timedelta(minutes=5))]
+
+
 def _question(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
               alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
     lang = ws.lang
-    spec = bot.playbook.question(deadline.ref)
+    siblings = _due_siblings(bot, session, incident=incident, alert=alert, now=now)
+    outbox.covers += [a.id for a in session.exec(select(Alert).where(
+        col(Alert.deadline_id).in_([d.id for d in siblings]), Alert.kind == alert.kind,
+        col(Alert.state) == deadlines.CLAIMED, Alert.claimed_by == bot.worker_id)) if a.id is not None]
+    specs = [bot.playbook.question(d.ref) for d in [deadline, *siblings]]
+    numbers = {q.key: i for i, q in enumerate(bot.playbook.questions(), start=1)}
+    prefix = drill(incident, lang)
     if alert.kind == deadlines.REMINDER:
-        times = questions.record_reask(session, incident=incident, key=spec.key)
-        outbox.post(incident.war_room, views.question_prompt(incident=incident, playbook=bot.playbook, ws=ws,
-                                                             spec=spec, holders=holders, times=times))
+        times = [questions.record_reask(session, incident=incident, key=spec.key) for spec in specs]
+        if len(specs) == 1:
+            outbox.post(incident.war_room, views.question_prompt(incident=incident, playbook=bot.playbook, ws=ws,
+                                                                 spec=specs[0], holders=holders, times=times[0]))
+            return
+        lines = [prefix + message(lang, "question.digest", id=incidents.ref(incident), count=len(specs),
+                                  times=max(times), max=max(s.times for s in specs)).lines[0]]
+        lines += [_question_line(bot, spec, numbers, holders, lang) for spec in specs]
+        lines.append(message(lang, "question.digest_hint").lines[0])
+        outbox.post(incident.war_room, Message(lines=tuple(lines), kind="question"))
         return
-    number = [q.key for q in bot.playbook.questions()].index(spec.key) + 1
-    msg = message(lang, "question.escalation", id=incidents.ref(incident), number=number, key=spec.key,
-                  times=spec.times, lead=_people(holders, ("lead",)) or t(lang, "roles.nobody"),
-                  text=spec.text(lang))
-    outbox.post(incident.war_room, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="escalation"))
+    lead = _people(holders, ("lead",)) or t(lang, "roles.nobody")
+    if len(specs) == 1:
+        spec = specs[0]
+        msg = message(lang, "question.escalation", id=incidents.ref(incident), number=numbers[spec.key],
+                      key=spec.key, times=spec.times, lead=lead, text=spec.text(lang))
+        outbox.post(incident.war_room, Message(lines=msg.prefixed(prefix).lines, kind="escalation"))
+        return
+    lines = [prefix + message(lang, "question.escalation_digest", id=incidents.ref(incident), count=len(specs),
+                              lead=lead).lines[0]]
+    lines += [_question_line(bot, spec, numbers, holders, lang) for spec in specs]
+    outbox.post(incident.war_room, Message(lines=tuple(lines), kind="escalation"))
+
+
+def _question_line(bot: Breachbot, spec: QuestionSpec, numbers: dict[str, int], holders: dict[str, str],
+                   lang: str) -> tuple:
+    owner = holders.get(spec.ask)
+    who = (Mention(owner),) if owner else (Text(t(lang, "roles.unassigned")),)
+    return (Text(f"  Q{numbers[spec.key]} [{spec.key}] {spec.text(lang)} — {bot.playbook.roles[spec.ask](lang)} "),
+            *who)
 
 
 def _role(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,

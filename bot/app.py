@@ -260,10 +260,12 @@ class Breachbot:
         except Exception:
             log.exception("could not send alert %s; will retry", alert_id)
             with self.unit() as session:
-                deadlines.release(session, alert_id=alert_id, retry_at=now + ALERT_RETRY)
+                for held in [alert_id, *outbox.covers]:
+                    deadlines.release(session, alert_id=held, retry_at=now + ALERT_RETRY)
             return False
         with self.unit() as session:
-            alerts.alert_sent(self, session, alert_id=alert_id, now=now)
+            for held in [alert_id, *outbox.covers]:
+                alerts.alert_sent(self, session, alert_id=held, now=now)
         for incident_id in outbox.refresh:
             try:
                 self.refresh_status(incident_id)

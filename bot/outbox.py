@@ -20,6 +20,8 @@ class Outbox:
     directs: list[tuple[str, Message]] = field(default_factory=list)
     invites: list[tuple[str, list[str]]] = field(default_factory=list)
     refresh: set[int] = field(default_factory=set)
+    # Other due alerts this message also says (questions asked again together); marked sent with it.
+    covers: list[int] = field(default_factory=list)
 
     def reply(self, message: Message, *, public: bool = False) -> None:
         """Answer the person who acted."""

@@ -180,3 +180,23 @@ def test_prompts_and_commands_reach_the_same_facts_clocks_and_report(sqlite_engi
                    for i in (first, second)]
     assert reports[0]["facts"] == reports[1]["facts"]
     assert [c["id"] for c in reports[0]["clocks"]] == [c["id"] for c in reports[1]["clocks"]]
+
+
+def test_questions_due_together_are_asked_again_in_one_message(quick):
+    quick.say("alice", "/breach declare Payroll export leaked")
+    quick.say("alice", "/breach answer discovered 1", "breach-1")
+    quick.say("alice", "/breach answer aware now", "breach-1")
+    quick.say("alice", '/breach phase next --reason "go"', "breach-1")
+    quick.say("dave", "/breach answer data 3", "breach-1")
+    timeline = quick.advance(START + timedelta(hours=3))
+    digests = [s.text for s in timeline if s.op == "post" and s.text.startswith("❓")]
+    assert [d.splitlines()[0] for d in digests] == [
+        f"❓ BR-1: still waiting for 6 answers (asked {n} of 4 times):" for n in (2, 3, 4)]
+    assert "  Q4 [clients] How many clients are affected? — IT security unassigned" in digests[0]
+    assert "[data]" not in digests[0]
+    escalations = [s.text for s in timeline if s.op == "post" and s.text.startswith("❗")]
+    assert len(escalations) == 1 and escalations[0].startswith(
+        "❗ BR-1: 6 questions are still unanswered after every ask. @alice, please answer or assign someone:")
+    with Session(quick.bot.engine) as s:
+        kinds = [e.kind for e in s.exec(select(TimelineEvent))]
+    assert kinds.count("asked_again") == 6 * 3 and kinds.count("question_escalated") == 6
