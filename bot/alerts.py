@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, col, select
 
 from bot import deadlines, incidents, questions, timeline, views
-from bot.chat import Mention, Message, RoomRef, Text
+from bot.chat import Button, Mention, Message, RoomRef, Text
 from bot.flow_base import drill, role_holders
 from bot.i18n import message
 from bot.i18n import text as t
@@ -61,7 +61,9 @@ def _phase(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspac
         msg = message(lang, "alert.reminder", id=incidents.ref(incident), phase=what,
                       due=views.due_phrase(ws, deadline.due_at, now),
                       room=RoomRef(incident.war_room) if incident.war_room else "-")
-        msg = Message(lines=msg.prefixed(prefix).lines, kind="reminder")
+        snooze = Button(label=t(lang, "snooze.button"), action_id="snooze",
+                        value=f"{incident.number}:{spec.key}:30m")
+        msg = Message(lines=msg.prefixed(prefix).lines, buttons=(snooze,), kind="reminder")
         if owner:
             outbox.direct(owner, msg)
         else:

@@ -274,10 +274,20 @@ class History:
     """Past incidents and drills with their key times."""
 
 
+@dataclass(frozen=True)
+class Snooze:
+    """Put a phase's reminder off for a while, with a reason."""
+
+    phase: str | None = None
+    duration: str = "30m"
+    reason: str = ""
+    incident: int | None = None
+
+
 Command = (
     Declare | Status | Roles | Assign | Unassign | Log | Tasks | Done | Phase | Close | Help | Capture | Answer
     | Questions | Clocks | Facts | Affected | Notified | DraftNew | DraftEdit | DraftShow | Drafts | Approve
     | ClientsImport | ClientsShow | ClientsNotified | Letters | Summary | Report | FollowUpAdd | FollowUps
-    | FollowUpDone | Drill | History
+    | FollowUpDone | Drill | History | Snooze
 
 )

@@ -55,6 +55,7 @@ from bot.commands import (
     Questions,
     Report,
     Roles,
+    Snooze,
     Status,
     Summary,
     Tasks,
@@ -65,7 +66,7 @@ from bot.flow_base import drill, here, resolve, role_holders, role_names
 from bot.i18n import message
 from bot.i18n import text as t
 from bot.outbox import Outbox
-from bot.times import parse_when
+from bot.times import parse_duration, parse_when
 from storage.models import Incident, Workspace
 
 if TYPE_CHECKING:
@@ -278,6 +279,22 @@ def close(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd
     out.refresh.add(incident.id)
 
 
+def snooze(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Snooze, out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    try:
+        delay = parse_duration(cmd.duration)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    key, when = phases.snooze(session, incident=incident, playbook=bot.playbook, phase_ref=cmd.phase, delay=delay,
+                              reason=cmd.reason, actor=context.user, now=now, lang=lang)
+    out.post(incident.war_room, message(lang, "snooze.done", actor=Mention(context.user),
+                                        phase=bot.playbook.phase(key).title(lang), until=views.when(ws, when, now),
+                                        reason=cmd.reason.strip()))
+    if not here(context, incident):
+        out.reply(message(lang, "ok.done"))
+
+
 def run_drill(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Drill, out: Outbox) -> None:
     """Declare a drill from a scenario and schedule its injects as timed alerts."""
     lang, now = ws.lang, bot.now()
@@ -326,5 +343,5 @@ _FLOWS = {
     ClientsNotified: statement_flows.clients_notified, Letters: statement_flows.letters,
     Summary: report_flows.summary, Report: report_flows.full_report, FollowUpAdd: report_flows.followup_add,
     FollowUps: report_flows.followup_list, FollowUpDone: report_flows.followup_done, History: report_flows.history,
-    Drill: run_drill,
+    Drill: run_drill, Snooze: snooze,
 }

@@ -41,6 +41,7 @@ USAGE: dict[str, str] = {
     "followups": "/breach followups",
     "drill": "/breach drill [scenario]",
     "history": "/breach history",
+    "snooze": '/breach snooze [phase] [30m] --reason "<why>"',
     "close": '/breach close --cause <technical|insider|external_attack|staff_error|management|third_party> '
              '--lessons "<text>"',
     "help": "/breach help [subcommand]",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot import deadlines, timeline
@@ -12,7 +13,7 @@ from bot.errors import UserError
 from bot.i18n import text as t
 from bot.incidents import CLOSED, check_text, require_open
 from bot.playbook import Playbook
-from storage.models import Incident, PhaseState, TaskState
+from storage.models import Alert, Incident, PhaseState, TaskState
 
 
 def phase_states(session: Session, incident: Incident) -> list[PhaseState]:
@@ -192,3 +193,24 @@ def close(session: Session, *, incident: Incident, playbook: Playbook, cause: st
     cancelled = deadlines.cancel_alerts(session, incident_id=incident.id, keep_kinds=("followup",))
     timeline.append(session, incident=incident, actor=actor, kind="closed", now=now, text=lessons,
                     data={"cause": cause, "alerts_cancelled": cancelled})
+
+
+def snooze(session: Session, *, incident: Incident, playbook: Playbook, phase_ref: str | None, delay: timedelta,
+           reason: str, actor: str, now: datetime, lang: str) -> tuple[str, datetime]:
+    """Move a phase's reminder to now + delay (before its deadline); returns the phase key and the new time."""
+    require_open(incident, lang)
+    key = find_phase(playbook, phase_ref, lang) if phase_ref else incident.current_phase
+    reason = check_text(reason, lang, what=t(lang, "word.reason"))
+    deadline = deadlines.get(session, incident_id=incident.id, kind="phase", ref=key)
+    if deadline is None or deadline.met_at is not None:
+        raise UserError(t(lang, "snooze.done_phase", phase=playbook.phase(key).title(lang)))
+    when = now + delay
+    if delay <= timedelta(0) or when >= deadline.due_at:
+        raise UserError(t(lang, "snooze.too_late", phase=playbook.phase(key).title(lang)))
+    session.execute(update(Alert).where(col(Alert.deadline_id) == deadline.id, col(Alert.kind) == deadlines.REMINDER,
+                                        col(Alert.state) == deadlines.PENDING).values(state=deadlines.CANCELLED))
+    session.add(Alert(incident_id=incident.id, deadline_id=deadline.id, kind=deadlines.REMINDER, fire_at=when))
+    timeline.append(session, incident=incident, actor=actor, kind="snoozed", now=now,
+                    text=f"{key} until {when.isoformat()}: {reason}",
+                    data={"phase": key, "until": when.isoformat(), "reason": reason})
+    return key, when

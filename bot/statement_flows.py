@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from bot import clients, drafts, incidents, statements
-from bot.chat import Context, Mention, Message, Strong, Text, Upload
+from bot.chat import Button, Context, Mention, Message, Strong, Text, Upload
 from bot.commands import (
     Approve,
     ClientsImport,
@@ -62,7 +62,11 @@ def draft_card(incident: Incident, draft: Draft, version: DraftVersion, ws: Work
     body = version.text if full else version.text[:1500] + ("…" if len(version.text) > 1500 else "")
     lines += [(Text("    " + part),) for part in body.rstrip("\n").split("\n")]
     lines.append(line(lang, "draft.hint", n=draft.number))
-    return Message(lines=tuple(lines), kind="draft")
+    buttons = () if version.status == "approved" else (
+        Button(label=t(lang, "draft.approve_button", id=f"D-{draft.number}"), action_id="approve",
+               value=f"{incident.number}:{draft.number}", style="primary",
+               confirm=t(lang, "draft.approve_confirm", id=f"D-{draft.number} v{version.version}")),)
+    return Message(lines=tuple(lines), buttons=buttons, kind="draft")
 
 
 def draft_new(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: DraftNew, out: Outbox) -> None:

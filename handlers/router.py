@@ -17,7 +17,7 @@ from bot.i18n import text as t
 
 ALIASES = {
     "宣布": "declare", "状态": "status", "角色": "roles", "指派": "assign", "记录": "log", "决定": "decision",
-    "总结": "summary", "报告": "report", "跟进": "followup", "演练": "drill", "历史": "history", "起草": "draft", "草稿": "drafts", "批准": "approve", "客户": "clients", "信函": "letters", "时限": "clocks", "事实": "facts", "影响": "affected", "已通报": "notified", "回答": "answer", "问题": "questions", "任务": "tasks", "完成": "done", "阶段": "phase", "下一阶段": "phase next", "结案": "close", "帮助": "help",
+    "稍后提醒": "snooze", "总结": "summary", "报告": "report", "跟进": "followup", "演练": "drill", "历史": "history", "起草": "draft", "草稿": "drafts", "批准": "approve", "客户": "clients", "信函": "letters", "时限": "clocks", "事实": "facts", "影响": "affected", "已通报": "notified", "回答": "answer", "问题": "questions", "任务": "tasks", "完成": "done", "阶段": "phase", "下一阶段": "phase next", "结案": "close", "帮助": "help",
     "?": "help", "decide": "decision", "note": "log",
 }
 _INCIDENT = re.compile(r"^(?:BR-?)(\d{1,9})$", re.I)
@@ -406,6 +406,20 @@ def _history(lang: str, name: str, tail: str) -> c.Command:
     return c.History()
 
 
+def _snooze(lang: str, name: str, tail: str) -> c.Command:
+    args = _Args(lang, name, tokenize(tail), values=("reason",))
+    number = args.incident()
+    words = [tok.text for tok in args.positional]
+    if len(words) > 2 or "reason" not in args.flags:
+        args.fail("snooze.how")
+    durations = [w for w in words if re.fullmatch(r"(\d+\s*(w|d|h|min|m|s))+", w, re.I)]
+    phases = [w for w in words if w not in durations]
+    if len(durations) > 1 or len(phases) > 1:
+        args.fail("snooze.how")
+    phase, duration = (phases or [None])[0], (durations or ["30m"])[0]
+    return c.Snooze(phase=phase, duration=duration, reason=args.flags["reason"], incident=number)
+
+
 def _help(lang: str, name: str, tail: str) -> c.Command:
     words = tail.split()
     topic = words[0] if words else None
@@ -420,6 +434,6 @@ _PARSERS = {
     "close": _close, "help": _help, "answer": _answer, "questions": _simple(c.Questions),
     "clocks": _clocks, "facts": _facts, "affected": _affected, "notified": _notified,
     "summary": _simple(c.Summary), "report": _report, "followup": _followup, "followups": _simple(c.FollowUps),
-    "drill": _drill, "history": _history,
+    "drill": _drill, "history": _history, "snooze": _snooze,
     "draft": _draft, "drafts": _simple(c.Drafts), "approve": _approve, "clients": _clients, "letters": _letters,
 }

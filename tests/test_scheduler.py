@@ -11,7 +11,7 @@ from bot import deadlines
 from bot.clock import OffsetClock
 from bot.scheduler import AlertScheduler
 from storage.models import Alert, Deadline, TimelineEvent
-from tests.conftest import START, make_console
+from tests.conftest import START, joined, make_console
 
 
 def reminders(console) -> list[str]:
@@ -139,3 +139,30 @@ def test_apscheduler_fires_a_due_alert_on_the_wall_clock(sqlite_engine):
         scheduler.shutdown()
     [reminder] = reminders(console)
     assert reminder.startswith("⏰ BR-1: phase 1/10 Immediate response is due 11:05, in 1")
+
+
+def test_snoozing_a_reminder_moves_it_with_a_reason(quick):
+    quick.say("alice", "/breach declare Payroll export leaked")
+    sent = quick.say("alice", '/breach snooze 40m --reason "on the phone with the bank"', "breach-1")
+    assert "😴 @alice put off the reminder for Immediate response until 10:45: on the phone with the bank" in \
+        sent[-1].text
+    early = quick.advance(START + timedelta(minutes=39))
+    assert reminders(quick) == [] and not [s for s in early if s.op == "direct"]
+    quick.advance(START + timedelta(minutes=41))
+    [reminder] = reminders(quick)  # at 10:45, not at the planned 10:50 and not twice
+    assert reminder.startswith("⏰ BR-1: phase 1/10 Immediate response is due 11:05, in 20m")
+    quick.advance(START + timedelta(minutes=55))
+    assert len(reminders(quick)) == 1
+    assert "at or after the deadline of Immediate response" in joined(
+        quick.say("alice", '/breach snooze 2h --reason "x"', "breach-1"))
+    assert "Say why" in joined(quick.say("alice", "/breach snooze 10m", "breach-1"))
+    with Session(quick.bot.engine) as s:
+        snoozed = s.exec(select(TimelineEvent).where(TimelineEvent.kind == "snoozed")).one()
+    assert snoozed.data["reason"] == "on the phone with the bank"
+
+
+def test_the_reminder_carries_a_snooze_button(quick):
+    quick.say("alice", "/breach declare Payroll export leaked")
+    quick.advance(START + timedelta(minutes=46))
+    reminder = next(s for s in quick.chat.sent if s.op == "direct" and s.text.startswith("⏰"))
+    assert [(b.action_id, b.value) for b in reminder.message.buttons] == [("snooze", "1:immediate_response:30m")]

@@ -12,7 +12,7 @@ from handlers.router import ALIASES
 
 PLATFORM = "slack"
 _MARKUP = re.compile(r"<([^<>]*)>")
-BUTTONS = re.compile(r"^(?P<name>task_done|phase_next|answer)(?::\d+)?$")
+BUTTONS = re.compile(r"^(?P<name>task_done|phase_next|answer|snooze|approve)(?::\d+)?$")
 
 
 def _unescape(text: str) -> str:
@@ -79,6 +79,9 @@ def modal_word(text: str) -> str | None:
     return name if name in ("declare", "assign") else None
 
 
+SNOOZE_REASON = "snoozed from Slack"  # a button has no room for a reason; the timeline says where it came from
+
+
 def button_command(action_id: str, value: str) -> commands.Command | None:
     """A button the bot drew, back as a command; None for anything it did not draw."""
     match = BUTTONS.match(action_id)
@@ -90,6 +93,12 @@ def button_command(action_id: str, value: str) -> commands.Command | None:
             return commands.Done(task=task, incident=int(number)) if task else None
         if match["name"] == "phase_next":
             return commands.Phase(target="next", incident=int(value))
+        if match["name"] == "snooze":
+            number, phase, delay = value.split(":", 2)
+            return commands.Snooze(phase=phase, duration=delay, reason=SNOOZE_REASON, incident=int(number))
+        if match["name"] == "approve":
+            number, _, draft = value.partition(":")
+            return commands.Approve(number=int(draft), incident=int(number))
         number, question, answer = value.split(":", 2)
         return commands.Answer(question=question, value=answer, incident=int(number))
     except ValueError:

@@ -117,3 +117,13 @@ def test_the_declare_modal_speaks_chinese_in_a_chinese_workspace():
     assert (view["title"]["text"], view["submit"]["text"], view["close"]["text"]) == ("宣布数据泄露", "宣布", "取消")
     assert [b["label"]["text"] for b in view["blocks"]][:2] == ["发生了什么", "严重程度"]
     assert view["blocks"][1]["element"]["initial_option"]["value"] == "high"
+
+
+def test_snooze_and_approve_buttons_come_back_as_commands():
+    from bot import commands
+    from handlers.slack.inbound import SNOOZE_REASON, button_command
+
+    assert button_command("snooze", "3:containment:30m") == commands.Snooze(
+        phase="containment", duration="30m", reason=SNOOZE_REASON, incident=3)
+    assert button_command("approve:2", "3:7") == commands.Approve(number=7, incident=3)
+    assert button_command("approve", "nonsense") is None
