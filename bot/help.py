@@ -48,6 +48,17 @@ USAGE: dict[str, str] = {
 }
 SUBCOMMANDS = tuple(USAGE)
 
+# How `/breach help` groups them, in the order a response needs them.
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("start", ("declare", "drill", "status", "summary", "help")),
+    ("team", ("roles", "assign", "unassign")),
+    ("work", ("tasks", "done", "phase", "snooze", "questions", "answer")),
+    ("record", ("log", "decision")),
+    ("law", ("clocks", "affected", "facts", "notified")),
+    ("tell", ("draft", "drafts", "approve", "clients", "letters")),
+    ("after", ("report", "followup", "followups", "close", "history")),
+)
+
 
 def usage(lang: str, name: str) -> Message:
     """The usage of one subcommand, for errors."""
@@ -66,9 +77,10 @@ def render(lang: str, topic: str | None) -> Message:
             (Text(t(lang, f"help.{name}.detail")),),
         ))
     lines: list[Line] = [line(lang, "help.header")]
-    for name, syntax in USAGE.items():
-        lines.append((Text("  "), Strong(syntax.split(" [")[0].split(" <")[0]),
-                      Text(" — " + t(lang, f"help.{name}.summary"))))
+    for group, names in GROUPS:
+        lines.append((Strong(t(lang, f"help.group.{group}")),))
+        for name in names:
+            lines.append((Text("  /breach " + name), Text(" — " + t(lang, f"help.{name}.summary"))))
     lines.append(line(lang, "help.footer"))
     lines.append(line(lang, "help.inside_room"))
     return Message(lines=tuple(lines))

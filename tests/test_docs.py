@@ -49,3 +49,10 @@ def test_env_example_has_no_values():
             continue
         key, _, value = stripped.partition("=")
         assert value.split("#")[0].strip() == "", f"{key} has a value in .env.example"
+
+
+def test_help_groups_every_subcommand_once():
+    from bot.help import GROUPS
+
+    grouped = [name for _, names in GROUPS for name in names]
+    assert sorted(grouped) == sorted(SUBCOMMANDS) and len(grouped) == len(set(grouped))
