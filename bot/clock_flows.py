@@ -13,7 +13,7 @@ from bot.chat import Context, Mention
 from bot.commands import Affected, Clocks, Facts, Notified
 from bot.errors import UserError
 from bot.facts import DATA_CATEGORIES
-from bot.flow_base import here, resolve, role_holders, role_names
+from bot.flow_base import acknowledge, here, resolve, role_holders, role_names
 from bot.i18n import message
 from bot.i18n import text as t
 from bot.outbox import Outbox
@@ -100,8 +100,7 @@ def facts(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd
     apply(bot, session, ws, context, incident, changes, out, via="facts")
     out.post(incident.war_room, message(lang, "facts.recorded", actor=Mention(context.user),
                                         facts=", ".join(f"{k}={v}" for k, v in changes.items())))
-    if not here(context, incident):
-        out.reply(message(lang, "ok.done"))
+    acknowledge(out, context, incident, lang)
 
 
 def affected(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Affected,
@@ -114,8 +113,7 @@ def affected(bot: Breachbot, session: Session, ws: Workspace, context: Context, 
     out.post(incident.war_room, message(lang, "facts.affected", actor=Mention(context.user),
                                         counts=" ".join(f"{k}={v}" for k, v in counts.items()),
                                         total=sum(counts.values())))
-    if not here(context, incident):
-        out.reply(message(lang, "ok.done"))
+    acknowledge(out, context, incident, lang)
 
 
 def show(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Clocks, out: Outbox) -> None:
@@ -159,6 +157,5 @@ def notified(bot: Breachbot, session: Session, ws: Workspace, context: Context, 
                                         actor=Mention(context.user), clock=row.result.clock_id,
                                         audience=row.result.audience_zh if lang == "zh" else row.result.audience_en,
                                         at=views.when(ws, at, now), ref=cmd.reference.strip() or "-"))
-    if not here(context, incident):
-        out.reply(message(lang, "ok.done"))
+    acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)

@@ -9,7 +9,9 @@ from sqlmodel import Session
 from bot import incidents, views
 from bot.chat import Context, Text
 from bot.errors import UserError
+from bot.i18n import message
 from bot.i18n import text as t
+from bot.outbox import Outbox
 from storage.models import Incident, Workspace
 
 if TYPE_CHECKING:
@@ -55,4 +57,11 @@ def drill(incident: Incident, lang: str) -> tuple[Text, ...]:
 
 
 def here(context: Context, incident: Incident) -> bool:
+    """Whether the command was typed in the incident's own war room."""
     return context.room == incident.war_room
+
+
+def acknowledge(out: Outbox, context: Context, incident: Incident, lang: str) -> None:
+    """A short 'Done.' for a change made from outside the war room (inside, the war room's post says it)."""
+    if not here(context, incident):
+        out.reply(message(lang, "ok.done"))

@@ -62,7 +62,7 @@ from bot.commands import (
     Unassign,
 )
 from bot.errors import UserError
-from bot.flow_base import drill, here, resolve, role_holders, role_names
+from bot.flow_base import acknowledge, drill, here, resolve, role_holders, role_names
 from bot.i18n import message
 from bot.i18n import text as t
 from bot.outbox import Outbox
@@ -185,8 +185,7 @@ def unassign(bot: Breachbot, session: Session, ws: Workspace, context: Context, 
                                     actor=context.user, now=now, lang=lang)
     out.post(incident.war_room, message(lang, "roles.unassigned_msg", user=Mention(ended.user),
                                         role=bot.playbook.roles[cmd.role](lang), actor=Mention(context.user)))
-    if not here(context, incident):
-        out.reply(message(lang, "ok.done"))
+    acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
 
 
@@ -219,8 +218,7 @@ def done(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd:
     if result.phase_completed:
         hint = "phase.completed_current" if result.task.phase_key == incident.current_phase else "phase.completed"
         out.post(incident.war_room, message(lang, hint, phase=spec.title(lang)))
-    if not here(context, incident):
-        out.reply(message(lang, "ok.done"))
+    acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
 
 
@@ -248,8 +246,7 @@ def phase(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd
         out.post(incident.war_room, views.phase_prompt(session, incident=incident, playbook=bot.playbook, ws=ws,
                                                        now=now, phase_key=moved.entered.key))
         ask(bot, session, ws, incident, moved.entered.key, out)
-    if not here(context, incident):
-        out.reply(message(lang, "ok.done"))
+    acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
 
 
@@ -291,8 +288,7 @@ def snooze(bot: Breachbot, session: Session, ws: Workspace, context: Context, cm
     out.post(incident.war_room, message(lang, "snooze.done", actor=Mention(context.user),
                                         phase=bot.playbook.phase(key).title(lang), until=views.when(ws, when, now),
                                         reason=cmd.reason.strip()))
-    if not here(context, incident):
-        out.reply(message(lang, "ok.done"))
+    acknowledge(out, context, incident, lang)
 
 
 def run_drill(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Drill, out: Outbox) -> None:

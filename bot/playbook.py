@@ -228,7 +228,7 @@ class Playbook(BaseModel):
         return [p.key for p in self.phases].index(key) + 1
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+def yaml_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     """Follow a pydantic error location through the YAML node tree to a line number."""
     line = node.start_mark.line + 1 if node is not None else None
     for part in loc:
@@ -265,7 +265,7 @@ def load_playbook(path: Path) -> Playbook:
         problems = []
         for error in exc.errors():
             loc = tuple(p for p in error["loc"] if p not in ("function-after",))
-            line = _line_of(root, loc)
+            line = yaml_line(root, loc)
             place = ".".join(str(p) for p in loc) or "(top)"
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"{path}:{line if line else '?'}: {place}: {message}")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic.functional_validators import BeforeValidator, PlainValidator
 
 from bot.facts import DATA_CATEGORIES, RESIDENCES
-from bot.playbook import Localized
+from bot.playbook import Localized, yaml_line
 from bot.times import format_duration, parse_duration
 
 FIRM_PROFILES: tuple[str, ...] = ("cii_operator", "central_organ", "us_tax_preparer", "nydfs_covered")
@@ -307,21 +307,6 @@ class RegimeBook:
     disclaimer: Localized
 
 
-def _line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            break
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line
-
-
 def load_regimes(paths: list[Path]) -> RegimeBook:
     """Load regimes files in order; a later file replaces regimes by key or adds new ones."""
     regimes: dict[str, Regime] = {}
@@ -356,7 +341,7 @@ def load_regimes(paths: list[Path]) -> RegimeBook:
                 problems = []
                 for error in exc.errors():
                     place = ".".join(map(str, error["loc"]))
-                    problems.append(f"{path}:{_line(root, ('regimes', i, *error['loc'])) or '?'}: {label}: "
+                    problems.append(f"{path}:{yaml_line(root, ('regimes', i, *error['loc'])) or '?'}: {label}: "
                                     f"{place + ': ' if place else ''}{error['msg'].removeprefix('Value error, ')}")
                 raise RegimeError("\n".join(problems)) from None
             seen.add(regime.key)

@@ -11,7 +11,7 @@ from bot import clocks, drafts, followups, incidents, report, timeline
 from bot.chat import Context, Line, Mention, Message, Strong, Text, Upload
 from bot.commands import FollowUpAdd, FollowUpDone, FollowUps, History, Report, Summary
 from bot.errors import UserError
-from bot.flow_base import here, resolve, role_holders
+from bot.flow_base import acknowledge, here, resolve, role_holders
 from bot.i18n import line, message
 from bot.i18n import text as t
 from bot.outbox import Outbox
@@ -106,8 +106,7 @@ def followup_add(bot: Breachbot, session: Session, ws: Workspace, context: Conte
                                         owner=Mention(item.owner), due=views.when(ws, item.due_at, now)))
     out.direct(item.owner, message(lang, "followup.yours", id=f"F-{item.number}", incident=incidents.ref(incident),
                                    text=item.text, due=views.when(ws, item.due_at, now)))
-    if not here(context, incident):
-        out.reply(message(lang, "ok.done"))
+    acknowledge(out, context, incident, lang)
 
 
 def followup_list(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: FollowUps,
@@ -135,8 +134,7 @@ def followup_done(bot: Breachbot, session: Session, ws: Workspace, context: Cont
                           lang=lang)
     out.post(incident.war_room, message(lang, "followup.completed", id=f"F-{item.number}", text=item.text,
                                         actor=Mention(context.user)))
-    if not here(context, incident):
-        out.reply(message(lang, "ok.done"))
+    acknowledge(out, context, incident, lang)
 
 
 def _key_times(session: Session, incident: Incident) -> dict[str, float | None]:

@@ -20,7 +20,7 @@ from bot.commands import (
     Letters,
 )
 from bot.errors import UserError
-from bot.flow_base import here, resolve, role_holders
+from bot.flow_base import acknowledge, here, resolve, role_holders
 from bot.i18n import line, message
 from bot.i18n import text as t
 from bot.outbox import Outbox
@@ -132,8 +132,7 @@ def approve(bot: Breachbot, session: Session, ws: Workspace, context: Context, c
     out.post(incident.war_room, message(lang, key, id=f"D-{draft.number} v{result.version.version}",
                                         actor=Mention(context.user), roles=", ".join(result.roles),
                                         missing=", ".join(result.missing)))
-    if not here(context, incident):
-        out.reply(message(lang, "ok.done"))
+    acknowledge(out, context, incident, lang)
 
 
 def clients_import(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: ClientsImport,
@@ -162,8 +161,7 @@ def clients_import(bot: Breachbot, session: Session, ws: Workspace, context: Con
     out.post(incident.war_room, message(lang, "clients.imported", actor=Mention(context.user),
                                         count=result.imported, total=summary["total"],
                                         residences=" ".join(f"{k}={v}" for k, v in summary["by_residence"].items())))
-    if not here(context, incident):
-        out.reply(message(lang, "ok.done"))
+    acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
 
 
@@ -202,8 +200,7 @@ def clients_notified(bot: Breachbot, session: Session, ws: Workspace, context: C
     summary = clients.counts(clients.register(session, incident))
     out.post(incident.war_room, message(lang, "clients.told", actor=Mention(context.user), count=len(chosen),
                                         via=cmd.via.lower(), notified=summary["notified"], total=summary["total"]))
-    if not here(context, incident):
-        out.reply(message(lang, "ok.done"))
+    acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
 
 
