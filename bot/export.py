@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -89,6 +89,12 @@ def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Wor
         "drafts": statements,
         "clients": {"total": summary["total"], "notified": summary["notified"], "by_type": summary["by_type"],
                     "by_residence": summary["by_residence"]},
+        "client_clocks": [{"client": clients.mask(c.name), "notice_hours": c.notice_hours,
+                           "due_at": iso(incident.aware_at + timedelta(hours=c.notice_hours)),
+                           "notified_at": iso(c.notified_at),
+                           "status": "met" if c.notified_at and c.notified_at <= incident.aware_at
+                           + timedelta(hours=c.notice_hours) else "late" if c.notified_at else "pending"}
+                          for c in register if c.notice_hours is not None],
         "timeline": [{"seq": e.seq, "at": iso(e.at), "actor": e.actor, "kind": e.kind, "text": e.text,
                       "data": e.data, "hash": e.hash} for e in events],
         "head_hash": events[-1].hash if events else timeline.GENESIS,

@@ -92,3 +92,27 @@ def verify(session: Session, incident: Incident) -> Verification:
         prev = event.hash
         expected_seq += 1
     return Verification(True, len(found), prev)
+
+
+def compare_export(session: Session, incident: Incident, exported: dict[str, Any]) -> list[str]:
+    """Differences between an exported incident (JSON) and the database's timeline; empty if they match."""
+    problems = []
+    stored = {e.seq: e for e in events(session, incident)}
+    given = {int(e.get("seq", -1)): e for e in exported.get("timeline", []) if isinstance(e, dict)}
+    if exported.get("id") != f"BR-{incident.number}":
+        problems.append(f"the export is of {exported.get('id')!r}, not BR-{incident.number}")
+    for seq in sorted(set(stored) | set(given)):
+        if seq not in given:
+            problems.append(f"event #{seq} is in the database but not in the export")
+        elif seq not in stored:
+            problems.append(f"event #{seq} is in the export but not in the database")
+        else:
+            mine, theirs = stored[seq], given[seq]
+            if theirs.get("hash") != mine.hash:
+                problems.append(f"event #{seq} has another hash in the export")
+            elif (theirs.get("kind"), theirs.get("text"), theirs.get("actor")) != (mine.kind, mine.text, mine.actor):
+                problems.append(f"event #{seq} says something else in the export than its hash covers")
+    head = stored[max(stored)].hash if stored else GENESIS
+    if exported.get("head_hash") != head:
+        problems.append("the export's head hash is not the database's")
+    return problems

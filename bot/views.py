@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -88,6 +88,10 @@ def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
     if register:
         told = sum(1 for c in register if c.notified_at)
         lines.append(line(lang, "status.clients", notified=told, total=len(register)))
+        duties = [c for c in register if c.notice_hours is not None and c.notified_at is None]
+        if duties:
+            first = min(incident.aware_at + timedelta(hours=c.notice_hours or 0) for c in duties)
+            lines.append(line(lang, "status.contract_clocks", count=len(duties), due=due_phrase(ws, first, now)))
     return Message(lines=tuple(lines), kind="status")
 
 

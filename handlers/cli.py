@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import sys
@@ -150,14 +151,31 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     engine = make_engine(_settings(args).sqlalchemy_url)
+    from bot.timeline import compare_export
+
     with Session(engine) as session:
         incident, _ = _find(session, args.incident, args.workspace)
         result = verify(session, incident)
-    if result.intact:
-        print(f"BR-{incident.number}: timeline intact ({result.count} events, head {result.head_hash})")
-        return 0
-    print(f"BR-{incident.number}: timeline BROKEN at event #{result.bad_seq}: {result.problem}")
-    return 1
+        differences: list[str] = []
+        if args.export:
+            try:
+                exported = json.loads(Path(args.export).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                print(f"cannot read the export {args.export}: {exc}")
+                return 2
+            differences = compare_export(session, incident, exported)
+    if not result.intact:
+        print(f"BR-{incident.number}: timeline BROKEN at event #{result.bad_seq}: {result.problem}")
+        return 1
+    print(f"BR-{incident.number}: timeline intact ({result.count} events, head {result.head_hash})")
+    if args.export:
+        if differences:
+            print(f"{args.export} does NOT match the database:")
+            for line in differences[:20]:
+                print(f"  {line}")
+            return 1
+        print(f"{args.export} matches the database")
+    return 0
 
 
 def _context(args: argparse.Namespace) -> tuple[Settings, Any, Any, Any]:
@@ -276,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     ver = sub.add_parser("verify", help="check an incident's timeline has not been altered")
     ver.add_argument("incident", help="BR-1")
     ver.add_argument("--workspace", help="workspace id when several share the database")
+    ver.add_argument("--export", help="also check that this exported JSON matches the database")
     ver.add_argument("--db", help="database URL")
     ver.set_defaults(func=cmd_verify)
 

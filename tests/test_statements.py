@@ -172,6 +172,8 @@ def test_a_contractual_notice_duty_becomes_a_clock(quick, tmp_path):
     with Session(quick.bot.engine) as s:
         [clock] = s.exec(select(Deadline).where(Deadline.kind == "client")).all()
         assert clock.due_at == quick.clock.now() + __import__("datetime").timedelta(hours=48)
+    assert "📑 Clients with a contractual notice duty not yet told: 1; the first is due Mon 30 Nov 10:05, in 2d" in \
+        joined(quick.say("alice", "/breach status", "breach-1"))
     quick.say("alice", "/breach clients notified 客户0001 --via phone", "breach-1")
     with Session(quick.bot.engine) as s:
         assert s.exec(select(Deadline).where(Deadline.kind == "client")).one().met_at is not None

@@ -80,3 +80,22 @@ def test_one_changed_byte_fails_the_cli(tmp_path, capsys):
     assert main(["export", "BR-1", "--db", url, "--format", "json"]) == 0
     exported = json.loads(capsys.readouterr().out)
     assert exported["id"] == "BR-1" and len(exported["timeline"]) >= 5
+
+
+def test_verify_checks_an_export_against_the_database(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'ex.db'}"
+    from storage.db import make_engine, upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    _run(make_console(engine))
+    assert main(["export", "BR-1", "--db", url, "--out", str(tmp_path / "br1.json")]) == 0
+    capsys.readouterr()
+    assert main(["verify", "BR-1", "--db", url, "--export", str(tmp_path / "br1.json")]) == 0
+    assert "br1.json matches the database" in capsys.readouterr().out
+    data = json.loads((tmp_path / "br1.json").read_text(encoding="utf-8"))
+    data["timeline"][1]["text"] = "something else"
+    (tmp_path / "forged.json").write_text(json.dumps(data), encoding="utf-8")
+    assert main(["verify", "BR-1", "--db", url, "--export", str(tmp_path / "forged.json")]) == 1
+    out = capsys.readouterr().out
+    assert "does NOT match the database" in out and "event #2 says something else in the export" in out
