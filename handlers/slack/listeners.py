@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
 
+from bot import commands
 from bot.app import Breachbot
 from bot.chat import Context, Message
 from bot.commands import Command
@@ -16,7 +17,8 @@ from bot.i18n import message
 from handlers.router import parse
 from handlers.slack import inbound, modals
 from handlers.slack.chat import SlackChat
-from handlers.slack.render import render
+from handlers.slack.catalogue import ui
+from handlers.slack.render import escape, render
 
 log = logging.getLogger("breachbot.slack")
 
@@ -98,6 +100,26 @@ class Listeners:
             return
         context = inbound.interaction_context(body, key=f"action:{body.get('trigger_id')}")
         self.run(context, command, body.get("response_url"))
+        if isinstance(command, commands.Answer):
+            self.mark_answered(body, action)
+
+    def mark_answered(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Turn the question's buttons into a line saying who answered what (a later answer does the same)."""
+        message_ = body.get("message") or {}
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        ts = (body.get("container") or {}).get("message_ts") or message_.get("ts")
+        if not channel or not ts or not message_.get("blocks"):
+            return
+        label = (action.get("text") or {}).get("text", action.get("value", ""))
+        user = (body.get("user") or {}).get("id", "")
+        kept = [b for b in message_["blocks"] if b.get("type") != "actions"]
+        said = ui(self.bot.lang, "answered").format(user=user, answer=escape(label))
+        note = {"type": "context", "elements": [{"type": "mrkdwn", "text": said}]}
+        try:
+            self.chat.client.chat_update(channel=channel, ts=ts, blocks=[*kept, note],
+                                         text=message_.get("text", ""))
+        except SlackApiError:
+            log.warning("could not update the answered question in %s", channel)
 
     def submit_declare(self, body: dict[str, Any], view: dict[str, Any]) -> None:
         """The declare modal: its view id keys the delivery, so a double submit declares once."""

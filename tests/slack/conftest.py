@@ -97,10 +97,12 @@ class SlackBot:
         """`user` types `/breach <text>` in `channel`."""
         return self.form(self.slash_fields(user, text, channel, kw.pop("trigger", None)), **kw)
 
-    def press(self, user: str, button: dict[str, Any], *, channel: str, message_ts: str) -> BoltResponse:
+    def press(self, user: str, button: dict[str, Any], *, channel: str, message_ts: str,
+              message: dict[str, Any] | None = None) -> BoltResponse:
         """`user` presses a button the bot rendered (a Block Kit element from a posted message)."""
         n = self.next_id()
         return self.interactive({
+            **({"message": {"ts": message_ts, **message}} if message else {}),
             "type": "block_actions", "team": {"id": TEAM, "domain": "firm"},
             "user": {"id": user, "team_id": TEAM}, "api_app_id": "A0BREACH", "trigger_id": f"trigger.b{n}",
             "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},

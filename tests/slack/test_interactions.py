@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlmodel import Session, select
 
 from storage.models import Incident, PhaseState, RoleAssignment, TaskState
@@ -133,7 +135,14 @@ def test_an_answer_button_records_the_fact(slack, fake, sqlite_engine):
     choice = buttons(question["blocks"])[0]
     number, key, value = choice["value"].split(":")
     assert number == "1"
-    slack.press(ALICE, choice, channel=room, message_ts="1795000009.000009")
+    ts = next(t for (channel, t), m in fake.messages.items() if channel == room and m["text"] == question["text"])
+    slack.press(ALICE, choice, channel=room, message_ts=ts,
+                message={"text": question["text"], "blocks": question["blocks"]})
+    # The prompt itself now says who answered what, and offers no more buttons.
+    shown = fake.messages[(room, ts)]
+    blocks = shown["blocks"] if isinstance(shown["blocks"], list) else json.loads(shown["blocks"])
+    assert buttons(blocks) == []
+    assert f"<@{ALICE}> answered: {choice['text']['text']}" in json.dumps(blocks, ensure_ascii=False)
 
     fact = slack.bot.playbook.question(key).sets
     with Session(sqlite_engine) as s:
