@@ -16,8 +16,8 @@ from bot.errors import UserError, new_error_id
 from bot.i18n import message
 from handlers.router import parse
 from handlers.slack import inbound, modals
-from handlers.slack.chat import SlackChat
 from handlers.slack.catalogue import ui
+from handlers.slack.chat import SlackChat
 from handlers.slack.render import escape, render
 
 log = logging.getLogger("breachbot.slack")
