@@ -304,6 +304,17 @@ class Breachbot:
             return views.home(session, ws=ws, playbook=self.playbook, now=self.now(),
                               incidents_open=incidents.open_for_user(session, workspace=ws, user=context.user))
 
+    def draft_text(self, context: Context, number: int, *, incident: int | None = None) -> str:
+        """The current text of draft D-<number> (for a platform's edit form); UserError if there is none."""
+        from bot import drafts
+        from bot.flow_base import resolve
+
+        with self.unit() as session:
+            ws = self.workspace(session, context)
+            found = resolve(session, ws, context, incident, lock=False)
+            return drafts.current(session, drafts.by_number(session, incident=found, number=number,
+                                                             lang=ws.lang)).text
+
     def verify(self, number: int, platform: str = "console", workspace: str = "console") -> timeline.Verification:
         """Check an incident's timeline chain."""
         with self.unit() as session:

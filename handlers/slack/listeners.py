@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -28,6 +29,9 @@ def ack_now(ack: Ack) -> None:
     ack()
 
 
+EDIT_WITHOUT_TEXT = re.compile(r"(?:draft|起草)\s+edit\s+(?:BR-?(?P<incident>\d+)\s+)?D-?(?P<draft>\d+)", re.I)
+
+
 class Listeners:
     """The bot behind Bolt: every method takes a Slack payload and hands the bot a neutral command."""
 
@@ -41,6 +45,7 @@ class Listeners:
         app.action(inbound.BUTTONS)(ack=ack_now, lazy=[self.button])
         app.view(modals.DECLARE)(ack=ack_now, lazy=[self.submit_declare])
         app.view(modals.ASSIGN)(ack=ack_now, lazy=[self.submit_assign])
+        app.view(modals.EDIT)(ack=ack_now, lazy=[self.submit_edit])
         app.event("app_home_opened")(ack=ack_now, lazy=[self.home])
 
     # -- running a command --------------------------------------------------------------------
@@ -67,12 +72,34 @@ class Listeners:
         if word:
             self.open_modal(word, body, context, response_url)
             return
+        if edit := EDIT_WITHOUT_TEXT.fullmatch(text.strip()):
+            self.open_edit(body, context, response_url, draft=int(edit["draft"]),
+                           incident=int(edit["incident"]) if edit["incident"] else None)
+            return
         try:
             command = parse(text, lang=self.bot.lang)
         except UserError as exc:
             self.answer(context, exc.message, response_url)
             return
         self.run(context, command, response_url)
+
+    def open_edit(self, body: dict[str, Any], context: Context, response_url: str | None, *, draft: int,
+                  incident: int | None) -> None:
+        """`/breach draft edit D-n` with no text: the draft's current text in a modal."""
+        try:
+            text = self.bot.draft_text(context, draft, incident=incident)
+        except UserError as exc:
+            self.answer(context, exc.message, response_url)
+            return
+        origin = modals.Origin(channel=context.room, response_url=response_url, draft=draft, incident=incident)
+        try:
+            self.chat.client.views_open(trigger_id=body["trigger_id"],
+                                        view=modals.edit_view(lang=self.bot.lang, origin=origin, text=text))
+        except SlackApiError:
+            error_id = new_error_id()
+            log.exception("views.open failed (error %s)", error_id)
+            self.answer(context, message(self.bot.lang, "error.internal", kind="error", error_id=error_id),
+                        response_url)
 
     def open_modal(self, word: str, body: dict[str, Any], context: Context, response_url: str | None) -> None:
         """views.open with the slash command's trigger_id (valid for 3 seconds, so it goes first)."""
@@ -126,6 +153,12 @@ class Listeners:
         origin = modals.Origin.load(view.get("private_metadata"))
         context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
         self.run(context, modals.read_declare(view), origin.response_url)
+
+    def submit_edit(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The edit modal: its text becomes the draft's next version."""
+        origin = modals.Origin.load(view.get("private_metadata"))
+        context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
+        self.run(context, modals.read_edit(view), origin.response_url)
 
     def submit_assign(self, body: dict[str, Any], view: dict[str, Any]) -> None:
         """The assign modal: the picked person and role, in the room it was asked from."""

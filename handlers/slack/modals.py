@@ -13,6 +13,8 @@ from handlers.slack.render import plain
 
 DECLARE = "breach_declare"
 ASSIGN = "breach_assign"
+EDIT = "breach_draft_edit"
+EDIT_MAX = 3000  # Slack's limit for a plain_text_input
 _VALUE = "value"
 
 
@@ -22,17 +24,21 @@ class Origin:
 
     channel: str
     response_url: str | None = None
+    draft: int | None = None  # the draft being edited
+    incident: int | None = None
 
     def dump(self) -> str:
         """As private_metadata (Slack allows 3000 characters)."""
-        return json.dumps({"channel": self.channel, "response_url": self.response_url})[:3000]
+        return json.dumps({"channel": self.channel, "response_url": self.response_url, "draft": self.draft,
+                           "incident": self.incident})[:3000]
 
     @staticmethod
     def load(raw: str | None) -> Origin:
         """Back from private_metadata; an unreadable one means 'no channel'."""
         try:
             data = json.loads(raw or "{}")
-            return Origin(channel=str(data.get("channel") or ""), response_url=data.get("response_url") or None)
+            return Origin(channel=str(data.get("channel") or ""), response_url=data.get("response_url") or None,
+                          draft=data.get("draft"), incident=data.get("incident"))
         except (ValueError, AttributeError):
             return Origin(channel="")
 
@@ -85,6 +91,20 @@ def assign_view(*, lang: str, roles: dict[str, str], origin: Origin) -> dict[str
             "type": "static_select", "options": [_option(key, f"{name} ({key})") for key, name in roles.items()]}),
     ]
     return _modal(ASSIGN, lang, "assign", origin, blocks)
+
+
+def edit_view(*, lang: str, origin: Origin, text: str) -> dict[str, Any]:
+    """The current text of a draft in a big box, to be replaced by a new version."""
+    box = {"type": "plain_text_input", "multiline": True, "initial_value": text[:EDIT_MAX], "max_length": EDIT_MAX}
+    view = _modal(EDIT, lang, "edit", origin, [_input("text", f"D-{origin.draft}", box)])
+    return view
+
+
+def read_edit(view: dict[str, Any]) -> commands.DraftEdit:
+    """The edit modal's text as a new version of the draft."""
+    origin = Origin.load(view.get("private_metadata"))
+    return commands.DraftEdit(number=int(origin.draft or 0), text=_state(view).get("text", {}).get("value") or "",
+                              incident=origin.incident)
 
 
 def _state(view: dict[str, Any]) -> dict[str, dict[str, Any]]:

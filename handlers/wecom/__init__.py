@@ -2,5 +2,6 @@
 
 `web.register` mounts `/wecom/callback` on a Flask app and returns the bot it built;
 `chat.WeComChat` implements the Chat port; `api.WeComClient` is wechatpy's client with
-every URL (token fetch included) under `WECOM_API_URL`.
+every URL (token fetch included) under `WECOM_API_URL`; `numbered` lets people answer the bot's
+questions with a bare `1`, `2`, … in their 1:1 chat with the app.
 """

@@ -12,6 +12,9 @@ What WeCom cannot do, and what happens instead:
   says "in" that room is an app message to that person.
 - There is no pin and no topic. `pin` and `set_topic` do nothing (renaming the group would
   post a system notice on every change).
+- There are no buttons. A question prompt says which number means what, and everyone who was
+  shown it may answer with just that number in their 1:1 chat (`numbered.Prompts` remembers
+  who saw which prompt).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from dataclasses import dataclass, field
 
 from bot.chat import Chat, Context, Message, MessageRef, Upload
 from handlers.wecom.api import WeComAPIError, WeComClient, call, check_delivered
-from handlers.wecom.render import render, split
+from handlers.wecom.numbered import Prompt, Prompts, Seen, hint
+from handlers.wecom.render import escape, render, split
 
 log = logging.getLogger("breachbot.wecom")
 
@@ -64,6 +68,8 @@ class WeComChat(Chat):
         self.markdown = markdown
         # Who is on a war room's team, from the database: rebuilds a deferred room after a restart.
         self.team = team
+        # Question prompts people may answer with a number (set by web.build; None: no numbers shown).
+        self.prompts: Prompts | None = None
         self.rooms: dict[str, WarRoom] = {}
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
@@ -142,14 +148,16 @@ class WeComChat(Chat):
     # -- messages -------------------------------------------------------------------------------
     def post(self, *, room: str, message: Message) -> MessageRef:
         """Say something in a war room (1:1 to its members while it is deferred)."""
+        seen = self.prompts.read(message, room) if self.prompts else None  # before the lock: it may read the database
         with self._lock:
             state = self._room(room)
             if state.created:
-                for piece in self._pieces(message):
+                for piece in self._pieces(message, seen):
                     call("appchat/send", self.client.appchat.send, room, self._msgtype, content=piece)
                 msg_id = str(next(self._ids))
             else:
-                msg_id = self._send_to(state.members, message)
+                msg_id = self._send_to(state.members, message, seen)
+            self._shown(state.members, seen)
         return MessageRef(room=room, id=msg_id)
 
     def update(self, *, ref: MessageRef, message: Message) -> None:
@@ -169,7 +177,10 @@ class WeComChat(Chat):
 
     def direct(self, *, user: str, message: Message) -> MessageRef:
         """An app message to one person."""
-        return MessageRef(room=dm_room(user), id=self._send_to([user], message))
+        seen = self.prompts.read(message, None) if self.prompts else None
+        msg_id = self._send_to([user], message, seen)
+        self._shown([user], seen)
+        return MessageRef(room=dm_room(user), id=msg_id)
 
     def reply(self, *, context: Context, message: Message, public: bool = False) -> None:
         """Answer in the person's 1:1 chat with the app (the only place commands come from)."""
@@ -202,12 +213,19 @@ class WeComChat(Chat):
     def _msgtype(self) -> str:
         return "markdown" if self.markdown else "text"
 
-    def _pieces(self, message: Message) -> list[str]:
-        return split(render(message, markdown=self.markdown, room_name=self.room_name))
+    def _pieces(self, message: Message, seen: Seen | None = None) -> list[str]:
+        content = render(message, markdown=self.markdown, room_name=self.room_name)
+        line = hint(seen, self.prompts.lang()) if self.prompts and isinstance(seen, Prompt) else None
+        return split(f"{content}\n{escape(line)}" if line else content)
 
-    def _send_to(self, users: list[str], message: Message) -> str:
+    def _shown(self, users: list[str], seen: Seen | None) -> None:
+        """People were just shown a question prompt: a bare number from them now answers it."""
+        if self.prompts and seen is not None:
+            self.prompts.remember(users, seen)
+
+    def _send_to(self, users: list[str], message: Message, seen: Seen | None = None) -> str:
         msg_id = ""
-        for piece in self._pieces(message):
+        for piece in self._pieces(message, seen):
             result = check_delivered("message/send", call(
                 "message/send", self.client.message.send, self.agent_id, users,
                 msg={"msgtype": self._msgtype, self._msgtype: {"content": piece}}))

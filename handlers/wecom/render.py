@@ -46,7 +46,8 @@ def render_line(line: Line, *, markdown: bool, room_name: Callable[[str], str]) 
 def render(message: Message, *, markdown: bool = True, room_name: Callable[[str], str] = str) -> str:
     """A whole message: its lines, then `label: value` fields; warnings in WeCom's orange.
 
-    Buttons are left out: every prompt that has buttons also says which command to type.
+    Buttons are left out: every prompt that has buttons also says which command to type, and
+    WeComChat adds to a question prompt the line saying which number to reply (numbered.py).
     """
     lines = [render_line(line, markdown=markdown, room_name=room_name) for line in message.lines]
     for label, value in message.fields:

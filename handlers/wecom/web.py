@@ -4,6 +4,9 @@ A POST is checked and decrypted at once, answered with an empty 200 well inside 
 seconds, and the command runs afterwards on the worker. A MsgId seen before is answered and
 dropped. Requests that fail the signature check get 403, bodies that are not WeCom's XML get
 400; neither reaches the bot.
+
+A message that is just a number (`2`, `１`) answers the latest question prompt its sender was
+shown (see numbered.py); with none, the person is told what to type instead.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from bot.settings import Settings
 from handlers.router import parse
 from handlers.wecom.api import WeComClient
 from handlers.wecom.callback import CallbackCrypto, Inbound, Rejected
-from handlers.wecom.chat import WeComChat, dm_room
+from handlers.wecom.chat import DM_PREFIX, WeComChat, dm_room
 from handlers.wecom.config import WeComConfig, wecom_settings
+from handlers.wecom.numbered import SEVERAL, Prompt, Prompts, Reply, numbered_reply, open_prompt, say
 from handlers.wecom.worker import SeenDeliveries, Worker
 
 log = logging.getLogger("breachbot.wecom")
@@ -41,10 +45,14 @@ class WeComEndpoint:
     """The callback's state: crypto, the bot, the worker and the MsgIds already taken."""
 
     def __init__(self, *, bot: Breachbot, config: WeComConfig, crypto: CallbackCrypto,
-                 worker: Worker | None = None, seen: SeenDeliveries | None = None) -> None:
+                 worker: Worker | None = None, seen: SeenDeliveries | None = None,
+                 prompts: Prompts | None = None) -> None:
         self.bot, self.config, self.crypto = bot, config, crypto
         self.worker = worker or Worker()
         self.seen = seen or SeenDeliveries()
+        # The question prompts people were shown (the chat fills it as it sends them).
+        self.prompts = prompts or getattr(bot.chat, "prompts", None) or Prompts(
+            playbook=lambda: bot.playbook, lang=lambda: bot.lang)
 
     # -- HTTP -------------------------------------------------------------------------------------
     def view(self) -> Response:
@@ -83,8 +91,32 @@ class WeComEndpoint:
         if inbound.kind != "text":  # a photo, a voice note …: say what the app understands
             self.bot.handle(context, Help())
             return
+        reply = numbered_reply(inbound.text)
+        if reply is not None:
+            self.answer_by_number(context, reply)
+            return
         try:
             command = parse(command_text(inbound.text), lang=self.bot.lang)
+        except UserError as exc:
+            self.bot.chat.reply(context=context, message=exc.message)
+            return
+        self.bot.handle(context, command)
+
+    def answer_by_number(self, context: Context, reply: Reply) -> None:
+        """`2`: the choice numbered 2 of the latest prompt the sender saw, as `/breach answer` would."""
+        lang = self.bot.lang
+        seen = self.prompts.latest(context.user)
+        if seen is None:
+            try:
+                seen = open_prompt(self.bot, context)
+            except Exception:  # the database is down: say what to type rather than nothing
+                log.exception("open questions of %s could not be read", context.user)
+        try:
+            if seen is SEVERAL:
+                raise UserError(say(lang, "several"))
+            if not isinstance(seen, Prompt):
+                raise UserError(say(lang, "none"))
+            command = seen.answer(reply, lang)
         except UserError as exc:
             self.bot.chat.reply(context=context, message=exc.message)
             return
@@ -119,6 +151,20 @@ def team_lookup(bot: Breachbot, corp_id: str) -> Callable[[str], list[str]]:
     return team
 
 
+def incident_lookup(bot: Breachbot, corp_id: str) -> Callable[[str], int | None]:
+    """The incident number of a war room, from the database (None for a room that is no war room)."""
+
+    def number(room: str) -> int | None:
+        if room.startswith(DM_PREFIX):
+            return None
+        context = Context(workspace=corp_id, user="breachbot", room=room, platform="wecom")
+        with bot.unit() as session:
+            incident = incidents.by_room(session, workspace=bot.workspace(session, context), room=room)
+            return incident.number if incident else None
+
+    return number
+
+
 def build(settings: Settings, *, engine: Engine, clock: Clock | None = None,
           token_storage: SessionStorage | None = None) -> WeComEndpoint:
     """The bot on WeCom and its callback endpoint, nothing mounted or started yet."""
@@ -128,7 +174,9 @@ def build(settings: Settings, *, engine: Engine, clock: Clock | None = None,
     chat = WeComChat(client, agent_id=config.agent_id)
     bot = create_app(wecom_settings(settings), chat=chat, clock=clock, engine=engine)
     chat.team = team_lookup(bot, config.corp_id)
-    return WeComEndpoint(bot=bot, config=config, crypto=crypto)
+    chat.prompts = Prompts(playbook=lambda: bot.playbook, lang=lambda: bot.lang,
+                           incident_of=incident_lookup(bot, config.corp_id))
+    return WeComEndpoint(bot=bot, config=config, crypto=crypto, prompts=chat.prompts)
 
 
 def register(app: Flask, *, settings: Settings, engine: Engine, clock: Clock | None = None,

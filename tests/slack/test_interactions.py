@@ -150,3 +150,24 @@ def test_an_answer_button_records_the_fact(slack, fake, sqlite_engine):
     said = [p["text"] for p in fake.posted(room)]
     assert any(t.startswith(f"✅ <@{ALICE}> answered {key} (") and t.endswith(f"): {choice['text']['text']}")
                for t in said), said[-3:]
+
+
+def test_a_draft_is_edited_in_a_modal_with_its_current_text(slack, fake, sqlite_engine):
+    from storage.models import DraftVersion
+
+    room = declared(slack, fake)
+    slack.slash(ALICE, "draft media", channel=room)
+    slack.slash(ALICE, "draft edit D-1", channel=room)
+    view = fake.calls_to("views.open")[-1]["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "breach_draft_edit"
+    [box] = view["blocks"]
+    assert box["element"]["multiline"] is True and box["element"]["initial_value"].startswith("Holding statement")
+    slack.submit(ALICE, view, {"text": {"value": {"type": "plain_text_input",
+                                                  "value": "Holding statement\nWe are investigating."}}})
+    with Session(sqlite_engine) as s:
+        versions = s.exec(select(DraftVersion).order_by(DraftVersion.version)).all()
+    assert [(v.version, v.status) for v in versions] == [(1, "superseded"), (2, "draft")]
+    assert versions[1].text == "Holding statement\nWe are investigating.\n"
+    slack.slash(ALICE, "draft edit D-9", channel=room)
+    assert fake.responses[-1][1]["text"] == "There is no draft D-9 in BR-1. /breach drafts lists them."

@@ -1,0 +1,242 @@
+"""Numbered answers on WeCom: a question prompt shows its choices as numbers, and a bare `2` (or a
+full-width `２`) typed in a person's 1:1 chat with the app answers the latest prompt they were shown.
+
+WeCom app messages and app chats have no buttons, so the choices a prompt carries as buttons
+(`answer`, value `<incident>:<question>:<option>`) become numbers in the text, in button order.
+
+- A prompt without buttons (a count, several-of, free text) is recognised by its question text
+  (the emphasised span) against the playbook, and its incident by the war room it is posted in.
+- Per person who can see a prompt (the war room's members, or the direct recipient) the latest
+  one is remembered in memory, bounded, least recently used out.
+- A reminder listing several questions at once makes a bare number ambiguous: the person is asked
+  to name the question, and nothing changes.
+- A bare number never answers a date-time or a per-residence count, so those prompts do not
+  replace the remembered one (at a declaration the "how was it discovered" choices stay
+  answerable right after the "when did the firm become aware" prompt below them).
+- After a restart the memory is empty: the sender's single open incident's most recently asked
+  open question stands in for it (read from the database).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from sqlmodel import select
+
+from bot import incidents, questions
+from bot.chat import Context, Message, Strong
+from bot.commands import Answer
+from bot.errors import UserError
+from bot.i18n import text as t
+from bot.playbook import Playbook, QuestionSpec
+from storage.models import QuestionState
+
+if TYPE_CHECKING:
+    from bot.app import Breachbot
+
+log = logging.getLogger("breachbot.wecom")
+
+CATALOGUE = Path(__file__).with_name("numbered.yaml")
+ANSWER_ACTION = "answer"  # the action id of the bot's answer buttons
+# Question types a bare number can answer: by choice, or as the value itself.
+NUMBERED_TYPES = frozenset({"yes_no", "one_of", "several_of", "number", "text"})
+MEMORY_SIZE = 10_000  # people remembered per process
+_MAX_CHOICE_DIGITS = 4  # longer numbers are never a choice (and never a huge int())
+_REPLY = re.compile(r"[0-9]+(?:(?:\s*[,;、]\s*|\s+)[0-9]+)*")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+@cache
+def _catalogue() -> dict[str, Any]:
+    return yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+
+
+def say(lang: str, key: str, /, **values: Any) -> str:
+    """A sentence of this module's catalogue (numbered.yaml), in zh or en."""
+    node: Any = _catalogue()["zh" if lang == "zh" else "en"]
+    for part in key.split("."):
+        node = node[part]
+    return str(node).format(**values)
+
+
+# -- what people type -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reply:
+    """A 1:1 message that is nothing but a number (or numbers, for a several-of question)."""
+
+    text: str  # ASCII digits, single spaces: "１ ２" → "1 2"
+    numbers: tuple[str, ...]
+
+
+def numbered_reply(text: str) -> Reply | None:
+    """The reply if `text` is only digits (full-width ones too), else None (a command, a note …)."""
+    plain = " ".join(unicodedata.normalize("NFKC", text).split())
+    if not plain or not _REPLY.fullmatch(plain):
+        return None
+    return Reply(text=plain, numbers=tuple(_DIGITS.findall(plain)))
+
+
+# -- what a prompt offers -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Prompt:
+    """One question as a person saw it: BR-<incident>, its key, and its choices in numbered order."""
+
+    incident: int
+    question: str
+    type: str
+    options: tuple[str, ...] = ()  # answer values: option keys, or yes/no
+    labels: tuple[str, ...] = ()  # what people read for each option
+
+    @property
+    def ref(self) -> str:
+        return f"BR-{self.incident}"
+
+    def choices(self) -> str:
+        """`1 = 是 · 2 = 否`."""
+        return " · ".join(f"{i} = {label}" for i, label in enumerate(self.labels, start=1))
+
+    def answer(self, reply: Reply, lang: str) -> Answer:
+        """The command a numbered reply means; UserError (nothing changes) for a number not offered."""
+        if not self.options:  # a count or free text: the reply is the answer itself
+            value = reply.text.replace(" ", "") if self.type == "number" else reply.text
+            return Answer(question=self.question, value=value, incident=self.incident)
+        picked: list[str] = []
+        for number in reply.numbers:
+            index = int(number) if len(number) <= _MAX_CHOICE_DIGITS else 0
+            if not 1 <= index <= len(self.options):
+                raise UserError(say(lang, "range", value=number, id=self.ref, key=self.question,
+                                    choices=self.choices()))
+            picked.append(self.options[index - 1])
+        if len(picked) > 1 and self.type != "several_of":
+            raise UserError(say(lang, "one", id=self.ref, key=self.question, choices=self.choices()))
+        return Answer(question=self.question, value=",".join(dict.fromkeys(picked)), incident=self.incident)
+
+
+class _Several:
+    """Several questions shown at once (a reminder digest): a bare number cannot say which."""
+
+    def __repr__(self) -> str:
+        return "SEVERAL"
+
+
+SEVERAL = _Several()
+Seen = Prompt | _Several
+
+
+def from_spec(spec: QuestionSpec, *, incident: int, lang: str) -> Prompt:
+    """A playbook question as the bot's prompt numbers it (yes = 1, no = 2; options in order)."""
+    if spec.type == "yes_no":
+        return Prompt(incident=incident, question=spec.key, type=spec.type, options=("yes", "no"),
+                      labels=(t(lang, "answer.yes"), t(lang, "answer.no")))
+    if spec.type in ("one_of", "several_of"):
+        return Prompt(incident=incident, question=spec.key, type=spec.type,
+                      options=tuple(o.key for o in spec.options), labels=tuple(o.label(lang) for o in spec.options))
+    return Prompt(incident=incident, question=spec.key, type=spec.type)
+
+
+def hint(prompt: Prompt, lang: str) -> str | None:
+    """The line a prompt gets on WeCom, saying that a number is enough."""
+    if prompt.type == "several_of":
+        return say(lang, "hint.several")
+    if prompt.type == "one_of" and len(prompt.options) > 2:  # the prompt lists them numbered already
+        return say(lang, "hint.pick", last=len(prompt.options))
+    if prompt.options:
+        return say(lang, "hint.choices", choices=prompt.choices())
+    if prompt.type == "number":
+        return say(lang, "hint.number")
+    return None  # free text: only a reply that happens to be a number is taken, so don't advertise it
+
+
+class Prompts:
+    """Reads question prompts on their way out; remembers, per person, the latest one a number answers."""
+
+    def __init__(self, *, playbook: Callable[[], Playbook], lang: Callable[[], str],
+                 incident_of: Callable[[str], int | None] | None = None, size: int = MEMORY_SIZE) -> None:
+        self.playbook, self.lang, self.incident_of, self.size = playbook, lang, incident_of, size
+        self._latest: OrderedDict[str, Seen] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- reading a message --------------------------------------------------------------------
+    def read(self, message: Message, room: str | None) -> Seen | None:
+        """What a question prompt offers; SEVERAL for a digest; None for anything a number does not answer."""
+        if message.kind != "question":
+            return None
+        buttons = [b for b in message.buttons if b.action_id == ANSWER_ACTION]
+        if buttons:
+            return self._from_buttons([(b.label, b.value) for b in buttons])
+        spec = self._spec(message)
+        if spec is None:
+            return SEVERAL
+        if spec.type not in NUMBERED_TYPES or room is None or self.incident_of is None:
+            return None
+        try:
+            number = self.incident_of(room)
+        except Exception:  # the prompt still goes out; only its number shortcut is lost
+            log.exception("war room %s: incident not found for a numbered prompt", room)
+            return None
+        return from_spec(spec, incident=number, lang=self.lang()) if number is not None else None
+
+    def _from_buttons(self, buttons: list[tuple[str, str]]) -> Prompt | None:
+        parsed = [value.split(":", 2) for _, value in buttons]
+        if any(len(p) != 3 or not p[0].isdigit() for p in parsed) or len({(p[0], p[1]) for p in parsed}) != 1:
+            return None  # not the bot's answer buttons as we know them: leave the memory alone
+        number, key = parsed[0][0], parsed[0][1]
+        try:
+            kind = self.playbook().question(key).type
+        except KeyError:
+            kind = "one_of"
+        return Prompt(incident=int(number), question=key, type=kind, options=tuple(p[2] for p in parsed),
+                      labels=tuple(label for label, _ in buttons))
+
+    def _spec(self, message: Message) -> QuestionSpec | None:
+        """The playbook question whose text the message emphasises (a prompt shows it in bold)."""
+        strong = {span.text for line in message.lines for span in line if isinstance(span, Strong)}
+        for spec in self.playbook().questions():
+            if strong & {spec.text("zh"), spec.text("en")}:
+                return spec
+        return None
+
+    # -- the memory -----------------------------------------------------------------------------
+    def remember(self, users: Iterable[str], seen: Seen) -> None:
+        """`users` were just shown this prompt (or several questions at once)."""
+        with self._lock:
+            for user in users:
+                self._latest[user] = seen
+                self._latest.move_to_end(user)
+            while len(self._latest) > self.size:
+                self._latest.popitem(last=False)
+
+    def latest(self, user: str) -> Seen | None:
+        """The latest prompt this person was shown by this process, if any."""
+        with self._lock:
+            return self._latest.get(user)
+
+
+def open_prompt(bot: Breachbot, context: Context) -> Prompt | None:
+    """With nothing remembered (a restart): the most recently asked open question a number answers,
+    of the sender's single open incident."""
+    with bot.unit() as session:
+        ws = bot.workspace(session, context)
+        mine = incidents.open_for_user(session, workspace=ws, user=context.user)
+        if len(mine) != 1:
+            return None
+        incident = mine[0]
+        items = questions.open_questions(session, incident=incident, playbook=bot.playbook)
+        asked = {s.key: s.asked_at for s in session.exec(
+            select(QuestionState).where(QuestionState.incident_id == incident.id))}
+        candidates = [(asked[spec.key], number, spec) for number, spec in items
+                      if spec.type in NUMBERED_TYPES and asked.get(spec.key) is not None]
+        if not candidates:
+            return None
+        _, _, spec = max(candidates, key=lambda c: (c[0], c[1]))
+        return from_spec(spec, incident=incident.number, lang=ws.lang)
