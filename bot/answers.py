@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import UserError
-from bot.facts import MAX_CLIENTS, RESIDENCES, TEXT_MAX
+from bot.facts import RESIDENCES, TEXT_MAX, whole_number
 from bot.i18n import text as t
 from bot.playbook import QuestionSpec
 from bot.times import parse_when
@@ -39,8 +39,8 @@ def parse_answer(spec: QuestionSpec, raw: str, *, now: datetime, tz: str, lang: 
             return list(dict.fromkeys(p for p in picked if p))
     elif kind == "number":
         digits = value.replace(",", "").replace("_", "")
-        if digits.isdigit() and int(digits) <= MAX_CLIENTS:
-            return int(digits)
+        if (count := whole_number(digits)) is not None:
+            return count
     elif kind == "per_residence":
         return parse_residences(value, lang)
     elif kind == "datetime":
@@ -70,9 +70,10 @@ def parse_residences(raw: str, lang: str) -> dict[str, int]:
     for code, number in _PAIR.findall(raw):
         code = code.upper()
         digits = number.replace(",", "").replace("_", "")
-        if code not in RESIDENCES or not digits.isdigit() or int(digits) > MAX_CLIENTS:
+        count = whole_number(digits)
+        if code not in RESIDENCES or count is None:
             raise UserError(t(lang, "answer.residence", part=f"{code}={number}", codes=" ".join(RESIDENCES)))
-        counts[code] = int(digits)
+        counts[code] = count
     if not counts:
         raise UserError(t(lang, "answer.residence", part=raw, codes=" ".join(RESIDENCES)))
     return counts
@@ -80,8 +81,9 @@ def parse_residences(raw: str, lang: str) -> dict[str, int]:
 
 def _option(spec: QuestionSpec, raw: str) -> str | None:
     word = raw.strip()
-    if word.isdigit() and 1 <= int(word) <= len(spec.options):
-        return spec.options[int(word) - 1].key
+    position = whole_number(word, limit=len(spec.options))
+    if position:
+        return spec.options[position - 1].key
     for option in spec.options:
         if word.lower() == option.key.lower() or word in (option.label.en, option.label.zh):
             return option.key

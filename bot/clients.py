@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot import deadlines, timeline
 from bot.errors import UserError
-from bot.facts import DATA_CATEGORIES, RESIDENCES
+from bot.facts import DATA_CATEGORIES, RESIDENCES, whole_number
 from bot.i18n import text as t
 from bot.incidents import require_open
 from storage.models import Client, Incident
@@ -160,7 +160,7 @@ def _check(row: dict, lang: str) -> list[str]:
     if unknown:
         bad.append(t(lang, "clients.bad_data", value=", ".join(unknown)))
     hours = row.get("notice_hours", "")
-    if hours and (not hours.isdigit() or not 0 < int(hours) <= 24 * 365):
+    if hours and not whole_number(hours, limit=24 * 365):
         bad.append(t(lang, "clients.bad_hours", value=hours))
     if len(row.get("name", "")) > 300 or len(row.get("contact", "")) > 1000:
         bad.append(t(lang, "clients.too_long"))

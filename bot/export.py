@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -111,4 +112,5 @@ def md_escape(text: object) -> str:
     out = str(text).replace("\\", "\\\\")
     for ch in "`*_{}[]()#+!|<>~":
         out = out.replace(ch, "\\" + ch)
-    return " ".join(out.split("\n"))
+    # Markdown's line endings (\r\n, \r, \n) become spaces, so typed text never starts a block of its own.
+    return re.sub(r"\r\n|\r|\n", " ", out)

@@ -31,3 +31,15 @@ FACTS: dict[str, str] = {
     "systems": "text",
 }
 ANSWER_TYPES = ("yes_no", "one_of", "several_of", "number", "per_residence", "datetime", "text")
+
+
+def whole_number(text: str, *, limit: int = MAX_CLIENTS) -> int | None:
+    """A non-negative whole number typed by a person (ASCII or full-width digits), or None.
+
+    Never raises: superscripts, 5,000-digit strings and the like are simply not numbers.
+    """
+    text = text.strip()
+    if not text.isdecimal() or len(text) > len(str(limit)):
+        return None
+    value = int(text)
+    return value if value <= limit else None

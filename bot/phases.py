@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot import deadlines, timeline
 from bot.errors import UserError
+from bot.facts import whole_number
 from bot.i18n import text as t
 from bot.incidents import CLOSED, check_text, require_open
 from bot.playbook import Playbook
@@ -35,8 +36,8 @@ def task_states(session: Session, incident: Incident, phase_key: str | None = No
 def find_phase(playbook: Playbook, target: str, lang: str) -> str:
     """A phase key from a key or a 1-based number."""
     keys = [p.key for p in playbook.phases]
-    if target.isdigit() and 1 <= int(target) <= len(keys):
-        return keys[int(target) - 1]
+    if position := whole_number(target, limit=len(keys)):
+        return keys[position - 1]
     if target in keys:
         return target
     listing = ", ".join(f"{i} {k}" for i, k in enumerate(keys, start=1))
@@ -48,18 +49,20 @@ def find_task(session: Session, *, incident: Incident, playbook: Playbook, ref: 
     current = incident.current_phase
     tasks = task_states(session, incident)
     ref = ref.strip()
-    if ref.isdigit():
+    parts = ref.split(".")
+    numbers = [whole_number(p, limit=999) for p in parts]
+    if len(parts) == 1 and numbers[0]:
         in_phase = [x for x in tasks if x.phase_key == current]
-        if 1 <= int(ref) <= len(in_phase):
-            return in_phase[int(ref) - 1]
-    elif ref.count(".") == 1 and all(part.isdigit() for part in ref.split(".")):
-        phase_no, task_no = (int(part) for part in ref.split("."))
-        if 1 <= phase_no <= len(playbook.phases):
+        if numbers[0] <= len(in_phase):
+            return in_phase[numbers[0] - 1]
+    elif len(parts) == 2 and all(numbers):
+        phase_no, task_no = numbers
+        if phase_no <= len(playbook.phases):
             key = playbook.phases[phase_no - 1].key
             in_phase = [x for x in tasks if x.phase_key == key]
-            if 1 <= task_no <= len(in_phase):
+            if task_no <= len(in_phase):
                 return in_phase[task_no - 1]
-    else:
+    elif not any(n is not None for n in numbers):
         key = ref.split(".", 1)[-1] if "." in ref else ref
         phase = ref.split(".", 1)[0] if "." in ref else None
         matches = [x for x in tasks if x.key == key and (phase is None or x.phase_key == phase)]

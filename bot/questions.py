@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from bot import deadlines, timeline
 from bot.answers import parse_answer
 from bot.errors import UserError
+from bot.facts import whole_number
 from bot.i18n import text as t
 from bot.incidents import active_roles, require_open
 from bot.playbook import Playbook, QuestionSpec
@@ -102,8 +103,8 @@ def find(playbook: Playbook, ref: str, lang: str) -> QuestionSpec:
     """A question by key or by its number in the playbook."""
     specs = playbook.questions()
     ref = ref.strip().lower().lstrip("q#")
-    if ref.isdigit() and 1 <= int(ref) <= len(specs):
-        return specs[int(ref) - 1]
+    if position := whole_number(ref, limit=len(specs)):
+        return specs[position - 1]
     for spec in specs:
         if spec.key == ref:
             return spec

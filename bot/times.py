@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"(\d+)\s*(w|d|h|min|m|s)", re.I)
+MAX_SECONDS = 10 * 366 * 86400
 _ZH_UNITS = {"分钟": "m", "小时": "h", "天": "d", "周": "w"}
 
 
@@ -19,7 +20,9 @@ def parse_duration(text: str) -> timedelta:
     raw = raw.replace(" ", "")
     if not raw or _DURATION.sub("", raw):
         raise ValueError(f"{text!r} is not a duration such as 90m, 8h or 30d")
-    seconds = sum(int(n) * _UNITS[u.lower()] for n, u in _DURATION.findall(raw))
+    seconds = sum(int(n) * _UNITS[u.lower()] for n, u in _DURATION.findall(raw) if len(n) <= 9)
+    if seconds > MAX_SECONDS or any(len(n) > 9 for n, _ in _DURATION.findall(raw)):
+        raise ValueError(f"{text!r} is longer than anything a breach response needs (at most 10 years)")
     return timedelta(seconds=seconds)
 
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 from bot import commands as c
+from bot.facts import whole_number
 from bot.i18n import text as t
 from handlers.tokens import ALIASES, INCIDENT, Args, tokenize, user_ref
 
@@ -26,9 +27,9 @@ def _declare(lang: str, name: str, tail: str) -> c.Command:
     clients = None
     if "clients" in args.flags:
         raw = args.flags["clients"].replace(",", "").replace("_", "")
-        if not raw.isdigit():
+        clients = whole_number(raw)
+        if clients is None:
             args.fail("error.clients_number", value=args.flags["clients"])
-        clients = int(raw)
     data = tuple(d.strip().lower() for d in re.split(r"[,，\s]+", args.flags.get("data", "")) if d.strip())
     title = args.raw_rest(tail)
     if not title.strip():

@@ -120,7 +120,7 @@ def read_declare(view: dict[str, Any]) -> commands.Declare:
         title=(state.get("title", {}).get("value") or "").strip(),
         severity=(state.get("severity", {}).get("selected_option") or {}).get("value"),
         aware=(state.get("aware", {}).get("value") or "").strip() or None,
-        clients=int(clients_raw) if clients_raw.isdigit() else None,
+        clients=int(clients_raw) if clients_raw.isdecimal() else None,
         data=tuple(o["value"] for o in state.get("data", {}).get("selected_options") or ()),
         drill=bool(state.get("drill", {}).get("selected_options")),
     )

@@ -38,7 +38,7 @@ class WeComConfig:
             raise ConfigError(f"WeCom needs {', '.join(missing)} (from the self-built app's page in the WeCom "
                               "admin console)")
         agent = str(values["WECOM_AGENT_ID"]).strip()
-        if not agent.isdigit():
+        if not agent.isdecimal():
             raise ConfigError(f"WECOM_AGENT_ID is the app's numeric AgentId, not {agent!r}")
         aes_key = str(values["WECOM_AES_KEY"]).strip()
         if len(aes_key) != AES_KEY_LENGTH:

@@ -188,7 +188,7 @@ class Prompts:
 
     def _from_buttons(self, buttons: list[tuple[str, str]]) -> Prompt | None:
         parsed = [value.split(":", 2) for _, value in buttons]
-        if any(len(p) != 3 or not p[0].isdigit() for p in parsed) or len({(p[0], p[1]) for p in parsed}) != 1:
+        if any(len(p) != 3 or not p[0].isdecimal() for p in parsed) or len({(p[0], p[1]) for p in parsed}) != 1:
             return None  # not the bot's answer buttons as we know them: leave the memory alone
         number, key = parsed[0][0], parsed[0][1]
         try:
