@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from bot import alerts, deadlines, delivery, flows, incidents, timeline, views
 from bot.chat import Chat, Context, Mention, Message, MessageRef, RoomRef
 from bot.clock import Clock, SystemClock
-from bot.commands import Command, Declare, Help
+from bot.commands import Command, Declare, Help, unstorable
 from bot.errors import ConfigError, UserError, new_error_id
 from bot.i18n import message
 from bot.outbox import Outbox
@@ -84,6 +84,9 @@ class Breachbot:
         """Run a command for a person; every outcome, good or bad, is answered."""
         outbox = Outbox()
         lang = self.lang
+        if bad := unstorable(command):
+            self._safe_reply(context, message(lang, "error.unstorable", kind="error", char=bad))
+            return
         try:
             with self.unit() as session:
                 ws = self.workspace(session, context)

@@ -291,3 +291,19 @@ Command = (
     | FollowUpDone | Drill | History | Snooze
 
 )
+
+
+_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
+
+
+def unstorable(command: Command) -> str | None:
+    """The first character in a command's text that cannot be stored (NUL, other controls, lone surrogates)."""
+    for value in vars(command).values():
+        texts = value if isinstance(value, tuple) else (value,)
+        for text in texts:
+            if not isinstance(text, str):
+                continue
+            for ch in text:
+                if ch in _CONTROL or "\ud800" <= ch <= "\udfff":
+                    return f"U+{ord(ch):04X}"
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -50,11 +51,14 @@ def available(folder: Path = SCENARIOS) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.yaml"))
 
 
+_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
 def load(key: str, folder: Path = SCENARIOS) -> Scenario:
-    """One scenario by key; ValueError naming the file and problem."""
-    path = folder / f"{key}.yaml"
-    if not path.is_file():
+    """One scenario by key (only the names available() lists: never a path); ValueError naming the problem."""
+    if not _KEY.fullmatch(key) or key not in available(folder):
         raise FileNotFoundError(key)
+    path = folder / f"{key}.yaml"
     try:
         return Scenario.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError) as exc:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"(\d+)\s*(w|d|h|min|m|s)", re.I)
 MAX_SECONDS = 10 * 366 * 86400
+WHEN_MAX = 100  # no way of writing a moment needs more; longer input is refused before any parsing
 _ZH_UNITS = {"分钟": "m", "小时": "h", "天": "d", "周": "w"}
 
 
@@ -59,7 +60,6 @@ def format_iso(when: datetime | None, tz: str) -> str | None:
     return None if when is None else when.astimezone(ZoneInfo(tz)).isoformat()
 
 
-_AGO = re.compile(r"^(?P<amount>.+?)\s*(ago|前)$", re.I)
 _CLOCK = re.compile(r"^(?P<day>today|yesterday|今天|昨天)?\s*(?P<h>\d{1,2})[:：](?P<m>\d{2})$", re.I)
 
 
@@ -71,12 +71,15 @@ def parse_when(text: str, *, now: datetime, tz: str) -> datetime:
     Raises ValueError with what to type instead.
     """
     raw = text.strip()
+    if len(raw) > WHEN_MAX:
+        raise ValueError(f"That time is {len(raw)} characters long; write it like '2h ago', '09:30' or '2026-11-28 09:30'.")
     zone = ZoneInfo(tz)
     lowered = raw.lower()
     if lowered in ("now", "现在"):
         return now
-    if match := _AGO.match(lowered):
-        return now - parse_duration(match["amount"])
+    for suffix in ("ago", "前"):
+        if lowered.endswith(suffix) and lowered[:-len(suffix)].strip():
+            return now - parse_duration(lowered[:-len(suffix)])
     if match := _CLOCK.match(lowered):
         day = now.astimezone(zone).date()
         if match["day"] in ("yesterday", "昨天"):

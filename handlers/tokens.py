@@ -52,11 +52,14 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+_NAME = re.compile(r"^[\w.\-]{1,64}$")
+
+
 def user_ref(raw: str) -> str | None:
-    """A person named in a command: Slack's <@U123|name>, or @name."""
+    """A person named in a command: Slack's <@U123|name>, or @name (letters, digits, . _ -, at most 64)."""
     if match := _SLACK_USER.match(raw):
         return match[1]
-    if raw.startswith("@") and len(raw) > 1:
+    if raw.startswith("@") and _NAME.match(raw[1:]):
         return raw[1:]
     return None
 
