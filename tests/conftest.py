@@ -111,7 +111,8 @@ def make_settings(**overrides: object) -> Settings:
 def make_console(engine: Engine, *, roster: dict | None = None, lang: str = "en", start: datetime = START,
                  timezone: str = "Asia/Shanghai") -> ConsoleWorkspace:
     """A console workspace on `engine` with a virtual clock, printing into a buffer."""
-    chat = ConsoleChat(out=io.StringIO(), uploads=Path(tempfile.mkdtemp(prefix="bb-files-")))
+    # Created only when something is uploaded (most tests upload nothing).
+    chat = ConsoleChat(out=io.StringIO(), uploads=Path(tempfile.gettempdir()) / f"bb-files-{uuid.uuid4().hex[:12]}")
     clock = VirtualClock(start)
     settings = make_settings(lang=lang, timezone=timezone)
     bot = create_app(settings, chat=chat, clock=clock, engine=engine)
