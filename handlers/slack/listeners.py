@@ -18,7 +18,7 @@ from bot.i18n import message
 from handlers.router import parse
 from handlers.slack import inbound, modals
 from handlers.slack.catalogue import ui
-from handlers.slack.chat import SlackChat
+from handlers.slack.chat import SlackChat, download
 from handlers.slack.render import escape, render
 
 log = logging.getLogger("breachbot.slack")
@@ -29,6 +29,7 @@ def ack_now(ack: Ack) -> None:
     ack()
 
 
+IMPORT_WITHOUT_FILE = re.compile(r"(?:clients|客户)\s+import(?:\s+BR-?(?P<incident>\d+))?", re.I)
 EDIT_WITHOUT_TEXT = re.compile(r"(?:draft|起草)\s+edit\s+(?:BR-?(?P<incident>\d+)\s+)?D-?(?P<draft>\d+)", re.I)
 
 
@@ -46,6 +47,7 @@ class Listeners:
         app.view(modals.DECLARE)(ack=ack_now, lazy=[self.submit_declare])
         app.view(modals.ASSIGN)(ack=ack_now, lazy=[self.submit_assign])
         app.view(modals.EDIT)(ack=ack_now, lazy=[self.submit_edit])
+        app.view(modals.IMPORT)(ack=ack_now, lazy=[self.submit_import])
         app.event("app_home_opened")(ack=ack_now, lazy=[self.home])
 
     # -- running a command --------------------------------------------------------------------
@@ -71,6 +73,11 @@ class Listeners:
         word = inbound.modal_word(text)
         if word:
             self.open_modal(word, body, context, response_url)
+            return
+        if found := IMPORT_WITHOUT_FILE.fullmatch(text.strip()):
+            origin = modals.Origin(channel=context.room, response_url=response_url,
+                                   incident=int(found["incident"]) if found["incident"] else None)
+            self.open_view(body, context, response_url, modals.import_view(lang=self.bot.lang, origin=origin))
             return
         if edit := EDIT_WITHOUT_TEXT.fullmatch(text.strip()):
             self.open_edit(body, context, response_url, draft=int(edit["draft"]),
@@ -153,6 +160,35 @@ class Listeners:
         origin = modals.Origin.load(view.get("private_metadata"))
         context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
         self.run(context, modals.read_declare(view), origin.response_url)
+
+    def open_view(self, body: dict[str, Any], context: Context, response_url: str | None,
+                  view: dict[str, Any]) -> None:
+        """views.open, telling the person (with an error id) if Slack refuses."""
+        try:
+            self.chat.client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError:
+            error_id = new_error_id()
+            log.exception("views.open failed (error %s)", error_id)
+            self.answer(context, message(self.bot.lang, "error.internal", kind="error", error_id=error_id),
+                        response_url)
+
+    def submit_import(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The import modal: download the CSV Slack holds, hand its bytes to the bot."""
+        origin = modals.Origin.load(view.get("private_metadata"))
+        context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
+        shared = modals.import_file(view)
+        url = (shared or {}).get("url_private_download") or (shared or {}).get("url_private")
+        if not url:
+            self.answer(context, message(self.bot.lang, "clients.need_file", kind="error"), origin.response_url)
+            return
+        try:
+            content = download(self.chat.client, url)
+        except (OSError, ValueError) as exc:
+            self.answer(context, Message.plain(f"{shared.get('name', 'CSV')}: {exc}", kind="error"),
+                        origin.response_url)
+            return
+        self.run(context, commands.ClientsImport(content=content, source=shared.get("name", ""),
+                                                 incident=origin.incident), origin.response_url)
 
     def submit_edit(self, body: dict[str, Any], view: dict[str, Any]) -> None:
         """The edit modal: its text becomes the draft's next version."""

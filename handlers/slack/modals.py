@@ -14,6 +14,7 @@ from handlers.slack.render import plain
 DECLARE = "breach_declare"
 ASSIGN = "breach_assign"
 EDIT = "breach_draft_edit"
+IMPORT = "breach_clients_import"
 EDIT_MAX = 3000  # Slack's limit for a plain_text_input
 _VALUE = "value"
 
@@ -98,6 +99,19 @@ def edit_view(*, lang: str, origin: Origin, text: str) -> dict[str, Any]:
     box = {"type": "plain_text_input", "multiline": True, "initial_value": text[:EDIT_MAX], "max_length": EDIT_MAX}
     view = _modal(EDIT, lang, "edit", origin, [_input("text", f"D-{origin.draft}", box)])
     return view
+
+
+def import_view(*, lang: str, origin: Origin) -> dict[str, Any]:
+    """A file picker for the affected-client CSV."""
+    picker = {"type": "file_input", "filetypes": ["csv", "txt"], "max_files": 1}
+    return _modal(IMPORT, lang, "import", origin, [_input("file", ui(lang, "import.file"), picker,
+                                                          hint=ui(lang, "import.hint"))])
+
+
+def import_file(view: dict[str, Any]) -> dict[str, Any] | None:
+    """The uploaded file's details (name, url_private_download…) from the import modal."""
+    files = _state(view).get("file", {}).get("files") or []
+    return files[0] if files else None
 
 
 def read_edit(view: dict[str, Any]) -> commands.DraftEdit:

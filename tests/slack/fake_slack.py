@@ -49,6 +49,8 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url path, JSON body)
         self.uploads: dict[str, bytes] = {}
+        self.shared_files: dict[str, bytes] = {}  # files people picked in a form, served at url_private
+        self.bot_token = "xoxb-1-test"
         self.channels: dict[str, Channel] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
@@ -81,6 +83,13 @@ class FakeSlack:
     @property
     def api_url(self) -> str:
         return f"{self.url}/api/"
+
+    def share_file(self, name: str, content: bytes) -> dict[str, Any]:
+        """A file someone uploaded in a modal's file input, as Slack describes it in view state."""
+        file_id = f"F{len(self.shared_files) + 1:06d}"
+        self.shared_files[file_id] = content
+        return {"id": file_id, "name": name, "filetype": "csv",
+                "url_private": f"{self.url}/files/{file_id}", "url_private_download": f"{self.url}/files/{file_id}"}
 
     def response_url(self, name: str = "r1") -> str:
         return f"{self.url}/response/{name}"
@@ -230,6 +239,16 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
             pass
+
+        def do_GET(self) -> None:
+            url = urlparse(self.path)
+            if url.path.startswith("/files/") and url.path.rsplit("/", 1)[1] in fake.shared_files:
+                if self.headers.get("Authorization") != f"Bearer {fake.bot_token}":
+                    self._send(302, b"", "text/html", {"Location": "https://slack.com/signin"})
+                    return
+                self._send(200, fake.shared_files[url.path.rsplit("/", 1)[1]], "text/csv")
+                return
+            self._send(404, b"not found", "text/plain")
 
         def do_POST(self) -> None:
             url = urlparse(self.path)

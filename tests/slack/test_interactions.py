@@ -171,3 +171,24 @@ def test_a_draft_is_edited_in_a_modal_with_its_current_text(slack, fake, sqlite_
     assert versions[1].text == "Holding statement\nWe are investigating.\n"
     slack.slash(ALICE, "draft edit D-9", channel=room)
     assert fake.responses[-1][1]["text"] == "There is no draft D-9 in BR-1. /breach drafts lists them."
+
+
+def test_clients_are_imported_from_a_csv_picked_in_a_form(slack, fake, sqlite_engine):
+    from storage.models import Client
+
+    room = declared(slack, fake)
+    slack.slash(ALICE, "clients import", channel=room)
+    view = fake.calls_to("views.open")[-1]["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "breach_clients_import"
+    assert view["blocks"][0]["element"]["type"] == "file_input"
+    rows = "name,type,contact,language,residence,data\n" + "".join(
+        f"Client {i},individual,c{i}@example.com,en,US-CA,bank_account\n" for i in range(500))
+    shared = fake.share_file("clients.csv", rows.encode("utf-8"))
+    slack.submit(ALICE, view, {"file": {"value": {"type": "file_input", "files": [shared]}}})
+    with Session(sqlite_engine) as s:
+        stored = s.exec(select(Client)).all()
+    assert len(stored) == 500 and all("@" not in c.contact_encrypted for c in stored)
+    said = [p["text"] for p in fake.posted(room)]
+    assert any(t.startswith(f"📇 <@{ALICE}> imported 500 affected clients") for t in said)
+    assert not any("example.com" in t for t in said)

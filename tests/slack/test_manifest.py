@@ -26,7 +26,8 @@ def test_the_manifest_declares_the_command_shortcut_events_and_socket_mode():
 
 def test_the_manifest_asks_for_the_least_scopes():
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == [
-        "chat:write", "commands", "files:write", "groups:history", "groups:write", "im:write", "pins:write",
+        "chat:write", "commands", "files:read", "files:write", "groups:history", "groups:write", "im:write",
+        "pins:write",
         "reactions:read", "users:read"]
     assert "user" not in MANIFEST["oauth_config"]["scopes"]  # no user tokens
 
