@@ -96,6 +96,14 @@ def storable(text: str) -> bool:
     return c.unstorable(c.Log(text=text)) is None
 
 
+def reaches_the_bot_storable(typed: str) -> bool:
+    """Whether the command the router makes of `typed` carries only storable text (white space it trims is gone)."""
+    try:
+        return c.unstorable(parse(typed)) is None
+    except UserError:
+        return True
+
+
 def assert_refused_as_unstorable(sent: list[Sent]) -> None:
     reply = only_reply(sent)
     assert "cannot be stored" in reply.text and "nothing was changed" in reply.text
@@ -111,7 +119,7 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-PURE = settings(max_examples=150, deadline=None, database=None,
+PURE = settings(max_examples=150, deadline=None, database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.data_too_large])
 # Through the whole bot each example costs milliseconds of SQLite work, so these do not shrink (that
@@ -291,7 +299,7 @@ def test_declared_titles_are_stored_collapsed_or_refused(quick, text):
     before = numbers(quick)
     sent = act(quick, f"/breach declare {typed}")
     made = numbers(quick) - before
-    if not storable(typed):
+    if not reaches_the_bot_storable(f"/breach declare {typed}"):
         assert not made
         assert_refused_as_unstorable(sent)
         return
@@ -322,7 +330,7 @@ def test_notes_and_decisions_are_stored_exactly_or_refused(quick, text):
         before = events(quick, number)
         sent = act(quick, f"/breach {name} {text}", room)
         after = events(quick, number)
-        if not storable(text):
+        if not reaches_the_bot_storable(f"/breach {name} {text}"):
             assert after == before
             assert_refused_as_unstorable(sent)
             continue
