@@ -19,7 +19,9 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlmodel import Session, col, select
 
 from bot import timeline
+from bot.chat import Mention, Text
 from bot.errors import UserError
+from bot.i18n import message
 from bot.i18n import text as t
 from bot.incidents import ref, require_open
 from bot.playbook import Playbook
@@ -189,9 +191,12 @@ def approve(session: Session, *, incident: Incident, draft: Draft, playbook: Pla
         raise UserError(t(lang, "draft.already_approved", id=f"D-{draft.number}", version=version.version))
     mine = [role for role in needed if holders.get(role) == actor]
     if not mine:
-        who = ", ".join(f"{playbook.roles[r](lang)} ({holders[r]})" if r in holders else
-                        f"{playbook.roles[r](lang)} ({t(lang, 'roles.unassigned')})" for r in needed)
-        raise UserError(t(lang, "draft.wrong_role", id=f"D-{draft.number}", who=who))
+        who: list = []
+        for role in needed:
+            who += [Text(", ")] if who else []
+            who += [Text(f"{playbook.roles[role](lang)} ")]
+            who += [Mention(holders[role])] if role in holders else [Text(f"({t(lang, 'roles.unassigned')})")]
+        raise UserError(message(lang, "draft.wrong_role", kind="error", id=f"D-{draft.number}", who=tuple(who)))
     signed = {a["role"] for a in version.approvals}
     fresh = [r for r in mine if r not in signed]
     if not fresh:

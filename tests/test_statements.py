@@ -58,7 +58,7 @@ def test_full_statement_scenario(engine, tmp_path):
     assert "📝 D-1 v2 · client · zh · draft" in joined(console.chat.sent[-2:])
 
     refused = joined(say("lily", "/breach approve D-1", "breach-1"))
-    assert refused == "Only Legal / compliance (erin) may approve D-1."
+    assert refused == "Only Legal / compliance @erin may approve D-1."
     assert "✅ D-1 v2 approved by @erin (legal)." in joined(say("erin", "/breach approve D-1", "breach-1"))
     assert "already approved" in joined(say("erin", "/breach approve D-1", "breach-1"))
 
