@@ -42,6 +42,7 @@ class Breachbot:
         self.clock = clock or SystemClock()
         self.engine = engine or make_engine(settings.sqlalchemy_url)
         self.sessions = session_factory(self.engine)
+        self.readers = session_factory(self.engine, write=False)
         self.playbook = playbook or load_playbook(settings.playbook)
         self.firm = firm or settings.firm()
         paths = [DEFAULT_REGIMES] + ([settings.regimes_file] if settings.regimes_file else [])
@@ -61,9 +62,9 @@ class Breachbot:
 
     # -- units of work ---------------------------------------------------------------------
     @contextmanager
-    def unit(self) -> Iterator[Session]:
-        """One transaction."""
-        with transaction(self.sessions) as session:
+    def unit(self, *, write: bool = True) -> Iterator[Session]:
+        """One transaction (`write=False` for a read that should not queue behind writers)."""
+        with transaction(self.sessions if write else self.readers) as session:
             yield session
 
     def now(self) -> datetime:
@@ -205,7 +206,7 @@ class Breachbot:
     # -- the war room's living status ----------------------------------------------------------
     def refresh_status(self, incident_id: int) -> None:
         """Re-render the pinned status message and the room topic from the database."""
-        with self.unit() as session:
+        with self.unit(write=False) as session:
             incident = session.get(Incident, incident_id)
             if incident is None or not incident.war_room or not incident.status_message:
                 return
@@ -224,7 +225,7 @@ class Breachbot:
         sent = 0
         while True:
             now = self.now()
-            with self.unit() as session:
+            with self.unit(write=False) as session:
                 batch = deadlines.due(session, now=now, limit=20)
             if not batch:
                 return sent
@@ -296,13 +297,13 @@ class Breachbot:
 
     def next_wakeup(self) -> datetime | None:
         """When the next pending alert or kept message is due."""
-        with self.unit() as session:
+        with self.unit(write=False) as session:
             moments = [deadlines.next_fire_at(session), delivery.next_try(session, platform=self.chat.platform)]
         return min((m for m in moments if m is not None), default=None)
 
     def home(self, context: Context) -> Message:
         """The open incidents of the workspace, for a home screen."""
-        with self.unit() as session:
+        with self.unit(write=False) as session:
             ws = self.workspace(session, context)
             return views.home(session, ws=ws, playbook=self.playbook, now=self.now(),
                               incidents_open=incidents.open_for_user(session, workspace=ws, user=context.user))
@@ -312,7 +313,7 @@ class Breachbot:
         from bot import drafts
         from bot.flow_base import resolve
 
-        with self.unit() as session:
+        with self.unit(write=False) as session:
             ws = self.workspace(session, context)
             found = resolve(session, ws, context, incident, lock=False)
             return drafts.current(session, drafts.by_number(session, incident=found, number=number,
@@ -320,7 +321,7 @@ class Breachbot:
 
     def verify(self, number: int, platform: str = "console", workspace: str = "console") -> timeline.Verification:
         """Check an incident's timeline chain."""
-        with self.unit() as session:
+        with self.unit(write=False) as session:
             incident = self.find(session, number, platform=platform, workspace=workspace)
             return timeline.verify(session, incident)
 

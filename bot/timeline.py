@@ -42,7 +42,8 @@ def append(session: Session, *, incident: Incident, actor: str, kind: str, text:
     """Add an event in the caller's transaction; `at` is when it happened (defaults to now)."""
     assert incident.id is not None
     last = session.exec(
-        select(TimelineEvent).where(TimelineEvent.incident_id == incident.id).order_by(col(TimelineEvent.seq).desc())
+        select(TimelineEvent).where(TimelineEvent.incident_id == incident.id)
+        .order_by(col(TimelineEvent.seq).desc()).limit(1)
     ).first()
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.hash

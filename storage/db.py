@@ -16,6 +16,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+WRITE_OPTION = "breachbot_write"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -25,6 +26,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not the driver, say when a transaction begins (see _begin_immediate).
+            dbapi_conn.isolation_level = None
             cursor = dbapi_conn.cursor()
             if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
                 cursor.execute("PRAGMA journal_mode=WAL")
@@ -32,13 +35,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            # SQLite has no row locks: a unit of work that will write takes the write lock at its start, so
+            # two commands on one incident queue instead of both reading the same last timeline event and one
+            # failing at commit. Reads stay deferred and go on beside a writer (WAL).
+            write = conn.get_execution_options().get(WRITE_OPTION)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after commit."""
-    return sessionmaker(engine, class_=Session, expire_on_commit=False)
+def session_factory(engine: Engine, *, write: bool = True) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit; `write=False` for units that only read."""
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+    return sessionmaker(bind, class_=Session, expire_on_commit=False)
 
 
 @contextmanager

@@ -99,3 +99,26 @@ def test_verify_checks_an_export_against_the_database(tmp_path, capsys):
     assert main(["verify", "BR-1", "--db", url, "--export", str(tmp_path / "forged.json")]) == 1
     out = capsys.readouterr().out
     assert "does NOT match the database" in out and "event #2 says something else in the export" in out
+
+
+def test_concurrent_commands_on_one_incident_all_land(engine):
+    """Slack runs commands on a thread pool: eight people logging at once all get their note in, in a chain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.chat import Context
+    from handlers.router import parse
+
+    console = make_console(engine)
+    console.say("alice", "/breach declare Payroll export leaked")
+
+    def note(i: int) -> None:
+        context = Context(workspace="console", user=f"u{i}", room="breach-1")
+        console.bot.handle(context, parse(f"/breach log note {i}"))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(note, range(40)))
+    with Session(engine) as s:
+        notes = s.exec(select(TimelineEvent).where(TimelineEvent.kind == "note")).all()
+    assert sorted(n.text for n in notes) == sorted(f"note {i}" for i in range(40))
+    assert not [x for x in console.chat.sent if "Something went wrong" in x.text]
+    assert _verify(engine).intact
