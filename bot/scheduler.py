@@ -1,5 +1,5 @@
 """APScheduler wakes the bot when an alert falls due. The database stays the record:
-jobs are rebuilt from pending alerts at start and whenever alerts change, and a sweep
+the wake-up is armed from pending alerts at start and whenever alerts change, and a sweep
 catches anything another process scheduled or a lease that ran out.
 """
 
@@ -13,18 +13,20 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
-from bot import deadlines
-
 if TYPE_CHECKING:
     from bot.app import Breachbot
 
 log = logging.getLogger("breachbot.scheduler")
 SWEEP_EVERY = timedelta(seconds=30)
-JOB_PREFIX = "alert-"
+WAKE_JOB = "next-alert"
 
 
 class AlertScheduler:
-    """One APScheduler job per pending alert, plus a periodic sweep."""
+    """One APScheduler job at the moment the earliest pending alert (or kept message) is due, plus a sweep.
+
+    Arming it is one indexed query, whatever the number of pending alerts; after every run, and after
+    every command that may have changed what is due, it is armed again from the database.
+    """
 
     def __init__(self, bot: Breachbot, scheduler: BaseScheduler | None = None) -> None:
         self.bot = bot
@@ -32,7 +34,7 @@ class AlertScheduler:
         self._lock = threading.Lock()
 
     def start(self, *, paused: bool = False) -> None:
-        """Rebuild jobs from the database, start, and follow later changes."""
+        """Arm the wake-up from the database, start, and follow later changes."""
         self.rebuild()
         self.scheduler.add_job(self.tick, "interval", seconds=SWEEP_EVERY.total_seconds(), id="sweep",
                                replace_existing=True, coalesce=True, max_instances=1)
@@ -46,29 +48,27 @@ class AlertScheduler:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
-
-    def rebuild(self) -> int:
-        """Make the jobs match the pending alerts in the database; returns how many are armed."""
+    def rebuild(self) -> datetime | None:
+        """Arm the wake-up job at the next moment something is due (bot time); returns that moment."""
         with self._lock:
-            with self.bot.unit() as session:
-                pending = deadlines.pending(session)
-            wanted = {f"{JOB_PREFIX}{a.id}": a.fire_at for a in pending}
+            wake = self.bot.next_wakeup()
+            if wake is None:
+                if self.scheduler.get_job(WAKE_JOB):
+                    self.scheduler.remove_job(WAKE_JOB)
+                return None
             # The bot's clock may run ahead of the wall clock (a console that skipped time).
             shift = self.bot.now() - datetime.now(UTC)
-            for job in self.scheduler.get_jobs():
-                if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
-                    job.remove()
-            for job_id, fire_at in wanted.items():
-                self.scheduler.add_job(self.tick, "date", run_date=fire_at - shift, id=job_id,
-                                       replace_existing=True, misfire_grace_time=None, coalesce=True)
-            return len(wanted)
+            self.scheduler.add_job(self.tick, "date", run_date=wake - shift, id=WAKE_JOB, replace_existing=True,
+                                   misfire_grace_time=None, coalesce=True)
+            return wake
 
     def job_times(self) -> dict[str, datetime]:
-        """Armed alert jobs and when they run (for tests and `doctor`)."""
-        return {job.id: job.trigger.run_date for job in self.scheduler.get_jobs() if job.id.startswith(JOB_PREFIX)}
+        """The armed wake-up (for tests and `doctor`)."""
+        job = self.scheduler.get_job(WAKE_JOB)
+        return {WAKE_JOB: job.trigger.run_date} if job else {}
 
     def tick(self) -> None:
-        """Send whatever is due now."""
+        """Send whatever is due now, then arm the next wake-up."""
         try:
             self.bot.run_due()
         except Exception:
@@ -77,3 +77,7 @@ class AlertScheduler:
             self.bot.flush_outbox()
         except Exception:
             log.exception("retrying kept messages failed; the sweep will try again")
+        try:
+            self.rebuild()
+        except Exception:
+            log.exception("could not arm the next wake-up; the sweep will")

@@ -92,26 +92,25 @@ def test_completing_a_phase_cancels_its_alerts(quick):
     assert not [s for s in quick.chat.sent if "Immediate response" in s.text and s.text[:1] in "⏰🔴"]
 
 
-def test_apscheduler_rebuilds_its_jobs_from_the_database(quick):
+def test_apscheduler_is_armed_from_the_database(quick):
     quick.say("alice", "/breach declare Payroll export leaked")
     scheduler = AlertScheduler(quick.bot)
     scheduler.start(paused=True)
     try:
         with Session(quick.bot.engine) as s:
-            pending = {f"alert-{a.id}": a.fire_at for a in s.exec(select(Alert).where(Alert.state == "pending"))}
-        jobs = scheduler.job_times()
-        # 10 phases × (reminder + escalation), 2 empty roles (legal, it_security), 2 questions × 4 asks
-        assert set(jobs) == set(pending) and len(jobs) == 20 + 2 + 2 * 4
-        # Jobs keep the alerts' spacing (the virtual clock is shifted onto the wall clock).
-        ids = sorted(pending, key=pending.get)
-        assert jobs[ids[-1]] - jobs[ids[0]] == pending[ids[-1]] - pending[ids[0]]
-        # Closing cancels every alert but the new follow-ups'; the scheduler follows the database.
+            pending = [a.fire_at for a in s.exec(select(Alert).where(Alert.state == "pending"))]
+        # One wake-up, at the earliest pending alert (10:20, the empty-role prompts), on the wall clock.
+        [(job, run_at)] = scheduler.job_times().items()
+        shift = quick.bot.now() - datetime.now(UTC)
+        assert job == "next-alert" and abs((run_at + shift) - min(pending)) < timedelta(seconds=5)
+        assert min(pending) == START + timedelta(minutes=15)
+        # Closing cancels every alert but the follow-ups': the wake-up follows the database.
         quick.say("alice", '/breach close --cause insider --lessons "Vet access"', "breach-1")
         with Session(quick.bot.engine) as s:
             still = s.exec(select(Alert).where(Alert.state == "pending")).all()
-            kinds = {s.get(Deadline, a.deadline_id).kind for a in still}
-        assert set(scheduler.job_times()) == {f"alert-{a.id}" for a in still}
-        assert kinds == {"followup"} and len(still) == 3 * 2  # three standard follow-ups, reminder + overdue
+            assert {s.get(Deadline, a.deadline_id).kind for a in still} == {"followup"}
+        [(_, run_at)] = scheduler.job_times().items()
+        assert abs((run_at + shift) - min(a.fire_at for a in still)) < timedelta(seconds=5)
     finally:
         scheduler.shutdown()
 
