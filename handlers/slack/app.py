@@ -66,7 +66,9 @@ def build_slack_app(settings: Settings, *, engine: Engine, clock: Clock | None =
     bot = create_app(settings, chat=chat, clock=clock, engine=engine)
     chat.lang = bot.lang
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    app = App(name="breachbot", client=client, signing_secret=secret, process_before_response=False,
+    # The ack functions only ack (all work is in lazy listeners), so answering as soon as they return is safe and
+    # skips Bolt's 10 ms wait for the ack (measured in bench/: 11 ms → 1 ms median).
+    app = App(name="breachbot", client=client, signing_secret=secret, process_before_response=True,
               listener_executor=listener_executor)
     app.middleware(SkipRepeatedEvents())
     Listeners(bot, chat).register(app)
