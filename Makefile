@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean bench
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -24,8 +24,13 @@ run: $(STAMP)
 
 ## Install what the tests need, lint, and run every test (PostgreSQL runs when it answers).
 test: $(STAMP)
-	$(BIN)/ruff check bot handlers storage tests
+	$(BIN)/ruff check bot handlers storage tests bench
 	$(BIN)/python -m pytest
+
+## Benchmarks (bench/): Slack command latency, declare, timeline, report, scheduler; rewrites bench/RESULTS.md.
+## About 2 minutes on 2 cores; `make bench BENCH=--quick` for smaller sizes. PostgreSQL runs when it answers.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH)
 
 clean:
 	rm -rf $(VENV) breachbot.db breachbot.db-wal breachbot.db-shm
