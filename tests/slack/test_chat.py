@@ -47,8 +47,8 @@ def test_a_reply_where_the_bot_cannot_whisper_goes_to_a_direct_message(chat, fak
     fake.fail("chat.postEphemeral", "channel_not_found")
     chat.reply(context=Context(workspace="T0FIRM", user=ALICE, room="C0ELSEWHERE", platform="slack"),
                message=Message.plain("Only you can see this"))
-    assert fake.calls_to("conversations.open") == [{"users": ALICE}]
-    assert fake.posted("D0ALICE")[0]["text"] == "Only you can see this"
+    assert fake.calls_to("conversations.open") == []
+    assert fake.posted(ALICE)[0]["text"] == "Only you can see this"
 
 
 def test_an_expired_response_url_falls_back_to_the_web_api(chat, fake):

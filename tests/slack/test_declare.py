@@ -40,8 +40,8 @@ def test_declare_opens_a_private_war_room_pins_the_status_and_announces(sqlite_e
     assert where == "slash1" and announce["response_type"] == "in_channel"
     assert announce["text"] == f"🚨 *BR-1* declared by <@U0ALICE>: Payroll export for 40 clients found on … " \
                                f"War room: <#{room.id}>"
-    dms = {p["channel"]: p["text"] for p in fake.posted() if p["channel"].startswith("D")}
-    assert dms["D0BOB"] == f"You are IT security for BR-1. War room: <#{room.id}>"
+    dms = {p["channel"]: p["text"] for p in fake.posted() if p["channel"].startswith("U")}
+    assert dms["U0BOB"] == f"You are IT security for BR-1. War room: <#{room.id}>"
     [incident] = incidents(sqlite_engine)
     assert (incident.war_room, incident.status_message) == (room.id, room.pins[0])
     assert (incident.title, incident.declared_by, incident.declared_in) == (TITLE, ALICE, GENERAL)

@@ -47,7 +47,7 @@ def test_basic_scenario_on_slack(engine, fake):
     final = fake.messages[(room.id, status_ts)]["text"]
     assert "✅ Closed" in final and "cause: Staff error" in final
     assert room.topic.endswith("· closed")
-    dms = [p["text"] for p in fake.posted("D0BOB")]
+    dms = [p["text"] for p in fake.posted("U0BOB")]
     assert "⏰ BR-1: phase 2/10 Preliminary investigation is due 18:05, in 1h 00m. " \
            f"War room: <#{room.id}>" in dms
     assert fake.posted(room.id)[-1]["text"].startswith("✅ BR-1 closed by <@U0ALICE>. Cause: Staff error.")
