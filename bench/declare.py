@@ -141,8 +141,9 @@ def run(quick: bool = False) -> list[Row]:
     rows.append(Row("2. /breach declare: Web API calls (roster of 4: lead, IT security, legal, executive)",
                     f"{web_api} calls: {breakdown}; + {last['response_url']} response_url",
                     "fewer is better; no target set",
-                    f"info: {last['conversations.open']} conversations.open avoidable (post to the user id), "
-                    "the declarer's own role DM and the second question post too"))
+                    (f"info: {last['conversations.open']} conversations.open avoidable (post to the user id), "
+                     if last["conversations.open"] else "info: DMs go straight to the user id; ")
+                    + "the declarer's own role DM and the second question post are avoidable too"))
     rows.append(Row(f"2. /breach declare with {ms(SLOW_CALL)} per Web API call (info, n={n_slow})",
                     f"{ms(median(slow))} median end to end",
                     f"≈ {web_api} sequential calls × {ms(SLOW_CALL)}", "info"))
