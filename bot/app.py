@@ -267,9 +267,17 @@ class Breachbot:
                 for held in [alert_id, *outbox.covers]:
                     deadlines.release(session, alert_id=held, retry_at=now + ALERT_RETRY)
             return False
-        with self.unit() as session:
-            for held in [alert_id, *outbox.covers]:
-                alerts.alert_sent(self, session, alert_id=held, now=now)
+        try:
+            with self.unit() as session:
+                for held in [alert_id, *outbox.covers]:
+                    alerts.alert_sent(self, session, alert_id=held, now=now)
+        except Exception:
+            # It went out: never let an expiring claim send it again. Mark it sent even without its
+            # timeline line (logged), rather than risk a second reminder.
+            log.exception("alert %s went out but could not be recorded in the timeline", alert_id)
+            with self.unit() as session:
+                for held in [alert_id, *outbox.covers]:
+                    deadlines.finish(session, alert_id=held, state=deadlines.SENT, now=now)
         for incident_id in outbox.refresh:
             try:
                 self.refresh_status(incident_id)

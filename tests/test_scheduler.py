@@ -165,3 +165,18 @@ def test_the_reminder_carries_a_snooze_button(quick):
     quick.advance(START + timedelta(minutes=46))
     reminder = next(s for s in quick.chat.sent if s.op == "direct" and s.text.startswith("⏰"))
     assert [(b.action_id, b.value) for b in reminder.message.buttons] == [("snooze", "1:immediate_response:30m")]
+
+
+def test_an_alert_that_went_out_is_never_sent_twice_even_if_recording_fails(quick, monkeypatch):
+    from bot import alerts
+
+    quick.say("alice", "/breach declare Payroll export leaked")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("timeline write failed")
+
+    monkeypatch.setattr(alerts, "alert_sent", broken)
+    quick.advance(START + timedelta(minutes=46))
+    monkeypatch.undo()
+    quick.advance(START + timedelta(minutes=58))  # well past any lease
+    assert len(reminders(quick)) == 1
