@@ -13,7 +13,7 @@ from bot.chat import Context, Mention
 from bot.commands import Affected, Clocks, Facts, Notified
 from bot.errors import UserError
 from bot.facts import DATA_CATEGORIES
-from bot.flow_base import acknowledge, here, resolve, role_holders, role_names
+from bot.flow_base import acknowledge, here, moment_done, resolve, role_holders, role_names
 from bot.i18n import message
 from bot.i18n import text as t
 from bot.outbox import Outbox
@@ -142,12 +142,7 @@ def notified(bot: Breachbot, session: Session, ws: Workspace, context: Context, 
     row = found[0]
     if row.status == "met":
         raise UserError(t(lang, "clocks.already_met", clock=row.result.clock_id))
-    try:
-        at = parse_when(cmd.at, now=now, tz=ws.timezone) if cmd.at else now
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-    if at > now:
-        raise UserError(t(lang, "clocks.future"))
+    at = moment_done(cmd.at, now=now, ws=ws)
     if len(cmd.reference) > 200:
         raise UserError(t(lang, "error.text_long", what="--ref", max=200, length=len(cmd.reference)))
     clocks.mark_notified(session, incident=incident, row=row, at=at, reference=cmd.reference.strip(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
@@ -12,6 +13,7 @@ from bot.errors import UserError
 from bot.i18n import message
 from bot.i18n import text as t
 from bot.outbox import Outbox
+from bot.times import parse_when
 from storage.models import Incident, Workspace
 
 if TYPE_CHECKING:
@@ -42,6 +44,17 @@ def resolve(session: Session, ws: Workspace, context: Context, number: int | Non
 def may_see(session: Session, incident: Incident, context: Context) -> bool:
     """The team (declarer, roster, role holders) and whoever is in the war room may see an incident."""
     return context.room == incident.war_room or incidents.is_participant(session, incident, context.user)
+
+
+def moment_done(raw: str | None, *, now: datetime, ws: Workspace) -> datetime:
+    """When something was done, as typed (`--at "10m ago"`), or now; never in the future."""
+    try:
+        at = parse_when(raw, now=now, tz=ws.timezone) if raw else now
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if at > now:
+        raise UserError(t(ws.lang, "clocks.future"))
+    return at
 
 
 def role_holders(session: Session, incident: Incident) -> dict[str, str]:

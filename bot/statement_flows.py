@@ -20,11 +20,10 @@ from bot.commands import (
     Letters,
 )
 from bot.errors import UserError
-from bot.flow_base import acknowledge, here, resolve, role_holders
+from bot.flow_base import acknowledge, here, moment_done, resolve, role_holders
 from bot.i18n import line, message
 from bot.i18n import text as t
 from bot.outbox import Outbox
-from bot.times import parse_when
 from storage.models import Draft, DraftVersion, Incident, Workspace
 
 if TYPE_CHECKING:
@@ -189,12 +188,7 @@ def clients_notified(bot: Breachbot, session: Session, ws: Workspace, context: C
                      out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
-    try:
-        at = parse_when(cmd.at, now=now, tz=ws.timezone) if cmd.at else now
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-    if at > now:
-        raise UserError(t(lang, "clocks.future"))
+    at = moment_done(cmd.at, now=now, ws=ws)
     chosen = clients.mark_notified(session, incident=incident, who=cmd.who, via=cmd.via.lower(), at=at,
                                    actor=context.user, now=now, lang=lang)
     summary = clients.counts(clients.register(session, incident))

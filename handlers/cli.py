@@ -68,7 +68,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Slack HTTP events and WeCom callbacks on $PORT, with /healthz, plus the alert scheduler."""
-    from bot.scheduler import AlertScheduler
     from handlers.web import create_web_app, serve
 
     settings = _settings(args)
@@ -79,15 +78,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("breachbot serve: no Slack (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET) or WeCom (WECOM_*) "
               "credentials are set; see the README. Without them, `breachbot console` runs locally.", file=sys.stderr)
         return 2
-    schedulers = [AlertScheduler(bot) for bot in bots]
-    for scheduler in schedulers:
-        scheduler.start()
     print(f"breachbot serving {', '.join(b.chat.platform for b in bots)} on port {settings.port}", file=sys.stderr)
     try:
-        serve(app, port=settings.port)
+        _with_schedulers(bots, lambda: serve(app, port=settings.port))
     finally:
-        for scheduler in schedulers:
-            scheduler.shutdown()
         if "breachbot.wecom" in app.extensions:
             from handlers.wecom.web import endpoint_of
 
@@ -95,11 +89,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_schedulers(bots: list[Any], run: Any) -> None:
+    """Run `run()` with an alert scheduler per bot, stopping them whatever happens."""
+    from bot.scheduler import AlertScheduler
+
+    schedulers = [AlertScheduler(bot) for bot in bots]
+    for scheduler in schedulers:
+        scheduler.start()
+    try:
+        run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for scheduler in schedulers:
+            scheduler.shutdown()
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """The scheduler (reminders, escalations, follow-ups) and, when configured, Slack Socket Mode."""
     import threading
 
-    from bot.scheduler import AlertScheduler
 
     settings = _settings(args)
     engine = make_engine(settings.sqlalchemy_url)
@@ -124,17 +133,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         print("breachbot worker: no Slack or WeCom credentials are set; nothing to send reminders to.",
               file=sys.stderr)
         return 2
-    schedulers = [AlertScheduler(bot) for bot in bots]
-    for scheduler in schedulers:
-        scheduler.start()
     print(f"breachbot worker: scheduler running for {', '.join(b.chat.platform for b in bots)}", file=sys.stderr)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for scheduler in schedulers:
-            scheduler.shutdown()
+    _with_schedulers(bots, threading.Event().wait)
     return 0
 
 
