@@ -71,12 +71,12 @@ def event_context(body: dict[str, Any], *, user: str, room: str) -> Context:
 
 
 def modal_word(text: str) -> str | None:
-    """'declare' or 'assign' when the person typed just that subcommand (so a modal asks the rest)."""
+    """'declare', 'assign' or 'close' when the person typed just that subcommand (so a modal asks the rest)."""
     words = text.split()
     if len(words) != 1:
         return None
     name = ALIASES.get(words[0].lower(), words[0].lower())
-    return name if name in ("declare", "assign") else None
+    return name if name in ("declare", "assign", "close") else None
 
 
 SNOOZE_REASON = "snoozed from Slack"  # a button has no room for a reason; the timeline says where it came from

@@ -47,6 +47,8 @@ class Listeners:
         app.view(modals.DECLARE)(ack=ack_now, lazy=[self.submit_declare])
         app.view(modals.ASSIGN)(ack=ack_now, lazy=[self.submit_assign])
         app.view(modals.EDIT)(ack=ack_now, lazy=[self.submit_edit])
+        app.view(modals.CLOSE)(ack=ack_now, lazy=[self.submit_close])
+        app.view(modals.SNOOZE)(ack=ack_now, lazy=[self.submit_snooze])
         app.view(modals.IMPORT)(ack=ack_now, lazy=[self.submit_import])
         app.event("app_home_opened")(ack=ack_now, lazy=[self.home])
 
@@ -115,6 +117,9 @@ class Listeners:
         if word == "declare":
             view = modals.declare_view(lang=lang, severities=playbook.severities,
                                        default_severity=playbook.default_severity, origin=origin)
+        elif word == "close":
+            view = modals.close_view(lang=lang, causes={k: name(lang) for k, name in playbook.causes.items()},
+                                     origin=origin)
         else:
             view = modals.assign_view(lang=lang, roles={k: name(lang) for k, name in playbook.roles.items()},
                                       origin=origin)
@@ -133,6 +138,12 @@ class Listeners:
             log.warning("ignoring button %r with value %r", action.get("action_id"), action.get("value"))
             return
         context = inbound.interaction_context(body, key=f"action:{body.get('trigger_id')}")
+        if isinstance(command, commands.Snooze):  # a reason is needed: ask for it in a small form
+            origin = modals.Origin(channel=context.room, response_url=body.get("response_url"),
+                                   incident=command.incident, phase=command.phase)
+            self.open_view(body, context, body.get("response_url"),
+                           modals.snooze_view(lang=self.bot.lang, origin=origin))
+            return
         self.run(context, command, body.get("response_url"))
         if isinstance(command, commands.Answer):
             self.mark_answered(body, action)
@@ -189,6 +200,18 @@ class Listeners:
             return
         self.run(context, commands.ClientsImport(content=content, source=shared.get("name", ""),
                                                  incident=origin.incident), origin.response_url)
+
+    def submit_snooze(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The snooze form: delay and reason."""
+        origin = modals.Origin.load(view.get("private_metadata"))
+        context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
+        self.run(context, modals.read_snooze(view), origin.response_url)
+
+    def submit_close(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The close form, in the room it was asked from (the war room)."""
+        origin = modals.Origin.load(view.get("private_metadata"))
+        context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
+        self.run(context, modals.read_close(view), origin.response_url)
 
     def submit_edit(self, body: dict[str, Any], view: dict[str, Any]) -> None:
         """The edit modal: its text becomes the draft's next version."""

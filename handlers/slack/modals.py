@@ -14,6 +14,8 @@ from handlers.slack.render import plain
 DECLARE = "breach_declare"
 ASSIGN = "breach_assign"
 EDIT = "breach_draft_edit"
+CLOSE = "breach_close"
+SNOOZE = "breach_snooze"
 IMPORT = "breach_clients_import"
 EDIT_MAX = 3000  # Slack's limit for a plain_text_input
 _VALUE = "value"
@@ -27,11 +29,12 @@ class Origin:
     response_url: str | None = None
     draft: int | None = None  # the draft being edited
     incident: int | None = None
+    phase: str | None = None  # the phase whose reminder is snoozed
 
     def dump(self) -> str:
         """As private_metadata (Slack allows 3000 characters)."""
         return json.dumps({"channel": self.channel, "response_url": self.response_url, "draft": self.draft,
-                           "incident": self.incident})[:3000]
+                           "incident": self.incident, "phase": self.phase})[:3000]
 
     @staticmethod
     def load(raw: str | None) -> Origin:
@@ -39,7 +42,7 @@ class Origin:
         try:
             data = json.loads(raw or "{}")
             return Origin(channel=str(data.get("channel") or ""), response_url=data.get("response_url") or None,
-                          draft=data.get("draft"), incident=data.get("incident"))
+                          draft=data.get("draft"), incident=data.get("incident"), phase=data.get("phase"))
         except (ValueError, AttributeError):
             return Origin(channel="")
 
@@ -92,6 +95,44 @@ def assign_view(*, lang: str, roles: dict[str, str], origin: Origin) -> dict[str
             "type": "static_select", "options": [_option(key, f"{name} ({key})") for key, name in roles.items()]}),
     ]
     return _modal(ASSIGN, lang, "assign", origin, blocks)
+
+
+def snooze_view(*, lang: str, origin: Origin) -> dict[str, Any]:
+    """How long to put the reminder off, and why (the reason goes in the timeline)."""
+    delays = [_option(d) for d in ("15m", "30m", "1h", "2h")]
+    blocks = [
+        _input("delay", ui(lang, "snooze.delay"), {"type": "static_select", "options": delays,
+                                                    "initial_option": delays[1]}),
+        _input("reason", ui(lang, "snooze.reason"), {"type": "plain_text_input", "max_length": 500}),
+    ]
+    return _modal(SNOOZE, lang, "snooze", origin, blocks)
+
+
+def read_snooze(view: dict[str, Any]) -> commands.Snooze:
+    """The snooze form as a Snooze command."""
+    origin = Origin.load(view.get("private_metadata"))
+    state = _state(view)
+    return commands.Snooze(phase=origin.phase, incident=origin.incident,
+                           duration=(state.get("delay", {}).get("selected_option") or {}).get("value") or "30m",
+                           reason=state.get("reason", {}).get("value") or "")
+
+
+def close_view(*, lang: str, causes: dict[str, str], origin: Origin) -> dict[str, Any]:
+    """Cause and lessons: closing is final, so it is a form the lead submits on purpose."""
+    blocks = [
+        _input("cause", ui(lang, "close.cause"), {
+            "type": "static_select", "options": [_option(key, f"{name} ({key})") for key, name in causes.items()]}),
+        _input("lessons", ui(lang, "close.lessons"), {"type": "plain_text_input", "multiline": True,
+                                                      "max_length": 3000}, hint=ui(lang, "close.hint")),
+    ]
+    return _modal(CLOSE, lang, "close", origin, blocks)
+
+
+def read_close(view: dict[str, Any]) -> commands.Close:
+    """The close form's answers as a Close command (the bot checks who may close)."""
+    state = _state(view)
+    return commands.Close(cause=(state.get("cause", {}).get("selected_option") or {}).get("value") or "",
+                          lessons=state.get("lessons", {}).get("value") or "")
 
 
 def edit_view(*, lang: str, origin: Origin, text: str) -> dict[str, Any]:

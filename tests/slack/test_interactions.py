@@ -192,3 +192,36 @@ def test_clients_are_imported_from_a_csv_picked_in_a_form(slack, fake, sqlite_en
     said = [p["text"] for p in fake.posted(room)]
     assert any(t.startswith(f"📇 <@{ALICE}> imported 500 affected clients") for t in said)
     assert not any("example.com" in t for t in said)
+
+
+def test_close_is_a_form_the_lead_submits_on_purpose(slack, fake, sqlite_engine):
+    room = declared(slack, fake)
+    slack.slash(ALICE, "close", channel=room)
+    view = fake.calls_to("views.open")[-1]["view"]
+    assert view["callback_id"] == "breach_close"
+    values = {"cause": {"value": {"type": "static_select", "selected_option": {"value": "staff_error"}}},
+              "lessons": {"value": {"type": "plain_text_input", "value": "Shares must not be public"}}}
+    slack.submit(BOB, view, values, view_id="V0CLOSE1")
+    assert fake.responses[-1][1]["text"] == "Only Incident lead <@U0ALICE> may close the incident here."
+    slack.submit(ALICE, view, values, view_id="V0CLOSE2")
+    with Session(sqlite_engine) as s:
+        incident = s.exec(select(Incident)).one()
+    assert (incident.status, incident.cause, incident.lessons) == ("closed", "staff_error", "Shares must not be public")
+
+
+def test_the_snooze_button_asks_why_then_puts_the_reminder_off(slack, fake, sqlite_engine):
+    from storage.models import TimelineEvent
+
+    room = declared(slack, fake)
+    button = {"action_id": "snooze", "value": "1:immediate_response:30m", "type": "button",
+              "text": {"type": "plain_text", "text": "Snooze 30m"}}
+    slack.press(ALICE, button, channel=ALICE, message_ts="1")
+    view = fake.calls_to("views.open")[-1]["view"]
+    assert view["callback_id"] == "breach_snooze"
+    slack.submit(ALICE, view, {"delay": {"value": {"type": "static_select", "selected_option": {"value": "15m"}}},
+                               "reason": {"value": {"type": "plain_text_input", "value": "on the phone with IT"}}},
+                 view_id="V0SNOOZE")
+    with Session(sqlite_engine) as s:
+        snoozed = s.exec(select(TimelineEvent).where(TimelineEvent.kind == "snoozed")).one()
+    assert snoozed.data["reason"] == "on the phone with IT" and snoozed.data["phase"] == "immediate_response"
+    assert any("put off the reminder for Immediate response" in p["text"] for p in fake.posted(room))
