@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -44,11 +45,12 @@ class Listeners:
         """Attach every listener to the Bolt app."""
         app.command("/breach")(ack=ack_now, lazy=[self.slash])
         app.action(inbound.BUTTONS)(ack=ack_now, lazy=[self.button])
-        app.view(modals.DECLARE)(ack=ack_now, lazy=[self.submit_declare])
-        app.view(modals.ASSIGN)(ack=ack_now, lazy=[self.submit_assign])
-        app.view(modals.EDIT)(ack=ack_now, lazy=[self.submit_edit])
-        app.view(modals.CLOSE)(ack=ack_now, lazy=[self.submit_close])
-        app.view(modals.SNOOZE)(ack=ack_now, lazy=[self.submit_snooze])
+        # Each form's answers become one command, run in the room the form was asked from; the view id
+        # keys the delivery, so a double submit acts once.
+        for callback_id, read in ((modals.DECLARE, modals.read_declare), (modals.ASSIGN, modals.read_assign),
+                                  (modals.EDIT, modals.read_edit), (modals.CLOSE, modals.read_close),
+                                  (modals.SNOOZE, modals.read_snooze)):
+            app.view(callback_id)(ack=ack_now, lazy=[self.submitted(read)])
         app.view(modals.IMPORT)(ack=ack_now, lazy=[self.submit_import])
         app.event("app_home_opened")(ack=ack_now, lazy=[self.home])
 
@@ -166,11 +168,14 @@ class Listeners:
         except SlackApiError:
             log.warning("could not update the answered question in %s", channel)
 
-    def submit_declare(self, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """The declare modal: its view id keys the delivery, so a double submit declares once."""
-        origin = modals.Origin.load(view.get("private_metadata"))
-        context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
-        self.run(context, modals.read_declare(view), origin.response_url)
+    def submitted(self, read: Callable[[dict[str, Any]], Command]) -> Callable[..., None]:
+        """A lazy listener for a form whose answers `read` turns into a command."""
+        def submit(body: dict[str, Any], view: dict[str, Any]) -> None:
+            origin = modals.Origin.load(view.get("private_metadata"))
+            context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
+            self.run(context, read(view), origin.response_url)
+
+        return submit
 
     def open_view(self, body: dict[str, Any], context: Context, response_url: str | None,
                   view: dict[str, Any]) -> None:
@@ -200,30 +205,6 @@ class Listeners:
             return
         self.run(context, commands.ClientsImport(content=content, source=shared.get("name", ""),
                                                  incident=origin.incident), origin.response_url)
-
-    def submit_snooze(self, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """The snooze form: delay and reason."""
-        origin = modals.Origin.load(view.get("private_metadata"))
-        context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
-        self.run(context, modals.read_snooze(view), origin.response_url)
-
-    def submit_close(self, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """The close form, in the room it was asked from (the war room)."""
-        origin = modals.Origin.load(view.get("private_metadata"))
-        context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
-        self.run(context, modals.read_close(view), origin.response_url)
-
-    def submit_edit(self, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """The edit modal: its text becomes the draft's next version."""
-        origin = modals.Origin.load(view.get("private_metadata"))
-        context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
-        self.run(context, modals.read_edit(view), origin.response_url)
-
-    def submit_assign(self, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """The assign modal: the picked person and role, in the room it was asked from."""
-        origin = modals.Origin.load(view.get("private_metadata"))
-        context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
-        self.run(context, modals.read_assign(view), origin.response_url)
 
     # -- App Home ---------------------------------------------------------------------------------
     def home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
