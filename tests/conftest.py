@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import tempfile
 import uuid
@@ -140,3 +141,9 @@ def texts(sent: list) -> list[str]:
 def joined(sent: list) -> str:
     """Everything people saw, one string."""
     return "\n".join(texts(sent))
+
+
+@pytest.fixture
+def quiet(caplog: pytest.LogCaptureFixture) -> None:
+    """Keep the bot's error log (one traceback per failing example) out of a property's report."""
+    caplog.set_level(logging.CRITICAL, logger="breachbot")
