@@ -212,6 +212,9 @@ def question_prompt(*, incident: Incident, playbook: Playbook, ws: Workspace, sp
             if spec.type == "one_of":
                 buttons.append(Button(label=option.label(lang), action_id="answer",
                                       value=f"{incident.number}:{spec.key}:{option.key}"))
+    if spec.type not in ("yes_no", "one_of"):  # a count, a time, several choices: typed in a small form
+        buttons.append(Button(label=t(lang, "question.answer_button"), action_id="answer_form",
+                              value=f"{incident.number}:{spec.key}"))
     lines.append(line(lang, "question.hint", key=spec.key, valid=valid_choices(spec, lang)))
     return Message(lines=tuple(lines), buttons=tuple(buttons), kind="question")
 

@@ -12,7 +12,7 @@ from handlers.router import ALIASES
 
 PLATFORM = "slack"
 _MARKUP = re.compile(r"<([^<>]*)>")
-BUTTONS = re.compile(r"^(?P<name>task_done|phase_next|answer|snooze|approve)(?::\d+)?$")
+BUTTONS = re.compile(r"^(?P<name>task_done|phase_next|answer_form|answer|snooze|approve)(?::\d+)?$")
 
 
 def _unescape(text: str) -> str:
@@ -93,6 +93,9 @@ def button_command(action_id: str, value: str) -> commands.Command | None:
             return commands.Done(task=task, incident=int(number)) if task else None
         if match["name"] == "phase_next":
             return commands.Phase(target="next", incident=int(value))
+        if match["name"] == "answer_form":  # no value yet: the listener asks for it in a form
+            number, _, question = value.partition(":")
+            return commands.Answer(question=question, value="", incident=int(number)) if question else None
         if match["name"] == "snooze":
             number, phase, delay = value.split(":", 2)
             return commands.Snooze(phase=phase, duration=delay, reason=SNOOZE_REASON, incident=int(number))

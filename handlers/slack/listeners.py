@@ -49,7 +49,7 @@ class Listeners:
         # keys the delivery, so a double submit acts once.
         for callback_id, read in ((modals.DECLARE, modals.read_declare), (modals.ASSIGN, modals.read_assign),
                                   (modals.EDIT, modals.read_edit), (modals.CLOSE, modals.read_close),
-                                  (modals.SNOOZE, modals.read_snooze)):
+                                  (modals.SNOOZE, modals.read_snooze), (modals.ANSWER, modals.read_answer)):
             app.view(callback_id)(ack=ack_now, lazy=[self.submitted(read)])
         app.view(modals.IMPORT)(ack=ack_now, lazy=[self.submit_import])
         app.event("app_home_opened")(ack=ack_now, lazy=[self.home])
@@ -146,9 +146,27 @@ class Listeners:
             self.open_view(body, context, body.get("response_url"),
                            modals.snooze_view(lang=self.bot.lang, origin=origin))
             return
+        if isinstance(command, commands.Answer) and not command.value:  # a count or a time: ask in a form
+            self.open_answer(body, context, command)
+            return
         self.run(context, command, body.get("response_url"))
         if isinstance(command, commands.Answer):
             self.mark_answered(body, action)
+
+    def open_answer(self, body: dict[str, Any], context: Context, command: commands.Answer) -> None:
+        """The answer form for a question a button cannot answer."""
+        from bot.answers import valid_choices
+
+        lang = self.bot.lang
+        try:
+            spec = self.bot.playbook.question(command.question)
+        except KeyError:
+            return
+        origin = modals.Origin(channel=context.room, response_url=body.get("response_url"),
+                               incident=command.incident, question=spec.key)
+        self.open_view(body, context, body.get("response_url"),
+                       modals.answer_view(lang=lang, origin=origin, question=spec.text(lang)[:2000],
+                                          hint=valid_choices(spec, lang)[:2000]))
 
     def mark_answered(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         """Turn the question's buttons into a line saying who answered what (a later answer does the same)."""

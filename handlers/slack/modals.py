@@ -16,6 +16,7 @@ ASSIGN = "breach_assign"
 EDIT = "breach_draft_edit"
 CLOSE = "breach_close"
 SNOOZE = "breach_snooze"
+ANSWER = "breach_answer"
 IMPORT = "breach_clients_import"
 EDIT_MAX = 3000  # Slack's limit for a plain_text_input
 _VALUE = "value"
@@ -30,11 +31,12 @@ class Origin:
     draft: int | None = None  # the draft being edited
     incident: int | None = None
     phase: str | None = None  # the phase whose reminder is snoozed
+    question: str | None = None  # the question being answered
 
     def dump(self) -> str:
         """As private_metadata (Slack allows 3000 characters)."""
         return json.dumps({"channel": self.channel, "response_url": self.response_url, "draft": self.draft,
-                           "incident": self.incident, "phase": self.phase})[:3000]
+                           "incident": self.incident, "phase": self.phase, "question": self.question})[:3000]
 
     @staticmethod
     def load(raw: str | None) -> Origin:
@@ -42,7 +44,8 @@ class Origin:
         try:
             data = json.loads(raw or "{}")
             return Origin(channel=str(data.get("channel") or ""), response_url=data.get("response_url") or None,
-                          draft=data.get("draft"), incident=data.get("incident"), phase=data.get("phase"))
+                          draft=data.get("draft"), incident=data.get("incident"), phase=data.get("phase"),
+                          question=data.get("question"))
         except (ValueError, AttributeError):
             return Origin(channel="")
 
@@ -95,6 +98,19 @@ def assign_view(*, lang: str, roles: dict[str, str], origin: Origin) -> dict[str
             "type": "static_select", "options": [_option(key, f"{name} ({key})") for key, name in roles.items()]}),
     ]
     return _modal(ASSIGN, lang, "assign", origin, blocks)
+
+
+def answer_view(*, lang: str, origin: Origin, question: str, hint: str) -> dict[str, Any]:
+    """One question, one box (counts, times, several choices, by residence)."""
+    box = {"type": "plain_text_input", "max_length": 500}
+    return _modal(ANSWER, lang, "answer", origin, [_input("value", question, box, hint=hint)])
+
+
+def read_answer(view: dict[str, Any]) -> commands.Answer:
+    """The answer form as an Answer command (the bot checks the value like a typed one)."""
+    origin = Origin.load(view.get("private_metadata"))
+    return commands.Answer(question=origin.question or "", value=_state(view).get("value", {}).get("value") or "",
+                           incident=origin.incident)
 
 
 def snooze_view(*, lang: str, origin: Origin) -> dict[str, Any]:

@@ -225,3 +225,19 @@ def test_the_snooze_button_asks_why_then_puts_the_reminder_off(slack, fake, sqli
         snoozed = s.exec(select(TimelineEvent).where(TimelineEvent.kind == "snoozed")).one()
     assert snoozed.data["reason"] == "on the phone with IT" and snoozed.data["phase"] == "immediate_response"
     assert any("put off the reminder for Immediate response" in p["text"] for p in fake.posted(room))
+
+
+def test_a_count_is_answered_in_a_small_form_from_the_prompt(slack, fake, sqlite_engine):
+    room = declared(slack, fake)
+    slack.slash(ALICE, 'phase next --reason "go"', channel=room)
+    prompt = next(p for p in fake.posted(room) if "[people]" not in p["text"] and "How many people" in p["text"])
+    [button] = [b for b in buttons(prompt["blocks"]) if b["action_id"].startswith("answer_form")]
+    slack.press(BOB, button, channel=room, message_ts="1")
+    view = fake.calls_to("views.open")[-1]["view"]
+    assert view["callback_id"] == "breach_answer"
+    assert "CN=1200 US-CA=40" in json.dumps(view, ensure_ascii=False)  # the hint says what to type
+    slack.submit(BOB, view, {"value": {"value": {"type": "plain_text_input", "value": "CN=1200 US-CA=40"}}},
+                 view_id="V0ANSWER")
+    with Session(sqlite_engine) as s:
+        assert s.exec(select(Incident)).one().facts["affected"] == {"CN": 1200, "US-CA": 40}
+    assert any("now applies" in p["text"] and "cn-pipl-57/authority" in p["text"] for p in fake.posted(room))
