@@ -241,3 +241,40 @@ def test_a_count_is_answered_in_a_small_form_from_the_prompt(slack, fake, sqlite
     with Session(sqlite_engine) as s:
         assert s.exec(select(Incident)).one().facts["affected"] == {"CN": 1200, "US-CA": 40}
     assert any("now applies" in p["text"] and "cn-pipl-57/authority" in p["text"] for p in fake.posted(room))
+
+
+def test_prompts_and_commands_reach_the_same_facts_and_clocks_on_slack(slack, fake, sqlite_engine):
+    from bot import clocks
+
+    def prompt(room: str, words: str) -> dict:
+        return next(p for p in fake.posted(room) if p["text"].startswith("❓") and words in p["text"])
+
+    def form(room: str, words: str, value: str, view_id: str) -> None:
+        [button] = [b for b in buttons(prompt(room, words)["blocks"]) if b["action_id"].startswith("answer_form")]
+        slack.press(BOB, button, channel=room, message_ts="1")
+        slack.submit(BOB, fake.calls_to("views.open")[-1]["view"],
+                     {"value": {"value": {"type": "plain_text_input", "value": value}}}, view_id=view_id)
+
+    slack.slash(ALICE, "declare Payroll export leaked")
+    by_prompts = fake.channel_named("breach-1").id
+    slack.slash(ALICE, 'phase next --reason "go"', channel=by_prompts)
+    form(by_prompts, "Which data categories", "3,8", "V1")
+    form(by_prompts, "How many people", "CN=1200 US-CA=40", "V2")
+    [no] = [b for b in buttons(prompt(by_prompts, "Was the leaked data encrypted")["blocks"])
+            if b.get("value", "").endswith(":no")]
+    slack.press(BOB, no, channel=by_prompts, message_ts="2")
+
+    slack.slash(ALICE, "declare Payroll export leaked --data bank_account,payroll")
+    by_commands = fake.channel_named("breach-2").id
+    slack.slash(ALICE, 'phase next --reason "go"', channel=by_commands)
+    slack.slash(BOB, "affected CN=1200 US-CA=40", channel=by_commands)
+    slack.slash(BOB, "facts --encrypted no", channel=by_commands)
+
+    with Session(sqlite_engine) as s:
+        first, second = s.exec(select(Incident).order_by(Incident.number)).all()
+        assert {**first.facts, "data": sorted(first.facts["data"])} == {**second.facts,
+                                                                          "data": sorted(second.facts["data"])}
+        due = [{r.result.clock_id: (r.status, r.result.due_at) for r in clocks.rows(
+            s, incident=i, book=slack.bot.regimes, firm_profile=frozenset(), now=slack.bot.now())}
+            for i in (first, second)]
+    assert due[0] == due[1] and due[0]["us-ca-1798-82/residents"][0] == "pending"
