@@ -97,11 +97,6 @@ def next_fire_at(session: Session) -> datetime | None:
     return alert.fire_at if alert else None
 
 
-def pending(session: Session) -> list[Alert]:
-    """All pending alerts, soonest first (what the scheduler rebuilds its jobs from)."""
-    return list(session.exec(select(Alert).where(col(Alert.state) == PENDING).order_by(col(Alert.fire_at))))
-
-
 def claim(session: Session, *, alert_id: int, worker: str, now: datetime, lease: timedelta) -> bool:
     """Take an alert for sending; only one worker wins, whatever the database."""
     stmt = (

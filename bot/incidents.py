@@ -62,12 +62,6 @@ def open_for_user(session: Session, *, workspace: Workspace, user: str) -> list[
     ))
 
 
-def open_incidents(session: Session, *, workspace: Workspace) -> list[Incident]:
-    """Every open incident of a workspace, newest first."""
-    return list(session.exec(select(Incident).where(
-        Incident.workspace_id == workspace.id, Incident.status == OPEN).order_by(col(Incident.number).desc())))
-
-
 def lock(session: Session, incident: Incident) -> Incident:
     """Re-read an incident holding its row lock (PostgreSQL), so concurrent commands queue."""
     locked = session.exec(select(Incident).where(Incident.id == incident.id).with_for_update()).one()
