@@ -13,15 +13,20 @@ from bot import clients, clocks, deadlines, drafts, timeline
 from bot.incidents import ref, role_history
 from bot.phases import phase_states, task_states
 from bot.playbook import Playbook
+from bot.regime_reasons import as_data, render
 from bot.regimes import RegimeBook
 from bot.times import format_iso
 from storage.models import Incident, Workspace
 
 
 def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime,
-            regimes: RegimeBook | None = None, firm_profile: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """Everything the record holds about an incident; times as ISO-8601 in the workspace timezone."""
-    tz = ws.timezone
+            regimes: RegimeBook | None = None, firm_profile: frozenset[str] = frozenset(),
+            lang: str | None = None) -> dict[str, Any]:
+    """Everything the record holds about an incident; times as ISO-8601 in the workspace timezone.
+
+    Texts (phase titles, why a clock applies) are in `lang`, the workspace's language by default.
+    """
+    tz, lang = ws.timezone, lang or ws.lang
 
     def iso(value: datetime | None) -> str | None:
         return format_iso(value, tz)
@@ -40,7 +45,7 @@ def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Wor
             status = "active" if state.key == incident.current_phase else ("started" if state.started_at else "pending")
         phases.append({
             "key": state.key,
-            "title": playbook.phase(state.key).title(ws.lang),
+            "title": playbook.phase(state.key).title(lang),
             "position": state.position,
             "owner_role": state.owner_role,
             "due_at": iso(due_at),
@@ -59,7 +64,8 @@ def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Wor
             legal.append({"id": r.clock_id, "regime": r.regime_key, "audience": r.audience_en,
                           "applies": r.applies, "status": row.status, "due_at": iso(r.due_at),
                           "hard_deadline": r.hard_deadline, "met_at": iso(row.met_at), "reference": row.reference,
-                          "reason": r.reason, "citation": r.citation})
+                          "reason": render(r.reason, lang), "reason_code": as_data(r.reason),
+                          "citation": r.citation})
     register = clients.register(session, incident)
     summary = clients.counts(register)
     statements = [{"id": f"D-{d.number}", "kind": d.kind, "lang": d.lang, "version": v.version, "status": v.status,

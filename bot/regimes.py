@@ -14,24 +14,16 @@ from pydantic.functional_validators import BeforeValidator, PlainValidator
 
 from bot.facts import DATA_CATEGORIES, RESIDENCES
 from bot.playbook import Localized, yaml_line
-from bot.times import format_duration, parse_duration
+from bot.regime_reasons import Reason, join, reason
+from bot.times import parse_duration
 
 FIRM_PROFILES: tuple[str, ...] = ("cii_operator", "central_organ", "us_tax_preparer", "nydfs_covered")
 CAC_LEVELS: tuple[str, ...] = ("general", "relatively_major", "major", "especially_major")
 STARTS: tuple[str, ...] = ("aware", "discovery", "determination", "assessment", "handling_ended")
 _START_FACT = {"aware": "aware_at", "discovery": "aware_at", "determination": "determined_at",
                "assessment": "assessed_at", "handling_ended": "handling_ended_at"}
-_TO_RECORD = {"determination": "record when the firm determined that a breach occurred",
-              "assessment": "record when the firm finished assessing the breach",
-              "handling_ended": "record when incident handling ended"}
-_FLAGS = {  # fact: (reason when true, reason when false); None counts as false
-    "encrypted": ("encrypted", "not encrypted"), "key_safe": ("key safe", "key not known to be safe"),
-    "crime_suspected": ("crime suspected", "no crime suspected"), "ransom_paid": ("ransom paid", "no ransom paid"),
-}
-_WHO = dict(zip(RESIDENCES, (  # same order as RESIDENCES
-    "residents of mainland China", "EU residents", "UK residents", "California residents", "New York residents",
-    "Texas residents", "Florida residents", "residents of other US states", "Singapore residents",
-    "Australian residents", "Canadian residents", "Japan residents", "Hong Kong residents"), strict=True))
+_FLAGS = ("encrypted", "key_safe", "crime_suspected", "ransom_paid")  # facts where None counts as false
+_Earlier = dict[str, tuple[datetime | None, bool, Reason | None]]  # clock id: (due_at, hard, what to record)
 
 
 class RegimeError(ValueError):
@@ -77,13 +69,13 @@ class ClockResult:
     audience_en: str
     audience_zh: str
     applies: bool
-    reason: str
+    reason: Reason  # words in the workspace's language: bot.regime_reasons.render(reason, lang)
     starts: str
     due_at: datetime | None
     hard_deadline: bool
     citation: str
     content: list[str]
-    note: str = ""
+    note: Localized | None = None
 
 
 def _fail(where: str, problem: str) -> ValueError:
@@ -96,8 +88,8 @@ def _check_known(kind: str, values: Any, known: tuple[str, ...], where: str = ""
         raise _fail(where, f"unknown {kind} {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
 
 
-# A condition is a function of the facts that says whether it holds and why, in a few English words.
-Condition = Callable[[IncidentFacts], tuple[bool, str]]
+# A condition is a function of the facts that says whether it holds and why (a Reason, put into words later).
+Condition = Callable[[IncidentFacts], tuple[bool, Reason]]
 
 
 def _fields(arg: Any, keys: set[str], where: str) -> dict[str, Any]:
@@ -111,21 +103,21 @@ def _group(op: str, arg: Any, where: str) -> Condition:
         raise _fail(where, "needs a non-empty list of conditions")
     parts = [parse_condition(part, f"{where}[{i}]") for i, part in enumerate(arg)]
 
-    def test(facts: IncidentFacts) -> tuple[bool, str]:
+    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
         results = [part(facts) for part in parts]
         held, failed = [why for ok, why in results if ok], [why for ok, why in results if not ok]
         if op == "all":
-            return (False, failed[0]) if failed else (True, ", ".join(why for why in held if why))
-        return (True, held[0]) if held else (False, "; ".join(failed))
+            return (False, failed[0]) if failed else (True, join("list", held))
+        return (True, held[0]) if held else (False, join("clauses", failed))
     return test
 
 
 def _not(op: str, arg: Any, where: str) -> Condition:
     inner = parse_condition(arg, where)
 
-    def test(facts: IncidentFacts) -> tuple[bool, str]:
+    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
         ok, why = inner(facts)
-        return not ok, (f"not ({why})" if ok else why)
+        return not ok, (reason("negated", why=why) if ok else why)
     return test
 
 
@@ -143,15 +135,21 @@ def _affected(op: str, arg: Any, where: str) -> Condition:
         if not matched or not (wild or code in RESIDENCES):
             raise _fail(where, f"unknown residence code {code!r}; codes: {', '.join(RESIDENCES)} (or US*, *)")
         codes += [c for c in matched if c not in codes]
-    who = str(spec.get("who") or (_WHO[codes[0]] if len(codes) == 1 else f"people in {', '.join(codes)}"))
+    who: Localized | Reason = reason(f"who.{codes[0]}") if len(codes) == 1 else reason(
+        "people_in", places=tuple(reason(f"place.{c}") for c in codes))
+    try:
+        who = Localized.model_validate(spec["who"]) if "who" in spec else who
+    except ValidationError:
+        raise _fail(where, f"who needs en and zh text, e.g. {{en: US consumers, zh: 美国消费者}}; got {spec['who']!r}") from None
 
-    def test(facts: IncidentFacts) -> tuple[bool, str]:
+    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
         n = sum(facts.affected.get(code, 0) for code in codes)
         if above:
-            return (True, f"{n:,} {who} (more than {bound:,})") if n > bound else (False, f"{bound:,} or fewer {who} ({n:,})")
+            return n > bound, reason("affected.more_than" if n > bound else "affected.not_more_than",
+                                     n=n, who=who, bound=bound)
         if n >= bound:
-            return True, f"{n:,} {who}" + (f" (at least {bound:,})" if bound > 1 else "")
-        return False, (f"no {who}" if bound == 1 else f"fewer than {bound:,} {who} ({n:,})")
+            return True, reason("affected.at_least" if bound > 1 else "affected.count", n=n, who=who, bound=bound)
+        return False, reason("affected.none" if bound == 1 else "affected.fewer_than", n=n, who=who, bound=bound)
     return test
 
 
@@ -161,9 +159,10 @@ def _data(op: str, arg: Any, where: str) -> Condition:
         raise _fail(where, "data needs any_of: a non-empty list of data categories")
     _check_known("data category", any_of, DATA_CATEGORIES, where)
 
-    def test(facts: IncidentFacts) -> tuple[bool, str]:
+    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
         hit = [c for c in any_of if c in facts.data_categories]
-        return (True, ", ".join(hit)) if hit else (False, f"none of {', '.join(any_of)}")
+        return bool(hit), reason("data.hit" if hit else "data.none_of",
+                                 categories=tuple(reason(f"category.{c}") for c in hit or any_of))
     return test
 
 
@@ -171,26 +170,24 @@ def _flag(op: str, arg: Any, where: str) -> Condition:
     if not isinstance(arg, bool):
         raise _fail(where, f"takes true or false, not {arg!r}")
 
-    def test(facts: IncidentFacts) -> tuple[bool, str]:
+    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
         if op != "unencrypted":
             raw = getattr(facts, op)
-            return bool(raw) == arg, _FLAGS[op][0 if raw else 1] + (" (not recorded)" if raw is None else "")
+            said = "unknown" if raw is None else "held" if raw else "not_held"
+            return bool(raw) == arg, reason(f"flag.{op}.{said}")
         enc, key = facts.encrypted, facts.key_safe
-        why = ("encrypted and the key is safe" if enc is True and key is True
-               else "unencrypted" if enc is False
-               else "encryption unknown (treated as unencrypted)" if enc is None
-               else "encrypted but key safety unknown (treated as unencrypted)" if key is None
-               else "encrypted but the key is not safe")
-        return (not (enc is True and key is True)) == arg, why
+        why = ("key_safe" if enc is True and key is True else "plain" if enc is False
+               else "unknown" if enc is None else "key_unknown" if key is None else "key_unsafe")
+        return (not (enc is True and key is True)) == arg, reason(f"unencrypted.{why}")
     return test
 
 
 def _profile(op: str, arg: Any, where: str) -> Condition:
     _check_known("firm profile flag", [arg], FIRM_PROFILES, where)
 
-    def test(facts: IncidentFacts) -> tuple[bool, str]:
+    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
         ok = arg in facts.firm_profile
-        return ok, f"firm is {'' if ok else 'not '}{arg}"
+        return ok, reason("profile.is" if ok else "profile.is_not", profile=reason(f"firm_profile.{arg}"))
     return test
 
 
@@ -198,12 +195,13 @@ def _cac_level(op: str, arg: Any, where: str) -> Condition:
     least = _fields(arg, {"at_least"}, where).get("at_least")
     _check_known("CAC level", [least], CAC_LEVELS, where)
 
-    def test(facts: IncidentFacts) -> tuple[bool, str]:
+    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
         level = facts.cac_level
         if level is None:
-            return False, "no CAC level set by hand"
+            return False, reason("cac.unset")
         ok = CAC_LEVELS.index(level) >= CAC_LEVELS.index(least)
-        return ok, f"CAC level set to {level}" + ("" if ok else f" (below {least})")
+        return ok, reason("cac.level" if ok else "cac.below", level=reason(f"cac_level.{level}"),
+                          least=reason(f"cac_level.{least}"))
     return test
 
 
@@ -255,12 +253,12 @@ class Clock(BaseModel):
     starts: str
     deadline: Annotated[timedelta | None, BeforeValidator(lambda v: None if v == "none" else _duration(v))]
     firm_target: Duration | None = None
-    law_says: str = "no fixed deadline"
+    law_says: Localized | None = None  # what the law says instead of a number, quoted in the reason
     deadline_when: list[DeadlineRule] = Field(default_factory=list)
     when: When
     content: list[str]
     citation: str | None = None
-    note: str = ""
+    note: Localized | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Clock:
@@ -352,27 +350,27 @@ def load_regimes(paths: list[Path]) -> RegimeBook:
     return RegimeBook(regimes=regimes, sources=sources, disclaimer=disclaimer)
 
 
-def _timing(clock: Clock, facts: IncidentFacts,
-            earlier: dict[str, tuple[datetime | None, bool, str]]) -> tuple[datetime | None, bool, str, str]:
+def _timing(clock: Clock, facts: IncidentFacts, earlier: _Earlier) -> tuple[datetime | None, bool, Reason | None, Reason | None]:
     """(due_at, hard_deadline, what still needs recording, how the deadline was chosen)."""
     # Deadlines are exact timedeltas added to the start instant in UTC: 30d is 720 hours, whatever
     # daylight-saving change or local midnight falls in between. This is never later than a reading
     # that counts whole calendar days, so it errs on the early side.
-    span, hard, how = clock.deadline, clock.deadline is not None, ""
+    span, hard, how = clock.deadline, clock.deadline is not None, None
     if span is None:
         span = clock.firm_target
-        how = f"no number in the law ({clock.law_says}); the firm's own target is {format_duration(span)}"
+        how = (reason("timing.firm_target", law_says=clock.law_says, target=span) if clock.law_says
+               else reason("timing.firm_target_only", target=span))
     for rule in clock.deadline_when:
         ok, why = rule.when(facts)
         if ok:
-            span, how = rule.deadline, f"{format_duration(rule.deadline)} because {why}"
+            span, how = rule.deadline, reason("timing.because", deadline=rule.deadline, why=why)
             break
     if clock.starts.startswith("after:"):
         start, ref_hard, missing = earlier[clock.starts.removeprefix("after:")]
         hard = hard and ref_hard
     else:
         start = getattr(facts, _START_FACT[clock.starts])
-        missing = _TO_RECORD.get(clock.starts, "") if start is None else ""
+        missing = reason(f"to_record.{clock.starts}") if start is None else None
     assert span is not None  # a validated clock has a deadline or a firm target
     due = None if start is None else start.astimezone(UTC) + span
     return due, hard, missing, how
@@ -382,13 +380,14 @@ def evaluate(book: RegimeBook, facts: IncidentFacts) -> list[ClockResult]:
     """Every clock of every regime for these facts: whether it applies, why, and when it is due."""
     results: list[ClockResult] = []
     for regime in book.regimes.values():
-        earlier: dict[str, tuple[datetime | None, bool, str]] = {}
+        earlier: _Earlier = {}
         for clock in regime.clocks:
             applies, why = clock.when(facts)
             due, hard, missing, how = _timing(clock, facts, earlier)
             earlier[clock.id] = (due, hard, missing)
             if applies:
-                why = "; ".join(part for part in (why, how, missing and f"due time unknown: {missing}") if part)
+                unknown = missing and reason("timing.unknown", missing=missing)
+                why = join("clauses", [part for part in (why, how, unknown) if part])
             starts = clock.starts.replace("after:", f"after:{regime.key}/")
             results.append(ClockResult(
                 regime_key=regime.key, clock_id=f"{regime.key}/{clock.id}", audience_en=clock.audience.en,

@@ -49,7 +49,7 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
         return format_duration(end - start, lang) if start and end else "—"
 
     raw = as_dict(session, incident=incident, playbook=playbook, ws=ws, now=now, regimes=regimes,
-                  firm_profile=firm_profile)
+                  firm_profile=firm_profile, lang=lang)
     events = timeline.events(session, incident)
     facts = incident.facts
     affected = dict(facts.get("affected") or {})

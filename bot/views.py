@@ -15,6 +15,7 @@ from bot.i18n import text as t
 from bot.incidents import OPEN, active_roles, ref
 from bot.phases import phase_states, task_states
 from bot.playbook import Playbook, QuestionSpec
+from bot.regime_reasons import render
 from bot.regimes import RegimeBook
 from bot.times import format_duration, format_time
 from storage.models import Incident, Workspace
@@ -265,11 +266,11 @@ def clocks(book: RegimeBook, *, incident: Incident, ws: Workspace, rows: list[Cl
         elif row.status == "met" and row.met_at:
             timing = t(lang, "clocks.met_at", at=when(ws, row.met_at, now), ref=row.reference or "-")
         else:
-            timing = result.reason
+            timing = render(result.reason, lang)
         target = "" if result.hard_deadline or row.status == "not_applicable" else t(lang, "clocks.firm_target")
         lines.append((Strong(f"{result.clock_id}"), Text(f" · {_clock_title(book, result.clock_id, lang)} → "
                                                           f"{audience} · {status} · {timing}{target}")))
-        lines.append((Text(f"    {result.citation}" + (f" — {result.note}" if result.note else "")),))
+        lines.append((Text(f"    {result.citation}" + (f" — {result.note(lang)}" if result.note else "")),))
     lines.append(line(lang, "clocks.hint"))
     lines.append((Text(book.disclaimer(lang)),))
     return Message(lines=tuple(lines), kind="clocks")

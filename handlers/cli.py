@@ -197,7 +197,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         now = SystemClock().now()
         if args.format == "json":
             data = as_dict(session, incident=incident, playbook=playbook, ws=ws, now=now, regimes=regimes,
-                           firm_profile=profile)
+                           firm_profile=profile, lang=args.lang)
             body = (as_json(data) + "\n").encode("utf-8")
         else:
             built = report.build(session, incident=incident, playbook=playbook, regimes=regimes, firm_profile=profile,

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.regime_reasons import render
 from bot.regimes import (
     DATA_CATEGORIES,
     RESIDENCES,
@@ -53,6 +54,11 @@ def applicable(book, incident: IncidentFacts) -> dict[str, datetime | None]:
 
 def result(book, incident: IncidentFacts, clock_id: str):
     return next(r for r in evaluate(book, incident) if r.clock_id == clock_id)
+
+
+def why(book, incident: IncidentFacts, clock_id: str, lang: str = "en") -> str:
+    """Why a clock applies or not, in words."""
+    return render(result(book, incident, clock_id).reason, lang)
 
 
 CASES = [
@@ -168,41 +174,59 @@ def test_every_due_time_is_utc_and_clocks_that_do_not_apply_have_none(book):
 def test_shanghai_firm_reasons(book):
     incident = facts({"CN": 1200, "US-CA": 40}, data=("name", "bank_account"))
     ca = result(book, incident, "us-ca-1798-82/residents")
-    assert ca.reason == "40 California residents, bank_account, unencrypted"
+    assert render(ca.reason, "en") == "40 California residents, bank accounts, unencrypted"
+    assert render(ca.reason, "zh") == "加利福尼亚州居民40人，涉及银行账户，未加密"
     assert (ca.hard_deadline, ca.starts, ca.citation) == (True, "discovery", "Cal. Civ. Code §1798.82 (as amended, 2026)")
     assert ca.content[0] == 'titled "Notice of Data Breach"'
-    assert result(book, incident, "us-ftc-safeguards/ftc").reason == "fewer than 500 US consumers (40)"
-    assert result(book, incident, "cn-cac-report/first").reason == (
-        "fewer than 1,000,000 people in mainland China (1,200); no CAC level set by hand")
-    assert result(book, incident, "us-ca-1798-82/ag").reason == "500 or fewer California residents (40)"
+    assert why(book, incident, "us-ftc-safeguards/ftc") == "fewer than 500 US consumers (40)"
+    assert why(book, incident, "us-ftc-safeguards/ftc", "zh") == "美国消费者少于500人（40人）"
+    assert why(book, incident, "cn-cac-report/first") == (
+        "fewer than 1,000,000 people in mainland China (1,200); no CAC incident level set by hand")
+    assert why(book, incident, "cn-cac-report/first", "zh") == (
+        "中国大陆居民少于1,000,000人（1,200人）；未手动设定网络安全事件级别")
+    assert why(book, incident, "us-ca-1798-82/ag") == "500 or fewer California residents (40)"
+    assert why(book, incident, "us-ca-1798-82/ag", "zh") == "加利福尼亚州居民不超过500人（40人）"
 
 
 def test_a_clock_without_a_number_in_the_law_is_the_firms_target(book):
     pipl = result(book, facts({"CN": 1200}), "cn-pipl-57/authority")
     assert pipl.hard_deadline is False
     assert pipl.due_at == T0 + 24 * H
-    assert pipl.reason == "1,200 residents of mainland China; no number in the law (immediately (立即)); the firm's own target is 1d"
+    assert render(pipl.reason, "en") == (
+        "1,200 residents of mainland China; no number in the law (immediately (立即)); the firm's own target is 1d")
+    assert render(pipl.reason, "zh") == "中国大陆居民1,200人；法律未规定具体时限（立即），本所自定目标为1天"
     assert (pipl.audience_en, pipl.audience_zh) == ("Personal information protection authority", "履行个人信息保护职责的部门")
     assert result(book, facts({"EU": 2}), "eu-gdpr-33/authority").hard_deadline is True
 
 
 def test_unknown_encryption_is_treated_as_unencrypted_and_says_so(book):
-    ca = result(book, facts({"US-CA": 40}, encrypted=None), "us-ca-1798-82/residents")
-    assert ca.reason == "40 California residents, bank_account, encryption unknown (treated as unencrypted)"
+    unknown = facts({"US-CA": 40}, encrypted=None)
+    assert why(book, unknown, "us-ca-1798-82/residents") == (
+        "40 California residents, bank accounts, encryption unknown (treated as unencrypted)")
+    assert why(book, unknown, "us-ca-1798-82/residents", "zh") == (
+        "加利福尼亚州居民40人，涉及银行账户，是否加密未知（按未加密处理）")
     safe = result(book, facts({"US-CA": 40}, encrypted=True, key_safe=True), "us-ca-1798-82/residents")
-    assert (safe.applies, safe.reason) == (False, "encrypted and the key is safe")
+    assert (safe.applies, render(safe.reason, "en"), render(safe.reason, "zh")) == (
+        False, "encrypted and the key is safe", "已加密且密钥安全")
 
 
 def test_determination_not_recorded_asks_for_it(book):
     tx = result(book, facts({"US-TX": 300}), "us-tx-521/ag")
     assert (tx.applies, tx.due_at, tx.starts) == (True, None, "determination")
-    assert tx.reason == ("300 Texas residents (at least 250), bank_account, unencrypted; "
-                         "due time unknown: record when the firm determined that a breach occurred")
+    assert render(tx.reason, "en") == (
+        "300 Texas residents (at least 250), bank accounts, unencrypted; due time unknown: record when the firm "
+        "determined that a breach occurred (/breach facts --determined <time>)")
+    assert render(tx.reason, "zh") == (
+        "德克萨斯州居民300人（不少于250人），涉及银行账户，未加密；到期时间待定：请记录本所确认发生泄露的时间"
+        "（/breach facts --determined <时间>）")
 
 
 def test_cac_reason_names_the_stricter_deadline(book):
     first = result(book, facts({"CN": 1_000_000}, firm_profile=frozenset({"cii_operator"})), "cn-cac-report/first")
-    assert first.reason == "1,000,000 people in mainland China (at least 1,000,000); 1h 00m because firm is cii_operator"
+    assert render(first.reason, "en") == ("1,000,000 people in mainland China (at least 1,000,000); "
+                                          "1h 00m because the firm is a critical information infrastructure operator")
+    assert render(first.reason, "zh") == (
+        "中国大陆居民1,000,000人（不少于1,000,000人）；因本所属于关键信息基础设施运营者，时限为1小时")
     assert first.due_at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
@@ -332,7 +356,7 @@ regimes:
         audience: {en: Federal Trade Commission, zh: 美国联邦贸易委员会}
         starts: discovery
         deadline: 20d
-        when: {affected: {in: [US*], at_least: 1, who: US consumers}}
+        when: {affected: {in: [US*], at_least: 1, who: {en: US consumers, zh: 美国消费者}}}
         content: [description]
   - key: contract-acme
     jurisdiction: US
@@ -363,7 +387,8 @@ def test_firm_file_overrides_by_key_and_adds_a_regime(tmp_path):
         "us-ny-899aa/state": T0 + 30 * D,
         "contract-acme/client": T0 + 48 * H,
     }
-    assert result(book, facts({"US-NY": 40}), "us-ftc-safeguards/ftc").reason == "40 US consumers"
+    assert why(book, facts({"US-NY": 40}), "us-ftc-safeguards/ftc") == "40 US consumers"
+    assert why(book, facts({"US-NY": 40}), "us-ftc-safeguards/ftc", "zh") == "美国消费者40人"
 
 
 def test_broken_override_names_the_firm_file(tmp_path):
