@@ -44,8 +44,8 @@ WHY = {
     "conversations.create": "the private war room breach-<n>-<slug> (needed)",
     "conversations.setTopic": "the room topic: BR-n, severity, phase, due time (needed once)",
     "conversations.invite": "declarer and roster into the room, all in one call (needed)",
-    "chat.postMessage": "4 in the war room: status (then pinned), phase-1 prompt with task buttons, Q1 and Q2 "
-                        "of phase 1 as two posts; 4 DMs, one per role holder, the declarer included",
+    "chat.postMessage": "3 in the war room: status (then pinned), phase-1 prompt with task buttons, phase 1's "
+                        "questions in one post; 4 DMs, one per role holder, the declarer included",
     "pins.add": "pin the living status message (needed)",
     "conversations.open": "a DM channel before each role DM (not remembered between declares)",
     "chat.update": "status refresh (re-render of the pinned status)",
@@ -143,7 +143,7 @@ def run(quick: bool = False) -> list[Row]:
                     "fewer is better; no target set",
                     (f"info: {last['conversations.open']} conversations.open avoidable (post to the user id), "
                      if last["conversations.open"] else "info: DMs go straight to the user id; ")
-                    + "the declarer's own role DM and the second question post are avoidable too"))
+                    + "phase 1's questions are one post; the declarer's own role DM is avoidable too"))
     rows.append(Row(f"2. /breach declare with {ms(SLOW_CALL)} per Web API call (info, n={n_slow})",
                     f"{ms(median(slow))} median end to end",
                     f"≈ {web_api} sequential calls × {ms(SLOW_CALL)}", "info"))

@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
-from bot import deadlines, incidents, questions, timeline, views
+from bot import deadlines, incidents, question_views, questions, timeline, views
 from bot.chat import Button, Mention, Message, RoomRef, Text
 from bot.flow_base import drill, role_holders
 from bot.i18n import message
 from bot.i18n import text as t
 from bot.outbox import Outbox
-from bot.playbook import QuestionSpec
 from storage.models import Alert, Deadline, Incident, Workspace
 
 if TYPE_CHECKING:
@@ -107,39 +106,32 @@ def _question(bot: Breachbot, session: Session, *, incident: Incident, ws: Works
         col(Alert.deadline_id).in_([d.id for d in siblings]), Alert.kind == alert.kind,
         col(Alert.state) == deadlines.CLAIMED, Alert.claimed_by == bot.worker_id)) if a.id is not None]
     specs = [bot.playbook.question(d.ref) for d in [deadline, *siblings]]
-    numbers = {q.key: i for i, q in enumerate(bot.playbook.questions(), start=1)}
     prefix = drill(incident, lang)
     if alert.kind == deadlines.REMINDER:
         times = [questions.record_reask(session, incident=incident, key=spec.key) for spec in specs]
         if len(specs) == 1:
-            outbox.post(incident.war_room, views.question_prompt(incident=incident, playbook=bot.playbook, ws=ws,
-                                                                 spec=specs[0], holders=holders, times=times[0]))
+            outbox.post(incident.war_room, question_views.question_prompt(
+                incident=incident, playbook=bot.playbook, ws=ws, spec=specs[0], holders=holders, times=times[0]))
             return
-        lines = [prefix + message(lang, "question.digest", id=incidents.ref(incident), count=len(specs),
-                                  times=max(times), max=max(s.times for s in specs)).lines[0]]
-        lines += [_question_line(bot, spec, numbers, holders, lang) for spec in specs]
-        lines.append(message(lang, "question.digest_hint").lines[0])
-        outbox.post(incident.war_room, Message(lines=tuple(lines), kind="question"))
+        heading = prefix + message(lang, "question.digest", id=incidents.ref(incident), count=len(specs),
+                                   times=max(times), max=max(s.times for s in specs)).lines[0]
+        for msg in question_views.question_digest(incident=incident, playbook=bot.playbook, ws=ws, heading=heading,
+                                                  specs=specs, holders=holders):
+            outbox.post(incident.war_room, msg)
         return
     lead = _people(holders, ("lead",)) or t(lang, "roles.nobody")
     if len(specs) == 1:
         spec = specs[0]
-        msg = message(lang, "question.escalation", id=incidents.ref(incident), number=numbers[spec.key],
-                      key=spec.key, times=spec.times, lead=lead, text=spec.text(lang))
+        msg = message(lang, "question.escalation", id=incidents.ref(incident),
+                      number=question_views.number_of(bot.playbook, spec), key=spec.key, times=spec.times, lead=lead,
+                      text=spec.text(lang))
         outbox.post(incident.war_room, Message(lines=msg.prefixed(prefix).lines, kind="escalation"))
         return
     lines = [prefix + message(lang, "question.escalation_digest", id=incidents.ref(incident), count=len(specs),
                               lead=lead).lines[0]]
-    lines += [_question_line(bot, spec, numbers, holders, lang) for spec in specs]
+    lines += [question_views.question_line(playbook=bot.playbook, spec=spec, holders=holders, lang=lang)
+              for spec in specs]
     outbox.post(incident.war_room, Message(lines=tuple(lines), kind="escalation"))
-
-
-def _question_line(bot: Breachbot, spec: QuestionSpec, numbers: dict[str, int], holders: dict[str, str],
-                   lang: str) -> tuple:
-    owner = holders.get(spec.ask)
-    who = (Mention(owner),) if owner else (Text(t(lang, "roles.unassigned")),)
-    return (Text(f"  Q{numbers[spec.key]} [{spec.key}] {spec.text(lang)} — {bot.playbook.roles[spec.ask](lang)} "),
-            *who)
 
 
 def _role(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,

@@ -52,6 +52,8 @@ class Button:
     value: str = ""
     style: str | None = None  # "primary" | "danger" | None
     confirm: str | None = None  # a question asked before a hard-to-undo action
+    # The index of the message line this button sits under (one question of a digest); None: below it all.
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,8 @@ def message_to_dict(message: Message) -> dict:
         "kind": message.kind,
         "lines": [[_span_dict(s) for s in line] for line in message.lines],
         "fields": [[label, [_span_dict(s) for s in value]] for label, value in message.fields],
-        "buttons": [vars(b).copy() for b in message.buttons],
+        # `line` only when set, so a message without anchored buttons keeps its old shape.
+        "buttons": [{k: v for k, v in vars(b).items() if k != "line" or v is not None} for b in message.buttons],
     }
 
 

@@ -16,6 +16,7 @@ from bot import (
     permissions,
     phases,
     prompt_flows,
+    question_views,
     questions,
     report_flows,
     scenarios,
@@ -82,13 +83,12 @@ def run(bot: Breachbot, session: Session, ws: Workspace, context: Context, comma
 
 
 def ask(bot: Breachbot, session: Session, ws: Workspace, incident: Incident, phase_key: str, out: Outbox) -> None:
-    """Ask the questions of a phase that has just started, in its war room."""
+    """Ask the questions of a phase that has just started, in its war room: several in one message."""
     asked = questions.ask_phase(session, incident=incident, playbook=bot.playbook, phase_key=phase_key,
                                 now=bot.now())
-    holders = role_holders(session, incident)
-    for spec in asked:
-        out.post(incident.war_room, views.question_prompt(incident=incident, playbook=bot.playbook, ws=ws,
-                                                          spec=spec, holders=holders))
+    for msg in question_views.phase_questions(incident=incident, playbook=bot.playbook, ws=ws, phase_key=phase_key,
+                                              specs=asked, holders=role_holders(session, incident)):
+        out.post(incident.war_room, msg)
 
 
 # -- declare -------------------------------------------------------------------------------------
@@ -171,6 +171,10 @@ def assign(bot: Breachbot, session: Session, ws: Workspace, context: Context, cm
                                         previous=Mention(previous.user) if previous else ""))
     out.direct(cmd.user, message(lang, "roles.you_hold", id=incidents.ref(incident), role=role_name,
                                  room=RoomRef(incident.war_room) if incident.war_room else "-"))
+    if previous and previous.user != cmd.user:
+        out.direct(previous.user, message(lang, "roles.you_were_replaced", user=Mention(cmd.user), role=role_name,
+                                          id=incidents.ref(incident), actor=Mention(context.user),
+                                          room=RoomRef(incident.war_room) if incident.war_room else "-"))
     if not here(context, incident):
         out.reply(message(lang, "ok.assigned", user=Mention(cmd.user), role=role_name, id=incidents.ref(incident)))
     out.refresh.add(incident.id)

@@ -24,7 +24,7 @@ JOINS = ("list", "clauses", "items")  # "a, b" (conditions that hold) · "a; b" 
 class Reason:
     """A catalogue key under `regime_reason.` with its values, or (key `join.<kind>`) several reasons joined.
 
-    A value is a whole number (formatted by the template), a duration, a `Localized` text from the
+    A value is a whole number (said with thousands separators), a duration, a `Localized` text from the
     regimes file, another Reason, or a tuple of Reasons (said as a list, e.g. data categories).
     """
 
@@ -61,6 +61,8 @@ def _word(value: Any, lang: str) -> Any:
         return value(lang)
     if isinstance(value, timedelta):
         return format_duration(value, lang)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"  # catalogue templates take text only (no format specs)
     return value
 
 

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot import clients, deadlines
-from bot.answers import valid_choices
 from bot.chat import Button, Line, Mention, Message, RoomRef, Strong, Text
 from bot.clocks import ClockChange, ClockRow
 from bot.i18n import line, message
@@ -191,33 +190,6 @@ def home(session: Session, *, ws: Workspace, playbook: Playbook, now: datetime,
             due=due_phrase(ws, nxt, now) if nxt else "-",
             room=RoomRef(incident.war_room) if incident.war_room else "-"))
     return Message(lines=tuple(lines), kind="home")
-
-
-def question_prompt(*, incident: Incident, playbook: Playbook, ws: Workspace, spec: QuestionSpec,
-                    holders: dict[str, str], times: int = 1) -> Message:
-    """A question in the war room: who is asked, what to answer, with a button per choice."""
-    lang = ws.lang
-    number = [q.key for q in playbook.questions()].index(spec.key) + 1
-    again = t(lang, "question.again", times=times, max=spec.times) if times > 1 else ""
-    lines: list[Line] = [_drill(incident, lang) + line(
-        lang, "question.prompt", id=ref(incident), number=number, role=playbook.roles[spec.ask](lang),
-        who=holder_spans(holders, spec.ask, lang), text=Strong(spec.text(lang)), again=again)]
-    buttons: list[Button] = []
-    if spec.type == "yes_no":
-        for word, value in (("answer.yes", "yes"), ("answer.no", "no")):
-            buttons.append(Button(label=t(lang, word), action_id="answer",
-                                  value=f"{incident.number}:{spec.key}:{value}"))
-    elif spec.type in ("one_of", "several_of"):
-        for i, option in enumerate(spec.options, start=1):
-            lines.append((Text(f"  {i}. {option.label(lang)} ({option.key})"),))
-            if spec.type == "one_of":
-                buttons.append(Button(label=option.label(lang), action_id="answer",
-                                      value=f"{incident.number}:{spec.key}:{option.key}"))
-    if spec.type not in ("yes_no", "one_of"):  # a count, a time, several choices: typed in a small form
-        buttons.append(Button(label=t(lang, "question.answer_button"), action_id="answer_form",
-                              value=f"{incident.number}:{spec.key}"))
-    lines.append(line(lang, "question.hint", key=spec.key, valid=valid_choices(spec, lang)))
-    return Message(lines=tuple(lines), buttons=tuple(buttons), kind="question")
 
 
 def open_questions(*, incident: Incident, playbook: Playbook, ws: Workspace,

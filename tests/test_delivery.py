@@ -77,3 +77,16 @@ def test_kept_messages_survive_a_restart(engine):
     second.advance(START + timedelta(minutes=2))
     assert [s.text for s in second.chat.sent if s.op == "post"] == [
         "⚖️ Decision by @alice: Call the bank (BR-1 timeline #6)"]
+
+
+def test_a_kept_digest_keeps_each_questions_buttons_under_it():
+    from bot.chat import Button, Message, Text, message_from_dict, message_to_dict
+
+    digest = Message(lines=((Text("❓ two questions"),), (Text("  Q6 [encrypted] …"),), (Text("  Q9 [press] …"),)),
+                     buttons=(Button("Yes", "answer", "1:encrypted:yes", line=1),
+                              Button("Yes", "answer", "1:press:yes", line=2), Button("Next phase", "phase_next", "1")),
+                     kind="question")
+    stored = message_to_dict(digest)
+    assert message_from_dict(stored) == digest
+    assert [b.get("line") for b in stored["buttons"]] == [1, 2, None]
+    assert "line" not in stored["buttons"][2]  # a button below the message is stored as before

@@ -19,17 +19,31 @@ def posts(sent, start: str) -> list[str]:
     return [s.text for s in sent if s.op == "post" and s.text.startswith(start)]
 
 
-def test_declare_asks_the_first_phase_questions(quick):
+def test_declare_asks_the_first_phase_questions_in_one_message(quick):
     sent = quick.say("alice", "/breach declare Payroll export leaked")
-    asked = posts(sent, "❓")
-    assert asked[0].splitlines()[0] == "❓ BR-1 Q1 for Incident lead @alice: How was the leak discovered?"
-    assert "  2. A client told us (client_report)" in asked[0]
-    assert asked[0].splitlines()[-1].startswith("Answer: /breach answer discovered <answer> — 1 system_alert")
-    assert asked[1].startswith("❓ BR-1 Q2 for Incident lead @alice: When did the firm first become aware?")
-    prompt = next(s for s in sent if s.op == "post" and s.text.startswith("❓ BR-1 Q1"))
-    assert [b.value for b in prompt.message.buttons] == [
-        "1:discovered:system_alert", "1:discovered:client_report", "1:discovered:staff_report",
-        "1:discovered:third_party"]
+    [asked] = posts(sent, "❓")
+    assert asked.splitlines() == [
+        "❓ BR-1 · phase 1/10 Immediate response: 2 questions for Incident lead @alice",
+        "  Q1 [discovered] How was the leak discovered? — Incident lead @alice",
+        "    1. System alert (system_alert)",
+        "    2. A client told us (client_report)",
+        "    3. A member of staff reported it (staff_report)",
+        "    4. A third party told us (third_party)",
+        "    Answer: /breach answer discovered <answer> — 1 system_alert · 2 client_report · 3 staff_report · "
+        "4 third_party",
+        "  Q2 [aware] When did the firm first become aware? (e.g. 09:30, 2h ago) — Incident lead @alice",
+        "    Answer: /breach answer aware <answer> — a time, e.g. 09:30, 2h ago, yesterday 18:00 or 2026-11-28 09:30",
+    ]
+    prompt = next(s for s in sent if s.op == "post" and s.text.startswith("❓"))
+    # Each question's buttons sit under its own lines: the choices under Q1's hint, the form under Q2's.
+    assert [(b.value, b.line) for b in prompt.message.buttons] == [
+        ("1:discovered:system_alert", 6), ("1:discovered:client_report", 6), ("1:discovered:staff_report", 6),
+        ("1:discovered:third_party", 6), ("1:aware", 8)]
+    with Session(quick.bot.engine) as s:
+        [event] = s.exec(select(TimelineEvent).where(TimelineEvent.kind == "asked")).all()
+        states = {q.key: q.asked_at for q in s.exec(select(QuestionState))}
+    assert event.data == {"questions": ["discovered", "aware"]}
+    assert set(states) == {"discovered", "aware"} and None not in states.values()
 
 
 def test_an_answer_sets_the_fact_and_a_later_one_supersedes(console):
@@ -105,11 +119,23 @@ def test_answering_when_aware_moves_every_phase_deadline(console):
 def test_a_later_phase_asks_its_own_questions_with_residence_counts(quick):
     quick.say("alice", "/breach declare Payroll export leaked")
     sent = quick.say("alice", '/breach phase next --reason "moving"', "breach-1")
-    keys = [p.split(":")[0] for p in posts(sent, "❓")]
-    assert keys == [f"❓ BR-1 Q{n} for {who}" for n, who in (
-        (3, "IT security unassigned"), (4, "IT security unassigned"), (5, "IT security unassigned"),
-        (6, "IT security unassigned"), (7, "IT security unassigned"), (8, "Legal / compliance unassigned"),
-        (9, "Communications unassigned"))]
+    [asked] = posts(sent, "❓")  # seven questions, one message
+    lines = asked.splitlines()
+    assert lines[0] == ("❓ BR-1 · phase 2/10 Preliminary investigation: 7 questions for IT security unassigned · "
+                        "Legal / compliance unassigned · Communications unassigned")
+    assert [ln.split(" — ")[0] for ln in lines if ln.startswith("  Q")] == [
+        "  Q3 [data] Which data categories are exposed?", "  Q4 [clients] How many clients are affected?",
+        "  Q5 [people] How many people are affected, by where they live? (e.g. CN=1200 US-CA=40 EU=3)",
+        "  Q6 [encrypted] Was the leaked data encrypted?",
+        "  Q7 [key_safe] Is the encryption key safe (not leaked with the data)?",
+        "  Q8 [crime] Is a crime suspected (theft, insider sale, extortion)? If so, the police must be told.",
+        "  Q9 [press] Do the press or the public know about the leak?"]
+    assert [ln.split(" — ")[-1] for ln in lines if ln.startswith("  Q")] == (
+        ["IT security unassigned"] * 5 + ["Legal / compliance unassigned", "Communications unassigned"])
+    # Every question says how to answer it; the hints are the commands that work.
+    hints = [ln.strip() for ln in lines if ln.strip().startswith("Answer: ")]
+    assert [h.split()[3] for h in hints] == ["data", "clients", "people", "encrypted", "key_safe", "crime", "press"]
+    assert "    Answer: /breach answer clients <answer> — a whole number, e.g. 40" in lines
     quick.say("dave", "/breach answer people CN=1,200 us-ca=40", "breach-1")
     quick.say("dave", "/breach answer data 3,8", "breach-1")
     quick.say("dave", "/breach answer encrypted no", "breach-1")
@@ -200,3 +226,38 @@ def test_questions_due_together_are_asked_again_in_one_message(quick):
     with Session(quick.bot.engine) as s:
         kinds = [e.kind for e in s.exec(select(TimelineEvent))]
     assert kinds.count("asked_again") == 6 * 3 and kinds.count("question_escalated") == 6
+
+
+def test_every_phase_start_asks_in_one_message_and_a_lone_question_as_itself(quick):
+    asked_at_declare = posts(quick.say("alice", "/breach declare Payroll export leaked"), "❓")
+    asked_at_phase_2 = posts(quick.say("alice", '/breach phase next --reason "go"', "breach-1"), "❓")
+    asked_at_phase_4 = posts(quick.say("alice", '/breach phase containment --reason "go"', "breach-1"), "❓")
+    assert [len(a) for a in (asked_at_declare, asked_at_phase_2, asked_at_phase_4)] == [1, 1, 1]
+    assert [a.count("\n  Q") for a in asked_at_declare + asked_at_phase_2] == [2, 7]
+    assert asked_at_phase_4[0].splitlines()[0] == (
+        "❓ BR-1 Q10 for IT security unassigned: Is the leak contained (no more data going out)?")
+    with Session(quick.bot.engine) as s:
+        asked = [e.data["questions"] for e in s.exec(select(TimelineEvent).where(TimelineEvent.kind == "asked")
+                                                     .order_by(TimelineEvent.seq))]
+    assert [len(a) for a in asked] == [2, 7, 1]  # each question recorded as asked, once, when its phase started
+
+
+def test_the_answer_hints_of_a_phase_digest_are_commands_that_work(quick):
+    quick.say("alice", "/breach declare Payroll export leaked")
+    [digest] = posts(quick.say("alice", '/breach phase next --reason "go"', "breach-1"), "❓")
+    samples = {"data": "3,8", "clients": "40", "people": "CN=1200", "encrypted": "no", "key_safe": "no",
+               "crime": "yes", "press": "no"}
+    hints = [ln.strip().removeprefix("Answer: ").split(" — ")[0] for ln in digest.splitlines()
+             if ln.startswith("    Answer: ")]
+    assert len(hints) == 7
+    for hint in hints:
+        key = hint.split()[2]
+        sent = quick.say("dave", hint.replace("<answer>", samples[key]), "breach-1")
+        [said] = posts(sent, "✅")
+        assert said.startswith((f"✅ @dave answered {key} (", f"✅ @dave changed the answer to {key} (")), hint
+    # The number each question shows answers it too.
+    sent = quick.say("dave", "/breach answer 4 41", "breach-1")
+    assert posts(sent, "✅") == ["✅ @dave changed the answer to clients (How many clients are affected?): 41"]
+    assert "[press]" not in joined(quick.say("alice", "/breach questions", "breach-1"))
+    facts = incident(quick).facts
+    assert (facts["clients"], facts["affected"], facts["crime_suspected"]) == (41, {"CN": 1200}, True)

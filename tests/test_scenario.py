@@ -53,6 +53,10 @@ def test_full_incident_from_declare_to_verify(engine):
     assert "carol" in console.chat.rooms["breach-1"]["members"]
     sent = say("alice", "/breach assign @gina comms")
     assert "👤 @gina is now Communications, taking over from @carol (assigned by @alice)." in joined(sent)
+    # The person replaced is told directly, not only by a post they may not read.
+    assert [(s.user, s.text) for s in sent if s.op == "direct" and s.user == "carol"] == [
+        ("carol", "@gina is now Communications for BR-1 (assigned by @alice); you no longer hold that role. "
+                  "War room: #breach-1")]
     roles_text = joined(say("alice", "/breach roles"))
     assert "comms — Communications: @gina" in roles_text and "scribe — Scribe: unassigned" in roles_text
 

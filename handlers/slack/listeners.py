@@ -20,7 +20,7 @@ from handlers.router import parse
 from handlers.slack import inbound, modals
 from handlers.slack.catalogue import ui
 from handlers.slack.chat import SlackChat, download
-from handlers.slack.render import escape, render
+from handlers.slack.render import answered, escape, render
 
 log = logging.getLogger("breachbot.slack")
 
@@ -169,7 +169,7 @@ class Listeners:
                                           hint=valid_choices(spec, lang)[:2000]))
 
     def mark_answered(self, body: dict[str, Any], action: dict[str, Any]) -> None:
-        """Turn the question's buttons into a line saying who answered what (a later answer does the same)."""
+        """Turn the answered question's buttons into a line saying who answered what (a later answer does the same)."""
         message_ = body.get("message") or {}
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         ts = (body.get("container") or {}).get("message_ts") or message_.get("ts")
@@ -177,12 +177,11 @@ class Listeners:
             return
         label = (action.get("text") or {}).get("text", action.get("value", ""))
         user = (body.get("user") or {}).get("id", "")
-        kept = [b for b in message_["blocks"] if b.get("type") != "actions"]
         said = ui(self.bot.lang, "answered").format(user=user, answer=escape(label))
         note = {"type": "context", "elements": [{"type": "mrkdwn", "text": said}]}
+        blocks = answered(message_["blocks"], value=str(action.get("value", "")), note=note)
         try:
-            self.chat.client.chat_update(channel=channel, ts=ts, blocks=[*kept, note],
-                                         text=message_.get("text", ""))
+            self.chat.client.chat_update(channel=channel, ts=ts, blocks=blocks, text=message_.get("text", ""))
         except SlackApiError:
             log.warning("could not update the answered question in %s", channel)
 

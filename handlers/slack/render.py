@@ -102,21 +102,68 @@ def action_ids(buttons: tuple[Button, ...]) -> list[str]:
     return [b.action_id if counts[b.action_id] == 1 else f"{b.action_id}:{i}" for i, b in enumerate(buttons, 1)]
 
 
+def _actions(buttons: list[tuple[Button, str]], lang: str) -> list[dict[str, Any]]:
+    """Buttons as actions blocks of at most 25."""
+    return [{"type": "actions", "elements": [_button(b, action_id, lang)
+                                             for b, action_id in buttons[start:start + BUTTONS_PER_BLOCK]]}
+            for start in range(0, len(buttons), BUTTONS_PER_BLOCK)]
+
+
 def render(message: Message, *, lang: str = "en") -> Rendered:
-    """A neutral message as Block Kit blocks and the fallback text notifications show."""
+    """A neutral message as Block Kit blocks and the fallback text notifications show.
+
+    A button anchored to a line (`Button.line`, one question of a digest) goes in an actions
+    block right under that line; the others go below the whole message.
+    """
     lines = [line_mrkdwn(line) for line in message.lines]
-    blocks = _sections(lines)
-    field_texts = [f"*{escape(label)}*\n{line_mrkdwn(value)}" for label, value in message.fields]
-    for start in range(0, len(field_texts), 10):
-        blocks.append({"type": "section", "fields": [mrkdwn(f[:2000]) for f in field_texts[start:start + 10]]})
     ids = action_ids(message.buttons)
-    for start in range(0, len(message.buttons), BUTTONS_PER_BLOCK):
-        elements = [_button(b, ids[start + i], lang)
-                    for i, b in enumerate(message.buttons[start:start + BUTTONS_PER_BLOCK])]
-        blocks.append({"type": "actions", "elements": elements})
+    anchored: dict[int, list[tuple[Button, str]]] = {}
+    below: list[tuple[Button, str]] = []
+    for button, action_id in zip(message.buttons, ids, strict=True):
+        if button.line is not None and 0 <= button.line < len(lines):
+            anchored.setdefault(button.line, []).append((button, action_id))
+        else:
+            below.append((button, action_id))
+    blocks: list[dict[str, Any]] = []
+    start = 0
+    for at in sorted(anchored):
+        blocks += _sections(lines[start:at + 1]) + _actions(anchored[at], lang)
+        start = at + 1
+    blocks += _sections(lines[start:])
+    field_texts = [f"*{escape(label)}*\n{line_mrkdwn(value)}" for label, value in message.fields]
+    for first in range(0, len(field_texts), 10):
+        blocks.append({"type": "section", "fields": [mrkdwn(f[:2000]) for f in field_texts[first:first + 10]]})
+    blocks += _actions(below, lang)
     if len(blocks) > BLOCKS_MAX:
         blocks = blocks[: BLOCKS_MAX - 1] + [{"type": "section", "text": mrkdwn("…")}]
     fallback = "\n".join(lines + [f"{escape(label)}: {line_mrkdwn(value)}" for label, value in message.fields])
     if len(fallback) > FALLBACK_MAX:
         fallback = fallback[: FALLBACK_MAX - 1] + "…"
     return Rendered(text=fallback or " ", blocks=blocks)
+
+
+def answered(blocks: list[dict[str, Any]], *, value: str, note: dict[str, Any]) -> list[dict[str, Any]]:
+    """A posted question's blocks once a button answered it: that question's buttons become `note`.
+
+    The question is the `<incident>:<key>` of the pressed button's value; in a digest the other
+    questions keep their buttons. Blocks that are not the bot's answer buttons as we know them
+    lose every button, as a single question does.
+    """
+    question = ":".join(value.split(":")[:2])
+
+    def own(block: dict[str, Any]) -> bool:
+        return block.get("type") == "actions" and any(
+            str(e.get("value", "")) == question or str(e.get("value", "")).startswith(question + ":")
+            for e in block.get("elements", []))
+
+    if not value.count(":") or not any(own(b) for b in blocks):
+        return [b for b in blocks if b.get("type") != "actions"] + [note]
+    out: list[dict[str, Any]] = []
+    placed = False
+    for block in blocks:
+        if not own(block):
+            out.append(block)
+        elif not placed:  # where its first buttons were
+            out.append(note)
+            placed = True
+    return out

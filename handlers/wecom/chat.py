@@ -14,7 +14,7 @@ What WeCom cannot do, and what happens instead:
   post a system notice on every change).
 - There are no buttons. A question prompt says which number means what, and everyone who was
   shown it may answer with just that number in their 1:1 chat (`numbered.Prompts` remembers
-  who saw which prompt).
+  who saw which prompt); several questions in one message are answered `Q3 2`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from bot.chat import Chat, Context, Message, MessageRef, Upload
 from handlers.wecom.api import WeComAPIError, WeComClient, call, check_delivered
-from handlers.wecom.numbered import Prompt, Prompts, Seen, hint
+from handlers.wecom.numbered import Prompts, Seen, hint
 from handlers.wecom.render import escape, render, split
 
 log = logging.getLogger("breachbot.wecom")
@@ -215,7 +215,7 @@ class WeComChat(Chat):
 
     def _pieces(self, message: Message, seen: Seen | None = None) -> list[str]:
         content = render(message, markdown=self.markdown, room_name=self.room_name)
-        line = hint(seen, self.prompts.lang()) if self.prompts and isinstance(seen, Prompt) else None
+        line = hint(seen, self.prompts.lang()) if self.prompts and seen is not None else None
         return split(f"{content}\n{escape(line)}" if line else content)
 
     def _shown(self, users: list[str], seen: Seen | None) -> None:

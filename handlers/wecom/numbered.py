@@ -8,13 +8,16 @@ WeCom app messages and app chats have no buttons, so the choices a prompt carrie
   (the emphasised span) against the playbook, and its incident by the war room it is posted in.
 - Per person who can see a prompt (the war room's members, or the direct recipient) the latest
   one is remembered in memory, bounded, least recently used out.
-- A reminder listing several questions at once makes a bare number ambiguous: the person is asked
-  to name the question, and nothing changes.
+- A message asking several questions at once (a phase that starts, a reminder) is a digest: each
+  question shows its number (Q3) and a reply of that number and the answer (`Q3 2`, `q4 1200`)
+  answers it. A bare number answers a digest only if exactly one of its questions takes one;
+  otherwise the person is asked to put the question number first, and nothing changes.
 - A bare number never answers a date-time or a per-residence count, so those prompts do not
   replace the remembered one (at a declaration the "how was it discovered" choices stay
   answerable right after the "when did the firm become aware" prompt below them).
 - After a restart the memory is empty: the sender's single open incident's most recently asked
-  open question stands in for it (read from the database).
+  open questions stand in for it (read from the database): one question, or a digest of those
+  asked at the same moment.
 """
 
 from __future__ import annotations
@@ -48,11 +51,14 @@ log = logging.getLogger("breachbot.wecom")
 
 CATALOGUE = Path(__file__).with_name("numbered.yaml")
 ANSWER_ACTION = "answer"  # the action id of the bot's answer buttons
+FORM_ACTION = "answer_form"  # … and of the Answer… button of a question a tap cannot answer
 # Question types a bare number can answer: by choice, or as the value itself.
 NUMBERED_TYPES = frozenset({"yes_no", "one_of", "several_of", "number", "text"})
 MEMORY_SIZE = 10_000  # people remembered per process
 _MAX_CHOICE_DIGITS = 4  # longer numbers are never a choice (and never a huge int())
 _REPLY = re.compile(r"[0-9]+(?:(?:\s*[,;、]\s*|\s+)[0-9]+)*")
+# `Q3 2`, `q4:1200`, `Ｑ２ 10:00` (after NFKC): a question's number, then the answer.
+_NAMED = re.compile(r"[Qq]([0-9]{1,4})(?:\s*[:=、,.]\s*|\s+)(\S.*)")
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -84,6 +90,21 @@ def numbered_reply(text: str) -> Reply | None:
     if not plain or not _REPLY.fullmatch(plain):
         return None
     return Reply(text=plain, numbers=tuple(_DIGITS.findall(plain)))
+
+
+@dataclass(frozen=True)
+class Named:
+    """A 1:1 message that names a question by its number before the answer: `Q3 2`."""
+
+    number: int  # the question's number in the playbook, as the prompt shows it (Q3)
+    text: str  # the answer as typed: a choice's number, a count, a time …
+
+
+def named_reply(text: str) -> Named | None:
+    """The reply if `text` is `Q<number> <answer>` (full-width too), else None."""
+    plain = " ".join(unicodedata.normalize("NFKC", text).split())
+    match = _NAMED.fullmatch(plain)
+    return Named(number=int(match[1]), text=match[2]) if match else None
 
 
 # -- what a prompt offers -----------------------------------------------------------------------
@@ -123,14 +144,29 @@ class Prompt:
 
 
 class _Several:
-    """Several questions shown at once (a reminder digest): a bare number cannot say which."""
+    """Several questions shown at once, not known which: a bare number cannot say which."""
 
     def __repr__(self) -> str:
         return "SEVERAL"
 
 
 SEVERAL = _Several()
-Seen = Prompt | _Several
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Several questions of one incident in one message, with the numbers people see (Q3 …)."""
+
+    incident: int
+    numbered: tuple[tuple[int, Prompt], ...]  # the ones a bare number can answer: (Q number, prompt)
+    questions: tuple[int, ...] = ()  # every question's Q number, in the order shown
+
+    def only(self) -> Prompt | None:
+        """The one question a bare number answers, if there is exactly one."""
+        return self.numbered[0][1] if len(self.numbered) == 1 else None
+
+
+Seen = Prompt | Digest | _Several
 
 
 def from_spec(spec: QuestionSpec, *, incident: int, lang: str) -> Prompt:
@@ -144,8 +180,18 @@ def from_spec(spec: QuestionSpec, *, incident: int, lang: str) -> Prompt:
     return Prompt(incident=incident, question=spec.key, type=spec.type)
 
 
-def hint(prompt: Prompt, lang: str) -> str | None:
-    """The line a prompt gets on WeCom, saying that a number is enough."""
+def hint(prompt: Seen, lang: str) -> str | None:
+    """The line a prompt gets on WeCom, saying that a number is enough (or which number goes first)."""
+    if isinstance(prompt, Digest):
+        if not prompt.numbered:
+            return None
+        first = prompt.numbered[0][0]
+        if prompt.only() is None:
+            return say(lang, "hint.digest", number=first)
+        other = next((n for n in prompt.questions if n != first), first)
+        return say(lang, "hint.digest_one", number=first, other=other)
+    if not isinstance(prompt, Prompt):
+        return None
     if prompt.type == "several_of":
         return say(lang, "hint.several")
     if prompt.type == "one_of" and len(prompt.options) > 2:  # the prompt lists them numbered already
@@ -168,9 +214,13 @@ class Prompts:
 
     # -- reading a message --------------------------------------------------------------------
     def read(self, message: Message, room: str | None) -> Seen | None:
-        """What a question prompt offers; SEVERAL for a digest; None for anything a number does not answer."""
+        """What a question prompt offers; a Digest for several questions (SEVERAL: several, not known which);
+        None for anything a number does not answer."""
         if message.kind != "question":
             return None
+        asked = self._asked(message)
+        if len({key for _, key in asked}) > 1:
+            return self._digest(asked)
         buttons = [b for b in message.buttons if b.action_id == ANSWER_ACTION]
         if buttons:
             return self._from_buttons([(b.label, b.value) for b in buttons])
@@ -198,6 +248,26 @@ class Prompts:
         return Prompt(incident=int(number), question=key, type=kind, options=tuple(p[2] for p in parsed),
                       labels=tuple(label for label, _ in buttons))
 
+    @staticmethod
+    def _asked(message: Message) -> list[tuple[int, str]]:
+        """(incident, question key) of every question the message's answer buttons answer, in order."""
+        asked: list[tuple[int, str]] = []
+        for button in message.buttons:
+            parts = button.value.split(":")
+            if button.action_id in (ANSWER_ACTION, FORM_ACTION) and len(parts) >= 2 and parts[0].isdecimal():
+                if (int(parts[0]), parts[1]) not in asked:
+                    asked.append((int(parts[0]), parts[1]))
+        return asked
+
+    def _digest(self, asked: list[tuple[int, str]]) -> Digest | None:
+        """The questions of a digest with their numbers; None if a bare number answers none (the memory stays)."""
+        playbook, lang, incident = self.playbook(), self.lang(), asked[0][0]
+        specs = {q.key: (i, q) for i, q in enumerate(playbook.questions(), start=1)}
+        shown = [specs[key] for number, key in asked if number == incident and key in specs]
+        numbered = tuple((n, from_spec(spec, incident=incident, lang=lang)) for n, spec in shown
+                         if spec.type in NUMBERED_TYPES)
+        return Digest(incident=incident, numbered=numbered, questions=tuple(n for n, _ in shown)) if numbered else None
+
     def _spec(self, message: Message) -> QuestionSpec | None:
         """The playbook question whose text the message emphasises (a prompt shows it in bold)."""
         strong = {span.text for line in message.lines for span in line if isinstance(span, Strong)}
@@ -222,9 +292,9 @@ class Prompts:
             return self._latest.get(user)
 
 
-def open_prompt(bot: Breachbot, context: Context) -> Prompt | None:
-    """With nothing remembered (a restart): the most recently asked open question a number answers,
-    of the sender's single open incident."""
+def open_prompt(bot: Breachbot, context: Context) -> Prompt | Digest | None:
+    """With nothing remembered (a restart): the most recently asked open questions a number answers,
+    of the sender's single open incident (several asked at the same moment: a digest)."""
     with bot.unit() as session:
         ws = bot.workspace(session, context)
         mine = incidents.open_for_user(session, workspace=ws, user=context.user)
@@ -238,5 +308,16 @@ def open_prompt(bot: Breachbot, context: Context) -> Prompt | None:
                       if spec.type in NUMBERED_TYPES and asked.get(spec.key) is not None]
         if not candidates:
             return None
-        _, _, spec = max(candidates, key=lambda c: (c[0], c[1]))
-        return from_spec(spec, incident=incident.number, lang=ws.lang)
+        latest = max(c[0] for c in candidates)
+        together = sorted((number, spec) for at, number, spec in candidates if at == latest)
+        prompts = tuple((number, from_spec(spec, incident=incident.number, lang=ws.lang)) for number, spec in together)
+        if len(prompts) == 1:
+            return prompts[0][1]
+        return Digest(incident=incident.number, numbered=prompts, questions=tuple(n for n, _ in prompts))
+
+
+def sender_incident(bot: Breachbot, context: Context) -> int | None:
+    """The number of the sender's single open incident (None: none, or several)."""
+    with bot.unit() as session:
+        mine = incidents.open_for_user(session, workspace=bot.workspace(session, context), user=context.user)
+        return mine[0].number if len(mine) == 1 else None

@@ -6,7 +6,8 @@ dropped. Requests that fail the signature check get 403, bodies that are not WeC
 400; neither reaches the bot.
 
 A message that is just a number (`2`, `１`) answers the latest question prompt its sender was
-shown (see numbered.py); with none, the person is told what to type instead.
+shown, and `Q3 2` answers question 3 of it when it asked several (see numbered.py); with none,
+the person is told what to type instead.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from flask import Flask, Response, request
 from sqlalchemy import Engine
 from wechatpy.session import SessionStorage
 
-from bot import incidents
+from bot import incidents, questions
 from bot.app import Breachbot, create_app
 from bot.chat import Context
 from bot.clock import Clock
-from bot.commands import Help
+from bot.commands import Answer, Help
 from bot.errors import UserError
 from bot.settings import Settings
 from handlers.router import parse
@@ -30,7 +31,22 @@ from handlers.wecom.api import WeComClient
 from handlers.wecom.callback import CallbackCrypto, Inbound, Rejected
 from handlers.wecom.chat import DM_PREFIX, WeComChat, dm_room
 from handlers.wecom.config import WeComConfig, wecom_settings
-from handlers.wecom.numbered import SEVERAL, Prompt, Prompts, Reply, numbered_reply, open_prompt, say
+from handlers.wecom.numbered import (
+    NUMBERED_TYPES,
+    SEVERAL,
+    Digest,
+    Named,
+    Prompt,
+    Prompts,
+    Reply,
+    Seen,
+    from_spec,
+    named_reply,
+    numbered_reply,
+    open_prompt,
+    say,
+    sender_incident,
+)
 from handlers.wecom.worker import SeenDeliveries, Worker
 
 log = logging.getLogger("breachbot.wecom")
@@ -95,6 +111,10 @@ class WeComEndpoint:
         if reply is not None:
             self.answer_by_number(context, reply)
             return
+        named = named_reply(inbound.text)
+        if named is not None:
+            self.answer_named(context, named)
+            return
         try:
             command = parse(command_text(inbound.text), lang=self.bot.lang)
         except UserError as exc:
@@ -105,13 +125,10 @@ class WeComEndpoint:
     def answer_by_number(self, context: Context, reply: Reply) -> None:
         """`2`: the choice numbered 2 of the latest prompt the sender saw, as `/breach answer` would."""
         lang = self.bot.lang
-        seen = self.prompts.latest(context.user)
-        if seen is None:
-            try:
-                seen = open_prompt(self.bot, context)
-            except Exception:  # the database is down: say what to type rather than nothing
-                log.exception("open questions of %s could not be read", context.user)
+        seen = self.latest_prompt(context)
         try:
+            if isinstance(seen, Digest):  # several questions: a bare number only if one of them takes it
+                seen = seen.only() or SEVERAL
             if seen is SEVERAL:
                 raise UserError(say(lang, "several"))
             if not isinstance(seen, Prompt):
@@ -121,6 +138,40 @@ class WeComEndpoint:
             self.bot.chat.reply(context=context, message=exc.message)
             return
         self.bot.handle(context, command)
+
+    def answer_named(self, context: Context, named: Named) -> None:
+        """`Q3 2`: question 3 of the sender's latest prompt's incident, answered as its own prompt numbers it."""
+        lang = self.bot.lang
+        seen = self.latest_prompt(context)
+        incident = seen.incident if isinstance(seen, Prompt | Digest) else None
+        if incident is None:
+            try:
+                incident = sender_incident(self.bot, context)
+            except Exception:  # the database is down: say what to type rather than nothing
+                log.exception("open incidents of %s could not be read", context.user)
+        try:
+            if incident is None:
+                raise UserError(say(lang, "none"))
+            spec = questions.find(self.bot.playbook, str(named.number), lang)
+            reply = numbered_reply(named.text)
+            if reply is not None and spec.type in NUMBERED_TYPES:  # `2` means what the prompt numbered 2
+                command = from_spec(spec, incident=incident, lang=lang).answer(reply, lang)
+            else:  # a time, counts by residence, words: the answer as typed
+                command = Answer(question=spec.key, value=named.text, incident=incident)
+        except UserError as exc:
+            self.bot.chat.reply(context=context, message=exc.message)
+            return
+        self.bot.handle(context, command)
+
+    def latest_prompt(self, context: Context) -> Seen | None:
+        """The latest prompt the sender saw, or after a restart what the database says is open."""
+        seen = self.prompts.latest(context.user)
+        if seen is None:
+            try:
+                seen = open_prompt(self.bot, context)
+            except Exception:  # the database is down: say what to type rather than nothing
+                log.exception("open questions of %s could not be read", context.user)
+        return seen
 
     def drain(self) -> None:
         """Wait until every accepted message has been handled."""

@@ -32,7 +32,7 @@ def check_basic_outcome(engine: Engine, *, users: dict[str, str] | None = None) 
         incident = s.exec(select(Incident)).one()
         assert (incident.number, incident.status, incident.severity) == (1, "closed", "high")
         assert incident.title == "Payroll export for 40 clients found on a public file share"
-        assert incident.facts == {"clients": 40, "data": ["payroll", "bank_account"]}
+        assert incident.facts == {"clients": 40, "data": ["payroll", "bank_account"], "crime_suspected": False}
         assert (incident.cause, incident.lessons) == ("staff_error", "Shares must not be public")
         assert incident.current_phase == "containment"
         active = {a.role: a.user for a in s.exec(select(RoleAssignment).where(RoleAssignment.ended_at.is_(None)))}
@@ -54,6 +54,11 @@ def check_basic_outcome(engine: Engine, *, users: dict[str, str] | None = None) 
         assert notes == [(who("bob"), "note", "Share was opened by an outside IP at 09:41"),
                          (who("bob"), "decision", "Take the file share offline")]
         assert "phase_left_open" in kinds
+        # Each phase start records the questions it asked (one message on every platform), once.
+        assert [e.data["questions"] for e in events if e.kind == "asked"] == [
+            ["discovered", "aware"], ["data", "clients", "people", "encrypted", "key_safe", "crime", "press"], ["contained"]]
+        answered = [(e.actor, e.data["via"]) for e in events if e.kind == "facts_changed" and e.actor != who("alice")]
+        assert answered == [(who("erin"), "answer:crime")]
         # Only the standard follow-ups scheduled at close still have reminders to send.
         pending = s.exec(select(Alert).where(Alert.state == "pending")).all()
         assert {s.get(Deadline, a.deadline_id).kind for a in pending} == {"followup"}

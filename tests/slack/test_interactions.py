@@ -138,11 +138,13 @@ def test_an_answer_button_records_the_fact(slack, fake, sqlite_engine):
     ts = next(t for (channel, t), m in fake.messages.items() if channel == room and m["text"] == question["text"])
     slack.press(ALICE, choice, channel=room, message_ts=ts,
                 message={"text": question["text"], "blocks": question["blocks"]})
-    # The prompt itself now says who answered what, and offers no more buttons.
+    # The prompt itself now says who answered what in place of that question's buttons; the other
+    # question of the message keeps its own.
     shown = fake.messages[(room, ts)]
     blocks = shown["blocks"] if isinstance(shown["blocks"], list) else json.loads(shown["blocks"])
-    assert buttons(blocks) == []
-    assert f"<@{ALICE}> answered: {choice['text']['text']}" in json.dumps(blocks, ensure_ascii=False)
+    assert [b["value"] for b in buttons(blocks)] == ["1:aware"]
+    assert [b["type"] for b in blocks] == ["section", "context", "section", "actions"]
+    assert blocks[1]["elements"][0]["text"] == f"✅ <@{ALICE}> answered: {choice['text']['text']}"
 
     fact = slack.bot.playbook.question(key).sets
     with Session(sqlite_engine) as s:
@@ -230,8 +232,9 @@ def test_the_snooze_button_asks_why_then_puts_the_reminder_off(slack, fake, sqli
 def test_a_count_is_answered_in_a_small_form_from_the_prompt(slack, fake, sqlite_engine):
     room = declared(slack, fake)
     slack.slash(ALICE, 'phase next --reason "go"', channel=room)
-    prompt = next(p for p in fake.posted(room) if "[people]" not in p["text"] and "How many people" in p["text"])
-    [button] = [b for b in buttons(prompt["blocks"]) if b["action_id"].startswith("answer_form")]
+    prompt = next(p for p in fake.posted(room) if p["text"].startswith("❓") and "How many people" in p["text"])
+    [button] = [b for b in buttons(prompt["blocks"]) if b["value"] == "1:people"]
+    assert button["action_id"].startswith("answer_form")
     slack.press(BOB, button, channel=room, message_ts="1")
     view = fake.calls_to("views.open")[-1]["view"]
     assert view["callback_id"] == "breach_answer"
@@ -250,7 +253,8 @@ def test_prompts_and_commands_reach_the_same_facts_and_clocks_on_slack(slack, fa
         return next(p for p in fake.posted(room) if p["text"].startswith("❓") and words in p["text"])
 
     def form(room: str, words: str, value: str, view_id: str) -> None:
-        [button] = [b for b in buttons(prompt(room, words)["blocks"]) if b["action_id"].startswith("answer_form")]
+        key = {"Which data categories": "data", "How many people": "people"}[words]
+        [button] = [b for b in buttons(prompt(room, words)["blocks"]) if b["value"] == f"1:{key}"]
         slack.press(BOB, button, channel=room, message_ts="1")
         slack.submit(BOB, fake.calls_to("views.open")[-1]["view"],
                      {"value": {"value": {"type": "plain_text_input", "value": value}}}, view_id=view_id)
@@ -261,7 +265,7 @@ def test_prompts_and_commands_reach_the_same_facts_and_clocks_on_slack(slack, fa
     form(by_prompts, "Which data categories", "3,8", "V1")
     form(by_prompts, "How many people", "CN=1200 US-CA=40", "V2")
     [no] = [b for b in buttons(prompt(by_prompts, "Was the leaked data encrypted")["blocks"])
-            if b.get("value", "").endswith(":no")]
+            if b.get("value", "") == "1:encrypted:no"]
     slack.press(BOB, no, channel=by_prompts, message_ts="2")
 
     slack.slash(ALICE, "declare Payroll export leaked --data bank_account,payroll")

@@ -14,7 +14,7 @@ import yaml
 from sqlmodel import Session, select
 
 from handlers.wecom.callback import Inbound
-from handlers.wecom.numbered import CATALOGUE, Prompt, Prompts, numbered_reply, say
+from handlers.wecom.numbered import CATALOGUE, Named, Prompt, Prompts, named_reply, numbered_reply, say
 from handlers.wecom.web import WeComEndpoint, build
 from storage.models import Incident, TimelineEvent
 from tests.wecom.conftest import WeComSide, make_wecom
@@ -70,11 +70,13 @@ def declare_with_a_team(side: WeComSide) -> str:
 def test_a_bare_number_answers_the_prompt_the_person_just_saw(wecom: WeComSide):
     side, fake = wecom, wecom.fake
     side.say("alice", "宣布 工资表泄露")
-    discovered, aware = question_prompts(fake.messages_to("alice"))
-    # The choices the Slack buttons offer are numbered; the date question offers none.
-    assert discovered.startswith(f"❓ BR-1 问题 Q1，请事件负责人 @alice 回答：**{HOW_DISCOVERED}**\n  1. 系统告警")
-    assert discovered.endswith("\n👉 直接回复上面的编号即可作答（1–4）")
-    assert "👉" not in aware
+    # Phase 1's two questions in one message: the choices the Slack buttons offer are numbered, the
+    # date question offers none, so a bare number can only mean Q1.
+    [asked] = question_prompts(fake.messages_to("alice"))
+    assert asked.startswith("❓ BR-1 阶段 1/10：紧急响应 — 2 个问题，请 事件负责人 @alice 回答\n"
+                            f"  Q1 ［discovered］ **{HOW_DISCOVERED}** — 事件负责人 @alice\n    1. 系统告警")
+    assert "\n  Q2 ［aware］ **事务所最早是什么时候知悉的？" in asked
+    assert asked.endswith("\n👉 直接回复数字即可回答 Q1；回答其他问题请先写问题编号，例如 Q2 ＜答案＞")
 
     side.say("alice", "2")
     assert facts(side)["discovered_via"] == "client_report"
@@ -87,28 +89,42 @@ def test_a_bare_number_answers_the_prompt_the_person_just_saw(wecom: WeComSide):
                                              f"✅ @alice 回答了 discovered（{HOW_DISCOVERED}）：客户告知"]
 
 
-def test_everyone_in_the_war_room_may_answer_with_a_full_width_number(wecom: WeComSide):
+def test_everyone_in_the_war_room_answers_a_question_of_the_phase_digest_by_its_number(wecom: WeComSide):
     side, fake = wecom, wecom.fake
     chatid = declare_with_a_team(side)
     side.say("alice", '下一阶段 --reason "证据已保全"')
-    prompts = question_prompts(fake.chat_posts(chatid))
-    assert [p.split("，", 1)[0] for p in prompts] == [f"❓ BR-1 问题 Q{n}" for n in range(3, 10)]
-    data, clients, people, *_, press = prompts
-    assert data.endswith("\n👉 直接回复编号即可作答，可多选，例如 1,3")
-    assert clients.endswith("\n👉 直接回复数字即可作答，例如 40")
-    assert "👉" not in people  # counts by residence are typed out, never a bare number
-    assert press.endswith("\n👉 直接回复数字即可作答：1 = 是 · 2 = 否")
+    # Phase 2's seven questions arrive as one message, each under its own number.
+    [asked] = question_prompts(fake.chat_posts(chatid))[-1:]
+    assert asked.startswith("❓ BR-1 阶段 2/10：初步调查 — 7 个问题，请 信息安全 @bob · 法务合规 未指派 · 对外沟通 未指派 回答")
+    assert [ln.split(" ", 3)[2] for ln in asked.splitlines() if ln.startswith("  Q")] == [
+        f"Q{n}" for n in range(3, 10)]
+    assert asked.endswith("\n👉 回复问题编号和答案即可作答，例如 Q3 1")
 
-    side.say("bob", "１")  # a Chinese keyboard's full-width digit, from someone who did not declare
+    side.say("bob", "Ｑ９ １")  # a Chinese keyboard's full-width letters and digits, from someone who did not declare
     assert facts(side)["press_aware"] is True
     assert fact_events(side)[-1] == {"press_aware": True}
     assert fake.chat_posts(chatid)[-1] == "✅ @bob 回答了 press（媒体或公众是否已知晓此次泄露？）：是"
     assert fake.messages_to("bob")[-1] == "已为 BR-1 记录：press = 是"
 
-    side.say("alice", " ２ ")  # a later answer supersedes the earlier one; both stay in the timeline
+    side.say("alice", " q9：２ ")  # a later answer supersedes the earlier one; both stay in the timeline
     assert facts(side)["press_aware"] is False
     assert fact_events(side)[-2:] == [{"press_aware": True}, {"press_aware": False}]
     assert fake.chat_posts(chatid)[-1] == "✅ @alice 修改了 press 的答案（媒体或公众是否已知晓此次泄露？）：否"
+
+    # Each number goes to its own question: choices by their numbers, a count as itself, counts by residence typed out.
+    side.say("bob", "Q3 3，8")
+    side.say("bob", "Q4 1,240")
+    side.say("bob", "Q5 CN=1200 US-CA=40")
+    assert fact_events(side)[-3:] == [{"data": ["bank_account", "payroll"]}, {"clients": 1240},
+                                      {"affected": {"CN": 1200, "US-CA": 40}}]
+    before, events = facts(side), timeline_size(side)
+    side.say("bob", "2")  # a bare number: several of the digest's questions take one
+    assert fake.messages_to("bob")[-1].startswith("刚才的消息列出了多个问题，只回复数字无法确定是哪一个。请先写问题编号，例如 Q3 1")
+    side.say("bob", "Q6 3")  # yes is 1, no is 2
+    assert fake.messages_to("bob")[-1] == "3 不是 BR-1 问题 encrypted 的选项。请回复其中一个数字：1 = 是 · 2 = 否"
+    side.say("bob", "Q42 1")
+    assert fake.messages_to("bob")[-1].startswith("没有问题 '42'。")
+    assert (facts(side), timeline_size(side)) == (before, events)
 
 
 def test_a_count_is_the_number_itself_when_the_bot_asks_for_it_again(wecom_quick: WeComSide):
@@ -164,11 +180,17 @@ def test_after_a_reminder_with_several_questions_a_bare_number_is_refused(wecom_
     side.bot.advance(side.clock.now() + timedelta(minutes=30))  # `aware` alone: a prompt of its own
     side.say("alice", '下一阶段 --reason "证据已保全"')
     side.bot.advance(side.clock.now() + timedelta(minutes=30))  # phase 2's seven questions and `aware`, at once
-    assert fake.chat_posts(chatid)[-1].startswith("❓ BR-1：仍有 8 个问题待回答（第 3 次询问，共 4 次）：\n  Q2 ［aware］")
+    # One reminder (WeCom cuts it in two at 2,048 bytes; the reply hint closes it).
+    *_, head, tail = fake.chat_posts(chatid)
+    assert head.startswith("❓ BR-1：仍有 8 个问题待回答（第 3 次询问，共 4 次）：\n  Q2 ［aware］")
+    assert tail.endswith("\n👉 回复问题编号和答案即可作答，例如 Q3 1")
     before, events = facts(side), timeline_size(side)
     side.say("bob", "1")
-    assert fake.messages_to("bob")[-1].startswith("刚才的提醒列出了多个问题，只回复数字无法确定是哪一个。")
+    assert fake.messages_to("bob")[-1].startswith("刚才的消息列出了多个问题，只回复数字无法确定是哪一个。")
     assert (facts(side), timeline_size(side)) == (before, events)
+    side.say("bob", "Q4 1200")  # the question's number first: the reminder's questions are answered one by one
+    side.say("alice", "q2 10:00")
+    assert fact_events(side)[-2:] == [{"clients": 1200}, {"aware_at": "2026-11-28T02:00:00+00:00"}]
 
 
 def test_after_a_restart_the_latest_open_question_of_the_senders_incident_is_answered(wecom_quick: WeComSide):
@@ -179,12 +201,27 @@ def test_after_a_restart_the_latest_open_question_of_the_senders_incident_is_ans
     assert fake.messages_to("alice")[-2] == "已为 BR-1 记录：discovered = 第三方告知"
 
 
+def test_after_a_restart_the_questions_asked_together_still_need_their_number(wecom_quick: WeComSide):
+    side, fake = wecom_quick, wecom_quick.fake
+    declare_with_a_team(side)
+    side.say("alice", '下一阶段 --reason "证据已保全"')  # phase 2's seven questions, in one message
+    before, events = facts(side), timeline_size(side)
+    again = restarted(side)
+    again.run(typed("bob", "1"))  # nothing remembered: the database says seven were asked at once
+    assert fake.messages_to("bob")[-1].startswith("刚才的消息列出了多个问题，只回复数字无法确定是哪一个。")
+    assert (facts(side), timeline_size(side)) == (before, events)
+    again.run(typed("bob", "Q7 1"))
+    assert facts(side)["key_safe"] is True
+    assert fake.messages_to("bob")[-1] == "已为 BR-1 记录：key_safe = 是"
+
+
 def test_english_workspaces_get_english_numbers(sqlite_engine, fake_wecom):
     side = make_wecom(sqlite_engine, fake_wecom, lang="en")
     try:
         side.say("alice", "/breach declare Payroll leak")
         discovered = question_prompts(fake_wecom.messages_to("alice"))[0]
-        assert discovered.endswith("\n👉 Reply with just the number from the list above (1–4)")
+        assert discovered.endswith("\n👉 Reply with just the number to answer Q1; for another question put its "
+                                   "number first, e.g. Q2 ＜answer＞")
         side.say("alice", "9")
         assert fake_wecom.messages_to("alice")[-1] == (
             "9 is not a choice for BR-1 question discovered. Reply with one of: 1 = System alert · "
@@ -201,6 +238,14 @@ def test_only_digits_are_a_numbered_reply():
     assert numbered_reply("1 200").text == "1 200"  # type: ignore[union-attr]
     for text in ("", "2a", "BR-2", "状态", "-1", "1.5", "٢"):
         assert numbered_reply(text) is None, text
+
+
+def test_a_question_number_then_the_answer_is_a_named_reply():
+    assert named_reply("Ｑ３ ２") == Named(number=3, text="2")
+    assert named_reply("q4：1,200") == Named(number=4, text="1,200")
+    assert named_reply(" Q2 昨天 18:00 ") == Named(number=2, text="昨天 18:00")
+    for text in ("Q3", "Q32", "3 2", "Q 3 2", "QA 2", "回答 q3 2", "/breach answer q3 2"):
+        assert named_reply(text) is None, text
 
 
 def test_a_several_of_reply_picks_several_and_a_count_keeps_its_digits():
