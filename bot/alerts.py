@@ -124,12 +124,12 @@ def _question(bot: Breachbot, session: Session, *, incident: Incident, ws: Works
         spec = specs[0]
         msg = message(lang, "question.escalation", id=incidents.ref(incident),
                       number=question_views.number_of(bot.playbook, spec), key=spec.key, times=spec.times, lead=lead,
-                      text=spec.text(lang))
+                      text=question_views.asking(incident, spec, lang))
         outbox.post(incident.war_room, Message(lines=msg.prefixed(prefix).lines, kind="escalation"))
         return
     lines = [prefix + message(lang, "question.escalation_digest", id=incidents.ref(incident), count=len(specs),
                               lead=lead).lines[0]]
-    lines += [question_views.question_line(playbook=bot.playbook, spec=spec, holders=holders, lang=lang)
+    lines += [question_views.question_line(incident=incident, playbook=bot.playbook, spec=spec, holders=holders, lang=lang)
               for spec in specs]
     outbox.post(incident.war_room, Message(lines=tuple(lines), kind="escalation"))
 

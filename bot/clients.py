@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Callable
@@ -20,10 +21,28 @@ from bot.i18n import text as t
 from bot.incidents import require_open
 from storage.models import Client, Incident
 
-REQUIRED = ("name", "type", "contact", "language", "residence", "data")
+REQUIRED = ("name", "type", "contact", "language", "residence")
+OPTIONAL = ("data", "notice_hours")
+# The column names a Chinese workspace writes (姓名,类型,联系方式,语言,居住地,数据,通知时限).
+COLUMN_ALIASES = {
+    "name": ("姓名", "名称", "客户", "客户名称", "名字"),
+    "type": ("类型", "客户类型"),
+    "contact": ("联系方式", "联系人", "邮箱", "电话"),
+    "language": ("语言",),
+    "residence": ("居住地", "所在地", "地区", "国家/地区"),
+    "data": ("数据", "数据类别", "涉及数据", "泄露数据"),
+    "notice_hours": ("通知时限", "通知时限(小时)", "通知小时数"),
+}
 KINDS = {"individual": "individual", "person": "individual", "个人": "individual",
          "company": "company", "corporate": "company", "business": "company", "企业": "company", "公司": "company"}
-LANGS = {"en": "en", "english": "en", "英文": "en", "zh": "zh", "zh-cn": "zh", "chinese": "zh", "中文": "zh"}
+LANGS = {"en": "en", "english": "en", "英文": "en", "英语": "en",
+         "zh": "zh", "zh-cn": "zh", "chinese": "zh", "中文": "zh", "汉语": "zh", "简体中文": "zh"}
+RESIDENCE_ALIASES = {
+    "中国": "CN", "中国大陆": "CN", "大陆": "CN", "内地": "CN", "欧盟": "EU", "英国": "UK", "美国": "US",
+    "加州": "US-CA", "美国加州": "US-CA", "纽约": "US-NY", "美国纽约": "US-NY", "纽约州": "US-NY",
+    "得克萨斯": "US-TX", "德州": "US-TX", "佛罗里达": "US-FL", "新加坡": "SG", "澳大利亚": "AU", "澳洲": "AU",
+    "加拿大": "CA", "日本": "JP", "香港": "HK", "中国香港": "HK",
+}
 VIA = ("email", "phone", "post", "wecom")
 CLIENT = "client"
 
@@ -87,30 +106,58 @@ class ImportResult:
     problems: list[str] = field(default_factory=list)
 
 
+def _normal(text: str) -> str:
+    """A name or header as people type it: full-width folded, case and spacing ignored."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def column_names() -> str:
+    """The columns as a workspace reads them: 'name/姓名, type/类型, …'."""
+    return ", ".join(f"{c}/{COLUMN_ALIASES[c][0]}" for c in REQUIRED)
+
+
+def _header(raw: str) -> str:
+    name = _normal(raw).replace(" ", "")
+    for column, aliases in COLUMN_ALIASES.items():
+        if name == column or name in (_normal(a).replace(" ", "") for a in aliases):
+            return column
+    return name
+
+
 def import_csv(session: Session, *, incident: Incident, raw: bytes, vault: Vault, actor: str, now: datetime,
-               lang: str, progress: Callable[[int, int], None] | None = None) -> ImportResult:
-    """Validate every row first; import all of them or none, and say which lines are wrong."""
+               lang: str, progress: Callable[[int, int], None] | None = None,
+               data_aliases: dict[str, str] | None = None) -> ImportResult:
+    """Validate every row first; import all of them or none, and say which lines are wrong.
+
+    Columns may be named in English or Chinese; `data_aliases` maps the words people use for a data
+    category (the playbook's labels, '银行账户', 'Bank accounts') to its key.
+    """
     require_open(incident, lang)
     if not vault.ready():
         raise UserError(t(lang, "clients.no_key"))
     text = decode(raw, lang)
-    reader = csv.DictReader(io.StringIO(text))
-    headers = [h.strip().lower() for h in (reader.fieldnames or [])]
+    reader = csv.reader(io.StringIO(text))
+    headers = [_header(h) for h in next(reader, [])]
     missing = [c for c in REQUIRED if c not in headers]
     if missing:
-        raise UserError(t(lang, "clients.columns", missing=", ".join(missing), required=", ".join(REQUIRED)))
-    existing = set(session.exec(select(Client.name).where(Client.incident_id == incident.id)))
+        raise UserError(t(lang, "clients.columns", missing=", ".join(f"{c}/{COLUMN_ALIASES[c][0]}" for c in missing),
+                          required=column_names()))
+    aliases = {_normal(k): v for k, v in (data_aliases or {}).items()}
+    existing = {_normal(n) for n in session.exec(select(Client.name).where(Client.incident_id == incident.id))}
     seen: dict[str, int] = {}
     rows: list[dict] = []
     problems: list[str] = []
-    for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
+    for line, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        row = {h: (cells[i] if i < len(cells) else "").strip() for i, h in enumerate(headers)}
+        row["data"] = ",".join(aliases.get(_normal(c), c) for c in _categories(row.get("data", "")))
         bad = _check(row, lang)
-        name = row.get("name", "")
+        name = _normal(row.get("name", ""))
         if name in seen:
-            bad.append(t(lang, "clients.duplicate", name=name, line=seen[name]))
+            bad.append(t(lang, "clients.duplicate", name=row["name"], line=seen[name]))
         elif name in existing:
-            bad.append(t(lang, "clients.already", name=name))
+            bad.append(t(lang, "clients.already", name=row["name"]))
         seen.setdefault(name, line)
         if bad:
             problems.append(t(lang, "clients.line", line=line, problems="; ".join(bad)))
@@ -123,9 +170,10 @@ def import_csv(session: Session, *, incident: Incident, raw: bytes, vault: Vault
     total = len(rows)
     for i, row in enumerate(rows, start=1):
         hours = int(row["notice_hours"]) if row.get("notice_hours") else None
-        client = Client(incident_id=incident.id, name=row["name"], kind=KINDS[row["type"].lower()],
-                        contact_encrypted=vault.seal(row["contact"]), lang=LANGS[row["language"].lower()],
-                        residence=row["residence"].upper(), data=_categories(row["data"]), notice_hours=hours)
+        client = Client(incident_id=incident.id, name=row["name"], kind=KINDS[_normal(row["type"])],
+                        contact_encrypted=vault.seal(row["contact"]), lang=LANGS[_normal(row["language"])],
+                        residence=_residence(row["residence"]) or "", data=_categories(row["data"]),
+                        notice_hours=hours)
         session.add(client)
         if hours is not None:
             session.flush()
@@ -142,7 +190,16 @@ def import_csv(session: Session, *, incident: Incident, raw: bytes, vault: Vault
 
 
 def _categories(raw: str) -> list[str]:
-    return [c.strip().lower() for c in raw.replace("，", ",").replace(";", ",").split(",") if c.strip()]
+    for separator in ("，", ";", "；", "、", "|"):
+        raw = raw.replace(separator, ",")
+    return list(dict.fromkeys(c.strip().lower() for c in raw.split(",") if c.strip()))
+
+
+def _residence(raw: str) -> str | None:
+    code = unicodedata.normalize("NFKC", raw).strip().upper()
+    if code in RESIDENCES:
+        return code
+    return RESIDENCE_ALIASES.get(unicodedata.normalize("NFKC", raw).strip())
 
 
 def _check(row: dict, lang: str) -> list[str]:
@@ -150,15 +207,15 @@ def _check(row: dict, lang: str) -> list[str]:
     for column in REQUIRED:
         if not row.get(column):
             bad.append(t(lang, "clients.blank", column=column))
-    if row.get("type") and row["type"].lower() not in KINDS:
+    if row.get("type") and _normal(row["type"]) not in KINDS:
         bad.append(t(lang, "clients.bad_type", value=row["type"]))
-    if row.get("language") and row["language"].lower() not in LANGS:
+    if row.get("language") and _normal(row["language"]) not in LANGS:
         bad.append(t(lang, "clients.bad_lang", value=row["language"]))
-    if row.get("residence") and row["residence"].upper() not in RESIDENCES:
+    if row.get("residence") and _residence(row["residence"]) is None:
         bad.append(t(lang, "clients.bad_residence", value=row["residence"]))
     unknown = [c for c in _categories(row.get("data", "")) if c not in DATA_CATEGORIES]
     if unknown:
-        bad.append(t(lang, "clients.bad_data", value=", ".join(unknown)))
+        bad.append(t(lang, "clients.bad_data", value=", ".join(unknown), choices=", ".join(DATA_CATEGORIES)))
     hours = row.get("notice_hours", "")
     if hours and not whole_number(hours, limit=24 * 365):
         bad.append(t(lang, "clients.bad_hours", value=hours))
@@ -168,8 +225,14 @@ def _check(row: dict, lang: str) -> list[str]:
 
 
 def register(session: Session, incident: Incident) -> list[Client]:
-    """Every client of an incident, in import order."""
+    """Every client of an incident, in import order (their number in `/breach clients` is the position)."""
     return list(session.exec(select(Client).where(Client.incident_id == incident.id).order_by(col(Client.id))))
+
+
+def tally(session: Session, incident: Incident) -> tuple[int, int, int]:
+    """(clients, told, without their own data categories), without decrypting or loading whole rows."""
+    rows = session.exec(select(Client.notified_at, Client.data).where(Client.incident_id == incident.id)).all()
+    return len(rows), sum(1 for told, _ in rows if told), sum(1 for _, data in rows if not data)
 
 
 def counts(clients: list[Client]) -> dict:
@@ -179,25 +242,54 @@ def counts(clients: list[Client]) -> dict:
             "by_language": dict(Counter(c.lang for c in clients))}
 
 
+def find(everyone: list[Client], who: str) -> Client | None:
+    """A client by name as in the CSV (case, spacing and full-width ignored) or by number in `/breach clients`."""
+    wanted = _normal(who.strip().strip("\"'“”‘’"))
+    for client in everyone:
+        if _normal(client.name) == wanted:
+            return client
+    number = whole_number(wanted.lstrip("#"), limit=len(everyone))
+    return everyone[number - 1] if number else None
+
+
+@dataclass
+class Told:
+    """Who was recorded as told, and who was left out because no approved, merged letter covers them."""
+
+    recorded: list[Client]
+    left_out: list[tuple[Client, str]]
+
+
 def mark_notified(session: Session, *, incident: Incident, who: str, via: str, at: datetime, actor: str,
-                  now: datetime, lang: str) -> list[Client]:
-    """Record that clients were told (one by exact name, or `all` not yet told)."""
+                  now: datetime, lang: str, why_not: Callable[[Client], str | None]) -> Told:
+    """Record that clients were told (one by name or number, or `all` not yet told).
+
+    `why_not(client)` says why a client has no approved, merged letter (None when they have one):
+    such clients are never recorded as told. `all` records the ones covered and names the rest;
+    a single client without a letter, or `all` with none covered, is refused and nothing changes.
+    """
     require_open(incident, lang)
     if via not in VIA:
         raise UserError(t(lang, "clients.bad_via", value=via, choices=", ".join(VIA)))
     everyone = register(session, incident)
     if not everyone:
         raise UserError(t(lang, "clients.none"))
-    if who.lower() in ("all", "全部"):
-        chosen = [c for c in everyone if c.notified_at is None]
-        if not chosen:
+    if _normal(who) in ("all", "全部", "所有"):
+        pending = [c for c in everyone if c.notified_at is None]
+        if not pending:
             raise UserError(t(lang, "clients.all_told"))
     else:
-        chosen = [c for c in everyone if c.name == who]
-        if not chosen:
-            raise UserError(t(lang, "clients.unknown", name=who))
-        if chosen[0].notified_at is not None:
-            raise UserError(t(lang, "clients.told_already", name=mask(who)))
+        client = find(everyone, who)
+        if client is None:
+            raise UserError(t(lang, "clients.unknown", name=who, count=len(everyone)))
+        if client.notified_at is not None:
+            raise UserError(t(lang, "clients.told_already", name=mask(client.name)))
+        pending = [client]
+    verdicts = [(c, why_not(c)) for c in pending]
+    chosen = [c for c, reason in verdicts if reason is None]
+    left_out = [(c, reason) for c, reason in verdicts if reason is not None]
+    if not chosen:
+        return Told(recorded=[], left_out=left_out)
     for client in chosen:
         client.notified_at, client.notified_via, client.notified_by = at, via, actor
         session.add(client)
@@ -208,7 +300,7 @@ def mark_notified(session: Session, *, incident: Incident, who: str, via: str, a
     timeline.append(session, incident=incident, actor=actor, kind="clients_notified", now=now, at=at,
                     text=f"{len(chosen)} via {via}", data={"count": len(chosen), "via": via,
                                                            "clients": [c.id for c in chosen][:50]})
-    return chosen
+    return Told(recorded=chosen, left_out=left_out)
 
 
 def letters_zip(*, letters: list[tuple[Client, str, str]], manifest_rows: list[dict]) -> bytes:

@@ -18,10 +18,10 @@ from jinja2 import TemplateSyntaxError as JinjaSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlmodel import Session, col, select
 
-from bot import timeline
-from bot.chat import Mention, Text
+from bot import draft_gaps, timeline
+from bot.chat import Mention, Message, Text
 from bot.errors import UserError
-from bot.i18n import message
+from bot.i18n import line
 from bot.i18n import text as t
 from bot.incidents import ref, require_open
 from bot.playbook import Playbook
@@ -29,7 +29,10 @@ from storage.models import Draft, DraftVersion, Incident
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "playbooks" / "templates"
 KINDS = ("client", "media", "press", "regulator", "staff")
-CLIENT_TOKEN = "«CLIENT»"  # where each client's name goes when letters are merged
+# Merge fields of client letters, filled in for each client when letters are merged (bot/letter_merge.py).
+CLIENT_TOKEN = "«CLIENT»"  # the client's name
+DATA_TOKEN = "«DATA»"  # the client's data categories (the register's, else the incident's)
+REGULATORS_TOKEN = "«REGULATORS»"  # authorities notified for the client's residence (line dropped if none)
 DRAFT_MAX = 60_000
 
 
@@ -71,7 +74,7 @@ def render(env: SandboxedEnvironment, name: str, context: dict[str, Any], lang: 
     def gap(what: str) -> str:
         if what not in gaps:
             gaps.append(what)
-        return t(lang, "draft.gap", what=t(lang, f"draft.fact.{what}") if known_fact(what) else what)
+        return draft_gaps.placeholder(lang, what)
 
     try:
         template = env.get_template(name)
@@ -86,13 +89,6 @@ def render(env: SandboxedEnvironment, name: str, context: dict[str, Any], lang: 
         raise TemplateProblem(t(lang, "draft.template_error", name=where, line=line, problem=str(exc))) from None
     return Rendered(text=text.strip() + "\n", gaps=gaps,
                     facts_used={k: v for k, v in context.items() if k not in ("firm", "drill_banner", "gap")})
-
-
-def known_fact(what: str) -> bool:
-    """Whether the catalogue has words for this gap."""
-    from bot.i18n import catalogue
-
-    return f"draft.fact.{what}" in catalogue("en")
 
 
 def _template_frame(exc: BaseException, fallback: str) -> tuple[str, int | str]:
@@ -149,6 +145,33 @@ def create(session: Session, *, incident: Incident, kind: str, template: str, la
     return draft, version
 
 
+def unapproved_twin(session: Session, *, incident: Incident, kind: str, template: str,
+                    regime: str | None) -> Draft | None:
+    """The newest draft of the same statement (kind, template, regime) still waiting for approval."""
+    for draft, version in reversed(all_drafts(session, incident)):
+        if (draft.kind, draft.template, draft.regime) == (kind, template, regime) and version.status != "approved":
+            return draft
+    return None
+
+
+def redraft(session: Session, *, incident: Incident, draft: Draft, rendered: Rendered, actor: str, now: datetime,
+            lang: str) -> DraftVersion:
+    """Draft the same statement again from today's facts, as its next version."""
+    require_open(incident, lang)
+    previous = current(session, draft)
+    if previous.status == "draft":
+        previous.status = "superseded"
+        session.add(previous)
+    version = DraftVersion(draft_id=draft.id, version=previous.version + 1, text=rendered.text, created_by=actor,
+                           created_at=now, facts_used=_jsonable(rendered.facts_used), gaps=rendered.gaps)
+    session.add(version)
+    timeline.append(session, incident=incident, actor=actor, kind="draft_edited", now=now,
+                    text=f"D-{draft.number} v{version.version} redrafted from the facts",
+                    data={"draft": draft.number, "version": version.version, "redrafted": True,
+                          "gaps": rendered.gaps})
+    return version
+
+
 def edit(session: Session, *, incident: Incident, draft: Draft, text: str, actor: str, now: datetime,
          lang: str) -> DraftVersion:
     """Replace the text with a new version; an approved version stays frozen as it was."""
@@ -162,13 +185,20 @@ def edit(session: Session, *, incident: Incident, draft: Draft, text: str, actor
     if previous.status == "draft":
         previous.status = "superseded"
         session.add(previous)
+    # The gaps are whatever placeholders the person's text still carries.
     version = DraftVersion(draft_id=draft.id, version=previous.version + 1, text=body + "\n", created_by=actor,
-                           created_at=now, facts_used=previous.facts_used, gaps=previous.gaps)
+                           created_at=now, facts_used=previous.facts_used, gaps=draft_gaps.find_gaps(body))
     session.add(version)
     timeline.append(session, incident=incident, actor=actor, kind="draft_edited", now=now,
                     text=f"D-{draft.number} v{version.version}",
                     data={"draft": draft.number, "version": version.version})
     return version
+
+
+def redraft_command(draft: Draft) -> str:
+    """What to type to draft this statement again from the facts."""
+    return draft_gaps.redraft_command(kind=draft.kind, lang=draft.lang, template_name=draft.template,
+                                      regime=draft.regime)
 
 
 @dataclass
@@ -183,21 +213,23 @@ class Approval:
 
 def approve(session: Session, *, incident: Incident, draft: Draft, playbook: Playbook, holders: dict[str, str],
             actor: str, now: datetime, lang: str) -> Approval:
-    """Sign the current version for every approver role the actor holds; all roles → approved and frozen."""
+    """Sign the current version for every approver role the actor holds; all roles → approved and frozen.
+
+    A version that still has gaps is never signed: the refusal says how to fill each one.
+    """
     require_open(incident, lang)
     needed = playbook.drafts[draft.kind].approvers
     version = current(session, draft)
     if version.status == "approved":
         raise UserError(t(lang, "draft.already_approved", id=f"D-{draft.number}", version=version.version))
+    signed = {a["role"] for a in version.approvals}
     mine = [role for role in needed if holders.get(role) == actor]
     if not mine:
-        who: list = []
-        for role in needed:
-            who += [Text(", ")] if who else []
-            who += [Text(f"{playbook.roles[role](lang)} ")]
-            who += [Mention(holders[role])] if role in holders else [Text(f"({t(lang, 'roles.unassigned')})")]
-        raise UserError(message(lang, "draft.wrong_role", kind="error", id=f"D-{draft.number}", who=tuple(who)))
-    signed = {a["role"] for a in version.approvals}
+        raise UserError(_wrong_role(draft, needed, signed, holders, playbook, lang))
+    gaps = draft_gaps.find_gaps(version.text)
+    if gaps:
+        raise UserError(draft_gaps.refusal("draft.blocked", gaps, playbook=playbook, draft_id=f"D-{draft.number}",
+                                           version=version.version, lang=lang, redraft=redraft_command(draft)))
     fresh = [r for r in mine if r not in signed]
     if not fresh:
         raise UserError(t(lang, "draft.already_signed", id=f"D-{draft.number}"))
@@ -210,6 +242,36 @@ def approve(session: Session, *, incident: Incident, draft: Draft, playbook: Pla
                     now=now, text=f"D-{draft.number} v{version.version} by {', '.join(fresh)}",
                     data={"draft": draft.number, "version": version.version, "roles": fresh, "missing": missing})
     return Approval(version=version, roles=fresh, approved=not missing, missing=missing)
+
+
+def approvers(roles: list[str], *, holders: dict[str, str], playbook: Playbook, lang: str) -> tuple:
+    """'Communications @zed and Executive sponsor (unassigned)' as spans."""
+    spans: list = []
+    for index, role in enumerate(roles):
+        if index:
+            spans.append(Text(t(lang, "draft.and") if index == len(roles) - 1 else ", "))
+        spans.append(Text(f"{playbook.roles[role](lang)} "))
+        spans.append(Mention(holders[role]) if role in holders else Text(f"({t(lang, 'roles.unassigned')})"))
+    return tuple(spans)
+
+
+def assign_hints(roles: list[str], *, holders: dict[str, str], lang: str) -> list:
+    """How to give each approver role nobody holds."""
+    return [line(lang, "draft.assign_hint", role=role) for role in roles if role not in holders]
+
+
+def _wrong_role(draft: Draft, needed: list[str], signed: set[str], holders: dict[str, str], playbook: Playbook,
+                lang: str) -> Message:
+    """Who may approve: every role it needs and its holder; who is still missing; how to fill an empty role."""
+    ident = f"D-{draft.number}"
+    waiting = [r for r in needed if r not in signed]
+    everyone = approvers(needed, holders=holders, playbook=playbook, lang=lang)
+    if len(needed) == 1:
+        lines = [line(lang, "draft.wrong_role", id=ident, who=everyone)]
+    else:
+        lines = [line(lang, "draft.wrong_role_all", id=ident, who=everyone,
+                      missing=approvers(waiting, holders=holders, playbook=playbook, lang=lang))]
+    return Message(lines=tuple(lines + assign_hints(waiting, holders=holders, lang=lang)), kind="error")
 
 
 def _jsonable(value: Any) -> Any:

@@ -125,6 +125,12 @@ def declare(bot: Breachbot, session: Session, ws: Workspace, context: Context, c
     out.post(room, views.phase_prompt(session, incident=incident, playbook=bot.playbook, ws=ws, now=now,
                                       phase_key=incident.current_phase))
     questions.prompt_roles(session, incident=incident, playbook=bot.playbook, now=now)
+    # What the declarer said is not asked again (the data list is: --data may name only what is known so far).
+    given = {"aware_at": questions.current_value(incident, "aware_at")} if cmd.aware else {}
+    if cmd.clients is not None:
+        given["clients"] = cmd.clients
+    questions.mark_answered(session, incident=incident, playbook=bot.playbook, values=given, actor=context.user,
+                            now=now)
     clock_flows.resync(bot, session, ws, incident, out)
     ask(bot, session, ws, incident, incident.current_phase, out)
     for role, user in result.roles.items():

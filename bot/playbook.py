@@ -46,6 +46,8 @@ class TaskSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     key: str = Field(pattern=_KEY)
     text: Localized
+    # Done, this task is a measure statements may state, in these words; unset: internal work, never stated.
+    measure: Localized | None = None
 
 
 class OptionSpec(BaseModel):
@@ -62,6 +64,7 @@ class QuestionSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     key: str = Field(pattern=_KEY)
     text: Localized
+    example: Localized | None = None  # shown when asking ("e.g. …"), not in confirmations
     ask: str
     type: str
     sets: str

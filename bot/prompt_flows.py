@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from bot import clock_flows, incidents, questions, views
+from bot import clock_flows, incidents, question_views, questions
 from bot.answers import show
 from bot.chat import Context, Mention
 from bot.commands import Answer, Questions
@@ -27,12 +27,17 @@ def answer(bot: Breachbot, session: Session, ws: Workspace, context: Context, cm
     incident = resolve(session, ws, context, cmd.incident)
     spec, value, change = questions.answer(session, incident=incident, playbook=bot.playbook, ws=ws,
                                            ref=cmd.question, raw=cmd.value, actor=context.user, now=now)
-    shown = (format_time(datetime.fromisoformat(value), ws.timezone, now=now, lang=lang)
-             if spec.type == "datetime" else show(spec, value, lang))
+    def said(v: Any) -> str:
+        return (format_time(datetime.fromisoformat(v), ws.timezone, now=now, lang=lang)
+                if spec.type == "datetime" else show(spec, v, lang))
+
+    shown = said(value)
     previous = change.changed.get(spec.sets, (None, None))[0]
-    key = "question.answered_again" if previous is not None else "question.answered"
+    again = previous not in (None, [], {}, "")  # a first answer (nothing known before) is not a change
+    key = "question.answered_again" if again else "question.answered"
     out.post(incident.war_room, message(lang, key, actor=Mention(context.user), key=spec.key,
-                                        question=spec.text(lang), value=shown))
+                                        question=spec.text(lang), value=shown,
+                                        previous=said(previous) if again else ""))
     announce(bot, ws, incident, change, out)
     clock_flows.resync(bot, session, ws, incident, out)
     if not here(context, incident):
@@ -54,5 +59,5 @@ def list_open(bot: Breachbot, session: Session, ws: Workspace, context: Context,
     """`/breach questions`."""
     incident = resolve(session, ws, context, cmd.incident, lock=False)
     items = questions.open_questions(session, incident=incident, playbook=bot.playbook)
-    out.reply(views.open_questions(incident=incident, playbook=bot.playbook, ws=ws, items=items),
+    out.reply(question_views.open_questions(incident=incident, playbook=bot.playbook, ws=ws, items=items),
               public=here(context, incident))

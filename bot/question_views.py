@@ -7,7 +7,7 @@ choices, the line saying how to answer it and its own buttons, anchored under it
 
 from __future__ import annotations
 
-from bot.answers import valid_choices
+from bot.answers import show, valid_choices
 from bot.chat import Button, Line, Message, Strong, Text
 from bot.i18n import line
 from bot.i18n import text as t
@@ -49,6 +49,17 @@ def _choices(incident: Incident, spec: QuestionSpec, lang: str, indent: str) -> 
     return lines, buttons
 
 
+def asking(incident: Incident, spec: QuestionSpec, lang: str) -> Line:
+    """The question as asked: its text, an example of an answer, and what is known so far."""
+    spans: list = [Strong(spec.text(lang))]
+    if spec.example is not None:
+        spans += line(lang, "question.example", example=spec.example(lang))
+    known = incident.facts.get(spec.sets) if spec.type != "datetime" else None
+    if known not in (None, [], {}, ""):
+        spans += line(lang, "question.so_far", value=show(spec, known, lang))
+    return tuple(spans)
+
+
 def question_prompt(*, incident: Incident, playbook: Playbook, ws: Workspace, spec: QuestionSpec,
                     holders: dict[str, str], times: int = 1) -> Message:
     """A question in the war room: who is asked, what to answer, with a button per choice."""
@@ -56,7 +67,7 @@ def question_prompt(*, incident: Incident, playbook: Playbook, ws: Workspace, sp
     again = t(lang, "question.again", times=times, max=spec.times) if times > 1 else ""
     lines: list[Line] = [_drill(incident, lang) + line(
         lang, "question.prompt", id=ref(incident), number=number_of(playbook, spec),
-        role=playbook.roles[spec.ask](lang), who=holder_spans(holders, spec.ask, lang), text=Strong(spec.text(lang)),
+        role=playbook.roles[spec.ask](lang), who=holder_spans(holders, spec.ask, lang), text=asking(incident, spec, lang),
         again=again)]
     choices, buttons = _choices(incident, spec, lang, "  ")
     lines += choices
@@ -64,9 +75,10 @@ def question_prompt(*, incident: Incident, playbook: Playbook, ws: Workspace, sp
     return Message(lines=tuple(lines), buttons=tuple(buttons), kind="question")
 
 
-def question_line(*, playbook: Playbook, spec: QuestionSpec, holders: dict[str, str], lang: str) -> Line:
+def question_line(*, incident: Incident, playbook: Playbook, spec: QuestionSpec, holders: dict[str, str],
+                  lang: str) -> Line:
     """`  Q4 [clients] How many clients are affected? — IT security @bob`: one question in a list."""
-    return (Text(f"  Q{number_of(playbook, spec)} [{spec.key}] "), Strong(spec.text(lang)),
+    return (Text(f"  Q{number_of(playbook, spec)} [{spec.key}] "), *asking(incident, spec, lang),
             Text(f" — {playbook.roles[spec.ask](lang)} "), *holder_spans(holders, spec.ask, lang))
 
 
@@ -80,7 +92,7 @@ def question_digest(*, incident: Incident, playbook: Playbook, ws: Workspace, he
         buttons: list[Button] = []
         for spec in specs[start:start + QUESTIONS_PER_MESSAGE]:
             choices, own = _choices(incident, spec, lang, "    ")
-            lines += [question_line(playbook=playbook, spec=spec, holders=holders, lang=lang), *choices,
+            lines += [question_line(incident=incident, playbook=playbook, spec=spec, holders=holders, lang=lang), *choices,
                       (Text("    "), *line(lang, "question.hint", key=spec.key, valid=valid_choices(spec, lang)))]
             buttons += [Button(label=b.label, action_id=b.action_id, value=b.value, line=len(lines) - 1)
                         for b in own]
@@ -106,3 +118,17 @@ def phase_questions(*, incident: Incident, playbook: Playbook, ws: Workspace, ph
         total=len(playbook.phases), phase=phase.title(lang), count=len(specs), who=tuple(who))
     return question_digest(incident=incident, playbook=playbook, ws=ws, heading=heading, specs=specs,
                            holders=holders)
+
+
+def open_questions(*, incident: Incident, playbook: Playbook, ws: Workspace,
+                   items: list[tuple[int, QuestionSpec]]) -> Message:
+    """`/breach questions`: what the bot is still waiting to know, each with how to answer it."""
+    lang = ws.lang
+    if not items:
+        return Message(lines=(line(lang, "question.none", id=ref(incident)),))
+    lines: list[Line] = [line(lang, "question.header", id=ref(incident))]
+    for number, spec in items:
+        lines.append((Text(f"  {number}. [{spec.key}] "), *asking(incident, spec, lang),
+                      Text(f" — {playbook.roles[spec.ask](lang)}")))
+        lines.append((Text("    "), *line(lang, "question.hint", key=spec.key, valid=valid_choices(spec, lang))))
+    return Message(lines=tuple(lines))

@@ -155,22 +155,31 @@ def set_facts(session: Session, *, incident: Incident, playbook: Playbook, chang
     session.add(incident)
     if result.phases_moved:
         _move_phase_deadlines(session, incident=incident, playbook=playbook, now=now)
-    states = _states(session, incident)
-    for spec in playbook.questions():
-        if spec.sets in changes:
-            state = states.get(spec.key) or _state(session, incident, spec.key)
-            state.answered_at, state.answered_by = now, actor
-            state.answer = {"value": changes[spec.sets]}
-            session.add(state)
-            result.answered.append(spec.key)
-            clock = deadlines.get(session, incident_id=incident.id, kind=QUESTION, ref=spec.key)
-            if clock is not None and clock.met_at is None:
-                deadlines.meet(session, clock, at=now)
+    result.answered = mark_answered(session, incident=incident, playbook=playbook, values=changes, actor=actor,
+                                    now=now)
     timeline.append(session, incident=incident, actor=actor, kind="facts_changed", now=now,
                     text=", ".join(f"{k}={_short(v)}" for k, v in changes.items()),
                     data={"via": via, "changes": {k: {"from": o, "to": n} for k, (o, n) in result.changed.items()},
                           "set": changes})
     return result
+
+
+def mark_answered(session: Session, *, incident: Incident, playbook: Playbook, values: dict[str, Any], actor: str,
+                  now: datetime) -> list[str]:
+    """Mark the questions whose facts `values` gives as answered (and stop asking them); their keys."""
+    states = _states(session, incident)
+    answered = []
+    for spec in playbook.questions():
+        if spec.sets in values:
+            state = states.get(spec.key) or _state(session, incident, spec.key)
+            state.answered_at, state.answered_by = now, actor
+            state.answer = {"value": values[spec.sets]}
+            session.add(state)
+            answered.append(spec.key)
+            clock = deadlines.get(session, incident_id=incident.id, kind=QUESTION, ref=spec.key)
+            if clock is not None and clock.met_at is None:
+                deadlines.meet(session, clock, at=now)
+    return answered
 
 
 def _short(value: Any) -> str:

@@ -13,7 +13,7 @@ from bot.i18n import line, message
 from bot.i18n import text as t
 from bot.incidents import OPEN, active_roles, ref
 from bot.phases import phase_states, task_states
-from bot.playbook import Playbook, QuestionSpec
+from bot.playbook import Playbook
 from bot.regime_reasons import render
 from bot.regimes import RegimeBook
 from bot.times import format_duration, format_time
@@ -190,19 +190,6 @@ def home(session: Session, *, ws: Workspace, playbook: Playbook, now: datetime,
             due=due_phrase(ws, nxt, now) if nxt else "-",
             room=RoomRef(incident.war_room) if incident.war_room else "-"))
     return Message(lines=tuple(lines), kind="home")
-
-
-def open_questions(*, incident: Incident, playbook: Playbook, ws: Workspace,
-                   items: list[tuple[int, QuestionSpec]]) -> Message:
-    """`/breach questions`: what the bot is still waiting to know."""
-    lang = ws.lang
-    if not items:
-        return Message(lines=(line(lang, "question.none", id=ref(incident)),))
-    lines: list[Line] = [line(lang, "question.header", id=ref(incident))]
-    for number, spec in items:
-        lines.append((Text(f"  {number}. [{spec.key}] {spec.text(lang)} — {playbook.roles[spec.ask](lang)}"),))
-    lines.append(line(lang, "question.hint", key="<key>", valid="…"))
-    return Message(lines=tuple(lines))
 
 
 def _clock_title(book: RegimeBook, clock_id: str, lang: str) -> str:

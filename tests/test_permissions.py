@@ -62,6 +62,7 @@ def test_legal_or_the_lead_mark_a_clock_met(team, who, allowed):
 ])
 def test_each_statement_has_its_approvers(team, kind, approvers, refused):
     answer(team, "alice", f"/breach draft {kind}")
+    answer(team, "alice", "/breach draft edit D-1 The final text, every fact filled in.")  # no gap left
     assert answer(team, refused, "/breach approve D-1").startswith("Only ")
     for user in approvers:
         text = answer(team, user, "/breach approve D-1")

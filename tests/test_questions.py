@@ -52,7 +52,7 @@ def test_an_answer_sets_the_fact_and_a_later_one_supersedes(console):
     assert posts(sent, "✅") == ["✅ @bob answered discovered (How was the leak discovered?): A client told us"]
     sent = console.say("alice", "/breach answer 1 staff_report", "breach-1")
     assert posts(sent, "✅") == ["✅ @alice changed the answer to discovered (How was the leak discovered?): "
-                                 "A member of staff reported it"]
+                                 "A member of staff reported it (was A client told us)"]
     assert incident(console).facts["discovered_via"] == "staff_report"
     with Session(console.bot.engine) as s:
         changes = [e.data["changes"] for e in s.exec(select(TimelineEvent).where(
@@ -163,10 +163,37 @@ def test_roster_roles_are_never_prompted(sqlite_engine):
 
 
 def test_facts_set_at_declare_are_not_asked_again(quick):
-    quick.say("alice", "/breach declare Payroll export leaked --data payroll --clients 40")
-    quick.say("alice", '/breach phase next --reason "x"', "breach-1")
+    sent = quick.say("alice", '/breach declare Payroll export leaked --data payroll --clients 40 --aware "10m ago"')
+    [asked] = posts(sent, "❓")  # phase 1 asks only how it was discovered: --aware answered the other
+    assert asked.startswith("❓ BR-1 Q1 for Incident lead @alice: How was the leak discovered?")
+    assert "aware" not in asked
+    sent = quick.say("alice", '/breach phase next --reason "x"', "breach-1")
+    [asked] = posts(sent, "❓")
+    assert "[clients]" not in asked  # --clients 40 answered it
+    # --data may name only what is known so far: the question confirms the full list, showing it.
+    assert "Q3 [data] Which data categories are exposed? — so far: Payroll — IT security" in asked
     listing = joined(quick.say("alice", "/breach questions", "breach-1"))
-    assert "[data]" in listing  # --data names categories but the question confirms the full list
+    assert "[data]" in listing and "[clients]" not in listing and "[aware]" not in listing
+    # Changing what the declarer said says what it was.
+    sent = quick.say("alice", "/breach answer aware 09:30", "breach-1")
+    assert posts(sent, "✅") == ["✅ @alice changed the answer to aware (When did the firm first become aware?): "
+                                 "09:30 (was 09:55)"]
+
+
+def test_a_first_answer_is_an_answer_and_examples_stay_in_the_question(quick):
+    sent = quick.say("alice", "/breach declare Payroll export leaked")
+    [asked] = posts(sent, "❓")
+    assert "Q2 [aware] When did the firm first become aware? (e.g. 09:30, 2h ago) — Incident lead @alice" in asked
+    quick.say("alice", '/breach phase next --reason "x"', "breach-1")
+    sent = quick.say("alice", "/breach answer data 3,8", "breach-1")
+    assert posts(sent, "✅") == ["✅ @alice answered data (Which data categories are exposed?): Bank accounts, Payroll"]
+    sent = quick.say("alice", "/breach answer people CN=2", "breach-1")
+    assert posts(sent, "✅") == ["✅ @alice answered people (How many people are affected, by where they live?): CN=2"]
+    # /breach questions says how to answer each one, with its choices (no bare "…").
+    listing = quick.say("alice", "/breach questions", "breach-1")[-1].text
+    assert "…" not in listing
+    assert "  4. [clients] How many clients are affected? — IT security" in listing
+    assert "/breach answer clients" in listing and "/breach answer encrypted" in listing
 
 
 def test_prompts_and_commands_reach_the_same_facts_clocks_and_report(sqlite_engine):
@@ -257,7 +284,7 @@ def test_the_answer_hints_of_a_phase_digest_are_commands_that_work(quick):
         assert said.startswith((f"✅ @dave answered {key} (", f"✅ @dave changed the answer to {key} (")), hint
     # The number each question shows answers it too.
     sent = quick.say("dave", "/breach answer 4 41", "breach-1")
-    assert posts(sent, "✅") == ["✅ @dave changed the answer to clients (How many clients are affected?): 41"]
+    assert posts(sent, "✅") == ["✅ @dave changed the answer to clients (How many clients are affected?): 41 (was 40)"]
     assert "[press]" not in joined(quick.say("alice", "/breach questions", "breach-1"))
     facts = incident(quick).facts
     assert (facts["clients"], facts["affected"], facts["crime_suspected"]) == (41, {"CN": 1200}, True)

@@ -36,7 +36,8 @@ def clients_csv(n: int) -> list[dict]:
     for i in range(n):
         rows.append({"name": f"客户{i:04d}" if i % 5 else f"Client Co {i:04d}", "type": "company" if i % 5 == 0 else "individual",
                      "contact": f"client{i}@example.cn", "language": "en" if i % 5 == 0 else "zh",
-                     "residence": "US-CA" if i % 25 == 0 else "CN", "data": "payroll,bank_account",
+                     "residence": "US-CA" if i % 25 == 0 else "CN",
+                     "data": "" if i == 2 else "payroll" if i % 5 == 0 else "bank_account,tax_id",
                      "notice_hours": "48" if i == 1 else ""})
     return rows
 
@@ -48,7 +49,8 @@ def test_full_statement_scenario(engine, tmp_path):
     card = joined(sent)
     assert "📝 D-1 v1 · client · zh · draft" in card
     assert "数据泄露事件告知书" in card and "工资表在公共网盘泄露 {{ 7*7 }}" in card and "49" not in card
-    assert "[原因——待确认]" in card and "Gaps to fill: cause" in card
+    assert "[原因——待确认]" in card and "Gaps to fill before it can be approved: cause" in card
+    assert "  • cause: /breach answer cause <answer> (1 technical · 2 insider" in card
     assert "尊敬的«CLIENT»：" in card and "国家反诈中心" in card
 
     # Edit with a console text block; the old version is kept.
@@ -71,19 +73,29 @@ def test_full_statement_scenario(engine, tmp_path):
     assert "Clients of BR-1: 500 · told 0 · company=100 individual=400" in register
     assert "客户**** · individual" in register and "客户0001" not in register
 
-    say("erin", "/breach draft client --lang en --variant company", "breach-1")
+    # The company letter is drafted from recorded facts only, so it has no gap and can be approved.
+    say("dave", "/breach answer cause staff_error", "breach-1")
+    say("dave", "/breach facts --encrypted no", "breach-1")
+    say("dave", "/breach done 4.1", "breach-1")
+    card = joined(say("erin", "/breach draft client --lang en --variant company", "breach-1"))
+    assert "Gaps" not in card and "- We isolated the affected systems." in card and "«DATA». " in card
     say("erin", "/breach approve D-2", "breach-1")
     sent = say("lily", "/breach letters D-1 D-2", "breach-1")
     done = joined(sent)
-    assert "📦 500 letters merged: " in done and "without an approved letter in their language and type: -" in done
+    assert "📦 500 letters merged: " in done and "No letter for" not in done
     archive = zipfile.ZipFile(next(Path(s.text) for s in sent if s.op == "upload"))
     names = archive.namelist()
     assert len(names) == 501 and "manifest.csv" in names
     manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
     assert manifest[1] == {"file": "00002-客户0001.txt", "client": "客户0001", "type": "individual", "language": "zh",
-                           "residence": "CN", "draft": "D-1", "version": "2", "notified_at": ""}
+                           "residence": "CN", "data": "bank_account,tax_id", "draft": "D-1", "version": "2",
+                           "notified_at": ""}
     assert "尊敬的客户0001：" in archive.read("00002-客户0001.txt").decode("utf-8")
-    assert "To: Client Co 0000" in archive.read("00001-Client_Co_0000.txt").decode("utf-8")
+    company = archive.read("00001-Client_Co_0000.txt").decode("utf-8")
+    assert "To: Client Co 0000" in company
+    # each letter names that client's own data (the CSV's data column), not the incident's
+    assert "What Information Was Involved\nPayroll. The information was not encrypted." in company
+    assert "«" not in company and "[" not in company
     assert not any("@example.cn" in archive.read(n).decode("utf-8") for n in names)
 
     sent = say("lily", "/breach clients notified 客户0001 --via email", "breach-1")
@@ -119,9 +131,10 @@ def test_full_statement_scenario(engine, tmp_path):
 def test_media_needs_comms_and_the_executive(quick):
     quick.bot.firm.roster = ROSTER
     quick.say("alice", "/breach declare Payroll export leaked")
+    quick.say("carl", "/breach answer contained no", "breach-1")
     quick.say("carl", "/breach draft media", "breach-1")
     sent = joined(quick.say("carl", "/breach approve D-1", "breach-1"))
-    assert "still needed: executive" in sent
+    assert "still needed: Executive sponsor @frank." in sent
     assert "approved by @frank (executive)" in joined(quick.say("frank", "/breach approve D-1", "breach-1"))
     edited = joined(quick.say("carl", "/breach draft edit D-1 Holding statement, shorter.", "breach-1"))
     assert "D-1 v2 · media · en · draft" in edited
@@ -157,7 +170,8 @@ def test_bad_csv_imports_nothing(quick, tmp_path):
     assert "looks like GBK" in joined(quick.say("alice", f"/breach clients import {gbk}", "breach-1"))
     missing = tmp_path / "cols.csv"
     missing.write_text("name,contact\nA,a@x\n", encoding="utf-8")
-    assert "The CSV is missing columns: type, language, residence, data." in joined(
+    assert "The CSV is missing columns: type/类型, language/语言, residence/居住地. Required: name/姓名, type/类型, " \
+           "contact/联系方式, language/语言, residence/居住地" in joined(
         quick.say("alice", f"/breach clients import {missing}", "breach-1"))
     assert "No file" in joined(quick.say("alice", "/breach clients import /nope.csv", "breach-1"))
     with Session(quick.bot.engine) as s:
@@ -174,6 +188,23 @@ def test_a_contractual_notice_duty_becomes_a_clock(quick, tmp_path):
         assert clock.due_at == quick.clock.now() + __import__("datetime").timedelta(hours=48)
     assert "📑 Clients with a contractual notice duty not yet told: 1; the first is due Mon 30 Nov 10:05, in 2d" in \
         joined(quick.say("alice", "/breach status", "breach-1"))
+    # Told only once an approved letter was merged for them; refused before, and the clock keeps running.
+    refused = joined(quick.say("alice", "/breach clients notified 客户0001 --via phone", "breach-1"))
+    assert refused.startswith("Nobody was recorded as told")
+    assert "zh/individual: 1 (客户****) — no approved letter: /breach draft client --lang zh" in refused
+    with Session(quick.bot.engine) as s:
+        assert s.exec(select(Deadline).where(Deadline.kind == "client")).one().met_at is None
+    quick.say("alice", "/breach draft client --lang zh", "breach-1")
+    quick.say("alice", "/breach draft edit D-1 尊敬的«CLIENT»：涉及的数据为«DATA»。", "breach-1")
+    quick.say("alice", "/breach assign @erin legal", "breach-1")
+    assert "✅ D-1 v2 approved by @erin" in joined(quick.say("erin", "/breach approve D-1", "breach-1"))
+    merged = joined(quick.say("alice", "/breach letters D-1", "breach-1"))
+    # 客户0002 has no data column and the incident records none: no letter for them, and what to type
+    assert "📦 1 letters merged" in merged
+    assert "  • zh/individual: 1 (客户****) — no data categories (none in their CSV row, none recorded for the " \
+           "incident): /breach facts --data bank_account,tax_id,…, then /breach letters D-1" in merged
+    assert "en/company: 1 (Cl**** C* 00**) — no approved letter: /breach draft client --lang en --variant company" \
+        in merged
     quick.say("alice", "/breach clients notified 客户0001 --via phone", "breach-1")
     with Session(quick.bot.engine) as s:
         assert s.exec(select(Deadline).where(Deadline.kind == "client")).one().met_at is not None

@@ -109,7 +109,7 @@ def test_everyone_in_the_war_room_answers_a_question_of_the_phase_digest_by_its_
     side.say("alice", " q9：２ ")  # a later answer supersedes the earlier one; both stay in the timeline
     assert facts(side)["press_aware"] is False
     assert fact_events(side)[-2:] == [{"press_aware": True}, {"press_aware": False}]
-    assert fake.chat_posts(chatid)[-1] == "✅ @alice 修改了 press 的答案（媒体或公众是否已知晓此次泄露？）：否"
+    assert fake.chat_posts(chatid)[-1] == "✅ @alice 修改了 press 的答案（媒体或公众是否已知晓此次泄露？）：否（原为 是）"
 
     # Each number goes to its own question: choices by their numbers, a count as itself, counts by residence typed out.
     side.say("bob", "Q3 3，8")
