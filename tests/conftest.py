@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import io
 import logging
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -109,11 +112,18 @@ def make_settings(**overrides: object) -> Settings:
     return Settings(_env_file=None, **base)  # type: ignore[arg-type]
 
 
+@functools.cache
+def _uploads_root() -> Path:
+    root = Path(tempfile.mkdtemp(prefix="bb-files-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root
+
+
 def make_console(engine: Engine, *, roster: dict | None = None, lang: str = "en", start: datetime = START,
                  timezone: str = "Asia/Shanghai") -> ConsoleWorkspace:
     """A console workspace on `engine` with a virtual clock, printing into a buffer."""
-    # Created only when something is uploaded (most tests upload nothing).
-    chat = ConsoleChat(out=io.StringIO(), uploads=Path(tempfile.gettempdir()) / f"bb-files-{uuid.uuid4().hex[:12]}")
+    # Created only when something is uploaded (most tests upload nothing); removed when the run ends.
+    chat = ConsoleChat(out=io.StringIO(), uploads=_uploads_root() / uuid.uuid4().hex[:12])
     clock = VirtualClock(start)
     settings = make_settings(lang=lang, timezone=timezone)
     bot = create_app(settings, chat=chat, clock=clock, engine=engine)
