@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
-from bot import deadlines, incidents, question_views, questions, timeline, views
+from bot import deadlines, incidents, question_views, questions, scenarios, timeline, views
 from bot.chat import Button, Mention, Message, RoomRef, Text
 from bot.flow_base import drill, role_holders
 from bot.i18n import message
@@ -28,7 +28,7 @@ def alert_effects(bot: Breachbot, session: Session, *, alert_id: int, now: datet
     deadline = session.get(Deadline, alert.deadline_id)
     incident = session.get(Incident, alert.incident_id)
     assert deadline is not None and incident is not None
-    finished = incident.status != incidents.OPEN and deadline.kind != "followup"
+    finished = incident.status != incidents.OPEN and deadline.kind not in deadlines.AFTER_CLOSE
     if finished or deadline.met_at is not None or deadline.cancelled_at is not None:
         return deadlines.CANCELLED
     ws = session.get(Workspace, incident.workspace_id)
@@ -185,7 +185,7 @@ def _inject(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspa
             alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
     lang = ws.lang
     text = deadline.meta.get(lang) or deadline.meta.get("en", "")
-    msg = message(lang, "drill.inject", at=deadline.meta.get("at", ""), text=text)
+    msg = message(lang, "drill.inject", at=scenarios.offset_words(deadline.meta.get("at"), lang), text=text)
     outbox.post(incident.war_room, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="inject"))
 
 

@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import UserError
-from bot.facts import RESIDENCES, TEXT_MAX, whole_number
+from bot.facts import RESIDENCES, TEXT_MAX, narrow, whole_number
 from bot.i18n import text as t
+from bot.names import residence
 from bot.playbook import QuestionSpec
 from bot.times import parse_when
 
@@ -23,7 +24,7 @@ def parse_answer(spec: QuestionSpec, raw: str, *, now: datetime, tz: str, lang: 
         raise UserError(t(lang, "answer.empty", key=spec.key, valid=valid_choices(spec, lang)))
     kind = spec.type
     if kind == "yes_no":
-        word = value.lower()
+        word = narrow(value).lower()
         if word in YES:
             return True
         if word in NO:
@@ -33,19 +34,19 @@ def parse_answer(spec: QuestionSpec, raw: str, *, now: datetime, tz: str, lang: 
         if picked:
             return picked
     elif kind == "several_of":
-        parts = [p for p in re.split(r"[,，\s]+", value) if p]
+        parts = [p for p in re.split(r"[,，、;；\s]+", value) if p]
         picked = [_option(spec, p) for p in parts]
         if parts and all(picked):
             return list(dict.fromkeys(p for p in picked if p))
     elif kind == "number":
-        digits = value.replace(",", "").replace("_", "")
+        digits = narrow(value).replace(",", "").replace("_", "")
         if (count := whole_number(digits)) is not None:
             return count
     elif kind == "per_residence":
         return parse_residences(value, lang)
     elif kind == "datetime":
         try:
-            when = parse_when(value, now=now, tz=tz)
+            when = parse_when(value, now=now, tz=tz, lang=lang)
         except ValueError as exc:
             raise UserError(t(lang, "answer.bad_time", detail=str(exc))) from None
         if when > now:
@@ -57,23 +58,32 @@ def parse_answer(spec: QuestionSpec, raw: str, *, now: datetime, tz: str, lang: 
     raise UserError(t(lang, "answer.invalid", value=value, key=spec.key, valid=valid_choices(spec, lang)))
 
 
-_PAIR = re.compile(r"([A-Za-z][A-Za-z-]*)\s*[=:：]\s*(-?\d[\d,_]*)")
+_PAIR = re.compile(r"([^\W\d_][\w-]*(?: [^\W\d_][\w-]*)?)\s*[=:]\s*(-?\d[\d,_]*)")
 
 
 def parse_residences(raw: str, lang: str) -> dict[str, int]:
-    """'CN=1,200 US-CA=40' → {'CN': 1200, 'US-CA': 40}; UserError naming the bad part."""
+    """'CN=1,200 US-CA=40' → {'CN': 1200, 'US-CA': 40}; UserError naming the bad part.
+
+    Full-width forms are read plain (`CN＝1200`), names as shown work (`中国=1200`), and an EU member
+    state counts as EU (`DE=3 FR=2` → EU=5).
+    """
+    raw = narrow(raw)
     counts: dict[str, int] = {}
     rest = _PAIR.sub(" ", raw)
-    leftover = [p for p in re.split(r"[,，;；\s]+", rest) if p]
+    leftover = [p for p in re.split(r"[,;、\s]+", rest) if p]
     if leftover:
         raise UserError(t(lang, "answer.residence", part=leftover[0], codes=" ".join(RESIDENCES)))
-    for code, number in _PAIR.findall(raw):
-        code = code.upper()
+    typed: dict[str, str] = {}
+    for name, number in _PAIR.findall(raw):
+        code = residence(name)
         digits = number.replace(",", "").replace("_", "")
         count = whole_number(digits)
-        if code not in RESIDENCES or count is None:
-            raise UserError(t(lang, "answer.residence", part=f"{code}={number}", codes=" ".join(RESIDENCES)))
-        counts[code] = count
+        if code is None or count is None:
+            raise UserError(t(lang, "answer.residence", part=f"{name}={number}", codes=" ".join(RESIDENCES)))
+        # The same code typed twice: the later one stands; several member states add up to EU.
+        same = typed.get(code) == name.upper()
+        counts[code] = count if same or code not in counts else counts[code] + count
+        typed[code] = name.upper()
     if not counts:
         raise UserError(t(lang, "answer.residence", part=raw, codes=" ".join(RESIDENCES)))
     return counts
@@ -84,10 +94,16 @@ def _option(spec: QuestionSpec, raw: str) -> str | None:
     position = whole_number(word, limit=len(spec.options))
     if position:
         return spec.options[position - 1].key
+    folded = _fold(word)
     for option in spec.options:
-        if word.lower() == option.key.lower() or word in (option.label.en, option.label.zh):
+        if folded in (_fold(option.key), _fold(option.label.en), _fold(option.label.zh)):
             return option.key
     return None
+
+
+def _fold(text: str) -> str:
+    """Options compare with case, full-width forms, '_' / '-' and spacing ignored."""
+    return " ".join(re.sub(r"[_\-\s]+", " ", narrow(text).casefold()).split())
 
 
 def valid_choices(spec: QuestionSpec, lang: str) -> str:

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot import alerts, deadlines, delivery, flows, incidents, timeline, views
+from bot import alerts, deadlines, delivery, flows, incidents, names, timeline, views
 from bot.chat import Chat, Context, Mention, Message, MessageRef, RoomRef
 from bot.clock import Clock, SystemClock
-from bot.commands import Command, Declare, Help, unstorable
-from bot.errors import ConfigError, UserError, new_error_id
+from bot.commands import Command, Declare, Help, each, unstorable, word
+from bot.errors import ConfigError, UserError, WhichIncident, new_error_id
 from bot.i18n import message
 from bot.outbox import Outbox
 from bot.playbook import Playbook, load_playbook
@@ -98,7 +98,16 @@ class Breachbot:
                         session, key=context.delivery_id, now=self.now()):
                     log.info("repeated delivery %s ignored", context.delivery_id)
                     return
-                flows.run(self, session, ws, context, command, outbox)
+                # Names as shown (roles, causes, phases … in either language) become keys, times ISO moments.
+                ready = names.canonical(command, playbook=self.playbook, lang=lang, now=self.now(), tz=ws.timezone)
+                steps = each(ready)
+                for step in steps:
+                    flows.run(self, session, ws, context, step, outbox)
+                if len(steps) > 1:  # several tasks done from outside the war room: one "Done.", not three
+                    outbox.replies = list(dict.fromkeys(outbox.replies))
+        except WhichIncident as exc:  # say it with the command typed: /breach log BR-2 …
+            self._safe_reply(context, exc.naming(word(command)))
+            return
         except UserError as exc:
             self._safe_reply(context, exc.message)
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -27,8 +28,13 @@ def span(bars: list[Bar], now: datetime) -> tuple[datetime, datetime]:
     return first, last
 
 
-def svg(bars: list[Bar], *, now: datetime, title: str, legend: tuple[str, str, str], width: int = 900) -> str:
-    """An SVG Gantt: pale bar = planned (start → due), dark mark = done; red when done late or overdue."""
+def svg(bars: list[Bar], *, now: datetime, title: str, legend: tuple[str, str, str], width: int = 900,
+        say_time: Callable[[datetime], str] | None = None) -> str:
+    """An SVG Gantt: pale bar = planned (start → due), dark mark = done; red when done late or overdue.
+
+    `say_time` writes the axis ends as people read times (the workspace's zone and language); UTC otherwise.
+    """
+    say = say_time or (lambda when: when.strftime("%Y-%m-%d %H:%M") + " UTC")
     if not bars:
         return ""
     row, top, left = 22, 40, 260
@@ -55,8 +61,8 @@ def svg(bars: list[Bar], *, now: datetime, title: str, legend: tuple[str, str, s
             parts.append(f'<rect x="{x(bar.done) - 3:.1f}" y="{y + 1}" width="6" height="16" '
                          f'fill="{"#c0392b" if late else "#1f5fa8"}"/>')
     y = top + row * len(bars) + 20
-    parts.append(f'<text x="10" y="{y}">{escape(first.strftime("%Y-%m-%d %H:%M"))} UTC</text>')
-    parts.append(f'<text x="{width - 160}" y="{y}">{escape(last.strftime("%Y-%m-%d %H:%M"))} UTC</text>')
+    parts.append(f'<text x="10" y="{y}">{escape(say(first))}</text>')
+    parts.append(f'<text x="{width - 10}" y="{y}" text-anchor="end">{escape(say(last))}</text>')
     planned, done, late_word = legend
     parts.append(f'<rect x="260" y="{y - 10}" width="14" height="10" fill="#c9daf0"/>'
                  f'<text x="278" y="{y}">{escape(planned)}</text>'

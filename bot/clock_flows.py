@@ -5,21 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from bot import clocks, incidents, permissions, questions, views
+from bot import clocks, close_flows, incidents, permissions, questions, views, wording
 from bot.answers import NO, YES, parse_residences
 from bot.chat import Context, Mention
 from bot.commands import Affected, Clocks, Facts, Notified
 from bot.errors import UserError
 from bot.facts import DATA_CATEGORIES
-from bot.flow_base import acknowledge, here, moment_done, resolve, role_holders, role_names
+from bot.flow_base import acknowledge, drill, here, moment_done, resolve, role_holders, role_names
 from bot.i18n import message
 from bot.i18n import text as t
 from bot.outbox import Outbox
 from bot.regimes import CAC_LEVELS
 from bot.times import parse_when
-from storage.models import Incident, Workspace
+from storage.models import Deadline, Incident, Participant, Workspace
 
 if TYPE_CHECKING:
     from bot.app import Breachbot
@@ -99,7 +99,7 @@ def facts(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd
     changes = dict(read_fact(flag, raw, now=now, tz=ws.timezone, lang=lang) for flag, raw in cmd.changes)
     apply(bot, session, ws, context, incident, changes, out, via="facts")
     out.post(incident.war_room, message(lang, "facts.recorded", actor=Mention(context.user),
-                                        facts=", ".join(f"{k}={v}" for k, v in changes.items())))
+                                        facts=wording.facts(changes, lang, when=lambda at: views.when(ws, at, now))))
     acknowledge(out, context, incident, lang)
 
 
@@ -111,7 +111,7 @@ def affected(bot: Breachbot, session: Session, ws: Workspace, context: Context, 
     counts = parse_residences(cmd.counts, lang)
     apply(bot, session, ws, context, incident, {"affected": counts}, out, via="affected")
     out.post(incident.war_room, message(lang, "facts.affected", actor=Mention(context.user),
-                                        counts=" ".join(f"{k}={v}" for k, v in counts.items()),
+                                        counts=wording.residences(counts, lang),
                                         total=sum(counts.values())))
     acknowledge(out, context, incident, lang)
 
@@ -124,13 +124,36 @@ def show(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd:
                            everything=cmd.all), public=here(context, incident))
 
 
+def _owing_incident(session: Session, ws: Workspace, context: Context, number: int | None) -> Incident:
+    """The incident a notice is for: as for any command, or else the person's one closed incident still owing one.
+
+    WeCom commands come from the 1:1 chat, where "this incident" means the person's open one; after
+    the close, legal's `/breach notified <clock>` there should still find the incident that owes it.
+    """
+    try:
+        return resolve(session, ws, context, number)
+    except UserError:
+        if number is not None or incidents.open_for_user(session, workspace=ws, user=context.user):
+            raise
+        owing = session.exec(
+            select(Incident).join(Participant, col(Participant.incident_id) == col(Incident.id))
+            .join(Deadline, col(Deadline.incident_id) == col(Incident.id))
+            .where(Incident.workspace_id == ws.id, Incident.status == incidents.CLOSED,
+                   Participant.user == context.user, Deadline.kind == clocks.REGIME,
+                   col(Deadline.met_at).is_(None), col(Deadline.cancelled_at).is_(None))
+        ).unique().all()
+        if len(owing) != 1:
+            raise
+        return incidents.lock(session, owing[0])
+
+
 def notified(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Notified,
              out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
-    incident = resolve(session, ws, context, cmd.incident)
-    incidents.require_open(incident, lang)
-    permissions.check("notified", user=context.user, holders=role_holders(session, incident), lang=lang,
-                      role_names=role_names(bot, lang))
+    incident = _owing_incident(session, ws, context, cmd.incident)
+    # No require_open: a notice the law demands is owed, and recorded, after the firm closes its response.
+    permissions.check("notified", user=context.user, holders=role_holders(session, incident),
+                      declarer=incident.declared_by, lang=lang, role_names=role_names(bot, lang))
     current = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=now)
     found = clocks.find_clock(bot.regimes, current, cmd.regime)
     if not found:
@@ -151,6 +174,10 @@ def notified(bot: Breachbot, session: Session, ws: Workspace, context: Context, 
     out.post(incident.war_room, message(lang, "clocks.notified_late" if late else "clocks.notified",
                                         actor=Mention(context.user), clock=row.result.clock_id,
                                         audience=row.result.audience_zh if lang == "zh" else row.result.audience_en,
-                                        at=views.when(ws, at, now), ref=cmd.reference.strip() or "-"))
+                                        at=views.when(ws, at, now), ref=cmd.reference.strip() or "-",
+                                        ).prefixed(drill(incident, lang)))
+    if incident.status != incidents.OPEN and not close_flows.open_clocks(bot, session, incident, now):
+        out.post(incident.war_room, message(lang, "close.clocks_all_done", id=incidents.ref(incident))
+                 .prefixed(drill(incident, lang)))
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)

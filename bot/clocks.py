@@ -77,7 +77,7 @@ def sync(session: Session, *, incident: Incident, book: RegimeBook, firm_profile
                 changes.append(ClockChange(clock_id, "dropped", None, row.due_at))
             continue
         span = wanted - incident.aware_at if wanted > incident.aware_at else timedelta(hours=1)
-        meta = {"regime": result.regime_key, "hard": result.hard_deadline, "citation": result.citation}
+        meta = {"regime": result.regime_key, "hard": result.hard_deadline, "citation": result.citation.model_dump()}
         if row is None:
             deadlines.schedule(session, incident_id=incident.id, kind=REGIME, ref=clock_id, due_at=wanted,
                                remind_before=remind_before(span), now=now, meta=meta)

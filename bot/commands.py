@@ -60,6 +60,7 @@ class Done:
     task: str
     note: str = ""
     incident: int | None = None
+    also: tuple[str, ...] = ()  # more tasks done at once (`/breach done 1 2 3`), each with the same note
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Close:
     cause: str
     lessons: str
     incident: int | None = None
+    confirm: bool = False  # close even with legal clocks, drafts or tasks still open
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,7 @@ class Drafts:
 class Approve:
     """Approve the current version of a draft for the roles the approver holds."""
 
-    number: int
+    number: int | None  # None: the person did not say which; the answer lists what awaits approval
     incident: int | None = None
 
 
@@ -291,6 +293,33 @@ Command = (
     | FollowUpDone | Drill | History | Snooze
 
 )
+
+
+# The word people type for each command (`/breach <word> …`), for examples in messages.
+WORDS: dict[type, str] = {
+    Declare: "declare", Status: "status", Roles: "roles", Assign: "assign", Unassign: "unassign", Log: "log",
+    Tasks: "tasks", Done: "done", Phase: "phase", Close: "close", Help: "help", Answer: "answer",
+    Questions: "questions", Clocks: "clocks", Facts: "facts", Affected: "affected", Notified: "notified",
+    DraftNew: "draft", DraftEdit: "draft edit", DraftShow: "draft show", Drafts: "drafts", Approve: "approve",
+    ClientsImport: "clients import", ClientsShow: "clients", ClientsNotified: "clients notified", Letters: "letters",
+    Summary: "summary", Report: "report", FollowUpAdd: "followup", FollowUps: "followups",
+    FollowUpDone: "followup done", Drill: "drill", History: "history", Snooze: "snooze",
+}
+
+
+def word(command: Command) -> str:
+    """The words that start a command as typed: 'log', 'decision', 'draft edit' …"""
+    if isinstance(command, Log) and command.decision:
+        return "decision"
+    return WORDS.get(type(command), "status")
+
+
+def each(command: Command) -> list[Command]:
+    """A command as the steps it runs: `/breach done 1 2 3` is three tasks, done together or not at all."""
+    if isinstance(command, Done) and command.also:
+        return [Done(task=task, note=command.note, incident=command.incident)
+                for task in (command.task, *command.also)]
+    return [command]
 
 
 _CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}

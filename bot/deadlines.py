@@ -13,6 +13,9 @@ from storage.models import Alert, Deadline
 REMINDER = "reminder"
 ESCALATION = "escalation"
 PENDING, CLAIMED, SENT, CANCELLED = "pending", "claimed", "sent", "cancelled"
+# Deadline kinds whose alerts go on after an incident is closed: a legal clock runs until its
+# notice is recorded, whatever the firm decides about its own response; follow-ups come after.
+AFTER_CLOSE = ("regime", "followup")
 
 
 def schedule(session: Session, *, incident_id: int, kind: str, ref: str, due_at: datetime,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from bot.chat import Message
+from bot.chat import Line, Message
+from bot.i18n import line
 
 
 class UserError(Exception):
@@ -13,6 +14,24 @@ class UserError(Exception):
     def __init__(self, message: str | Message) -> None:
         self.message = message if isinstance(message, Message) else Message.plain(message)
         super().__init__(self.message.plain_text())
+
+
+class WhichIncident(UserError):
+    """Several open incidents could be meant: the answer lists them and shows the command typed naming one."""
+
+    # Commands that take nothing after the incident id, so their example ends there.
+    BARE = frozenset({"status", "roles", "questions", "summary", "drafts", "followups", "tasks", "clocks", "clients",
+                      "report"})
+
+    def __init__(self, *, lang: str, listing: tuple[Line, ...], example: str) -> None:
+        self.lang, self.listing, self.example = lang, listing, example
+        super().__init__(self.naming("status"))
+
+    def naming(self, command: str) -> Message:
+        """The list, headed by an example of `command` with the incident named (`/breach log BR-2 …`)."""
+        tail = "" if command in self.BARE else " …"
+        header = line(self.lang, "error.which_incident", example=f"/breach {command} {self.example}{tail}")
+        return Message(lines=(header, *self.listing), kind="error")
 
 
 class ConfigError(Exception):

@@ -61,11 +61,12 @@ def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Wor
     if regimes is not None:
         for row in clocks.rows(session, incident=incident, book=regimes, firm_profile=firm_profile, now=now):
             r = row.result
-            legal.append({"id": r.clock_id, "regime": r.regime_key, "audience": r.audience_en,
+            legal.append({"id": r.clock_id, "regime": r.regime_key,
+                          "audience": r.audience_zh if lang == "zh" else r.audience_en,
                           "applies": r.applies, "status": row.status, "due_at": iso(r.due_at),
                           "hard_deadline": r.hard_deadline, "met_at": iso(row.met_at), "reference": row.reference,
                           "reason": render(r.reason, lang), "reason_code": as_data(r.reason),
-                          "citation": r.citation})
+                          "citation": r.citation(lang)})
     register = clients.register(session, incident)
     summary = clients.counts(register)
     statements = [{"id": f"D-{d.number}", "kind": d.kind, "lang": d.lang, "version": v.version, "status": v.status,

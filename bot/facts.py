@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 DATA_CATEGORIES: tuple[str, ...] = (
     "name", "contact", "bank_account", "card", "tax_id", "national_id", "passport",
     "payroll", "financial_statements", "ledgers", "login_credentials", "date_of_birth",
 )
 RESIDENCES: tuple[str, ...] = ("CN", "EU", "UK", "US-CA", "US-NY", "US-TX", "US-FL", "US", "SG", "AU", "CA", "JP", "HK")
+# EU member states count as EU residents (the regimes speak of the EU as one), so `DE=3` is `EU=3`.
+EU_MEMBERS: tuple[str, ...] = (
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "EL", "HU", "IE", "IT", "LV", "LT",
+    "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+)
+# Other codes people use for a residence the bot knows.
+RESIDENCE_CODES = {"GB": "UK", "CHN": "CN", "PRC": "CN", "USA": "US", "HKG": "HK", "SGP": "SG", "JPN": "JP",
+                   "AUS": "AU", "CAN": "CA", "CALIFORNIA": "US-CA", "NEW YORK": "US-NY", "TEXAS": "US-TX",
+                   "FLORIDA": "US-FL"}
 TITLE_MAX = 300
 TEXT_MAX = 4000
 MAX_CLIENTS = 100_000_000
@@ -43,3 +54,26 @@ def whole_number(text: str, *, limit: int = MAX_CLIENTS) -> int | None:
         return None
     value = int(text)
     return value if value <= limit else None
+
+
+def narrow(text: str) -> str:
+    """Full-width letters, digits and signs (what a Chinese input method types: ＢＲ－１, ＠bob, CN＝1200, ，)
+    and the ideographic space as their plain forms; every other character stays as it is.
+
+    This is NFKC applied to the Halfwidth and Fullwidth Forms only: NFKC on everything would also turn
+    superscripts, circled digits and fractions ('²', '①', '½') into numbers nobody typed.
+    """
+    if text.isascii():
+        return text
+    return "".join(unicodedata.normalize("NFKC", ch) if "\uff00" <= ch <= "\uffef" or ch == "\u3000" else ch
+                   for ch in text)
+
+
+def residence_code(raw: str) -> str | None:
+    """A residence code as people type it ('cn', 'ＣＮ', 'DE' for an EU member state, 'GB') → the bot's code."""
+    code = " ".join(narrow(raw).upper().replace("_", "-").split())
+    if code in RESIDENCES:
+        return code
+    if code in EU_MEMBERS:
+        return "EU"
+    return RESIDENCE_CODES.get(code)

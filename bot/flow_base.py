@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from bot import incidents, views
 from bot.chat import Context, Text
-from bot.errors import UserError
+from bot.errors import UserError, WhichIncident
 from bot.i18n import message
 from bot.i18n import text as t
 from bot.outbox import Outbox
@@ -36,7 +36,9 @@ def resolve(session: Session, ws: Workspace, context: Context, number: int | Non
             if not mine:
                 raise UserError(t(lang, "error.no_open_incident"))
             if len(mine) > 1:
-                raise UserError(views.incident_list(mine, lang, "error.which_incident"))
+                example = incidents.ref(mine[0])
+                listing = views.incident_list(mine, lang, "error.which_incident", example=example).lines[1:]
+                raise WhichIncident(lang=lang, listing=listing, example=example)
             incident = mine[0]
     return incidents.lock(session, incident) if lock else incident
 

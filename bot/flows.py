@@ -9,8 +9,8 @@ from sqlmodel import Session
 
 from bot import (
     clock_flows,
+    close_flows,
     deadlines,
-    followups,
     help,
     incidents,
     permissions,
@@ -164,8 +164,8 @@ def show_help(bot: Breachbot, session: Session, ws: Workspace, context: Context,
 def assign(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Assign, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
-    permissions.check("assign", user=context.user, holders=role_holders(session, incident), lang=lang,
-                      role_names=role_names(bot, lang))
+    permissions.check("assign", user=context.user, holders=role_holders(session, incident),
+                      declarer=incident.declared_by, lang=lang, role_names=role_names(bot, lang))
     previous = incidents.assign_role(session, incident=incident, playbook=bot.playbook, role=cmd.role,
                                      user=cmd.user, actor=context.user, now=now, lang=lang)
     questions.role_filled(session, incident=incident, role=cmd.role, now=now)
@@ -189,8 +189,8 @@ def assign(bot: Breachbot, session: Session, ws: Workspace, context: Context, cm
 def unassign(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Unassign, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
-    permissions.check("unassign", user=context.user, holders=role_holders(session, incident), lang=lang,
-                      role_names=role_names(bot, lang))
+    permissions.check("unassign", user=context.user, holders=role_holders(session, incident),
+                      declarer=incident.declared_by, lang=lang, role_names=role_names(bot, lang))
     ended = incidents.unassign_role(session, incident=incident, playbook=bot.playbook, role=cmd.role,
                                     actor=context.user, now=now, lang=lang)
     out.post(incident.war_room, message(lang, "roles.unassigned_msg", user=Mention(ended.user),
@@ -260,32 +260,6 @@ def phase(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd
     out.refresh.add(incident.id)
 
 
-def close(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Close, out: Outbox) -> None:
-    lang, now = ws.lang, bot.now()
-    incident = resolve(session, ws, context, cmd.incident)
-    if incident.status != incidents.OPEN:
-        raise UserError(t(lang, "error.closed_already", id=incidents.ref(incident)))
-    permissions.check("close", user=context.user, holders=role_holders(session, incident), lang=lang,
-                      role_names=role_names(bot, lang))
-    # The playbook's follow-ups first, so "closed" is the timeline's last word; a bad cause or
-    # empty lessons below rolls all of it back.
-    holders = role_holders(session, incident)
-    standard = followups.schedule_standard(session, incident=incident, playbook=bot.playbook, holders=holders,
-                                           actor=context.user, now=now, lang=lang)
-    phases.close(session, incident=incident, playbook=bot.playbook, cause=cmd.cause, lessons=cmd.lessons,
-                 actor=context.user, now=now, lang=lang)
-    if standard:
-        out.post(incident.war_room, message(lang, "followup.scheduled", items="; ".join(
-            f"F-{f.number} {f.text} ({f.owner}, {views.when(ws, f.due_at, now)})" for f in standard)))
-    out.post(incident.war_room, message(lang, "close.closed", id=incidents.ref(incident),
-                                        actor=Mention(context.user), cause=bot.playbook.causes[cmd.cause](lang),
-                                        number=incident.number))
-    if not here(context, incident):
-        out.reply(message(lang, "close.closed", id=incidents.ref(incident), actor=Mention(context.user),
-                          cause=bot.playbook.causes[cmd.cause](lang), number=incident.number))
-    out.refresh.add(incident.id)
-
-
 def snooze(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Snooze, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
@@ -340,7 +314,7 @@ def capture(bot: Breachbot, session: Session, ws: Workspace, context: Context, c
 
 _FLOWS = {
     Declare: declare, Status: status, Roles: roles, Tasks: tasks, Help: show_help, Assign: assign,
-    Unassign: unassign, Log: log, Done: done, Phase: phase, Close: close, Capture: capture,
+    Unassign: unassign, Log: log, Done: done, Phase: phase, Close: close_flows.close, Capture: capture,
     Answer: prompt_flows.answer, Questions: prompt_flows.list_open,
     Clocks: clock_flows.show, Facts: clock_flows.facts, Affected: clock_flows.affected, Notified: clock_flows.notified,
     DraftNew: statement_flows.draft_new, DraftEdit: statement_flows.draft_edit, DraftShow: statement_flows.draft_show,

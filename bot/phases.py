@@ -183,8 +183,12 @@ def move(session: Session, *, incident: Incident, playbook: Playbook, target: st
 
 
 def close(session: Session, *, incident: Incident, playbook: Playbook, cause: str, lessons: str, actor: str,
-          now: datetime, lang: str) -> None:
-    """Close the incident: cause and lessons recorded, pending reminders cancelled."""
+          now: datetime, lang: str, still_open: dict | None = None) -> None:
+    """Close the incident: cause and lessons recorded, the response's reminders cancelled.
+
+    The legal clocks' reminders and the follow-ups' go on: the firm's response ends, its duties
+    under the law do not. `still_open` (what the lead confirmed closing with) goes in the timeline.
+    """
     if incident.status == CLOSED:
         raise UserError(t(lang, "error.closed_already", id=f"BR-{incident.number}"))
     if cause not in playbook.causes:
@@ -192,10 +196,11 @@ def close(session: Session, *, incident: Incident, playbook: Playbook, cause: st
     lessons = check_text(lessons, lang, what=t(lang, "word.lessons"))
     incident.status, incident.closed_at, incident.cause, incident.lessons = CLOSED, now, cause, lessons
     session.add(incident)
-    # Follow-ups outlive the incident: their reminders stay.
-    cancelled = deadlines.cancel_alerts(session, incident_id=incident.id, keep_kinds=("followup",))
-    timeline.append(session, incident=incident, actor=actor, kind="closed", now=now, text=lessons,
-                    data={"cause": cause, "alerts_cancelled": cancelled})
+    cancelled = deadlines.cancel_alerts(session, incident_id=incident.id, keep_kinds=deadlines.AFTER_CLOSE)
+    data: dict = {"cause": cause, "alerts_cancelled": cancelled}
+    if still_open:
+        data["still_open"] = still_open
+    timeline.append(session, incident=incident, actor=actor, kind="closed", now=now, text=lessons, data=data)
 
 
 def snooze(session: Session, *, incident: Incident, playbook: Playbook, phase_ref: str | None, delay: timedelta,

@@ -16,6 +16,7 @@ from bot.facts import DATA_CATEGORIES, RESIDENCES
 from bot.playbook import Localized, yaml_line
 from bot.regime_reasons import Reason, join, reason
 from bot.times import parse_duration
+from bot.wording import Citation
 
 FIRM_PROFILES: tuple[str, ...] = ("cii_operator", "central_organ", "us_tax_preparer", "nydfs_covered")
 CAC_LEVELS: tuple[str, ...] = ("general", "relatively_major", "major", "especially_major")
@@ -73,7 +74,7 @@ class ClockResult:
     starts: str
     due_at: datetime | None
     hard_deadline: bool
-    citation: str
+    citation: Citation  # where the law says so: citation(lang)
     content: list[str]
     note: Localized | None = None
 
@@ -257,7 +258,7 @@ class Clock(BaseModel):
     deadline_when: list[DeadlineRule] = Field(default_factory=list)
     when: When
     content: list[str]
-    citation: str | None = None
+    citation: Citation | None = None
     note: Localized | None = None
 
     @model_validator(mode="after")
@@ -280,7 +281,7 @@ class Regime(BaseModel):
     key: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     jurisdiction: str = Field(min_length=1)
     title: Localized
-    citation: str = Field(min_length=1)
+    citation: Citation
     clocks: list[Clock] = Field(min_length=1)
 
     @model_validator(mode="after")

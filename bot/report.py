@@ -11,7 +11,7 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from sqlmodel import Session
 
-from bot import chart, clients, clocks, deadlines, drafts, followups, timeline
+from bot import chart, clients, clocks, deadlines, drafts, followups, timeline, wording
 from bot.export import as_dict, md_escape
 from bot.i18n import catalogue
 from bot.i18n import text as t
@@ -19,6 +19,7 @@ from bot.incidents import active_roles, ref, role_history
 from bot.phases import phase_states
 from bot.playbook import Playbook
 from bot.regimes import RegimeBook
+from bot.report_events import Words, actor, describe
 from bot.statements import data_labels, long_date
 from bot.times import format_duration
 from storage.models import Incident, Workspace
@@ -93,7 +94,7 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
         title = regimes.regimes[r.regime_key].title(lang)
         legal.append({"id": r.clock_id, "title": title, "audience": r.audience_zh if lang == "zh" else r.audience_en,
                       "due": when(r.due_at), "status": t(lang, f"clocks.status.{row.status}"),
-                      "met": when(row.met_at), "reference": row.reference or "—", "citation": r.citation,
+                      "met": when(row.met_at), "reference": row.reference or "—", "citation": r.citation(lang),
                       "firm_target": not r.hard_deadline})
         if r.due_at:
             bars.append(chart.Bar(label=r.clock_id, start=incident.aware_at, due=r.due_at, done=row.met_at,
@@ -102,16 +103,24 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
     team = [{"role": playbook.roles[role](lang) if role in playbook.roles else role, "user": a.user}
             for role, a in sorted(active_roles(session, incident).items(),
                                   key=lambda kv: list(playbook.roles).index(kv[0]) if kv[0] in playbook.roles else 99)]
-    changes = [{"at": when(a.assigned_at), "role": playbook.roles[a.role](lang) if a.role in playbook.roles else a.role,
-                "user": a.user, "by": a.assigned_by, "ended": when(a.ended_at) if a.ended_at else ""}
+    changes = [{"at": when(a.assigned_at), "role": wording.role(playbook, a.role, lang), "user": a.user,
+                "by": actor(a.assigned_by, lang), "ended": when(a.ended_at) if a.ended_at else ""}
                for a in role_history(session, incident)]
     decisions = [{"at": when(e.at), "actor": e.actor, "text": e.text} for e in events if e.kind == "decision"]
-    key_events = [{"at": when(e.at), "actor": e.actor, "kind": L.get(f"event.{e.kind}", e.kind), "text": e.text}
-                  for e in events if e.kind in KEY_EVENTS]
-    statements = [{"id": f"D-{d.number}", "kind": d.kind, "lang": d.lang, "version": v.version,
+    every_draft = drafts.all_drafts(session, incident)
+    words = Words(playbook=playbook, regimes=regimes, lang=lang, when=when,
+                  draft_kinds={d.number: d.kind for d, _ in every_draft})
+    for item, event in zip(raw["timeline"], events, strict=True):  # the JSON says each event in words too
+        item["description"] = describe(event, words)
+    key_events = [{"at": when(e.at), "actor": actor(e.actor, lang), "kind": L.get(f"event.{e.kind}", e.kind),
+                   "text": item["description"]} for e, item in zip(events, raw["timeline"], strict=True)
+                  if e.kind in KEY_EVENTS]
+    statements = [{"id": f"D-{d.number}", "version": L["version"].format(version=v.version),
+                   "kind": wording.name(lang, "draft_kind", d.kind), "lang": wording.name(lang, "lang", d.lang),
                    "status": t(lang, f"draft.status.{v.status}"),
-                   "approvals": ", ".join(f"{a['role']} {a['user']}" for a in v.approvals) or "—"}
-                  for d, v in drafts.all_drafts(session, incident)]
+                   "approvals": ", ".join(f"{wording.role(playbook, a['role'], lang)} {a['user']}"
+                                          for a in v.approvals) or "—"}
+                  for d, v in every_draft]
     summary = clients.counts(clients.register(session, incident))
     follow = [{"id": f"F-{f.number}", "text": f.text, "owner": f.owner, "due": when(f.due_at),
                "done": when(f.done_at) if f.done_at else "—"} for f in followups.all_of(session, incident)]
@@ -136,16 +145,16 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
         "id": ref(incident),
         "title": incident.title,
         "drill": incident.drill,
-        "severity": incident.severity,
-        "status": incident.status,
+        "severity": wording.severity(lang, incident.severity),
+        "status": wording.state(lang, incident.status),
         "generated": when(now),
         "facts": [
             (L["aware_at"], when(incident.aware_at)),
             (L["declared_at"], when(incident.declared_at)),
             (L["closed_at"], when(incident.closed_at)),
-            (L["severity"], incident.severity),
+            (L["severity"], wording.severity(lang, incident.severity)),
             (L["data"], ", ".join(data_labels(playbook, list(facts.get("data") or []), lang)) or "—"),
-            (L["affected"], " · ".join(f"{k} {v}" for k, v in affected.items()) or "—"),
+            (L["affected"], wording.residences(affected, lang) or "—"),
             (L["affected_total"], str(sum(affected.values())) if affected else "—"),
             (L["clients"], str(facts["clients"]) if facts.get("clients") is not None else "—"),
             (L["encrypted"], _yes_no(facts.get("encrypted"), lang)),
@@ -168,6 +177,9 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
         "clocks": legal,
         "drafts": statements,
         "clients_summary": summary,
+        "clients_breakdown": t(lang, "regime_reason.join.clauses").join(part for part in (
+            " · ".join(f"{wording.name(lang, 'variant', k)} {n}" for k, n in summary["by_type"].items()),
+            wording.residences(summary["by_residence"], lang)) if part),
         "followups": follow,
         "cause": playbook.causes[cause](lang) if cause in playbook.causes else "—",
         "lessons": incident.lessons or "—",
@@ -177,6 +189,7 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
         "drill_score": drill_score,
         "bars": bars,
         "now": now,
+        "say_time": when,
         "raw": raw,
     }
 
@@ -203,7 +216,7 @@ def to_html(report: dict[str, Any]) -> str:
     """The report as one self-contained HTML page (inline SVG chart, no JavaScript)."""
     L = report["L"]  # noqa: N806
     svg = chart.svg(report["bars"], now=report["now"], title=L["chart_title"],
-                    legend=(L["planned"], L["actual"], L["late"]))
+                    legend=(L["planned"], L["actual"], L["late"]), say_time=report["say_time"])
     return _env(True).get_template("report.html.j2").render({**report, "chart_svg": svg})
 
 

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
-from bot import clocks, drafts, followups, incidents, report, timeline
+from bot import clocks, deadlines, drafts, followups, incidents, report, timeline, wording
 from bot.chat import Context, Line, Mention, Message, Strong, Text, Upload
 from bot.commands import FollowUpAdd, FollowUpDone, FollowUps, History, Report, Summary
 from bot.errors import UserError
-from bot.flow_base import acknowledge, here, resolve, role_holders
+from bot.flow_base import acknowledge, drill, here, resolve, role_holders
 from bot.i18n import line, message
 from bot.i18n import text as t
 from bot.outbox import Outbox
@@ -30,31 +30,36 @@ def summary(bot: Breachbot, session: Session, ws: Workspace, context: Context, c
     from bot import views
 
     holders = role_holders(session, incident)
-    state = next(s for s in phase_states(session, incident) if s.key == incident.current_phase)
+    states = phase_states(session, incident)
+    state = next(s for s in states if s.key == incident.current_phase)
     open_tasks = [x for x in task_states(session, incident, state.key) if x.done_at is None]
     lines: list[Line] = [
         ((Text(t(lang, "drill.prefix")),) if incident.drill else ()) + line(
             lang, "summary.header", id=Strong(incidents.ref(incident)), title=incident.title,
-            severity=incident.severity, status=incident.status),
+            severity=wording.severity(lang, incident.severity), status=wording.state(lang, incident.status)),
         line(lang, "summary.phase", position=state.position, total=len(bot.playbook.phases),
              phase=bot.playbook.phase(state.key).title(lang), open=len(open_tasks)),
     ]
-    team: list = [Text(t(lang, "status.roles"))]
-    for role, user in holders.items():
-        team += [Text(f" {role} "), Mention(user)]
-    lines.append(tuple(team))
+    overdue = sorted((d.due_at, f"{s.position} {bot.playbook.phase(s.key).title(lang)}") for s in states
+                     if s.completed_at is None and (d := deadlines.get(session, incident_id=incident.id, kind="phase",
+                                                                       ref=s.key)) and d.due_at < now)
+    if overdue and incident.status == incidents.OPEN:
+        lines.append(views.overdue_line(ws, overdue, now))
+    lines.append(views.role_line(holders, bot.playbook, lang, everyone=True))
     rows = [r for r in clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
                                    now=now) if r.status in ("pending", "missed", "waiting")]
     for row in rows[:4]:
         due = views.due_phrase(ws, row.result.due_at, now) if row.result.due_at else t(lang, "clocks.status.waiting")
-        lines.append((Text(f"⚖️ {row.result.clock_id} · {due}"),))
+        lines.append(line(lang, "summary.clock", clock=row.result.clock_id, due=due,
+                          title=bot.regimes.regimes[row.result.regime_key].title(lang)))
     if len(rows) > 4:
         lines.append(line(lang, "clients.more", count=len(rows) - 4))
     decisions = session.exec(select(TimelineEvent).where(TimelineEvent.incident_id == incident.id,
                                                          TimelineEvent.kind == "decision")
                              .order_by(col(TimelineEvent.seq).desc()).limit(3)).all()
     for event in reversed(decisions):
-        lines.append((Text(f"⚖️ {views.when(ws, event.at, now)} "), Mention(event.actor), Text(f": {event.text}")))
+        lines.append(line(lang, "summary.decision", at=views.when(ws, event.at, now), actor=Mention(event.actor),
+                          text=event.text))
     pending_drafts = [f"D-{d.number}" for d, v in drafts.all_drafts(session, incident) if v.status != "approved"]
     if pending_drafts:
         lines.append(line(lang, "summary.drafts", drafts=", ".join(pending_drafts)))
@@ -80,7 +85,9 @@ def full_report(bot: Breachbot, session: Session, ws: Workspace, context: Contex
         raise UserError(t(ws.lang, "report.no_war_room", id=incidents.ref(incident)))
     room = incident.war_room
     where = bot.chat.upload(room=room, upload=Upload(filename=name, content=body, title=name))
-    out.post(room, message(ws.lang, "report.saved", id=incidents.ref(incident), format=cmd.format, where=where))
+    out.post(room, message(ws.lang, "report.saved", id=incidents.ref(incident),
+                           format=wording.name(ws.lang, "format", cmd.format), where=where)
+             .prefixed(drill(incident, ws.lang)))
 
 
 def _due(raw: str, *, now: datetime, tz: str) -> datetime:
@@ -102,10 +109,13 @@ def followup_add(bot: Breachbot, session: Session, ws: Workspace, context: Conte
                          actor=context.user, now=now, lang=lang)
     from bot import views
 
+    # A drill's follow-ups say so wherever they appear, so nobody mistakes one for real work on a real leak.
     out.post(incident.war_room, message(lang, "followup.added", id=f"F-{item.number}", text=item.text,
-                                        owner=Mention(item.owner), due=views.when(ws, item.due_at, now)))
+                                        owner=Mention(item.owner), due=views.when(ws, item.due_at, now))
+             .prefixed(drill(incident, lang)))
     out.direct(item.owner, message(lang, "followup.yours", id=f"F-{item.number}", incident=incidents.ref(incident),
-                                   text=item.text, due=views.when(ws, item.due_at, now)))
+                                   text=item.text, due=views.when(ws, item.due_at, now))
+               .prefixed(drill(incident, lang)))
     acknowledge(out, context, incident, lang)
 
 
@@ -116,7 +126,7 @@ def followup_list(bot: Breachbot, session: Session, ws: Workspace, context: Cont
     items = followups.all_of(session, incident)
     from bot import views
 
-    lines: list[Line] = [line(lang, "followup.header", id=incidents.ref(incident))]
+    lines: list[Line] = [drill(incident, lang) + line(lang, "followup.header", id=incidents.ref(incident))]
     for f in items:
         mark = "✓" if f.done_at else " "
         lines.append((Text(f"  [{mark}] F-{f.number} {f.text} — "), Mention(f.owner),
@@ -133,7 +143,7 @@ def followup_done(bot: Breachbot, session: Session, ws: Workspace, context: Cont
     item = followups.done(session, incident=incident, number=cmd.number, actor=context.user, now=bot.now(),
                           lang=lang)
     out.post(incident.war_room, message(lang, "followup.completed", id=f"F-{item.number}", text=item.text,
-                                        actor=Mention(context.user)))
+                                        actor=Mention(context.user)).prefixed(drill(incident, lang)))
     acknowledge(out, context, incident, lang)
 
 
@@ -174,8 +184,9 @@ def history_message(session: Session, ws: Workspace, user: str | None = None) ->
         times = _key_times(session, incident)
         if not incident.drill:
             real.append(times)
-        tag = t(lang, "history.drill") if incident.drill else incident.severity
-        lines.append((Text(f"  BR-{incident.number} · {tag} · {incident.status} · {incident.title[:40]} · "
+        tag = t(lang, "history.drill") if incident.drill else wording.severity(lang, incident.severity)
+        lines.append((Text(f"  BR-{incident.number} · {tag} · {wording.state(lang, incident.status)} · "
+                           f"{incident.title[:40]} · "
                            f"{show(times['declare'])} / {show(times['contain'])} / {show(times['notify'])} / "
                            f"{show(times['close'])}"),))
     for key in ("declare", "contain", "notify"):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+from dataclasses import dataclass
 from html import escape
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -19,40 +22,66 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 
 from bot import chart
 
-# A TrueType font with Chinese glyphs is embedded when one is installed (BREACHBOT_PDF_FONT, or a
-# common system path); otherwise the CID font STSong-Light, which PDF readers supply themselves.
-FONT = "breachbot-body"
+# Chinese text needs a TrueType font embedded in the PDF. The CID font STSong-Light (which readers are
+# meant to supply) shows every Chinese glyph blank in pdfium, Chrome and other viewers without Adobe's
+# Asian font packs, so it is only the last resort. reportlab embeds TrueType outlines only (not CFF/OTF).
 CID_FALLBACK = "STSong-Light"
-FONT_IN_USE = CID_FALLBACK
+PACKAGED = ("justmytype_intl_cjk", "fonts/ofl/notosanssc/NotoSansSC[wght].ttf")  # Noto Sans SC, OFL-1.1
 SYSTEM_FONTS = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/arphic/uming.ttc",
     "/System/Library/Fonts/PingFang.ttc",
 )
+PROBE = "中"  # a font without this glyph cannot set the Chinese report
 
 
-def _register_font(wanted: Path | None) -> str:
-    """The font name to use, registering it on first use."""
-    if FONT in pdfmetrics.getRegisteredFontNames():
-        return FONT
-    for path in ([str(wanted)] if wanted else []) + list(SYSTEM_FONTS):
-        if path and Path(path).is_file():
+@dataclass(frozen=True)
+class FontChoice:
+    """The font Chinese text is set in: an embedded TrueType file, or (path None) the CID fallback."""
+
+    name: str
+    path: Path | None
+    problems: tuple[str, ...] = ()  # why wanted or found fonts were passed over
+
+
+def packaged_font() -> Path | None:
+    """Noto Sans SC as shipped by the justmytype-intl-cjk dependency, if it is installed."""
+    try:
+        found = Path(str(files(PACKAGED[0]) / PACKAGED[1]))
+    except ModuleNotFoundError:
+        return None
+    return found if found.is_file() else None
+
+
+def choose_font(wanted: Path | None = None) -> FontChoice:
+    """The first font that can be embedded with Chinese glyphs: `wanted`, the packaged one, a system one."""
+    problems: list[str] = []
+    packaged = packaged_font()
+    candidates = ([wanted] if wanted else []) + ([packaged] if packaged else []) + [Path(p) for p in SYSTEM_FONTS]
+    for path in candidates:
+        if not path.is_file():
+            if path == wanted:
+                problems.append(f"{path}: no such file")
+            continue
+        name = "breachbot-" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
+        if name not in pdfmetrics.getRegisteredFontNames():
             try:
-                pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
-                return FONT
-            except Exception:  # a font reportlab cannot read: try the next one
+                font = TTFont(name, str(path), subfontIndex=0)
+            except Exception as exc:  # not TrueType (CFF/OTF), damaged, unreadable: try the next one
+                problems.append(f"{path}: reportlab cannot embed it ({str(exc).splitlines()[0][:120]})")
                 continue
+            if ord(PROBE) not in font.face.charToGlyph:
+                problems.append(f"{path}: has no Chinese glyphs")
+                continue
+            pdfmetrics.registerFont(font)
+        return FontChoice(name, path, tuple(problems))
     if CID_FALLBACK not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(CID_FALLBACK))
-    return CID_FALLBACK
+    return FontChoice(CID_FALLBACK, None, tuple(problems))
 
 
-def _styles(font_path: Path | None) -> dict[str, ParagraphStyle]:
-    global FONT_IN_USE
-    FONT_IN_USE = _register_font(font_path)
-    font = FONT_IN_USE
+def _styles(font: str) -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
     return {
         "h1": ParagraphStyle("h1", parent=base["Heading1"], fontName=font, fontSize=16, leading=20),
@@ -78,7 +107,7 @@ def _table(rows: list[list[object]], style: ParagraphStyle, widths: list[float] 
     return table
 
 
-def _chart(report: dict[str, Any], width: float) -> Drawing | None:
+def _chart(report: dict[str, Any], width: float, font: str) -> Drawing | None:
     bars: list[chart.Bar] = report["bars"]
     if not bars:
         return None
@@ -94,7 +123,7 @@ def _chart(report: dict[str, Any], width: float) -> Drawing | None:
     for i, bar in enumerate(bars):
         y = height - (i + 1) * row
         late = (bar.done and bar.done > bar.due) or (not bar.done and report["now"] > bar.due)
-        drawing.add(String(0, y + 3, bar.label[:34], fontName=FONT_IN_USE, fontSize=7))
+        drawing.add(String(0, y + 3, bar.label[:34], fontName=font, fontSize=7))
         drawing.add(Rect(x(bar.start), y + 2, max(x(bar.due) - x(bar.start), 1), 8, strokeWidth=0,
                          fillColor=colors.HexColor("#f3c4c4" if late else "#c9daf0")))
         drawing.add(Line(x(bar.due), y, x(bar.due), y + 12, strokeColor=colors.grey, strokeDashArray=[2, 2]))
@@ -105,8 +134,9 @@ def _chart(report: dict[str, Any], width: float) -> Drawing | None:
 
 
 def to_pdf(report: dict[str, Any], *, font: Path | None = None) -> bytes:
-    """The report as an A4 PDF (`font`: a TTF/TTC with Chinese glyphs to embed)."""
-    s = _styles(font)
+    """The report as an A4 PDF (`font`: a TTF/TTC with Chinese glyphs to embed, else see choose_font)."""
+    chosen = choose_font(font).name
+    s = _styles(chosen)
     L = report["L"]  # noqa: N806
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
@@ -125,7 +155,7 @@ def to_pdf(report: dict[str, Any], *, font: Path | None = None) -> bytes:
         story += [_p(L["drill_score"], s["h2"]),
                   _table([[L["assembled"], score["assembled"]], [L["phases_on_time"], score["phases_on_time"]],
                           [L["clocks_met"], score["clocks_met"]]], s["cell"], header=False)]
-    drawing = _chart(report, width)
+    drawing = _chart(report, width, chosen)
     if drawing is not None:
         story += [KeepTogether([_p(L["chart_title"], s["h2"]), drawing])]
     story += [_p(L["team"], s["h2"]), _table([[m["role"], m["user"]] for m in report["team"]] or [["—"]],
@@ -147,10 +177,11 @@ def to_pdf(report: dict[str, Any], *, font: Path | None = None) -> bytes:
               _table([[e["at"], e["actor"], e["kind"], e["text"]] for e in report["events"]] or [["—"]],
                      s["cell"], [38 * mm, 25 * mm, 35 * mm, None] if report["events"] else None, header=False),
               _p(L["statements"], s["h2"])]
-    story += [_p(f"{d['id']} v{d['version']} · {d['kind']} · {d['lang']} · {d['status']} · {d['approvals']}", s["p"])
+    story += [_p(f"{d['id']} {d['version']} · {d['kind']} · {d['lang']} · {d['status']} · {d['approvals']}", s["p"])
               for d in report["drafts"]] or [_p("—", s["p"])]
     summary = report["clients_summary"]
-    story += [_p(L["clients_heading"], s["h2"]), _p(f"{L['clients_told']}: {summary['notified']}/{summary['total']}", s["p"]),
+    story += [_p(L["clients_heading"], s["h2"]), _p(f"{L['clients_told']}: {summary['notified']}/{summary['total']}"
+                 + (f" ({report['clients_breakdown']})" if report["clients_breakdown"] else ""), s["p"]),
               _p(L["cause_lessons"], s["h2"]), _p(f"{L['cause']}: {report['cause']}", s["p"]),
               _p(f"{L['lessons']}: {report['lessons']}", s["p"]), _p(L["followups"], s["h2"])]
     story += [_p(f"{f['id']} · {f['text']} · {f['owner']} · {L['due']} {f['due']} · {L['done']} {f['done']}", s["p"])

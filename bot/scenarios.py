@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.facts import DATA_CATEGORIES
 from bot.playbook import Localized
-from bot.times import parse_duration
+from bot.times import format_duration, parse_duration
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "playbooks" / "scenarios"
 
@@ -63,3 +64,15 @@ def load(key: str, folder: Path = SCENARIOS) -> Scenario:
         return Scenario.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError) as exc:
         raise ValueError(f"{path}: {exc}") from exc
+
+
+_STORED_OFFSET = re.compile(r"(?:(\d+) days?, )?(\d+):(\d\d):(\d\d)")
+
+
+def offset_words(stored: Any, lang: str) -> str:
+    """An inject's time into the drill, as its deadline stored it ('0:20:00'), in words: '20m' / '20分'."""
+    found = _STORED_OFFSET.fullmatch(str(stored or "").strip())
+    if found is None:
+        return str(stored or "")
+    days, hours, minutes, seconds = (int(n or 0) for n in found.groups())
+    return format_duration(timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds), lang)

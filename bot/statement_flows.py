@@ -140,6 +140,13 @@ def draft_list(bot: Breachbot, session: Session, ws: Workspace, context: Context
 def approve(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Approve, out: Outbox) -> None:
     lang = ws.lang
     incident = resolve(session, ws, context, cmd.incident)
+    if cmd.number is None:  # `/breach approve` alone: say which drafts wait for approval, and by whom
+        waiting = [(d, v) for d, v in drafts.all_drafts(session, incident) if v.status == "draft"]
+        if not waiting:
+            raise UserError(t(lang, "parse.approve_none", id=incidents.ref(incident)))
+        listing = "; ".join(f"D-{d.number} v{v.version} ({d.kind}: {', '.join(bot.playbook.drafts[d.kind].approvers)})"
+                            for d, v in waiting)
+        raise UserError(t(lang, "parse.approve_which", drafts=listing, example=f"D-{waiting[0][0].number}"))
     draft = drafts.by_number(session, incident=incident, number=cmd.number, lang=lang)
     result = drafts.approve(session, incident=incident, draft=draft, playbook=bot.playbook,
                             holders=role_holders(session, incident), actor=context.user, now=bot.now(), lang=lang)

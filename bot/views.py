@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from bot import clients, deadlines
+from bot import clients, deadlines, wording
 from bot.chat import Button, Line, Mention, Message, RoomRef, Strong, Text
 from bot.clocks import ClockChange, ClockRow
 from bot.i18n import line, message
@@ -17,7 +17,7 @@ from bot.playbook import Playbook
 from bot.regime_reasons import render
 from bot.regimes import RegimeBook
 from bot.times import format_duration, format_time
-from storage.models import Incident, Workspace
+from storage.models import Deadline, Incident, TimelineEvent, Workspace
 
 
 def _drill(incident: Incident, lang: str) -> tuple[Text, ...]:
@@ -43,6 +43,23 @@ def holder_spans(holders: dict[str, str], role: str, lang: str) -> Line:
     return (Mention(user),) if user else (Text(t(lang, "roles.unassigned")),)
 
 
+def overdue_line(ws: Workspace, overdue: list[tuple[datetime, str]], now: datetime) -> Line:
+    """'⚠️ Overdue: 1 Immediate response (11:05); 2 …' from (due, 'position title') pairs."""
+    return line(ws.lang, "status.overdue", phases=t(ws.lang, "regime_reason.join.clauses").join(
+        t(ws.lang, "status.overdue_item", phase=title, at=when(ws, at, now)) for at, title in overdue))
+
+
+def role_line(holders: dict[str, str], playbook: Playbook, lang: str, *, everyone: bool) -> Line:
+    """'Roles: Incident lead @alice · IT security @bob · Scribe unassigned' (`everyone`: empty roles too)."""
+    label = t(lang, "status.roles")
+    spans: list = [Text(label)]
+    shown = [r for r in playbook.roles if everyone or r in holders]
+    for i, role in enumerate(shown):
+        spans += [Text(" · " if i else ("" if label.endswith("：") else " ")), Text(f"{playbook.roles[role](lang)} ")]
+        spans += list(holder_spans(holders, role, lang))
+    return tuple(spans)
+
+
 def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime) -> Message:
     """The living status message pinned in the war room."""
     lang = ws.lang
@@ -51,22 +68,23 @@ def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
     current = next(s for s in states if s.key == incident.current_phase)
     spec = playbook.phase(current.key)
     deadline = deadlines.get(session, incident_id=incident.id, kind="phase", ref=current.key)
-    header = _drill(incident, lang) + line(
-        lang, "status.header", id=Strong(ref(incident)), severity=incident.severity,
-        position=current.position, total=len(states), phase=spec.title(lang),
-        due=t(lang, "status.done") if current.completed_at else (
-            due_phrase(ws, deadline.due_at, now) if deadline else ""),
-        lead=holder_spans(holders, "lead", lang))
+    if incident.status != OPEN:  # no phase counting down: closed, and what the law still wants
+        header = _drill(incident, lang) + line(lang, "status.header_closed", id=Strong(ref(incident)),
+                                               severity=wording.severity(lang, incident.severity),
+                                               lead=holder_spans(holders, "lead", lang))
+    else:
+        header = _drill(incident, lang) + line(
+            lang, "status.header", id=Strong(ref(incident)), severity=wording.severity(lang, incident.severity),
+            position=current.position, total=len(states), phase=spec.title(lang),
+            due=t(lang, "status.done") if current.completed_at else (
+                due_phrase(ws, deadline.due_at, now) if deadline else ""),
+            lead=holder_spans(holders, "lead", lang))
     lines: list[Line] = [header, (Text(incident.title),)]
     if incident.status != OPEN:
-        lines.append(line(lang, "status.closed", at=when(ws, incident.closed_at or now, now),
-                          cause=playbook.causes[incident.cause](lang) if incident.cause in playbook.causes else "-"))
+        lines += _closed_lines(session, incident=incident, playbook=playbook, ws=ws, now=now)
     lines.append(line(lang, "status.times", aware=when(ws, incident.aware_at, now),
                       declared=when(ws, incident.declared_at, now)))
-    role_line: list = [Text(t(lang, "status.roles"))]
-    for i, role in enumerate(playbook.roles):
-        role_line += [Text(" · " if i else " "), Text(f"{role} ")] + list(holder_spans(holders, role, lang))
-    lines.append(tuple(role_line))
+    lines.append(role_line(holders, playbook, lang, everyone=True))
     overdue, upcoming = [], []
     for state in states:
         if state.completed_at is not None:
@@ -77,8 +95,7 @@ def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
         title = f"{state.position} {playbook.phase(state.key).title(lang)}"
         (overdue if d.due_at < now else upcoming).append((d.due_at, title))
     if overdue and incident.status == OPEN:
-        lines.append(line(lang, "status.overdue", phases="; ".join(
-            f"{title} ({when(ws, at, now)})" for at, title in sorted(overdue))))
+        lines.append(overdue_line(ws, sorted(overdue), now))
     if upcoming and incident.status == OPEN:
         at, title = min(upcoming)
         lines.append(line(lang, "status.next_deadline", phase=title, due=due_phrase(ws, at, now)))
@@ -95,15 +112,34 @@ def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
     return Message(lines=tuple(lines), kind="status")
 
 
+def _closed_lines(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace,
+                  now: datetime) -> list[Line]:
+    """When, by whom and why it closed; then each legal clock still owed a notice, with its due time."""
+    lang = ws.lang
+    closing = session.exec(select(TimelineEvent).where(TimelineEvent.incident_id == incident.id,
+                                                       TimelineEvent.kind == "closed")).first()
+    lines: list[Line] = [line(lang, "status.closed", at=when(ws, incident.closed_at or now, now),
+                              actor=Mention(closing.actor) if closing else "-",
+                              cause=playbook.causes[incident.cause](lang) if incident.cause in playbook.causes else "-")]
+    owed = sorted((d for d in session.exec(select(Deadline).where(Deadline.incident_id == incident.id,
+                                                                  Deadline.kind == "regime"))
+                   if d.met_at is None and d.cancelled_at is None), key=lambda d: (d.due_at, d.ref))
+    if owed:
+        lines.append(line(lang, "status.clocks_open", id=ref(incident)))
+        lines += [(Text(f"  ⚖️ {d.ref} · {due_phrase(ws, d.due_at, now)}"),) for d in owed]
+    return lines
+
+
 def topic(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime) -> str:
     """The war room's one-line topic: severity, phase, next deadline."""
     lang = ws.lang
     state = next(s for s in phase_states(session, incident) if s.key == incident.current_phase)
     d = deadlines.get(session, incident_id=incident.id, kind="phase", ref=state.key)
     prefix = t(lang, "drill.prefix") if incident.drill else ""
-    return prefix + t(lang, "topic", id=ref(incident), severity=incident.severity, position=state.position,
+    return prefix + t(lang, "topic", id=ref(incident), severity=wording.severity(lang, incident.severity),
+                      position=state.position,
                       total=len(playbook.phases), phase=playbook.phase(state.key).title(lang),
-                      due=when(ws, d.due_at, now) if d else "-", state=incident.status)
+                      due=when(ws, d.due_at, now) if d else "-", state=wording.state(lang, incident.status))
 
 
 def phase_prompt(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime,
@@ -156,14 +192,17 @@ def roles(session: Session, *, incident: Incident, playbook: Playbook, ws: Works
     holders = {r: a.user for r, a in active_roles(session, incident).items()}
     lines: list[Line] = [line(lang, "roles.header", id=ref(incident))]
     for role, name in playbook.roles.items():
-        lines.append((Text(f"  {role} — {name(lang)}: "),) + holder_spans(holders, role, lang))
+        # English shows the key to type too; Chinese names are typed as they are (/breach assign @王芳 记录员)
+        shown = f"  {role} — {name(lang)}: " if lang == "en" else f"  {name(lang)}："
+        lines.append((Text(shown),) + holder_spans(holders, role, lang))
     lines.append(line(lang, "roles.hint"))
     return Message(lines=tuple(lines))
 
 
-def incident_list(incidents: list[Incident], lang: str, key: str) -> Message:
+def incident_list(incidents: list[Incident], lang: str, key: str, **values: object) -> Message:
     """A short list of incidents after a header line (used to ask 'which one?')."""
-    lines = [line(lang, key)] + [(Text(f"  {ref(i)} · {i.severity} · {i.title[:80]}"),) for i in incidents]
+    lines = [line(lang, key, **values)] + [(Text(f"  {ref(i)} · {wording.severity(lang, i.severity)} · {i.title[:80]}"),)
+                             for i in incidents]
     return Message(lines=tuple(lines), kind="error")
 
 
@@ -185,7 +224,8 @@ def home(session: Session, *, ws: Workspace, playbook: Playbook, now: datetime,
                                for s in phase_states(session, incident) if s.completed_at is None) if d]
         nxt = min((d.due_at for d in pending), default=None)
         lines.append(_drill(incident, lang) + line(
-            lang, "home.item", id=Strong(ref(incident)), severity=incident.severity, title=incident.title[:80],
+            lang, "home.item", id=Strong(ref(incident)), severity=wording.severity(lang, incident.severity),
+            title=incident.title[:80],
             position=state.position, total=len(playbook.phases), phase=playbook.phase(state.key).title(lang),
             due=due_phrase(ws, nxt, now) if nxt else "-",
             room=RoomRef(incident.war_room) if incident.war_room else "-"))
@@ -229,7 +269,7 @@ def clocks(book: RegimeBook, *, incident: Incident, ws: Workspace, rows: list[Cl
         target = "" if result.hard_deadline or row.status == "not_applicable" else t(lang, "clocks.firm_target")
         lines.append((Strong(f"{result.clock_id}"), Text(f" · {_clock_title(book, result.clock_id, lang)} → "
                                                           f"{audience} · {status} · {timing}{target}")))
-        lines.append((Text(f"    {result.citation}" + (f" — {result.note(lang)}" if result.note else "")),))
+        lines.append((Text(f"    {result.citation(lang)}" + (f" — {result.note(lang)}" if result.note else "")),))
     lines.append(line(lang, "clocks.hint"))
     lines.append((Text(book.disclaimer(lang)),))
     return Message(lines=tuple(lines), kind="clocks")

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from bot.errors import ConfigError
@@ -138,8 +139,22 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a file-backed SQLite URL (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
 def cmd_db(args: argparse.Namespace) -> int:
-    engine = make_engine(_settings(args).sqlalchemy_url)
+    url = _settings(args).sqlalchemy_url
+    missing = _sqlite_file(url)
+    if args.action == "current" and missing is not None and not missing.exists():
+        # Looking must not create: connecting to SQLite would leave an empty file behind.
+        print(f"database {url} does not exist yet; create it with: breachbot db upgrade")
+        return 0
+    engine = make_engine(url)
     if args.action == "upgrade":
         upgrade(engine)
     current = current_revision(engine)
@@ -263,39 +278,40 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The command line, one subcommand per job."""
     parser = argparse.ArgumentParser(prog="breachbot", description="Breach response in your firm's chat.")
-    parser.add_argument("--db", help="database URL (default: DATABASE_URL, else sqlite:///breachbot.db)")
+    parser.add_argument("--db", help="database URL (default: DATABASE_URL, else sqlite:///breachbot.db); "
+                                     "before or after the subcommand")
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="start the bot on the platform your credentials point at (console if none)")
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="HTTP: Slack events, WeCom callbacks and /healthz on $PORT")
-    serve.add_argument("--db", help="database URL")
+    serve.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="the scheduler, and Slack Socket Mode when SLACK_APP_TOKEN is set")
-    worker.add_argument("--db", help="database URL")
+    worker.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
     worker.set_defaults(func=cmd_worker)
 
     console = sub.add_parser("console", help="the local workspace in this terminal")
     console.add_argument("--script", help="read lines from FILE ('-' for stdin) instead of a prompt")
     console.add_argument("--now", help="start the clock at this ISO time, e.g. 2026-11-28T10:05+08:00")
     console.add_argument("--user", default="alice", help="who you are at the prompt (default alice)")
-    console.add_argument("--db", help="database URL")
+    console.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
     console.add_argument("--lang", choices=("en", "zh"), help="workspace language")
     console.add_argument("--tz", help="workspace timezone, e.g. Asia/Shanghai")
     console.set_defaults(func=cmd_console)
 
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=("upgrade", "current"))
-    db.add_argument("--db", help="database URL")
+    db.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
     db.set_defaults(func=cmd_db)
 
     ver = sub.add_parser("verify", help="check an incident's timeline has not been altered")
     ver.add_argument("incident", help="BR-1")
     ver.add_argument("--workspace", help="workspace id when several share the database")
     ver.add_argument("--export", help="also check that this exported JSON matches the database")
-    ver.add_argument("--db", help="database URL")
+    ver.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
     ver.set_defaults(func=cmd_verify)
 
     exp = sub.add_parser("export", help="print an incident as JSON or Markdown")
@@ -304,16 +320,16 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--lang", choices=("en", "zh"), help="report language (default: the workspace's)")
     exp.add_argument("--out", help="write to this file instead of standard output (needed for pdf)")
     exp.add_argument("--workspace", help="workspace id when several share the database")
-    exp.add_argument("--db", help="database URL")
+    exp.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
     exp.set_defaults(func=cmd_export)
 
     hist = sub.add_parser("history", help="past incidents and drills with their key times")
     hist.add_argument("--workspace", help="only this workspace id")
-    hist.add_argument("--db", help="database URL")
+    hist.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
     hist.set_defaults(func=cmd_history)
 
     doctor = sub.add_parser("doctor", help="check configuration, database, migrations, credentials, scheduler")
-    doctor.add_argument("--db", help="database URL")
+    doctor.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
     doctor.add_argument("--offline", action="store_true", help="do not call Slack or WeCom")
     doctor.set_defaults(func=cmd_doctor)
 

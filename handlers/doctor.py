@@ -26,6 +26,7 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    warn: bool = False  # works, but people will notice something: said with its fix, exit code unaffected
 
 
 class Problem(Exception):
@@ -64,6 +65,7 @@ def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]
     checks.append(_try("playbook", playbook, "run `breachbot playbook check FILE` and fix what it names"))
     checks.append(_try("regimes", regimes, "fix the regimes file named above (BREACHBOT_REGIMES)"))
     checks.append(_try("firm config", firm, "fix breachbot.toml or BREACHBOT_FIRM_PROFILE"))
+    checks.append(_pdf_font(settings))
     checks.append(Check("data key", bool(settings.data_key),
                         "set" if settings.data_key else "BREACHBOT_DATA_KEY is not set (client import refused)",
                         "create one with `breachbot keygen` and set BREACHBOT_DATA_KEY"))
@@ -104,6 +106,24 @@ def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]
     return checks
 
 
+def _pdf_font(settings: Settings) -> Check:
+    """Whether Chinese PDF reports embed a font: without one, pdfium and many browsers show their text blank."""
+    from bot.report_pdf import choose_font
+
+    chosen = choose_font(settings.pdf_font)
+    passed_over = "; ".join(chosen.problems)
+    if chosen.path is None:
+        return Check("pdf font", True, "no TrueType font with Chinese glyphs can be embedded: Chinese text in PDF "
+                     "reports will show blank in pdfium, Chrome and many other viewers"
+                     + (f" ({passed_over})" if passed_over else ""),
+                     "reinstall breachbot's dependencies (justmytype-intl-cjk ships Noto Sans SC), or set "
+                     "BREACHBOT_PDF_FONT to a .ttf/.ttc with Chinese glyphs", warn=True)
+    if passed_over:
+        return Check("pdf font", True, f"{chosen.path} is embedded; passed over: {passed_over}",
+                     "fix or unset BREACHBOT_PDF_FONT", warn=True)
+    return Check("pdf font", True, f"{chosen.path} (embedded in PDF reports)")
+
+
 def _platforms(settings: Settings) -> list[Check]:
     checks = []
     if settings.slack_bot_token:
@@ -137,7 +157,8 @@ def report(checks: list[Check]) -> str:
     """The checks as lines a person can act on."""
     out = []
     for check in checks:
-        mark = "✓" if check.ok else "✗"
-        out.append(f"{mark} {check.name}: {check.detail}" + (f"\n    fix: {check.fix}" if not check.ok else ""))
+        mark = "✗" if not check.ok else "⚠" if check.warn else "✓"
+        out.append(f"{mark} {check.name}: {check.detail}"
+                   + (f"\n    fix: {check.fix}" if not check.ok or check.warn else ""))
     return "\n".join(out)
 

@@ -7,30 +7,38 @@ from collections.abc import Callable
 
 from bot import commands as c
 from bot.facts import whole_number
+from bot.help import subcommand
 from bot.i18n import text as t
-from handlers.tokens import ALIASES, INCIDENT, Args, tokenize, user_ref
+from bot.times import is_duration
+from handlers.task_words import done_words
+from handlers.tokens import Args, fold, leading_incident, tokenize, user_ref
+
+_TIMES = ("aware", "at", "due", "determined", "assessed", "handled")
+_NEXT = ("next", "下一", "下一阶段")
 
 
 def _free_text(lang: str, name: str, tail: str) -> tuple[int | None, str]:
     """A leading BR-n and then the text exactly as typed (notes keep their punctuation)."""
-    match = re.match(r"^(BR-?\d{1,9})\b\s*", tail, re.I)
-    if match:
-        number = INCIDENT.match(match[1])
-        assert number
-        return int(number[1]), tail[match.end():]
-    return None, tail
+    return leading_incident(tail)
+
+
+def _split(body: str) -> tuple[str, str]:
+    """The first word (in plain form) and the rest as typed, split at any white space."""
+    head, *rest = body.strip().split(None, 1)
+    return fold(head), rest[0] if rest else ""
 
 
 def _declare(lang: str, name: str, tail: str) -> c.Command:
     tokens = tokenize(tail)
-    args = Args(lang, name, tokens, values=("severity", "aware", "clients", "data"), switches=("drill",))
+    args = Args(lang, name, tokens, values=("severity", "aware", "clients", "data"), switches=("drill",),
+                whens=_TIMES, source=tail)
     clients = None
     if "clients" in args.flags:
         raw = args.flags["clients"].replace(",", "").replace("_", "")
         clients = whole_number(raw)
         if clients is None:
             args.fail("error.clients_number", value=args.flags["clients"])
-    data = tuple(d.strip().lower() for d in re.split(r"[,，\s]+", args.flags.get("data", "")) if d.strip())
+    data = tuple(d.strip().lower() for d in re.split(r"[,，、;；\s]+", args.flags.get("data", "")) if d.strip())
     title = args.raw_rest(tail)
     if not title.strip():
         args.fail("error.title_empty")
@@ -41,7 +49,7 @@ def _declare(lang: str, name: str, tail: str) -> c.Command:
 def _simple(kind: type) -> object:
     def parse_it(lang: str, name: str, tail: str) -> c.Command:
         args = Args(lang, name, tokenize(tail))
-        number = args.incident()
+        number = args.incident(bare=True)
         if args.positional:
             args.fail("error.extra_words", words=args.rest())
         return kind(incident=number)
@@ -52,7 +60,7 @@ def _simple(kind: type) -> object:
 def _tasks(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail))
     number = args.incident()
-    words = [tok.text.lower() for tok in args.positional]
+    words = [tok.word.lower() for tok in args.positional]
     if words not in ([], ["all"], ["全部"]):
         args.fail("error.extra_words", words=args.rest())
     return c.Tasks(all=bool(words), incident=number)
@@ -62,20 +70,20 @@ def _assign(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail))
     number = args.incident()
     users = [u for tok in args.positional if (u := user_ref(tok.text))]
-    others = [tok.text for tok in args.positional if not user_ref(tok.text)]
+    others = [tok.word for tok in args.positional if not user_ref(tok.text)]
     if len(users) != 1:
         args.fail("error.assign_who")
-    if len(others) != 1:
+    if not others:
         args.fail("error.assign_role")
-    return c.Assign(user=users[0], role=others[0].lower(), incident=number)
+    return c.Assign(user=users[0], role=" ".join(others).lower(), incident=number)
 
 
 def _unassign(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail))
     number = args.incident()
-    if len(args.positional) != 1:
+    if not args.positional:
         args.fail("error.assign_role")
-    return c.Unassign(role=args.positional[0].text.lower(), incident=number)
+    return c.Unassign(role=" ".join(tok.word for tok in args.positional).lower(), incident=number)
 
 
 def _log(lang: str, name: str, tail: str) -> c.Command:
@@ -87,47 +95,58 @@ def _log(lang: str, name: str, tail: str) -> c.Command:
 
 def _done(lang: str, name: str, tail: str) -> c.Command:
     number, body = _free_text(lang, name, tail)
-    task, _, note = body.strip().partition(" ")
-    if not task:
-        Args(lang, name, []).fail("error.task_missing")
-    return c.Done(task=task, note=note.strip(), incident=number)
+    args = Args(lang, name, [])
+    if not body.strip():
+        args.fail("error.task_missing")
+    tasks, note, problem = done_words(body)
+    if problem:
+        args.fail("parse.done_ambiguous", **problem)
+    return c.Done(task=tasks[0], note=note, incident=number, also=tuple(tasks[1:]))
 
 
 def _phase(lang: str, name: str, tail: str) -> c.Command:
-    args = Args(lang, name, tokenize(tail), values=("reason",))
+    args = Args(lang, name, tokenize(tail), values=("reason",), texts=("reason",), source=tail)
     number = args.incident()
-    if len(args.positional) != 1:
+    if not args.positional:
         args.fail("error.phase_target")
-    target = args.positional[0].text.lower()
-    return c.Phase(target="next" if target in ("next", "下一", "下一阶段") else target,
-                   reason=args.flags.get("reason", ""), incident=number)
+    first = args.positional[0].word.lower()
+    if first in _NEXT and len(args.positional) > 1 and "reason" not in args.flags:
+        words = args.raw_rest(tail)[len(args.positional[0].text):].strip()
+        args.fail("parse.phase_reason", words=words, command=f'/breach phase next --reason "{words}"')
+    target = " ".join(tok.word for tok in args.positional).lower()  # a key, a number or a title
+    return c.Phase(target="next" if target in _NEXT else target, reason=args.flags.get("reason", ""),
+                   incident=number)
 
 
 def _close(lang: str, name: str, tail: str) -> c.Command:
-    args = Args(lang, name, tokenize(tail), values=("cause", "lessons"))
+    # Lessons are free text: unquoted words run to the next flag. Nothing else takes words, so
+    # `--cause staff error` is read whole too.
+    args = Args(lang, name, tokenize(tail), values=("cause", "lessons"), switches=("confirm",), texts=("lessons",),
+                source=tail, positional=False)
     number = args.incident()
     if args.positional:
         args.fail("error.extra_words", words=args.rest())
     if "cause" not in args.flags or "lessons" not in args.flags:
         args.fail("error.close_flags")
-    return c.Close(cause=args.flags["cause"].lower(), lessons=args.flags["lessons"], incident=number)
+    return c.Close(cause=args.flags["cause"].lower(), lessons=args.flags["lessons"], incident=number,
+                   confirm="confirm" in args.switches)
 
 
 def _answer(lang: str, name: str, tail: str) -> c.Command:
     number, body = _free_text(lang, name, tail)
-    question, _, value = body.strip().partition(" ")
-    if not question:
+    if not body.strip():
         Args(lang, name, []).fail("error.answer_missing")
+    question, value = _split(body)
     return c.Answer(question=question, value=value.strip(), incident=number)
 
 
 def _clocks(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail), switches=("all",))
     number = args.incident()
-    words = [tok.text.lower() for tok in args.positional]
-    if words not in ([], ["all"]):
+    words = [tok.word.lower() for tok in args.positional]
+    if words not in ([], ["all"], ["全部"]):
         args.fail("error.extra_words", words=args.rest())
-    return c.Clocks(all="all" in args.switches or words == ["all"], incident=number)
+    return c.Clocks(all="all" in args.switches or bool(words), incident=number)
 
 
 _FACT_FLAGS = ("data", "encrypted", "key_safe", "crime", "ransom", "contained", "press", "determined", "assessed",
@@ -135,15 +154,13 @@ _FACT_FLAGS = ("data", "encrypted", "key_safe", "crime", "ransom", "contained", 
 
 
 def _facts(lang: str, name: str, tail: str) -> c.Command:
-    tokens = tokenize(tail)
-    args = Args(lang, name, tokens, values=_FACT_FLAGS)
+    args = Args(lang, name, tokenize(tail), values=_FACT_FLAGS, whens=_TIMES, source=tail, positional=False)
     number = args.incident()
     if args.positional:
         args.fail("error.extra_words", words=args.rest())
     if not args.flags:
         args.fail("facts.nothing")
-    order = [tok.text[2:].split("=")[0].lower().replace("-", "_") for tok in tokens if tok.text.startswith("--")]
-    return c.Facts(changes=tuple((flag, args.flags[flag]) for flag in order if flag in args.flags), incident=number)
+    return c.Facts(changes=tuple((flag, args.flags[flag]) for flag in args.order), incident=number)
 
 
 def _affected(lang: str, name: str, tail: str) -> c.Command:
@@ -154,19 +171,19 @@ def _affected(lang: str, name: str, tail: str) -> c.Command:
 
 
 def _notified(lang: str, name: str, tail: str) -> c.Command:
-    args = Args(lang, name, tokenize(tail), values=("at", "ref"))
+    args = Args(lang, name, tokenize(tail), values=("at", "ref"), texts=("ref",), whens=_TIMES, source=tail)
     number = args.incident()
     if len(args.positional) != 1:
         args.fail("clocks.notified_missing")
-    return c.Notified(regime=args.positional[0].text, at=args.flags.get("at"), reference=args.flags.get("ref", ""),
+    return c.Notified(regime=args.positional[0].word, at=args.flags.get("at"), reference=args.flags.get("ref", ""),
                       incident=number)
 
 
-_DRAFT_ID = re.compile(r"^D-?(\d{1,6})$", re.I)
+_DRAFT_ID = re.compile(r"^(?:D-?)?(\d{1,6})$", re.I)
 
 
 def _draft_number(args: Args, raw: str) -> int:
-    match = _DRAFT_ID.match(raw)
+    match = _DRAFT_ID.match(fold(raw).strip())
     if not match:
         args.fail("draft.id_needed", value=raw)
     assert match
@@ -176,22 +193,22 @@ def _draft_number(args: Args, raw: str) -> int:
 def _draft(lang: str, name: str, tail: str) -> c.Command:
     number, body = _free_text(lang, name, tail)
     head, rest = (re.split(r"\s", body.strip(), maxsplit=1) + [""])[:2]
-    verb = head.lower()
-    if verb in ("edit", "show"):
-        match = re.match(r"\s*(\S*)[ \t]*\n?(.*)", rest, re.S)
+    verb = fold(head).lower()
+    if verb in ("edit", "show", "修改", "编辑", "查看", "显示"):
+        match = re.match(r"\s*(\S*)[ \t\u3000]*\n?(.*)", rest, re.S)
         assert match
         target, text = match[1], match[2]
         args = Args(lang, name, [])
         draft = _draft_number(args, target.strip())
-        if verb == "show":
+        if verb in ("show", "查看", "显示"):
             return c.DraftShow(number=draft, incident=number)
         if not text.strip():
             args.fail("draft.edit_how", id=f"D-{draft}")
         return c.DraftEdit(number=draft, text=text, incident=number)
     args = Args(lang, name, tokenize(body), values=("lang", "regime", "variant"))
-    if len(args.positional) != 1:
+    if not args.positional:
         args.fail("draft.kind_needed")
-    return c.DraftNew(kind=args.positional[0].text.lower(), lang=args.flags.get("lang"),
+    return c.DraftNew(kind=" ".join(tok.word for tok in args.positional).lower(), lang=args.flags.get("lang"),
                       regime=args.flags.get("regime"), variant=args.flags.get("variant", "individual").lower(),
                       incident=number)
 
@@ -199,20 +216,22 @@ def _draft(lang: str, name: str, tail: str) -> c.Command:
 def _approve(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail))
     number = args.incident()
+    if not args.positional:
+        return c.Approve(number=None, incident=number)
     if len(args.positional) != 1:
-        args.fail("draft.id_needed", value=args.rest() or "-")
+        args.fail("draft.id_needed", value=args.rest())
     return c.Approve(number=_draft_number(args, args.positional[0].text), incident=number)
 
 
 def _clients(lang: str, name: str, tail: str) -> c.Command:
     number, body = _free_text(lang, name, tail)
-    verb, _, rest = body.strip().partition(" ")
-    if not verb:
+    if not body.strip():
         return c.ClientsShow(incident=number)
-    if verb.lower() == "import":
+    verb, rest = _split(body)
+    if verb.lower() in ("import", "导入"):
         return c.ClientsImport(source=rest.strip(), incident=number)
-    if verb.lower() == "notified":
-        args = Args(lang, name, tokenize(rest), values=("via", "at"))
+    if verb.lower() in ("notified", "已通知"):
+        args = Args(lang, name, tokenize(rest), values=("via", "at"), whens=_TIMES, source=rest)
         who = args.raw_rest(rest).strip()
         if not who or "via" not in args.flags:
             args.fail("clients.notified_how")
@@ -226,11 +245,12 @@ def _letters(lang: str, name: str, tail: str) -> c.Command:
     number = args.incident()
     if not args.positional:
         args.fail("draft.id_needed", value="-")
-    return c.Letters(numbers=tuple(_draft_number(args, tok.text) for tok in args.positional), incident=number)
+    ids = [part for tok in args.positional for part in re.split(r"[,、;]+", tok.word) if part]  # D-1,D-2 or D-1 D-2
+    return c.Letters(numbers=tuple(_draft_number(args, raw) for raw in ids), incident=number)
 
 
 def _report(lang: str, name: str, tail: str) -> c.Command:
-    args = Args(lang, name, tokenize(tail), values=("format", "lang"))
+    args = Args(lang, name, tokenize(tail), values=("format", "lang"), positional=False)
     number = args.incident()
     if args.positional:
         args.fail("error.extra_words", words=args.rest())
@@ -242,15 +262,14 @@ _FOLLOWUP_ID = re.compile(r"^F-?(\d{1,6})$", re.I)
 
 def _followup(lang: str, name: str, tail: str) -> c.Command:
     number, body = _free_text(lang, name, tail)
-    verb, _, rest = body.strip().partition(" ")
-    if verb.lower() == "done":
-        match = _FOLLOWUP_ID.match(rest.strip())
+    verb, rest = _split(body) if body.strip() else ("", "")
+    if verb.lower() in ("done", "完成"):
+        match = _FOLLOWUP_ID.match(fold(rest).strip())
         if not match:
             Args(lang, name, []).fail("followup.id_needed", value=rest.strip() or "-")
         assert match
         return c.FollowUpDone(number=int(match[1]), incident=number)
-    tokens = tokenize(body)
-    args = Args(lang, name, tokens, values=("owner", "due"))
+    args = Args(lang, name, tokenize(body), values=("owner", "due"), whens=_TIMES, source=body)
     text = args.raw_rest(body).strip()
     if not text or "owner" not in args.flags or "due" not in args.flags:
         args.fail("followup.how")
@@ -262,7 +281,7 @@ def _drill(lang: str, name: str, tail: str) -> c.Command:
     words = tail.split()
     if len(words) > 1:
         Args(lang, name, []).fail("error.extra_words", words=tail)
-    return c.Drill(scenario=words[0].lower() if words else None)
+    return c.Drill(scenario=fold(words[0]).lower() if words else None)
 
 
 def _history(lang: str, name: str, tail: str) -> c.Command:
@@ -272,12 +291,12 @@ def _history(lang: str, name: str, tail: str) -> c.Command:
 
 
 def _snooze(lang: str, name: str, tail: str) -> c.Command:
-    args = Args(lang, name, tokenize(tail), values=("reason",))
+    args = Args(lang, name, tokenize(tail), values=("reason",), texts=("reason",), source=tail)
     number = args.incident()
-    words = [tok.text for tok in args.positional]
+    words = [tok.word for tok in args.positional]
     if len(words) > 2 or "reason" not in args.flags:
         args.fail("snooze.how")
-    durations = [w for w in words if re.fullmatch(r"(\d+\s*(w|d|h|min|m|s))+", w, re.I)]
+    durations = [w for w in words if is_duration(w)]
     phases = [w for w in words if w not in durations]
     if len(durations) > 1 or len(phases) > 1:
         args.fail("snooze.how")
@@ -288,9 +307,7 @@ def _snooze(lang: str, name: str, tail: str) -> c.Command:
 def _help(lang: str, name: str, tail: str) -> c.Command:
     words = tail.split()
     topic = words[0] if words else None
-    if topic and topic.lower() in ALIASES:
-        topic = ALIASES[topic.lower()].split(" ")[0]
-    return c.Help(topic=topic)
+    return c.Help(topic=(subcommand(topic) or topic) if topic else None)
 
 
 PARSERS: dict[str, Callable[[str, str, str], c.Command]] = {

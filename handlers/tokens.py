@@ -1,24 +1,35 @@
-"""Words of a /breach command: quoted phrases, flags, people, incident ids."""
+"""Words of a /breach command: quoted phrases, flags, people, incident ids.
+
+People type on phones and with Chinese input methods: full-width letters, digits and signs
+(`ＢＲ－１`, `＠bob`, `CN＝1200`), ideographic spaces, and `--` turned into a dash (`—reason`). The
+words that steer a command are read with full-width forms made plain; free text (notes, titles, reasons, lessons) is
+kept exactly as typed.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from bot.chat import Message, Text
 from bot.errors import UserError
-from bot.help import usage
+from bot.facts import narrow
+from bot.help import ALIASES, usage
 from bot.i18n import text as t
+from bot.times import TooLong, parse_when
 
-# Chinese (and a few English) words for subcommands; an alias may carry its first argument.
-ALIASES = {
-    "宣布": "declare", "状态": "status", "角色": "roles", "指派": "assign", "记录": "log", "决定": "decision",
-    "稍后提醒": "snooze", "总结": "summary", "报告": "report", "跟进": "followup", "演练": "drill", "历史": "history", "起草": "draft", "草稿": "drafts", "批准": "approve", "客户": "clients", "信函": "letters", "时限": "clocks", "事实": "facts", "影响": "affected", "已通报": "notified", "回答": "answer", "问题": "questions", "任务": "tasks", "完成": "done", "阶段": "phase", "下一阶段": "phase next", "结案": "close", "帮助": "help",
-    "?": "help", "decide": "decision", "note": "log",
-}
 INCIDENT = re.compile(r"^(?:BR-?)(\d{1,9})$", re.I)
 _SLACK_USER = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
 _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」"}
+# `--` as autocorrect and input methods write it: an em or en dash, two of them, a horizontal bar.
+_DASH_FLAG = re.compile(r"^(?:[—–―‒‐‑]{1,2})(?=[^\W\d_])([\w\-]+)(?:=(.*))?$", re.S)
+_PLAIN_FLAG = re.compile(r"^--(?=.)([^=]*)(?:=(.*))?$", re.S)
+
+
+def fold(text: str) -> str:
+    """A steering word as meant: full-width forms made plain (NFKC of the full-width block only)."""
+    return narrow(text)
 
 
 @dataclass(frozen=True)
@@ -30,9 +41,15 @@ class Token:
     end: int
     quoted: bool = False
 
+    @property
+    def word(self) -> str:
+        """The word in plain form (`ＢＲ－１` → `BR-1`); quoted phrases stay as typed."""
+        return self.text if self.quoted else fold(self.text)
+
 
 def tokenize(text: str) -> list[Token]:
-    """Split on white space; a token that opens with a quote runs to its closing quote (or the end)."""
+    """Split on white space (any: ideographic spaces too); a token that opens with a quote runs to its
+    closing quote (or the end)."""
     tokens: list[Token] = []
     i, n = 0, len(text)
     while i < n:
@@ -59,54 +76,119 @@ def user_ref(raw: str) -> str | None:
     """A person named in a command: Slack's <@U123|name>, or @name (letters, digits, . _ -, at most 64)."""
     if match := _SLACK_USER.match(raw):
         return match[1]
+    raw = fold(raw) if len(raw) <= 70 else raw
     if raw.startswith("@") and _NAME.match(raw[1:]):
         return raw[1:]
     return None
 
 
+def flag_of(token: Token, accepted: set[str] | frozenset[str]) -> tuple[str, str | None] | None:
+    """(flag, inline value) when a token is a flag: `--name`, or `—name` / `——name` for a flag this command
+    takes (a dash before any other word is just a dash)."""
+    if token.quoted:
+        return None
+    word = token.word
+    if match := _PLAIN_FLAG.match(word):
+        return match[1].lower().replace("-", "_"), match[2]
+    if (match := _DASH_FLAG.match(word)) and (name := match[1].lower().replace("-", "_")) in accepted:
+        return name, match[2]
+    return None
+
+
+_NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def reads_as_time(words: str) -> bool:
+    """Whether words are a time the bot can read (its syntax only; which moment depends on the clock)."""
+    try:
+        parse_when(words, now=_NOW, tz="UTC")
+    except TooLong:
+        return True
+    except ValueError:
+        return False
+    return True
+
+
 class Args:
-    """Flags and positionals of one subcommand, checked against what it accepts."""
+    """Flags and positionals of one subcommand, checked against what it accepts.
+
+    `texts` are free-text flags: their value runs to the next flag, as typed (`--reason scope known`).
+    `whens` are time flags: they take as many words as read as one time (`--aware yesterday 11pm`).
+    A subcommand with no words of its own (`positional=False`) lets every flag run to the next one.
+    """
 
     def __init__(self, lang: str, name: str, tokens: list[Token], *, values: tuple[str, ...] = (),
-                 switches: tuple[str, ...] = ()) -> None:
+                 switches: tuple[str, ...] = (), texts: tuple[str, ...] = (), whens: tuple[str, ...] = (),
+                 source: str = "", positional: bool = True) -> None:
         self.lang, self.name = lang, name
         self.flags: dict[str, str] = {}
+        self.order: list[str] = []
         self.switches: set[str] = set()
         self.positional: list[Token] = []
-        self._all = tokens
+        self._all, self._source = tokens, source
+        accepted = frozenset(values) | frozenset(switches)
         i = 0
         while i < len(tokens):
             token = tokens[i]
-            if not token.quoted and token.text.startswith("--") and len(token.text) > 2:
-                flag, _, inline = token.text[2:].partition("=")
-                flag = flag.lower().replace("-", "_")
-                if flag in switches:
-                    self.switches.add(flag)
-                elif flag in values:
-                    if flag in self.flags:
-                        self.fail("error.flag_twice", flag=f"--{flag}")
-                    if inline:
-                        self.flags[flag] = inline
-                    elif i + 1 < len(tokens):
-                        i += 1
-                        self.flags[flag] = tokens[i].text
-                    else:
-                        self.fail("error.flag_value", flag=f"--{flag}")
-                else:
-                    self.fail("error.unknown_flag", flag=token.text)
-            else:
+            found = flag_of(token, accepted)
+            if found is None:
                 self.positional.append(token)
-            i += 1
+                i += 1
+                continue
+            flag, inline = found
+            if flag in switches:
+                self.switches.add(flag)
+                i += 1
+                continue
+            shown = "--" + flag.replace("_", "-")
+            if flag not in values:
+                self.fail("error.unknown_flag", flag=token.text)
+            if flag in self.flags:
+                self.fail("error.flag_twice", flag=shown)
+            run: list[Token] = []
+            for following in tokens[i + 1:]:
+                if flag_of(following, accepted) is not None:
+                    break
+                run.append(following)
+            greedy = flag in texts or not positional
+            if inline:
+                take = len(run) if greedy else 0
+                self.flags[flag] = self._value([token], flag in texts, inline=inline, more=run[:take])
+            elif not run:
+                self.fail("error.flag_value", flag=shown)
+            else:
+                take = len(run) if greedy else (_time_run(run) if flag in whens else 1)
+                self.flags[flag] = self._value(run[:take], flag in texts)
+            self.order.append(flag)
+            i += 1 + take
+
+    def _value(self, run: list[Token], as_typed: bool, *, inline: str | None = None,
+               more: list[Token] | None = None) -> str:
+        """A flag's value: one word in plain form, or several words (free text: exactly as typed)."""
+        if inline is not None:
+            head = inline if as_typed else fold(inline)
+            if not more:
+                return head
+            tail = (self._source[run[0].end:more[-1].end] if self._source and as_typed
+                    else " " + " ".join(tok.word for tok in more))
+            return head + tail
+        if len(run) == 1:
+            return run[0].text if as_typed else run[0].word
+        if as_typed and self._source:
+            return self._source[run[0].start:run[-1].end]
+        return " ".join(tok.text if as_typed else tok.word for tok in run)
 
     def fail(self, key: str, **values: object) -> None:
         raise UserError(Message(lines=((Text(t(self.lang, key, **values)),),) + usage(self.lang, self.name).lines,
                                 kind="error"))
 
-    def incident(self) -> int | None:
-        """Take a leading BR-n, if the person named one."""
-        if self.positional and (match := INCIDENT.match(self.positional[0].text)):
+    def incident(self, *, bare: bool = False) -> int | None:
+        """Take a leading BR-n, if the person named one (`bare`: a lone number is an incident too)."""
+        if self.positional and (match := INCIDENT.match(self.positional[0].word)):
             self.positional.pop(0)
             return int(match[1])
+        if bare and len(self.positional) == 1 and re.fullmatch(r"\d{1,9}", self.positional[0].word):
+            return int(self.positional.pop(0).word)
         return None
 
     def rest(self) -> str:
@@ -123,3 +205,32 @@ class Args:
         if len(inside) != len(self.positional):
             return self.rest()
         return text[first.start:last.end]
+
+
+def _time_run(run: list[Token]) -> int:
+    """How many of the words after a time flag make up the time: `2h ago`, `yesterday 11pm`, `next friday`."""
+    best = 1
+    for size in range(2, min(len(run), 4) + 1):
+        if any(tok.quoted for tok in run[:size]):
+            break
+        if reads_as_time(" ".join(tok.word for tok in run[:size])):
+            best = size
+    return best
+
+
+def leading_incident(tail: str) -> tuple[int | None, str]:
+    """A leading BR-n (full-width too) and the text after it exactly as typed; else (None, tail)."""
+    stripped = tail.lstrip()
+    first = re.match(r"\S{1,24}", stripped)
+    if first is None:
+        return None, tail
+    word = first[0]
+    for size in range(len(word), 1, -1):
+        match = INCIDENT.match(fold(word[:size]))
+        boundary = size == len(word) or not re.match(r"\w", fold(word[size]))
+        if match and boundary:
+            return int(match[1]), stripped[size:].lstrip()
+    return None, tail
+
+
+__all__ = ["ALIASES", "INCIDENT", "Args", "Token", "flag_of", "fold", "leading_incident", "tokenize", "user_ref"]

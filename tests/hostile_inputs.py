@@ -16,6 +16,7 @@ from bot import commands as c
 from bot import timeline
 from bot.chat import Mention, RoomRef, Sent
 from bot.errors import UserError
+from bot.facts import narrow
 from handlers.console.workspace import ConsoleWorkspace
 from handlers.router import parse
 from handlers.slack.render import render as slack_render
@@ -66,8 +67,8 @@ long_hostile = st.builds(_repeat, st.lists(piece, min_size=1, max_size=4).map(""
 hostile = st.one_of(short_hostile, short_hostile, short_hostile, long_hostile)
 
 _BR_PREFIX = re.compile(r"^BR-?\d{1,9}\b", re.I)
-# Free text after a command (notes, decisions): a leading BR-n names an incident, by design.
-free_text = hostile.filter(lambda s: not _BR_PREFIX.match(s.strip()))
+# Free text after a command (notes, decisions): a leading BR-n names an incident, by design (full-width too).
+free_text = hostile.filter(lambda s: not _BR_PREFIX.match(narrow(s.strip())))
 
 
 def storable(text: str) -> bool:
@@ -89,8 +90,9 @@ def assert_refused_as_unstorable(sent: list[Sent]) -> None:
 
 
 def no_flags(text: str) -> str:
-    """The same text with no `--` anywhere, so no word of it can be read as a flag."""
-    return re.sub(r"-(?=-)", "- ", text)
+    """The same text with no `--` anywhere (nor a dash an input method makes of it, `—drill`), so no word
+    of it can be read as a flag."""
+    return re.sub(r"([-—–―‒‐‑－])(?=[-—–―‒‐‑－\w])", r"\1 ", text)
 
 
 def collapse(text: str) -> str:

@@ -36,7 +36,8 @@ CASES = [
     ("/breach declare    --severity high", "A breach needs a title"),
     ("/breach declare " + "x" * 2000, "That title is 2000 characters; keep it under 300"),
     ("/breach declare Leak --severity apocalyptic", "No severity 'apocalyptic'. Choose one of: low, medium, high, critical."),
-    ("/breach declare Leak --aware tomorrow", "I can't read 'tomorrow' as a time. Try '2h ago'"),
+    ("/breach declare Leak --aware whenever", "I can't read 'whenever' as a time. Try '2h ago'"),
+    ("/breach declare Leak --aware tomorrow", "--aware is in the future"),
     ("/breach declare Leak --aware 2099-01-01T00:00", "--aware is in the future"),
     ("/breach declare Leak --clients many", "--clients takes a whole number, not 'many'."),
     ("/breach declare Leak --data payroll,horoscope", "Unknown data categories: horoscope. Use: name, contact, bank_account"),
@@ -61,6 +62,17 @@ CASES = [
     ("/breach status BR-99", "There is no incident BR-99 here."),
     ("/breach help nothing", "No subcommand 'nothing'."),
     ("/breach status extra words", "I don't understand 'extra words' here."),
+    # A near miss says what was probably meant; nothing moves on a guess.
+    ("/breach phase nxt", "No phase 'nxt'. Phases: 1 immediate_response"),
+    ("/breach phase nxt", "Did you mean next?"),
+    ("/breach assign @bob legl", "Did you mean legal?"),
+    ("/breach declare Leak --severity hi", "Did you mean high?"),
+    ("/breach facts --data bank", "Did you mean bank_account?"),
+    ("/breach done 1 2 copied logs", '/breach done 1,2 copied logs · a note: /breach done 1 --note "2 copied logs"'),
+    ("/breach done 1 2 99", "No task '99'."),
+    ("/breach approve", "No draft of BR-1 is waiting for approval."),
+    ("/breach declare Leak --aware 25:00", "'25:00' is not a time of day"),
+    ("/breach snooze 1 fortnight --reason x", "Say why: /breach snooze"),
 ]
 
 
@@ -84,7 +96,7 @@ def test_bad_input_on_both_databases(console):
 
 def test_closed_incident_refuses_changes(quick):
     quick.say("alice", "/breach declare Payroll export leaked")
-    quick.say("alice", '/breach close --cause insider --lessons "Vet staff access"', "breach-1")
+    quick.say("alice", '/breach close --cause insider --lessons "Vet staff access" --confirm', "breach-1")
     before = snapshot(quick.bot.engine)
     for typed, expected in [
         ("/breach log more", "BR-1 is closed; it can be read but no longer changed."),

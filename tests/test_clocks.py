@@ -117,7 +117,8 @@ def test_bad_clock_commands_change_nothing(quick):
         ("/breach facts", "Say which facts"),
         ("/breach facts --encrypted perhaps", "--encrypted takes yes or no, not 'perhaps'."),
         ("/breach facts --cac-level huge", "No CAC level 'huge'."),
-        ("/breach facts --determined tomorrow", "I can't read 'tomorrow' as a time."),
+        ("/breach facts --determined whenever", "I can't read 'whenever' as a time."),
+        ("/breach facts --determined tomorrow", "That time is in the future"),
         ("/breach notified gdpr", "No applicable clock 'gdpr'."),
         ("/breach notified", "Which regime?"),
     ]:

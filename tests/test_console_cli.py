@@ -77,8 +77,11 @@ def test_script_time_must_move_forward(tmp_path, capsys):
 def test_db_upgrade_and_current(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'm.db'}"
     assert main(["db", "current", "--db", url]) == 0
-    assert "at revision none: behind" in capsys.readouterr().out
+    assert "does not exist yet; create it with: breachbot db upgrade" in capsys.readouterr().out
+    assert not (tmp_path / "m.db").exists()  # looking does not create it
     assert main(["db", "upgrade", "--db", url]) == 0
+    assert ": up to date" in capsys.readouterr().out
+    assert main(["db", "current", "--db", url]) == 0
     assert ": up to date" in capsys.readouterr().out
 
 

@@ -76,7 +76,7 @@ def test_kept_messages_survive_a_restart(engine):
     second.chat.ensure_room("breach-1")
     second.advance(START + timedelta(minutes=2))
     assert [s.text for s in second.chat.sent if s.op == "post"] == [
-        "⚖️ Decision by @alice: Call the bank (BR-1 timeline #6)"]
+        "🧭 Decision by @alice: Call the bank (BR-1 timeline #6)"]
 
 
 def test_a_kept_digest_keeps_each_questions_buttons_under_it():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.help import SUBCOMMANDS, USAGE, render
+from bot.help import SUBCOMMANDS, USAGE, render, usage_line
 from bot.playbook import REQUIRED_ROLES
 from handlers.cli import build_parser
 
@@ -17,7 +17,10 @@ def test_every_subcommand_is_in_help_and_readme():
     for name in SUBCOMMANDS:
         assert f"/breach {name}" in listing
         assert f"`/breach {name}" in README, f"README lacks /breach {name}"
-        assert render("zh", name).plain_text().startswith(USAGE[name])
+        assert render("en", name).plain_text().startswith(USAGE[name])
+        # A zh workspace shows Chinese placeholders; the command words stay as typed.
+        assert render("zh", name).plain_text().startswith(usage_line("zh", name))
+        assert usage_line("zh", name).startswith(f"/breach {name}")
 
 
 def test_every_cli_command_is_in_the_readme():

@@ -38,10 +38,47 @@ def test_assign_and_unassign_need_lead_or_sponsor(team, who, allowed):
 
 @pytest.mark.parametrize("who, allowed", [("alice", True), ("frank", False), ("erin", False)])
 def test_only_the_lead_closes(team, who, allowed):
-    text = answer(team, who, '/breach close --cause insider --lessons "x"')
+    text = answer(team, who, '/breach close --cause insider --lessons "x" --confirm')
     assert ("closed by" in text) is allowed
     if not allowed:
         assert text == "Only Incident lead @alice may close the incident here."
+
+
+# What each rule's action looks like typed, and the roles to empty (in an order the lead may empty them).
+TYPED = {
+    "assign": ("/breach assign @gina scribe", ("executive", "lead")),
+    "unassign": ("/breach unassign comms", ("executive", "lead")),
+    "close": ('/breach close --cause insider --lessons "x" --confirm', ("lead",)),
+    "notified": ("/breach notified cn-dsl-29", ("legal", "lead")),
+}
+DONE = {"assign": "@gina is now Scribe", "unassign": "no longer Communications", "close": "closed by",
+        "notified": "recorded the notice"}
+
+
+def test_every_rule_is_tried_with_its_roles_empty():
+    assert set(TYPED) == set(RULES)
+
+
+@pytest.mark.parametrize("action", sorted(TYPED))
+def test_an_empty_role_never_opens_an_action_to_everyone(team, action):
+    typed, empty = TYPED[action]
+    answer(team, "alice", "/breach affected CN=10")
+    for role in empty:
+        assert "is no longer" in answer(team, "alice", f"/breach unassign {role}")
+    refused = answer(team, "carl", typed)  # communications: on the team, holds none of the roles
+    assert refused.startswith("Nobody holds ")
+    assert refused.endswith(f"Fill the role first: /breach assign @user {RULES[action][0]}")
+    assert "Declarer @alice" in refused
+    assert ("Executive sponsor @frank" in refused) is ("executive" not in empty)
+    assert DONE[action] in answer(team, "alice", typed)  # the declarer still may: the team is never locked out
+
+
+def test_the_executive_sponsor_closes_while_nobody_leads(team):
+    answer(team, "alice", "/breach unassign lead")
+    assert answer(team, "carl", '/breach close --cause insider --lessons "x" --confirm') == (
+        "Nobody holds Incident lead now, so only Declarer @alice, Executive sponsor @frank may close the incident. "
+        "Fill the role first: /breach assign @user lead")
+    assert "BR-1 closed by @frank" in answer(team, "frank", '/breach close --cause insider --lessons "x" --confirm')
 
 
 @pytest.mark.parametrize("who, allowed", [("erin", True), ("alice", True), ("dave", False)])

@@ -69,7 +69,8 @@ def test_invalid_answers_list_the_valid_choices_and_change_nothing(quick):
     before = incident(quick).facts
     for typed, expected in [
         ("/breach answer discovered psychic", "'psychic' is not a valid answer to discovered. Valid: 1 system_alert"),
-        ("/breach answer aware tomorrow", "I can't read 'tomorrow' as a time."),
+        ("/breach answer aware whenever", "I can't read 'whenever' as a time."),
+        ("/breach answer aware tomorrow", "That time is in the future"),
         ("/breach answer aware 2099-01-01 00:00", "That time is in the future"),
         ("/breach answer people CN=-5", "I can't read 'CN=-5': write CODE=number"),
         ("/breach answer people XX=5", "codes CN EU UK US-CA"),

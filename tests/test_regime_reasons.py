@@ -51,7 +51,7 @@ regimes:
   - key: every-reason
     jurisdiction: EU
     title: {en: Every reason, zh: 所有理由}
-    citation: Test Act s. 1
+    citation: {en: Test Act s. 1, zh: 测试法第1条}
     clocks:
 """ + "".join(f"""\
       - id: {name}

@@ -176,7 +176,7 @@ def test_shanghai_firm_reasons(book):
     ca = result(book, incident, "us-ca-1798-82/residents")
     assert render(ca.reason, "en") == "40 California residents, bank accounts, unencrypted"
     assert render(ca.reason, "zh") == "加利福尼亚州居民40人，涉及银行账户，未加密"
-    assert (ca.hard_deadline, ca.starts, ca.citation) == (True, "discovery", "Cal. Civ. Code §1798.82 (as amended, 2026)")
+    assert (ca.hard_deadline, ca.starts, ca.citation.en) == (True, "discovery", "Cal. Civ. Code §1798.82 (as amended, 2026)")
     assert ca.content[0] == 'titled "Notice of Data Breach"'
     assert why(book, incident, "us-ftc-safeguards/ftc") == "fewer than 500 US consumers (40)"
     assert why(book, incident, "us-ftc-safeguards/ftc", "zh") == "美国消费者少于500人（40人）"
@@ -275,7 +275,7 @@ regimes:
   - key: test-regime
     jurisdiction: EU
     title: {en: Test, zh: 测试}
-    citation: Test Act s. 1
+    citation: {en: Test Act s. 1, zh: 测试法第1条}
     clocks:
       - id: main
         audience: {en: Regulator, zh: 监管机构}
@@ -295,8 +295,11 @@ def write(tmp_path: Path, text: str, name: str = "regimes.yaml") -> Path:
 @pytest.mark.parametrize(("old", "new", "problem"), [
     pytest.param("        audience: {en: Regulator, zh: 监管机构}\n", "",
                  ":8: regime 'test-regime': clocks.0.audience: Field required", id="missing-field"),
-    pytest.param("deadline: 72h", "deadline: 72 hours",
-                 ":11: regime 'test-regime': clocks.0.deadline: '72 hours' is not a duration such as 90m, 8h or 30d",
+    # a citation is read in the workspace's language, like title: English alone is refused
+    pytest.param("citation: {en: Test Act s. 1, zh: 测试法第1条}", "citation: Test Act s. 1",
+                 ":6: regime 'test-regime': citation.zh: Field required", id="citation-without-chinese"),
+    pytest.param("deadline: 72h", "deadline: three days",
+                 ":11: regime 'test-regime': clocks.0.deadline: 'three days' is not a duration such as 90m, 8h or 30d",
                  id="bad-duration"),
     pytest.param("{affected: {in: [EU], at_least: 1}}", "{all: [{affected: {in: [EU], at_least: 1}}, {greater_than: 3}]}",
                  ":12: regime 'test-regime': clocks.0.when: all[1]: unknown condition operator 'greater_than'",
@@ -350,7 +353,7 @@ regimes:
   - key: us-ftc-safeguards
     jurisdiction: US
     title: {en: FTC (firm reads it strictly), zh: FTC（从严）}
-    citation: 16 CFR 314.4(j)
+    citation: {en: 16 CFR 314.4(j), zh: 美国《联邦法规汇编》第16编第314.4(j)条}
     clocks:
       - id: ftc
         audience: {en: Federal Trade Commission, zh: 美国联邦贸易委员会}
@@ -361,7 +364,7 @@ regimes:
   - key: contract-acme
     jurisdiction: US
     title: {en: Acme Ltd contract, zh: Acme 合同}
-    citation: Acme engagement letter cl. 14.2
+    citation: {en: Acme engagement letter cl. 14.2, zh: Acme 委托书第14.2条}
     clocks:
       - id: client
         audience: {en: Acme Ltd, zh: Acme 公司}

@@ -31,7 +31,7 @@ alice #breach-1> /breach phase next
 dave #breach-1> /breach phase next --reason "scope known"
 erin #breach-1> /breach notified us-ca-1798-82 --ref CA-77
 alice #breach-1> /breach followup Brief the insurer --owner @alice --due +3d
-alice #breach-1> /breach close --cause external_attack --lessons "Encrypt laptops {{{{ 1+1 }}}}"
+alice #breach-1> /breach close --cause external_attack --lessons "Encrypt laptops {{{{ 1+1 }}}}" --confirm
 """
 
 
@@ -129,6 +129,53 @@ def test_pdf_opens_and_its_first_page_renders(sqlite_engine, tmp_path):
     assert "BR-1" in text and "Ledger backup on a lost laptop" in text
 
 
+def ink(page: pypdfium2.PdfPage, words: str, scale: int = 2) -> int:
+    """Dark pixels where `words` stand on a rendered page: text a viewer cannot draw leaves none."""
+    textpage = page.get_textpage()
+    found = textpage.search(words).get_next()
+    assert found, words
+    start, count = found
+    boxes = [textpage.get_charbox(start + i) for i in range(count)]
+    left, bottom = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    right, top = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    height = page.get_height()
+    image = page.render(scale=scale).to_pil().convert("L")
+    crop = image.crop((int(left * scale), int((height - top) * scale), int(right * scale) + 1,
+                       int((height - bottom) * scale) + 1))
+    return sum(1 for p in crop.get_flattened_data() if p < 160)
+
+
+def test_chinese_glyphs_are_drawn_in_the_pdf(sqlite_engine):
+    """pdfium (and Chrome) draw no glyph for a CID font the reader must supply: the font must be embedded."""
+    console = scripted(sqlite_engine)
+    zh = pypdfium2.PdfDocument(report.render(built(console, "zh"), "pdf"))[0]
+    en = pypdfium2.PdfDocument(report.render(built(console, "en"), "pdf"))[0]
+    latin = ink(en, "Post-incident report")
+    assert latin > 100  # the English heading, as a yardstick
+    assert ink(zh, "事件总结报告") > latin / 4  # six Chinese characters carry at least a quarter of its ink
+    assert ink(zh, "事实") > 0  # and the headings further down
+
+
+def test_without_an_embeddable_font_the_doctor_warns(monkeypatch, tmp_path):
+    from bot import report_pdf
+    from handlers.doctor import diagnose
+    from handlers.doctor import report as doctor_report
+    from tests.conftest import make_settings
+
+    monkeypatch.chdir(tmp_path)  # the doctor opens the database too: never the work tree's
+    db = f"sqlite:///{tmp_path / 'doctor.db'}"
+    ok = [c for c in diagnose(make_settings(database_url=db), probe_platforms=False) if c.name == "pdf font"]
+    assert ok[0].ok and not ok[0].warn and "NotoSansSC" in ok[0].detail
+    monkeypatch.setattr(report_pdf, "packaged_font", lambda: None)
+    monkeypatch.setattr(report_pdf, "SYSTEM_FONTS", ())
+    checks = diagnose(make_settings(database_url=db, pdf_font=tmp_path / "missing.ttf"), probe_platforms=False)
+    said = doctor_report([c for c in checks if c.name == "pdf font"])
+    assert said.startswith("⚠ pdf font: no TrueType font with Chinese glyphs can be embedded: Chinese text in PDF "
+                           "reports will show blank in pdfium, Chrome and many other viewers")
+    assert "missing.ttf: no such file" in said and "fix: reinstall breachbot's dependencies" in said
+    assert report_pdf.choose_font(None).name == report_pdf.CID_FALLBACK  # what the PDF then falls back to
+
+
 def test_report_command_uploads_to_the_war_room(sqlite_engine):
     console = scripted(sqlite_engine)
     sent = console.say("alice", "/breach report BR-1 --format html", "general")
@@ -170,13 +217,13 @@ def test_a_drill_is_marked_injected_and_scored(sqlite_engine):
     assert "🎭 Drill BR-1 started from scenario public-share." in text
     timeline = console.advance(START + timedelta(minutes=25))
     injects = [s.text for s in timeline if s.op == "post" and "🎭 Inject" in s.text]
-    assert injects == ["[DRILL] 🎭 Inject (0:20:00): A client calls: they received a phishing email quoting their "
+    assert injects == ["[DRILL] 🎭 Inject (20m into the drill): A client calls: they received a phishing email quoting their "
                        "tax ID and asking them to 'confirm' a refund."]
     # every message of a drill says so
     assert all(s.text.startswith("[DRILL]") for s in timeline if s.op in ("post", "direct"))
     console.say("alice", "/breach assign @erin legal", "breach-1")
     console.say("alice", "/breach assign @dave it_security", "breach-1")
-    console.say("alice", '/breach close --cause staff_error --lessons "Drill went fine"', "breach-1")
+    console.say("alice", '/breach close --cause staff_error --lessons "Drill went fine" --confirm', "breach-1")
     data = built(console)
     assert data["drill"] and data["drill_score"]["assembled"] == "25m"
     assert report.to_markdown(data).startswith("> **DRILL — this is an exercise report")

@@ -71,3 +71,84 @@ def test_tokenize_keeps_unpaired_quotes_literal():
 
 def test_user_ref():
     assert user_ref("<@U1|a>") == "U1" and user_ref("@li.wei") == "li.wei" and user_ref("bob") is None
+
+
+# -- what a tired person types: full-width forms, ideographic spaces, dashes, unquoted words ----------------
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("／breach 状态", c.Status()),
+    ("/breach　回答　aware　2小时前", c.Answer(question="aware", value="2小时前")),
+    ("/breach 状态 BR－1", c.Status(incident=1)),
+    ("/breach 状态 ＢＲ-1", c.Status(incident=1)),
+    ("/breach status 2", c.Status(incident=2)),
+    ("/breach 指派 ＠bob legal", c.Assign(user="bob", role="legal")),
+    ("/breach assign @bob executive sponsor", c.Assign(user="bob", role="executive sponsor")),
+    ("/breach approve Ｄ-1", c.Approve(number=1)),
+    ("/breach approve 3", c.Approve(number=3)),
+    ("/breach approve", c.Approve(number=None)),
+    ("/breach 完成 2，3", c.Done(task="2", also=("3",))),
+    ("/breach 完成 2、3", c.Done(task="2", also=("3",))),
+    ("/breach done 1 2 3", c.Done(task="1", also=("2", "3"))),
+    ("/breach done 1,2 copied the logs", c.Done(task="1", also=("2",), note="copied the logs")),
+    ("/breach 完成 ３", c.Done(task="3")),
+    ('/breach done 3 --note "40 files copied"', c.Done(task="3", note="40 files copied")),
+    ("/breach done 3 —note 40 files copied", c.Done(task="3", note="40 files copied")),
+    ("/breach phase next --reason scope known", c.Phase(target="next", reason="scope known")),
+    ("/breach 阶段 next —reason 先推进", c.Phase(target="next", reason="先推进")),
+    ("/breach 阶段 next ——reason 先推进", c.Phase(target="next", reason="先推进")),
+    ("/breach phase next –reason  two  spaces kept", c.Phase(target="next", reason="two  spaces kept")),
+    ("/breach close --cause staff_error --lessons Shares must not be public",
+     c.Close(cause="staff_error", lessons="Shares must not be public")),
+    ("/breach close --lessons Shares must not be public --cause staff error",
+     c.Close(cause="staff error", lessons="Shares must not be public")),
+    ("/breach declare Leak --aware yesterday 11pm", c.Declare(title="Leak", aware="yesterday 11pm")),
+    ("/breach declare Leak --aware 2h ago --severity 高", c.Declare(title="Leak", aware="2h ago", severity="高")),
+    ("/breach declare Payroll — export leaked", c.Declare(title="Payroll — export leaked")),
+    ("/breach declare Leak —details to follow", c.Declare(title="Leak —details to follow")),
+    ("/breach followup Train staff --owner @bob --due next friday",
+     c.FollowUpAdd(text="Train staff", owner="bob", due="next friday")),
+    ("/breach notified cn-police --ref PSB case 2026-1128 --at 1h ago",
+     c.Notified(regime="cn-police", reference="PSB case 2026-1128", at="1h ago")),
+    ("/breach 稍后提醒 30分钟 --reason 等待", c.Snooze(duration="30分钟", reason="等待")),
+    ("/breach 事实 --cac-level 较大 --data 银行账户", c.Facts(changes=(("cac_level", "较大"), ("data", "银行账户")))),
+    ("/breach 影响 CN＝1200", c.Affected(counts="CN＝1200")),
+    ("/breach log ＢＲ-2 记录　原样", c.Log(text="记录　原样", incident=2)),
+    ("/breach log BR-1note", c.Log(text="BR-1note")),
+    ("/breach -h", c.Help()),
+    ("/breach letters D-1，D-2、3", c.Letters(numbers=(1, 2, 3))),
+    ("/breach 帮助 结案", c.Help(topic="close")),
+])
+def test_parse_what_people_actually_type(typed, expected):
+    assert parse(typed) == expected
+
+
+@pytest.mark.parametrize(("typed", "first_line"), [
+    ("/breach statsu", "I don't know /breach statsu. Did you mean /breach status?"),
+    ("/breach 状太", "I don't know /breach 状太. Did you mean /breach 状态?"),
+    ("/breach done 1 2 copied logs", "Is '2' another task, or the start of the note? Several tasks: "
+                                     '/breach done 1,2 copied logs · a note: /breach done 1 --note "2 copied logs"'),
+    ("/breach phase next scope known", 'Is \'scope known\' the reason? Type it after --reason: '
+                                       '/breach phase next --reason "scope known"'),
+    ("/breach facts --cac-level", "--cac-level needs a value."),
+])
+def test_a_misread_is_refused_with_what_to_type(typed, first_line):
+    with pytest.raises(UserError) as err:
+        parse(typed)
+    assert err.value.message.plain_text().splitlines()[0].startswith(first_line)
+
+
+def test_usage_lines_speak_the_workspace_language():
+    with pytest.raises(UserError) as err:
+        parse("/breach 完成", lang="zh")
+    assert err.value.message.plain_text().splitlines()[1].startswith("用法： /breach done <任务编号、阶段.任务 或任务键>")
+    with pytest.raises(UserError) as err:
+        parse("/breach phase", lang="zh")
+    assert err.value.message.plain_text().splitlines()[1] == '用法： /breach phase next|<阶段键或编号> [--reason "<原因>"]'
+
+
+def test_look_alike_numbers_are_not_ids():
+    for typed in ("/breach status ²", "/breach approve ①", "/breach done ²"):
+        try:
+            command = parse(typed)
+        except UserError:
+            continue
+        assert command not in (c.Status(incident=2), c.Approve(number=1), c.Done(task="2")), typed

@@ -136,7 +136,7 @@ def test_status_message_is_one_living_message(quick):
     posts_before = len([s for s in quick.chat.sent if s.op == "post"])
     quick.say("alice", "/breach assign @bob legal", "breach-1")
     updates = [s for s in quick.chat.sent if s.op == "update"]
-    assert updates and "legal @bob" in updates[-1].text
+    assert updates and "Legal / compliance @bob" in updates[-1].text
     topics = [s.text for s in quick.chat.sent if s.op == "topic"]
     assert topics[-1].startswith("BR-1 · high · phase 1/10 Immediate response · due")
     assert len([s for s in quick.chat.sent if s.op == "post"]) == posts_before + 1  # the role notice only

@@ -104,8 +104,8 @@ def test_apscheduler_is_armed_from_the_database(quick):
         shift = quick.bot.now() - datetime.now(UTC)
         assert job == "next-alert" and abs((run_at + shift) - min(pending)) < timedelta(seconds=5)
         assert min(pending) == START + timedelta(minutes=15)
-        # Closing cancels every alert but the follow-ups': the wake-up follows the database.
-        quick.say("alice", '/breach close --cause insider --lessons "Vet access"', "breach-1")
+        # Closing cancels every alert but the follow-ups' (no legal clock runs here); the wake-up follows.
+        quick.say("alice", '/breach close --cause insider --lessons "Vet access" --confirm', "breach-1")
         with Session(quick.bot.engine) as s:
             still = s.exec(select(Alert).where(Alert.state == "pending")).all()
             assert {s.get(Deadline, a.deadline_id).kind for a in still} == {"followup"}

@@ -17,7 +17,7 @@ from bot.commands import ClientsImport
 from bot.errors import UserError
 from bot.times import parse_duration
 from handlers.console.chat import ConsoleChat
-from handlers.router import parse
+from handlers.router import is_command, parse
 
 WORKSPACE_ID = "console"
 _LINE = re.compile(r"^(?P<user>[\w.\-]+)\s*(?:#(?P<room>[\w.\-]+))?\s*>\s?(?P<text>.*)$", re.UNICODE)
@@ -51,7 +51,7 @@ class ConsoleWorkspace:
         self.chat.ensure_room(room)
         self.rooms[user] = room
         before = len(self.chat.sent)
-        if text.strip().lower().startswith("/breach"):
+        if is_command(text):  # `／breach` too, as a Chinese keyboard types it
             context = Context(workspace=WORKSPACE_ID, user=user, room=room, platform="console")
             try:
                 command = self._local_files(parse(text, lang=self.bot.lang))

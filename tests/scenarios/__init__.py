@@ -48,6 +48,12 @@ def check_basic_outcome(engine: Engine, *, users: dict[str, str] | None = None) 
         events = list(s.exec(select(TimelineEvent).order_by(TimelineEvent.seq)))
         kinds = [e.kind for e in events]
         assert kinds[0] == "declared" and kinds[-1] == "closed"
+        # The first close only listed what was open; the confirmed one recorded it.
+        assert kinds.count("closed") == 1
+        assert events[-1].data["still_open"] == {
+            "clocks": [], "drafts": [], "containment_missing": True, "clients_untold": 0,
+            "tasks": ["containment.fix_hole", "containment.reset_credentials", "containment.monitoring",
+                      "containment.restore"]}
         assert kinds.count("reminder_sent") == 2  # phase 1 (to alice) and phase 2 (to bob)
         assert kinds.count("escalated") == 1  # phase 2 missed at 18:05
         notes = [(e.actor, e.kind, e.text) for e in events if e.kind in ("note", "decision")]

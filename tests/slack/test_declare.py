@@ -121,14 +121,14 @@ def test_assign_by_mention_invites_and_tells_the_person(slack, fake, sqlite_engi
     assert "👤 <@U0BOB> is now IT security (assigned by <@U0ALICE>)." in [p["text"] for p in fake.posted(room)]
     status_ts = fake.channel_named("breach-1").pins[0]
     update = fake.calls_to("chat.update")[-1]
-    assert update["ts"] == status_ts and "it_security <@U0BOB>" in blocks_text(update["blocks"])
+    assert update["ts"] == status_ts and "IT security <@U0BOB>" in blocks_text(update["blocks"])
 
 
 def test_a_typo_is_answered_only_to_the_person(slack, fake):
     slack.slash(ALICE, "declar Payroll leak")
     [(_, answer)] = fake.responses
     assert answer["response_type"] == "ephemeral"
-    assert answer["text"].startswith("I don't know /breach declar. Subcommands: declare, status")
+    assert answer["text"].startswith("I don't know /breach declar. Did you mean /breach declare?")
     assert fake.methods() == ["auth.test"]
 
 

@@ -65,7 +65,7 @@ def test_done_buttons_mark_tasks_and_next_phase_moves_on(slack, fake, sqlite_eng
 def test_a_button_on_a_closed_incident_tells_the_person_and_changes_nothing(slack, fake, sqlite_engine):
     room = declared(slack, fake)
     prompt = prompt_of(fake, room, "Immediate response")
-    slack.slash(ALICE, 'close --cause staff_error --lessons "Shares must not be public"', channel=room)
+    slack.slash(ALICE, 'close --cause staff_error --lessons "Shares must not be public" --confirm', channel=room)
     slack.press(ALICE, buttons(prompt["blocks"])[0], channel=room, message_ts=prompt["ts"])
 
     assert fake.responses[-1][1]["text"] == "BR-1 is closed; it can be read but no longer changed."
@@ -205,7 +205,14 @@ def test_close_is_a_form_the_lead_submits_on_purpose(slack, fake, sqlite_engine)
               "lessons": {"value": {"type": "plain_text_input", "value": "Shares must not be public"}}}
     slack.submit(BOB, view, values, view_id="V0CLOSE1")
     assert fake.responses[-1][1]["text"] == "Only Incident lead <@U0ALICE> may close the incident here."
+    # The lead's submission says what is still open and closes nothing until confirmed.
     slack.submit(ALICE, view, values, view_id="V0CLOSE2")
+    said = fake.responses[-1][1]["text"]
+    assert said.startswith("⚠️ BR-1 is not closed yet.") and "3 open task(s)" in said
+    assert said.endswith('/breach close BR-1 --cause staff_error --lessons "Shares must not be public" --confirm')
+    with Session(sqlite_engine) as s:
+        assert s.exec(select(Incident)).one().status == "open"
+    slack.slash(ALICE, 'close BR-1 --cause staff_error --lessons "Shares must not be public" --confirm', channel=room)
     with Session(sqlite_engine) as s:
         incident = s.exec(select(Incident)).one()
     assert (incident.status, incident.cause, incident.lessons) == ("closed", "staff_error", "Shares must not be public")

@@ -51,3 +51,5 @@ def test_basic_scenario_on_slack(engine, fake):
     assert "⏰ BR-1: phase 2/10 Preliminary investigation is due 18:05, in 1h 00m. " \
            f"War room: <#{room.id}>" in dms
     assert fake.posted(room.id)[-1]["text"].startswith("✅ BR-1 closed by <@U0ALICE>. Cause: Staff error.")
+    listing = [r[1]["text"] for r in fake.responses if r[1]["text"].startswith("⚠️ BR-1 is not closed yet.")]
+    assert len(listing) == 1 and listing[0].endswith('--lessons "Shares must not be public" --confirm')

@@ -56,8 +56,8 @@ def test_a_team_from_the_roster_gets_its_app_chat_at_once(sqlite_engine, fake_we
     (create,) = fake_wecom.of("appchat/create")
     assert create.body["userlist"] == ["alice", "bob", "erin"] and create.body["owner"] == "alice"
     posts = fake_wecom.chat_posts(create.body["chatid"])
-    assert posts[0].startswith("🚨 **BR-1** · 严重程度 high")
-    assert "it_security @bob · legal @erin" in posts[0]
+    assert posts[0].startswith("🚨 **BR-1** · 严重程度 高")
+    assert "信息安全 @bob · 法务合规 @erin" in posts[0]
     assert [m.split("。")[0] for m in fake_wecom.messages_to("bob")] == ["你是 BR-1 的信息安全"]
     with Session(sqlite_engine) as s:
         assert s.exec(select(Incident.war_room)).one() == create.body["chatid"]
@@ -161,7 +161,7 @@ def test_a_restart_between_declare_and_assign_still_opens_the_group(wecom_quick:
     assert (create.body["owner"], create.body["userlist"]) == ("alice", ["alice", "bob"])
     first, status = fake.chat_posts(create.body["chatid"])
     assert first == "👤 @bob 现在是信息安全（由 @alice 指派）。"
-    assert status.startswith("🚨 **BR-1** · 严重程度 high") and "it_security @bob" in status
+    assert status.startswith("🚨 **BR-1** · 严重程度 高") and "信息安全 @bob" in status
 
 
 def test_an_unreachable_wecom_is_a_clear_error_without_the_token(fake_wecom):

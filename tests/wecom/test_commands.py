@@ -17,7 +17,7 @@ def test_chinese_commands_without_breach_run_on_the_senders_incident(wecom: WeCo
     side, fake = wecom, wecom.fake
     side.say("alice", "宣布 工资表泄露 --severity high")
     side.say("alice", "状态")
-    assert fake.messages_to("alice")[-1].startswith("🚨 **BR-1** · 严重程度 high · 阶段 1/10 紧急响应")
+    assert fake.messages_to("alice")[-1].startswith("🚨 **BR-1** · 严重程度 高 · 阶段 1/10 紧急响应")
     side.say("alice", "记录 已断开共享盘")
     side.say("alice", "决定 暂停对外文件共享")
     side.say("alice", "完成 1")
@@ -38,8 +38,8 @@ def test_with_two_open_incidents_the_bot_asks_which(wecom_quick: WeComSide):
     side.say("alice", "宣布 工资表泄露")
     side.say("alice", "宣布 U盘丢失")
     side.say("alice", "记录 已通知银行")
-    assert fake.messages_to("alice")[-1] == ('<font color="warning">你参与了多个进行中的事件，请写明是哪一个，例如 /breach status BR-2：</font>\n'
-                                              "  BR-2 · high · U盘丢失\n  BR-1 · high · 工资表泄露")
+    assert fake.messages_to("alice")[-1] == ('<font color="warning">你参与了多个进行中的事件，请写明是哪一个，例如 /breach log BR-2 …</font>\n'
+                                              "  BR-2 · 高 · U盘丢失\n  BR-1 · 高 · 工资表泄露")
     side.say("alice", "记录 BR-1 已通知银行")
     with Session(side.bot.engine) as s:
         notes = s.exec(select(TimelineEvent.incident_id).where(TimelineEvent.kind == "note")).all()

@@ -43,7 +43,7 @@ def test_the_served_app_takes_wecom_callbacks_over_http(served):
                            headers={"Content-Type": "text/xml"})
     assert (answer.status_code, answer.text) == (200, "")
     side.endpoint.drain()
-    assert side.fake.messages_to("alice")[0].startswith("🚨 **BR-1** · 严重程度 critical")
+    assert side.fake.messages_to("alice")[0].startswith("🚨 **BR-1** · 严重程度 特别严重")
 
     forged = requests.post(f"{base}/wecom/callback?{query.replace('nonce=', 'nonce=x')}", data=body, timeout=5)
     assert forged.status_code == 403

@@ -49,11 +49,14 @@ def test_basic_scenario_on_wecom(wecom: WeComSide):
     assert announce.endswith("应急群：「breach-1 · Payroll export for 40 clients found on…」")
     room = fake.chat_posts(chatid)
     assert room[0] == "👤 @WangBo 现在是信息安全（由 @ZhangLi 指派）。"
-    assert room[1].startswith("🚨 **BR-1** · 严重程度 high · 阶段 1/10 紧急响应")  # the group's first status
-    assert "it_security @WangBo" in room[1]
+    assert room[1].startswith("🚨 **BR-1** · 严重程度 高 · 阶段 1/10 紧急响应")  # the group's first status
+    assert "信息安全 @WangBo" in room[1]
     assert sum(p.startswith("🚨 **BR-1**") for p in room) == 1  # later changes post their own lines instead
-    assert any(p.startswith("⚖️ @WangBo 的决定：Take the file share offline") for p in room)
+    assert any(p.startswith("🧭 @WangBo 的决定：Take the file share offline") for p in room)
     assert room[-1].startswith("✅ @ZhangLi 已将 BR-1 结案。")
+    # The first close only listed what was open, to the lead alone; the confirmed one closed it.
+    assert [m for m in fake.messages_to(alice) if "⚠️ BR-1 尚未结案。" in m and "4 项任务未完成" in m]
+    assert not any("尚未结案" in p for p in room)
 
     # Reminders are app messages to the phase owner; the missed phase is escalated in the room.
     assert any(m.startswith("⏰ BR-1：阶段 2/10 初步调查，截止 18:05") for m in fake.messages_to(bob))
