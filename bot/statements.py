@@ -92,7 +92,7 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
         found = regimes.regimes.get(regime_key)
         if found is not None:
             clock = found.clocks[0]
-            regime = {"key": found.key, "title": found.title(lang), "citation": found.citation,
+            regime = {"key": found.key, "title": found.title(lang), "citation": found.citation(lang),
                       "content": list(clock.content)}
     affected = dict(facts.get("affected") or {})
     data = data_labels(playbook, list(facts.get("data") or []), lang)
