@@ -1,4 +1,4 @@
-"""The legal notification clocks: which apply to an incident, when each is due, and the regimes file."""
+"""The legal notification clocks: which apply to an incident and when each is due (the file format: test_regimes_file)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from bot.regimes import (
     DATA_CATEGORIES,
     RESIDENCES,
     IncidentFacts,
-    RegimeError,
     evaluate,
     load_regimes,
 )
@@ -267,136 +266,3 @@ def test_vocabularies_and_default_book(book):
     ]
     assert book.disclaimer.en.startswith("Not legal advice")
     assert book.disclaimer.zh.startswith("非法律意见")
-
-
-MINIMAL = """\
-disclaimer: {en: Not legal advice, zh: 非法律意见}
-regimes:
-  - key: test-regime
-    jurisdiction: EU
-    title: {en: Test, zh: 测试}
-    citation: {en: Test Act s. 1, zh: 测试法第1条}
-    clocks:
-      - id: main
-        audience: {en: Regulator, zh: 监管机构}
-        starts: aware
-        deadline: 72h
-        when: {affected: {in: [EU], at_least: 1}}
-        content: [what happened]
-"""
-
-
-def write(tmp_path: Path, text: str, name: str = "regimes.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-@pytest.mark.parametrize(("old", "new", "problem"), [
-    pytest.param("        audience: {en: Regulator, zh: 监管机构}\n", "",
-                 ":8: regime 'test-regime': clocks.0.audience: Field required", id="missing-field"),
-    # a citation is read in the workspace's language, like title: English alone is refused
-    pytest.param("citation: {en: Test Act s. 1, zh: 测试法第1条}", "citation: Test Act s. 1",
-                 ":6: regime 'test-regime': citation.zh: Field required", id="citation-without-chinese"),
-    pytest.param("deadline: 72h", "deadline: three days",
-                 ":11: regime 'test-regime': clocks.0.deadline: 'three days' is not a duration such as 90m, 8h or 30d",
-                 id="bad-duration"),
-    pytest.param("{affected: {in: [EU], at_least: 1}}", "{all: [{affected: {in: [EU], at_least: 1}}, {greater_than: 3}]}",
-                 ":12: regime 'test-regime': clocks.0.when: all[1]: unknown condition operator 'greater_than'",
-                 id="unknown-operator"),
-    pytest.param("in: [EU]", "in: [US-WA]",
-                 ":12: regime 'test-regime': clocks.0.when: affected: unknown residence code 'US-WA'",
-                 id="unknown-residence"),
-    pytest.param("{affected: {in: [EU], at_least: 1}}", "{data: {any_of: [ssn]}}",
-                 ":12: regime 'test-regime': clocks.0.when: data: unknown data category 'ssn'; known: name, contact,", id="unknown-data-category"),
-    pytest.param("at_least: 1}", "at_least: 1, more_than: 3}",
-                 ":12: regime 'test-regime': clocks.0.when: affected: needs `in` and exactly one of at_least "
-                 "or more_than", id="two-thresholds"),
-    pytest.param("deadline: 72h", "deadline: none",
-                 ":8: regime 'test-regime': clocks.0: deadline: none needs firm_target (the firm's own target)",
-                 id="no-number-without-firm-target"),
-    pytest.param("starts: aware", "starts: after:residents",
-                 ":3: regime 'test-regime': clock 'main' starts after 'residents', which is not an earlier clock here",
-                 id="after-unknown-clock"),
-])
-def test_broken_regime_names_file_line_key_and_problem(tmp_path, old, new, problem):
-    assert old in MINIMAL
-    path = write(tmp_path, MINIMAL.replace(old, new))
-    with pytest.raises(RegimeError) as caught:
-        load_regimes([path])
-    message = str(caught.value)
-    assert "\n" not in message
-    assert message.startswith(f"{path}{problem}")
-
-
-def test_regime_without_key_and_repeated_key(tmp_path):
-    no_key = write(tmp_path, MINIMAL.replace("  - key: test-regime\n    jurisdiction", "  - jurisdiction"))
-    with pytest.raises(RegimeError, match=r"regime #1 \(no key\): key: Field required"):
-        load_regimes([no_key])
-    twice = write(tmp_path, MINIMAL + MINIMAL.split("regimes:\n")[1], "twice.yaml")
-    with pytest.raises(RegimeError) as caught:
-        load_regimes([twice])
-    assert str(caught.value) == f"{twice}: regime 'test-regime': appears twice in this file"
-
-
-def test_not_yaml_and_no_disclaimer(tmp_path):
-    bad = write(tmp_path, "regimes: [\n  - key: x\n", "bad.yaml")
-    with pytest.raises(RegimeError, match=r"bad\.yaml: line \d+: not valid YAML"):
-        load_regimes([bad])
-    bare = write(tmp_path, MINIMAL.split("\n", 1)[1], "bare.yaml")
-    with pytest.raises(RegimeError, match="no file gives the `disclaimer:`"):
-        load_regimes([bare])
-
-
-FIRM_FILE = """\
-regimes:
-  - key: us-ftc-safeguards
-    jurisdiction: US
-    title: {en: FTC (firm reads it strictly), zh: FTC（从严）}
-    citation: {en: 16 CFR 314.4(j), zh: 美国《联邦法规汇编》第16编第314.4(j)条}
-    clocks:
-      - id: ftc
-        audience: {en: Federal Trade Commission, zh: 美国联邦贸易委员会}
-        starts: discovery
-        deadline: 20d
-        when: {affected: {in: [US*], at_least: 1, who: {en: US consumers, zh: 美国消费者}}}
-        content: [description]
-  - key: contract-acme
-    jurisdiction: US
-    title: {en: Acme Ltd contract, zh: Acme 合同}
-    citation: {en: Acme engagement letter cl. 14.2, zh: Acme 委托书第14.2条}
-    clocks:
-      - id: client
-        audience: {en: Acme Ltd, zh: Acme 公司}
-        starts: aware
-        deadline: 48h
-        when: {affected: {in: [US-NY], at_least: 1}}
-        content: [what happened, data involved]
-"""
-
-
-def test_firm_file_overrides_by_key_and_adds_a_regime(tmp_path):
-    firm = write(tmp_path, FIRM_FILE, "firm.yaml")
-    book = load_regimes([DEFAULT, firm])
-    keys = list(book.regimes)
-    assert len(keys) == 22
-    assert keys.index("us-ftc-safeguards") == 9 and keys[-1] == "contract-acme"
-    assert (book.sources["us-ftc-safeguards"], book.sources["contract-acme"], book.sources["eu-gdpr-33"]) == (
-        firm, firm, DEFAULT)
-    assert book.regimes["us-ftc-safeguards"].title.en == "FTC (firm reads it strictly)"
-    assert applicable(book, facts({"US-NY": 40})) == {
-        "us-ftc-safeguards/ftc": T0 + 20 * D,
-        "us-ny-899aa/residents": T0 + 30 * D,
-        "us-ny-899aa/state": T0 + 30 * D,
-        "contract-acme/client": T0 + 48 * H,
-    }
-    assert why(book, facts({"US-NY": 40}), "us-ftc-safeguards/ftc") == "40 US consumers"
-    assert why(book, facts({"US-NY": 40}), "us-ftc-safeguards/ftc", "zh") == "美国消费者40人"
-
-
-def test_broken_override_names_the_firm_file(tmp_path):
-    firm = write(tmp_path, FIRM_FILE.replace("deadline: 48h", "deadline: soon"), "firm.yaml")
-    with pytest.raises(RegimeError) as caught:
-        load_regimes([DEFAULT, firm])
-    assert str(caught.value) == (
-        f"{firm}:21: regime 'contract-acme': clocks.0.deadline: 'soon' is not a duration such as 90m, 8h or 30d")
