@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from cryptography.fernet import Fernet, InvalidToken
 from sqlmodel import Session, col, select
 
-from bot import deadlines, timeline
+from bot import deadlines, names, timeline
 from bot.errors import UserError
-from bot.facts import DATA_CATEGORIES, RESIDENCES, whole_number
+from bot.facts import DATA_CATEGORIES, whole_number
 from bot.i18n import text as t
 from bot.incidents import require_open
 from storage.models import Client, Incident
@@ -37,12 +37,6 @@ KINDS = {"individual": "individual", "person": "individual", "个人": "individu
          "company": "company", "corporate": "company", "business": "company", "企业": "company", "公司": "company"}
 LANGS = {"en": "en", "english": "en", "英文": "en", "英语": "en",
          "zh": "zh", "zh-cn": "zh", "chinese": "zh", "中文": "zh", "汉语": "zh", "简体中文": "zh"}
-RESIDENCE_ALIASES = {
-    "中国": "CN", "中国大陆": "CN", "大陆": "CN", "内地": "CN", "欧盟": "EU", "英国": "UK", "美国": "US",
-    "加州": "US-CA", "美国加州": "US-CA", "纽约": "US-NY", "美国纽约": "US-NY", "纽约州": "US-NY",
-    "得克萨斯": "US-TX", "德州": "US-TX", "佛罗里达": "US-FL", "新加坡": "SG", "澳大利亚": "AU", "澳洲": "AU",
-    "加拿大": "CA", "日本": "JP", "香港": "HK", "中国香港": "HK",
-}
 VIA = ("email", "phone", "post", "wecom")
 CLIENT = "client"
 
@@ -196,10 +190,8 @@ def _categories(raw: str) -> list[str]:
 
 
 def _residence(raw: str) -> str | None:
-    code = unicodedata.normalize("NFKC", raw).strip().upper()
-    if code in RESIDENCES:
-        return code
-    return RESIDENCE_ALIASES.get(unicodedata.normalize("NFKC", raw).strip())
+    """A residence as a CSV may give it: a code (`cn`, `DE` → EU) or a name the bot shows (`中国`, `加州`)."""
+    return names.residence(raw)
 
 
 def _check(row: dict, lang: str) -> list[str]:

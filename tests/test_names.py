@@ -86,3 +86,9 @@ def test_residences_by_code_name_or_member_state():
 def test_only_full_width_forms_are_made_plain():
     assert narrow("ＢＲ－１　＠ｂｏｂ，CN＝1200") == "BR-1 @bob,CN=1200"
     assert narrow("²①½、昨晚") == "²①½、昨晚"  # look-alike numbers stay what they are
+
+
+def test_a_client_csv_reads_residences_as_commands_do():
+    from bot.clients import _residence
+    assert [_residence(raw) for raw in ("cn", "ＣＮ", "DE", "中国香港", "德州", "澳洲", "Mars")] == [
+        "CN", "CN", "EU", "HK", "US-TX", "AU", None]
