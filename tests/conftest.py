@@ -153,6 +153,11 @@ def joined(sent: list) -> str:
     return "\n".join(texts(sent))
 
 
+def said(console: ConsoleWorkspace, user: str, text: str, room: str = "breach-1") -> str:
+    """What people saw after `user` typed `text` in `room` (the first war room unless told), one string."""
+    return joined(console.say(user, text, room))
+
+
 @pytest.fixture
 def quiet(caplog: pytest.LogCaptureFixture) -> None:
     """Keep the bot's error log (one traceback per failing example) out of a property's report."""

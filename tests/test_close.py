@@ -13,7 +13,8 @@ from bot.errors import UserError
 from bot.permissions import check
 from handlers.router import parse
 from storage.models import Alert, Deadline, FollowUp, Incident, TimelineEvent
-from tests.conftest import START, joined, make_console
+from tests.conftest import START, make_console
+from tests.conftest import said as say
 from tests.test_bad_input import only_replies, snapshot
 
 ROSTER = {"legal": ["erin"], "executive": ["frank"], "comms": ["carl"], "client_liaison": ["cathy"]}
@@ -27,8 +28,6 @@ def team(sqlite_engine):
     return console
 
 
-def say(console, user: str, text: str, room: str = "breach-1") -> str:
-    return joined(console.say(user, text, room))
 
 
 def kinds(console) -> list[str]:

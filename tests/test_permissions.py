@@ -6,7 +6,8 @@ import pytest
 
 from bot.chat import Context
 from bot.permissions import RULES
-from tests.conftest import joined, make_console
+from tests.conftest import make_console
+from tests.conftest import said as answer
 
 ROSTER = {"legal": ["erin"], "executive": ["frank"], "comms": ["carl"], "it_security": ["dave"]}
 
@@ -18,8 +19,6 @@ def team(sqlite_engine):
     return console
 
 
-def answer(console, user: str, text: str, room: str = "breach-1") -> str:
-    return joined(console.say(user, text, room))
 
 
 def test_anyone_may_declare(team):

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from bot import draft_gaps, letter_merge
 from storage.models import Client, DraftVersion, TimelineEvent
 from tests.conftest import joined, make_console
+from tests.conftest import said as say
 
 ROSTER = {"it_security": ["bob"], "legal": ["erin"], "executive": ["frank"], "comms": ["gina"],
           "client_liaison": ["cathy"]}
@@ -31,8 +32,6 @@ def team(engine, *, contact: str = "", lang: str = "en"):
     return console
 
 
-def say(console, user: str, text: str) -> str:
-    return joined(console.say(user, text, "breach-1"))
 
 
 def import_clients(console, tmp_path: Path, text: str = CSV) -> str:
