@@ -41,10 +41,12 @@ from bench.common import (
     verdict,
     workdir,
 )
-from bot import clients, report, timeline
 from bot.app import Breachbot, create_app
 from bot.chat import Context
 from bot.clock import VirtualClock
+from bot.incident import timeline
+from bot.report import document
+from bot.statements import clients
 from handlers.console.chat import ConsoleChat
 from handlers.router import parse
 from storage.db import make_engine, upgrade
@@ -191,11 +193,11 @@ def child(db: str, fmt: str, incident_id: int, runs: int) -> dict[str, Any]:
             incident = session.get(Incident, incident_id)
             ws = session.get(Workspace, incident.workspace_id)
             start = time.perf_counter()
-            data = report.build(session, incident=incident, playbook=bot.playbook, regimes=bot.regimes,
+            data = document.build(session, incident=incident, playbook=bot.playbook, regimes=bot.regimes,
                                 firm_profile=bot.firm_profile, ws=ws, lang="en", now=bot.now(),
                                 firm_name=bot.settings.firm_name)
             built = time.perf_counter()
-            body = report.render(data, fmt, pdf_font=None)
+            body = document.render(data, fmt, pdf_font=None)
             return built - start, time.perf_counter() - built, len(body)
 
     with bot.unit() as session:  # connect and load the playbook before the baseline

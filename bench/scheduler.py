@@ -37,11 +37,12 @@ from bench.common import (
     sqlite_engine,
     verdict,
 )
-from bot import clocks, deadlines, incidents
 from bot.app import Breachbot, create_app
 from bot.chat import Context, Message, MessageRef
 from bot.clock import OffsetClock
 from bot.commands import Log
+from bot.incident import deadlines, incidents
+from bot.law import clocks
 from bot.scheduler import AlertScheduler
 from handlers.console.chat import ConsoleChat
 from storage.models import Alert, Incident

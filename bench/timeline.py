@@ -33,8 +33,8 @@ from bench.common import (
     settings,
     sqlite_engine,
 )
-from bot import incidents, timeline
 from bot.app import Breachbot, create_app
+from bot.incident import incidents, timeline
 from handlers.console.chat import ConsoleChat
 from storage.models import Incident, TimelineEvent
 

@@ -12,16 +12,20 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot import alerts, deadlines, delivery, flows, incidents, names, timeline, views
+from bot import delivery
 from bot.chat import Chat, Context, Mention, Message, MessageRef, RoomRef
 from bot.clock import Clock, SystemClock
 from bot.commands import Command, Declare, Help, each, unstorable, word
 from bot.errors import ConfigError, UserError, WhichIncident, new_error_id
-from bot.i18n import message
+from bot.flows import alerts
+from bot.flows import incident as flows
+from bot.incident import deadlines, incidents, names, timeline
+from bot.incident.playbook import Playbook, load_playbook
+from bot.law.regimes import FIRM_PROFILES, RegimeError, load_regimes
 from bot.outbox import Outbox
-from bot.playbook import Playbook, load_playbook
-from bot.regimes import FIRM_PROFILES, RegimeError, load_regimes
 from bot.settings import DEFAULT_REGIMES, FirmConfig, Settings
+from bot.text.i18n import message
+from bot.views import incident as views
 from storage.db import make_engine, session_factory, transaction
 from storage.models import Incident, Participant, Workspace
 
@@ -327,8 +331,8 @@ class Breachbot:
 
     def draft_text(self, context: Context, number: int, *, incident: int | None = None) -> str:
         """The current text of draft D-<number> (for a platform's edit form); UserError if there is none."""
-        from bot import drafts
-        from bot.flow_base import resolve
+        from bot.flows.base import resolve
+        from bot.statements import drafts
 
         with self.unit(write=False) as session:
             ws = self.workspace(session, context)

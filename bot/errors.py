@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from bot.chat import Line, Message
-from bot.i18n import line
+from bot.text.i18n import line
 
 
 class UserError(Exception):

@@ -7,9 +7,9 @@ from collections.abc import Iterator, Mapping
 
 from bot.chat import Line, Message, Strong, Text
 from bot.errors import UserError
-from bot.facts import narrow
-from bot.i18n import line
-from bot.i18n import text as t
+from bot.text.facts import narrow
+from bot.text.i18n import line
+from bot.text.i18n import text as t
 
 # The order people meet them in a breach. Usage lines live in the catalogue (`usage.<name>`): the
 # command words stay as typed, the placeholders are in the workspace's language.

@@ -14,11 +14,11 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from bot.errors import ConfigError
-from bot.export import as_dict, as_json
-from bot.playbook import PlaybookError, load_playbook
-from bot.regimes import RegimeError, load_regimes
+from bot.incident.playbook import PlaybookError, load_playbook
+from bot.incident.timeline import verify
+from bot.law.regimes import RegimeError, load_regimes
+from bot.report.export import as_dict, as_json
 from bot.settings import DEFAULT_REGIMES, Settings
-from bot.timeline import verify
 from storage.db import current_revision, head_revision, make_engine, upgrade
 from storage.models import Incident, Workspace
 
@@ -166,7 +166,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     engine = make_engine(_settings(args).sqlalchemy_url)
-    from bot.timeline import compare_export
+    from bot.incident.timeline import compare_export
 
     with Session(engine) as session:
         incident, _ = _find(session, args.incident, args.workspace)
@@ -202,8 +202,8 @@ def _context(args: argparse.Namespace) -> tuple[Settings, Any, Any, Any]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot import report
     from bot.clock import SystemClock
+    from bot.report import document
 
     settings, engine, playbook, regimes = _context(args)
     profile = frozenset(settings.firm().firm_profile)
@@ -215,9 +215,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                            firm_profile=profile, lang=args.lang)
             body = (as_json(data) + "\n").encode("utf-8")
         else:
-            built = report.build(session, incident=incident, playbook=playbook, regimes=regimes, firm_profile=profile,
+            built = document.build(session, incident=incident, playbook=playbook, regimes=regimes, firm_profile=profile,
                                  ws=ws, lang=args.lang or ws.lang, now=now, firm_name=settings.firm_name)
-            body = report.render(built, args.format, pdf_font=settings.pdf_font)
+            body = document.render(built, args.format, pdf_font=settings.pdf_font)
     if args.out:
         Path(args.out).write_bytes(body)
         print(f"BR-{incident.number} written to {args.out}")
@@ -230,7 +230,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from bot.report_flows import history_message
+    from bot.flows.report import history_message
 
     settings = _settings(args)
     engine = make_engine(settings.sqlalchemy_url)
@@ -267,7 +267,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
-    from bot.clients import Vault
+    from bot.statements.clients import Vault
 
     print(Vault.new_key())
     print("Set it as BREACHBOT_DATA_KEY and keep a copy somewhere safe: without it the client contacts "

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from bot.playbook import load_playbook
-from bot.regimes import FIRM_PROFILES, load_regimes
+from bot.incident.playbook import load_playbook
+from bot.law.regimes import FIRM_PROFILES, load_regimes
 from bot.settings import DEFAULT_REGIMES, Settings
 from storage.db import current_revision, head_revision, make_engine
 from storage.models import Alert
@@ -108,7 +108,7 @@ def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]
 
 def _pdf_font(settings: Settings) -> Check:
     """Whether Chinese PDF reports embed a font: without one, pdfium and many browsers show their text blank."""
-    from bot.report_pdf import choose_font
+    from bot.report.pdf import choose_font
 
     chosen = choose_font(settings.pdf_font)
     passed_over = "; ".join(chosen.problems)

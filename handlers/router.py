@@ -8,8 +8,8 @@ handlers/tokens.py and each subcommand by handlers/subcommands.py.
 from __future__ import annotations
 
 from bot import commands as c
-from bot.facts import narrow
 from bot.help import subcommand, unknown
+from bot.text.facts import narrow
 from handlers.subcommands import PARSERS
 from handlers.tokens import ALIASES, Token, fold, tokenize, user_ref
 

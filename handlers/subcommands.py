@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable
 
 from bot import commands as c
-from bot.facts import whole_number
 from bot.help import subcommand
-from bot.i18n import text as t
-from bot.times import is_duration
+from bot.text.facts import whole_number
+from bot.text.i18n import text as t
+from bot.text.times import is_duration
 from handlers.task_words import done_words
 from handlers.tokens import Args, fold, leading_incident, tokenize, user_ref
 

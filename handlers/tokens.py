@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 
 from bot.chat import Message, Text
 from bot.errors import UserError
-from bot.facts import narrow
 from bot.help import ALIASES, usage
-from bot.i18n import text as t
-from bot.times import TooLong, parse_when
+from bot.text.facts import narrow
+from bot.text.i18n import text as t
+from bot.text.times import TooLong, parse_when
 
 INCIDENT = re.compile(r"^(?:BR-?)(\d{1,9})$", re.I)
 _SLACK_USER = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")

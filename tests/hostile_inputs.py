@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot import commands as c
-from bot import timeline
 from bot.chat import Mention, RoomRef, Sent
 from bot.errors import UserError
-from bot.facts import narrow
+from bot.incident import timeline
+from bot.text.facts import narrow
 from handlers.console.workspace import ConsoleWorkspace
 from handlers.router import parse
 from handlers.slack.render import render as slack_render

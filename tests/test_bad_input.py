@@ -130,7 +130,7 @@ def test_hostile_text_is_stored_and_shown_literally(console):
 def test_a_crash_mid_command_leaves_the_incident_as_it_was(quick, monkeypatch):
     quick.say("alice", "/breach declare Payroll export leaked")
     before = snapshot(quick.bot.engine)
-    from bot import incidents
+    from bot.incident import incidents
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk on fire")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from bot.export import as_dict
+from bot.report.export import as_dict
 from storage.models import Deadline, Incident, TimelineEvent, Workspace
 from tests.conftest import START, joined, make_console
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from bot import commands as c
 from bot.chat import Mention
 from bot.errors import UserError
-from bot.permissions import check
+from bot.flows.permissions import check
 from handlers.router import parse
 from storage.models import Alert, Deadline, FollowUp, Incident, TimelineEvent
 from tests.conftest import START, make_console

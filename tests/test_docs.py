@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from bot.help import SUBCOMMANDS, USAGE, render, usage_line
-from bot.playbook import REQUIRED_ROLES
+from bot.incident.playbook import REQUIRED_ROLES
 from handlers.cli import build_parser
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")

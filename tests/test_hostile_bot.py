@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 from sqlmodel import col, select
 
 from bot import commands as c
-from bot import timeline
-from bot.answers import NO, YES
 from bot.chat import Strong, Text
-from bot.clock_flows import FACT_FLAGS
 from bot.errors import UserError
-from bot.facts import DATA_CATEGORIES, MAX_CLIENTS, RESIDENCES, TEXT_MAX, TITLE_MAX
+from bot.flows.law import FACT_FLAGS
 from bot.help import SUBCOMMANDS
-from bot.regimes import CAC_LEVELS
+from bot.incident import timeline
+from bot.incident.answers import NO, YES
+from bot.law.regimes import CAC_LEVELS
+from bot.text.facts import DATA_CATEGORIES, MAX_CLIENTS, RESIDENCES, TEXT_MAX, TITLE_MAX
 from handlers.router import ALIASES, parse
 from storage.models import QuestionState
 from tests.hostile_inputs import (

@@ -13,10 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import col, select
 
-from bot import export, i18n, phases, report
 from bot.chat import Text
 from bot.errors import UserError
-from bot.facts import TEXT_MAX
+from bot.incident import phases
+from bot.report import document, export
+from bot.text import i18n
+from bot.text.facts import TEXT_MAX
 from handlers.console.workspace import ConsoleWorkspace
 from handlers.router import parse
 from handlers.slack.chat import channel_name
@@ -116,13 +118,13 @@ def record_and_render(bot: ConsoleWorkspace, text: str) -> Rendered:
     with session_of(bot) as s:
         incident = the_incident(s, number)
         ws = s.get(Workspace, incident.workspace_id)
-        data = report.build(s, incident=incident, playbook=bot.bot.playbook, regimes=bot.bot.regimes,
+        data = document.build(s, incident=incident, playbook=bot.bot.playbook, regimes=bot.bot.regimes,
                             firm_profile=bot.bot.firm_profile, ws=ws, lang="en", now=bot.bot.now(),
                             firm_name="Lotus & Co. Accountants")
         exported = export.as_json(export.as_dict(s, incident=incident, playbook=bot.bot.playbook, ws=ws,
                                                  now=bot.bot.now(), regimes=bot.bot.regimes))
-        return Rendered(number=number, title=incident.title, md=report.to_markdown(data),
-                        html=report.to_html(data), json=report.to_json(data), export=exported)
+        return Rendered(number=number, title=incident.title, md=document.to_markdown(data),
+                        html=document.to_html(data), json=document.to_json(data), export=exported)
 
 
 # Any hostile note, or one made mostly of markup and line breaks (what a report renderer must defuse).

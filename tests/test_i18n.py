@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import string
 
-from bot.i18n import catalogue
-from bot.playbook import load_playbook
+from bot.incident.playbook import load_playbook
 from bot.settings import DEFAULT_PLAYBOOK
+from bot.text.i18n import catalogue
 from tests.conftest import joined, make_console
 
 

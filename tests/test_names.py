@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import commands as c
-from bot import names
-from bot.answers import parse_residences
 from bot.errors import UserError
-from bot.facts import narrow, residence_code
-from bot.playbook import load_playbook
+from bot.incident import names
+from bot.incident.answers import parse_residences
+from bot.incident.playbook import load_playbook
 from bot.settings import DEFAULT_PLAYBOOK
+from bot.text.facts import narrow, residence_code
 
 PLAYBOOK = load_playbook(DEFAULT_PLAYBOOK)
 NOW = datetime(2026, 11, 28, 2, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -89,6 +89,6 @@ def test_only_full_width_forms_are_made_plain():
 
 
 def test_a_client_csv_reads_residences_as_commands_do():
-    from bot.clients import _residence
+    from bot.statements.clients import _residence
     assert [_residence(raw) for raw in ("cn", "ＣＮ", "DE", "中国香港", "德州", "澳洲", "Mars")] == [
         "CN", "CN", "EU", "HK", "US-TX", "AU", None]

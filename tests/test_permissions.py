@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.chat import Context
-from bot.permissions import RULES
+from bot.flows.permissions import RULES
 from tests.conftest import make_console
 from tests.conftest import said as answer
 

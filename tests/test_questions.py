@@ -198,7 +198,8 @@ def test_a_first_answer_is_an_answer_and_examples_stay_in_the_question(quick):
 
 
 def test_prompts_and_commands_reach_the_same_facts_clocks_and_report(sqlite_engine):
-    from bot import clocks, report
+    from bot.law import clocks
+    from bot.report import document
     from storage.models import Workspace
 
     by_prompts = [
@@ -229,7 +230,7 @@ def test_prompts_and_commands_reach_the_same_facts_clocks_and_report(sqlite_engi
             s, incident=i, book=console.bot.regimes, firm_profile=frozenset(), now=console.clock.now())}
             for i in (first, second)]
         assert due[0] == due[1] and due[0]["cn-police/report"][0] == "pending"
-        reports = [report.build(s, incident=i, playbook=console.bot.playbook, regimes=console.bot.regimes,
+        reports = [document.build(s, incident=i, playbook=console.bot.playbook, regimes=console.bot.regimes,
                                 firm_profile=frozenset(), ws=ws, lang="en", now=console.clock.now(), firm_name="x")
                    for i in (first, second)]
     assert reports[0]["facts"] == reports[1]["facts"]

@@ -10,10 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.export import as_dict
-from bot.i18n import catalogue
-from bot.regime_reasons import PREFIX, Reason, as_data, render
-from bot.regimes import (
+from bot.law.reasons import PREFIX, Reason, as_data, render
+from bot.law.regimes import (
     CAC_LEVELS,
     DATA_CATEGORIES,
     FIRM_PROFILES,
@@ -23,7 +21,9 @@ from bot.regimes import (
     evaluate,
     load_regimes,
 )
+from bot.report.export import as_dict
 from bot.settings import DEFAULT_REGIMES
+from bot.text.i18n import catalogue
 from handlers.cli import main
 from storage.db import make_engine, upgrade
 from storage.models import Incident, Workspace

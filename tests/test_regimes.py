@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.regime_reasons import render
-from bot.regimes import (
+from bot.law.reasons import render
+from bot.law.regimes import (
     DATA_CATEGORIES,
     RESIDENCES,
     IncidentFacts,

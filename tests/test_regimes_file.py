@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.regimes import RegimeError, load_regimes
+from bot.law.regimes import RegimeError, load_regimes
 from tests.test_regimes import DEFAULT, T0, D, H, applicable, facts, why
 
 MINIMAL = """\

@@ -11,7 +11,7 @@ from pathlib import Path
 import pypdfium2
 from sqlmodel import Session, select
 
-from bot import report
+from bot.report import document
 from storage.models import Incident, TimelineEvent, Workspace
 from tests.conftest import START, joined, make_console
 
@@ -71,7 +71,7 @@ def built(console, lang="en"):
     with Session(console.bot.engine) as s:
         incident = s.exec(select(Incident)).one()
         ws = s.get(Workspace, incident.workspace_id)
-        return report.build(s, incident=incident, playbook=console.bot.playbook, regimes=console.bot.regimes,
+        return document.build(s, incident=incident, playbook=console.bot.playbook, regimes=console.bot.regimes,
                             firm_profile=frozenset(), ws=ws, lang=lang, now=console.clock.now(),
                             firm_name="Lotus & Co.")
 
@@ -79,7 +79,7 @@ def built(console, lang="en"):
 def test_report_sections_and_numbers(engine):
     console = scripted(engine)
     data = built(console)
-    md = report.to_markdown(data)
+    md = document.to_markdown(data)
     for heading in ("## Facts", "## Key times (from awareness)", "## Response team", "## Phases: due against actual",
                     "## Legal notification clocks", "## Decisions", "## Timeline of key events",
                     "## Statements and approvals", "## Client notification", "## Cause and lessons",
@@ -108,7 +108,7 @@ def test_report_sections_and_numbers(engine):
 
 def test_html_is_balanced_escaped_and_has_the_chart(sqlite_engine):
     console = scripted(sqlite_engine)
-    html = report.to_html(built(console))
+    html = document.to_html(built(console))
     checker = Balanced()
     checker.feed(html)
     assert checker.errors == [] and checker.stack == []
@@ -119,7 +119,7 @@ def test_html_is_balanced_escaped_and_has_the_chart(sqlite_engine):
 
 def test_pdf_opens_and_its_first_page_renders(sqlite_engine, tmp_path):
     console = scripted(sqlite_engine)
-    body = report.render(built(console, "zh"), "pdf")
+    body = document.render(built(console, "zh"), "pdf")
     assert body.startswith(b"%PDF")
     pdf = pypdfium2.PdfDocument(body)
     assert len(pdf) >= 2
@@ -148,8 +148,8 @@ def ink(page: pypdfium2.PdfPage, words: str, scale: int = 2) -> int:
 def test_chinese_glyphs_are_drawn_in_the_pdf(sqlite_engine):
     """pdfium (and Chrome) draw no glyph for a CID font the reader must supply: the font must be embedded."""
     console = scripted(sqlite_engine)
-    zh = pypdfium2.PdfDocument(report.render(built(console, "zh"), "pdf"))[0]
-    en = pypdfium2.PdfDocument(report.render(built(console, "en"), "pdf"))[0]
+    zh = pypdfium2.PdfDocument(document.render(built(console, "zh"), "pdf"))[0]
+    en = pypdfium2.PdfDocument(document.render(built(console, "en"), "pdf"))[0]
     latin = ink(en, "Post-incident report")
     assert latin > 100  # the English heading, as a yardstick
     assert ink(zh, "事件总结报告") > latin / 4  # six Chinese characters carry at least a quarter of its ink
@@ -157,7 +157,7 @@ def test_chinese_glyphs_are_drawn_in_the_pdf(sqlite_engine):
 
 
 def test_without_an_embeddable_font_the_doctor_warns(monkeypatch, tmp_path):
-    from bot import report_pdf
+    from bot.report import pdf as report_pdf
     from handlers.doctor import diagnose
     from handlers.doctor import report as doctor_report
     from tests.conftest import make_settings
@@ -226,7 +226,7 @@ def test_a_drill_is_marked_injected_and_scored(sqlite_engine):
     console.say("alice", '/breach close --cause staff_error --lessons "Drill went fine" --confirm', "breach-1")
     data = built(console)
     assert data["drill"] and data["drill_score"]["assembled"] == "25m"
-    assert report.to_markdown(data).startswith("> **DRILL — this is an exercise report")
+    assert document.to_markdown(data).startswith("> **DRILL — this is an exercise report")
     letters = joined(console.say("alice", "/breach draft client", "breach-1"))
     assert "closed" in letters  # a closed drill drafts nothing more
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from bot import timeline
-from bot.export import as_dict
+from bot.incident import timeline
+from bot.report.export import as_dict
 from storage.models import Alert, Deadline, Incident, PhaseState, RoleAssignment, TimelineEvent, Workspace
 from tests.conftest import START, joined, make_console, texts
 

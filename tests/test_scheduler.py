@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot import deadlines
 from bot.clock import OffsetClock
+from bot.incident import deadlines
 from bot.scheduler import AlertScheduler
 from storage.models import Alert, Deadline, TimelineEvent
 from tests.conftest import START, joined, make_console
@@ -168,7 +168,7 @@ def test_the_reminder_carries_a_snooze_button(quick):
 
 
 def test_an_alert_that_went_out_is_never_sent_twice_even_if_recording_fails(quick, monkeypatch):
-    from bot import alerts
+    from bot.flows import alerts
 
     quick.say("alice", "/breach declare Payroll export leaked")
 

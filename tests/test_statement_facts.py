@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from bot import draft_gaps, letter_merge
+from bot.statements import gaps as draft_gaps
+from bot.statements import letters as letter_merge
 from storage.models import Client, DraftVersion, TimelineEvent
 from tests.conftest import joined, make_console
 from tests.conftest import said as say

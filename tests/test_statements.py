@@ -113,7 +113,7 @@ def test_full_statement_scenario(engine, tmp_path):
     assert {"draft_created", "draft_edited", "draft_approved", "clients_imported", "clients_notified"} <= set(kinds)
     status = joined(say("lily", "/breach status", "breach-1"))
     assert "Clients told: 500/500" in status
-    from bot.export import as_dict
+    from bot.report.export import as_dict
     from storage.models import Incident, Workspace
 
     with Session(engine) as s:
@@ -123,7 +123,7 @@ def test_full_statement_scenario(engine, tmp_path):
     assert data["clients"]["total"] == 500 and data["clients"]["notified"] == 500
     assert [(d["id"], d["kind"], d["version"], d["status"], d["approved_by"]) for d in data["drafts"]] == [
         ("D-1", "client", 2, "approved", ["erin"]), ("D-2", "client", 1, "approved", ["erin"])]
-    from bot.clients import Vault
+    from bot.statements.clients import Vault
 
     assert Vault(TEST_DATA_KEY).open(stored.contact_encrypted) == "client1@example.cn"
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot import timeline
+from bot.incident import timeline
 from handlers.cli import main
 from storage.models import Incident, TimelineEvent
 from tests.conftest import make_console

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.times import FUTURE, PAST, parse_duration, parse_when
+from bot.text.times import FUTURE, PAST, parse_duration, parse_when
 
 TZ = "Asia/Shanghai"
 # Saturday 28 November 2026, 02:05 in Shanghai: the middle of the night, as in the UX review.

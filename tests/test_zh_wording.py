@@ -16,10 +16,11 @@ from types import SimpleNamespace
 import pytest
 from sqlmodel import Session, select
 
-from bot import report, report_events, wording
-from bot.i18n import catalogue
-from bot.regimes import load_regimes
+from bot.incident import wording
+from bot.law.regimes import load_regimes
+from bot.report import document, events
 from bot.settings import DEFAULT_REGIMES
+from bot.text.i18n import catalogue
 from storage.models import Incident, Workspace
 from tests.conftest import START, joined, make_console
 
@@ -165,13 +166,13 @@ def test_the_chinese_json_says_its_texts_in_chinese(response):
 
 def test_every_key_event_kind_is_described_in_both_languages():
     """Each kind the report's timeline shows has a label and a description, and no English in Chinese."""
-    from bot.playbook import load_playbook
+    from bot.incident.playbook import load_playbook
     from bot.settings import DEFAULT_PLAYBOOK
 
-    assert set(report.KEY_EVENTS) <= report_events.KINDS
+    assert set(document.KEY_EVENTS) <= events.KINDS
     playbook, regimes = load_playbook(DEFAULT_PLAYBOOK), load_regimes([DEFAULT_REGIMES])
     for lang in ("en", "zh"):
-        assert {f"report.event.{k}" for k in report.KEY_EVENTS} <= set(catalogue(lang))
+        assert {f"report.event.{k}" for k in document.KEY_EVENTS} <= set(catalogue(lang))
     data = {
         "declared": ("客户工资表泄露", {}), "war_room_opened": ("breach-1", {"room": "breach-1"}),
         "phase_started": ("Preliminary investigation", {"phase": "investigation", "position": 2}),
@@ -189,18 +190,18 @@ def test_every_key_event_kind_is_described_in_both_languages():
         "clients_notified": ("3 via email", {"count": 3, "via": "email"}),
         "captured": ("客户来电", {}), "closed": ("网盘不得公开", {"cause": "staff_error"}),
     }
-    assert set(data) == set(report.KEY_EVENTS)
-    words = report_events.Words(playbook=playbook, regimes=regimes, lang="zh", when=lambda at: "11月28日 10:05",
+    assert set(data) == set(document.KEY_EVENTS)
+    words = events.Words(playbook=playbook, regimes=regimes, lang="zh", when=lambda at: "11月28日 10:05",
                                 draft_kinds={2: "media"})
     for kind, (text, values) in data.items():
         event = SimpleNamespace(kind=kind, text=text, data=values)
-        said = report_events.describe(event, words)  # type: ignore[arg-type]
+        said = events.describe(event, words)  # type: ignore[arg-type]
         assert said and latin_words(said, elsewhere=False) == [], (kind, said)
     approved = SimpleNamespace(kind="draft_approved", text="", data=data["draft_approved"][1])
-    assert report_events.describe(approved, words) == "D-2 第1版（临时声明），批准角色：对外沟通、管理层负责人"  # type: ignore[arg-type]
-    english = report_events.Words(playbook=playbook, regimes=regimes, lang="en", when=lambda at: "28 Nov 10:05",
+    assert events.describe(approved, words) == "D-2 第1版（临时声明），批准角色：对外沟通、管理层负责人"  # type: ignore[arg-type]
+    english = events.Words(playbook=playbook, regimes=regimes, lang="en", when=lambda at: "28 Nov 10:05",
                                   draft_kinds={2: "media"})
-    assert report_events.describe(approved, english) == (  # type: ignore[arg-type]
+    assert events.describe(approved, english) == (  # type: ignore[arg-type]
         "D-2 v1 (holding statement), approved as Communications, Executive sponsor")
 
 
@@ -242,7 +243,7 @@ def test_report_words_follow_the_report_language_not_the_workspace(sqlite_engine
     with Session(sqlite_engine) as s:
         incident = s.exec(select(Incident)).one()
         ws = s.get(Workspace, incident.workspace_id)
-        data = report.build(s, incident=incident, playbook=console.bot.playbook, regimes=console.bot.regimes,
+        data = document.build(s, incident=incident, playbook=console.bot.playbook, regimes=console.bot.regimes,
                             firm_profile=frozenset(), ws=ws, lang="zh", now=console.clock.now(), firm_name="莲花会计")
-    md = report.to_markdown(data)
+    md = document.to_markdown(data)
     assert "状态: 进行中" in md and "阶段开始: 阶段 1 紧急响应" in md and "开启应急群: \\#breach-1" in md

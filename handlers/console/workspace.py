@@ -15,7 +15,7 @@ from bot.chat import Context, Sent
 from bot.clock import OffsetClock, VirtualClock
 from bot.commands import ClientsImport
 from bot.errors import UserError
-from bot.times import parse_duration
+from bot.text.times import parse_duration
 from handlers.console.chat import ConsoleChat
 from handlers.router import is_command, parse
 

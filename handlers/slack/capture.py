@@ -8,10 +8,10 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import incidents
 from bot.app import Breachbot
 from bot.chat import Context
 from bot.commands import Capture
+from bot.incident import incidents
 from handlers.slack import inbound
 from handlers.slack.chat import SlackChat
 from handlers.slack.listeners import ack_now

@@ -15,7 +15,7 @@ from bot.app import Breachbot
 from bot.chat import Context, Message
 from bot.commands import Command
 from bot.errors import UserError, new_error_id
-from bot.i18n import message
+from bot.text.i18n import message
 from handlers.router import parse
 from handlers.slack import inbound, modals
 from handlers.slack.catalogue import ui
@@ -155,7 +155,7 @@ class Listeners:
 
     def open_answer(self, body: dict[str, Any], context: Context, command: commands.Answer) -> None:
         """The answer form for a question a button cannot answer."""
-        from bot.answers import valid_choices
+        from bot.incident.answers import valid_choices
 
         lang = self.bot.lang
         try:

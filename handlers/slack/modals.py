@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import commands
-from bot.facts import DATA_CATEGORIES, TITLE_MAX
+from bot.text.facts import DATA_CATEGORIES, TITLE_MAX
 from handlers.slack.catalogue import ui
 from handlers.slack.render import plain
 

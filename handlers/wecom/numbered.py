@@ -36,12 +36,12 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from sqlmodel import select
 
-from bot import incidents, questions
 from bot.chat import Context, Message, Strong
 from bot.commands import Answer
 from bot.errors import UserError
-from bot.i18n import text as t
-from bot.playbook import Playbook, QuestionSpec
+from bot.incident import incidents, questions
+from bot.incident.playbook import Playbook, QuestionSpec
+from bot.text.i18n import text as t
 from storage.models import QuestionState
 
 if TYPE_CHECKING:

@@ -19,12 +19,12 @@ from flask import Flask, Response, request
 from sqlalchemy import Engine
 from wechatpy.session import SessionStorage
 
-from bot import incidents, questions
 from bot.app import Breachbot, create_app
 from bot.chat import Context
 from bot.clock import Clock
 from bot.commands import Answer, Help
 from bot.errors import UserError
+from bot.incident import incidents, questions
 from bot.settings import Settings
 from handlers.router import parse
 from handlers.wecom.api import WeComClient

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import timeline
+from bot.incident import timeline
 from storage.models import Alert, Deadline, Incident, PhaseState, RoleAssignment, TaskState, TimelineEvent
 
 BASIC = Path(__file__).with_name("basic.breach")

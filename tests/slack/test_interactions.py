@@ -254,7 +254,7 @@ def test_a_count_is_answered_in_a_small_form_from_the_prompt(slack, fake, sqlite
 
 
 def test_prompts_and_commands_reach_the_same_facts_and_clocks_on_slack(slack, fake, sqlite_engine):
-    from bot import clocks
+    from bot.law import clocks
 
     def prompt(room: str, words: str) -> dict:
         return next(p for p in fake.posted(room) if p["text"].startswith("❓") and words in p["text"])

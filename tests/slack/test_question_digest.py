@@ -7,8 +7,8 @@ import re
 
 from sqlmodel import Session, select
 
-from bot.question_views import QUESTIONS_PER_MESSAGE, question_digest
 from bot.settings import FirmConfig
+from bot.views.questions import QUESTIONS_PER_MESSAGE, question_digest
 from handlers.slack.render import BLOCKS_MAX, render
 from storage.models import Incident, Workspace
 from tests.slack.conftest import USERS, blocks_text, buttons

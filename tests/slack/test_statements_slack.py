@@ -9,7 +9,7 @@ import zipfile
 
 from sqlmodel import Session, select
 
-from bot.export import as_dict
+from bot.report.export import as_dict
 from storage.models import Incident, Workspace
 from tests.slack.conftest import USERS, buttons
 

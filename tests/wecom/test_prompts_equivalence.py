@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot import clocks
+from bot.law import clocks
 from storage.models import Incident
 from tests.wecom.conftest import WeComSide
 

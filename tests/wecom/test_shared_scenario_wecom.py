@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.times import parse_duration
+from bot.text.times import parse_duration
 from tests.scenarios import check_basic_outcome, script_lines
 from tests.wecom.conftest import WeComSide
 

@@ -1,0 +1,83 @@
+"""What every flow needs: which incident a command is about, who holds what, where it was typed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from bot.chat import Context, Text
+from bot.errors import UserError, WhichIncident
+from bot.incident import incidents
+from bot.outbox import Outbox
+from bot.text.i18n import message
+from bot.text.i18n import text as t
+from bot.text.times import parse_when
+from bot.views import incident as views
+from storage.models import Incident, Workspace
+
+if TYPE_CHECKING:
+    from bot.app import Breachbot
+
+
+def resolve(session: Session, ws: Workspace, context: Context, number: int | None, *,
+            lock: bool = True) -> Incident:
+    """The incident a command is about: named, this war room's, or the person's only open one."""
+    lang = ws.lang
+    if number is not None:
+        incident = incidents.by_number(session, workspace=ws, number=number)
+        # Outsiders learn nothing, not even that BR-<n> exists: only the team and people in the war room.
+        if incident is None or not may_see(session, incident, context):
+            raise UserError(t(lang, "error.no_incident", id=f"BR-{number}"))
+    else:
+        incident = incidents.by_room(session, workspace=ws, room=context.room)
+        if incident is None:
+            mine = incidents.open_for_user(session, workspace=ws, user=context.user)
+            if not mine:
+                raise UserError(t(lang, "error.no_open_incident"))
+            if len(mine) > 1:
+                example = incidents.ref(mine[0])
+                listing = views.incident_list(mine, lang, "error.which_incident", example=example).lines[1:]
+                raise WhichIncident(lang=lang, listing=listing, example=example)
+            incident = mine[0]
+    return incidents.lock(session, incident) if lock else incident
+
+
+def may_see(session: Session, incident: Incident, context: Context) -> bool:
+    """The team (declarer, roster, role holders) and whoever is in the war room may see an incident."""
+    return context.room == incident.war_room or incidents.is_participant(session, incident, context.user)
+
+
+def moment_done(raw: str | None, *, now: datetime, ws: Workspace) -> datetime:
+    """When something was done, as typed (`--at "10m ago"`), or now; never in the future."""
+    try:
+        at = parse_when(raw, now=now, tz=ws.timezone) if raw else now
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if at > now:
+        raise UserError(t(ws.lang, "clocks.future"))
+    return at
+
+
+def role_holders(session: Session, incident: Incident) -> dict[str, str]:
+    return {role: a.user for role, a in incidents.active_roles(session, incident).items()}
+
+
+def role_names(bot: Breachbot, lang: str) -> dict[str, str]:
+    return {key: name(lang) for key, name in bot.playbook.roles.items()}
+
+
+def drill(incident: Incident, lang: str) -> tuple[Text, ...]:
+    return (Text(t(lang, "drill.prefix")),) if incident.drill else ()
+
+
+def here(context: Context, incident: Incident) -> bool:
+    """Whether the command was typed in the incident's own war room."""
+    return context.room == incident.war_room
+
+
+def acknowledge(out: Outbox, context: Context, incident: Incident, lang: str) -> None:
+    """A short 'Done.' for a change made from outside the war room (inside, the war room's post says it)."""
+    if not here(context, incident):
+        out.reply(message(lang, "ok.done"))

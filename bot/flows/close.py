@@ -1,0 +1,161 @@
+"""Closing an incident: say what is still open and close only when confirmed; the law's clocks outlive it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from bot.chat import Context, Line, Mention, Message
+from bot.commands import Close
+from bot.errors import UserError
+from bot.flows import permissions
+from bot.flows.base import drill, here, resolve, role_holders, role_names
+from bot.incident import followups, incidents, phases
+from bot.law import clocks
+from bot.law.clocks import ClockRow
+from bot.law.reasons import render
+from bot.outbox import Outbox
+from bot.statements import clients, drafts
+from bot.text.i18n import line, message
+from bot.text.i18n import text as t
+from bot.views import incident as views
+from storage.models import Draft, DraftVersion, Incident, TaskState, Workspace
+
+if TYPE_CHECKING:
+    from bot.app import Breachbot
+
+OPEN_CLOCK = ("missed", "pending", "waiting")  # a clock with a notice still owed
+CONTAINMENT = "containment"
+
+
+@dataclass
+class StillOpen:
+    """What a closing incident leaves undone: each item is something a person would regret not seeing."""
+
+    clocks: list[ClockRow] = field(default_factory=list)
+    drafts: list[tuple[Draft, DraftVersion]] = field(default_factory=list)
+    phase: str = ""
+    tasks: list[TaskState] = field(default_factory=list)
+    containment_missing: bool = False
+    clients_untold: int = 0
+    clients_total: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.clocks or self.drafts or self.tasks or self.containment_missing or self.clients_untold)
+
+    def record(self) -> dict[str, Any]:
+        """For the timeline's `closed` event: what was still open when the lead closed."""
+        return {"clocks": [r.result.clock_id for r in self.clocks],
+                "drafts": [f"D-{d.number}" for d, _ in self.drafts],
+                "tasks": [f"{x.phase_key}.{x.key}" for x in self.tasks],
+                "containment_missing": self.containment_missing, "clients_untold": self.clients_untold}
+
+
+def open_clocks(bot: Breachbot, session: Session, incident: Incident, now: datetime) -> list[ClockRow]:
+    """The legal clocks whose notice has not been recorded, most urgent first."""
+    return [r for r in clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
+                                   now=now) if r.status in OPEN_CLOCK]
+
+
+def still_open(bot: Breachbot, session: Session, incident: Incident, now: datetime) -> StillOpen:
+    """Legal clocks not notified, drafts not approved, the current phase's open tasks, containment, clients."""
+    states = {s.key: s for s in phases.phase_states(session, incident)}
+    contained = incident.facts.get("contained") is True or (
+        CONTAINMENT in states and states[CONTAINMENT].completed_at is not None)
+    # A current phase already completed (by `phase next --reason` on the last one) has no tasks to chase.
+    current_open = states[incident.current_phase].completed_at is None
+    register = clients.register(session, incident)
+    return StillOpen(
+        clocks=open_clocks(bot, session, incident, now),
+        drafts=[(d, v) for d, v in drafts.all_drafts(session, incident) if v.status != "approved"],
+        phase=incident.current_phase,
+        tasks=[x for x in phases.task_states(session, incident, incident.current_phase)
+               if x.done_at is None and current_open],
+        containment_missing=not contained and CONTAINMENT in states,
+        clients_untold=sum(1 for c in register if c.notified_at is None), clients_total=len(register))
+
+
+def clock_lines(bot: Breachbot, ws: Workspace, rows: list[ClockRow], now: datetime) -> list[Line]:
+    """One line per clock: id, audience, and when it is due (or why its start is not known yet)."""
+    lang = ws.lang
+    out: list[Line] = []
+    for row in rows:
+        result = row.result
+        due = views.due_phrase(ws, result.due_at, now) if result.due_at else render(result.reason, lang)
+        out.append(line(lang, "close.open_clock", clock=result.clock_id,
+                        audience=result.audience_zh if lang == "zh" else result.audience_en, due=due))
+    return out
+
+
+def still_open_message(bot: Breachbot, ws: Workspace, incident: Incident, items: StillOpen, cmd: Close,
+                       now: datetime) -> Message:
+    """What is open, and the one command that closes anyway."""
+    lang = ws.lang
+    lines: list[Line] = [drill(incident, lang) + line(lang, "close.still_open", id=incidents.ref(incident))]
+    lines += clock_lines(bot, ws, items.clocks, now)
+    if items.drafts:
+        lines.append(line(lang, "close.open_drafts", drafts=", ".join(f"D-{d.number} ({d.kind})"
+                                                                      for d, _ in items.drafts)))
+    if items.tasks:
+        spec = bot.playbook.phase(items.phase)
+        lines.append(line(lang, "close.open_tasks", phase=f"{bot.playbook.position(spec.key)} {spec.title(lang)}",
+                          count=len(items.tasks),
+                          tasks="; ".join(spec.tasks[x.position - 1].text(lang) for x in items.tasks)))
+    if items.containment_missing:
+        lines.append(line(lang, "close.not_contained"))
+    if items.clients_untold:
+        lines.append(line(lang, "close.clients_untold", untold=items.clients_untold, total=items.clients_total))
+    if items.clocks:
+        lines.append(line(lang, "close.clocks_go_on", id=incidents.ref(incident)))
+    lessons = " ".join(cmd.lessons.split())
+    if len(lessons) > 300 or '"' in lessons or lessons != cmd.lessons.strip():
+        lessons = t(lang, "close.same_lessons")
+    again = f'/breach close {incidents.ref(incident)} --cause {cmd.cause} --lessons "{lessons}" --confirm'
+    lines.append(line(lang, "close.confirm", command=again))
+    return Message(lines=tuple(lines), kind="error")
+
+
+def close(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Close, out: Outbox) -> None:
+    """`/breach close`: with something still open, list it and ask for --confirm; otherwise close."""
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    if incident.status != incidents.OPEN:
+        raise UserError(t(lang, "error.closed_already", id=incidents.ref(incident)))
+    holders = role_holders(session, incident)
+    permissions.check("close", user=context.user, holders=holders, declarer=incident.declared_by, lang=lang,
+                      role_names=role_names(bot, lang))
+    # A wrong cause or empty lessons is said before the open items, so a confirmation is never wasted.
+    if cmd.cause not in bot.playbook.causes:
+        raise UserError(t(lang, "error.cause", value=cmd.cause, choices=", ".join(bot.playbook.causes)))
+    incidents.check_text(cmd.lessons, lang, what=t(lang, "word.lessons"))
+    items = still_open(bot, session, incident, now)
+    if items and not cmd.confirm:
+        out.reply(still_open_message(bot, ws, incident, items, cmd, now))
+        return
+    prefix = drill(incident, lang)
+    # A drill schedules no follow-ups: a reminder a month on to check "client satisfaction" after a
+    # breach that never happened could send someone to a real client. The team adds its own.
+    standard = [] if incident.drill else followups.schedule_standard(
+        session, incident=incident, playbook=bot.playbook, holders=holders, actor=context.user, now=now, lang=lang)
+    phases.close(session, incident=incident, playbook=bot.playbook, cause=cmd.cause, lessons=cmd.lessons,
+                 actor=context.user, now=now, lang=lang, still_open=items.record() if items else None)
+    if standard:
+        out.post(incident.war_room, message(lang, "followup.scheduled", items="; ".join(
+            f"F-{f.number} {f.text} ({f.owner}, {views.when(ws, f.due_at, now)})" for f in standard)))
+    elif incident.drill and bot.playbook.followups_on_close:
+        out.post(incident.war_room, message(lang, "close.drill_followups", items="; ".join(
+            spec.text(lang) for spec in bot.playbook.followups_on_close)).prefixed(prefix))
+    closed = message(lang, "close.closed", id=incidents.ref(incident), actor=Mention(context.user),
+                     cause=bot.playbook.causes[cmd.cause](lang)).prefixed(prefix)
+    out.post(incident.war_room, closed)
+    if items.clocks:
+        heading = prefix + line(lang, "close.clocks_open", id=incidents.ref(incident))
+        out.post(incident.war_room, Message(lines=(heading, *clock_lines(bot, ws, items.clocks, now)),
+                                            kind="reminder"))
+    if not here(context, incident):
+        out.reply(closed)
+    out.refresh.add(incident.id)
+

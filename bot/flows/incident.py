@@ -1,0 +1,321 @@
+"""Each command as a flow: resolve the incident, check who may, call the services, say what happened."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from bot import help
+from bot.chat import Context, Mention, RoomRef, Strong
+from bot.commands import (
+    Affected,
+    Answer,
+    Approve,
+    Assign,
+    Capture,
+    ClientsImport,
+    ClientsNotified,
+    ClientsShow,
+    Clocks,
+    Close,
+    Command,
+    Declare,
+    Done,
+    DraftEdit,
+    DraftNew,
+    Drafts,
+    DraftShow,
+    Drill,
+    Facts,
+    FollowUpAdd,
+    FollowUpDone,
+    FollowUps,
+    Help,
+    History,
+    Letters,
+    Log,
+    Notified,
+    Phase,
+    Questions,
+    Report,
+    Roles,
+    Snooze,
+    Status,
+    Summary,
+    Tasks,
+    Unassign,
+)
+from bot.errors import UserError
+from bot.flows import close as close_flows
+from bot.flows import law as clock_flows
+from bot.flows import permissions
+from bot.flows import prompts as prompt_flows
+from bot.flows import report as report_flows
+from bot.flows import statements as statement_flows
+from bot.flows.base import acknowledge, drill, here, resolve, role_holders, role_names
+from bot.incident import deadlines, incidents, phases, questions, scenarios
+from bot.outbox import Outbox
+from bot.text.i18n import message
+from bot.text.i18n import text as t
+from bot.text.times import parse_duration, parse_when
+from bot.views import incident as views
+from bot.views import questions as question_views
+from storage.models import Incident, Workspace
+
+if TYPE_CHECKING:
+    from bot.app import Breachbot
+
+
+def run(bot: Breachbot, session: Session, ws: Workspace, context: Context, command: Command, out: Outbox) -> None:
+    """Dispatch one command inside the caller's transaction."""
+    handler = _FLOWS.get(type(command))
+    if handler is None:  # a platform built a command we do not know: our bug, not the user's
+        raise TypeError(f"no flow for {type(command).__name__}")
+    handler(bot, session, ws, context, command, out)
+
+
+def ask(bot: Breachbot, session: Session, ws: Workspace, incident: Incident, phase_key: str, out: Outbox) -> None:
+    """Ask the questions of a phase that has just started, in its war room: several in one message."""
+    asked = questions.ask_phase(session, incident=incident, playbook=bot.playbook, phase_key=phase_key,
+                                now=bot.now())
+    for msg in question_views.phase_questions(incident=incident, playbook=bot.playbook, ws=ws, phase_key=phase_key,
+                                              specs=asked, holders=role_holders(session, incident)):
+        out.post(incident.war_room, msg)
+
+
+# -- declare -------------------------------------------------------------------------------------
+def declare(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Declare, out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    try:
+        aware_at = parse_when(cmd.aware, now=now, tz=ws.timezone) if cmd.aware else now
+    except ValueError as exc:
+        raise UserError(t(lang, "error.aware_unreadable", detail=str(exc))) from None
+    result = incidents.declare(
+        session, workspace=ws, playbook=bot.playbook, title=cmd.title, severity=cmd.severity, aware_at=aware_at,
+        clients=cmd.clients, data=cmd.data, drill=cmd.drill, actor=context.user, room=context.room,
+        roster=bot.firm.roster, now=now, declare_key=context.delivery_id)
+    incident = result.incident
+    if result.existing:
+        out.reply(views.room_line(lang, "declare.exists", incident.war_room, id=incidents.ref(incident)))
+        return
+    # The room is made now, inside the transaction: if that fails nothing is recorded and the
+    # person can simply try again; if the database fails afterwards the empty room says so.
+    name = f"breach-{incident.number}"
+    room = bot.chat.create_room(name=name, members=result.team, private=True, title=incident.title,
+                                topic=views.topic(session, incident=incident, playbook=bot.playbook, ws=ws, now=now))
+    incidents.attach_war_room(session, incident=incident, room=room, now=now)
+    ref = bot.chat.post(room=room, message=views.status(session, incident=incident, playbook=bot.playbook,
+                                                         ws=ws, now=now))
+    incident.status_message = ref.id
+    session.add(incident)
+    session.flush()
+    bot.chat.pin(ref=ref)
+    short = incident.title if len(incident.title) <= 40 else incident.title[:40].rsplit(" ", 1)[0] + " …"
+    announce = message(lang, "declare.announce", id=Strong(incidents.ref(incident)), actor=Mention(context.user),
+                       title=short, room=RoomRef(room))
+    out.reply(announce.prefixed(drill(incident, lang)), public=True)
+    out.post(room, views.phase_prompt(session, incident=incident, playbook=bot.playbook, ws=ws, now=now,
+                                      phase_key=incident.current_phase))
+    questions.prompt_roles(session, incident=incident, playbook=bot.playbook, now=now)
+    # What the declarer said is not asked again (the data list is: --data may name only what is known so far).
+    given = {"aware_at": questions.current_value(incident, "aware_at")} if cmd.aware else {}
+    if cmd.clients is not None:
+        given["clients"] = cmd.clients
+    questions.mark_answered(session, incident=incident, playbook=bot.playbook, values=given, actor=context.user,
+                            now=now)
+    clock_flows.resync(bot, session, ws, incident, out)
+    ask(bot, session, ws, incident, incident.current_phase, out)
+    for role, user in result.roles.items():
+        out.direct(user, message(lang, "roles.you_hold", id=incidents.ref(incident),
+                                 role=bot.playbook.roles[role](lang), room=RoomRef(room)))
+
+
+# -- reading -------------------------------------------------------------------------------------
+def status(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Status, out: Outbox) -> None:
+    incident = resolve(session, ws, context, cmd.incident, lock=False)
+    out.reply(views.status(session, incident=incident, playbook=bot.playbook, ws=ws, now=bot.now()),
+              public=here(context, incident))
+
+
+def roles(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Roles, out: Outbox) -> None:
+    incident = resolve(session, ws, context, cmd.incident, lock=False)
+    out.reply(views.roles(session, incident=incident, playbook=bot.playbook, ws=ws), public=here(context, incident))
+
+
+def tasks(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Tasks, out: Outbox) -> None:
+    incident = resolve(session, ws, context, cmd.incident, lock=False)
+    out.reply(views.tasks(session, incident=incident, playbook=bot.playbook, ws=ws, now=bot.now(),
+                          everything=cmd.all), public=here(context, incident))
+
+
+def show_help(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Help, out: Outbox) -> None:
+    out.reply(help.render(ws.lang, cmd.topic))
+
+
+# -- roles ---------------------------------------------------------------------------------------
+def assign(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Assign, out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    permissions.check("assign", user=context.user, holders=role_holders(session, incident),
+                      declarer=incident.declared_by, lang=lang, role_names=role_names(bot, lang))
+    previous = incidents.assign_role(session, incident=incident, playbook=bot.playbook, role=cmd.role,
+                                     user=cmd.user, actor=context.user, now=now, lang=lang)
+    questions.role_filled(session, incident=incident, role=cmd.role, now=now)
+    role_name = bot.playbook.roles[cmd.role](lang)
+    out.invite(incident.war_room, [cmd.user])
+    key = "roles.assigned_replacing" if previous else "roles.assigned"
+    out.post(incident.war_room, message(lang, key, user=Mention(cmd.user), role=role_name,
+                                        actor=Mention(context.user),
+                                        previous=Mention(previous.user) if previous else ""))
+    out.direct(cmd.user, message(lang, "roles.you_hold", id=incidents.ref(incident), role=role_name,
+                                 room=RoomRef(incident.war_room) if incident.war_room else "-"))
+    if previous and previous.user != cmd.user:
+        out.direct(previous.user, message(lang, "roles.you_were_replaced", user=Mention(cmd.user), role=role_name,
+                                          id=incidents.ref(incident), actor=Mention(context.user),
+                                          room=RoomRef(incident.war_room) if incident.war_room else "-"))
+    if not here(context, incident):
+        out.reply(message(lang, "ok.assigned", user=Mention(cmd.user), role=role_name, id=incidents.ref(incident)))
+    out.refresh.add(incident.id)
+
+
+def unassign(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Unassign, out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    permissions.check("unassign", user=context.user, holders=role_holders(session, incident),
+                      declarer=incident.declared_by, lang=lang, role_names=role_names(bot, lang))
+    ended = incidents.unassign_role(session, incident=incident, playbook=bot.playbook, role=cmd.role,
+                                    actor=context.user, now=now, lang=lang)
+    out.post(incident.war_room, message(lang, "roles.unassigned_msg", user=Mention(ended.user),
+                                        role=bot.playbook.roles[cmd.role](lang), actor=Mention(context.user)))
+    acknowledge(out, context, incident, lang)
+    out.refresh.add(incident.id)
+
+
+# -- the record ----------------------------------------------------------------------------------
+def log(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Log, out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    event = incidents.record(session, incident=incident, text=cmd.text, actor=context.user, now=now, lang=lang,
+                             decision=cmd.decision)
+    if cmd.decision:
+        out.post(incident.war_room, message(lang, "log.decision", actor=Mention(context.user), text=event.text,
+                                            id=incidents.ref(incident), seq=event.seq))
+    else:
+        out.post(incident.war_room, message(lang, "log.note", actor=Mention(context.user),
+                                            id=incidents.ref(incident), seq=event.seq))
+    if not here(context, incident):
+        out.reply(message(lang, "log.recorded", id=incidents.ref(incident), seq=event.seq))
+
+
+# -- phases and tasks ----------------------------------------------------------------------------
+def done(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Done, out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    result = phases.complete_task(session, incident=incident, playbook=bot.playbook, task_ref=cmd.task,
+                                  note=cmd.note, actor=context.user, now=now, lang=lang)
+    spec = bot.playbook.phase(result.task.phase_key)
+    task_text = spec.tasks[result.task.position - 1].text(lang)
+    out.post(incident.war_room, message(lang, "tasks.done", actor=Mention(context.user), task=task_text,
+                                        phase=spec.title(lang)))
+    if result.phase_completed:
+        hint = "phase.completed_current" if result.task.phase_key == incident.current_phase else "phase.completed"
+        out.post(incident.war_room, message(lang, hint, phase=spec.title(lang)))
+    acknowledge(out, context, incident, lang)
+    out.refresh.add(incident.id)
+
+
+def phase(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Phase, out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    moved = phases.move(session, incident=incident, playbook=bot.playbook, target=cmd.target, reason=cmd.reason,
+                        actor=context.user, now=now, lang=lang)
+    left = bot.playbook.phase(moved.left.key)
+    if moved.needs_reason:
+        open_list = "; ".join(left.tasks[x.position - 1].text(lang) for x in moved.open_tasks)
+        target = cmd.target if cmd.target == "next" else cmd.target
+        out.reply(message(lang, "phase.needs_reason", kind="error", phase=left.title(lang),
+                          count=len(moved.open_tasks), tasks=open_list, target=target))
+        return
+    if moved.completed_left:
+        out.post(incident.war_room, message(lang, "phase.left_completed", phase=left.title(lang),
+                                            actor=Mention(context.user)))
+    elif moved.open_tasks:
+        out.post(incident.war_room, message(lang, "phase.left_open", phase=left.title(lang),
+                                            count=len(moved.open_tasks), reason=cmd.reason.strip()))
+    if moved.entered is None:
+        out.post(incident.war_room, message(lang, "phase.all_done"))
+    else:
+        out.post(incident.war_room, views.phase_prompt(session, incident=incident, playbook=bot.playbook, ws=ws,
+                                                       now=now, phase_key=moved.entered.key))
+        ask(bot, session, ws, incident, moved.entered.key, out)
+    acknowledge(out, context, incident, lang)
+    out.refresh.add(incident.id)
+
+
+def snooze(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Snooze, out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    try:
+        delay = parse_duration(cmd.duration)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    key, when = phases.snooze(session, incident=incident, playbook=bot.playbook, phase_ref=cmd.phase, delay=delay,
+                              reason=cmd.reason, actor=context.user, now=now, lang=lang)
+    out.post(incident.war_room, message(lang, "snooze.done", actor=Mention(context.user),
+                                        phase=bot.playbook.phase(key).title(lang), until=views.when(ws, when, now),
+                                        reason=cmd.reason.strip()))
+    acknowledge(out, context, incident, lang)
+
+
+def run_drill(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Drill, out: Outbox) -> None:
+    """Declare a drill from a scenario and schedule its injects as timed alerts."""
+    lang, now = ws.lang, bot.now()
+    choices = scenarios.available()
+    key = cmd.scenario or (choices[0] if choices else "")
+    try:
+        scenario = scenarios.load(key)
+    except FileNotFoundError:
+        raise UserError(t(lang, "drill.unknown", value=key, choices=", ".join(choices) or "-")) from None
+    declare(bot, session, ws, context, Declare(title=scenario.title(lang), severity=scenario.severity,
+                                               clients=scenario.clients, data=tuple(scenario.data), drill=True), out)
+    incident = incidents.by_room(session, workspace=ws, room=out.posts[0][0]) if out.posts else None
+    if incident is None:  # declare always posts in the new war room; be explicit if that ever changes
+        raise RuntimeError("the drill's war room was not created")
+    for i, inject in enumerate(scenario.injects, start=1):
+        deadlines.schedule(session, incident_id=incident.id, kind="inject", ref=f"{scenario.key}:{i}",
+                           due_at=now + inject.at, remind_before=None, now=now,
+                           meta={"en": inject.text.en, "zh": inject.text.zh, "at": str(inject.at)})
+    out.post(incident.war_room, message(lang, "drill.started", id=incidents.ref(incident), scenario=scenario.key))
+
+
+def capture(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Capture, out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    try:
+        at = datetime.fromisoformat(cmd.at)
+    except ValueError:
+        raise UserError(t(lang, "error.capture_time")) from None
+    event = incidents.capture(session, incident=incident, text=cmd.text, author=cmd.author, at=at,
+                              source=cmd.source, actor=context.user, now=now, lang=lang)
+    if event is None:
+        out.reply(message(lang, "log.captured_already", id=incidents.ref(incident)))
+        return
+    out.post(incident.war_room, message(lang, "log.captured", actor=Mention(context.user),
+                                        author=Mention(cmd.author), id=incidents.ref(incident), seq=event.seq))
+
+
+_FLOWS = {
+    Declare: declare, Status: status, Roles: roles, Tasks: tasks, Help: show_help, Assign: assign,
+    Unassign: unassign, Log: log, Done: done, Phase: phase, Close: close_flows.close, Capture: capture,
+    Answer: prompt_flows.answer, Questions: prompt_flows.list_open,
+    Clocks: clock_flows.show, Facts: clock_flows.facts, Affected: clock_flows.affected, Notified: clock_flows.notified,
+    DraftNew: statement_flows.draft_new, DraftEdit: statement_flows.draft_edit, DraftShow: statement_flows.draft_show,
+    Drafts: statement_flows.draft_list, Approve: statement_flows.approve,
+    ClientsImport: statement_flows.clients_import, ClientsShow: statement_flows.clients_show,
+    ClientsNotified: statement_flows.clients_notified, Letters: statement_flows.letters,
+    Summary: report_flows.summary, Report: report_flows.full_report, FollowUpAdd: report_flows.followup_add,
+    FollowUps: report_flows.followup_list, FollowUpDone: report_flows.followup_done, History: report_flows.history,
+    Drill: run_drill, Snooze: snooze,
+}

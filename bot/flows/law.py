@@ -1,0 +1,187 @@
+"""Flows for the legal clocks: facts by command, people by residence, the clocks, notices sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session, col, select
+
+from bot.chat import Context, Mention
+from bot.commands import Affected, Clocks, Facts, Notified
+from bot.errors import UserError
+from bot.flows import close as close_flows
+from bot.flows import permissions
+from bot.flows.base import acknowledge, drill, here, moment_done, resolve, role_holders, role_names
+from bot.incident import incidents, questions, wording
+from bot.incident.answers import NO, YES, parse_residences
+from bot.law import clocks
+from bot.law.regimes import CAC_LEVELS
+from bot.outbox import Outbox
+from bot.text.facts import DATA_CATEGORIES
+from bot.text.i18n import message
+from bot.text.i18n import text as t
+from bot.text.times import parse_when
+from bot.views import incident as views
+from storage.models import Deadline, Incident, Participant, Workspace
+
+if TYPE_CHECKING:
+    from bot.app import Breachbot
+
+# /breach facts flags → (fact, kind)
+FACT_FLAGS = {
+    "data": ("data", "categories"),
+    "encrypted": ("encrypted", "yes_no"),
+    "key_safe": ("key_safe", "yes_no"),
+    "crime": ("crime_suspected", "yes_no"),
+    "ransom": ("ransom_paid", "yes_no"),
+    "contained": ("contained", "yes_no"),
+    "press": ("press_aware", "yes_no"),
+    "determined": ("determined_at", "when"),
+    "assessed": ("assessed_at", "when"),
+    "handled": ("handling_ended_at", "when"),
+    "cac_level": ("cac_level", "cac_level"),
+}
+
+
+def read_fact(flag: str, raw: str, *, now: datetime, tz: str, lang: str) -> tuple[str, Any]:
+    """One `--flag value` of /breach facts as (fact, value); UserError says what is valid."""
+    fact, kind = FACT_FLAGS[flag]
+    value = raw.strip()
+    if kind == "yes_no":
+        if value.lower() in YES:
+            return fact, True
+        if value.lower() in NO:
+            return fact, False
+        raise UserError(t(lang, "facts.yes_no", flag=flag.replace("_", "-"), value=value))
+    if kind == "categories":
+        cats = [c.strip().lower() for c in value.replace("，", ",").split(",") if c.strip()]
+        unknown = [c for c in cats if c not in DATA_CATEGORIES]
+        if unknown or not cats:
+            raise UserError(t(lang, "error.data", value=", ".join(unknown) or "-", choices=", ".join(DATA_CATEGORIES)))
+        return fact, list(dict.fromkeys(cats))
+    if kind == "cac_level":
+        if value not in CAC_LEVELS:
+            raise UserError(t(lang, "facts.cac_level", value=value, choices=", ".join(CAC_LEVELS)))
+        return fact, value
+    try:
+        when = parse_when(value, now=now, tz=tz)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if when > now:
+        raise UserError(t(lang, "answer.future"))
+    return fact, when.isoformat()
+
+
+def resync(bot: Breachbot, session: Session, ws: Workspace, incident: Incident, out: Outbox) -> None:
+    """Recompute the legal clocks after a fact changed, and say in the war room what moved."""
+    changes = clocks.sync(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
+                          now=bot.now())
+    for change in changes:
+        out.post(incident.war_room, views.clock_change(bot.regimes, ws=ws, change=change, now=bot.now(),
+                                                       drill=incident.drill))
+
+
+def apply(bot: Breachbot, session: Session, ws: Workspace, context: Context, incident: Incident,
+          changes: dict[str, Any], out: Outbox, via: str) -> None:
+    """Set facts, move what depends on them, and tell the war room."""
+    from bot.flows.prompts import announce
+
+    change = questions.set_facts(session, incident=incident, playbook=bot.playbook, changes=changes,
+                                 actor=context.user, now=bot.now(), lang=ws.lang, via=via)
+    announce(bot, ws, incident, change, out)
+    resync(bot, session, ws, incident, out)
+    out.refresh.add(incident.id)
+
+
+def facts(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Facts, out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    incidents.require_open(incident, lang)
+    if not cmd.changes:
+        raise UserError(t(lang, "facts.nothing"))
+    changes = dict(read_fact(flag, raw, now=now, tz=ws.timezone, lang=lang) for flag, raw in cmd.changes)
+    apply(bot, session, ws, context, incident, changes, out, via="facts")
+    out.post(incident.war_room, message(lang, "facts.recorded", actor=Mention(context.user),
+                                        facts=wording.facts(changes, lang, when=lambda at: views.when(ws, at, now))))
+    acknowledge(out, context, incident, lang)
+
+
+def affected(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Affected,
+             out: Outbox) -> None:
+    lang = ws.lang
+    incident = resolve(session, ws, context, cmd.incident)
+    incidents.require_open(incident, lang)
+    counts = parse_residences(cmd.counts, lang)
+    apply(bot, session, ws, context, incident, {"affected": counts}, out, via="affected")
+    out.post(incident.war_room, message(lang, "facts.affected", actor=Mention(context.user),
+                                        counts=wording.residences(counts, lang),
+                                        total=sum(counts.values())))
+    acknowledge(out, context, incident, lang)
+
+
+def show(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Clocks, out: Outbox) -> None:
+    incident = resolve(session, ws, context, cmd.incident, lock=False)
+    current = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
+                          now=bot.now())
+    out.reply(views.clocks(bot.regimes, incident=incident, ws=ws, rows=current, now=bot.now(),
+                           everything=cmd.all), public=here(context, incident))
+
+
+def _owing_incident(session: Session, ws: Workspace, context: Context, number: int | None) -> Incident:
+    """The incident a notice is for: as for any command, or else the person's one closed incident still owing one.
+
+    WeCom commands come from the 1:1 chat, where "this incident" means the person's open one; after
+    the close, legal's `/breach notified <clock>` there should still find the incident that owes it.
+    """
+    try:
+        return resolve(session, ws, context, number)
+    except UserError:
+        if number is not None or incidents.open_for_user(session, workspace=ws, user=context.user):
+            raise
+        owing = session.exec(
+            select(Incident).join(Participant, col(Participant.incident_id) == col(Incident.id))
+            .join(Deadline, col(Deadline.incident_id) == col(Incident.id))
+            .where(Incident.workspace_id == ws.id, Incident.status == incidents.CLOSED,
+                   Participant.user == context.user, Deadline.kind == clocks.REGIME,
+                   col(Deadline.met_at).is_(None), col(Deadline.cancelled_at).is_(None))
+        ).unique().all()
+        if len(owing) != 1:
+            raise
+        return incidents.lock(session, owing[0])
+
+
+def notified(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Notified,
+             out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    incident = _owing_incident(session, ws, context, cmd.incident)
+    # No require_open: a notice the law demands is owed, and recorded, after the firm closes its response.
+    permissions.check("notified", user=context.user, holders=role_holders(session, incident),
+                      declarer=incident.declared_by, lang=lang, role_names=role_names(bot, lang))
+    current = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=now)
+    found = clocks.find_clock(bot.regimes, current, cmd.regime)
+    if not found:
+        applicable = sorted({r.result.clock_id for r in current if r.status != "not_applicable"})
+        raise UserError(t(lang, "clocks.unknown", value=cmd.regime, choices=", ".join(applicable) or "-"))
+    if len(found) > 1:
+        raise UserError(t(lang, "clocks.which", value=cmd.regime,
+                          choices=", ".join(r.result.clock_id for r in found)))
+    row = found[0]
+    if row.status == "met":
+        raise UserError(t(lang, "clocks.already_met", clock=row.result.clock_id))
+    at = moment_done(cmd.at, now=now, ws=ws)
+    if len(cmd.reference) > 200:
+        raise UserError(t(lang, "error.text_long", what="--ref", max=200, length=len(cmd.reference)))
+    clocks.mark_notified(session, incident=incident, row=row, at=at, reference=cmd.reference.strip(),
+                         actor=context.user, now=now)
+    late = row.result.due_at is not None and at > row.result.due_at
+    out.post(incident.war_room, message(lang, "clocks.notified_late" if late else "clocks.notified",
+                                        actor=Mention(context.user), clock=row.result.clock_id,
+                                        audience=row.result.audience_zh if lang == "zh" else row.result.audience_en,
+                                        at=views.when(ws, at, now), ref=cmd.reference.strip() or "-",
+                                        ).prefixed(drill(incident, lang)))
+    if incident.status != incidents.OPEN and not close_flows.open_clocks(bot, session, incident, now):
+        out.post(incident.war_room, message(lang, "close.clocks_all_done", id=incidents.ref(incident))
+                 .prefixed(drill(incident, lang)))
+    acknowledge(out, context, incident, lang)
+    out.refresh.add(incident.id)

@@ -1,0 +1,65 @@
+"""Flows for guided prompts: answering questions and listing the open ones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from bot.chat import Context, Mention
+from bot.commands import Answer, Questions
+from bot.flows import law
+from bot.flows.base import here, resolve
+from bot.incident import incidents, questions
+from bot.incident.answers import show
+from bot.outbox import Outbox
+from bot.text.i18n import message
+from bot.text.times import format_time
+from bot.views import questions as question_views
+from storage.models import Workspace
+
+if TYPE_CHECKING:
+    from bot.app import Breachbot
+
+
+def answer(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Answer, out: Outbox) -> None:
+    """`/breach answer <key or number> <value>` (and the buttons that mean the same)."""
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    spec, value, change = questions.answer(session, incident=incident, playbook=bot.playbook, ws=ws,
+                                           ref=cmd.question, raw=cmd.value, actor=context.user, now=now)
+    def said(v: Any) -> str:
+        return (format_time(datetime.fromisoformat(v), ws.timezone, now=now, lang=lang)
+                if spec.type == "datetime" else show(spec, v, lang))
+
+    shown = said(value)
+    previous = change.changed.get(spec.sets, (None, None))[0]
+    again = previous not in (None, [], {}, "")  # a first answer (nothing known before) is not a change
+    key = "question.answered_again" if again else "question.answered"
+    out.post(incident.war_room, message(lang, key, actor=Mention(context.user), key=spec.key,
+                                        question=spec.text(lang), value=shown,
+                                        previous=said(previous) if again else ""))
+    announce(bot, ws, incident, change, out)
+    law.resync(bot, session, ws, incident, out)
+    if not here(context, incident):
+        out.reply(message(lang, "question.recorded", id=incidents.ref(incident), key=spec.key, value=shown))
+    out.refresh.add(incident.id)
+
+
+def announce(bot: Breachbot, ws: Workspace, incident: incidents.Incident, change: questions.FactChange,
+             out: Outbox) -> None:
+    """Say in the war room what a fact change moved."""
+    if change.phases_moved:
+        out.post(incident.war_room, message(ws.lang, "question.phases_moved",
+                                            aware=format_time(incident.aware_at, ws.timezone, now=bot.now(),
+                                                              lang=ws.lang)))
+
+
+def list_open(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Questions,
+              out: Outbox) -> None:
+    """`/breach questions`."""
+    incident = resolve(session, ws, context, cmd.incident, lock=False)
+    items = questions.open_questions(session, incident=incident, playbook=bot.playbook)
+    out.reply(question_views.open_questions(incident=incident, playbook=bot.playbook, ws=ws, items=items),
+              public=here(context, incident))

@@ -1,0 +1,210 @@
+"""Flows for the summary, the report, follow-ups and history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session, col, select
+
+from bot.chat import Context, Line, Mention, Message, Strong, Text, Upload
+from bot.commands import FollowUpAdd, FollowUpDone, FollowUps, History, Report, Summary
+from bot.errors import UserError
+from bot.flows.base import acknowledge, drill, here, resolve, role_holders
+from bot.incident import deadlines, followups, incidents, timeline, wording
+from bot.incident.phases import phase_states, task_states
+from bot.law import clocks
+from bot.outbox import Outbox
+from bot.report import document
+from bot.statements import drafts
+from bot.text.i18n import line, message
+from bot.text.i18n import text as t
+from bot.text.times import format_duration, parse_duration, parse_when
+from storage.models import Incident, TimelineEvent, Workspace
+
+if TYPE_CHECKING:
+    from bot.app import Breachbot
+
+
+def summary(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Summary, out: Outbox) -> None:
+    """A short summary in chat: phase, roles, clocks, open tasks, last decisions."""
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident, lock=False)
+    from bot.views import incident as views
+
+    holders = role_holders(session, incident)
+    states = phase_states(session, incident)
+    state = next(s for s in states if s.key == incident.current_phase)
+    open_tasks = [x for x in task_states(session, incident, state.key) if x.done_at is None]
+    lines: list[Line] = [
+        ((Text(t(lang, "drill.prefix")),) if incident.drill else ()) + line(
+            lang, "summary.header", id=Strong(incidents.ref(incident)), title=incident.title,
+            severity=wording.severity(lang, incident.severity), status=wording.state(lang, incident.status)),
+        line(lang, "summary.phase", position=state.position, total=len(bot.playbook.phases),
+             phase=bot.playbook.phase(state.key).title(lang), open=len(open_tasks)),
+    ]
+    overdue = sorted((d.due_at, f"{s.position} {bot.playbook.phase(s.key).title(lang)}") for s in states
+                     if s.completed_at is None and (d := deadlines.get(session, incident_id=incident.id, kind="phase",
+                                                                       ref=s.key)) and d.due_at < now)
+    if overdue and incident.status == incidents.OPEN:
+        lines.append(views.overdue_line(ws, overdue, now))
+    lines.append(views.role_line(holders, bot.playbook, lang, everyone=True))
+    rows = [r for r in clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
+                                   now=now) if r.status in ("pending", "missed", "waiting")]
+    for row in rows[:4]:
+        due = views.due_phrase(ws, row.result.due_at, now) if row.result.due_at else t(lang, "clocks.status.waiting")
+        lines.append(line(lang, "summary.clock", clock=row.result.clock_id, due=due,
+                          title=bot.regimes.regimes[row.result.regime_key].title(lang)))
+    if len(rows) > 4:
+        lines.append(line(lang, "clients.more", count=len(rows) - 4))
+    decisions = session.exec(select(TimelineEvent).where(TimelineEvent.incident_id == incident.id,
+                                                         TimelineEvent.kind == "decision")
+                             .order_by(col(TimelineEvent.seq).desc()).limit(3)).all()
+    for event in reversed(decisions):
+        lines.append(line(lang, "summary.decision", at=views.when(ws, event.at, now), actor=Mention(event.actor),
+                          text=event.text))
+    pending_drafts = [f"D-{d.number}" for d, v in drafts.all_drafts(session, incident) if v.status != "approved"]
+    if pending_drafts:
+        lines.append(line(lang, "summary.drafts", drafts=", ".join(pending_drafts)))
+    out.reply(Message(lines=tuple(lines), kind="summary"), public=here(context, incident))
+
+
+def full_report(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Report,
+                out: Outbox) -> None:
+    """The post-incident report as a file in the war room (the console writes it and prints the path)."""
+    lang = cmd.lang or ws.lang
+    if cmd.format not in document.FORMATS:
+        raise UserError(t(ws.lang, "report.bad_format", value=cmd.format))
+    if lang not in ("en", "zh"):
+        raise UserError(t(ws.lang, "draft.bad_lang", value=lang))
+    incident = resolve(session, ws, context, cmd.incident, lock=False)
+    data = document.build(session, incident=incident, playbook=bot.playbook, regimes=bot.regimes,
+                        firm_profile=bot.firm_profile, ws=ws, lang=lang, now=bot.now(),
+                        firm_name=bot.settings.firm_name)
+    body = document.render(data, cmd.format, pdf_font=bot.settings.pdf_font)
+    name = f"{incidents.ref(incident)}-report{'-DRILL' if incident.drill else ''}-{lang}.{cmd.format}"
+    # Reports go to the war room only, never to a public room.
+    if not incident.war_room:
+        raise UserError(t(ws.lang, "report.no_war_room", id=incidents.ref(incident)))
+    room = incident.war_room
+    where = bot.chat.upload(room=room, upload=Upload(filename=name, content=body, title=name))
+    out.post(room, message(ws.lang, "report.saved", id=incidents.ref(incident),
+                           format=wording.name(ws.lang, "format", cmd.format), where=where)
+             .prefixed(drill(incident, ws.lang)))
+
+
+def _due(raw: str, *, now: datetime, tz: str) -> datetime:
+    text = raw.strip()
+    if text.startswith("+"):
+        return now + parse_duration(text[1:])
+    return parse_when(text, now=now, tz=tz)
+
+
+def followup_add(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: FollowUpAdd,
+                 out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    try:
+        due_at = _due(cmd.due, now=now, tz=ws.timezone)
+    except ValueError as exc:
+        raise UserError(t(lang, "followup.bad_due", detail=str(exc))) from None
+    item = followups.add(session, incident=incident, text=cmd.text, owner=cmd.owner, due_at=due_at,
+                         actor=context.user, now=now, lang=lang)
+    from bot.views import incident as views
+
+    # A drill's follow-ups say so wherever they appear, so nobody mistakes one for real work on a real leak.
+    out.post(incident.war_room, message(lang, "followup.added", id=f"F-{item.number}", text=item.text,
+                                        owner=Mention(item.owner), due=views.when(ws, item.due_at, now))
+             .prefixed(drill(incident, lang)))
+    out.direct(item.owner, message(lang, "followup.yours", id=f"F-{item.number}", incident=incidents.ref(incident),
+                                   text=item.text, due=views.when(ws, item.due_at, now))
+               .prefixed(drill(incident, lang)))
+    acknowledge(out, context, incident, lang)
+
+
+def followup_list(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: FollowUps,
+                  out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident, lock=False)
+    items = followups.all_of(session, incident)
+    from bot.views import incident as views
+
+    lines: list[Line] = [drill(incident, lang) + line(lang, "followup.header", id=incidents.ref(incident))]
+    for f in items:
+        mark = "✓" if f.done_at else " "
+        lines.append((Text(f"  [{mark}] F-{f.number} {f.text} — "), Mention(f.owner),
+                      Text(f" · {views.when(ws, f.due_at, now)}")))
+    if not items:
+        lines.append(line(lang, "followup.none"))
+    out.reply(Message(lines=tuple(lines)), public=here(context, incident))
+
+
+def followup_done(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: FollowUpDone,
+                  out: Outbox) -> None:
+    lang = ws.lang
+    incident = resolve(session, ws, context, cmd.incident)
+    item = followups.done(session, incident=incident, number=cmd.number, actor=context.user, now=bot.now(),
+                          lang=lang)
+    out.post(incident.war_room, message(lang, "followup.completed", id=f"F-{item.number}", text=item.text,
+                                        actor=Mention(context.user)).prefixed(drill(incident, lang)))
+    acknowledge(out, context, incident, lang)
+
+
+def _key_times(session: Session, incident: Incident) -> dict[str, float | None]:
+    events = timeline.events(session, incident)
+    aware = incident.aware_at
+
+    def hours(at: datetime | None) -> float | None:
+        return None if at is None else (at - aware).total_seconds() / 3600
+
+    contained = next((e.at for e in events if e.kind == "facts_changed"
+                      and e.data.get("set", {}).get("contained") is True), None)
+    if contained is None:
+        contained = next((p.completed_at for p in phase_states(session, incident) if p.key == "containment"), None)
+    notified = next((e.at for e in events if e.kind in ("notified", "clients_notified")), None)
+    return {"declare": hours(incident.declared_at), "contain": hours(contained), "notify": hours(notified),
+            "close": hours(incident.closed_at)}
+
+
+def history_message(session: Session, ws: Workspace, user: str | None = None) -> Message:
+    """Past incidents and drills with key times, averages for real ones, and a bar chart of time to contain.
+
+    In chat a person sees the incidents they were on; the command line (`user=None`) sees all.
+    """
+    lang = ws.lang
+    every = list(session.exec(select(Incident).where(Incident.workspace_id == ws.id).order_by(col(Incident.number))))
+    if user is not None:
+        every = [i for i in every if incidents.is_participant(session, i, user)]
+    if not every:
+        return Message(lines=(line(lang, "history.none"),))
+
+    def show(value: float | None) -> str:
+        return "—" if value is None else format_duration(__import__("datetime").timedelta(hours=value), lang)
+
+    lines: list[Line] = [line(lang, "history.header")]
+    real: list[dict] = []
+    for incident in every:
+        times = _key_times(session, incident)
+        if not incident.drill:
+            real.append(times)
+        tag = t(lang, "history.drill") if incident.drill else wording.severity(lang, incident.severity)
+        lines.append((Text(f"  BR-{incident.number} · {tag} · {wording.state(lang, incident.status)} · "
+                           f"{incident.title[:40]} · "
+                           f"{show(times['declare'])} / {show(times['contain'])} / {show(times['notify'])} / "
+                           f"{show(times['close'])}"),))
+    for key in ("declare", "contain", "notify"):
+        values = [r[key] for r in real if r[key] is not None]
+        if values:
+            lines.append(line(lang, f"history.avg_{key}", value=show(sum(values) / len(values)), count=len(values)))
+    contain = [(f"BR-{i.number}", _key_times(session, i)["contain"]) for i in every if not i.drill]
+    known = [(name, v) for name, v in contain if v is not None]
+    if known:
+        lines.append(line(lang, "history.chart"))
+        top = max(v for _, v in known) or 1
+        for name, value in known:
+            lines.append((Text(f"  {name:>6} {'█' * max(1, round(24 * value / top))} {show(value)}"),))
+    return Message(lines=tuple(lines))
+
+
+def history(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: History, out: Outbox) -> None:
+    out.reply(history_message(session, ws, context.user))

@@ -1,0 +1,325 @@
+"""Flows for statements and the client register: draft, edit, approve, import, letters, who was told."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from bot.chat import Button, Context, Mention, Message, Strong, Text, Upload
+from bot.commands import (
+    Approve,
+    ClientsImport,
+    ClientsNotified,
+    ClientsShow,
+    DraftEdit,
+    DraftNew,
+    Drafts,
+    DraftShow,
+    Letters,
+)
+from bot.errors import UserError
+from bot.flows.base import acknowledge, here, moment_done, resolve, role_holders
+from bot.incident import incidents, timeline
+from bot.law import clocks
+from bot.outbox import Outbox
+from bot.statements import clients, drafts, template_context
+from bot.statements import gaps as draft_gaps
+from bot.statements import letters as letter_merge
+from bot.text.i18n import line, message
+from bot.text.i18n import text as t
+from storage.models import Draft, DraftVersion, Incident, Workspace
+
+if TYPE_CHECKING:
+    from bot.app import Breachbot
+
+
+def _env(bot: Breachbot):  # noqa: ANN202 - a jinja environment, built once per bot
+    env = getattr(bot, "_templates", None)
+    if env is None:
+        env = drafts.environment(bot.settings.templates_dir)
+        bot._templates = env  # type: ignore[attr-defined]
+    return env
+
+
+def _context(bot: Breachbot, session: Session, ws: Workspace, incident: Incident, lang: str,
+             regime: str | None = None) -> dict:
+    return template_context.context(session, incident=incident, playbook=bot.playbook, regimes=bot.regimes,
+                              firm_profile=bot.firm_profile, ws=ws, lang=lang, now=bot.now(),
+                              firm_name=bot.settings.firm_name, firm_contact=bot.settings.firm_contact,
+                              regime_key=regime)
+
+
+def draft_card(bot: Breachbot, incident: Incident, draft: Draft, version: DraftVersion, ws: Workspace, *,
+               full: bool) -> Message:
+    """A draft in the war room: header, gaps and how to fill each, merge fields, the text, what to do next."""
+    lang = ws.lang
+    prefix = (Text(t(lang, "drill.prefix")),) if incident.drill else ()
+    lines = [prefix + line(lang, "draft.header", id=Strong(f"D-{draft.number} v{version.version}"), kind=draft.kind,
+                           lang=draft.lang, status=t(lang, f"draft.status.{version.status}"))]
+    gaps = draft_gaps.find_gaps(version.text)
+    if gaps:
+        lines.append(line(lang, "draft.gaps", gaps=draft_gaps.labels(lang, gaps)))
+        lines += draft_gaps.fill_lines(gaps, playbook=bot.playbook, draft_id=f"D-{draft.number}", lang=lang,
+                                       redraft=drafts.redraft_command(draft))
+    if draft.kind == "client":
+        fields = [t(lang, f"draft.merge.{name}") for name, token in (
+            ("client", drafts.CLIENT_TOKEN), ("data", drafts.DATA_TOKEN), ("regulators", drafts.REGULATORS_TOKEN))
+            if token in version.text]
+        if fields:
+            lines.append(line(lang, "draft.merge_fields", fields=" · ".join(fields)))
+    if version.approvals:
+        signed = ", ".join(f"{a['role']} {a['user']}" for a in version.approvals)
+        lines.append(line(lang, "draft.signed", who=signed))
+    body = version.text if full else version.text[:1500] + ("…" if len(version.text) > 1500 else "")
+    lines += [(Text("    " + part),) for part in body.rstrip("\n").split("\n")]
+    lines.append(line(lang, "draft.hint_gaps" if gaps else "draft.hint", n=draft.number))
+    buttons = () if version.status == "approved" or gaps else (
+        Button(label=t(lang, "draft.approve_button", id=f"D-{draft.number}"), action_id="approve",
+               value=f"{incident.number}:{draft.number}", style="primary",
+               confirm=t(lang, "draft.approve_confirm", id=f"D-{draft.number} v{version.version}")),)
+    return Message(lines=tuple(lines), buttons=buttons, kind="draft")
+
+
+def draft_new(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: DraftNew, out: Outbox) -> None:
+    now = bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    lang = cmd.lang or ws.lang
+    if cmd.kind not in drafts.KINDS:
+        raise UserError(t(ws.lang, "draft.bad_kind", value=cmd.kind, choices=", ".join(drafts.KINDS)))
+    if lang not in ("en", "zh"):
+        raise UserError(t(ws.lang, "draft.bad_lang", value=lang))
+    if cmd.variant not in ("individual", "company"):
+        raise UserError(t(ws.lang, "draft.bad_variant", value=cmd.variant))
+    if cmd.regime and cmd.regime not in bot.regimes.regimes:
+        raise UserError(t(ws.lang, "draft.bad_regime", value=cmd.regime,
+                          choices=", ".join(bot.regimes.regimes)))
+    name = drafts.template_name(cmd.kind, lang, variant=cmd.variant, regime=cmd.regime)
+    rendered = drafts.render(_env(bot), name, _context(bot, session, ws, incident, lang, cmd.regime), lang)
+    # The same statement drafted again while it waits for approval is its next version, not a new draft.
+    twin = drafts.unapproved_twin(session, incident=incident, kind=cmd.kind, template=name, regime=cmd.regime)
+    if twin is not None:
+        draft, version = twin, drafts.redraft(session, incident=incident, draft=twin, rendered=rendered,
+                                              actor=context.user, now=now, lang=ws.lang)
+    else:
+        draft, version = drafts.create(session, incident=incident, kind=cmd.kind, template=name, lang=lang,
+                                       regime=cmd.regime, rendered=rendered, actor=context.user, now=now)
+    out.post(incident.war_room, draft_card(bot, incident, draft, version, ws, full=True))
+    if not here(context, incident):
+        out.reply(message(ws.lang, "draft.created", id=f"D-{draft.number}", incident=incidents.ref(incident)))
+
+
+def draft_edit(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: DraftEdit,
+               out: Outbox) -> None:
+    incident = resolve(session, ws, context, cmd.incident)
+    draft = drafts.by_number(session, incident=incident, number=cmd.number, lang=ws.lang)
+    version = drafts.edit(session, incident=incident, draft=draft, text=cmd.text, actor=context.user,
+                          now=bot.now(), lang=ws.lang)
+    out.post(incident.war_room, draft_card(bot, incident, draft, version, ws, full=False))
+
+
+def draft_show(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: DraftShow,
+               out: Outbox) -> None:
+    incident = resolve(session, ws, context, cmd.incident, lock=False)
+    draft = drafts.by_number(session, incident=incident, number=cmd.number, lang=ws.lang)
+    out.reply(draft_card(bot, incident, draft, drafts.current(session, draft), ws, full=True),
+              public=here(context, incident))
+
+
+def draft_list(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Drafts, out: Outbox) -> None:
+    lang = ws.lang
+    incident = resolve(session, ws, context, cmd.incident, lock=False)
+    found = drafts.all_drafts(session, incident)
+    if not found:
+        out.reply(message(lang, "draft.none", id=incidents.ref(incident)))
+        return
+    lines = [line(lang, "draft.list_header", id=incidents.ref(incident))]
+    for draft, version in found:
+        need = ", ".join(bot.playbook.drafts[draft.kind].approvers)
+        lines.append((Text(f"  D-{draft.number} v{version.version} · {draft.kind} · {draft.lang} · "
+                           f"{t(lang, f'draft.status.{version.status}')} · {need}"),))
+    out.reply(Message(lines=tuple(lines)), public=here(context, incident))
+
+
+def approve(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Approve, out: Outbox) -> None:
+    lang = ws.lang
+    incident = resolve(session, ws, context, cmd.incident)
+    if cmd.number is None:  # `/breach approve` alone: say which drafts wait for approval, and by whom
+        waiting = [(d, v) for d, v in drafts.all_drafts(session, incident) if v.status == "draft"]
+        if not waiting:
+            raise UserError(t(lang, "parse.approve_none", id=incidents.ref(incident)))
+        listing = "; ".join(f"D-{d.number} v{v.version} ({d.kind}: {', '.join(bot.playbook.drafts[d.kind].approvers)})"
+                            for d, v in waiting)
+        raise UserError(t(lang, "parse.approve_which", drafts=listing, example=f"D-{waiting[0][0].number}"))
+    draft = drafts.by_number(session, incident=incident, number=cmd.number, lang=lang)
+    result = drafts.approve(session, incident=incident, draft=draft, playbook=bot.playbook,
+                            holders=role_holders(session, incident), actor=context.user, now=bot.now(), lang=lang)
+    key = "draft.approved" if result.approved else "draft.signed_waiting"
+    holders = role_holders(session, incident)
+    posted = message(lang, key, id=f"D-{draft.number} v{result.version.version}", actor=Mention(context.user),
+                     roles=", ".join(result.roles),
+                     missing=drafts.approvers(result.missing, holders=holders, playbook=bot.playbook, lang=lang))
+    hints = drafts.assign_hints(result.missing, holders=holders, lang=lang)
+    out.post(incident.war_room, Message(lines=posted.lines + tuple(hints), kind=posted.kind))
+    acknowledge(out, context, incident, lang)
+
+
+def clients_import(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: ClientsImport,
+                   out: Outbox) -> None:
+    lang = ws.lang
+    incident = resolve(session, ws, context, cmd.incident)
+    if cmd.content is None:
+        raise UserError(t(lang, "clients.need_file"))
+    vault = clients.Vault(bot.settings.data_key.get_secret_value() if bot.settings.data_key else None)
+    progress_lines: list[str] = []
+
+    def progress(done: int, total: int) -> None:
+        progress_lines.append(t(lang, "clients.progress", done=done, total=total))
+
+    result = clients.import_csv(session, incident=incident, raw=cmd.content, vault=vault, actor=context.user,
+                                now=bot.now(), lang=lang, progress=progress, data_aliases=_data_words(bot))
+    if result.problems:
+        shown = result.problems[:20]
+        more = len(result.problems) - len(shown)
+        text = "\n".join([t(lang, "clients.rejected", count=len(result.problems))] + shown
+                         + ([t(lang, "clients.more", count=more)] if more else []))
+        raise UserError(text)
+    if len(progress_lines) > 1:
+        out.reply(Message.plain("\n".join(progress_lines)))
+    summary = clients.counts(clients.register(session, incident))
+    out.post(incident.war_room, message(lang, "clients.imported", actor=Mention(context.user),
+                                        count=result.imported, total=summary["total"],
+                                        residences=" ".join(f"{k}={v}" for k, v in summary["by_residence"].items())))
+    acknowledge(out, context, incident, lang)
+    out.refresh.add(incident.id)
+
+
+def _data_words(bot: Breachbot) -> dict[str, str]:
+    """The words a CSV may use for a data category: the data question's labels, whole or split at '/'."""
+    words: dict[str, str] = {}
+    for question in bot.playbook.questions():
+        if question.sets == "data":
+            for option in question.options:
+                for label in (option.label.en, option.label.zh):
+                    for word in [label, *label.split("/")]:
+                        words.setdefault(word.strip(), option.key)
+    return words
+
+
+def clients_show(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: ClientsShow,
+                 out: Outbox) -> None:
+    lang = ws.lang
+    incident = resolve(session, ws, context, cmd.incident, lock=False)
+    everyone = clients.register(session, incident)
+    if not everyone:
+        out.reply(message(lang, "clients.empty_register", id=incidents.ref(incident), columns=clients.column_names()),
+                  public=here(context, incident))
+        return
+    summary = clients.counts(everyone)
+    lines = [line(lang, "clients.summary", id=incidents.ref(incident), total=summary["total"],
+                  notified=summary["notified"],
+                  types=" ".join(f"{k}={v}" for k, v in summary["by_type"].items()) or "-",
+                  residences=" ".join(f"{k}={v}" for k, v in summary["by_residence"].items()) or "-",
+                  langs=" ".join(f"{k}={v}" for k, v in summary["by_language"].items()) or "-")]
+    for number, client in enumerate(everyone[:20], start=1):
+        told = "✓" if client.notified_at else " "
+        lines.append((Text(f"  {number}. [{told}] {clients.mask(client.name)} · {client.kind} · {client.residence} · "
+                           f"{client.lang}"),))
+    if len(everyone) > 20:
+        lines.append(line(lang, "clients.more", count=len(everyone) - 20))
+    lines.append(line(lang, "clients.show_hint"))
+    out.reply(Message(lines=tuple(lines)), public=here(context, incident))
+
+
+def clients_notified(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: ClientsNotified,
+                     out: Outbox) -> None:
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    at = moment_done(cmd.at, now=now, ws=ws)
+    coverage = letter_merge.Coverage.of(session, incident)
+    told = clients.mark_notified(session, incident=incident, who=cmd.who, via=cmd.via.lower(), at=at,
+                                 actor=context.user, now=now, lang=lang, why_not=coverage.why_not)
+    missing = letter_merge.missing_lines(told.left_out, coverage, lang)
+    if not told.recorded:
+        raise UserError(message(lang, "clients.no_letter", missing=missing, kind="error"))
+    summary = clients.counts(clients.register(session, incident))
+    out.post(incident.war_room, message(lang, "clients.told", actor=Mention(context.user), count=len(told.recorded),
+                                        via=cmd.via.lower(), notified=summary["notified"], total=summary["total"]))
+    if told.left_out:
+        out.post(incident.war_room, message(lang, "clients.left_out", count=len(told.left_out), missing=missing))
+    acknowledge(out, context, incident, lang)
+    out.refresh.add(incident.id)
+
+
+def letters(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Letters, out: Outbox) -> None:
+    """Merge approved, gap-free client letters once per client, each with that client's own fields."""
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident)
+    holders = role_holders(session, incident)
+    approved: dict[tuple[str, str], tuple[Draft, DraftVersion]] = {}
+    for number in cmd.numbers:
+        draft = drafts.by_number(session, incident=incident, number=number, lang=lang)
+        version = drafts.current(session, draft)
+        if draft.kind != "client":
+            raise UserError(t(lang, "letters.not_client", id=f"D-{number}"))
+        if version.status != "approved":
+            who = ", ".join(f"{bot.playbook.roles[r](lang)} @{holders[r]}" if r in holders
+                            else f"{bot.playbook.roles[r](lang)} ({t(lang, 'roles.unassigned')})"
+                            for r in bot.playbook.drafts["client"].approvers)
+            raise UserError(t(lang, "letters.not_approved", id=f"D-{number} v{version.version}", who=who,
+                              n=number))
+        gaps = draft_gaps.find_gaps(version.text)
+        if gaps:
+            raise UserError(draft_gaps.refusal("letters.gaps", gaps, playbook=bot.playbook, draft_id=f"D-{number}",
+                                               version=version.version, lang=lang,
+                                               redraft=drafts.redraft_command(draft)))
+        approved[(draft.lang, letter_merge.variant_of(draft))] = (draft, version)
+    everyone = clients.register(session, incident)
+    if not everyone:
+        raise UserError(t(lang, "clients.none"))
+    rows = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=now)
+    authorities = {code: template_context.authorities_told(rows, bot.regimes, code) for code in ("en", "zh")}
+    coverage = letter_merge.Coverage.of(session, incident)
+    merged, manifest, left_out, skipped = [], [], [], []
+    banner = t(lang, "draft.drill_banner") + "\n\n" if incident.drill else ""
+    for index, client in enumerate(everyone, start=1):
+        chosen = approved.get((client.lang, client.kind))
+        if chosen is None:  # another approved letter may cover them: then say which to merge
+            left_out.append((client, "not_merged" if coverage.letters.get((client.lang, client.kind)) else "no_letter"))
+            continue
+        draft, version = chosen
+        data = letter_merge.client_data(client, incident=incident, playbook=bot.playbook, lang=draft.lang)
+        if data is None and drafts.DATA_TOKEN in version.text:
+            left_out.append((client, "no_data"))
+            skipped.append(client.id)
+            continue
+        body = letter_merge.fill(version.text, name=client.name, data=data,
+                                 regulators=letter_merge.client_regulators(client, authorities[draft.lang],
+                                                                           draft.lang))
+        if incident.drill and not body.startswith(banner.strip()):
+            body = banner + body
+        filename = clients.safe_filename(index, client.name)
+        merged.append((client, filename, body))
+        manifest.append({"file": filename, "client": client.name, "type": client.kind, "language": client.lang,
+                         "residence": client.residence, "data": ",".join(client.data or incident.facts.get("data") or []),
+                         "draft": f"D-{draft.number}", "version": version.version,
+                         "notified_at": client.notified_at.isoformat() if client.notified_at else ""})
+    coverage.letters.update({group: [letter] for group, letter in approved.items()})
+    missing = letter_merge.missing_lines(left_out, coverage, lang)
+    if not merged:
+        raise UserError(message(lang, "letters.nothing", missing=missing, kind="error"))
+    if not incident.war_room:
+        raise UserError(t(lang, "report.no_war_room", id=incidents.ref(incident)))
+    archive = clients.letters_zip(letters=merged, manifest_rows=manifest)
+    name = f"{incidents.ref(incident)}-letters{'-DRILL' if incident.drill else ''}.zip"
+    if incident.status == incidents.OPEN:  # a closed record stays as it was; nobody can be marked told any more
+        timeline.append(session, incident=incident, actor=context.user, kind=letter_merge.MERGED, now=now,
+                        text=f"{len(merged)} letters from " + ", ".join(f"D-{d.number} v{v.version}"
+                                                                          for d, v in approved.values()),
+                        data={"letters": [{"draft": d.number, "version": v.version} for d, v in approved.values()],
+                              "count": len(merged), "upto": max(c.id or 0 for c in everyone), "skipped": skipped})
+    room = incident.war_room
+    where = bot.chat.upload(room=room, upload=Upload(filename=name, content=archive, title=name))
+    out.post(room, message(lang, "letters.done", count=len(merged), where=where))
+    if left_out:
+        out.post(room, message(lang, "letters.left_out", count=len(left_out), missing=missing))

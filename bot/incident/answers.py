@@ -1,0 +1,126 @@
+"""Reading a typed answer as the value a question's fact needs, or saying what is valid."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from bot.errors import UserError
+from bot.incident.names import residence
+from bot.incident.playbook import QuestionSpec
+from bot.text.facts import RESIDENCES, TEXT_MAX, narrow, whole_number
+from bot.text.i18n import text as t
+from bot.text.times import parse_when
+
+YES = {"yes", "y", "true", "1", "是", "是的", "有", "对"}
+NO = {"no", "n", "false", "0", "否", "不是", "没有", "无"}
+
+
+def parse_answer(spec: QuestionSpec, raw: str, *, now: datetime, tz: str, lang: str) -> Any:
+    """The JSON value of an answer to `spec`; UserError lists what is valid and nothing changes."""
+    value = raw.strip()
+    if not value:
+        raise UserError(t(lang, "answer.empty", key=spec.key, valid=valid_choices(spec, lang)))
+    kind = spec.type
+    if kind == "yes_no":
+        word = narrow(value).lower()
+        if word in YES:
+            return True
+        if word in NO:
+            return False
+    elif kind == "one_of":
+        picked = _option(spec, value)
+        if picked:
+            return picked
+    elif kind == "several_of":
+        parts = [p for p in re.split(r"[,，、;；\s]+", value) if p]
+        picked = [_option(spec, p) for p in parts]
+        if parts and all(picked):
+            return list(dict.fromkeys(p for p in picked if p))
+    elif kind == "number":
+        digits = narrow(value).replace(",", "").replace("_", "")
+        if (count := whole_number(digits)) is not None:
+            return count
+    elif kind == "per_residence":
+        return parse_residences(value, lang)
+    elif kind == "datetime":
+        try:
+            when = parse_when(value, now=now, tz=tz, lang=lang)
+        except ValueError as exc:
+            raise UserError(t(lang, "answer.bad_time", detail=str(exc))) from None
+        if when > now:
+            raise UserError(t(lang, "answer.future"))
+        return when.isoformat()
+    elif kind == "text":
+        if len(value) <= TEXT_MAX:
+            return value
+    raise UserError(t(lang, "answer.invalid", value=value, key=spec.key, valid=valid_choices(spec, lang)))
+
+
+_PAIR = re.compile(r"([^\W\d_][\w-]*(?: [^\W\d_][\w-]*)?)\s*[=:]\s*(-?\d[\d,_]*)")
+
+
+def parse_residences(raw: str, lang: str) -> dict[str, int]:
+    """'CN=1,200 US-CA=40' → {'CN': 1200, 'US-CA': 40}; UserError naming the bad part.
+
+    Full-width forms are read plain (`CN＝1200`), names as shown work (`中国=1200`), and an EU member
+    state counts as EU (`DE=3 FR=2` → EU=5).
+    """
+    raw = narrow(raw)
+    counts: dict[str, int] = {}
+    rest = _PAIR.sub(" ", raw)
+    leftover = [p for p in re.split(r"[,;、\s]+", rest) if p]
+    if leftover:
+        raise UserError(t(lang, "answer.residence", part=leftover[0], codes=" ".join(RESIDENCES)))
+    typed: dict[str, str] = {}
+    for name, number in _PAIR.findall(raw):
+        code = residence(name)
+        digits = number.replace(",", "").replace("_", "")
+        count = whole_number(digits)
+        if code is None or count is None:
+            raise UserError(t(lang, "answer.residence", part=f"{name}={number}", codes=" ".join(RESIDENCES)))
+        # The same code typed twice: the later one stands; several member states add up to EU.
+        same = typed.get(code) == name.upper()
+        counts[code] = count if same or code not in counts else counts[code] + count
+        typed[code] = name.upper()
+    if not counts:
+        raise UserError(t(lang, "answer.residence", part=raw, codes=" ".join(RESIDENCES)))
+    return counts
+
+
+def _option(spec: QuestionSpec, raw: str) -> str | None:
+    word = raw.strip()
+    position = whole_number(word, limit=len(spec.options))
+    if position:
+        return spec.options[position - 1].key
+    folded = _fold(word)
+    for option in spec.options:
+        if folded in (_fold(option.key), _fold(option.label.en), _fold(option.label.zh)):
+            return option.key
+    return None
+
+
+def _fold(text: str) -> str:
+    """Options compare with case, full-width forms, '_' / '-' and spacing ignored."""
+    return " ".join(re.sub(r"[_\-\s]+", " ", narrow(text).casefold()).split())
+
+
+def valid_choices(spec: QuestionSpec, lang: str) -> str:
+    """What a person may type for this question."""
+    if spec.type in ("one_of", "several_of"):
+        listing = " · ".join(f"{i} {o.key}" for i, o in enumerate(spec.options, start=1))
+        return listing + (t(lang, "answer.several") if spec.type == "several_of" else "")
+    return t(lang, f"answer.type.{spec.type}")
+
+
+def show(spec: QuestionSpec, value: Any, lang: str) -> str:
+    """An answer as people read it."""
+    if isinstance(value, bool):
+        return t(lang, "answer.yes" if value else "answer.no")
+    labels = {o.key: o.label(lang) for o in spec.options}
+    if isinstance(value, list):
+        return ", ".join(labels.get(v, str(v)) for v in value)
+    if isinstance(value, dict):
+        return " ".join(f"{k}={v}" for k, v in value.items())
+    return labels.get(str(value), str(value))

@@ -1,0 +1,230 @@
+"""One place that reads what people type for a thing the bot shows — a role, a cause, a phase, a data
+category … by its key or by its English or Chinese name, any case, full-width or not — as its key.
+
+`canonical` applies it to a whole command before it runs, on every platform, and reads typed times
+as moments (in the workspace's language and timezone), so every flow gets keys and ISO times.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from bot import commands as c
+from bot.errors import UserError
+from bot.incident.playbook import DEFAULT_DRAFT_RULES, Playbook
+from bot.law.regimes import CAC_LEVELS
+from bot.text.facts import DATA_CATEGORIES, RESIDENCES, narrow, residence_code
+from bot.text.i18n import catalogue
+from bot.text.i18n import text as t
+from bot.text.times import FUTURE, PAST, parse_duration, parse_when
+
+NEXT_WORDS = ("next", "下一", "下一阶段", "下一个", "下个阶段", "下一步")
+_LIST = re.compile(r"[,，、;；]+")
+
+
+def fold(text: str) -> str:
+    """How names compare: full-width folded, case ignored, and '_', '-' and runs of spaces alike."""
+    return " ".join(re.sub(r"[_\-\s]+", " ", narrow(text).casefold()).split())
+
+
+def _keys(kind: str, playbook: Playbook | None) -> list[str]:
+    if kind in ("role", "cause", "phase", "severity") and playbook is None:
+        raise ValueError(f"{kind} names need the playbook")
+    if kind == "role":
+        return list(playbook.roles)
+    if kind == "cause":
+        return list(playbook.causes)
+    if kind == "phase":
+        return [p.key for p in playbook.phases]
+    if kind == "severity":
+        return list(playbook.severities)
+    if kind == "draft":
+        return list(DEFAULT_DRAFT_RULES)
+    if kind == "cac_level":
+        return list(CAC_LEVELS)
+    if kind == "data":
+        return list(DATA_CATEGORIES)
+    if kind == "residence":
+        return list(RESIDENCES)
+    return {"lang": ["en", "zh"], "variant": ["individual", "company"], "via": ["email", "phone", "post", "wecom"],
+            "format": ["md", "html", "pdf", "json"]}[kind]
+
+
+def _labels(kind: str, key: str, playbook: Playbook | None) -> list[str]:
+    """Every name the bot shows for `key`, in both languages."""
+    found: list[str] = []
+    localized = {} if playbook is None else playbook.roles if kind == "role" else playbook.causes if kind == "cause" else {}
+    if key in localized:
+        found += [localized[key].en, localized[key].zh]
+    if kind == "phase" and playbook is not None:
+        title = playbook.phase(key).title
+        found += [title.en, title.zh]
+    if kind == "data" and playbook is not None:
+        found += [o.label(lang) for q in playbook.questions() if q.sets == "data" for o in q.options if o.key == key
+                  for lang in ("en", "zh")]
+    shown = {"cac_level": "regime_reason.cac_level", "data": "regime_reason.category",
+             "residence": "regime_reason.place"}.get(kind)
+    for lang in ("en", "zh"):
+        words = catalogue(lang)
+        found += [words.get(f"names.{kind}.{key}", ""), words.get(f"{shown}.{key}", "") if shown else ""]
+    return [word for label in found for word in (label, *label.split("/")) if word.strip()]
+
+
+def table(kind: str, playbook: Playbook | None) -> dict[str, str]:
+    """Folded name → key for one kind of thing: keys first, then every label."""
+    keys = _keys(kind, playbook)
+    names = {fold(key): key for key in keys}
+    for key in keys:
+        for label in _labels(kind, key, playbook):
+            names.setdefault(fold(label), key)
+    return names
+
+
+def key(kind: str, raw: str, playbook: Playbook | None) -> str | None:
+    """The key `raw` names (a key or a shown name), or None. Only roles, causes, phases, severities and
+    data categories need the playbook."""
+    if kind == "residence" and (code := residence_code(raw)):
+        return code
+    return table(kind, playbook).get(fold(raw))
+
+
+def residence(raw: str) -> str | None:
+    """A residence code from a code (`cn`, `DE` → EU) or a shown name (`中国`, `California`), or None."""
+    return key("residence", raw, None)
+
+
+def suggest(kind: str, raw: str, playbook: Playbook, extra: tuple[str, ...] = ()) -> str | None:
+    """The key a typo most likely meant ('lawer' → legal, 'nxt' → next), or None."""
+    folded = fold(raw)
+    names = table(kind, playbook) | {fold(word): word for word in extra}
+    if len(folded) >= 2:
+        starts = {k for name, k in names.items() if name.startswith(folded)}
+        if len(starts) == 1:
+            return starts.pop()
+    close = difflib.get_close_matches(folded, list(names), n=1, cutoff=0.6 if folded.isascii() else 0.5)
+    return names[close[0]] if close else None
+
+
+def _resolve(kind: str, raw: str, playbook: Playbook, lang: str, error: str, **values: Any) -> str:
+    """The key for `raw`; a typo with a likely meaning is refused with 'did you mean'; anything else is kept
+    for the flow to refuse with its own list."""
+    found = key(kind, raw, playbook)
+    if found is not None:
+        return found
+    if (meant := suggest(kind, raw, playbook)) is not None:
+        raise UserError(t(lang, error, value=raw, **values) + t(lang, "names.did_you_mean", suggestion=meant))
+    return raw
+
+
+def _choices(kind: str, playbook: Playbook) -> str:
+    return ", ".join(_keys(kind, playbook))
+
+
+def phase_target(raw: str, playbook: Playbook, lang: str, *, allow_next: bool = True) -> str:
+    """`next`, a phase number, or a phase key from its key or title; a typo gets 'did you mean'."""
+    folded = fold(raw)
+    if allow_next and folded in NEXT_WORDS:
+        return "next"
+    if folded.isascii() and folded.isdigit():
+        return folded
+    found = key("phase", raw, playbook)
+    if found is not None:
+        return found
+    meant = suggest("phase", raw, playbook, ("next",) if allow_next else ())
+    listing = ", ".join(f"{i} {p.key}" for i, p in enumerate(playbook.phases, start=1))
+    if meant is not None:
+        raise UserError(t(lang, "error.unknown_phase", value=raw, choices=listing)
+                        + t(lang, "names.did_you_mean", suggestion=meant))
+    return raw
+
+
+def categories(raw: str, playbook: Playbook) -> list[str]:
+    """'银行账户、税号' or 'bank account, tax_id' → keys (unknown words kept as typed, for the flow to name)."""
+    whole = key("data", raw, playbook)
+    if whole is not None:
+        return [whole]
+    out: list[str] = []
+    for part in (p.strip() for p in _LIST.split(raw) if p.strip()):
+        found = key("data", part, playbook)
+        out += [found] if found else [key("data", w, playbook) or w for w in part.split()]
+    return out
+
+
+def _known_categories(raw: str, playbook: Playbook, lang: str) -> list[str]:
+    """`categories`, refusing a typo that has a likely meaning ('bank' → bank_account) with 'did you mean'."""
+    found = categories(raw, playbook)
+    for word in found:
+        if word not in DATA_CATEGORIES and (meant := suggest("data", word, playbook)) is not None:
+            raise UserError(t(lang, "error.data", value=word, choices=", ".join(DATA_CATEGORIES))
+                            + t(lang, "names.did_you_mean", suggestion=meant))
+    return found
+
+
+def moment(raw: str, *, now: datetime, tz: str, lang: str, facing: str = PAST) -> str:
+    """A typed time as an ISO moment, or UserError in the workspace's language saying what to type."""
+    try:
+        return parse_when(raw, now=now, tz=tz, lang=lang, facing=facing).isoformat()
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+_TIME_FACTS = ("determined", "assessed", "handled")
+
+
+def canonical(command: c.Command, *, playbook: Playbook, lang: str, now: datetime, tz: str) -> c.Command:
+    """The command with shown names read as keys and typed times as ISO moments, before any flow runs."""
+    when = {"now": now, "tz": tz, "lang": lang}
+    if isinstance(command, c.Assign | c.Unassign):
+        role = _resolve("role", command.role, playbook, lang, "error.unknown_role", choices=_choices("role", playbook))
+        return replace(command, role=role)
+    if isinstance(command, c.Close):
+        return replace(command, cause=_resolve("cause", command.cause, playbook, lang, "error.cause",
+                                               choices=_choices("cause", playbook)))
+    if isinstance(command, c.Declare):
+        severity = command.severity and _resolve("severity", command.severity, playbook, lang, "error.severity",
+                                                 choices=_choices("severity", playbook))
+        data = tuple(k for raw in command.data for k in _known_categories(raw, playbook, lang))
+        aware = command.aware and moment(command.aware, **when)
+        return replace(command, severity=severity, data=data, aware=aware)
+    if isinstance(command, c.Phase):
+        return replace(command, target=phase_target(command.target, playbook, lang))
+    if isinstance(command, c.Snooze):
+        try:
+            parse_duration(command.duration, lang=lang)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        phase = command.phase and phase_target(command.phase, playbook, lang, allow_next=False)
+        return replace(command, phase=phase)
+    if isinstance(command, c.DraftNew):
+        kind = _resolve("draft", command.kind, playbook, lang, "draft.bad_kind", choices=_choices("draft", playbook))
+        return replace(command, kind=kind, lang=command.lang and (key("lang", command.lang, playbook) or command.lang),
+                       variant=key("variant", command.variant, playbook) or command.variant)
+    if isinstance(command, c.Report):
+        return replace(command, lang=command.lang and (key("lang", command.lang, playbook) or command.lang),
+                       format=key("format", command.format, playbook) or command.format)
+    if isinstance(command, c.Facts):
+        return replace(command, changes=tuple((flag, _fact(flag, value, playbook, when))
+                                              for flag, value in command.changes))
+    if isinstance(command, c.Notified):
+        return replace(command, at=command.at and moment(command.at, **when))
+    if isinstance(command, c.ClientsNotified):
+        return replace(command, via=key("via", command.via, playbook) or command.via,
+                       at=command.at and moment(command.at, **when))
+    if isinstance(command, c.FollowUpAdd):
+        return replace(command, due=moment(command.due, **when, facing=FUTURE))
+    return command
+
+
+def _fact(flag: str, value: str, playbook: Playbook, when: dict[str, Any]) -> str:
+    if flag == "data":
+        return ",".join(_known_categories(value, playbook, when["lang"]))
+    if flag == "cac_level":
+        return _resolve("cac_level", value, playbook, when["lang"], "facts.cac_level",
+                        choices=", ".join(CAC_LEVELS))
+    if flag in _TIME_FACTS:
+        return moment(value, **when)
+    return " ".join(narrow(value).split())

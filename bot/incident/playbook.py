@@ -1,0 +1,275 @@
+"""Playbooks are data: YAML files under playbooks/, loaded and validated here."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.text.facts import ANSWER_TYPES, FACTS
+from bot.text.times import parse_duration
+
+REQUIRED_ROLES = ("lead", "it_security", "legal", "executive", "comms", "client_liaison", "scribe")
+_KEY = r"^[a-z][a-z0-9_]*$"
+
+
+class PlaybookError(ValueError):
+    """A playbook that cannot be used; the message names the file, the place and the problem."""
+
+
+class Localized(BaseModel):
+    """A text in English and Chinese."""
+
+    model_config = ConfigDict(extra="forbid")
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+    def __call__(self, lang: str) -> str:
+        """The text in `lang` (English when unknown)."""
+        return self.zh if lang == "zh" else self.en
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str | int):
+        raise ValueError("must be a duration such as 15m, 8h or 30d")
+    return parse_duration(str(value))
+
+
+class TaskSpec(BaseModel):
+    """One checklist item."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=_KEY)
+    text: Localized
+    # Done, this task is a measure statements may state, in these words; unset: internal work, never stated.
+    measure: Localized | None = None
+
+
+class OptionSpec(BaseModel):
+    """One choice of a one_of / several_of question."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=r"^[a-z][a-z0-9_-]*$|^[A-Z]{2}(-[A-Z]{2})?$")
+    label: Localized
+
+
+class QuestionSpec(BaseModel):
+    """A question the bot asks when its phase starts; the answer sets an incident fact."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=_KEY)
+    text: Localized
+    example: Localized | None = None  # shown when asking ("e.g. …"), not in confirmations
+    ask: str
+    type: str
+    sets: str
+    options: list[OptionSpec] = Field(default_factory=list)
+    every: timedelta = timedelta(minutes=30)
+    times: int = Field(default=4, ge=1, le=20)
+
+    _parse_every = field_validator("every", mode="before")(lambda cls, v: _duration(v))
+
+    @model_validator(mode="after")
+    def _sane(self) -> QuestionSpec:
+        if self.type not in ANSWER_TYPES:
+            raise ValueError(f"type {self.type!r} is not one of {', '.join(ANSWER_TYPES)}")
+        if self.sets not in FACTS:
+            raise ValueError(f"sets {self.sets!r} is not a fact; facts: {', '.join(FACTS)}")
+        if FACTS[self.sets] != self.type:
+            raise ValueError(f"the fact {self.sets} takes a {FACTS[self.sets]} answer, not {self.type}")
+        if self.type in ("one_of", "several_of") and not self.options:
+            raise ValueError(f"a {self.type} question needs options")
+        if self.every <= timedelta(0):
+            raise ValueError("every must be a positive duration")
+        return self
+
+
+class RolePrompt(BaseModel):
+    """Roles that must not stay empty: after `after`, the war room is asked to fill them."""
+
+    model_config = ConfigDict(extra="forbid")
+    roles: list[str] = Field(default_factory=list)
+    after: timedelta = timedelta(minutes=15)
+
+    _parse_after = field_validator("after", mode="before")(lambda cls, v: _duration(v))
+
+
+class DraftRule(BaseModel):
+    """Who must approve a kind of statement before it may go out."""
+
+    model_config = ConfigDict(extra="forbid")
+    approvers: list[str] = Field(min_length=1)
+
+
+DEFAULT_DRAFT_RULES = {
+    "client": {"approvers": ["legal"]},
+    "regulator": {"approvers": ["legal"]},
+    "media": {"approvers": ["comms", "executive"]},
+    "press": {"approvers": ["comms", "executive"]},
+    "staff": {"approvers": ["lead"]},
+}
+
+
+class FollowUpSpec(BaseModel):
+    """A standard follow-up the firm schedules when an incident closes."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: Localized
+    owner: str
+    after: timedelta
+
+    _parse_after = field_validator("after", mode="before")(lambda cls, v: _duration(v))
+
+
+class PhaseSpec(BaseModel):
+    """One response phase: who owns it, what it asks, when it is due after aware_at."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=_KEY)
+    title: Localized
+    owner: str
+    due: timedelta
+    remind_before: timedelta = timedelta(minutes=15)
+    tasks: list[TaskSpec] = Field(default_factory=list)
+    questions: list[QuestionSpec] = Field(default_factory=list)
+
+    _parse_due = field_validator("due", "remind_before", mode="before")(lambda cls, v: _duration(v))
+
+    @model_validator(mode="after")
+    def _sane(self) -> PhaseSpec:
+        if self.due <= timedelta(0):
+            raise ValueError("due must be after aware_at (a positive duration)")
+        if self.remind_before >= self.due:
+            raise ValueError("remind_before must be shorter than due")
+        keys = [t.key for t in self.tasks]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"task keys repeat: {sorted({k for k in keys if keys.count(k) > 1})}")
+        return self
+
+
+class Playbook(BaseModel):
+    """A whole playbook: roles, severities, causes and the ordered phases."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    name: Localized
+    severities: list[str] = Field(min_length=1)
+    default_severity: str
+    roles: dict[str, Localized]
+    causes: dict[str, Localized] = Field(min_length=1)
+    phases: list[PhaseSpec] = Field(min_length=1)
+    discovery: dict[str, Localized] = Field(default_factory=dict)
+    role_prompts: RolePrompt = Field(default_factory=RolePrompt)
+    followups_on_close: list[FollowUpSpec] = Field(default_factory=list)
+    drafts: dict[str, DraftRule] = Field(
+        default_factory=lambda: {k: DraftRule.model_validate(v) for k, v in DEFAULT_DRAFT_RULES.items()})
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Playbook:
+        missing = [r for r in REQUIRED_ROLES if r not in self.roles]
+        if missing:
+            raise ValueError(f"roles is missing {', '.join(missing)} (every playbook needs {', '.join(REQUIRED_ROLES)})")
+        if self.default_severity not in self.severities:
+            raise ValueError(f"default_severity {self.default_severity!r} is not one of severities")
+        keys = [p.key for p in self.phases]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"phase keys repeat: {sorted({k for k in keys if keys.count(k) > 1})}")
+        for i, phase in enumerate(self.phases):
+            if phase.owner not in self.roles:
+                raise ValueError(
+                    f"phases.{i} ({phase.key}): owner {phase.owner!r} is not a role; roles: {', '.join(self.roles)}"
+                )
+            for j, question in enumerate(phase.questions):
+                if question.ask not in self.roles:
+                    raise ValueError(f"phases.{i}.questions.{j} ({question.key}): ask {question.ask!r} is not a role")
+        qkeys = [q.key for q in self.questions()]
+        if len(qkeys) != len(set(qkeys)):
+            raise ValueError(f"question keys repeat: {sorted({k for k in qkeys if qkeys.count(k) > 1})}")
+        for kind, rule in self.drafts.items():
+            if kind not in DEFAULT_DRAFT_RULES:
+                raise ValueError(f"drafts.{kind}: not a kind of statement; kinds: {', '.join(DEFAULT_DRAFT_RULES)}")
+            bad = [r for r in rule.approvers if r not in self.roles]
+            if bad:
+                raise ValueError(f"drafts.{kind}.approvers: {', '.join(bad)} not a role")
+        for i, follow in enumerate(self.followups_on_close):
+            if follow.owner not in self.roles:
+                raise ValueError(f"followups_on_close.{i}: owner {follow.owner!r} is not a role")
+        unknown = [r for r in self.role_prompts.roles if r not in self.roles]
+        if unknown:
+            raise ValueError(f"role_prompts names unknown roles: {', '.join(unknown)}")
+        return self
+
+    def questions(self) -> list[QuestionSpec]:
+        """Every question in playbook order (their 1-based position is the number people type)."""
+        return [q for phase in self.phases for q in phase.questions]
+
+    def question(self, key: str) -> QuestionSpec:
+        """The question with this key (KeyError if none)."""
+        for question in self.questions():
+            if question.key == key:
+                return question
+        raise KeyError(key)
+
+    def phase_of_question(self, key: str) -> PhaseSpec:
+        """The phase that asks a question."""
+        return next(p for p in self.phases if any(q.key == key for q in p.questions))
+
+    def phase(self, key: str) -> PhaseSpec:
+        """The phase with this key (KeyError if none)."""
+        for phase in self.phases:
+            if phase.key == key:
+                return phase
+        raise KeyError(key)
+
+    def position(self, key: str) -> int:
+        """1-based position of a phase."""
+        return [p.key for p in self.phases].index(key) + 1
+
+
+def yaml_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """Follow a pydantic error location through the YAML node tree to a line number."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def load_playbook(path: Path) -> Playbook:
+    """Load and validate a playbook file; PlaybookError names file, line/key and problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlaybookError(f"{path}: cannot read the playbook ({exc.strerror})") from exc
+    try:
+        raw = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise PlaybookError(f"{path}: {where}not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+    if not isinstance(raw, dict):
+        raise PlaybookError(f"{path}: a playbook is a mapping with key, name, roles and phases")
+    try:
+        return Playbook.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(p for p in error["loc"] if p not in ("function-after",))
+            line = yaml_line(root, loc)
+            place = ".".join(str(p) for p in loc) or "(top)"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{path}:{line if line else '?'}: {place}: {message}")
+        raise PlaybookError("\n".join(problems)) from None

@@ -1,0 +1,199 @@
+"""Guided prompts: the playbook's questions are asked when their phase starts, asked again until
+answered, then escalated; every answer (or fact set by command) updates the incident's facts in
+one transaction with its timeline event, and moves the deadlines that depend on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot.errors import UserError
+from bot.incident import deadlines, timeline
+from bot.incident.answers import parse_answer
+from bot.incident.incidents import active_roles, require_open
+from bot.incident.playbook import Playbook, QuestionSpec
+from bot.text.facts import whole_number
+from bot.text.i18n import text as t
+from storage.models import Deadline, Incident, QuestionState, Workspace
+
+QUESTION, ROLE = "question", "role"
+
+
+@dataclass
+class FactChange:
+    """What an answer or command changed."""
+
+    changed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    answered: list[str] = field(default_factory=list)  # question keys now answered
+    phases_moved: bool = False
+
+
+def _states(session: Session, incident: Incident) -> dict[str, QuestionState]:
+    return {q.key: q for q in session.exec(select(QuestionState).where(QuestionState.incident_id == incident.id))}
+
+
+def _state(session: Session, incident: Incident, key: str) -> QuestionState:
+    found = _states(session, incident).get(key)
+    if found is None:
+        found = QuestionState(incident_id=incident.id, key=key)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def current_value(incident: Incident, fact: str) -> Any:
+    """A fact's value as stored (aware_at from its column)."""
+    if fact == "aware_at":
+        return incident.aware_at.isoformat()
+    return incident.facts.get(fact)
+
+
+def ask_phase(session: Session, *, incident: Incident, playbook: Playbook, phase_key: str,
+              now: datetime) -> list[QuestionSpec]:
+    """Ask a phase's questions not yet known; returns the ones to post."""
+    asked = []
+    states = _states(session, incident)
+    for spec in playbook.phase(phase_key).questions:
+        state = states.get(spec.key) or _state(session, incident, spec.key)
+        if state.asked_at is not None or state.answered_at is not None:
+            continue
+        state.asked_at, state.times_asked = now, 1
+        session.add(state)
+        due = now + spec.every * spec.times
+        deadlines.schedule(session, incident_id=incident.id, kind=QUESTION, ref=spec.key, due_at=due,
+                           remind_before=None, now=now,
+                           reminders_at=[now + spec.every * i for i in range(1, spec.times)])
+        asked.append(spec)
+    if asked:
+        timeline.append(session, incident=incident, actor="breachbot", kind="asked", now=now,
+                        text=", ".join(s.key for s in asked), data={"questions": [s.key for s in asked]})
+    return asked
+
+
+def record_reask(session: Session, *, incident: Incident, key: str) -> int:
+    """Count one more asking of a question; returns how many times it has been asked."""
+    state = _state(session, incident, key)
+    state.times_asked += 1
+    session.add(state)
+    return state.times_asked
+
+
+def prompt_roles(session: Session, *, incident: Incident, playbook: Playbook, now: datetime) -> None:
+    """Put a clock on each role that must not stay empty and is empty now."""
+    held = active_roles(session, incident)
+    after = playbook.role_prompts.after
+    for role in playbook.role_prompts.roles:
+        if role not in held:
+            deadlines.schedule(session, incident_id=incident.id, kind=ROLE, ref=role, due_at=now + after,
+                               remind_before=None, now=now)
+
+
+def role_filled(session: Session, *, incident: Incident, role: str, now: datetime) -> None:
+    """A role got a holder: its empty-role prompt is no longer needed."""
+    deadline = deadlines.get(session, incident_id=incident.id, kind=ROLE, ref=role)
+    if deadline is not None and deadline.met_at is None:
+        deadlines.meet(session, deadline, at=now)
+
+
+def find(playbook: Playbook, ref: str, lang: str) -> QuestionSpec:
+    """A question by key or by its number in the playbook."""
+    specs = playbook.questions()
+    ref = ref.strip().lower().lstrip("q#")
+    if position := whole_number(ref, limit=len(specs)):
+        return specs[position - 1]
+    for spec in specs:
+        if spec.key == ref:
+            return spec
+    raise UserError(t(lang, "answer.unknown", value=ref, keys=", ".join(s.key for s in specs)))
+
+
+def open_questions(session: Session, *, incident: Incident, playbook: Playbook) -> list[tuple[int, QuestionSpec]]:
+    """Asked and not answered, with their numbers."""
+    states = _states(session, incident)
+    return [(i, spec) for i, spec in enumerate(playbook.questions(), start=1)
+            if (s := states.get(spec.key)) and s.asked_at is not None and s.answered_at is None]
+
+
+def answer(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, ref: str, raw: str,
+           actor: str, now: datetime) -> tuple[QuestionSpec, Any, FactChange]:
+    """Answer a question: validate, set its fact, close its clock; a later answer supersedes."""
+    lang = ws.lang
+    require_open(incident, lang)
+    spec = find(playbook, ref, lang)
+    value = parse_answer(spec, raw, now=now, tz=ws.timezone, lang=lang)
+    if spec.sets == "cause" and value not in playbook.causes:
+        raise UserError(t(lang, "error.cause", value=value, choices=", ".join(playbook.causes)))
+    change = set_facts(session, incident=incident, playbook=playbook, changes={spec.sets: value}, actor=actor,
+                       now=now, lang=lang, via=f"answer:{spec.key}")
+    return spec, value, change
+
+
+def set_facts(session: Session, *, incident: Incident, playbook: Playbook, changes: dict[str, Any], actor: str,
+              now: datetime, lang: str, via: str) -> FactChange:
+    """Change incident facts, log them, mark the questions they answer, move dependent deadlines."""
+    require_open(incident, lang)
+    result = FactChange()
+    facts = dict(incident.facts)
+    for fact, value in changes.items():
+        old = current_value(incident, fact)
+        if fact == "aware_at":
+            when = datetime.fromisoformat(value)
+            if when > now:
+                raise UserError(t(lang, "answer.future"))
+            if when != incident.aware_at:
+                incident.aware_at = when
+                result.phases_moved = True
+        else:
+            facts[fact] = value
+        if old != value:
+            result.changed[fact] = (old, value)
+    incident.facts = facts
+    session.add(incident)
+    if result.phases_moved:
+        _move_phase_deadlines(session, incident=incident, playbook=playbook, now=now)
+    result.answered = mark_answered(session, incident=incident, playbook=playbook, values=changes, actor=actor,
+                                    now=now)
+    timeline.append(session, incident=incident, actor=actor, kind="facts_changed", now=now,
+                    text=", ".join(f"{k}={_short(v)}" for k, v in changes.items()),
+                    data={"via": via, "changes": {k: {"from": o, "to": n} for k, (o, n) in result.changed.items()},
+                          "set": changes})
+    return result
+
+
+def mark_answered(session: Session, *, incident: Incident, playbook: Playbook, values: dict[str, Any], actor: str,
+                  now: datetime) -> list[str]:
+    """Mark the questions whose facts `values` gives as answered (and stop asking them); their keys."""
+    states = _states(session, incident)
+    answered = []
+    for spec in playbook.questions():
+        if spec.sets in values:
+            state = states.get(spec.key) or _state(session, incident, spec.key)
+            state.answered_at, state.answered_by = now, actor
+            state.answer = {"value": values[spec.sets]}
+            session.add(state)
+            answered.append(spec.key)
+            clock = deadlines.get(session, incident_id=incident.id, kind=QUESTION, ref=spec.key)
+            if clock is not None and clock.met_at is None:
+                deadlines.meet(session, clock, at=now)
+    return answered
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _move_phase_deadlines(session: Session, *, incident: Incident, playbook: Playbook, now: datetime) -> None:
+    """aware_at changed: every phase target counts from the new moment."""
+    rows = session.exec(select(Deadline).where(Deadline.incident_id == incident.id, Deadline.kind == "phase"))
+    for deadline in rows:
+        if deadline.met_at is not None:
+            continue
+        spec = playbook.phase(deadline.ref)
+        deadlines.move(session, deadline, due_at=incident.aware_at + spec.due, remind_before=spec.remind_before,
+                       now=now)
+

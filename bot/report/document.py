@@ -1,0 +1,246 @@
+"""The post-incident report: one data model, rendered as Markdown, HTML (with an SVG chart), PDF or JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from sqlmodel import Session
+
+from bot.incident import deadlines, followups, timeline, wording
+from bot.incident.incidents import active_roles, ref, role_history
+from bot.incident.phases import phase_states
+from bot.incident.playbook import Playbook
+from bot.law import clocks
+from bot.law.regimes import RegimeBook
+from bot.report import chart
+from bot.report.events import Words, actor, describe
+from bot.report.export import as_dict, md_escape
+from bot.statements import clients, drafts
+from bot.statements.template_context import data_labels, long_date
+from bot.text.i18n import catalogue
+from bot.text.i18n import text as t
+from bot.text.times import format_duration
+from storage.models import Incident, Workspace
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "playbooks" / "templates" / "report"
+KEY_EVENTS = ("declared", "war_room_opened", "phase_started", "phase_completed", "phase_left_open", "escalated",
+              "clocks_changed", "notified", "draft_approved", "clients_imported", "clients_notified", "captured",
+              "clock_missed", "closed")
+FORMATS = ("md", "html", "pdf", "json")
+
+
+def labels(lang: str) -> dict[str, str]:
+    """The report's headings and words in one language."""
+    return {k.removeprefix("report."): v for k, v in catalogue(lang if lang in ("en", "zh") else "en").items()
+            if k.startswith("report.")}
+
+
+def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: RegimeBook,
+          firm_profile: frozenset[str], ws: Workspace, lang: str, now: datetime, firm_name: str) -> dict[str, Any]:
+    """Everything the report shows, computed from the database (the timeline is its spine)."""
+    tz = ws.timezone
+    L = labels(lang)  # noqa: N806 - the templates call it L too
+
+    def when(value: datetime | None) -> str:
+        return long_date(value, tz, lang) if value else "—"
+
+    def took(start: datetime | None, end: datetime | None) -> str:
+        return format_duration(end - start, lang) if start and end else "—"
+
+    raw = as_dict(session, incident=incident, playbook=playbook, ws=ws, now=now, regimes=regimes,
+                  firm_profile=firm_profile, lang=lang)
+    events = timeline.events(session, incident)
+    facts = incident.facts
+    affected = dict(facts.get("affected") or {})
+    cause = incident.cause or facts.get("cause")
+
+    contained_at = next((e.at for e in events if e.kind == "facts_changed"
+                         and e.data.get("set", {}).get("contained") is True), None)
+    containment = next((p for p in phase_states(session, incident) if p.key == "containment"), None)
+    if contained_at is None and containment is not None:
+        contained_at = containment.completed_at
+    first_told = next((e.at for e in events if e.kind == "clients_notified"), None)
+    first_notice = next((e.at for e in events if e.kind == "notified"), None)
+
+    phases = []
+    bars: list[chart.Bar] = []
+    for state in phase_states(session, incident):
+        spec = playbook.phase(state.key)
+        due = deadlines.get(session, incident_id=incident.id, kind="phase", ref=state.key)
+        due_at = due.due_at if due else None
+        if state.completed_at and due_at:
+            late = state.completed_at - due_at
+            status = L["met"] if late.total_seconds() <= 0 else L["late_by"].format(late=format_duration(late, lang))
+        elif due_at and due_at < (incident.closed_at or now):
+            status = L["not_done_overdue"]
+        elif incident.closed_at:
+            status = L["not_completed"]
+        else:
+            status = L["open"]
+        phases.append({"position": state.position, "title": spec.title(lang),
+                       "owner": playbook.roles[spec.owner](lang), "due": when(due_at),
+                       "done": when(state.completed_at), "status": status, "note": state.completion_note or ""})
+        if due_at:
+            bars.append(chart.Bar(label=f"{state.position}. {spec.title(lang)}", start=incident.aware_at,
+                                  due=due_at, done=state.completed_at, kind="phase"))
+
+    legal = []
+    for row in clocks.rows(session, incident=incident, book=regimes, firm_profile=firm_profile, now=now):
+        if row.status == "not_applicable":
+            continue
+        r = row.result
+        title = regimes.regimes[r.regime_key].title(lang)
+        legal.append({"id": r.clock_id, "title": title, "audience": r.audience_zh if lang == "zh" else r.audience_en,
+                      "due": when(r.due_at), "status": t(lang, f"clocks.status.{row.status}"),
+                      "met": when(row.met_at), "reference": row.reference or "—", "citation": r.citation(lang),
+                      "firm_target": not r.hard_deadline})
+        if r.due_at:
+            bars.append(chart.Bar(label=r.clock_id, start=incident.aware_at, due=r.due_at, done=row.met_at,
+                                  kind="clock"))
+
+    team = [{"role": playbook.roles[role](lang) if role in playbook.roles else role, "user": a.user}
+            for role, a in sorted(active_roles(session, incident).items(),
+                                  key=lambda kv: list(playbook.roles).index(kv[0]) if kv[0] in playbook.roles else 99)]
+    changes = [{"at": when(a.assigned_at), "role": wording.role(playbook, a.role, lang), "user": a.user,
+                "by": actor(a.assigned_by, lang), "ended": when(a.ended_at) if a.ended_at else ""}
+               for a in role_history(session, incident)]
+    decisions = [{"at": when(e.at), "actor": e.actor, "text": e.text} for e in events if e.kind == "decision"]
+    every_draft = drafts.all_drafts(session, incident)
+    words = Words(playbook=playbook, regimes=regimes, lang=lang, when=when,
+                  draft_kinds={d.number: d.kind for d, _ in every_draft})
+    for item, event in zip(raw["timeline"], events, strict=True):  # the JSON says each event in words too
+        item["description"] = describe(event, words)
+    key_events = [{"at": when(e.at), "actor": actor(e.actor, lang), "kind": L.get(f"event.{e.kind}", e.kind),
+                   "text": item["description"]} for e, item in zip(events, raw["timeline"], strict=True)
+                  if e.kind in KEY_EVENTS]
+    statements = [{"id": f"D-{d.number}", "version": L["version"].format(version=v.version),
+                   "kind": wording.name(lang, "draft_kind", d.kind), "lang": wording.name(lang, "lang", d.lang),
+                   "status": t(lang, f"draft.status.{v.status}"),
+                   "approvals": ", ".join(f"{wording.role(playbook, a['role'], lang)} {a['user']}"
+                                          for a in v.approvals) or "—"}
+                  for d, v in every_draft]
+    summary = clients.counts(clients.register(session, incident))
+    follow = [{"id": f"F-{f.number}", "text": f.text, "owner": f.owner, "due": when(f.due_at),
+               "done": when(f.done_at) if f.done_at else "—"} for f in followups.all_of(session, incident)]
+    verification = timeline.verify(session, incident)
+
+    drill_score = None
+    if incident.drill:
+        held = {a.role: a.assigned_at for a in role_history(session, incident)}
+        needed = [held.get(r) for r in ("lead", "it_security", "legal")]
+        assembled = max(needed) if all(needed) else None  # type: ignore[type-var]
+        on_time = sum(1 for p in phase_states(session, incident) if p.completed_at and (
+            (d := deadlines.get(session, incident_id=incident.id, kind="phase", ref=p.key)) and p.completed_at <= d.due_at))
+        applicable = [c for c in raw["clocks"] if c["status"] != "not_applicable"]
+        drill_score = {"assembled": took(incident.declared_at, assembled) if assembled else L["never"],
+                       "phases_on_time": f"{on_time}/{len(phases)}",
+                       "clocks_met": f"{sum(1 for c in applicable if c['status'] == 'met')}/{len(applicable)}"}
+
+    return {
+        "L": L,
+        "lang": lang,
+        "firm": firm_name,
+        "id": ref(incident),
+        "title": incident.title,
+        "drill": incident.drill,
+        "severity": wording.severity(lang, incident.severity),
+        "status": wording.state(lang, incident.status),
+        "generated": when(now),
+        "facts": [
+            (L["aware_at"], when(incident.aware_at)),
+            (L["declared_at"], when(incident.declared_at)),
+            (L["closed_at"], when(incident.closed_at)),
+            (L["severity"], wording.severity(lang, incident.severity)),
+            (L["data"], ", ".join(data_labels(playbook, list(facts.get("data") or []), lang)) or "—"),
+            (L["affected"], wording.residences(affected, lang) or "—"),
+            (L["affected_total"], str(sum(affected.values())) if affected else "—"),
+            (L["clients"], str(facts["clients"]) if facts.get("clients") is not None else "—"),
+            (L["encrypted"], _yes_no(facts.get("encrypted"), lang)),
+            (L["key_safe"], _yes_no(facts.get("key_safe"), lang)),
+            (L["crime"], _yes_no(facts.get("crime_suspected"), lang)),
+            (L["contained"], _yes_no(facts.get("contained"), lang)),
+        ],
+        "durations": [
+            (L["to_declare"], took(incident.aware_at, incident.declared_at)),
+            (L["to_contain"], took(incident.aware_at, contained_at)),
+            (L["to_first_notice"], took(incident.aware_at, first_notice)),
+            (L["to_tell_clients"], took(incident.aware_at, first_told)),
+            (L["to_close"], took(incident.aware_at, incident.closed_at)),
+        ],
+        "team": team,
+        "role_changes": changes,
+        "decisions": decisions,
+        "events": key_events,
+        "phases": phases,
+        "clocks": legal,
+        "drafts": statements,
+        "clients_summary": summary,
+        "clients_breakdown": t(lang, "regime_reason.join.clauses").join(part for part in (
+            " · ".join(f"{wording.name(lang, 'variant', k)} {n}" for k, n in summary["by_type"].items()),
+            wording.residences(summary["by_residence"], lang)) if part),
+        "followups": follow,
+        "cause": playbook.causes[cause](lang) if cause in playbook.causes else "—",
+        "lessons": incident.lessons or "—",
+        "head_hash": verification.head_hash,
+        "intact": verification.intact,
+        "events_count": verification.count,
+        "drill_score": drill_score,
+        "bars": bars,
+        "now": now,
+        "say_time": when,
+        "raw": raw,
+    }
+
+
+def _yes_no(value: object, lang: str) -> str:
+    if value is None:
+        return "—"
+    return t(lang, "answer.yes" if value else "answer.no")
+
+
+def _env(autoescape: bool) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+                               autoescape=autoescape, trim_blocks=True, lstrip_blocks=True)
+    env.filters["md"] = md_escape
+    return env
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    """The report as Markdown."""
+    return _env(False).get_template("report.md.j2").render(report)
+
+
+def to_html(report: dict[str, Any]) -> str:
+    """The report as one self-contained HTML page (inline SVG chart, no JavaScript)."""
+    L = report["L"]  # noqa: N806
+    svg = chart.svg(report["bars"], now=report["now"], title=L["chart_title"],
+                    legend=(L["planned"], L["actual"], L["late"]), say_time=report["say_time"])
+    return _env(True).get_template("report.html.j2").render({**report, "chart_svg": svg})
+
+
+def to_json(report: dict[str, Any]) -> str:
+    """The raw record (the export) with the report's computed durations."""
+    out = dict(report["raw"])
+    out["durations"] = {k: v for k, v in report["durations"]}
+    out["head_hash_verified"] = report["intact"]
+    return json.dumps(out, ensure_ascii=False, indent=2)
+
+
+def render(report: dict[str, Any], fmt: str, *, pdf_font: Path | None = None) -> bytes:
+    """The report in one of FORMATS."""
+    if fmt == "md":
+        return to_markdown(report).encode("utf-8")
+    if fmt == "html":
+        return to_html(report).encode("utf-8")
+    if fmt == "json":
+        return to_json(report).encode("utf-8")
+    if fmt == "pdf":
+        from bot.report.pdf import to_pdf
+
+        return to_pdf(report, font=pdf_font)
+    raise ValueError(fmt)

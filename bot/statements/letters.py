@@ -1,0 +1,123 @@
+"""Client letters merged once per client, with that client's own fields; and who such a letter covers.
+
+An approved client letter carries merge fields (bot.drafts): «CLIENT» (the name), «DATA» (the client's
+data categories from the register, else the incident's) and «REGULATORS» (the authorities told whose
+law covers the client's residence; the line is left out where there are none). A client counts as
+covered, and may be recorded as told, only once an approved letter in their language and type,
+without gaps, was merged for them (`letters_merged` in the timeline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from bot.incident.playbook import Playbook
+from bot.statements import drafts
+from bot.statements import gaps as draft_gaps
+from bot.statements.clients import mask
+from bot.statements.template_context import data_labels, for_residence
+from bot.text.i18n import text as t
+from storage.models import Client, Draft, DraftVersion, Incident, TimelineEvent
+
+MERGED = "letters_merged"
+SHOWN_NAMES = 3
+
+
+def variant_of(draft: Draft) -> str:
+    """individual or company: which clients a client letter is for."""
+    return "company" if "company" in draft.template else "individual"
+
+
+def approved_letters(session: Session, incident: Incident) -> dict[tuple[str, str], list[tuple[Draft, DraftVersion]]]:
+    """The approved client letters for each (language, client type), oldest first."""
+    found: dict[tuple[str, str], list[tuple[Draft, DraftVersion]]] = {}
+    for draft, version in drafts.all_drafts(session, incident):
+        if draft.kind == "client" and version.status == "approved":
+            found.setdefault((draft.lang, variant_of(draft)), []).append((draft, version))
+    return found
+
+
+def fill(text: str, *, name: str, data: str | None, regulators: str) -> str:
+    """One client's letter from the approved text: merge fields replaced, an empty «REGULATORS» line left out."""
+    out = []
+    for line in text.split("\n"):
+        if drafts.REGULATORS_TOKEN in line:
+            if not regulators:
+                continue
+            line = line.replace(drafts.REGULATORS_TOKEN, regulators)
+        if data is not None:
+            line = line.replace(drafts.DATA_TOKEN, data)
+        out.append(line.replace(drafts.CLIENT_TOKEN, name))
+    return "\n".join(out)
+
+
+def client_data(client: Client, *, incident: Incident, playbook: Playbook, lang: str) -> str | None:
+    """The data categories a client's letter names: their own from the register, else the incident's."""
+    keys = list(client.data or incident.facts.get("data") or [])
+    if not keys:
+        return None
+    return ("、" if lang == "zh" else ", ").join(data_labels(playbook, keys, lang))
+
+
+def client_regulators(client: Client, authorities: list[tuple[str, str]], lang: str) -> str:
+    """The authorities told whose law covers this client's residence, in words."""
+    return ("、" if lang == "zh" else ", ").join(for_residence(authorities, client.residence))
+
+
+@dataclass
+class Coverage:
+    """Which clients an approved, merged letter covers, and why the others are not."""
+
+    letters: dict[tuple[str, str], list[tuple[Draft, DraftVersion]]]
+    merges: list[dict]
+    incident_data: bool
+    _gaps: dict[int, bool] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, session: Session, incident: Incident) -> Coverage:
+        """The coverage as recorded now."""
+        events = session.exec(select(TimelineEvent).where(TimelineEvent.incident_id == incident.id,
+                                                          TimelineEvent.kind == MERGED)
+                              .order_by(col(TimelineEvent.seq)))
+        return cls(letters=approved_letters(session, incident), merges=[e.data for e in events],
+                   incident_data=bool(incident.facts.get("data")))
+
+    def why_not(self, client: Client) -> str | None:
+        """None when the client's letter is approved and was merged for them; else what is missing."""
+        letters = [(d, v) for d, v in self.letters.get((client.lang, client.kind), []) if not self._has_gaps(v)]
+        if not letters:
+            return "gaps" if self.letters.get((client.lang, client.kind)) else "no_letter"
+        for draft, version in letters:
+            for merge in self.merges:
+                if ({"draft": draft.number, "version": version.version} in merge.get("letters", [])
+                        and client.id is not None and client.id <= merge.get("upto", 0)
+                        and client.id not in merge.get("skipped", [])):
+                    return None
+        if all(drafts.DATA_TOKEN in v.text for _, v in letters) and not client.data and not self.incident_data:
+            return "no_data"
+        return "not_merged"
+
+    def _has_gaps(self, version: DraftVersion) -> bool:
+        assert version.id is not None
+        if version.id not in self._gaps:
+            self._gaps[version.id] = bool(draft_gaps.find_gaps(version.text))
+        return self._gaps[version.id]
+
+
+def missing_lines(left_out: list[tuple[Client, str]], coverage: Coverage, lang: str) -> str:
+    """Who has no approved, merged letter, grouped by language/type and reason, each with what to type."""
+    groups: dict[tuple[str, str, str], list[Client]] = {}
+    for client, reason in left_out:
+        groups.setdefault((reason, client.lang, client.kind), []).append(client)
+    lines = []
+    for (reason, client_lang, kind), clients in sorted(groups.items(), key=lambda g: (g[0][1], g[0][2], g[0][0])):
+        names = ", ".join(mask(c.name) for c in clients[:SHOWN_NAMES]) + ("…" if len(clients) > SHOWN_NAMES else "")
+        found = coverage.letters.get((client_lang, kind))
+        ident = f"D-{found[-1][0].number}" if found else "D-n"
+        command = draft_gaps.redraft_command(kind="client", lang=client_lang, regime=None,
+                                             template_name=f"client_{kind}")
+        lines.append(t(lang, f"letters.why.{reason}", group=f"{client_lang}/{kind}", count=len(clients),
+                       names=names, command=command, id=ident))
+    return "\n".join(lines)

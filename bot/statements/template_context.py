@@ -1,0 +1,133 @@
+"""What a statement template is given: the incident's facts, in the reader's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.incident.incidents import ref
+from bot.incident.phases import task_states
+from bot.incident.playbook import Playbook
+from bot.law import clocks
+from bot.law.regimes import RegimeBook
+from bot.statements.clients import tally
+from bot.statements.drafts import CLIENT_TOKEN, DATA_TOKEN, REGULATORS_TOKEN
+from bot.text.i18n import text as t
+from storage.models import Incident, Workspace
+
+
+def long_date(when: datetime, tz: str, lang: str) -> str:
+    """'28 November 2026, 10:05' / '2026年11月28日 10:05' in the workspace timezone."""
+    local = when.astimezone(ZoneInfo(tz))
+    if lang == "zh":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{local.day} {local:%B %Y, %H:%M}"
+
+
+def data_labels(playbook: Playbook, keys: list[str], lang: str) -> list[str]:
+    """Data categories in words (the data question's option labels)."""
+    labels: dict[str, str] = {}
+    for question in playbook.questions():
+        if question.sets == "data":
+            labels = {o.key: o.label(lang) for o in question.options}
+    return [labels.get(k, k) for k in keys]
+
+
+def measures_done(session: Session, *, incident: Incident, playbook: Playbook, lang: str) -> list[str]:
+    """What statements may say was done: the done tasks the playbook words as a measure, in playbook order."""
+    done = {(task.phase_key, task.position) for task in task_states(session, incident) if task.done_at is not None}
+    return [task.measure(lang) for phase in playbook.phases for position, task in enumerate(phase.tasks, start=1)
+            if task.measure is not None and (phase.key, position) in done]
+
+
+def _is_police(row: clocks.ClockRow) -> bool:
+    return "police" in row.result.regime_key
+
+
+def _tells_people(row: clocks.ClockRow) -> bool:
+    return any(word in row.result.clock_id for word in ("individual", "residents", "subjects"))
+
+
+def authorities_told(rows: list[clocks.ClockRow], regimes: RegimeBook, lang: str) -> list[tuple[str, str]]:
+    """(jurisdiction, authority) for every clock met that told an authority (not the police, not people)."""
+    out: list[tuple[str, str]] = []
+    for row in rows:
+        if row.status != "met" or _is_police(row) or _tells_people(row):
+            continue
+        regime = regimes.regimes.get(row.result.regime_key)
+        name = row.result.audience_zh if lang == "zh" else row.result.audience_en
+        item = (regime.jurisdiction if regime else "*", name)
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def for_residence(authorities: list[tuple[str, str]], residence: str) -> list[str]:
+    """The authorities told whose law covers people living in `residence` (US-wide laws cover every US state)."""
+    return [name for where, name in authorities
+            if where in (residence, "*") or (where == "US" and residence.startswith("US"))]
+
+
+def clients_notice(*, told_fact: bool | None, total: int, notified: int) -> str | None:
+    """'all' when the clients are recorded as told, 'some' when some are, else None."""
+    if told_fact is True or (total and notified == total):
+        return "all"
+    return "some" if notified else None
+
+
+def context(session: Session, *, incident: Incident, playbook: Playbook, regimes: RegimeBook,
+            firm_profile: frozenset[str], ws: Workspace, lang: str, now: datetime, firm_name: str,
+            firm_contact: str, regime_key: str | None = None) -> dict[str, Any]:
+    """The template variables: only recorded facts. Unknown facts are None (the template asks `gap()` to mark them)."""
+    facts = incident.facts
+    cause_key = incident.cause or facts.get("cause")
+    rows = clocks.rows(session, incident=incident, book=regimes, firm_profile=firm_profile, now=now)
+    regulators = [name for _, name in authorities_told(rows, regimes, lang)]
+    police = any(r.status == "met" and _is_police(r) for r in rows)
+    regime = None
+    if regime_key:
+        found = regimes.regimes.get(regime_key)
+        if found is not None:
+            clock = found.clocks[0]
+            regime = {"key": found.key, "title": found.title(lang), "citation": found.citation(lang),
+                      "content": list(clock.content)}
+    affected = dict(facts.get("affected") or {})
+    data = data_labels(playbook, list(facts.get("data") or []), lang)
+    total, notified, without_data = tally(session, incident)
+    # A letter's data line is each client's own categories, else the incident's: known when either covers all.
+    letter_data = DATA_TOKEN if data or (total and not without_data) else None
+    phase_spec = playbook.phase(incident.current_phase)
+    return {
+        "firm": {"name": firm_name, "contact": firm_contact},
+        "drill_banner": t(lang, "draft.drill_banner") + "\n\n" if incident.drill else "",
+        "incident_id": ref(incident),
+        "title": incident.title,
+        "severity": incident.severity,
+        "today": long_date(now, ws.timezone, lang).rsplit(" ", 1)[0].rstrip(","),
+        "aware_at": long_date(incident.aware_at, ws.timezone, lang),
+        "data": data,
+        "encrypted": facts.get("encrypted"),
+        "key_safe": facts.get("key_safe"),
+        "contained": facts.get("contained"),
+        "clients_told": facts.get("clients_told"),
+        "clients_notice": clients_notice(told_fact=facts.get("clients_told"), total=total, notified=notified),
+        "cause": playbook.causes[cause_key](lang) if cause_key in playbook.causes else None,
+        "measures": measures_done(session, incident=incident, playbook=playbook, lang=lang),
+        "police": police,
+        "regulators": regulators,
+        "affected": affected,
+        "affected_total": sum(affected.values()) or None,
+        "clients": facts.get("clients"),
+        "systems": facts.get("systems"),
+        "cac_level": facts.get("cac_level"),
+        "late": any(r.status == "missed" for r in rows),
+        "law_enforcement_delay": bool(facts.get("law_enforcement_delay")),
+        "phase": f"{playbook.position(phase_spec.key)}/{len(playbook.phases)} {phase_spec.title(lang)}",
+        "regime": regime,
+        # merge fields, filled in per client when letters are merged
+        "client": {"name": CLIENT_TOKEN, "data": letter_data,
+                   "regulators": REGULATORS_TOKEN if regulators else None},
+    }

@@ -1,0 +1,276 @@
+"""Neutral messages built from an incident's state. Platforms render them; nothing here knows how."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from bot.chat import Button, Line, Mention, Message, RoomRef, Strong, Text
+from bot.incident import deadlines, wording
+from bot.incident.incidents import OPEN, active_roles, ref
+from bot.incident.phases import phase_states, task_states
+from bot.incident.playbook import Playbook
+from bot.law.clocks import ClockChange, ClockRow
+from bot.law.reasons import render
+from bot.law.regimes import RegimeBook
+from bot.statements import clients
+from bot.text.i18n import line, message
+from bot.text.i18n import text as t
+from bot.text.times import format_duration, format_time
+from storage.models import Deadline, Incident, TimelineEvent, Workspace
+
+
+def _drill(incident: Incident, lang: str) -> tuple[Text, ...]:
+    return (Text(t(lang, "drill.prefix")),) if incident.drill else ()
+
+
+def when(ws: Workspace, at: datetime, now: datetime) -> str:
+    """A time as people in this workspace read it."""
+    return format_time(at, ws.timezone, now=now, lang=ws.lang)
+
+
+def due_phrase(ws: Workspace, due_at: datetime, now: datetime) -> str:
+    """'due 11:05 (in 58m)' or 'overdue since 11:05 (1h 02m)'."""
+    lang = ws.lang
+    if due_at >= now:
+        return t(lang, "due.in", at=when(ws, due_at, now), left=format_duration(due_at - now, lang))
+    return t(lang, "due.overdue", at=when(ws, due_at, now), late=format_duration(now - due_at, lang))
+
+
+def holder_spans(holders: dict[str, str], role: str, lang: str) -> Line:
+    """A role holder as a mention, or 'unassigned'."""
+    user = holders.get(role)
+    return (Mention(user),) if user else (Text(t(lang, "roles.unassigned")),)
+
+
+def overdue_line(ws: Workspace, overdue: list[tuple[datetime, str]], now: datetime) -> Line:
+    """'⚠️ Overdue: 1 Immediate response (11:05); 2 …' from (due, 'position title') pairs."""
+    return line(ws.lang, "status.overdue", phases=t(ws.lang, "regime_reason.join.clauses").join(
+        t(ws.lang, "status.overdue_item", phase=title, at=when(ws, at, now)) for at, title in overdue))
+
+
+def role_line(holders: dict[str, str], playbook: Playbook, lang: str, *, everyone: bool) -> Line:
+    """'Roles: Incident lead @alice · IT security @bob · Scribe unassigned' (`everyone`: empty roles too)."""
+    label = t(lang, "status.roles")
+    spans: list = [Text(label)]
+    shown = [r for r in playbook.roles if everyone or r in holders]
+    for i, role in enumerate(shown):
+        spans += [Text(" · " if i else ("" if label.endswith("：") else " ")), Text(f"{playbook.roles[role](lang)} ")]
+        spans += list(holder_spans(holders, role, lang))
+    return tuple(spans)
+
+
+def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime) -> Message:
+    """The living status message pinned in the war room."""
+    lang = ws.lang
+    holders = {r: a.user for r, a in active_roles(session, incident).items()}
+    states = phase_states(session, incident)
+    current = next(s for s in states if s.key == incident.current_phase)
+    spec = playbook.phase(current.key)
+    deadline = deadlines.get(session, incident_id=incident.id, kind="phase", ref=current.key)
+    if incident.status != OPEN:  # no phase counting down: closed, and what the law still wants
+        header = _drill(incident, lang) + line(lang, "status.header_closed", id=Strong(ref(incident)),
+                                               severity=wording.severity(lang, incident.severity),
+                                               lead=holder_spans(holders, "lead", lang))
+    else:
+        header = _drill(incident, lang) + line(
+            lang, "status.header", id=Strong(ref(incident)), severity=wording.severity(lang, incident.severity),
+            position=current.position, total=len(states), phase=spec.title(lang),
+            due=t(lang, "status.done") if current.completed_at else (
+                due_phrase(ws, deadline.due_at, now) if deadline else ""),
+            lead=holder_spans(holders, "lead", lang))
+    lines: list[Line] = [header, (Text(incident.title),)]
+    if incident.status != OPEN:
+        lines += _closed_lines(session, incident=incident, playbook=playbook, ws=ws, now=now)
+    lines.append(line(lang, "status.times", aware=when(ws, incident.aware_at, now),
+                      declared=when(ws, incident.declared_at, now)))
+    lines.append(role_line(holders, playbook, lang, everyone=True))
+    overdue, upcoming = [], []
+    for state in states:
+        if state.completed_at is not None:
+            continue
+        d = deadlines.get(session, incident_id=incident.id, kind="phase", ref=state.key)
+        if d is None:
+            continue
+        title = f"{state.position} {playbook.phase(state.key).title(lang)}"
+        (overdue if d.due_at < now else upcoming).append((d.due_at, title))
+    if overdue and incident.status == OPEN:
+        lines.append(overdue_line(ws, sorted(overdue), now))
+    if upcoming and incident.status == OPEN:
+        at, title = min(upcoming)
+        lines.append(line(lang, "status.next_deadline", phase=title, due=due_phrase(ws, at, now)))
+    done = sum(1 for s in states if s.completed_at)
+    lines.append(line(lang, "status.progress", done=done, total=len(states)))
+    register = clients.register(session, incident)
+    if register:
+        told = sum(1 for c in register if c.notified_at)
+        lines.append(line(lang, "status.clients", notified=told, total=len(register)))
+        duties = [c for c in register if c.notice_hours is not None and c.notified_at is None]
+        if duties:
+            first = min(incident.aware_at + timedelta(hours=c.notice_hours or 0) for c in duties)
+            lines.append(line(lang, "status.contract_clocks", count=len(duties), due=due_phrase(ws, first, now)))
+    return Message(lines=tuple(lines), kind="status")
+
+
+def _closed_lines(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace,
+                  now: datetime) -> list[Line]:
+    """When, by whom and why it closed; then each legal clock still owed a notice, with its due time."""
+    lang = ws.lang
+    closing = session.exec(select(TimelineEvent).where(TimelineEvent.incident_id == incident.id,
+                                                       TimelineEvent.kind == "closed")).first()
+    lines: list[Line] = [line(lang, "status.closed", at=when(ws, incident.closed_at or now, now),
+                              actor=Mention(closing.actor) if closing else "-",
+                              cause=playbook.causes[incident.cause](lang) if incident.cause in playbook.causes else "-")]
+    owed = sorted((d for d in session.exec(select(Deadline).where(Deadline.incident_id == incident.id,
+                                                                  Deadline.kind == "regime"))
+                   if d.met_at is None and d.cancelled_at is None), key=lambda d: (d.due_at, d.ref))
+    if owed:
+        lines.append(line(lang, "status.clocks_open", id=ref(incident)))
+        lines += [(Text(f"  ⚖️ {d.ref} · {due_phrase(ws, d.due_at, now)}"),) for d in owed]
+    return lines
+
+
+def topic(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime) -> str:
+    """The war room's one-line topic: severity, phase, next deadline."""
+    lang = ws.lang
+    state = next(s for s in phase_states(session, incident) if s.key == incident.current_phase)
+    d = deadlines.get(session, incident_id=incident.id, kind="phase", ref=state.key)
+    prefix = t(lang, "drill.prefix") if incident.drill else ""
+    return prefix + t(lang, "topic", id=ref(incident), severity=wording.severity(lang, incident.severity),
+                      position=state.position,
+                      total=len(playbook.phases), phase=playbook.phase(state.key).title(lang),
+                      due=when(ws, d.due_at, now) if d else "-", state=wording.state(lang, incident.status))
+
+
+def phase_prompt(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime,
+                 phase_key: str) -> Message:
+    """What a phase asks of the team, posted when it starts."""
+    lang = ws.lang
+    spec = playbook.phase(phase_key)
+    holders = {r: a.user for r, a in active_roles(session, incident).items()}
+    d = deadlines.get(session, incident_id=incident.id, kind="phase", ref=phase_key)
+    position = playbook.position(phase_key)
+    lines: list[Line] = [_drill(incident, lang) + line(
+        lang, "phase.prompt", id=ref(incident), position=position, total=len(playbook.phases),
+        phase=Strong(spec.title(lang)), role=playbook.roles[spec.owner](lang),
+        owner=holder_spans(holders, spec.owner, lang), due=due_phrase(ws, d.due_at, now) if d else "-")]
+    buttons = []
+    for i, task in enumerate(task_states(session, incident, phase_key), start=1):
+        mark = "✓" if task.done_at else " "
+        lines.append((Text(f"  [{mark}] {i}. {spec.tasks[task.position - 1].text(lang)}"),))
+        if task.done_at is None:
+            buttons.append(Button(label=t(lang, "button.done", n=i), action_id="task_done",
+                                  value=f"{incident.number}:{position}.{i}"))
+    lines.append(line(lang, "phase.hint"))
+    buttons.append(Button(label=t(lang, "button.next_phase"), action_id="phase_next", value=str(incident.number)))
+    return Message(lines=tuple(lines), buttons=tuple(buttons), kind="prompt")
+
+
+def tasks(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime,
+          everything: bool) -> Message:
+    """The checklist of the current phase, or of every phase."""
+    lang = ws.lang
+    lines: list[Line] = []
+    for state in phase_states(session, incident):
+        if not everything and state.key != incident.current_phase:
+            continue
+        spec = playbook.phase(state.key)
+        mark = " ✓" if state.completed_at else (" ◀" if state.key == incident.current_phase else "")
+        lines.append((Strong(f"{state.position}. {spec.title(lang)}{mark}"),))
+        for i, task in enumerate(task_states(session, incident, state.key), start=1):
+            number = f"{state.position}.{i}" if everything else f"{i}"
+            text = f"  [{'✓' if task.done_at else ' '}] {number} {spec.tasks[task.position - 1].text(lang)}"
+            lines.append((Text(text),) if not task.done_at else (
+                Text(text + " — "), Mention(task.done_by or ""), Text(f" {when(ws, task.done_at, now)}")))
+    lines.append(line(lang, "tasks.hint"))
+    return Message(lines=tuple(lines))
+
+
+def roles(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace) -> Message:
+    """Who holds each role."""
+    lang = ws.lang
+    holders = {r: a.user for r, a in active_roles(session, incident).items()}
+    lines: list[Line] = [line(lang, "roles.header", id=ref(incident))]
+    for role, name in playbook.roles.items():
+        # English shows the key to type too; Chinese names are typed as they are (/breach assign @王芳 记录员)
+        shown = f"  {role} — {name(lang)}: " if lang == "en" else f"  {name(lang)}："
+        lines.append((Text(shown),) + holder_spans(holders, role, lang))
+    lines.append(line(lang, "roles.hint"))
+    return Message(lines=tuple(lines))
+
+
+def incident_list(incidents: list[Incident], lang: str, key: str, **values: object) -> Message:
+    """A short list of incidents after a header line (used to ask 'which one?')."""
+    lines = [line(lang, key, **values)] + [(Text(f"  {ref(i)} · {wording.severity(lang, i.severity)} · {i.title[:80]}"),)
+                             for i in incidents]
+    return Message(lines=tuple(lines), kind="error")
+
+
+def room_line(lang: str, key: str, room: str | None, **values: object) -> Message:
+    """A one-line message that names a room as a link."""
+    return message(lang, key, room=RoomRef(room) if room else "-", **values)
+
+
+def home(session: Session, *, ws: Workspace, playbook: Playbook, now: datetime,
+         incidents_open: list[Incident]) -> Message:
+    """Open incidents with their phase and next deadline (Slack's App Home, a console listing)."""
+    lang = ws.lang
+    if not incidents_open:
+        return Message(lines=(line(lang, "home.none"),), kind="home")
+    lines: list[Line] = [line(lang, "home.header", count=len(incidents_open))]
+    for incident in incidents_open:
+        state = next(s for s in phase_states(session, incident) if s.key == incident.current_phase)
+        pending = [d for d in (deadlines.get(session, incident_id=incident.id, kind="phase", ref=s.key)
+                               for s in phase_states(session, incident) if s.completed_at is None) if d]
+        nxt = min((d.due_at for d in pending), default=None)
+        lines.append(_drill(incident, lang) + line(
+            lang, "home.item", id=Strong(ref(incident)), severity=wording.severity(lang, incident.severity),
+            title=incident.title[:80],
+            position=state.position, total=len(playbook.phases), phase=playbook.phase(state.key).title(lang),
+            due=due_phrase(ws, nxt, now) if nxt else "-",
+            room=RoomRef(incident.war_room) if incident.war_room else "-"))
+    return Message(lines=tuple(lines), kind="home")
+
+
+def _clock_title(book: RegimeBook, clock_id: str, lang: str) -> str:
+    regime = book.regimes[clock_id.split("/")[0]]
+    return regime.title(lang)
+
+
+def clock_change(book: RegimeBook, *, ws: Workspace, change: ClockChange, now: datetime, drill: bool) -> Message:
+    """'GDPR Art. 33 now applies: due Mon 09:00', 'moved', or 'no longer applies'."""
+    lang = ws.lang
+    title = _clock_title(book, change.clock_id, lang)
+    key = {"applies": "clocks.now_applies", "moved": "clocks.moved", "dropped": "clocks.dropped"}[change.change]
+    msg = message(lang, key, title=title, clock=change.clock_id,
+                  due=due_phrase(ws, change.due_at, now) if change.due_at else "-",
+                  before=when(ws, change.before, now) if change.before else "-")
+    return msg.prefixed((Text(t(lang, "drill.prefix")),) if drill else ())
+
+
+def clocks(book: RegimeBook, *, incident: Incident, ws: Workspace, rows: list[ClockRow], now: datetime,
+           everything: bool) -> Message:
+    """`/breach clocks`: each applicable clock with audience, due time, time left, status, citation."""
+    lang = ws.lang
+    lines: list[Line] = [_drill(incident, lang) + line(lang, "clocks.header", id=ref(incident))]
+    shown = [r for r in rows if everything or r.status != "not_applicable"]
+    if not [r for r in shown if r.status != "not_applicable"]:
+        lines.append(line(lang, "clocks.none"))
+    for row in shown:
+        result = row.result
+        audience = result.audience_zh if lang == "zh" else result.audience_en
+        status = t(lang, f"clocks.status.{row.status}")
+        if row.status in ("pending", "missed") and result.due_at:
+            timing = due_phrase(ws, result.due_at, now)
+        elif row.status == "met" and row.met_at:
+            timing = t(lang, "clocks.met_at", at=when(ws, row.met_at, now), ref=row.reference or "-")
+        else:
+            timing = render(result.reason, lang)
+        target = "" if result.hard_deadline or row.status == "not_applicable" else t(lang, "clocks.firm_target")
+        lines.append((Strong(f"{result.clock_id}"), Text(f" · {_clock_title(book, result.clock_id, lang)} → "
+                                                          f"{audience} · {status} · {timing}{target}")))
+        lines.append((Text(f"    {result.citation(lang)}" + (f" — {result.note(lang)}" if result.note else "")),))
+    lines.append(line(lang, "clocks.hint"))
+    lines.append((Text(book.disclaimer(lang)),))
+    return Message(lines=tuple(lines), kind="clocks")
