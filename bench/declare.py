@@ -39,7 +39,7 @@ from storage.models import Alert, Deadline, Incident
 ROSTER = {"it_security": [USERS["bob"]], "legal": [USERS["erin"]], "executive": [USERS["frank"]]}
 TITLE = "Payroll export for 40 clients found on a public file share"
 
-# Why each call is made (from bot/flows.py declare, bot/app.py deliver and handlers/slack/chat.py).
+# Why each call is made (from bot/flows/incident.py declare, bot/app.py deliver and handlers/slack/chat.py).
 WHY = {
     "conversations.create": "the private war room breach-<n>-<slug> (needed)",
     "conversations.setTopic": "the room topic: BR-n, severity, phase, due time (needed once)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+from jinja2 import Environment
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -17,16 +19,18 @@ from bot.chat import Chat, Context, Mention, Message, MessageRef, RoomRef
 from bot.clock import Clock, SystemClock
 from bot.commands import Command, Declare, Help, each, unstorable, word
 from bot.errors import ConfigError, UserError, WhichIncident, new_error_id
-from bot.flows import alerts
-from bot.flows import incident as flows
-from bot.incident import deadlines, incidents, names, timeline
+from bot.flows import alerts, dispatch
+from bot.flows.base import resolve
+from bot.flows.canonical import canonical
+from bot.incident import deadlines, incidents, timeline
 from bot.incident.playbook import Playbook, load_playbook
 from bot.law.regimes import FIRM_PROFILES, RegimeError, load_regimes
 from bot.outbox import Outbox
-from bot.settings import DEFAULT_REGIMES, FirmConfig, Settings
+from bot.settings import FirmConfig, Settings
+from bot.statements import drafts
 from bot.text.i18n import message
 from bot.views import incident as views
-from storage.db import make_engine, session_factory, transaction
+from storage.db import make_engine, session_factory, transaction, upgrade
 from storage.models import Incident, Participant, Workspace
 
 log = logging.getLogger("breachbot")
@@ -49,7 +53,7 @@ class Breachbot:
         self.readers = session_factory(self.engine, write=False)
         self.playbook = playbook or load_playbook(settings.playbook)
         self.firm = firm or settings.firm()
-        paths = [DEFAULT_REGIMES] + ([settings.regimes_file] if settings.regimes_file else [])
+        paths = settings.regime_files
         try:
             self.regimes = load_regimes(paths)
         except RegimeError as exc:
@@ -74,6 +78,11 @@ class Breachbot:
     def now(self) -> datetime:
         """The injected clock's time."""
         return self.clock.now()
+
+    @functools.cached_property
+    def templates(self) -> Environment:
+        """The statement templates, built on first use."""
+        return drafts.environment(self.settings.templates_dir)
 
     def workspace(self, session: Session, context: Context) -> Workspace:
         """The workspace of an inbound event, kept in step with the configured language and timezone."""
@@ -103,10 +112,10 @@ class Breachbot:
                     log.info("repeated delivery %s ignored", context.delivery_id)
                     return
                 # Names as shown (roles, causes, phases … in either language) become keys, times ISO moments.
-                ready = names.canonical(command, playbook=self.playbook, lang=lang, now=self.now(), tz=ws.timezone)
+                ready = canonical(command, playbook=self.playbook, lang=lang, now=self.now(), tz=ws.timezone)
                 steps = each(ready)
                 for step in steps:
-                    flows.run(self, session, ws, context, step, outbox)
+                    dispatch.run(self, session, ws, context, step, outbox)
                 if len(steps) > 1:  # several tasks done from outside the war room: one "Done.", not three
                     outbox.replies = list(dict.fromkeys(outbox.replies))
         except WhichIncident as exc:  # say it with the command typed: /breach log BR-2 …
@@ -331,9 +340,6 @@ class Breachbot:
 
     def draft_text(self, context: Context, number: int, *, incident: int | None = None) -> str:
         """The current text of draft D-<number> (for a platform's edit form); UserError if there is none."""
-        from bot.flows.base import resolve
-        from bot.statements import drafts
-
         with self.unit(write=False) as session:
             ws = self.workspace(session, context)
             found = resolve(session, ws, context, incident, lock=False)
@@ -357,6 +363,9 @@ class Breachbot:
 
 
 def create_app(settings: Settings, *, chat: Chat, clock: Clock | None = None, engine: Engine | None = None,
-               playbook: Playbook | None = None) -> Breachbot:
-    """Build the bot. Connects lazily; starts no threads."""
-    return Breachbot(settings=settings, chat=chat, clock=clock, engine=engine, playbook=playbook)
+               playbook: Playbook | None = None, migrate: bool = False) -> Breachbot:
+    """Build the bot (`migrate`: bring the store's schema up to date first). Starts no threads."""
+    bot = Breachbot(settings=settings, chat=chat, clock=clock, engine=engine, playbook=playbook)
+    if migrate:
+        upgrade(bot.engine)
+    return bot

@@ -10,6 +10,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot import commands
+
 
 @dataclass(frozen=True)
 class Text:
@@ -122,12 +124,54 @@ class Context:
 
 @dataclass(frozen=True)
 class Action:
-    """A button press or menu choice coming back from a platform."""
+    """What a button means, on every platform: bot/ draws it, the platform hands back its action id and
+    value untouched, and `Action.read(...).command()` turns it into the command it stands for.
 
-    context: Context
-    action_id: str
-    value: str = ""
-    message: MessageRef | None = None
+    The value is `<incident>:<args…>`; platforms may add `:<n>` to the action id to keep ids unique.
+    """
+
+    kind: str  # one of ACTIONS
+    incident: int
+    args: tuple[str, ...] = ()
+
+    @property
+    def value(self) -> str:
+        """The button value sent to the platform."""
+        return ":".join((str(self.incident), *self.args))
+
+    def button(self, label: str, *, style: str | None = None, confirm: str | None = None) -> Button:
+        """This action as a button."""
+        return Button(label=label, action_id=self.kind, value=self.value, style=style, confirm=confirm)
+
+    @staticmethod
+    def read(action_id: str, value: str) -> Action | None:
+        """A button's action id and value back as the action; None for anything the bot did not draw."""
+        kind = action_id.split(":", 1)[0]
+        if kind not in ACTIONS or (":" in action_id and not action_id.split(":", 1)[1].isdecimal()):
+            return None
+        number, *rest = value.split(":", ACTIONS[kind])
+        if not number.isdecimal() or len(rest) != ACTIONS[kind] or not all(rest):
+            return None
+        return Action(kind=kind, incident=int(number), args=tuple(rest))
+
+    def command(self, *, snooze_reason: str = "") -> commands.Command:
+        """The command a press of this button runs (an `answer_form` press: an Answer with no value yet)."""
+        n, args = self.incident, self.args
+        if self.kind == "task_done":
+            return commands.Done(task=args[0], incident=n)
+        if self.kind == "phase_next":
+            return commands.Phase(target="next", incident=n)
+        if self.kind == "answer_form":
+            return commands.Answer(question=args[0], value="", incident=n)
+        if self.kind == "snooze":
+            return commands.Snooze(phase=args[0], duration=args[1], reason=snooze_reason, incident=n)
+        if self.kind == "approve":
+            return commands.Approve(number=int(args[0]) if args[0].isdecimal() else None, incident=n)
+        return commands.Answer(question=args[0], value=args[1], incident=n)
+
+
+# Each action and how many parts follow the incident number in its value (the last part may hold ':').
+ACTIONS: dict[str, int] = {"answer": 2, "answer_form": 1, "task_done": 1, "phase_next": 0, "approve": 1, "snooze": 2}
 
 
 @dataclass

@@ -1,63 +1,55 @@
-"""`/breach help`: every subcommand, its usage and what it does, from the message catalogue."""
+"""`/breach help` and the words of every subcommand, read from the command registry (bot/commands.py).
+
+Usage lines and summaries live in the catalogue (`usage.<word>`, `help.<word>.summary`): the command
+words stay as typed, the placeholders are in the workspace's language.
+"""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
 
 from bot.chat import Line, Message, Strong, Text
+from bot.commands import REGISTRY, Spec
 from bot.errors import UserError
 from bot.text.facts import narrow
 from bot.text.i18n import line
 from bot.text.i18n import text as t
 
-# The order people meet them in a breach. Usage lines live in the catalogue (`usage.<name>`): the
-# command words stay as typed, the placeholders are in the workspace's language.
-SUBCOMMANDS: tuple[str, ...] = (
-    "declare", "status", "roles", "assign", "unassign", "log", "decision", "tasks", "done", "phase", "questions",
-    "clocks", "affected", "facts", "notified", "answer", "draft", "drafts", "approve", "clients", "letters",
-    "summary", "report", "followup", "followups", "drill", "history", "snooze", "close", "help",
-)
-
-# Chinese (and a few English) words for subcommands; an alias may carry its first argument.
-ALIASES = {
-    "宣布": "declare", "状态": "status", "角色": "roles", "指派": "assign", "取消指派": "unassign", "记录": "log",
-    "决定": "decision", "稍后提醒": "snooze", "总结": "summary", "报告": "report", "跟进": "followup",
-    "跟进事项": "followups", "演练": "drill", "历史": "history", "起草": "draft", "草稿": "drafts", "批准": "approve",
-    "客户": "clients", "信函": "letters", "时限": "clocks", "事实": "facts", "影响": "affected", "已通报": "notified",
-    "回答": "answer", "问题": "questions", "任务": "tasks", "完成": "done", "阶段": "phase", "下一阶段": "phase next",
-    "结案": "close", "帮助": "help",
-    "?": "help", "-h": "help", "--help": "help", "decide": "decision", "note": "log",
-}
+# How `/breach help` groups subcommands, in the order a response needs them.
+GROUP_ORDER: tuple[str, ...] = ("start", "team", "work", "record", "law", "tell", "after")
+HELP_WORDS = ("?", "-h", "--help")
 
 
-class _Usage(Mapping[str, str]):
-    """The English usage line of each subcommand (the catalogue holds every language)."""
-
-    def __getitem__(self, name: str) -> str:
-        if name not in SUBCOMMANDS:
-            raise KeyError(name)
-        return t("en", f"usage.{name}")
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(SUBCOMMANDS)
-
-    def __len__(self) -> int:
-        return len(SUBCOMMANDS)
+def subcommands() -> tuple[str, ...]:
+    """Every word that starts a subcommand (`draft`, not `draft edit`), in help order."""
+    if not REGISTRY:
+        raise RuntimeError("no command is declared yet: import bot.flows.dispatch first")
+    grouped = [name for _, names in groups() for name in names]
+    return tuple(grouped) + tuple(w for w, s in REGISTRY.items() if s.parse is not None and w not in grouped)
 
 
-USAGE: Mapping[str, str] = _Usage()
+def groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(group, words) in help order; within a group, in the order the flows declare them."""
+    listed = [spec for spec in REGISTRY.values() if spec.parse is not None and spec.group]
+    return tuple((group, tuple(s.word for s in listed if s.group == group)) for group in GROUP_ORDER)
 
-# How `/breach help` groups them, in the order a response needs them.
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("start", ("declare", "drill", "status", "summary", "help")),
-    ("team", ("roles", "assign", "unassign")),
-    ("work", ("tasks", "done", "phase", "snooze", "questions", "answer")),
-    ("record", ("log", "decision")),
-    ("law", ("clocks", "affected", "facts", "notified")),
-    ("tell", ("draft", "drafts", "approve", "clients", "letters")),
-    ("after", ("report", "followup", "followups", "close", "history")),
-)
+
+def aliases() -> dict[str, str]:
+    """Every other word people type for a subcommand → the subcommand (`状态` → status, `下一阶段` → phase next)."""
+    found: dict[str, str] = {w: "help" for w in HELP_WORDS}
+    for spec in REGISTRY.values():
+        if spec.parse is None:
+            continue
+        for alias in (*spec.zh, *spec.aliases):
+            found[alias] = spec.word
+        for alias, argument in spec.carries:
+            found[alias] = f"{spec.word} {argument}"
+    return found
+
+
+def spec(word: str) -> Spec:
+    """The declaration of a subcommand word."""
+    return REGISTRY[word]
 
 
 def usage_line(lang: str, name: str) -> str:
@@ -73,14 +65,14 @@ def usage(lang: str, name: str) -> Message:
 def subcommand(word: str) -> str | None:
     """The subcommand a typed word names (`状态` → status, `STATUS` → status), or None."""
     name = narrow(word).lower().lstrip("/")
-    name = ALIASES.get(name, name).split(" ")[0]
-    return name if name in SUBCOMMANDS else None
+    name = aliases().get(name, name).split(" ")[0]
+    return name if name in subcommands() else None
 
 
 def did_you_mean(word: str) -> str | None:
     """The subcommand or alias a typo most likely meant (`statsu` → status, `状太` → 状态), or None."""
     typed = narrow(word).lower()
-    words = list(SUBCOMMANDS) + [a for a in ALIASES if len(a) > 1]
+    words = list(subcommands()) + [a for a in aliases() if len(a) > 1]
     close = difflib.get_close_matches(typed, words, n=1, cutoff=0.6 if typed.isascii() else 0.5)
     return close[0] if close else None
 
@@ -90,16 +82,7 @@ def unknown(lang: str, key: str, word: str) -> UserError:
     meant = did_you_mean(word)
     if meant is not None:
         return UserError(t(lang, "parse.unknown_meant", value=word, suggestion=meant))
-    return UserError(t(lang, key, value=word, choices=", ".join(SUBCOMMANDS)))
-
-
-def _aliases() -> dict[str, str]:
-    """The Chinese word for each subcommand (`status` → 状态)."""
-    found: dict[str, str] = {}
-    for alias, name in ALIASES.items():
-        if not alias.isascii() and " " not in name:
-            found.setdefault(name, alias)
-    return found
+    return UserError(t(lang, key, value=word, choices=", ".join(subcommands())))
 
 
 def render(lang: str, topic: str | None) -> Message:
@@ -113,12 +96,12 @@ def render(lang: str, topic: str | None) -> Message:
             (Text(t(lang, f"help.{name}.summary")),),
             (Text(t(lang, f"help.{name}.detail")),),
         ))
-    aliases = _aliases() if lang == "zh" else {}
     lines: list[Line] = [line(lang, "help.header")]
-    for group, names in GROUPS:
+    for group, names in groups():
         lines.append((Strong(t(lang, f"help.group.{group}")),))
         for name in names:
-            alias = t(lang, "parse.alias", alias=aliases[name]) if name in aliases else ""
+            zh = REGISTRY[name].zh
+            alias = t(lang, "parse.alias", alias=zh[0]) if lang == "zh" and zh else ""
             lines.append((Text("  /breach " + name + alias), Text(" — " + t(lang, f"help.{name}.summary"))))
     lines.append(line(lang, "help.footer"))
     lines.append(line(lang, "help.inside_room"))

@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         return url
 
     @property
+    def regime_files(self) -> list[Path]:
+        """The regimes to load: the packaged ones, then the firm's overrides (BREACHBOT_REGIMES)."""
+        return [DEFAULT_REGIMES] + ([self.regimes_file] if self.regimes_file else [])
+
+    @property
     def platform(self) -> str:
         """Which platform the credentials point at: slack, wecom or console."""
         if self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret):

@@ -18,7 +18,7 @@ from bot.incident.playbook import PlaybookError, load_playbook
 from bot.incident.timeline import verify
 from bot.law.regimes import RegimeError, load_regimes
 from bot.report.export import as_dict, as_json
-from bot.settings import DEFAULT_REGIMES, Settings
+from bot.settings import Settings
 from storage.db import current_revision, head_revision, make_engine, upgrade
 from storage.models import Incident, Workspace
 
@@ -197,7 +197,7 @@ def _context(args: argparse.Namespace) -> tuple[Settings, Any, Any, Any]:
     settings = _settings(args)
     engine = make_engine(settings.sqlalchemy_url)
     playbook = load_playbook(settings.playbook)
-    regimes = load_regimes([DEFAULT_REGIMES] + ([settings.regimes_file] if settings.regimes_file else []))
+    regimes = load_regimes(settings.regime_files)
     return settings, engine, playbook, regimes
 
 

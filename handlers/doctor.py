@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.incident.playbook import load_playbook
 from bot.law.regimes import FIRM_PROFILES, load_regimes
-from bot.settings import DEFAULT_REGIMES, Settings
+from bot.settings import Settings
 from storage.db import current_revision, head_revision, make_engine
 from storage.models import Alert
 
@@ -51,7 +51,7 @@ def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]
         return f"{settings.playbook}: {len(book.phases)} phases"
 
     def regimes() -> str:
-        paths = [DEFAULT_REGIMES] + ([settings.regimes_file] if settings.regimes_file else [])
+        paths = settings.regime_files
         return f"{len(load_regimes(paths).regimes)} regimes"
 
     def firm() -> str:

@@ -1,17 +1,17 @@
 """The platform-neutral router: the text after `/breach` becomes a command object.
 
 Every platform hands text here (a Slack slash command, a WeCom app message, a console line),
-so every platform gets the same grammar and the same errors. The words are read by
-handlers/tokens.py and each subcommand by handlers/subcommands.py.
+so every platform gets the same grammar and the same errors. The words and the parser of each
+subcommand come from its declaration (bot/commands.py `@command`, on its flow).
 """
 
 from __future__ import annotations
 
 from bot import commands as c
-from bot.help import subcommand, unknown
+from bot.flows import dispatch  # noqa: F401 - loads every command declaration
+from bot.flows.grammar.tokens import Token, fold, tokenize, user_ref
+from bot.help import aliases, spec, subcommand, unknown
 from bot.text.facts import narrow
-from handlers.subcommands import PARSERS
-from handlers.tokens import ALIASES, Token, fold, tokenize, user_ref
 
 _PREFIX = "/breach"
 
@@ -40,10 +40,18 @@ def parse(text: str, *, lang: str = "en") -> c.Command:
     name = subcommand(head)
     if name is None:
         raise unknown(lang, "error.unknown_subcommand", head)
-    alias = ALIASES.get(fold(head).lower(), "").split(" ", 1)
+    alias = aliases().get(fold(head).lower(), "").split(" ", 1)
     if len(alias) > 1:  # an alias that carries its first word: 下一阶段 → phase next
         tail = f"{alias[1]} {tail}".strip()
-    return PARSERS[name](lang, name, tail)
+    parser = spec(name).parse
+    assert parser is not None  # subcommand() names only words with a parser
+    return parser(lang, name, tail)
 
 
-__all__ = ["ALIASES", "Token", "is_command", "parse", "tokenize", "user_ref"]
+def command_word(text: str) -> str | None:
+    """The subcommand a lone typed word names (`宣布` → declare), or None: for platforms that open a form."""
+    words = text.split()
+    return subcommand(words[0]) if len(words) == 1 else None
+
+
+__all__ = ["Token", "command_word", "is_command", "parse", "tokenize", "user_ref"]

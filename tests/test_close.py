@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from bot import commands as c
 from bot.chat import Mention
 from bot.errors import UserError
+from bot.flows.dispatch import rules
 from bot.flows.permissions import check
 from handlers.router import parse
 from storage.models import Alert, Deadline, FollowUp, Incident, TimelineEvent
@@ -172,11 +173,15 @@ def test_a_real_close_still_schedules_the_standard_follow_ups(team):
 
 def test_the_permission_check_never_falls_back_to_everyone():
     names = {"lead": "Incident lead", "executive": "Executive sponsor", "legal": "Legal / compliance"}
+    needs = rules()
     for action in ("assign", "unassign", "close", "notified"):
         with pytest.raises(UserError) as refused:
-            check(action, user="mallory", holders={}, declarer="alice", lang="en", role_names=names)
+            check(action, needed=needs[action], user="mallory", holders={}, declarer="alice", lang="en",
+                  role_names=names)
         assert Mention("alice") in refused.value.message.lines[0]
-        check(action, user="alice", holders={}, declarer="alice", lang="en", role_names=names)
-    check("close", user="frank", holders={"executive": "frank"}, declarer="alice", lang="en", role_names=names)
+        check(action, needed=needs[action], user="alice", holders={}, declarer="alice", lang="en", role_names=names)
+    check("close", needed=needs["close"], user="frank", holders={"executive": "frank"}, declarer="alice", lang="en",
+          role_names=names)
     with pytest.raises(UserError):  # with a lead in place, the declarer is just a team member
-        check("close", user="alice", holders={"lead": "bob"}, declarer="alice", lang="en", role_names=names)
+        check("close", needed=needs["close"], user="alice", holders={"lead": "bob"}, declarer="alice", lang="en",
+              role_names=names)

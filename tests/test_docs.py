@@ -5,19 +5,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.help import SUBCOMMANDS, USAGE, render, usage_line
+from bot.help import groups, render, subcommands, usage_line
 from bot.incident.playbook import REQUIRED_ROLES
 from handlers.cli import build_parser
+from handlers.router import parse  # noqa: F401 - loads the command declarations
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_subcommand_is_in_help_and_readme():
     listing = render("en", None).plain_text()
-    for name in SUBCOMMANDS:
+    for name in subcommands():
         assert f"/breach {name}" in listing
         assert f"`/breach {name}" in README, f"README lacks /breach {name}"
-        assert render("en", name).plain_text().startswith(USAGE[name])
+        assert render("en", name).plain_text().startswith(usage_line("en", name))
         # A zh workspace shows Chinese placeholders; the command words stay as typed.
         assert render("zh", name).plain_text().startswith(usage_line("zh", name))
         assert usage_line("zh", name).startswith(f"/breach {name}")
@@ -55,7 +56,5 @@ def test_env_example_has_no_values():
 
 
 def test_help_groups_every_subcommand_once():
-    from bot.help import GROUPS
-
-    grouped = [name for _, names in GROUPS for name in names]
-    assert sorted(grouped) == sorted(SUBCOMMANDS) and len(grouped) == len(set(grouped))
+    grouped = [name for _, names in groups() for name in names]
+    assert sorted(grouped) == sorted(subcommands()) and len(grouped) == len(set(grouped))

@@ -14,12 +14,12 @@ from bot import commands as c
 from bot.chat import Strong, Text
 from bot.errors import UserError
 from bot.flows.law import FACT_FLAGS
-from bot.help import SUBCOMMANDS
+from bot.help import aliases, subcommands
 from bot.incident import timeline
 from bot.incident.answers import NO, YES
 from bot.law.regimes import CAC_LEVELS
 from bot.text.facts import DATA_CATEGORIES, MAX_CLIENTS, RESIDENCES, TEXT_MAX, TITLE_MAX
-from handlers.router import ALIASES, parse
+from handlers.router import parse
 from storage.models import QuestionState
 from tests.hostile_inputs import (
     LOOKALIKES,
@@ -63,7 +63,7 @@ def assert_parsed_or_refused(typed: str) -> c.Command | None:
 
 
 @PURE
-@given(name=st.sampled_from(SUBCOMMANDS + tuple(ALIASES)), tail=hostile)
+@given(name=st.sampled_from(subcommands() + tuple(aliases())), tail=hostile)
 def test_every_subcommand_parses_or_refuses_hostile_words(name, tail):
     assert_parsed_or_refused(f"/breach {name} {tail}")
 
@@ -261,7 +261,7 @@ def test_facts_are_read_or_refused(quick, flag, value):
 
 @pytest.mark.usefixtures("quiet")
 @settings(PROPERTY, max_examples=50)
-@given(name=st.sampled_from(SUBCOMMANDS), tail=hostile)
+@given(name=st.sampled_from(subcommands()), tail=hostile)
 def test_every_command_through_the_bot_answers_and_keeps_the_chain(quick, name, tail):
     number, room = declare(quick)
     before = events(quick, number)

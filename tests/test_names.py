@@ -9,6 +9,7 @@ import pytest
 
 from bot import commands as c
 from bot.errors import UserError
+from bot.flows.canonical import canonical
 from bot.incident import names
 from bot.incident.answers import parse_residences
 from bot.incident.playbook import load_playbook
@@ -52,7 +53,7 @@ def test_a_near_miss_has_a_likely_meaning(kind, typed, meant):
 
 def test_canonical_reads_names_and_times_before_a_flow_runs():
     def ready(command: c.Command, lang: str = "zh") -> c.Command:
-        return names.canonical(command, playbook=PLAYBOOK, lang=lang, now=NOW, tz="Asia/Shanghai")
+        return canonical(command, playbook=PLAYBOOK, lang=lang, now=NOW, tz="Asia/Shanghai")
 
     assert ready(c.Assign(user="dave", role="记录员")) == c.Assign(user="dave", role="scribe")
     assert ready(c.Close(cause="员工失误", lessons="网盘不得公开")).cause == "staff_error"

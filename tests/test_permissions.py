@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.chat import Context
-from bot.flows.permissions import RULES
+from bot.flows.dispatch import rules
 from tests.conftest import make_console
 from tests.conftest import said as answer
 
@@ -55,7 +55,7 @@ DONE = {"assign": "@gina is now Scribe", "unassign": "no longer Communications",
 
 
 def test_every_rule_is_tried_with_its_roles_empty():
-    assert set(TYPED) == set(RULES)
+    assert set(TYPED) == set(rules())
 
 
 @pytest.mark.parametrize("action", sorted(TYPED))
@@ -66,7 +66,7 @@ def test_an_empty_role_never_opens_an_action_to_everyone(team, action):
         assert "is no longer" in answer(team, "alice", f"/breach unassign {role}")
     refused = answer(team, "carl", typed)  # communications: on the team, holds none of the roles
     assert refused.startswith("Nobody holds ")
-    assert refused.endswith(f"Fill the role first: /breach assign @user {RULES[action][0]}")
+    assert refused.endswith(f"Fill the role first: /breach assign @user {rules()[action][0]}")
     assert "Declarer @alice" in refused
     assert ("Executive sponsor @frank" in refused) is ("executive" not in empty)
     assert DONE[action] in answer(team, "alice", typed)  # the declarer still may: the team is never locked out
@@ -125,5 +125,5 @@ def test_the_readme_lists_every_rule():
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Permissions", 1)[1].split("\n## ", 1)[0]
-    for action in RULES:
+    for action in rules():
         assert action in section or {"assign": "assign", "unassign": "unassign"}.get(action, "") in section, action

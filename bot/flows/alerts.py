@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
-from bot.chat import Button, Mention, Message, RoomRef, Text
+from bot.chat import Action, Mention, Message, RoomRef, Text
 from bot.flows.base import drill, role_holders
+from bot.flows.port import Bot
 from bot.incident import deadlines, incidents, questions, scenarios, timeline
+from bot.incident.followups import all_of
 from bot.outbox import Outbox
 from bot.text.i18n import message
 from bot.text.i18n import text as t
@@ -17,13 +18,10 @@ from bot.views import incident as views
 from bot.views import questions as question_views
 from storage.models import Alert, Deadline, Incident, Workspace
 
-if TYPE_CHECKING:
-    from bot.app import Breachbot
-
 LATE = timedelta(minutes=5)
 
 
-def alert_effects(bot: Breachbot, session: Session, *, alert_id: int, now: datetime, outbox: Outbox) -> str:
+def alert_effects(bot: Bot, session: Session, *, alert_id: int, now: datetime, outbox: Outbox) -> str:
     """Compose a claimed alert's messages; returns SENT to send them or CANCELLED if no longer needed."""
     alert = session.get(Alert, alert_id)
     assert alert is not None
@@ -51,7 +49,7 @@ def alert_effects(bot: Breachbot, session: Session, *, alert_id: int, now: datet
     return deadlines.SENT
 
 
-def _phase(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
+def _phase(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
            alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
     lang = ws.lang
     spec = bot.playbook.phase(deadline.ref)
@@ -62,8 +60,7 @@ def _phase(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspac
         msg = message(lang, "alert.reminder", id=incidents.ref(incident), phase=what,
                       due=views.due_phrase(ws, deadline.due_at, now),
                       room=RoomRef(incident.war_room) if incident.war_room else "-")
-        snooze = Button(label=t(lang, "snooze.button"), action_id="snooze",
-                        value=f"{incident.number}:{spec.key}:30m")
+        snooze = Action("snooze", incident.number, (spec.key, "30m")).button(t(lang, "snooze.button"))
         msg = Message(lines=msg.prefixed(prefix).lines, buttons=(snooze,), kind="reminder")
         if owner:
             outbox.direct(owner, msg)
@@ -88,7 +85,7 @@ def _people(holders: dict[str, str], roles: tuple[str, ...]) -> tuple:
     return tuple(people)
 
 
-def _due_siblings(bot: Breachbot, session: Session, *, incident: Incident, alert: Alert, now: datetime) -> list[Deadline]:
+def _due_siblings(bot: Bot, session: Session, *, incident: Incident, alert: Alert, now: datetime) -> list[Deadline]:
     """Other questions of the incident whose same kind of alert is due now: claimed here, said in one message."""
     rows = session.exec(
         select(Alert, Deadline).join(Deadline, col(Deadline.id) == col(Alert.deadline_id))
@@ -100,7 +97,7 @@ def _due_siblings(bot: Breachbot, session: Session, *, incident: Incident, alert
             if deadlines.claim(session, alert_id=sibling.id, worker=bot.worker_id, now=now, lease=timedelta(minutes=5))]
 
 
-def _question(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
+def _question(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
               alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
     lang = ws.lang
     siblings = _due_siblings(bot, session, incident=incident, alert=alert, now=now)
@@ -136,7 +133,7 @@ def _question(bot: Breachbot, session: Session, *, incident: Incident, ws: Works
     outbox.post(incident.war_room, Message(lines=tuple(lines), kind="escalation"))
 
 
-def _role(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
+def _role(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
           alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
     lang = ws.lang
     if deadline.ref in holders:
@@ -146,7 +143,7 @@ def _role(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace
     outbox.post(incident.war_room, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="prompt"))
 
 
-def _regime(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
+def _regime(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
             alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
     lang = ws.lang
     regime = bot.regimes.regimes.get(deadline.ref.split("/")[0])
@@ -164,9 +161,8 @@ def _regime(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspa
     outbox.refresh.add(incident.id)
 
 
-def _followup(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
+def _followup(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
               alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
-    from bot.incident.followups import all_of
 
     lang = ws.lang
     item = next((f for f in all_of(session, incident) if f"F-{f.number}" == deadline.ref), None)
@@ -183,7 +179,7 @@ def _followup(bot: Breachbot, session: Session, *, incident: Incident, ws: Works
     outbox.post(incident.war_room, msg.prefixed(drill(incident, lang)))
 
 
-def _inject(bot: Breachbot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
+def _inject(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
             alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
     lang = ws.lang
     text = deadline.meta.get(lang) or deadline.meta.get("en", "")
@@ -209,7 +205,7 @@ _EVENT = {
 }
 
 
-def alert_sent(bot: Breachbot, session: Session, *, alert_id: int, now: datetime) -> None:
+def alert_sent(bot: Bot, session: Session, *, alert_id: int, now: datetime) -> None:
     """Mark an alert sent and record it in the incident's timeline, in one transaction."""
     alert = session.get(Alert, alert_id)
     assert alert is not None

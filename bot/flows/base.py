@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from bot.chat import Context, Text
 from bot.errors import UserError, WhichIncident
+from bot.flows.port import Bot
 from bot.incident import incidents
 from bot.outbox import Outbox
-from bot.text.i18n import message
+from bot.text.i18n import drill_prefix, message
 from bot.text.i18n import text as t
 from bot.text.times import parse_when
 from bot.views import incident as views
 from storage.models import Incident, Workspace
-
-if TYPE_CHECKING:
-    from bot.app import Breachbot
 
 
 def resolve(session: Session, ws: Workspace, context: Context, number: int | None, *,
@@ -64,12 +61,13 @@ def role_holders(session: Session, incident: Incident) -> dict[str, str]:
     return {role: a.user for role, a in incidents.active_roles(session, incident).items()}
 
 
-def role_names(bot: Breachbot, lang: str) -> dict[str, str]:
+def role_names(bot: Bot, lang: str) -> dict[str, str]:
     return {key: name(lang) for key, name in bot.playbook.roles.items()}
 
 
 def drill(incident: Incident, lang: str) -> tuple[Text, ...]:
-    return (Text(t(lang, "drill.prefix")),) if incident.drill else ()
+    """The DRILL marker for a message about this incident."""
+    return drill_prefix(lang, incident.drill)
 
 
 def here(context: Context, incident: Incident) -> bool:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session
 
 from bot.chat import Context, Line, Mention, Message
-from bot.commands import Close
+from bot.commands import Close, command
 from bot.errors import UserError
-from bot.flows import permissions
-from bot.flows.base import drill, here, resolve, role_holders, role_names
+from bot.flows.base import drill, here, resolve, role_holders
+from bot.flows.grammar import parsers as p
+from bot.flows.port import Bot
 from bot.incident import followups, incidents, phases
 from bot.law import clocks
 from bot.law.clocks import ClockRow
@@ -24,10 +25,6 @@ from bot.text.i18n import text as t
 from bot.views import incident as views
 from storage.models import Draft, DraftVersion, Incident, TaskState, Workspace
 
-if TYPE_CHECKING:
-    from bot.app import Breachbot
-
-OPEN_CLOCK = ("missed", "pending", "waiting")  # a clock with a notice still owed
 CONTAINMENT = "containment"
 
 
@@ -54,13 +51,7 @@ class StillOpen:
                 "containment_missing": self.containment_missing, "clients_untold": self.clients_untold}
 
 
-def open_clocks(bot: Breachbot, session: Session, incident: Incident, now: datetime) -> list[ClockRow]:
-    """The legal clocks whose notice has not been recorded, most urgent first."""
-    return [r for r in clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
-                                   now=now) if r.status in OPEN_CLOCK]
-
-
-def still_open(bot: Breachbot, session: Session, incident: Incident, now: datetime) -> StillOpen:
+def still_open(bot: Bot, session: Session, incident: Incident, now: datetime) -> StillOpen:
     """Legal clocks not notified, drafts not approved, the current phase's open tasks, containment, clients."""
     states = {s.key: s for s in phases.phase_states(session, incident)}
     contained = incident.facts.get("contained") is True or (
@@ -69,7 +60,8 @@ def still_open(bot: Breachbot, session: Session, incident: Incident, now: dateti
     current_open = states[incident.current_phase].completed_at is None
     register = clients.register(session, incident)
     return StillOpen(
-        clocks=open_clocks(bot, session, incident, now),
+        clocks=clocks.open_clocks(session, incident=incident, book=bot.regimes,
+                                  firm_profile=bot.firm_profile, now=now),
         drafts=[(d, v) for d, v in drafts.all_drafts(session, incident) if v.status != "approved"],
         phase=incident.current_phase,
         tasks=[x for x in phases.task_states(session, incident, incident.current_phase)
@@ -78,7 +70,7 @@ def still_open(bot: Breachbot, session: Session, incident: Incident, now: dateti
         clients_untold=sum(1 for c in register if c.notified_at is None), clients_total=len(register))
 
 
-def clock_lines(bot: Breachbot, ws: Workspace, rows: list[ClockRow], now: datetime) -> list[Line]:
+def clock_lines(bot: Bot, ws: Workspace, rows: list[ClockRow], now: datetime) -> list[Line]:
     """One line per clock: id, audience, and when it is due (or why its start is not known yet)."""
     lang = ws.lang
     out: list[Line] = []
@@ -90,7 +82,7 @@ def clock_lines(bot: Breachbot, ws: Workspace, rows: list[ClockRow], now: dateti
     return out
 
 
-def still_open_message(bot: Breachbot, ws: Workspace, incident: Incident, items: StillOpen, cmd: Close,
+def still_open_message(bot: Bot, ws: Workspace, incident: Incident, items: StillOpen, cmd: Close,
                        now: datetime) -> Message:
     """What is open, and the one command that closes anyway."""
     lang = ws.lang
@@ -118,15 +110,20 @@ def still_open_message(bot: Breachbot, ws: Workspace, incident: Incident, items:
     return Message(lines=tuple(lines), kind="error")
 
 
-def close(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Close, out: Outbox) -> None:
+def open_incident(session: Session, ws: Workspace, context: Context, number: int | None) -> Incident:
+    """The incident to close: "already closed" is said before who may close it."""
+    incident = resolve(session, ws, context, number)
+    if incident.status != incidents.OPEN:
+        raise UserError(t(ws.lang, "error.closed_already", id=incidents.ref(incident)))
+    return incident
+
+
+@command(Close, "close", parse=p.close, zh=("结案",), group="after", may=("lead",), finds=open_incident)
+def close(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Close, out: Outbox) -> None:
     """`/breach close`: with something still open, list it and ask for --confirm; otherwise close."""
     lang, now = ws.lang, bot.now()
-    incident = resolve(session, ws, context, cmd.incident)
-    if incident.status != incidents.OPEN:
-        raise UserError(t(lang, "error.closed_already", id=incidents.ref(incident)))
+    incident = open_incident(session, ws, context, cmd.incident)
     holders = role_holders(session, incident)
-    permissions.check("close", user=context.user, holders=holders, declarer=incident.declared_by, lang=lang,
-                      role_names=role_names(bot, lang))
     # A wrong cause or empty lessons is said before the open items, so a confirmation is never wasted.
     if cmd.cause not in bot.playbook.causes:
         raise UserError(t(lang, "error.cause", value=cmd.cause, choices=", ".join(bot.playbook.causes)))

@@ -3,58 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from bot import help
 from bot.chat import Context, Mention, RoomRef, Strong
 from bot.commands import (
-    Affected,
-    Answer,
-    Approve,
     Assign,
     Capture,
-    ClientsImport,
-    ClientsNotified,
-    ClientsShow,
-    Clocks,
-    Close,
-    Command,
     Declare,
     Done,
-    DraftEdit,
-    DraftNew,
-    Drafts,
-    DraftShow,
     Drill,
-    Facts,
-    FollowUpAdd,
-    FollowUpDone,
-    FollowUps,
     Help,
-    History,
-    Letters,
     Log,
-    Notified,
     Phase,
-    Questions,
-    Report,
     Roles,
     Snooze,
     Status,
-    Summary,
     Tasks,
     Unassign,
+    command,
 )
 from bot.errors import UserError
-from bot.flows import close as close_flows
 from bot.flows import law as clock_flows
-from bot.flows import permissions
-from bot.flows import prompts as prompt_flows
-from bot.flows import report as report_flows
-from bot.flows import statements as statement_flows
-from bot.flows.base import acknowledge, drill, here, resolve, role_holders, role_names
+from bot.flows.base import acknowledge, drill, here, resolve, role_holders
+from bot.flows.grammar import parsers as p
+from bot.flows.port import Bot
 from bot.incident import deadlines, incidents, phases, questions, scenarios
 from bot.outbox import Outbox
 from bot.text.i18n import message
@@ -64,19 +38,8 @@ from bot.views import incident as views
 from bot.views import questions as question_views
 from storage.models import Incident, Workspace
 
-if TYPE_CHECKING:
-    from bot.app import Breachbot
 
-
-def run(bot: Breachbot, session: Session, ws: Workspace, context: Context, command: Command, out: Outbox) -> None:
-    """Dispatch one command inside the caller's transaction."""
-    handler = _FLOWS.get(type(command))
-    if handler is None:  # a platform built a command we do not know: our bug, not the user's
-        raise TypeError(f"no flow for {type(command).__name__}")
-    handler(bot, session, ws, context, command, out)
-
-
-def ask(bot: Breachbot, session: Session, ws: Workspace, incident: Incident, phase_key: str, out: Outbox) -> None:
+def ask(bot: Bot, session: Session, ws: Workspace, incident: Incident, phase_key: str, out: Outbox) -> None:
     """Ask the questions of a phase that has just started, in its war room: several in one message."""
     asked = questions.ask_phase(session, incident=incident, playbook=bot.playbook, phase_key=phase_key,
                                 now=bot.now())
@@ -86,7 +49,8 @@ def ask(bot: Breachbot, session: Session, ws: Workspace, incident: Incident, pha
 
 
 # -- declare -------------------------------------------------------------------------------------
-def declare(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Declare, out: Outbox) -> None:
+@command(Declare, "declare", parse=p.declare, zh=("宣布",), group="start")
+def declare(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Declare, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     try:
         aware_at = parse_when(cmd.aware, now=now, tz=ws.timezone) if cmd.aware else now
@@ -133,33 +97,36 @@ def declare(bot: Breachbot, session: Session, ws: Workspace, context: Context, c
 
 
 # -- reading -------------------------------------------------------------------------------------
-def status(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Status, out: Outbox) -> None:
+@command(Status, "status", parse=p.status, zh=("状态",), group="start")
+def status(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Status, out: Outbox) -> None:
     incident = resolve(session, ws, context, cmd.incident, lock=False)
     out.reply(views.status(session, incident=incident, playbook=bot.playbook, ws=ws, now=bot.now()),
               public=here(context, incident))
 
 
-def roles(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Roles, out: Outbox) -> None:
+@command(Roles, "roles", parse=p.roles, zh=("角色",), group="team")
+def roles(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Roles, out: Outbox) -> None:
     incident = resolve(session, ws, context, cmd.incident, lock=False)
     out.reply(views.roles(session, incident=incident, playbook=bot.playbook, ws=ws), public=here(context, incident))
 
 
-def tasks(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Tasks, out: Outbox) -> None:
+@command(Tasks, "tasks", parse=p.tasks, zh=("任务",), group="work")
+def tasks(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Tasks, out: Outbox) -> None:
     incident = resolve(session, ws, context, cmd.incident, lock=False)
     out.reply(views.tasks(session, incident=incident, playbook=bot.playbook, ws=ws, now=bot.now(),
                           everything=cmd.all), public=here(context, incident))
 
 
-def show_help(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Help, out: Outbox) -> None:
+@command(Help, "help", parse=p.help, zh=("帮助",), aliases=("?", "-h", "--help"), group="start")
+def show_help(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Help, out: Outbox) -> None:
     out.reply(help.render(ws.lang, cmd.topic))
 
 
 # -- roles ---------------------------------------------------------------------------------------
-def assign(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Assign, out: Outbox) -> None:
+@command(Assign, "assign", parse=p.assign, zh=("指派",), group="team", may=("lead", "executive"))
+def assign(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Assign, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
-    permissions.check("assign", user=context.user, holders=role_holders(session, incident),
-                      declarer=incident.declared_by, lang=lang, role_names=role_names(bot, lang))
     previous = incidents.assign_role(session, incident=incident, playbook=bot.playbook, role=cmd.role,
                                      user=cmd.user, actor=context.user, now=now, lang=lang)
     questions.role_filled(session, incident=incident, role=cmd.role, now=now)
@@ -180,11 +147,10 @@ def assign(bot: Breachbot, session: Session, ws: Workspace, context: Context, cm
     out.refresh.add(incident.id)
 
 
-def unassign(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Unassign, out: Outbox) -> None:
+@command(Unassign, "unassign", parse=p.unassign, zh=("取消指派",), group="team", may=("lead", "executive"))
+def unassign(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Unassign, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
-    permissions.check("unassign", user=context.user, holders=role_holders(session, incident),
-                      declarer=incident.declared_by, lang=lang, role_names=role_names(bot, lang))
     ended = incidents.unassign_role(session, incident=incident, playbook=bot.playbook, role=cmd.role,
                                     actor=context.user, now=now, lang=lang)
     out.post(incident.war_room, message(lang, "roles.unassigned_msg", user=Mention(ended.user),
@@ -194,7 +160,9 @@ def unassign(bot: Breachbot, session: Session, ws: Workspace, context: Context, 
 
 
 # -- the record ----------------------------------------------------------------------------------
-def log(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Log, out: Outbox) -> None:
+@command(Log, "decision", parse=p.log, zh=("决定",), aliases=("decide",), group="record")
+@command(Log, "log", parse=p.log, zh=("记录",), aliases=("note",), group="record")
+def log(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Log, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
     event = incidents.record(session, incident=incident, text=cmd.text, actor=context.user, now=now, lang=lang,
@@ -210,7 +178,8 @@ def log(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: 
 
 
 # -- phases and tasks ----------------------------------------------------------------------------
-def done(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Done, out: Outbox) -> None:
+@command(Done, "done", parse=p.done, zh=("完成",), group="work")
+def done(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Done, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
     result = phases.complete_task(session, incident=incident, playbook=bot.playbook, task_ref=cmd.task,
@@ -226,7 +195,8 @@ def done(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd:
     out.refresh.add(incident.id)
 
 
-def phase(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Phase, out: Outbox) -> None:
+@command(Phase, "phase", parse=p.phase, zh=("阶段",), carries=(("下一阶段", "next"),), group="work")
+def phase(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Phase, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
     moved = phases.move(session, incident=incident, playbook=bot.playbook, target=cmd.target, reason=cmd.reason,
@@ -254,7 +224,8 @@ def phase(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd
     out.refresh.add(incident.id)
 
 
-def snooze(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Snooze, out: Outbox) -> None:
+@command(Snooze, "snooze", parse=p.snooze, zh=("稍后提醒",), group="work")
+def snooze(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Snooze, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
     try:
@@ -269,7 +240,8 @@ def snooze(bot: Breachbot, session: Session, ws: Workspace, context: Context, cm
     acknowledge(out, context, incident, lang)
 
 
-def run_drill(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Drill, out: Outbox) -> None:
+@command(Drill, "drill", parse=p.drill, zh=("演练",), group="start")
+def run_drill(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Drill, out: Outbox) -> None:
     """Declare a drill from a scenario and schedule its injects as timed alerts."""
     lang, now = ws.lang, bot.now()
     choices = scenarios.available()
@@ -290,7 +262,8 @@ def run_drill(bot: Breachbot, session: Session, ws: Workspace, context: Context,
     out.post(incident.war_room, message(lang, "drill.started", id=incidents.ref(incident), scenario=scenario.key))
 
 
-def capture(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Capture, out: Outbox) -> None:
+@command(Capture, "capture")
+def capture(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Capture, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
     try:
@@ -304,18 +277,3 @@ def capture(bot: Breachbot, session: Session, ws: Workspace, context: Context, c
         return
     out.post(incident.war_room, message(lang, "log.captured", actor=Mention(context.user),
                                         author=Mention(cmd.author), id=incidents.ref(incident), seq=event.seq))
-
-
-_FLOWS = {
-    Declare: declare, Status: status, Roles: roles, Tasks: tasks, Help: show_help, Assign: assign,
-    Unassign: unassign, Log: log, Done: done, Phase: phase, Close: close_flows.close, Capture: capture,
-    Answer: prompt_flows.answer, Questions: prompt_flows.list_open,
-    Clocks: clock_flows.show, Facts: clock_flows.facts, Affected: clock_flows.affected, Notified: clock_flows.notified,
-    DraftNew: statement_flows.draft_new, DraftEdit: statement_flows.draft_edit, DraftShow: statement_flows.draft_show,
-    Drafts: statement_flows.draft_list, Approve: statement_flows.approve,
-    ClientsImport: statement_flows.clients_import, ClientsShow: statement_flows.clients_show,
-    ClientsNotified: statement_flows.clients_notified, Letters: statement_flows.letters,
-    Summary: report_flows.summary, Report: report_flows.full_report, FollowUpAdd: report_flows.followup_add,
-    FollowUps: report_flows.followup_list, FollowUpDone: report_flows.followup_done, History: report_flows.history,
-    Drill: run_drill, Snooze: snooze,
-}

@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from bot.chat import Context, Mention
-from bot.commands import Affected, Clocks, Facts, Notified
+from bot.commands import Affected, Clocks, Facts, Notified, command
 from bot.errors import UserError
-from bot.flows import close as close_flows
-from bot.flows import permissions
-from bot.flows.base import acknowledge, drill, here, moment_done, resolve, role_holders, role_names
+from bot.flows.base import acknowledge, drill, here, moment_done, resolve
+from bot.flows.grammar import parsers as p
+from bot.flows.port import Bot
 from bot.incident import incidents, questions, wording
 from bot.incident.answers import NO, YES, parse_residences
 from bot.law import clocks
-from bot.law.regimes import CAC_LEVELS
 from bot.outbox import Outbox
-from bot.text.facts import DATA_CATEGORIES
+from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES
 from bot.text.i18n import message
 from bot.text.i18n import text as t
-from bot.text.times import parse_when
+from bot.text.times import format_time, parse_when
 from bot.views import incident as views
 from storage.models import Deadline, Incident, Participant, Workspace
-
-if TYPE_CHECKING:
-    from bot.app import Breachbot
 
 # /breach facts flags → (fact, kind)
 FACT_FLAGS = {
@@ -73,7 +69,7 @@ def read_fact(flag: str, raw: str, *, now: datetime, tz: str, lang: str) -> tupl
     return fact, when.isoformat()
 
 
-def resync(bot: Breachbot, session: Session, ws: Workspace, incident: Incident, out: Outbox) -> None:
+def resync(bot: Bot, session: Session, ws: Workspace, incident: Incident, out: Outbox) -> None:
     """Recompute the legal clocks after a fact changed, and say in the war room what moved."""
     changes = clocks.sync(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
                           now=bot.now())
@@ -82,11 +78,18 @@ def resync(bot: Breachbot, session: Session, ws: Workspace, incident: Incident, 
                                                        drill=incident.drill))
 
 
-def apply(bot: Breachbot, session: Session, ws: Workspace, context: Context, incident: Incident,
+def announce(bot: Bot, ws: Workspace, incident: incidents.Incident, change: questions.FactChange,
+             out: Outbox) -> None:
+    """Say in the war room what a fact change moved."""
+    if change.phases_moved:
+        out.post(incident.war_room, message(ws.lang, "question.phases_moved",
+                                            aware=format_time(incident.aware_at, ws.timezone, now=bot.now(),
+                                                              lang=ws.lang)))
+
+
+def apply(bot: Bot, session: Session, ws: Workspace, context: Context, incident: Incident,
           changes: dict[str, Any], out: Outbox, via: str) -> None:
     """Set facts, move what depends on them, and tell the war room."""
-    from bot.flows.prompts import announce
-
     change = questions.set_facts(session, incident=incident, playbook=bot.playbook, changes=changes,
                                  actor=context.user, now=bot.now(), lang=ws.lang, via=via)
     announce(bot, ws, incident, change, out)
@@ -94,7 +97,8 @@ def apply(bot: Breachbot, session: Session, ws: Workspace, context: Context, inc
     out.refresh.add(incident.id)
 
 
-def facts(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Facts, out: Outbox) -> None:
+@command(Facts, "facts", parse=p.facts, zh=("事实",), group="law")
+def facts(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Facts, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
     incidents.require_open(incident, lang)
@@ -107,7 +111,8 @@ def facts(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd
     acknowledge(out, context, incident, lang)
 
 
-def affected(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Affected,
+@command(Affected, "affected", parse=p.affected, zh=("影响",), group="law")
+def affected(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Affected,
              out: Outbox) -> None:
     lang = ws.lang
     incident = resolve(session, ws, context, cmd.incident)
@@ -120,7 +125,8 @@ def affected(bot: Breachbot, session: Session, ws: Workspace, context: Context, 
     acknowledge(out, context, incident, lang)
 
 
-def show(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Clocks, out: Outbox) -> None:
+@command(Clocks, "clocks", parse=p.clocks, zh=("时限",), group="law")
+def show(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Clocks, out: Outbox) -> None:
     incident = resolve(session, ws, context, cmd.incident, lock=False)
     current = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
                           now=bot.now())
@@ -128,7 +134,7 @@ def show(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd:
                            everything=cmd.all), public=here(context, incident))
 
 
-def _owing_incident(session: Session, ws: Workspace, context: Context, number: int | None) -> Incident:
+def owing_incident(session: Session, ws: Workspace, context: Context, number: int | None) -> Incident:
     """The incident a notice is for: as for any command, or else the person's one closed incident still owing one.
 
     WeCom commands come from the 1:1 chat, where "this incident" means the person's open one; after
@@ -151,13 +157,13 @@ def _owing_incident(session: Session, ws: Workspace, context: Context, number: i
         return incidents.lock(session, owing[0])
 
 
-def notified(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Notified,
+@command(Notified, "notified", parse=p.notified, zh=("已通报",), group="law", may=("legal", "lead"),
+         finds=owing_incident)
+def notified(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Notified,
              out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
-    incident = _owing_incident(session, ws, context, cmd.incident)
+    incident = owing_incident(session, ws, context, cmd.incident)
     # No require_open: a notice the law demands is owed, and recorded, after the firm closes its response.
-    permissions.check("notified", user=context.user, holders=role_holders(session, incident),
-                      declarer=incident.declared_by, lang=lang, role_names=role_names(bot, lang))
     current = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=now)
     found = clocks.find_clock(bot.regimes, current, cmd.regime)
     if not found:
@@ -180,7 +186,8 @@ def notified(bot: Breachbot, session: Session, ws: Workspace, context: Context, 
                                         audience=row.result.audience_zh if lang == "zh" else row.result.audience_en,
                                         at=views.when(ws, at, now), ref=cmd.reference.strip() or "-",
                                         ).prefixed(drill(incident, lang)))
-    if incident.status != incidents.OPEN and not close_flows.open_clocks(bot, session, incident, now):
+    if incident.status != incidents.OPEN and not clocks.open_clocks(
+            session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=now):
         out.post(incident.war_room, message(lang, "close.clocks_all_done", id=incidents.ref(incident))
                  .prefixed(drill(incident, lang)))
     acknowledge(out, context, incident, lang)

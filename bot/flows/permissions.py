@@ -1,4 +1,6 @@
-"""Who may do what: one table, one check. The README's permission matrix mirrors RULES."""
+"""Who may do what: one check, run by dispatch for every command whose declaration names roles (`may=`).
+
+The README's permission matrix mirrors the declarations (bot/flows/dispatch.rules())."""
 
 from __future__ import annotations
 
@@ -7,26 +9,18 @@ from bot.errors import UserError
 from bot.text.i18n import message
 from bot.text.i18n import text as t
 
-# action → roles that may do it. Actions not listed are open to anyone on the incident.
-RULES: dict[str, tuple[str, ...]] = {
-    "assign": ("lead", "executive"),
-    "unassign": ("lead", "executive"),
-    "close": ("lead",),
-    "notified": ("legal", "lead"),
-}
 # While nobody holds any role an action needs, it falls to these people (never to anyone at all):
 # whoever declared the incident, and the executive sponsor if one is named.
 FALLBACK = ("declarer", "executive")
 
 
-def check(action: str, *, user: str, holders: dict[str, str], declarer: str, lang: str,
+def check(action: str, *, needed: tuple[str, ...], user: str, holders: dict[str, str], declarer: str, lang: str,
           role_names: dict[str, str]) -> None:
     """Raise UserError naming who may, unless `user` holds one of the roles the action needs.
 
     When none of those roles is held (the lead stepped down), the declarer and the executive
     sponsor may still act, so a team is never locked out, and nobody else is let in.
     """
-    needed = RULES.get(action)
     if not needed:
         return
     if any(holders.get(role) == user for role in needed):

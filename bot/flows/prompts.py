@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session
 
 from bot.chat import Context, Mention
-from bot.commands import Answer, Questions
+from bot.commands import Answer, Questions, command
 from bot.flows import law
 from bot.flows.base import here, resolve
+from bot.flows.grammar import parsers as p
+from bot.flows.port import Bot
 from bot.incident import incidents, questions
 from bot.incident.answers import show
 from bot.outbox import Outbox
@@ -19,11 +21,9 @@ from bot.text.times import format_time
 from bot.views import questions as question_views
 from storage.models import Workspace
 
-if TYPE_CHECKING:
-    from bot.app import Breachbot
 
-
-def answer(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Answer, out: Outbox) -> None:
+@command(Answer, "answer", parse=p.answer, zh=("回答",), group="work")
+def answer(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Answer, out: Outbox) -> None:
     """`/breach answer <key or number> <value>` (and the buttons that mean the same)."""
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
@@ -40,23 +40,15 @@ def answer(bot: Breachbot, session: Session, ws: Workspace, context: Context, cm
     out.post(incident.war_room, message(lang, key, actor=Mention(context.user), key=spec.key,
                                         question=spec.text(lang), value=shown,
                                         previous=said(previous) if again else ""))
-    announce(bot, ws, incident, change, out)
+    law.announce(bot, ws, incident, change, out)
     law.resync(bot, session, ws, incident, out)
     if not here(context, incident):
         out.reply(message(lang, "question.recorded", id=incidents.ref(incident), key=spec.key, value=shown))
     out.refresh.add(incident.id)
 
 
-def announce(bot: Breachbot, ws: Workspace, incident: incidents.Incident, change: questions.FactChange,
-             out: Outbox) -> None:
-    """Say in the war room what a fact change moved."""
-    if change.phases_moved:
-        out.post(incident.war_room, message(ws.lang, "question.phases_moved",
-                                            aware=format_time(incident.aware_at, ws.timezone, now=bot.now(),
-                                                              lang=ws.lang)))
-
-
-def list_open(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Questions,
+@command(Questions, "questions", parse=p.questions, zh=("问题",), group="work")
+def list_open(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Questions,
               out: Outbox) -> None:
     """`/breach questions`."""
     incident = resolve(session, ws, context, cmd.incident, lock=False)

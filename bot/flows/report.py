@@ -3,41 +3,39 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
 from bot.chat import Context, Line, Mention, Message, Strong, Text, Upload
-from bot.commands import FollowUpAdd, FollowUpDone, FollowUps, History, Report, Summary
+from bot.commands import FollowUpAdd, FollowUpDone, FollowUps, History, Report, Summary, command
 from bot.errors import UserError
 from bot.flows.base import acknowledge, drill, here, resolve, role_holders
+from bot.flows.grammar import parsers as p
+from bot.flows.port import Bot
 from bot.incident import deadlines, followups, incidents, timeline, wording
 from bot.incident.phases import phase_states, task_states
 from bot.law import clocks
 from bot.outbox import Outbox
 from bot.report import document
 from bot.statements import drafts
-from bot.text.i18n import line, message
+from bot.text.i18n import drill_prefix, drill_suffix, line, message
 from bot.text.i18n import text as t
 from bot.text.times import format_duration, parse_duration, parse_when
+from bot.views import incident as views
 from storage.models import Incident, TimelineEvent, Workspace
 
-if TYPE_CHECKING:
-    from bot.app import Breachbot
 
-
-def summary(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Summary, out: Outbox) -> None:
+@command(Summary, "summary", parse=p.summary, zh=("总结",), group="start")
+def summary(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Summary, out: Outbox) -> None:
     """A short summary in chat: phase, roles, clocks, open tasks, last decisions."""
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident, lock=False)
-    from bot.views import incident as views
-
     holders = role_holders(session, incident)
     states = phase_states(session, incident)
     state = next(s for s in states if s.key == incident.current_phase)
     open_tasks = [x for x in task_states(session, incident, state.key) if x.done_at is None]
     lines: list[Line] = [
-        ((Text(t(lang, "drill.prefix")),) if incident.drill else ()) + line(
+        drill_prefix(lang, incident.drill) + line(
             lang, "summary.header", id=Strong(incidents.ref(incident)), title=incident.title,
             severity=wording.severity(lang, incident.severity), status=wording.state(lang, incident.status)),
         line(lang, "summary.phase", position=state.position, total=len(bot.playbook.phases),
@@ -69,7 +67,8 @@ def summary(bot: Breachbot, session: Session, ws: Workspace, context: Context, c
     out.reply(Message(lines=tuple(lines), kind="summary"), public=here(context, incident))
 
 
-def full_report(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Report,
+@command(Report, "report", parse=p.report, zh=("报告",), group="after")
+def full_report(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Report,
                 out: Outbox) -> None:
     """The post-incident report as a file in the war room (the console writes it and prints the path)."""
     lang = cmd.lang or ws.lang
@@ -82,7 +81,7 @@ def full_report(bot: Breachbot, session: Session, ws: Workspace, context: Contex
                         firm_profile=bot.firm_profile, ws=ws, lang=lang, now=bot.now(),
                         firm_name=bot.settings.firm_name)
     body = document.render(data, cmd.format, pdf_font=bot.settings.pdf_font)
-    name = f"{incidents.ref(incident)}-report{'-DRILL' if incident.drill else ''}-{lang}.{cmd.format}"
+    name = f"{incidents.ref(incident)}-report{drill_suffix(incident.drill)}-{lang}.{cmd.format}"
     # Reports go to the war room only, never to a public room.
     if not incident.war_room:
         raise UserError(t(ws.lang, "report.no_war_room", id=incidents.ref(incident)))
@@ -100,7 +99,8 @@ def _due(raw: str, *, now: datetime, tz: str) -> datetime:
     return parse_when(text, now=now, tz=tz)
 
 
-def followup_add(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: FollowUpAdd,
+@command(FollowUpAdd, "followup", parse=p.followup, zh=("跟进",), group="after")
+def followup_add(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: FollowUpAdd,
                  out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
@@ -110,8 +110,6 @@ def followup_add(bot: Breachbot, session: Session, ws: Workspace, context: Conte
         raise UserError(t(lang, "followup.bad_due", detail=str(exc))) from None
     item = followups.add(session, incident=incident, text=cmd.text, owner=cmd.owner, due_at=due_at,
                          actor=context.user, now=now, lang=lang)
-    from bot.views import incident as views
-
     # A drill's follow-ups say so wherever they appear, so nobody mistakes one for real work on a real leak.
     out.post(incident.war_room, message(lang, "followup.added", id=f"F-{item.number}", text=item.text,
                                         owner=Mention(item.owner), due=views.when(ws, item.due_at, now))
@@ -122,13 +120,12 @@ def followup_add(bot: Breachbot, session: Session, ws: Workspace, context: Conte
     acknowledge(out, context, incident, lang)
 
 
-def followup_list(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: FollowUps,
+@command(FollowUps, "followups", parse=p.followups, zh=("跟进事项",), group="after")
+def followup_list(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: FollowUps,
                   out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident, lock=False)
     items = followups.all_of(session, incident)
-    from bot.views import incident as views
-
     lines: list[Line] = [drill(incident, lang) + line(lang, "followup.header", id=incidents.ref(incident))]
     for f in items:
         mark = "✓" if f.done_at else " "
@@ -139,7 +136,8 @@ def followup_list(bot: Breachbot, session: Session, ws: Workspace, context: Cont
     out.reply(Message(lines=tuple(lines)), public=here(context, incident))
 
 
-def followup_done(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: FollowUpDone,
+@command(FollowUpDone, "followup done")
+def followup_done(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: FollowUpDone,
                   out: Outbox) -> None:
     lang = ws.lang
     incident = resolve(session, ws, context, cmd.incident)
@@ -206,5 +204,6 @@ def history_message(session: Session, ws: Workspace, user: str | None = None) ->
     return Message(lines=tuple(lines))
 
 
-def history(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: History, out: Outbox) -> None:
+@command(History, "history", parse=p.history, zh=("历史",), group="after")
+def history(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: History, out: Outbox) -> None:
     out.reply(history_message(session, ws, context.user))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlmodel import Session
 
-from bot.chat import Button, Context, Mention, Message, Strong, Text, Upload
+from bot.chat import Action, Context, Mention, Message, Strong, Text, Upload
 from bot.commands import (
     Approve,
     ClientsImport,
@@ -17,32 +15,24 @@ from bot.commands import (
     Drafts,
     DraftShow,
     Letters,
+    command,
 )
 from bot.errors import UserError
 from bot.flows.base import acknowledge, here, moment_done, resolve, role_holders
+from bot.flows.grammar import parsers as p
+from bot.flows.port import Bot
 from bot.incident import incidents, timeline
 from bot.law import clocks
 from bot.outbox import Outbox
 from bot.statements import clients, drafts, template_context
 from bot.statements import gaps as draft_gaps
 from bot.statements import letters as letter_merge
-from bot.text.i18n import line, message
+from bot.text.i18n import drill_prefix, drill_suffix, line, message
 from bot.text.i18n import text as t
 from storage.models import Draft, DraftVersion, Incident, Workspace
 
-if TYPE_CHECKING:
-    from bot.app import Breachbot
 
-
-def _env(bot: Breachbot):  # noqa: ANN202 - a jinja environment, built once per bot
-    env = getattr(bot, "_templates", None)
-    if env is None:
-        env = drafts.environment(bot.settings.templates_dir)
-        bot._templates = env  # type: ignore[attr-defined]
-    return env
-
-
-def _context(bot: Breachbot, session: Session, ws: Workspace, incident: Incident, lang: str,
+def _context(bot: Bot, session: Session, ws: Workspace, incident: Incident, lang: str,
              regime: str | None = None) -> dict:
     return template_context.context(session, incident=incident, playbook=bot.playbook, regimes=bot.regimes,
                               firm_profile=bot.firm_profile, ws=ws, lang=lang, now=bot.now(),
@@ -50,11 +40,11 @@ def _context(bot: Breachbot, session: Session, ws: Workspace, incident: Incident
                               regime_key=regime)
 
 
-def draft_card(bot: Breachbot, incident: Incident, draft: Draft, version: DraftVersion, ws: Workspace, *,
+def draft_card(bot: Bot, incident: Incident, draft: Draft, version: DraftVersion, ws: Workspace, *,
                full: bool) -> Message:
     """A draft in the war room: header, gaps and how to fill each, merge fields, the text, what to do next."""
     lang = ws.lang
-    prefix = (Text(t(lang, "drill.prefix")),) if incident.drill else ()
+    prefix = drill_prefix(lang, incident.drill)
     lines = [prefix + line(lang, "draft.header", id=Strong(f"D-{draft.number} v{version.version}"), kind=draft.kind,
                            lang=draft.lang, status=t(lang, f"draft.status.{version.status}"))]
     gaps = draft_gaps.find_gaps(version.text)
@@ -75,13 +65,14 @@ def draft_card(bot: Breachbot, incident: Incident, draft: Draft, version: DraftV
     lines += [(Text("    " + part),) for part in body.rstrip("\n").split("\n")]
     lines.append(line(lang, "draft.hint_gaps" if gaps else "draft.hint", n=draft.number))
     buttons = () if version.status == "approved" or gaps else (
-        Button(label=t(lang, "draft.approve_button", id=f"D-{draft.number}"), action_id="approve",
-               value=f"{incident.number}:{draft.number}", style="primary",
-               confirm=t(lang, "draft.approve_confirm", id=f"D-{draft.number} v{version.version}")),)
+        Action("approve", incident.number, (str(draft.number),)).button(
+            t(lang, "draft.approve_button", id=f"D-{draft.number}"), style="primary",
+            confirm=t(lang, "draft.approve_confirm", id=f"D-{draft.number} v{version.version}")),)
     return Message(lines=tuple(lines), buttons=buttons, kind="draft")
 
 
-def draft_new(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: DraftNew, out: Outbox) -> None:
+@command(DraftNew, "draft", parse=p.draft, zh=("起草",), group="tell")
+def draft_new(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: DraftNew, out: Outbox) -> None:
     now = bot.now()
     incident = resolve(session, ws, context, cmd.incident)
     lang = cmd.lang or ws.lang
@@ -95,7 +86,7 @@ def draft_new(bot: Breachbot, session: Session, ws: Workspace, context: Context,
         raise UserError(t(ws.lang, "draft.bad_regime", value=cmd.regime,
                           choices=", ".join(bot.regimes.regimes)))
     name = drafts.template_name(cmd.kind, lang, variant=cmd.variant, regime=cmd.regime)
-    rendered = drafts.render(_env(bot), name, _context(bot, session, ws, incident, lang, cmd.regime), lang)
+    rendered = drafts.render(bot.templates, name, _context(bot, session, ws, incident, lang, cmd.regime), lang)
     # The same statement drafted again while it waits for approval is its next version, not a new draft.
     twin = drafts.unapproved_twin(session, incident=incident, kind=cmd.kind, template=name, regime=cmd.regime)
     if twin is not None:
@@ -109,7 +100,8 @@ def draft_new(bot: Breachbot, session: Session, ws: Workspace, context: Context,
         out.reply(message(ws.lang, "draft.created", id=f"D-{draft.number}", incident=incidents.ref(incident)))
 
 
-def draft_edit(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: DraftEdit,
+@command(DraftEdit, "draft edit")
+def draft_edit(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: DraftEdit,
                out: Outbox) -> None:
     incident = resolve(session, ws, context, cmd.incident)
     draft = drafts.by_number(session, incident=incident, number=cmd.number, lang=ws.lang)
@@ -118,7 +110,8 @@ def draft_edit(bot: Breachbot, session: Session, ws: Workspace, context: Context
     out.post(incident.war_room, draft_card(bot, incident, draft, version, ws, full=False))
 
 
-def draft_show(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: DraftShow,
+@command(DraftShow, "draft show")
+def draft_show(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: DraftShow,
                out: Outbox) -> None:
     incident = resolve(session, ws, context, cmd.incident, lock=False)
     draft = drafts.by_number(session, incident=incident, number=cmd.number, lang=ws.lang)
@@ -126,7 +119,8 @@ def draft_show(bot: Breachbot, session: Session, ws: Workspace, context: Context
               public=here(context, incident))
 
 
-def draft_list(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Drafts, out: Outbox) -> None:
+@command(Drafts, "drafts", parse=p.drafts, zh=("草稿",), group="tell")
+def draft_list(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Drafts, out: Outbox) -> None:
     lang = ws.lang
     incident = resolve(session, ws, context, cmd.incident, lock=False)
     found = drafts.all_drafts(session, incident)
@@ -141,7 +135,8 @@ def draft_list(bot: Breachbot, session: Session, ws: Workspace, context: Context
     out.reply(Message(lines=tuple(lines)), public=here(context, incident))
 
 
-def approve(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Approve, out: Outbox) -> None:
+@command(Approve, "approve", parse=p.approve, zh=("批准",), group="tell")
+def approve(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Approve, out: Outbox) -> None:
     lang = ws.lang
     incident = resolve(session, ws, context, cmd.incident)
     if cmd.number is None:  # `/breach approve` alone: say which drafts wait for approval, and by whom
@@ -164,7 +159,8 @@ def approve(bot: Breachbot, session: Session, ws: Workspace, context: Context, c
     acknowledge(out, context, incident, lang)
 
 
-def clients_import(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: ClientsImport,
+@command(ClientsImport, "clients import")
+def clients_import(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: ClientsImport,
                    out: Outbox) -> None:
     lang = ws.lang
     incident = resolve(session, ws, context, cmd.incident)
@@ -194,7 +190,7 @@ def clients_import(bot: Breachbot, session: Session, ws: Workspace, context: Con
     out.refresh.add(incident.id)
 
 
-def _data_words(bot: Breachbot) -> dict[str, str]:
+def _data_words(bot: Bot) -> dict[str, str]:
     """The words a CSV may use for a data category: the data question's labels, whole or split at '/'."""
     words: dict[str, str] = {}
     for question in bot.playbook.questions():
@@ -206,7 +202,8 @@ def _data_words(bot: Breachbot) -> dict[str, str]:
     return words
 
 
-def clients_show(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: ClientsShow,
+@command(ClientsShow, "clients", parse=p.clients, zh=("客户",), group="tell")
+def clients_show(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: ClientsShow,
                  out: Outbox) -> None:
     lang = ws.lang
     incident = resolve(session, ws, context, cmd.incident, lock=False)
@@ -231,7 +228,8 @@ def clients_show(bot: Breachbot, session: Session, ws: Workspace, context: Conte
     out.reply(Message(lines=tuple(lines)), public=here(context, incident))
 
 
-def clients_notified(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: ClientsNotified,
+@command(ClientsNotified, "clients notified")
+def clients_notified(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: ClientsNotified,
                      out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
@@ -251,7 +249,8 @@ def clients_notified(bot: Breachbot, session: Session, ws: Workspace, context: C
     out.refresh.add(incident.id)
 
 
-def letters(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Letters, out: Outbox) -> None:
+@command(Letters, "letters", parse=p.letters, zh=("信函",), group="tell")
+def letters(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Letters, out: Outbox) -> None:
     """Merge approved, gap-free client letters once per client, each with that client's own fields."""
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
@@ -311,7 +310,7 @@ def letters(bot: Breachbot, session: Session, ws: Workspace, context: Context, c
     if not incident.war_room:
         raise UserError(t(lang, "report.no_war_room", id=incidents.ref(incident)))
     archive = clients.letters_zip(letters=merged, manifest_rows=manifest)
-    name = f"{incidents.ref(incident)}-letters{'-DRILL' if incident.drill else ''}.zip"
+    name = f"{incidents.ref(incident)}-letters{drill_suffix(incident.drill)}.zip"
     if incident.status == incidents.OPEN:  # a closed record stays as it was; nobody can be marked told any more
         timeline.append(session, incident=incident, actor=context.user, kind=letter_merge.MERGED, now=now,
                         text=f"{len(merged)} letters from " + ", ".join(f"D-{d.number} v{v.version}"

@@ -1,26 +1,20 @@
 """One place that reads what people type for a thing the bot shows — a role, a cause, a phase, a data
 category … by its key or by its English or Chinese name, any case, full-width or not — as its key.
 
-`canonical` applies it to a whole command before it runs, on every platform, and reads typed times
-as moments (in the workspace's language and timezone), so every flow gets keys and ISO times.
+bot/flows/canonical.py applies it to a whole command before it runs, on every platform.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
-from bot import commands as c
 from bot.errors import UserError
 from bot.incident.playbook import DEFAULT_DRAFT_RULES, Playbook
-from bot.law.regimes import CAC_LEVELS
-from bot.text.facts import DATA_CATEGORIES, RESIDENCES, narrow, residence_code
+from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES, RESIDENCES, narrow, residence_code
 from bot.text.i18n import catalogue
 from bot.text.i18n import text as t
-from bot.text.times import FUTURE, PAST, parse_duration, parse_when
 
 NEXT_WORDS = ("next", "下一", "下一阶段", "下一个", "下个阶段", "下一步")
 _LIST = re.compile(r"[,，、;；]+")
@@ -109,7 +103,7 @@ def suggest(kind: str, raw: str, playbook: Playbook, extra: tuple[str, ...] = ()
     return names[close[0]] if close else None
 
 
-def _resolve(kind: str, raw: str, playbook: Playbook, lang: str, error: str, **values: Any) -> str:
+def resolve(kind: str, raw: str, playbook: Playbook, lang: str, error: str, **values: Any) -> str:
     """The key for `raw`; a typo with a likely meaning is refused with 'did you mean'; anything else is kept
     for the flow to refuse with its own list."""
     found = key(kind, raw, playbook)
@@ -120,7 +114,7 @@ def _resolve(kind: str, raw: str, playbook: Playbook, lang: str, error: str, **v
     return raw
 
 
-def _choices(kind: str, playbook: Playbook) -> str:
+def choices(kind: str, playbook: Playbook) -> str:
     return ", ".join(_keys(kind, playbook))
 
 
@@ -154,7 +148,7 @@ def categories(raw: str, playbook: Playbook) -> list[str]:
     return out
 
 
-def _known_categories(raw: str, playbook: Playbook, lang: str) -> list[str]:
+def known_categories(raw: str, playbook: Playbook, lang: str) -> list[str]:
     """`categories`, refusing a typo that has a likely meaning ('bank' → bank_account) with 'did you mean'."""
     found = categories(raw, playbook)
     for word in found:
@@ -162,69 +156,3 @@ def _known_categories(raw: str, playbook: Playbook, lang: str) -> list[str]:
             raise UserError(t(lang, "error.data", value=word, choices=", ".join(DATA_CATEGORIES))
                             + t(lang, "names.did_you_mean", suggestion=meant))
     return found
-
-
-def moment(raw: str, *, now: datetime, tz: str, lang: str, facing: str = PAST) -> str:
-    """A typed time as an ISO moment, or UserError in the workspace's language saying what to type."""
-    try:
-        return parse_when(raw, now=now, tz=tz, lang=lang, facing=facing).isoformat()
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-
-
-_TIME_FACTS = ("determined", "assessed", "handled")
-
-
-def canonical(command: c.Command, *, playbook: Playbook, lang: str, now: datetime, tz: str) -> c.Command:
-    """The command with shown names read as keys and typed times as ISO moments, before any flow runs."""
-    when = {"now": now, "tz": tz, "lang": lang}
-    if isinstance(command, c.Assign | c.Unassign):
-        role = _resolve("role", command.role, playbook, lang, "error.unknown_role", choices=_choices("role", playbook))
-        return replace(command, role=role)
-    if isinstance(command, c.Close):
-        return replace(command, cause=_resolve("cause", command.cause, playbook, lang, "error.cause",
-                                               choices=_choices("cause", playbook)))
-    if isinstance(command, c.Declare):
-        severity = command.severity and _resolve("severity", command.severity, playbook, lang, "error.severity",
-                                                 choices=_choices("severity", playbook))
-        data = tuple(k for raw in command.data for k in _known_categories(raw, playbook, lang))
-        aware = command.aware and moment(command.aware, **when)
-        return replace(command, severity=severity, data=data, aware=aware)
-    if isinstance(command, c.Phase):
-        return replace(command, target=phase_target(command.target, playbook, lang))
-    if isinstance(command, c.Snooze):
-        try:
-            parse_duration(command.duration, lang=lang)
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
-        phase = command.phase and phase_target(command.phase, playbook, lang, allow_next=False)
-        return replace(command, phase=phase)
-    if isinstance(command, c.DraftNew):
-        kind = _resolve("draft", command.kind, playbook, lang, "draft.bad_kind", choices=_choices("draft", playbook))
-        return replace(command, kind=kind, lang=command.lang and (key("lang", command.lang, playbook) or command.lang),
-                       variant=key("variant", command.variant, playbook) or command.variant)
-    if isinstance(command, c.Report):
-        return replace(command, lang=command.lang and (key("lang", command.lang, playbook) or command.lang),
-                       format=key("format", command.format, playbook) or command.format)
-    if isinstance(command, c.Facts):
-        return replace(command, changes=tuple((flag, _fact(flag, value, playbook, when))
-                                              for flag, value in command.changes))
-    if isinstance(command, c.Notified):
-        return replace(command, at=command.at and moment(command.at, **when))
-    if isinstance(command, c.ClientsNotified):
-        return replace(command, via=key("via", command.via, playbook) or command.via,
-                       at=command.at and moment(command.at, **when))
-    if isinstance(command, c.FollowUpAdd):
-        return replace(command, due=moment(command.due, **when, facing=FUTURE))
-    return command
-
-
-def _fact(flag: str, value: str, playbook: Playbook, when: dict[str, Any]) -> str:
-    if flag == "data":
-        return ",".join(_known_categories(value, playbook, when["lang"]))
-    if flag == "cac_level":
-        return _resolve("cac_level", value, playbook, when["lang"], "facts.cac_level",
-                        choices=", ".join(CAC_LEVELS))
-    if flag in _TIME_FACTS:
-        return moment(value, **when)
-    return " ".join(narrow(value).split())

@@ -118,6 +118,18 @@ def open_questions(session: Session, *, incident: Incident, playbook: Playbook) 
             if (s := states.get(spec.key)) and s.asked_at is not None and s.answered_at is None]
 
 
+def last_asked(session: Session, *, incident: Incident, playbook: Playbook,
+               types: frozenset[str]) -> list[tuple[int, QuestionSpec]]:
+    """The open questions of these types asked most recently (several asked at the same moment), numbered."""
+    states = _states(session, incident)
+    candidates = [(states[spec.key].asked_at, number, spec) for number, spec in open_questions(
+        session, incident=incident, playbook=playbook) if spec.type in types]
+    if not candidates:
+        return []
+    latest = max(at for at, _, _ in candidates)
+    return sorted(((number, spec) for at, number, spec in candidates if at == latest), key=lambda x: x[0])
+
+
 def answer(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, ref: str, raw: str,
            actor: str, now: datetime) -> tuple[QuestionSpec, Any, FactChange]:
     """Answer a question: validate, set its fact, close its clock; a later answer supersedes."""

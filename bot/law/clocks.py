@@ -1,6 +1,6 @@
 """Legal notification clocks: the regimes evaluated against an incident's facts, kept as deadlines.
 
-The regimes engine (bot/regimes.py) is pure; this module turns its answer into Deadline rows
+The regimes engine (bot/law/regimes.py) is pure; this module turns its answer into Deadline rows
 (kind "regime"), moves or drops them when facts change, and marks them met when legal says
 the notice went out. A clock already met stays met whatever changes later.
 """
@@ -149,3 +149,13 @@ def mark_notified(session: Session, *, incident: Incident, row: ClockRow, at: da
                     text=f"{row.result.clock_id}" + (f" ref {reference}" if reference else ""),
                     data={"clock": row.result.clock_id, "reference": reference,
                           "on_time": row.result.due_at is None or at <= row.result.due_at})
+
+
+OPEN = ("missed", "pending", "waiting")  # a clock with a notice still owed
+
+
+def open_clocks(session: Session, *, incident: Incident, book: RegimeBook, firm_profile: frozenset[str],
+                now: datetime) -> list[ClockRow]:
+    """The legal clocks whose notice has not been recorded, most urgent first."""
+    return [r for r in rows(session, incident=incident, book=book, firm_profile=firm_profile, now=now)
+            if r.status in OPEN]

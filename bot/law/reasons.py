@@ -1,7 +1,7 @@
 """Why a legal clock applies or not: reasons as data from the engine, put into words by the catalogue.
 
-The regimes engine (bot/regimes.py) stays pure and language-free: each condition answers with a
-`Reason`, a key under `regime_reason.` in bot/locales/*.yaml with its values. `render` says it in
+The regimes engine (bot/law/regimes.py) stays pure and language-free: each condition answers with a
+`Reason`, a key under `regime_reason.` in bot/text/locales/*.yaml with its values. `render` says it in
 the workspace's language; `as_data` is the stable, machine-readable form the export keeps.
 """
 

@@ -15,11 +15,10 @@ from pydantic.functional_validators import BeforeValidator, PlainValidator
 from bot.incident.playbook import Localized, yaml_line
 from bot.incident.wording import Citation
 from bot.law.reasons import Reason, join, reason
-from bot.text.facts import DATA_CATEGORIES, RESIDENCES
+from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES, RESIDENCES
 from bot.text.times import parse_duration
 
 FIRM_PROFILES: tuple[str, ...] = ("cii_operator", "central_organ", "us_tax_preparer", "nydfs_covered")
-CAC_LEVELS: tuple[str, ...] = ("general", "relatively_major", "major", "especially_major")
 STARTS: tuple[str, ...] = ("aware", "discovery", "determination", "assessment", "handling_ended")
 _START_FACT = {"aware": "aware_at", "discovery": "aware_at", "determination": "determined_at",
                "assessment": "assessed_at", "handling_ended": "handling_ended_at"}

@@ -20,6 +20,7 @@ from bot.law.regimes import RegimeBook
 from bot.report import chart
 from bot.report.events import Words, actor, describe
 from bot.report.export import as_dict, md_escape
+from bot.report.pdf import to_pdf
 from bot.statements import clients, drafts
 from bot.statements.template_context import data_labels, long_date
 from bot.text.i18n import catalogue
@@ -240,7 +241,5 @@ def render(report: dict[str, Any], fmt: str, *, pdf_font: Path | None = None) ->
     if fmt == "json":
         return to_json(report).encode("utf-8")
     if fmt == "pdf":
-        from bot.report.pdf import to_pdf
-
         return to_pdf(report, font=pdf_font)
     raise ValueError(fmt)

@@ -30,7 +30,7 @@ from storage.models import Draft, DraftVersion, Incident
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parents[2] / "playbooks" / "templates"
 KINDS = ("client", "media", "press", "regulator", "staff")
-# Merge fields of client letters, filled in for each client when letters are merged (bot/letter_merge.py).
+# Merge fields of client letters, filled in for each client when letters are merged (bot/statements/letters.py).
 CLIENT_TOKEN = "«CLIENT»"  # the client's name
 DATA_TOKEN = "«DATA»"  # the client's data categories (the register's, else the incident's)
 REGULATORS_TOKEN = "«REGULATORS»"  # authorities notified for the client's residence (line dropped if none)

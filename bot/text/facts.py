@@ -18,6 +18,8 @@ EU_MEMBERS: tuple[str, ...] = (
 RESIDENCE_CODES = {"GB": "UK", "CHN": "CN", "PRC": "CN", "USA": "US", "HKG": "HK", "SGP": "SG", "JPN": "JP",
                    "AUS": "AU", "CAN": "CA", "CALIFORNIA": "US-CA", "NEW YORK": "US-NY", "TEXAS": "US-TX",
                    "FLORIDA": "US-FL"}
+# The CAC's four incident levels (网络安全事件分级), lowest first.
+CAC_LEVELS: tuple[str, ...] = ("general", "relatively_major", "major", "especially_major")
 TITLE_MAX = 300
 TEXT_MAX = 4000
 MAX_CLIENTS = 100_000_000

@@ -70,6 +70,16 @@ def text(lang: str, key: str, /, **values: Any) -> str:
     return Message(lines=(line(lang, key, **values),)).plain_text()
 
 
+def drill_prefix(lang: str, drill: bool) -> tuple[Text, ...]:
+    """The DRILL marker that starts every message about a drill (nothing for a real incident)."""
+    return (Text(text(lang, "drill.prefix")),) if drill else ()
+
+
+def drill_suffix(drill: bool) -> str:
+    """What a drill's file names carry (`BR-3-report-DRILL-en.md`)."""
+    return "-DRILL" if drill else ""
+
+
 def message(lang: str, key: str, /, *, kind: str = "info", **values: Any) -> Message:
     """A one-or-more-line message from one template (newlines split lines)."""
     rendered = line(lang, key, **values)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot.chat import Button, Line, Mention, Message, RoomRef, Strong, Text
+from bot.chat import Action, Line, Mention, Message, RoomRef, Strong, Text
 from bot.incident import deadlines, wording
 from bot.incident.incidents import OPEN, active_roles, ref
 from bot.incident.phases import phase_states, task_states
@@ -15,14 +15,10 @@ from bot.law.clocks import ClockChange, ClockRow
 from bot.law.reasons import render
 from bot.law.regimes import RegimeBook
 from bot.statements import clients
-from bot.text.i18n import line, message
+from bot.text.i18n import drill_prefix, line, message
 from bot.text.i18n import text as t
 from bot.text.times import format_duration, format_time
 from storage.models import Deadline, Incident, TimelineEvent, Workspace
-
-
-def _drill(incident: Incident, lang: str) -> tuple[Text, ...]:
-    return (Text(t(lang, "drill.prefix")),) if incident.drill else ()
 
 
 def when(ws: Workspace, at: datetime, now: datetime) -> str:
@@ -70,11 +66,11 @@ def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
     spec = playbook.phase(current.key)
     deadline = deadlines.get(session, incident_id=incident.id, kind="phase", ref=current.key)
     if incident.status != OPEN:  # no phase counting down: closed, and what the law still wants
-        header = _drill(incident, lang) + line(lang, "status.header_closed", id=Strong(ref(incident)),
+        header = drill_prefix(lang, incident.drill) + line(lang, "status.header_closed", id=Strong(ref(incident)),
                                                severity=wording.severity(lang, incident.severity),
                                                lead=holder_spans(holders, "lead", lang))
     else:
-        header = _drill(incident, lang) + line(
+        header = drill_prefix(lang, incident.drill) + line(
             lang, "status.header", id=Strong(ref(incident)), severity=wording.severity(lang, incident.severity),
             position=current.position, total=len(states), phase=spec.title(lang),
             due=t(lang, "status.done") if current.completed_at else (
@@ -136,7 +132,7 @@ def topic(session: Session, *, incident: Incident, playbook: Playbook, ws: Works
     lang = ws.lang
     state = next(s for s in phase_states(session, incident) if s.key == incident.current_phase)
     d = deadlines.get(session, incident_id=incident.id, kind="phase", ref=state.key)
-    prefix = t(lang, "drill.prefix") if incident.drill else ""
+    prefix = "".join(x.text for x in drill_prefix(lang, incident.drill))
     return prefix + t(lang, "topic", id=ref(incident), severity=wording.severity(lang, incident.severity),
                       position=state.position,
                       total=len(playbook.phases), phase=playbook.phase(state.key).title(lang),
@@ -151,7 +147,7 @@ def phase_prompt(session: Session, *, incident: Incident, playbook: Playbook, ws
     holders = {r: a.user for r, a in active_roles(session, incident).items()}
     d = deadlines.get(session, incident_id=incident.id, kind="phase", ref=phase_key)
     position = playbook.position(phase_key)
-    lines: list[Line] = [_drill(incident, lang) + line(
+    lines: list[Line] = [drill_prefix(lang, incident.drill) + line(
         lang, "phase.prompt", id=ref(incident), position=position, total=len(playbook.phases),
         phase=Strong(spec.title(lang)), role=playbook.roles[spec.owner](lang),
         owner=holder_spans(holders, spec.owner, lang), due=due_phrase(ws, d.due_at, now) if d else "-")]
@@ -160,10 +156,9 @@ def phase_prompt(session: Session, *, incident: Incident, playbook: Playbook, ws
         mark = "✓" if task.done_at else " "
         lines.append((Text(f"  [{mark}] {i}. {spec.tasks[task.position - 1].text(lang)}"),))
         if task.done_at is None:
-            buttons.append(Button(label=t(lang, "button.done", n=i), action_id="task_done",
-                                  value=f"{incident.number}:{position}.{i}"))
+            buttons.append(Action("task_done", incident.number, (f"{position}.{i}",)).button(t(lang, "button.done", n=i)))
     lines.append(line(lang, "phase.hint"))
-    buttons.append(Button(label=t(lang, "button.next_phase"), action_id="phase_next", value=str(incident.number)))
+    buttons.append(Action("phase_next", incident.number).button(t(lang, "button.next_phase")))
     return Message(lines=tuple(lines), buttons=tuple(buttons), kind="prompt")
 
 
@@ -224,7 +219,7 @@ def home(session: Session, *, ws: Workspace, playbook: Playbook, now: datetime,
         pending = [d for d in (deadlines.get(session, incident_id=incident.id, kind="phase", ref=s.key)
                                for s in phase_states(session, incident) if s.completed_at is None) if d]
         nxt = min((d.due_at for d in pending), default=None)
-        lines.append(_drill(incident, lang) + line(
+        lines.append(drill_prefix(lang, incident.drill) + line(
             lang, "home.item", id=Strong(ref(incident)), severity=wording.severity(lang, incident.severity),
             title=incident.title[:80],
             position=state.position, total=len(playbook.phases), phase=playbook.phase(state.key).title(lang),
@@ -246,14 +241,14 @@ def clock_change(book: RegimeBook, *, ws: Workspace, change: ClockChange, now: d
     msg = message(lang, key, title=title, clock=change.clock_id,
                   due=due_phrase(ws, change.due_at, now) if change.due_at else "-",
                   before=when(ws, change.before, now) if change.before else "-")
-    return msg.prefixed((Text(t(lang, "drill.prefix")),) if drill else ())
+    return msg.prefixed(drill_prefix(lang, drill))
 
 
 def clocks(book: RegimeBook, *, incident: Incident, ws: Workspace, rows: list[ClockRow], now: datetime,
            everything: bool) -> Message:
     """`/breach clocks`: each applicable clock with audience, due time, time left, status, citation."""
     lang = ws.lang
-    lines: list[Line] = [_drill(incident, lang) + line(lang, "clocks.header", id=ref(incident))]
+    lines: list[Line] = [drill_prefix(lang, incident.drill) + line(lang, "clocks.header", id=ref(incident))]
     shown = [r for r in rows if everything or r.status != "not_applicable"]
     if not [r for r in shown if r.status != "not_applicable"]:
         lines.append(line(lang, "clocks.none"))

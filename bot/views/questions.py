@@ -7,21 +7,17 @@ choices, the line saying how to answer it and its own buttons, anchored under it
 
 from __future__ import annotations
 
-from bot.chat import Button, Line, Message, Strong, Text
+from bot.chat import Action, Button, Line, Message, Strong, Text
 from bot.incident.answers import show, valid_choices
 from bot.incident.incidents import ref
 from bot.incident.playbook import Playbook, QuestionSpec
-from bot.text.i18n import line
+from bot.text.i18n import drill_prefix, line
 from bot.text.i18n import text as t
 from bot.views.incident import holder_spans
 from storage.models import Incident, Workspace
 
 # A longer digest goes out as several messages: with two blocks a question, Slack's 50 blocks hold it.
 QUESTIONS_PER_MESSAGE = 12
-
-
-def _drill(incident: Incident, lang: str) -> tuple[Text, ...]:
-    return (Text(t(lang, "drill.prefix")),) if incident.drill else ()
 
 
 def number_of(playbook: Playbook, spec: QuestionSpec) -> int:
@@ -35,17 +31,14 @@ def _choices(incident: Incident, spec: QuestionSpec, lang: str, indent: str) -> 
     buttons: list[Button] = []
     if spec.type == "yes_no":
         for word, value in (("answer.yes", "yes"), ("answer.no", "no")):
-            buttons.append(Button(label=t(lang, word), action_id="answer",
-                                  value=f"{incident.number}:{spec.key}:{value}"))
+            buttons.append(Action("answer", incident.number, (spec.key, value)).button(t(lang, word)))
     elif spec.type in ("one_of", "several_of"):
         for i, option in enumerate(spec.options, start=1):
             lines.append((Text(f"{indent}{i}. {option.label(lang)} ({option.key})"),))
             if spec.type == "one_of":
-                buttons.append(Button(label=option.label(lang), action_id="answer",
-                                      value=f"{incident.number}:{spec.key}:{option.key}"))
+                buttons.append(Action("answer", incident.number, (spec.key, option.key)).button(option.label(lang)))
     if spec.type not in ("yes_no", "one_of"):  # a count, a time, several choices: typed in a small form
-        buttons.append(Button(label=t(lang, "question.answer_button"), action_id="answer_form",
-                              value=f"{incident.number}:{spec.key}"))
+        buttons.append(Action("answer_form", incident.number, (spec.key,)).button(t(lang, "question.answer_button")))
     return lines, buttons
 
 
@@ -65,7 +58,7 @@ def question_prompt(*, incident: Incident, playbook: Playbook, ws: Workspace, sp
     """A question in the war room: who is asked, what to answer, with a button per choice."""
     lang = ws.lang
     again = t(lang, "question.again", times=times, max=spec.times) if times > 1 else ""
-    lines: list[Line] = [_drill(incident, lang) + line(
+    lines: list[Line] = [drill_prefix(lang, incident.drill) + line(
         lang, "question.prompt", id=ref(incident), number=number_of(playbook, spec),
         role=playbook.roles[spec.ask](lang), who=holder_spans(holders, spec.ask, lang), text=asking(incident, spec, lang),
         again=again)]
@@ -113,7 +106,7 @@ def phase_questions(*, incident: Incident, playbook: Playbook, ws: Workspace, ph
     for i, role in enumerate(roles):
         who += [Text((" · " if i else "") + f"{playbook.roles[role](lang)} "), *holder_spans(holders, role, lang)]
     phase = playbook.phase(phase_key)
-    heading = _drill(incident, lang) + line(
+    heading = drill_prefix(lang, incident.drill) + line(
         lang, "question.phase_digest", id=ref(incident), position=playbook.position(phase_key),
         total=len(playbook.phases), phase=phase.title(lang), count=len(specs), who=tuple(who))
     return question_digest(incident=incident, playbook=playbook, ws=ws, heading=heading, specs=specs,

@@ -9,17 +9,14 @@ from bot.app import create_app
 from bot.settings import Settings
 from handlers.console.chat import ConsoleChat
 from handlers.console.workspace import ConsoleWorkspace, ScriptError, clock_for
-from storage.db import make_engine, upgrade
 
 
 def build_console(settings: Settings, *, now: str | None, interactive: bool, user: str = "alice",
                   out: object = None) -> ConsoleWorkspace:
     """A console workspace on the configured store, schema upgraded first."""
-    engine = make_engine(settings.sqlalchemy_url)
-    upgrade(engine)
     chat = ConsoleChat(out=out or sys.stdout, uploads=settings.files_dir)  # type: ignore[arg-type]
     clock = clock_for(now, interactive=interactive)
-    bot = create_app(settings, chat=chat, clock=clock, engine=engine)
+    bot = create_app(settings, chat=chat, clock=clock, migrate=True)
     return ConsoleWorkspace(bot=bot, chat=chat, clock=clock, user=user)
 
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot import commands
-from bot.chat import Context
-from handlers.router import ALIASES
+from bot.chat import ACTIONS, Action, Context
+from handlers.router import command_word
 
 PLATFORM = "slack"
 _MARKUP = re.compile(r"<([^<>]*)>")
-BUTTONS = re.compile(r"^(?P<name>task_done|phase_next|answer_form|answer|snooze|approve)(?::\d+)?$")
+BUTTONS = re.compile(rf"^(?:{'|'.join(sorted(ACTIONS, key=len, reverse=True))})(?::\d+)?$")  # what Bolt listens to
 
 
 def _unescape(text: str) -> str:
@@ -72,10 +72,7 @@ def event_context(body: dict[str, Any], *, user: str, room: str) -> Context:
 
 def modal_word(text: str) -> str | None:
     """'declare', 'assign' or 'close' when the person typed just that subcommand (so a modal asks the rest)."""
-    words = text.split()
-    if len(words) != 1:
-        return None
-    name = ALIASES.get(words[0].lower(), words[0].lower())
+    name = command_word(text)
     return name if name in ("declare", "assign", "close") else None
 
 
@@ -84,25 +81,5 @@ SNOOZE_REASON = "snoozed from Slack"  # a button has no room for a reason; the t
 
 def button_command(action_id: str, value: str) -> commands.Command | None:
     """A button the bot drew, back as a command; None for anything it did not draw."""
-    match = BUTTONS.match(action_id)
-    if not match:
-        return None
-    try:
-        if match["name"] == "task_done":
-            number, _, task = value.partition(":")
-            return commands.Done(task=task, incident=int(number)) if task else None
-        if match["name"] == "phase_next":
-            return commands.Phase(target="next", incident=int(value))
-        if match["name"] == "answer_form":  # no value yet: the listener asks for it in a form
-            number, _, question = value.partition(":")
-            return commands.Answer(question=question, value="", incident=int(number)) if question else None
-        if match["name"] == "snooze":
-            number, phase, delay = value.split(":", 2)
-            return commands.Snooze(phase=phase, duration=delay, reason=SNOOZE_REASON, incident=int(number))
-        if match["name"] == "approve":
-            number, _, draft = value.partition(":")
-            return commands.Approve(number=int(draft), incident=int(number))
-        number, question, answer = value.split(":", 2)
-        return commands.Answer(question=question, value=answer, incident=int(number))
-    except ValueError:
-        return None
+    action = Action.read(action_id, value)
+    return action.command(snooze_reason=SNOOZE_REASON) if action else None

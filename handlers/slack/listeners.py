@@ -15,6 +15,7 @@ from bot.app import Breachbot
 from bot.chat import Context, Message
 from bot.commands import Command
 from bot.errors import UserError, new_error_id
+from bot.incident.answers import valid_choices
 from bot.text.i18n import message
 from handlers.router import parse
 from handlers.slack import inbound, modals
@@ -103,14 +104,7 @@ class Listeners:
             self.answer(context, exc.message, response_url)
             return
         origin = modals.Origin(channel=context.room, response_url=response_url, draft=draft, incident=incident)
-        try:
-            self.chat.client.views_open(trigger_id=body["trigger_id"],
-                                        view=modals.edit_view(lang=self.bot.lang, origin=origin, text=text))
-        except SlackApiError:
-            error_id = new_error_id()
-            log.exception("views.open failed (error %s)", error_id)
-            self.answer(context, message(self.bot.lang, "error.internal", kind="error", error_id=error_id),
-                        response_url)
+        self.open_view(body, context, response_url, modals.edit_view(lang=self.bot.lang, origin=origin, text=text))
 
     def open_modal(self, word: str, body: dict[str, Any], context: Context, response_url: str | None) -> None:
         """views.open with the slash command's trigger_id (valid for 3 seconds, so it goes first)."""
@@ -125,12 +119,7 @@ class Listeners:
         else:
             view = modals.assign_view(lang=lang, roles={k: name(lang) for k, name in playbook.roles.items()},
                                       origin=origin)
-        try:
-            self.chat.client.views_open(trigger_id=body["trigger_id"], view=view)
-        except SlackApiError:
-            error_id = new_error_id()
-            log.exception("views.open failed (error %s)", error_id)
-            self.answer(context, message(lang, "error.internal", kind="error", error_id=error_id), response_url)
+        self.open_view(body, context, response_url, view)
 
     # -- buttons and modals ----------------------------------------------------------------------
     def button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -155,8 +144,6 @@ class Listeners:
 
     def open_answer(self, body: dict[str, Any], context: Context, command: commands.Answer) -> None:
         """The answer form for a question a button cannot answer."""
-        from bot.incident.answers import valid_choices
-
         lang = self.bot.lang
         try:
             spec = self.bot.playbook.question(command.question)

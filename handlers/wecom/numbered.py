@@ -15,9 +15,9 @@ WeCom app messages and app chats have no buttons, so the choices a prompt carrie
 - A bare number never answers a date-time or a per-residence count, so those prompts do not
   replace the remembered one (at a declaration the "how was it discovered" choices stay
   answerable right after the "when did the firm become aware" prompt below them).
-- After a restart the memory is empty: the sender's single open incident's most recently asked
-  open questions stand in for it (read from the database): one question, or a digest of those
-  asked at the same moment.
+- After a restart the memory is empty: the bot answers which questions the sender's single open
+  incident asked most recently (`bot.flows.lookups.last_asked`): one question, or a digest of those asked
+  at the same moment.
 """
 
 from __future__ import annotations
@@ -34,15 +34,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from sqlmodel import select
 
-from bot.chat import Context, Message, Strong
+from bot.chat import Action, Context, Message, Strong
 from bot.commands import Answer
 from bot.errors import UserError
-from bot.incident import incidents, questions
+from bot.flows import lookups
 from bot.incident.playbook import Playbook, QuestionSpec
 from bot.text.i18n import text as t
-from storage.models import QuestionState
 
 if TYPE_CHECKING:
     from bot.app import Breachbot
@@ -237,15 +235,16 @@ class Prompts:
         return from_spec(spec, incident=number, lang=self.lang()) if number is not None else None
 
     def _from_buttons(self, buttons: list[tuple[str, str]]) -> Prompt | None:
-        parsed = [value.split(":", 2) for _, value in buttons]
-        if any(len(p) != 3 or not p[0].isdecimal() for p in parsed) or len({(p[0], p[1]) for p in parsed}) != 1:
+        parsed = [Action.read(ANSWER_ACTION, value) for _, value in buttons]
+        if any(a is None for a in parsed) or len({(a.incident, a.args[0]) for a in parsed if a}) != 1:
             return None  # not the bot's answer buttons as we know them: leave the memory alone
-        number, key = parsed[0][0], parsed[0][1]
+        actions = [a for a in parsed if a is not None]
+        number, key = actions[0].incident, actions[0].args[0]
         try:
             kind = self.playbook().question(key).type
         except KeyError:
             kind = "one_of"
-        return Prompt(incident=int(number), question=key, type=kind, options=tuple(p[2] for p in parsed),
+        return Prompt(incident=number, question=key, type=kind, options=tuple(a.args[1] for a in actions),
                       labels=tuple(label for label, _ in buttons))
 
     @staticmethod
@@ -253,10 +252,9 @@ class Prompts:
         """(incident, question key) of every question the message's answer buttons answer, in order."""
         asked: list[tuple[int, str]] = []
         for button in message.buttons:
-            parts = button.value.split(":")
-            if button.action_id in (ANSWER_ACTION, FORM_ACTION) and len(parts) >= 2 and parts[0].isdecimal():
-                if (int(parts[0]), parts[1]) not in asked:
-                    asked.append((int(parts[0]), parts[1]))
+            action = Action.read(button.action_id, button.value)
+            if action and action.kind in (ANSWER_ACTION, FORM_ACTION) and (action.incident, action.args[0]) not in asked:
+                asked.append((action.incident, action.args[0]))
         return asked
 
     def _digest(self, asked: list[tuple[int, str]]) -> Digest | None:
@@ -293,31 +291,17 @@ class Prompts:
 
 
 def open_prompt(bot: Breachbot, context: Context) -> Prompt | Digest | None:
-    """With nothing remembered (a restart): the most recently asked open questions a number answers,
-    of the sender's single open incident (several asked at the same moment: a digest)."""
-    with bot.unit() as session:
-        ws = bot.workspace(session, context)
-        mine = incidents.open_for_user(session, workspace=ws, user=context.user)
-        if len(mine) != 1:
-            return None
-        incident = mine[0]
-        items = questions.open_questions(session, incident=incident, playbook=bot.playbook)
-        asked = {s.key: s.asked_at for s in session.exec(
-            select(QuestionState).where(QuestionState.incident_id == incident.id))}
-        candidates = [(asked[spec.key], number, spec) for number, spec in items
-                      if spec.type in NUMBERED_TYPES and asked.get(spec.key) is not None]
-        if not candidates:
-            return None
-        latest = max(c[0] for c in candidates)
-        together = sorted((number, spec) for at, number, spec in candidates if at == latest)
-        prompts = tuple((number, from_spec(spec, incident=incident.number, lang=ws.lang)) for number, spec in together)
-        if len(prompts) == 1:
-            return prompts[0][1]
-        return Digest(incident=incident.number, numbered=prompts, questions=tuple(n for n, _ in prompts))
+    """With nothing remembered (a restart): what the bot says the sender was last asked, that a number answers
+    (several asked at the same moment: a digest)."""
+    last = lookups.last_asked(bot, context, types=NUMBERED_TYPES)
+    if last is None:
+        return None
+    prompts = tuple((number, from_spec(spec, incident=last.incident, lang=last.lang)) for number, spec in last.questions)
+    if len(prompts) == 1:
+        return prompts[0][1]
+    return Digest(incident=last.incident, numbered=prompts, questions=tuple(n for n, _ in prompts))
 
 
 def sender_incident(bot: Breachbot, context: Context) -> int | None:
     """The number of the sender's single open incident (None: none, or several)."""
-    with bot.unit() as session:
-        mine = incidents.open_for_user(session, workspace=bot.workspace(session, context), user=context.user)
-        return mine[0].number if len(mine) == 1 else None
+    return lookups.sender_incident(bot, context)

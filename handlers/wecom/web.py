@@ -22,9 +22,10 @@ from wechatpy.session import SessionStorage
 from bot.app import Breachbot, create_app
 from bot.chat import Context
 from bot.clock import Clock
-from bot.commands import Answer, Help
+from bot.commands import Answer, Command, Help
 from bot.errors import UserError
-from bot.incident import incidents, questions
+from bot.flows import lookups
+from bot.incident import questions
 from bot.settings import Settings
 from handlers.router import parse
 from handlers.wecom.api import WeComClient
@@ -115,8 +116,12 @@ class WeComEndpoint:
         if named is not None:
             self.answer_named(context, named)
             return
+        self.handle(context, lambda: parse(command_text(inbound.text), lang=self.bot.lang))
+
+    def handle(self, context: Context, read: Callable[[], Command]) -> None:
+        """Run what the person's text means; a UserError while reading it is said to them and nothing runs."""
         try:
-            command = parse(command_text(inbound.text), lang=self.bot.lang)
+            command = read()
         except UserError as exc:
             self.bot.chat.reply(context=context, message=exc.message)
             return
@@ -126,18 +131,16 @@ class WeComEndpoint:
         """`2`: the choice numbered 2 of the latest prompt the sender saw, as `/breach answer` would."""
         lang = self.bot.lang
         seen = self.latest_prompt(context)
-        try:
-            if isinstance(seen, Digest):  # several questions: a bare number only if one of them takes it
-                seen = seen.only() or SEVERAL
-            if seen is SEVERAL:
+
+        def read() -> Command:
+            chosen = (seen.only() or SEVERAL) if isinstance(seen, Digest) else seen  # a digest: one that takes it
+            if chosen is SEVERAL:
                 raise UserError(say(lang, "several"))
-            if not isinstance(seen, Prompt):
+            if not isinstance(chosen, Prompt):
                 raise UserError(say(lang, "none"))
-            command = seen.answer(reply, lang)
-        except UserError as exc:
-            self.bot.chat.reply(context=context, message=exc.message)
-            return
-        self.bot.handle(context, command)
+            return chosen.answer(reply, lang)
+
+        self.handle(context, read)
 
     def answer_named(self, context: Context, named: Named) -> None:
         """`Q3 2`: question 3 of the sender's latest prompt's incident, answered as its own prompt numbers it."""
@@ -149,19 +152,17 @@ class WeComEndpoint:
                 incident = sender_incident(self.bot, context)
             except Exception:  # the database is down: say what to type rather than nothing
                 log.exception("open incidents of %s could not be read", context.user)
-        try:
+
+        def read() -> Command:
             if incident is None:
                 raise UserError(say(lang, "none"))
             spec = questions.find(self.bot.playbook, str(named.number), lang)
             reply = numbered_reply(named.text)
             if reply is not None and spec.type in NUMBERED_TYPES:  # `2` means what the prompt numbered 2
-                command = from_spec(spec, incident=incident, lang=lang).answer(reply, lang)
-            else:  # a time, counts by residence, words: the answer as typed
-                command = Answer(question=spec.key, value=named.text, incident=incident)
-        except UserError as exc:
-            self.bot.chat.reply(context=context, message=exc.message)
-            return
-        self.bot.handle(context, command)
+                return from_spec(spec, incident=incident, lang=lang).answer(reply, lang)
+            return Answer(question=spec.key, value=named.text, incident=incident)  # a time, counts, words: as typed
+
+        self.handle(context, read)
 
     def latest_prompt(self, context: Context) -> Seen | None:
         """The latest prompt the sender saw, or after a restart what the database says is open."""
@@ -193,11 +194,7 @@ def team_lookup(bot: Breachbot, corp_id: str) -> Callable[[str], list[str]]:
     """A war room's team from the database, for a room this process did not create."""
 
     def team(room: str) -> list[str]:
-        context = Context(workspace=corp_id, user="breachbot", room=room, platform="wecom")
-        with bot.unit() as session:
-            ws = bot.workspace(session, context)
-            incident = incidents.by_room(session, workspace=ws, room=room)
-            return incidents.participants(session, incident) if incident else []
+        return lookups.room_team(bot, Context(workspace=corp_id, user="breachbot", room=room, platform="wecom"))
 
     return team
 
@@ -208,10 +205,7 @@ def incident_lookup(bot: Breachbot, corp_id: str) -> Callable[[str], int | None]
     def number(room: str) -> int | None:
         if room.startswith(DM_PREFIX):
             return None
-        context = Context(workspace=corp_id, user="breachbot", room=room, platform="wecom")
-        with bot.unit() as session:
-            incident = incidents.by_room(session, workspace=bot.workspace(session, context), room=room)
-            return incident.number if incident else None
+        return lookups.room_incident(bot, Context(workspace=corp_id, user="breachbot", room=room, platform="wecom"))
 
     return number
 

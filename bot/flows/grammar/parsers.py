@@ -1,4 +1,6 @@
-"""One parser per /breach subcommand: the words after the subcommand become its command object."""
+"""One parser per /breach subcommand: the words after the subcommand become its command object.
+
+Each is named by the command declaration that uses it (`@command(..., parse=parsers.assign)`)."""
 
 from __future__ import annotations
 
@@ -6,12 +8,12 @@ import re
 from collections.abc import Callable
 
 from bot import commands as c
+from bot.flows.grammar.tasks import done_words
+from bot.flows.grammar.tokens import Args, fold, leading_incident, tokenize, user_ref
 from bot.help import subcommand
 from bot.text.facts import whole_number
 from bot.text.i18n import text as t
 from bot.text.times import is_duration
-from handlers.task_words import done_words
-from handlers.tokens import Args, fold, leading_incident, tokenize, user_ref
 
 _TIMES = ("aware", "at", "due", "determined", "assessed", "handled")
 _NEXT = ("next", "下一", "下一阶段")
@@ -28,7 +30,7 @@ def _split(body: str) -> tuple[str, str]:
     return fold(head), rest[0] if rest else ""
 
 
-def _declare(lang: str, name: str, tail: str) -> c.Command:
+def declare(lang: str, name: str, tail: str) -> c.Command:
     tokens = tokenize(tail)
     args = Args(lang, name, tokens, values=("severity", "aware", "clients", "data"), switches=("drill",),
                 whens=_TIMES, source=tail)
@@ -46,7 +48,7 @@ def _declare(lang: str, name: str, tail: str) -> c.Command:
                      clients=clients, data=data, drill="drill" in args.switches)
 
 
-def _simple(kind: type) -> object:
+def simple(kind: type) -> Callable[[str, str, str], c.Command]:
     def parse_it(lang: str, name: str, tail: str) -> c.Command:
         args = Args(lang, name, tokenize(tail))
         number = args.incident(bare=True)
@@ -57,7 +59,7 @@ def _simple(kind: type) -> object:
     return parse_it
 
 
-def _tasks(lang: str, name: str, tail: str) -> c.Command:
+def tasks(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail))
     number = args.incident()
     words = [tok.word.lower() for tok in args.positional]
@@ -66,7 +68,7 @@ def _tasks(lang: str, name: str, tail: str) -> c.Command:
     return c.Tasks(all=bool(words), incident=number)
 
 
-def _assign(lang: str, name: str, tail: str) -> c.Command:
+def assign(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail))
     number = args.incident()
     users = [u for tok in args.positional if (u := user_ref(tok.text))]
@@ -78,7 +80,7 @@ def _assign(lang: str, name: str, tail: str) -> c.Command:
     return c.Assign(user=users[0], role=" ".join(others).lower(), incident=number)
 
 
-def _unassign(lang: str, name: str, tail: str) -> c.Command:
+def unassign(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail))
     number = args.incident()
     if not args.positional:
@@ -86,14 +88,14 @@ def _unassign(lang: str, name: str, tail: str) -> c.Command:
     return c.Unassign(role=" ".join(tok.word for tok in args.positional).lower(), incident=number)
 
 
-def _log(lang: str, name: str, tail: str) -> c.Command:
+def log(lang: str, name: str, tail: str) -> c.Command:
     number, body = _free_text(lang, name, tail)
     if not body.strip():
         Args(lang, name, []).fail("error.text_empty", what=t(lang, "word.decision" if name == "decision" else "word.note"))
     return c.Log(text=body, incident=number, decision=name == "decision")
 
 
-def _done(lang: str, name: str, tail: str) -> c.Command:
+def done(lang: str, name: str, tail: str) -> c.Command:
     number, body = _free_text(lang, name, tail)
     args = Args(lang, name, [])
     if not body.strip():
@@ -104,7 +106,7 @@ def _done(lang: str, name: str, tail: str) -> c.Command:
     return c.Done(task=tasks[0], note=note, incident=number, also=tuple(tasks[1:]))
 
 
-def _phase(lang: str, name: str, tail: str) -> c.Command:
+def phase(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail), values=("reason",), texts=("reason",), source=tail)
     number = args.incident()
     if not args.positional:
@@ -118,7 +120,7 @@ def _phase(lang: str, name: str, tail: str) -> c.Command:
                    incident=number)
 
 
-def _close(lang: str, name: str, tail: str) -> c.Command:
+def close(lang: str, name: str, tail: str) -> c.Command:
     # Lessons are free text: unquoted words run to the next flag. Nothing else takes words, so
     # `--cause staff error` is read whole too.
     args = Args(lang, name, tokenize(tail), values=("cause", "lessons"), switches=("confirm",), texts=("lessons",),
@@ -132,7 +134,7 @@ def _close(lang: str, name: str, tail: str) -> c.Command:
                    confirm="confirm" in args.switches)
 
 
-def _answer(lang: str, name: str, tail: str) -> c.Command:
+def answer(lang: str, name: str, tail: str) -> c.Command:
     number, body = _free_text(lang, name, tail)
     if not body.strip():
         Args(lang, name, []).fail("error.answer_missing")
@@ -140,7 +142,7 @@ def _answer(lang: str, name: str, tail: str) -> c.Command:
     return c.Answer(question=question, value=value.strip(), incident=number)
 
 
-def _clocks(lang: str, name: str, tail: str) -> c.Command:
+def clocks(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail), switches=("all",))
     number = args.incident()
     words = [tok.word.lower() for tok in args.positional]
@@ -153,7 +155,7 @@ _FACT_FLAGS = ("data", "encrypted", "key_safe", "crime", "ransom", "contained", 
                "handled", "cac_level")
 
 
-def _facts(lang: str, name: str, tail: str) -> c.Command:
+def facts(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail), values=_FACT_FLAGS, whens=_TIMES, source=tail, positional=False)
     number = args.incident()
     if args.positional:
@@ -163,14 +165,14 @@ def _facts(lang: str, name: str, tail: str) -> c.Command:
     return c.Facts(changes=tuple((flag, args.flags[flag]) for flag in args.order), incident=number)
 
 
-def _affected(lang: str, name: str, tail: str) -> c.Command:
+def affected(lang: str, name: str, tail: str) -> c.Command:
     number, body = _free_text(lang, name, tail)
     if not body.strip():
         Args(lang, name, []).fail("facts.affected_missing")
     return c.Affected(counts=body, incident=number)
 
 
-def _notified(lang: str, name: str, tail: str) -> c.Command:
+def notified(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail), values=("at", "ref"), texts=("ref",), whens=_TIMES, source=tail)
     number = args.incident()
     if len(args.positional) != 1:
@@ -190,7 +192,7 @@ def _draft_number(args: Args, raw: str) -> int:
     return int(match[1])
 
 
-def _draft(lang: str, name: str, tail: str) -> c.Command:
+def draft(lang: str, name: str, tail: str) -> c.Command:
     number, body = _free_text(lang, name, tail)
     head, rest = (re.split(r"\s", body.strip(), maxsplit=1) + [""])[:2]
     verb = fold(head).lower()
@@ -213,7 +215,7 @@ def _draft(lang: str, name: str, tail: str) -> c.Command:
                       incident=number)
 
 
-def _approve(lang: str, name: str, tail: str) -> c.Command:
+def approve(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail))
     number = args.incident()
     if not args.positional:
@@ -223,7 +225,7 @@ def _approve(lang: str, name: str, tail: str) -> c.Command:
     return c.Approve(number=_draft_number(args, args.positional[0].text), incident=number)
 
 
-def _clients(lang: str, name: str, tail: str) -> c.Command:
+def clients(lang: str, name: str, tail: str) -> c.Command:
     number, body = _free_text(lang, name, tail)
     if not body.strip():
         return c.ClientsShow(incident=number)
@@ -240,7 +242,7 @@ def _clients(lang: str, name: str, tail: str) -> c.Command:
     raise AssertionError("unreachable")
 
 
-def _letters(lang: str, name: str, tail: str) -> c.Command:
+def letters(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail))
     number = args.incident()
     if not args.positional:
@@ -249,7 +251,7 @@ def _letters(lang: str, name: str, tail: str) -> c.Command:
     return c.Letters(numbers=tuple(_draft_number(args, raw) for raw in ids), incident=number)
 
 
-def _report(lang: str, name: str, tail: str) -> c.Command:
+def report(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail), values=("format", "lang"), positional=False)
     number = args.incident()
     if args.positional:
@@ -260,7 +262,7 @@ def _report(lang: str, name: str, tail: str) -> c.Command:
 _FOLLOWUP_ID = re.compile(r"^F-?(\d{1,6})$", re.I)
 
 
-def _followup(lang: str, name: str, tail: str) -> c.Command:
+def followup(lang: str, name: str, tail: str) -> c.Command:
     number, body = _free_text(lang, name, tail)
     verb, rest = _split(body) if body.strip() else ("", "")
     if verb.lower() in ("done", "完成"):
@@ -277,20 +279,20 @@ def _followup(lang: str, name: str, tail: str) -> c.Command:
     return c.FollowUpAdd(text=text, owner=owner, due=args.flags["due"], incident=number)
 
 
-def _drill(lang: str, name: str, tail: str) -> c.Command:
+def drill(lang: str, name: str, tail: str) -> c.Command:
     words = tail.split()
     if len(words) > 1:
         Args(lang, name, []).fail("error.extra_words", words=tail)
     return c.Drill(scenario=fold(words[0]).lower() if words else None)
 
 
-def _history(lang: str, name: str, tail: str) -> c.Command:
+def history(lang: str, name: str, tail: str) -> c.Command:
     if tail.strip():
         Args(lang, name, []).fail("error.extra_words", words=tail.strip())
     return c.History()
 
 
-def _snooze(lang: str, name: str, tail: str) -> c.Command:
+def snooze(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail), values=("reason",), texts=("reason",), source=tail)
     number = args.incident()
     words = [tok.word for tok in args.positional]
@@ -304,18 +306,16 @@ def _snooze(lang: str, name: str, tail: str) -> c.Command:
     return c.Snooze(phase=phase, duration=duration, reason=args.flags["reason"], incident=number)
 
 
-def _help(lang: str, name: str, tail: str) -> c.Command:
+def help(lang: str, name: str, tail: str) -> c.Command:
     words = tail.split()
     topic = words[0] if words else None
     return c.Help(topic=(subcommand(topic) or topic) if topic else None)
 
 
-PARSERS: dict[str, Callable[[str, str, str], c.Command]] = {
-    "declare": _declare, "status": _simple(c.Status), "roles": _simple(c.Roles), "assign": _assign,
-    "unassign": _unassign, "log": _log, "decision": _log, "tasks": _tasks, "done": _done, "phase": _phase,
-    "close": _close, "help": _help, "answer": _answer, "questions": _simple(c.Questions),
-    "clocks": _clocks, "facts": _facts, "affected": _affected, "notified": _notified,
-    "summary": _simple(c.Summary), "report": _report, "followup": _followup, "followups": _simple(c.FollowUps),
-    "drill": _drill, "history": _history, "snooze": _snooze,
-    "draft": _draft, "drafts": _simple(c.Drafts), "approve": _approve, "clients": _clients, "letters": _letters,
-}
+# Subcommands that take nothing but an incident number.
+status = simple(c.Status)
+roles = simple(c.Roles)
+questions = simple(c.Questions)
+summary = simple(c.Summary)
+followups = simple(c.FollowUps)
+drafts = simple(c.Drafts)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from bot.chat import Message, Text
 from bot.errors import UserError
-from bot.help import ALIASES, usage
+from bot.help import usage
 from bot.text.facts import narrow
 from bot.text.i18n import text as t
 from bot.text.times import TooLong, parse_when
@@ -233,4 +233,4 @@ def leading_incident(tail: str) -> tuple[int | None, str]:
     return None, tail
 
 
-__all__ = ["ALIASES", "INCIDENT", "Args", "Token", "flag_of", "fold", "leading_incident", "tokenize", "user_ref"]
+__all__ = ["INCIDENT", "Args", "Token", "flag_of", "fold", "leading_incident", "tokenize", "user_ref"]

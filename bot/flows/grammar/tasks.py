@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.tokens import Token, flag_of, fold, tokenize
+from bot.flows.grammar.tokens import Token, flag_of, fold, tokenize
 
 _REF = re.compile(r"^\d{1,3}(?:\.\d{1,3})?$")  # 3 or 4.2: a task by number
 _SEPARATOR = re.compile(r"[,、;]+")  # ， and ； are already plain here
