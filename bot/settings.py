@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     def sqlalchemy_url(self) -> str:
         """The database URL in SQLAlchemy's dialect form (psycopg 3 for PostgreSQL)."""
         url = self.database_url or "sqlite:///breachbot.db"
+        if "://" not in url:  # a file path (`--db /tmp/drill.db`): a SQLite database there
+            return f"sqlite:///{url}"
         for prefix in ("postgres://", "postgresql://"):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix):]

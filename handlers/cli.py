@@ -278,7 +278,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The command line, one subcommand per job."""
     parser = argparse.ArgumentParser(prog="breachbot", description="Breach response in your firm's chat.")
-    parser.add_argument("--db", help="database URL (default: DATABASE_URL, else sqlite:///breachbot.db); "
+    parser.add_argument("--db", help="database URL or a SQLite file path (default: DATABASE_URL, else sqlite:///breachbot.db); "
                                      "before or after the subcommand")
     sub = parser.add_subparsers(dest="command")
 

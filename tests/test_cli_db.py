@@ -23,3 +23,11 @@ def test_looking_at_the_default_database_does_not_create_it(tmp_path, capsys, mo
     assert main(["db", "current"]) == 0
     assert "does not exist yet; create it with: breachbot db upgrade" in capsys.readouterr().out
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bare_file_path_is_a_sqlite_database(tmp_path):
+    from tests.conftest import make_settings
+
+    path = tmp_path / "drill.db"
+    assert make_settings(database_url=str(path)).sqlalchemy_url == f"sqlite:///{path}"
+    assert make_settings(database_url="postgresql://u@h/db").sqlalchemy_url == "postgresql+psycopg://u@h/db"
