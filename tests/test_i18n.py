@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import string
 
+import yaml
+
 from bot.incident.playbook import load_playbook
 from bot.settings import DEFAULT_PLAYBOOK
-from bot.text.i18n import catalogue
+from bot.text.i18n import LOCALES, catalogue
 from tests.conftest import joined, make_console
 
 
@@ -38,3 +40,23 @@ def test_a_chinese_workspace_answers_in_chinese(sqlite_engine):
     assert "没有角色 'lawyer'" in joined(console.say("li", "/breach assign @wang lawyer", "breach-1"))
     assert "你是 BR-1 的法务合规。" in joined(console.say("li", "/breach assign @wang legal", "breach-1"))
     assert joined(console.say("li", "/breach help", "breach-1")).startswith("breachbot — 可用的命令：")
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key written twice (PyYAML keeps the last one silently)."""
+
+
+def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+    doubled = sorted({k for k in keys if keys.count(k) > 1})
+    if doubled:
+        raise yaml.constructor.ConstructorError(None, None, f"keys written twice: {doubled}", node.start_mark)
+    return loader.construct_mapping(node, deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
+def test_no_catalogue_key_is_written_twice():
+    for lang in ("en", "zh"):
+        yaml.load((LOCALES / f"{lang}.yaml").read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506
