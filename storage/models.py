@@ -294,3 +294,44 @@ class OutboundMessage(SQLModel, table=True):
     last_error: str = Field(default="", max_length=1000)
     sent_at: datetime | None = _when(nullable=True)
     warned_at: datetime | None = _when(nullable=True)
+
+
+class SendRun(SQLModel, table=True):
+    """`/breach send D-n --confirm`: approved letters going out to clients, run by whichever process holds it."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    number: int  # S-<number> in the war room
+    versions: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # DraftVersion ids
+    target: str = Field(max_length=320)  # all | not-notified | client:<id>
+    state: str = Field(default="running", max_length=20, index=True)  # running | stopped | done
+    actor: str = Field(max_length=100)
+    drill: bool = False
+    created_at: datetime = _when()
+    finished_at: datetime | None = _when(nullable=True)
+    next_at: datetime = _when(index=True)  # when the next batch may go (the firm's rate per minute)
+    claimed_by: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = _when(nullable=True)
+    progress_message: str | None = Field(default=None, max_length=200)  # the war-room message kept up to date
+
+
+class SendAttempt(SQLModel, table=True):
+    """One (client, draft version, channel): claimed before the send, confirmed after, never sent twice."""
+
+    __table_args__ = (UniqueConstraint("client_id", "version_id", "channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="sendrun.id", index=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    version_id: int = Field(foreign_key="draftversion.id")
+    channel: str = Field(max_length=10)  # email | sms
+    # sending (claimed; unconfirmed if the process died) | sent | refused | bounced | delivered | skipped
+    state: str = Field(default="sending", max_length=20, index=True)
+    message_id: str = Field(max_length=300, index=True)  # e-mail Message-ID, or the SMS provider's id
+    claimed_at: datetime = _when()
+    accepted_at: datetime | None = _when(nullable=True)
+    failed_at: datetime | None = _when(nullable=True)
+    error: str = Field(default="", max_length=500)
