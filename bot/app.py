@@ -17,9 +17,9 @@ from sqlmodel import Session, col, select
 from bot import delivery
 from bot.chat import Chat, Context, Mention, Message, MessageRef, RoomRef
 from bot.clock import Clock, SystemClock
-from bot.commands import Command, Declare, Help, each, unstorable, word
+from bot.commands import Command, Declare, Help, Send, each, unstorable, word
 from bot.errors import ConfigError, UserError, WhichIncident, new_error_id
-from bot.flows import alerts, dispatch
+from bot.flows import alerts, dispatch, send_runner
 from bot.flows.base import resolve
 from bot.flows.canonical import canonical
 from bot.incident import deadlines, incidents, timeline
@@ -27,7 +27,7 @@ from bot.incident.playbook import Playbook, load_playbook
 from bot.law.regimes import FIRM_PROFILES, RegimeError, load_regimes
 from bot.outbox import Outbox
 from bot.settings import FirmConfig, Settings
-from bot.statements import drafts
+from bot.statements import drafts, sending, transports
 from bot.text.i18n import message
 from bot.views import incident as views
 from storage.db import make_engine, session_factory, transaction, upgrade
@@ -67,6 +67,7 @@ class Breachbot:
         self.worker_id = worker_id or f"{os.uname().nodename}:{os.getpid()}"
         # Called after alerts change, so a live scheduler can re-arm its wake-up.
         self.on_schedule_change: list[Any] = []
+        self._transports: dict[str, Any] | None = None
 
     # -- units of work ---------------------------------------------------------------------
     @contextmanager
@@ -130,6 +131,30 @@ class Breachbot:
             self._safe_reply(context, message(lang, "error.internal", kind="error", error_id=error_id))
             return
         self.deliver(context, outbox)
+        if isinstance(command, Send):  # a confirmed send starts now; `check` reads what came back
+            self.after_send(command)
+
+    # -- notices the bot sends (bot.flows.send_runner) ----------------------------------------
+    def send_transports(self) -> dict[str, Any]:
+        """The e-mail and SMS transports the settings configure (built once)."""
+        if self._transports is None:
+            self._transports = transports.build(self.settings, now=self.now)
+        return self._transports
+
+    def after_send(self, command: Send) -> None:
+        """Run the sends that are due, or read bounces and receipts, after the command committed."""
+        try:
+            if command.action == "check":
+                send_runner.check_returns(self)
+            elif command.action == "send" and command.confirm:
+                send_runner.run_sends(self)
+        except Exception:
+            log.exception("sending after %r failed; the scheduler will resume it", command)
+
+    def notify_schedule_change(self) -> None:
+        """Tell a live scheduler that what is due changed."""
+        for hook in self.on_schedule_change:
+            hook()
 
     def deliver(self, context: Context | None, outbox: Outbox) -> None:
         """Send what a committed command wants said; report what could not go out."""
@@ -318,17 +343,20 @@ class Breachbot:
             before = self.now()
             self.run_due()
             self.flush_outbox()
+            send_runner.run_sends(self)
             if self.next_wakeup() == wake and self.now() == before:
                 break  # nothing could go out at this moment: let time move on
         if to > self.now():
             set_clock(to)
         self.run_due()
         self.flush_outbox()
+        send_runner.run_sends(self)
 
     def next_wakeup(self) -> datetime | None:
-        """When the next pending alert or kept message is due."""
+        """When the next pending alert, kept message or batch of a send is due."""
         with self.unit(write=False) as session:
-            moments = [deadlines.next_fire_at(session), delivery.next_try(session, platform=self.chat.platform)]
+            moments = [deadlines.next_fire_at(session), delivery.next_try(session, platform=self.chat.platform),
+                       sending.next_due(session)]
         return min((m for m in moments if m is not None), default=None)
 
     def home(self, context: Context) -> Message:

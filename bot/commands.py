@@ -226,6 +226,18 @@ class Letters:
 
 
 @dataclass(frozen=True)
+class Send:
+    """Send approved client letters to the clients themselves (e-mail, SMS), or stop, list, check what came back."""
+
+    numbers: tuple[int, ...] = ()
+    to: str = "all"  # all | not-notified | a client's name or number
+    test_to: str | None = None  # me (the firm's own sender address) or an address
+    confirm: bool = False
+    action: str = "send"  # send | stop | list | check
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
 class Summary:
     """A short summary posted in chat."""
 
@@ -291,7 +303,7 @@ class Snooze:
 Command = (
     Declare | Status | Roles | Assign | Unassign | Log | Tasks | Done | Phase | Close | Help | Capture | Answer
     | Questions | Clocks | Facts | Affected | Notified | DraftNew | DraftEdit | DraftShow | Drafts | Approve
-    | ClientsImport | ClientsShow | ClientsNotified | Letters | Summary | Report | FollowUpAdd | FollowUps
+    | ClientsImport | ClientsShow | ClientsNotified | Letters | Send | Summary | Report | FollowUpAdd | FollowUps
     | FollowUpDone | Drill | History | Snooze
 
 )

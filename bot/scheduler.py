@@ -13,12 +13,15 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
+from bot.flows import send_runner
+
 if TYPE_CHECKING:
     from bot.app import Breachbot
 
 log = logging.getLogger("breachbot.scheduler")
 SWEEP_EVERY = timedelta(seconds=30)
 WAKE_JOB = "next-alert"
+RETURNS_EVERY = timedelta(minutes=5)  # how often the bounce mailbox and SMS receipts are read
 
 
 class AlertScheduler:
@@ -32,6 +35,7 @@ class AlertScheduler:
         self.bot = bot
         self.scheduler = scheduler or BackgroundScheduler(timezone=UTC)
         self._lock = threading.Lock()
+        self._returns_read = datetime.min.replace(tzinfo=UTC)
 
     def start(self, *, paused: bool = False) -> None:
         """Arm the wake-up from the database, start, and follow later changes."""
@@ -77,6 +81,17 @@ class AlertScheduler:
             self.bot.flush_outbox()
         except Exception:
             log.exception("retrying kept messages failed; the sweep will try again")
+        try:
+            send_runner.run_sends(self.bot)
+        except Exception:
+            log.exception("sending notices failed; the sweep will try again")
+        now = datetime.now(UTC)
+        if now - self._returns_read >= RETURNS_EVERY:
+            self._returns_read = now
+            try:
+                send_runner.check_returns(self.bot)
+            except Exception:
+                log.exception("reading bounces and SMS receipts failed; the sweep will try again")
         try:
             self.rebuild()
         except Exception:

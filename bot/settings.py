@@ -69,6 +69,38 @@ class Settings(BaseSettings):
 
     port: int = Field(3000, validation_alias=_env("PORT"))
 
+    # Notices the bot sends (`/breach send`): the firm's mail server, bounce mailbox and SMS provider.
+    smtp_host: str | None = Field(None, validation_alias=_env("BREACHBOT_SMTP_HOST"))
+    smtp_port: int = Field(587, validation_alias=_env("BREACHBOT_SMTP_PORT"))
+    smtp_security: str = Field("starttls", validation_alias=_env("BREACHBOT_SMTP_SECURITY"))
+    smtp_user: str | None = Field(None, validation_alias=_env("BREACHBOT_SMTP_USER"))
+    smtp_password: SecretStr | None = Field(None, validation_alias=_env("BREACHBOT_SMTP_PASSWORD"))
+    mail_from: str | None = Field(None, validation_alias=_env("BREACHBOT_MAIL_FROM"))
+    mail_reply_to: str | None = Field(None, validation_alias=_env("BREACHBOT_MAIL_REPLY_TO"))
+    mail_ca_file: str | None = Field(None, validation_alias=_env("BREACHBOT_MAIL_CA_FILE"))
+    mail_pdf: bool = Field(False, validation_alias=_env("BREACHBOT_MAIL_PDF"))
+    send_per_minute: int = Field(60, ge=1, le=10000, validation_alias=_env("BREACHBOT_SEND_PER_MINUTE"))
+    imap_host: str | None = Field(None, validation_alias=_env("BREACHBOT_IMAP_HOST"))
+    imap_port: int = Field(993, validation_alias=_env("BREACHBOT_IMAP_PORT"))
+    imap_security: str = Field("ssl", validation_alias=_env("BREACHBOT_IMAP_SECURITY"))
+    imap_user: str | None = Field(None, validation_alias=_env("BREACHBOT_IMAP_USER"))
+    imap_password: SecretStr | None = Field(None, validation_alias=_env("BREACHBOT_IMAP_PASSWORD"))
+    imap_folder: str = Field("INBOX", validation_alias=_env("BREACHBOT_IMAP_FOLDER"))
+    sms_access_key_id: str | None = Field(None, validation_alias=_env("ALIYUN_SMS_ACCESS_KEY_ID"))
+    sms_access_key_secret: SecretStr | None = Field(None, validation_alias=_env("ALIYUN_SMS_ACCESS_KEY_SECRET"))
+    sms_sign_name: str = Field("", validation_alias=_env("ALIYUN_SMS_SIGN_NAME"))
+    sms_template_zh: str = Field("", validation_alias=_env("ALIYUN_SMS_TEMPLATE_ZH"))
+    sms_template_en: str = Field("", validation_alias=_env("ALIYUN_SMS_TEMPLATE_EN"))
+    sms_api_url: str = Field("https://dysmsapi.aliyuncs.com/", validation_alias=_env("ALIYUN_SMS_API_URL"))
+
+    @field_validator("smtp_security", "imap_security")
+    @classmethod
+    def _known_security(cls, value: str) -> str:
+        value = value.lower()
+        if value not in ("starttls", "ssl", "none"):
+            raise ValueError(f"security must be starttls, ssl or none, not {value!r}")
+        return value
+
     @field_validator("lang")
     @classmethod
     def _known_lang(cls, value: str) -> str:

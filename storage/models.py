@@ -306,6 +306,7 @@ class SendRun(SQLModel, table=True):
     number: int  # S-<number> in the war room
     versions: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # DraftVersion ids
     target: str = Field(max_length=320)  # all | not-notified | client:<id>
+    skipped: dict = _json()  # reason → how many clients the plan left out
     state: str = Field(default="running", max_length=20, index=True)  # running | stopped | done
     actor: str = Field(max_length=100)
     drill: bool = False

@@ -100,10 +100,11 @@ class RolePrompt(BaseModel):
 
 
 class DraftRule(BaseModel):
-    """Who must approve a kind of statement before it may go out."""
+    """Who must approve a kind of statement before it may go out, and who may have the bot send it."""
 
     model_config = ConfigDict(extra="forbid")
     approvers: list[str] = Field(min_length=1)
+    senders: list[str] = Field(default_factory=lambda: ["client_liaison"])
 
 
 DEFAULT_DRAFT_RULES = {
@@ -196,6 +197,9 @@ class Playbook(BaseModel):
             bad = [r for r in rule.approvers if r not in self.roles]
             if bad:
                 raise ValueError(f"drafts.{kind}.approvers: {', '.join(bad)} not a role")
+            bad = [r for r in rule.senders if r not in self.roles]
+            if bad:
+                raise ValueError(f"drafts.{kind}.senders: {', '.join(bad)} not a role")
         for i, follow in enumerate(self.followups_on_close):
             if follow.owner not in self.roles:
                 raise ValueError(f"followups_on_close.{i}: owner {follow.owner!r} is not a role")

@@ -37,7 +37,7 @@ KINDS = {"individual": "individual", "person": "individual", "个人": "individu
          "company": "company", "corporate": "company", "business": "company", "企业": "company", "公司": "company"}
 LANGS = {"en": "en", "english": "en", "英文": "en", "英语": "en",
          "zh": "zh", "zh-cn": "zh", "chinese": "zh", "中文": "zh", "汉语": "zh", "简体中文": "zh"}
-VIA = ("email", "phone", "post", "wecom")
+VIA = ("email", "phone", "sms", "post", "wecom")
 CLIENT = "client"
 
 

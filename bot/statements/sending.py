@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -171,6 +170,7 @@ def start(session: Session, *, incident: Incident, plan_: Plan, target: str, act
     """Queue the plan as a run: one attempt row per notice (a row queued by an earlier, stopped run moves here)."""
     run = SendRun(incident_id=incident.id, number=next_number(session, incident),
                   versions=sorted({i.version.id for i in plan_.going if i.version}), target=target,
+                  skipped=dict(plan_.skipped()),
                   actor=actor, drill=incident.drill, created_at=now, next_at=now)
     session.add(run)
     session.flush()
@@ -301,7 +301,7 @@ class Tally:
         return self.total - self.queued
 
 
-def tally(session: Session, run: SendRun, *, now: datetime, live: Callable[[], bool] | None = None) -> Tally:
+def tally(session: Session, run: SendRun) -> Tally:
     """Counts of a run's notices; `sending` rows of a run nobody holds any more are unconfirmed."""
     rows = session.exec(select(SendAttempt.state, SendAttempt.channel).where(SendAttempt.run_id == run.id)).all()
     states = Counter(state for state, _ in rows)
@@ -312,7 +312,7 @@ def tally(session: Session, run: SendRun, *, now: datetime, live: Callable[[], b
 
 def finish(session: Session, *, incident: Incident, run: SendRun, now: datetime) -> Tally:
     """No notice left queued: the run is done, with its summary in the timeline."""
-    counts = tally(session, run, now=now)
+    counts = tally(session, run)
     run.state, run.finished_at, run.lease_until = DONE, now, None
     session.add(run)
     timeline.append(session, incident=incident, actor="breachbot", kind="send_finished", now=now,

@@ -251,6 +251,28 @@ def letters(lang: str, name: str, tail: str) -> c.Command:
     return c.Letters(numbers=tuple(_draft_number(args, raw) for raw in ids), incident=number)
 
 
+_SEND_VERBS = {"stop": "stop", "停止": "stop", "list": "list", "status": "list", "列表": "list", "check": "check",
+               "检查": "check", "退信": "check"}
+
+
+def send(lang: str, name: str, tail: str) -> c.Command:
+    args = Args(lang, name, tokenize(tail), values=("to", "test_to"), switches=("confirm",), source=tail)
+    number = args.incident()
+    words = [tok.word for tok in args.positional]
+    if not words:
+        if args.flags or args.switches:
+            args.fail("send.which")
+        return c.Send(action="list", incident=number)
+    verb = _SEND_VERBS.get(fold(words[0]).lower())
+    if verb is not None:
+        if len(words) > 1 or args.flags or args.switches:
+            args.fail("error.extra_words", words=" ".join(words[1:]) or args.rest())
+        return c.Send(action=verb, incident=number)
+    ids = [part for word in words for part in re.split(r"[,、;]+", word) if part]
+    return c.Send(numbers=tuple(_draft_number(args, raw) for raw in ids), to=args.flags.get("to", "all"),
+                  test_to=args.flags.get("test_to"), confirm="confirm" in args.switches, incident=number)
+
+
 def report(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail), values=("format", "lang"), positional=False)
     number = args.incident()

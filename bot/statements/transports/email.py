@@ -14,6 +14,7 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 
@@ -37,13 +38,13 @@ def build(notice: Notice, *, sender: str, sender_name: str, reply_to: str, now: 
     message["Subject"] = notice.subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = notice.message_id
-    message["Content-Language"] = "zh-CN" if notice.lang == "zh" else "en"
     message["X-Breachbot-Notice"] = notice.key
     message.set_content(notice.text)
     message.add_alternative(to_html(notice.text, notice.lang), subtype="html")
     if notice.attachment:
         message.add_attachment(notice.attachment, maintype="application", subtype="pdf",
                                filename=notice.attachment_name or "letter.pdf")
+    message["Content-Language"] = "zh-CN" if notice.lang == "zh" else "en"  # after set_content, which clears it
     return message
 
 
@@ -71,8 +72,9 @@ class SmtpTransport:
             else:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
                 smtp.ehlo()
-                smtp.starttls(context=self.tls)
-                smtp.ehlo()
+                if self.security != "none":  # none: a relay on the same machine only
+                    smtp.starttls(context=self.tls)
+                    smtp.ehlo()
             if self.user:
                 smtp.login(self.user, self.password or "")
         except smtplib.SMTPAuthenticationError as exc:
@@ -95,7 +97,7 @@ class SmtpTransport:
             self.close()
             raise Unavailable(f"the mail server hung up: {exc}") from None
         try:
-            code, reply = smtp.data(message.as_bytes())
+            smtp.data(message.as_bytes(policy=policy.SMTP))
         except smtplib.SMTPDataError as exc:
             self._reset()
             raise (Refused if exc.smtp_code >= 500 else Unavailable)(f"{exc.smtp_code} {_text(exc.smtp_error)}") from None

@@ -23,6 +23,7 @@ def upgrade() -> None:
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('versions', sa.JSON(), nullable=False),
     sa.Column('target', sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+    sa.Column('skipped', sa.JSON(), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('drill', sa.Boolean(), nullable=False),

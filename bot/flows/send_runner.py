@@ -1,0 +1,365 @@
+"""Runs confirmed sends: notice by notice within the firm's rate, a progress bar in the war room, a summary.
+
+Each notice is claimed in one transaction and confirmed in the next (bot.statements.sending), so a
+process killed in between never sends it again; a run whose process died is picked up by the next one
+once its lease runs out. Also reads what came back (bounces by IMAP, SMS receipts) and tells the war room.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlmodel import Session, col, select
+
+from bot.chat import Mention, Message, MessageRef, Text
+from bot.flows.port import Bot
+from bot.incident import incidents
+from bot.law import clocks
+from bot.report.letter_pdf import letter_pdf
+from bot.statements import clients, reach, sending, template_context, transports
+from bot.statements import letters as letter_merge
+from bot.text.i18n import line, message
+from bot.text.i18n import text as t
+from storage.models import Client, Draft, DraftVersion, Incident, SendAttempt, SendRun, Workspace
+
+
+class Breachbot(Bot, Protocol):
+    """What sending needs of the running bot beyond a flow's needs: the transports, the language, a wake-up."""
+
+    lang: str
+
+    def send_transports(self) -> dict[str, Any]:
+        """The configured e-mail and SMS transports."""
+        ...
+
+    def notify_schedule_change(self) -> None:
+        """Tell a live scheduler that what is due changed."""
+        ...
+
+log = logging.getLogger("breachbot.send")
+PROGRESS_EVERY = 25
+BAR = 20
+RECEIPT_WINDOW = timedelta(days=3)
+
+
+@dataclass
+class Composer:
+    """Merges an approved letter for one client, as e-mail or SMS, in the client's language."""
+
+    bot: Breachbot
+    incident: Incident
+    authorities: dict[str, list[tuple[str, str]]]
+
+    @classmethod
+    def of(cls, bot: Breachbot, session: Session, incident: Incident) -> Composer:
+        """The merge context of an incident as recorded now."""
+        rows = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=bot.now())
+        return cls(bot, incident, {code: template_context.authorities_told(rows, bot.regimes, code)
+                                   for code in ("en", "zh")})
+
+    def body(self, client: Client, draft: Draft, version: DraftVersion, *, name: str | None = None) -> str:
+        """The client's letter: merge fields filled in, DRILL on top of a drill's."""
+        data = letter_merge.client_data(client, incident=self.incident, playbook=self.bot.playbook, lang=draft.lang)
+        body = letter_merge.fill(version.text, name=name or client.name, data=data,
+                                 regulators=letter_merge.client_regulators(client, self.authorities[draft.lang],
+                                                                           draft.lang))
+        banner = t(draft.lang, "draft.drill_banner")
+        return banner + "\n\n" + body if self.incident.drill and not body.startswith(banner) else body
+
+    def notice(self, client: Client, draft: Draft, version: DraftVersion, *, channel: str, to: str, key: str,
+               message_id: str, test: bool = False) -> sending.Notice:
+        """One notice, ready for its transport."""
+        settings, lang = self.bot.settings, draft.lang
+        subject = t(lang, "send.subject", firm=settings.firm_name)
+        if test:
+            subject = t(lang, "send.test_subject") + subject
+        text = self.body(client, draft, version)
+        pdf = letter_pdf(text, font=settings.pdf_font) if settings.mail_pdf and channel == sending.EMAIL else None
+        return sending.Notice(key=key, channel=channel, to=to, lang=lang, subject=subject, text=text,
+                              message_id=message_id, client_name=client.name, attachment=pdf,
+                              attachment_name=f"{incidents.ref(self.incident)}-{t(lang, 'send.pdf_name')}.pdf",
+                              sms_params={"firm": settings.firm_name[:35],
+                                          "hotline": (settings.firm_contact or settings.mail_reply_to or "")[:35]})
+
+
+def vault(bot: Breachbot) -> clients.Vault:
+    """The contacts' key from settings."""
+    return clients.Vault(bot.settings.data_key.get_secret_value() if bot.settings.data_key else None)
+
+
+def transports_for(bot: Breachbot, incident: Incident) -> dict[str, Any]:
+    """The real transports, or for a drill ones that reach no server at all."""
+    return transports.drill() if incident.drill else bot.send_transports()
+
+
+def mail_domain(bot: Breachbot) -> str:
+    """The domain of the firm's sender address, for Message-IDs."""
+    sender = bot.settings.mail_from or "breachbot.invalid"
+    return sender.rsplit("@", 1)[-1].strip(" >") or "breachbot.invalid"
+
+
+def run_sends(bot: Breachbot) -> int:
+    """Send what is due of every running send this process can hold; returns how many notices went out."""
+    now = bot.now()
+    with bot.unit(write=False) as session:
+        due = [r.id for r in sending.due_runs(session, now=now)]
+    total = 0
+    for run_id in due:
+        with bot.unit() as session:
+            if not sending.claim_run(session, run_id=run_id, worker=bot.worker_id, now=now):
+                continue
+        try:
+            total += _batch(bot, run_id)
+        except Exception:
+            log.exception("send run %s failed; it will be resumed", run_id)
+    return total
+
+
+def _batch(bot: Breachbot, run_id: int) -> int:
+    with bot.unit() as session:
+        run = session.get(SendRun, run_id)
+        assert run is not None
+        incident = session.get(Incident, run.incident_id)
+        assert incident is not None
+        ws = session.get(Workspace, incident.workspace_id)
+        lang, room, ref = (ws.lang if ws else bot.lang), incident.war_room, run.progress_message
+    if room and ref is None:
+        ref = _post(bot, room, _progress(bot, run_id, lang))
+        with bot.unit() as session:
+            stored = session.get(SendRun, run_id)
+            assert stored is not None
+            stored.progress_message = ref
+    channels = transports_for(bot, incident)
+    secret = vault(bot)
+    sent = 0
+    finished = False
+    try:
+        while True:
+            now = bot.now()
+            with bot.unit() as session:
+                run = session.get(SendRun, run_id)
+                assert run is not None
+                if run.state != sending.RUNNING:
+                    break
+                recent = sending.sent_in_last_minute(session, now=now)
+                if len(recent) >= bot.settings.send_per_minute:
+                    run.next_at, run.lease_until = recent[0] + timedelta(minutes=1), None
+                    session.add(run)
+                    break
+                run.lease_until = now + sending.LEASE
+                session.add(run)
+                attempt = sending.claim_next(session, run=run, now=now)
+                if attempt is None:
+                    incident = incidents.lock(session, session.get(Incident, run.incident_id))
+                    counts = sending.finish(session, incident=incident, run=run, now=now)
+                    audiences = reach.audiences(session, incident=incident, book=bot.regimes,
+                                                firm_profile=bot.firm_profile, now=now, meet=True)
+                    summary = _summary(run, counts, audiences, lang)
+                    finished = True
+                    break
+                notice, transport = _prepare(bot, session, attempt, channels, secret)
+            outcome = _hand_over(transport, notice)
+            with bot.unit() as session:
+                attempt = session.get(SendAttempt, attempt.id)
+                incident = incidents.lock(session, session.get(Incident, attempt.incident_id))
+                if outcome[0] == "sent":
+                    sending.confirm(session, incident=incident, attempt=attempt, provider_id=outcome[1],
+                                    at=bot.now(), actor=run.actor)
+                    sent += 1
+                elif outcome[0] == "refused":
+                    sending.refuse(session, attempt=attempt, error=outcome[1], at=bot.now())
+                elif outcome[0] == "later":
+                    sending.requeue(session, attempt=attempt)
+                    stored = session.get(SendRun, run_id)
+                    assert stored is not None
+                    stored.next_at, stored.lease_until = bot.now() + timedelta(minutes=1), None
+                    session.add(stored)
+                    log.warning("send S-%s paused: %s", run.number, outcome[1])
+                    break
+            if sent and sent % PROGRESS_EVERY == 0 and room and ref:
+                _update(bot, room, ref, _progress(bot, run_id, lang))
+    finally:
+        for transport in channels.values():
+            close = getattr(transport, "close", None)
+            if close:
+                close()
+    if room and ref:
+        _update(bot, room, ref, _progress(bot, run_id, lang))
+    if finished and room:
+        _post(bot, room, summary)
+    bot.notify_schedule_change()
+    return sent
+
+
+def _prepare(bot: Breachbot, session: Session, attempt: SendAttempt, channels: dict[str, Any],
+             secret: clients.Vault) -> tuple[sending.Notice, Any]:
+    """The notice of a claimed attempt; the contact is decrypted here, in memory, for this one send."""
+    client = session.get(Client, attempt.client_id)
+    version = session.get(DraftVersion, attempt.version_id)
+    assert client is not None and version is not None
+    draft = session.get(Draft, version.draft_id)
+    incident = session.get(Incident, attempt.incident_id)
+    assert draft is not None and incident is not None
+    composer = Composer.of(bot, session, incident)
+    to = secret.open(client.contact_encrypted).strip()
+    if attempt.channel == sending.SMS:
+        to = to.replace(" ", "").replace("-", "")
+    notice = composer.notice(client, draft, version, channel=attempt.channel, to=to, message_id=attempt.message_id,
+                             key=sending.attempt_key(client_id=client.id or 0, version_id=version.id or 0,
+                                                     channel=attempt.channel))
+    return notice, channels.get(attempt.channel)
+
+
+def _hand_over(transport: Any, notice: sending.Notice) -> tuple[str, str]:
+    """sent/refused/later/uncertain with the provider's id or the error."""
+    if transport is None:
+        return "later", f"no {notice.channel} transport configured"
+    try:
+        return "sent", transport.send(notice)
+    except sending.Refused as exc:
+        return "refused", str(exc)
+    except sending.Unavailable as exc:
+        return "later", str(exc)
+    except Exception as exc:  # a lost answer, or a bug: it may have gone out, so it stays unconfirmed
+        log.exception("notice %s: no clear answer; left unconfirmed", notice.key)
+        return "uncertain", str(exc)
+
+
+def _progress(bot: Breachbot, run_id: int, lang: str) -> Message:
+    with bot.unit(write=False) as session:
+        run = session.get(SendRun, run_id)
+        assert run is not None
+        counts = sending.tally(session, run)
+        drill = run.drill
+    filled = round(BAR * counts.done / counts.total) if counts.total else BAR
+    bar = "▓" * filled + "░" * (BAR - filled)
+    prefix = (Text(t(lang, "drill.prefix")),) if drill else ()
+    return Message(lines=(prefix + line(lang, "send.progress", id=f"S-{run.number}", bar=bar, done=counts.done,
+                                        total=counts.total, sent=counts.sent, refused=counts.refused,
+                                        unconfirmed=counts.unconfirmed),), kind="send_progress")
+
+
+def _summary(run: SendRun, counts: sending.Tally, audiences: list[reach.Audience], lang: str) -> Message:
+    skipped = sum(run.skipped.values())
+    lines = [line(lang, "send.summary", id=f"S-{run.number}", sent=counts.sent,
+                  email=counts.by_channel.get(sending.EMAIL, 0), sms=counts.by_channel.get(sending.SMS, 0),
+                  refused=counts.refused, bounced=counts.bounced, skipped=skipped)]
+    if run.drill:
+        lines.insert(0, line(lang, "send.drill_nothing_sent"))
+    if counts.unconfirmed:
+        lines.append(line(lang, "send.unconfirmed", count=counts.unconfirmed))
+    for audience in audiences:
+        key = "send.clock_met" if audience.met else "send.clock_open"
+        lines.append(line(lang, key, clock=audience.clock_id, reached=audience.reached, total=audience.total))
+    return Message(lines=tuple(lines))
+
+
+def _post(bot: Breachbot, room: str, msg: Message) -> str | None:
+    try:
+        return bot.chat.post(room=room, message=msg).id
+    except Exception:
+        log.exception("could not post send progress in %s", room)
+        return None
+
+
+def _update(bot: Breachbot, room: str, ref: str, msg: Message) -> None:
+    try:
+        bot.chat.update(ref=MessageRef(room=room, id=ref), message=msg)
+    except Exception:
+        log.exception("could not update send progress in %s", room)
+
+
+def check_returns(bot: Breachbot) -> int:
+    """Read bounces from the mailbox and SMS receipts; mark failures, open tasks, tell the war room."""
+    failures: list[tuple[int, Message]] = []
+    mailbox = transports.bounce_mailbox(bot.settings)
+    if mailbox is not None:
+        from bot.statements.transports.bounces import parse_dsn
+
+        handled = []
+        for uid, raw in mailbox.fetch():
+            returned = parse_dsn(raw)
+            for item in returned:
+                reason = " ".join(p for p in (item.status, item.diagnostic) if p)
+                found = _fail(bot, message_id=item.message_id, reason=reason)
+                if found:
+                    failures.append(found)
+            if returned:
+                handled.append(uid)
+        mailbox.mark_seen(handled)
+    sms = bot.send_transports().get(sending.SMS)
+    if sms is not None:
+        failures += _receipts(bot, sms)
+    for incident_id, said in failures:
+        with bot.unit(write=False) as session:
+            incident = session.get(Incident, incident_id)
+            room = incident.war_room if incident else None
+        if room:
+            _post(bot, room, said)
+    if failures:
+        bot.notify_schedule_change()
+    return len(failures)
+
+
+def _receipts(bot: Breachbot, provider: Any) -> list[tuple[int, Message]]:
+    now = bot.now()
+    with bot.unit(write=False) as session:
+        pending = [(a.id, a.client_id, a.message_id, a.accepted_at) for a in session.exec(select(SendAttempt).where(
+            SendAttempt.channel == sending.SMS, SendAttempt.state == sending.SENT,
+            col(SendAttempt.accepted_at) > now - RECEIPT_WINDOW))]
+    secret, out = vault(bot), []
+    for attempt_id, client_id, provider_id, accepted_at in pending:
+        with bot.unit(write=False) as session:
+            client = session.get(Client, client_id)
+            phone = secret.open(client.contact_encrypted).replace(" ", "").replace("-", "") if client else ""
+        try:
+            state, code = provider.receipt(phone=phone, provider_id=provider_id, sent_at=accepted_at)
+        except sending.Unavailable as exc:
+            log.warning("SMS receipts unavailable: %s", exc)
+            break
+        if state == "delivered":
+            with bot.unit() as session:
+                attempt = session.get(SendAttempt, attempt_id)
+                if attempt is not None:
+                    reach.delivered(session, attempt=attempt)
+        elif state == "failed":
+            found = _fail(bot, message_id=provider_id, reason=code or "failed")
+            if found:
+                out.append(found)
+    return out
+
+
+def _fail(bot: Breachbot, *, message_id: str, reason: str) -> tuple[int, Message] | None:
+    """Mark one returned notice failed, with its follow-up; the war-room line that says so."""
+    now = bot.now()
+    with bot.unit() as session:
+        attempt = reach.by_message_id(session, message_id)
+        if attempt is None:
+            return None
+        incident = incidents.lock(session, session.get(Incident, attempt.incident_id))
+        ws = session.get(Workspace, incident.workspace_id)
+        lang = ws.lang if ws else bot.lang
+        holders = {a.role: a.user for a in incidents.active_roles(session, incident).values()}
+        roles = bot.playbook.drafts["client"].senders or ["client_liaison"]
+        owner = next((holders[r] for r in roles if r in holders), incident.declared_by)
+        number = reach.failed(session, incident=incident, attempt=attempt, reason=reason, at=now, owner=owner,
+                              lang=lang)
+        if number is None:
+            return None
+        reach.audiences(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=now,
+                        meet=False)
+        client = session.get(Client, attempt.client_id)
+        said = message(lang, "send.bounced", name=clients.mask(client.name if client else "?"),
+                       channel=t(lang, f"send.channel.{attempt.channel}"), reason=reason[:200],
+                       task=f"F-{number}", owner=Mention(owner))
+        assert incident.id is not None
+        return incident.id, said
+
+
+def preview(bot: Breachbot, composer: Composer, item: sending.Item) -> str:
+    """The sample shown before a send: the first client's letter with their name masked."""
+    assert item.draft is not None and item.version is not None
+    return composer.body(item.client, item.draft, item.version, name=clients.mask(item.client.name))
