@@ -24,7 +24,7 @@ from bot.flows.port import Bot
 from bot.incident import incidents, timeline
 from bot.law import clocks
 from bot.outbox import Outbox
-from bot.statements import clients, drafts, template_context
+from bot.statements import clients, drafts, reach, template_context
 from bot.statements import gaps as draft_gaps
 from bot.statements import letters as letter_merge
 from bot.text.i18n import drill_prefix, drill_suffix, line, message
@@ -245,6 +245,11 @@ def clients_notified(bot: Bot, session: Session, ws: Workspace, context: Context
                                         via=cmd.via.lower(), notified=summary["notified"], total=summary["total"]))
     if told.left_out:
         out.post(incident.war_room, message(lang, "clients.left_out", count=len(told.left_out), missing=missing))
+    for audience in reach.audiences(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
+                                    now=now, meet=True):
+        if audience.changed and audience.met:  # a law's audience is now all told
+            out.post(incident.war_room, message(lang, "send.clock_met", clock=audience.clock_id,
+                                                reached=audience.reached, total=audience.total))
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from bot.incident.playbook import Playbook
-from bot.statements import drafts
+from bot.statements import drafts, sending
 from bot.statements import gaps as draft_gaps
 from bot.statements.clients import mask
 from bot.statements.template_context import data_labels, for_residence
@@ -73,6 +73,7 @@ class Coverage:
     letters: dict[tuple[str, str], list[tuple[Draft, DraftVersion]]]
     merges: list[dict]
     incident_data: bool
+    handed: set[int] = field(default_factory=set)  # clients the bot handed an approved letter to (/breach send)
     _gaps: dict[int, bool] = field(default_factory=dict)
 
     @classmethod
@@ -82,10 +83,12 @@ class Coverage:
                                                           TimelineEvent.kind == MERGED)
                               .order_by(col(TimelineEvent.seq)))
         return cls(letters=approved_letters(session, incident), merges=[e.data for e in events],
-                   incident_data=bool(incident.facts.get("data")))
+                   incident_data=bool(incident.facts.get("data")), handed=sending.handed_over(session, incident))
 
     def why_not(self, client: Client) -> str | None:
-        """None when the client's letter is approved and was merged for them; else what is missing."""
+        """None when the client's letter is approved and was merged for them (or sent); else what is missing."""
+        if client.id in self.handed:
+            return None
         letters = [(d, v) for d, v in self.letters.get((client.lang, client.kind), []) if not self._has_gaps(v)]
         if not letters:
             return "gaps" if self.letters.get((client.lang, client.kind)) else "no_letter"

@@ -83,6 +83,7 @@ class Audience:
     reached: int
     total: int
     met: bool
+    changed: bool = False  # met or reopened just now
 
 
 def _covers(jurisdiction: str, residence: str) -> bool:
@@ -115,13 +116,13 @@ def audiences(session: Session, *, incident: Incident, book: RegimeBook, firm_pr
             timeline.append(session, incident=incident, actor="breachbot", kind="clock_reopened", now=now,
                             text=f"{result.clock_id}: {len(told)}/{len(audience)} reached",
                             data={"clock": result.clock_id, "reached": len(told), "total": len(audience)})
-            out.append(Audience(result.clock_id, len(told), len(audience), False))
+            out.append(Audience(result.clock_id, len(told), len(audience), False, changed=True))
             continue
         if meet and complete and row.status != "met":
             last = max(c.notified_at for c in told if c.notified_at is not None)
             clocks.mark_notified(session, incident=incident, row=row, at=last, actor=BY_SEND, now=now,
                                  reference=f"{len(told)}/{len(audience)} clients reached")
-            out.append(Audience(result.clock_id, len(told), len(audience), True))
+            out.append(Audience(result.clock_id, len(told), len(audience), True, changed=True))
             continue
         out.append(Audience(result.clock_id, len(told), len(audience), row.status == "met"))
     return out

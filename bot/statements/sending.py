@@ -215,8 +215,9 @@ def due_runs(session: Session, *, now: datetime) -> list[SendRun]:
 
 
 def next_due(session: Session) -> datetime | None:
-    """When the earliest running send may go on."""
-    return session.exec(select(func.min(SendRun.next_at)).where(SendRun.state == RUNNING)).one()
+    """When the earliest running send may go on (a run held by a process that died: when its lease ends)."""
+    rows = session.exec(select(SendRun.next_at, SendRun.lease_until).where(SendRun.state == RUNNING)).all()
+    return min((max(at, lease) if lease else at for at, lease in rows), default=None)
 
 
 def claim_run(session: Session, *, run_id: int, worker: str, now: datetime) -> bool:
@@ -320,6 +321,12 @@ def finish(session: Session, *, incident: Incident, run: SendRun, now: datetime)
                     data={"run": run.number, "sent": counts.sent, "refused": counts.refused,
                           "bounced": counts.bounced, "unconfirmed": counts.unconfirmed})
     return counts
+
+
+def handed_over(session: Session, incident: Incident) -> set[int]:
+    """Clients a notice of this incident was handed to (sent, delivered, or unconfirmed)."""
+    return set(session.exec(select(SendAttempt.client_id).where(
+        SendAttempt.incident_id == incident.id, col(SendAttempt.state).in_((SENDING, SENT, DELIVERED)))))
 
 
 def runs(session: Session, incident: Incident) -> list[SendRun]:
