@@ -7,6 +7,7 @@ once its lease runs out. Also reads what came back (bounces by IMAP, SMS receipt
 
 from __future__ import annotations
 
+import imaplib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -280,7 +281,12 @@ def check_returns(bot: Breachbot) -> int:
         from bot.statements.transports.bounces import parse_dsn
 
         handled = []
-        for uid, raw in mailbox.fetch():
+        try:
+            found = mailbox.fetch()
+        except (OSError, imaplib.IMAP4.error) as exc:
+            log.warning("the bounce mailbox cannot be read: %s", exc)
+            found = []
+        for uid, raw in found:
             returned = parse_dsn(raw)
             for item in returned:
                 reason = " ".join(p for p in (item.status, item.diagnostic) if p)
@@ -289,7 +295,8 @@ def check_returns(bot: Breachbot) -> int:
                     failures.append(found)
             if returned:
                 handled.append(uid)
-        mailbox.mark_seen(handled)
+        if handled:
+            mailbox.mark_seen(handled)
     sms = bot.send_transports().get(sending.SMS)
     if sms is not None:
         failures += _receipts(bot, sms)

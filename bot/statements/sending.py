@@ -211,7 +211,7 @@ def due_runs(session: Session, *, now: datetime) -> list[SendRun]:
     """Running sends whose next batch is due and that no live process holds."""
     return list(session.exec(select(SendRun).where(
         SendRun.state == RUNNING, col(SendRun.next_at) <= now,
-        (col(SendRun.lease_until).is_(None)) | (col(SendRun.lease_until) < now)).order_by(col(SendRun.id))))
+        (col(SendRun.lease_until).is_(None)) | (col(SendRun.lease_until) <= now)).order_by(col(SendRun.id))))
 
 
 def next_due(session: Session) -> datetime | None:
@@ -224,7 +224,7 @@ def claim_run(session: Session, *, run_id: int, worker: str, now: datetime) -> b
     """Hold a run for this process for a while (another process resumes it if this one dies)."""
     result = session.exec(update(SendRun).where(  # type: ignore[call-overload]
         col(SendRun.id) == run_id, col(SendRun.state) == RUNNING,
-        (col(SendRun.lease_until).is_(None)) | (col(SendRun.lease_until) < now))
+        (col(SendRun.lease_until).is_(None)) | (col(SendRun.lease_until) <= now))
         .values(claimed_by=worker, lease_until=now + LEASE))
     return result.rowcount == 1
 
