@@ -14,9 +14,12 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import email
 import email.policy
+import hashlib
+import hmac
 import http.server
 import ipaddress
 import json
@@ -36,8 +39,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-
-from bot.statements.transports.sms import sign
 
 SMTP_USER, SMTP_PASSWORD = "notices@lotus.example", "s3cret-pass"
 
@@ -89,7 +90,7 @@ class _Handler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, ANN201
         if address in self.box.unknown:
-            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -231,6 +232,18 @@ def dsn(*, original: bytes, recipient: str, status: str = "5.1.1",
 
 
 # ----------------------------------------------------------------------------------------------- SMS
+def expected_signature(params: dict[str, str], secret: str) -> str:
+    """The v1 signature computed the way the signature document spells it out (written apart from the bot's)."""
+    def enc(value: str) -> str:
+        return urllib.parse.quote(value.encode("utf-8"), safe="").replace("+", "%20").replace("*", "%2A").replace(
+            "%7E", "~")
+
+    canonical = "&".join(enc(k) + "=" + enc(params[k]) for k in sorted(params))
+    string_to_sign = "GET" + "&" + enc("/") + "&" + enc(canonical)
+    mac = hmac.new((secret + "&").encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha1)
+    return base64.b64encode(mac.digest()).decode("ascii")
+
+
 class AliyunFake:
     """Alibaba Cloud SMS as documented: SendSms and QuerySendDetails, signature v1 checked."""
 
@@ -249,7 +262,7 @@ class AliyunFake:
         if params.get("AccessKeyId") != self.key_id:
             return 404, {"Code": "InvalidAccessKeyId.NotFound", "Message": "Specified access key is not found.",
                          "RequestId": request_id}
-        if given != sign(params, self.secret):
+        if given != expected_signature(params, self.secret):
             return 400, {"Code": "SignatureDoesNotMatch",
                          "Message": "Specified signature is not matched with our calculation.",
                          "RequestId": request_id}

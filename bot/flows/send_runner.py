@@ -135,19 +135,29 @@ def _batch(bot: Breachbot, run_id: int) -> int:
             stored.progress_message = ref
     channels = transports_for(bot, incident)
     secret = vault(bot)
+    with bot.unit(write=False) as session:  # the merge context once per batch, not once per letter
+        composer = Composer.of(bot, session, session.get(Incident, incident.id))
     sent = 0
     finished = False
+    done: tuple[int, tuple[str, str]] | None = None  # the last notice handed over, and what the server said
     try:
         while True:
             now = bot.now()
+            # One transaction records the last outcome and claims the next notice, committed before it leaves.
             with bot.unit() as session:
                 run = session.get(SendRun, run_id)
                 assert run is not None
+                if done is not None:
+                    paused = _record(bot, session, run, *done)
+                    sent += done[1][0] == "sent"
+                    done = None
+                    if paused:
+                        break
                 if run.state != sending.RUNNING:
                     break
-                recent = sending.sent_in_last_minute(session, now=now)
-                if len(recent) >= bot.settings.send_per_minute:
-                    run.next_at, run.lease_until = recent[0] + timedelta(minutes=1), None
+                count, oldest = sending.sent_in_last_minute(session, now=now)
+                if count >= bot.settings.send_per_minute and oldest is not None:
+                    run.next_at, run.lease_until = oldest + timedelta(minutes=1), None
                     session.add(run)
                     break
                 run.lease_until = now + sending.LEASE
@@ -161,27 +171,16 @@ def _batch(bot: Breachbot, run_id: int) -> int:
                     summary = _summary(run, counts, audiences, lang)
                     finished = True
                     break
-                notice, transport = _prepare(bot, session, attempt, channels, secret)
-            outcome = _hand_over(transport, notice)
-            with bot.unit() as session:
-                attempt = session.get(SendAttempt, attempt.id)
-                incident = incidents.lock(session, session.get(Incident, attempt.incident_id))
-                if outcome[0] == "sent":
-                    sending.confirm(session, incident=incident, attempt=attempt, provider_id=outcome[1],
-                                    at=bot.now(), actor=run.actor)
-                    sent += 1
-                elif outcome[0] == "refused":
-                    sending.refuse(session, attempt=attempt, error=outcome[1], at=bot.now())
-                elif outcome[0] == "later":
-                    sending.requeue(session, attempt=attempt)
-                    stored = session.get(SendRun, run_id)
-                    assert stored is not None
-                    stored.next_at, stored.lease_until = bot.now() + timedelta(minutes=1), None
-                    session.add(stored)
-                    log.warning("send S-%s paused: %s", run.number, outcome[1])
-                    break
+                notice, transport = _prepare(session, attempt, channels, secret, composer)
+                assert attempt.id is not None
+            done = (attempt.id, _hand_over(transport, notice))
             if sent and sent % PROGRESS_EVERY == 0 and room and ref:
                 _update(bot, room, ref, _progress(bot, run_id, lang))
+        if done is not None:  # stopped with an outcome still to record
+            with bot.unit() as session:
+                run = session.get(SendRun, run_id)
+                assert run is not None
+                _record(bot, session, run, *done)
     finally:
         for transport in channels.values():
             close = getattr(transport, "close", None)
@@ -195,16 +194,33 @@ def _batch(bot: Breachbot, run_id: int) -> int:
     return sent
 
 
-def _prepare(bot: Breachbot, session: Session, attempt: SendAttempt, channels: dict[str, Any],
-             secret: clients.Vault) -> tuple[sending.Notice, Any]:
+def _record(bot: Breachbot, session: Session, run: SendRun, attempt_id: int, outcome: tuple[str, str]) -> bool:
+    """What the server said about one notice, in the register; True when the run must pause (try later)."""
+    attempt = session.get(SendAttempt, attempt_id)
+    assert attempt is not None
+    if outcome[0] == "sent":
+        incident = incidents.lock(session, session.get(Incident, attempt.incident_id))
+        sending.confirm(session, incident=incident, attempt=attempt, provider_id=outcome[1], at=bot.now(),
+                        actor=run.actor)
+    elif outcome[0] == "refused":
+        sending.refuse(session, attempt=attempt, error=outcome[1], at=bot.now())
+    elif outcome[0] == "later":
+        sending.requeue(session, attempt=attempt)
+        run.next_at, run.lease_until = bot.now() + timedelta(minutes=1), None
+        session.add(run)
+        log.warning("send S-%s paused: %s", run.number, outcome[1])
+        return True
+    return False
+
+
+def _prepare(session: Session, attempt: SendAttempt, channels: dict[str, Any], secret: clients.Vault,
+             composer: Composer) -> tuple[sending.Notice, Any]:
     """The notice of a claimed attempt; the contact is decrypted here, in memory, for this one send."""
     client = session.get(Client, attempt.client_id)
     version = session.get(DraftVersion, attempt.version_id)
     assert client is not None and version is not None
     draft = session.get(Draft, version.draft_id)
-    incident = session.get(Incident, attempt.incident_id)
-    assert draft is not None and incident is not None
-    composer = Composer.of(bot, session, incident)
+    assert draft is not None
     to = secret.open(client.contact_encrypted).strip()
     if attempt.channel == sending.SMS:
         to = to.replace(" ", "").replace("-", "")

@@ -229,11 +229,11 @@ def claim_run(session: Session, *, run_id: int, worker: str, now: datetime) -> b
     return result.rowcount == 1
 
 
-def sent_in_last_minute(session: Session, *, now: datetime) -> list[datetime]:
-    """When the notices of the last minute were handed over (the firm's rate limit counts them all)."""
-    return list(session.exec(select(SendAttempt.claimed_at).where(
-        col(SendAttempt.state) != QUEUED, col(SendAttempt.claimed_at) > now - timedelta(minutes=1))
-        .order_by(col(SendAttempt.claimed_at))))
+def sent_in_last_minute(session: Session, *, now: datetime) -> tuple[int, datetime | None]:
+    """How many notices were handed over in the last minute, and the first of them (the rate counts them all)."""
+    count, oldest = session.exec(select(func.count(), func.min(SendAttempt.claimed_at)).where(
+        col(SendAttempt.state) != QUEUED, col(SendAttempt.claimed_at) > now - timedelta(minutes=1))).one()
+    return count, oldest
 
 
 def claim_next(session: Session, *, run: SendRun, now: datetime) -> SendAttempt | None:
