@@ -156,7 +156,7 @@ def _batch(bot: Breachbot, run_id: int) -> int:
                 if run.state != sending.RUNNING:
                     break
                 count, oldest = sending.sent_in_last_minute(session, now=now)
-                if count >= bot.settings.send_per_minute and oldest is not None:
+                if count >= bot.settings.send_per_minute and oldest is not None and sending.has_queued(session, run):
                     run.next_at, run.lease_until = oldest + timedelta(minutes=1), None
                     session.add(run)
                     break
@@ -175,7 +175,7 @@ def _batch(bot: Breachbot, run_id: int) -> int:
                 assert attempt.id is not None
             done = (attempt.id, _hand_over(transport, notice))
             if sent and sent % PROGRESS_EVERY == 0 and room and ref:
-                _update(bot, room, ref, _progress(bot, run_id, lang))
+                ref = _refresh(bot, run_id, room, ref, lang)
         if done is not None:  # stopped with an outcome still to record
             with bot.unit() as session:
                 run = session.get(SendRun, run_id)
@@ -187,7 +187,7 @@ def _batch(bot: Breachbot, run_id: int) -> int:
             if close:
                 close()
     if room and ref:
-        _update(bot, room, ref, _progress(bot, run_id, lang))
+        _refresh(bot, run_id, room, ref, lang)
     if finished and room:
         _post(bot, room, summary)
     bot.notify_schedule_change()
@@ -261,9 +261,12 @@ def _progress(bot: Breachbot, run_id: int, lang: str) -> Message:
 
 def _summary(run: SendRun, counts: sending.Tally, audiences: list[reach.Audience], lang: str) -> Message:
     skipped = sum(run.skipped.values())
+    reasons = ("、" if lang == "zh" else ", ").join(f"{t(lang, f'send.skip.{reason}')} {count}"
+                                                     for reason, count in sorted(run.skipped.items()))
     lines = [line(lang, "send.summary", id=f"S-{run.number}", sent=counts.sent,
                   email=counts.by_channel.get(sending.EMAIL, 0), sms=counts.by_channel.get(sending.SMS, 0),
-                  refused=counts.refused, bounced=counts.bounced, skipped=skipped)]
+                  refused=counts.refused, bounced=counts.bounced, skipped=skipped,
+                  reasons=(f"（{reasons}）" if lang == "zh" else f" ({reasons})") if reasons else "")]
     if run.drill:
         lines.insert(0, line(lang, "send.drill_nothing_sent"))
     if counts.unconfirmed:
@@ -272,6 +275,21 @@ def _summary(run: SendRun, counts: sending.Tally, audiences: list[reach.Audience
         key = "send.clock_met" if audience.met else "send.clock_open"
         lines.append(line(lang, key, clock=audience.clock_id, reached=audience.reached, total=audience.total))
     return Message(lines=tuple(lines))
+
+
+def _refresh(bot: Breachbot, run_id: int, room: str, ref: str, lang: str) -> str | None:
+    """Move the progress bar on; a bar that cannot be updated is posted anew and kept as the run's."""
+    msg = _progress(bot, run_id, lang)
+    try:
+        _update(bot, room, ref, msg)
+        return ref
+    except Exception:
+        fresh = _post(bot, room, msg)
+        with bot.unit() as session:
+            run = session.get(SendRun, run_id)
+            if run is not None:
+                run.progress_message = fresh
+        return fresh
 
 
 def _post(bot: Breachbot, room: str, msg: Message) -> str | None:
@@ -285,8 +303,9 @@ def _post(bot: Breachbot, room: str, msg: Message) -> str | None:
 def _update(bot: Breachbot, room: str, ref: str, msg: Message) -> None:
     try:
         bot.chat.update(ref=MessageRef(room=room, id=ref), message=msg)
-    except Exception:
-        log.exception("could not update send progress in %s", room)
+    except Exception as exc:  # gone (a restarted console, a deleted message): the bar is posted again below
+        log.warning("could not update send progress in %s: %s", room, exc)
+        raise
 
 
 def check_returns(bot: Breachbot) -> int:

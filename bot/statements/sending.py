@@ -236,6 +236,12 @@ def sent_in_last_minute(session: Session, *, now: datetime) -> tuple[int, dateti
     return count, oldest
 
 
+def has_queued(session: Session, run: SendRun) -> bool:
+    """Whether any notice of the run still waits."""
+    return session.exec(select(SendAttempt.id).where(SendAttempt.run_id == run.id, SendAttempt.state == QUEUED)
+                        .limit(1)).first() is not None
+
+
 def claim_next(session: Session, *, run: SendRun, now: datetime) -> SendAttempt | None:
     """Take the run's next queued notice: queued → sending, to be committed before it leaves."""
     while True:
