@@ -88,6 +88,12 @@ def test_500_letters_with_a_crash_and_a_resume_each_client_once_in_their_languag
 
         # Each in their language, a proper MIME message from the firm.
         by_rcpt = {m["To"]: m for m in box.parsed()}
+        for address, message in by_rcpt.items():  # every one in its client's language (even: zh, odd: en)
+            number = int(address.split("@")[0][1:])
+            zh_client = number % 2 == 0
+            assert message["Content-Language"] == ("zh-CN" if zh_client else "en")
+            assert message.get_body(("plain",)).get_content().startswith(
+                f"尊敬的客户{number:04d}：" if zh_client else f"Dear Client {number:04d},")
         zh, en = by_rcpt["c0@clients.example"], by_rcpt["c1@clients.example"]
         assert zh["Content-Language"] == "zh-CN" and "尊敬的客户0000：" in zh.get_body(("plain",)).get_content()
         assert "银行账户" in zh.get_body(("plain",)).get_content()
