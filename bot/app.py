@@ -19,7 +19,7 @@ from bot.chat import Chat, Context, Mention, Message, MessageRef, RoomRef
 from bot.clock import Clock, SystemClock
 from bot.commands import Command, Declare, Help, Send, each, unstorable, word
 from bot.errors import ConfigError, UserError, WhichIncident, new_error_id
-from bot.flows import alerts, dispatch, send_runner
+from bot.flows import alerts, dispatch, send_returns, send_runner
 from bot.flows.base import resolve
 from bot.flows.canonical import canonical
 from bot.incident import deadlines, incidents, timeline
@@ -145,7 +145,7 @@ class Breachbot:
         """Run the sends that are due, or read bounces and receipts, after the command committed."""
         try:
             if command.action == "check":
-                send_runner.check_returns(self)
+                send_returns.check_returns(self)
             elif command.action == "send" and command.confirm:
                 send_runner.run_sends(self)
         except Exception:

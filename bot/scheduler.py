@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
-from bot.flows import send_runner
+from bot.flows import send_returns, send_runner
 
 if TYPE_CHECKING:
     from bot.app import Breachbot
@@ -89,7 +89,7 @@ class AlertScheduler:
         if now - self._returns_read >= RETURNS_EVERY:
             self._returns_read = now
             try:
-                send_runner.check_returns(self.bot)
+                send_returns.check_returns(self.bot)
             except Exception:
                 log.exception("reading bounces and SMS receipts failed; the sweep will try again")
         try:

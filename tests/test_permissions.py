@@ -49,10 +49,9 @@ TYPED = {
     "unassign": ("/breach unassign comms", ("executive", "lead")),
     "close": ('/breach close --cause insider --lessons "x" --confirm', ("lead",)),
     "notified": ("/breach notified cn-dsl-29", ("legal", "lead")),
-    "send": ("/breach send stop", ()),  # nobody holds client liaison in this team
 }
 DONE = {"assign": "@gina is now Scribe", "unassign": "no longer Communications", "close": "closed by",
-        "notified": "recorded the notice", "send": "No send of BR-1 is running."}
+        "notified": "recorded the notice"}
 
 
 def test_every_rule_is_tried_with_its_roles_empty():

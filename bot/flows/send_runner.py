@@ -7,22 +7,21 @@ once its lease runs out. Also reads what came back (bounces by IMAP, SMS receipt
 
 from __future__ import annotations
 
-import imaplib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from bot.chat import Mention, Message, MessageRef, Text
+from bot.chat import Message, MessageRef, Text
 from bot.flows.port import Bot
 from bot.incident import incidents
 from bot.law import clocks
 from bot.report.letter_pdf import letter_pdf
 from bot.statements import clients, reach, sending, template_context, transports
 from bot.statements import letters as letter_merge
-from bot.text.i18n import line, message
+from bot.text.i18n import line
 from bot.text.i18n import text as t
 from storage.models import Client, Draft, DraftVersion, Incident, SendAttempt, SendRun, Workspace
 
@@ -43,7 +42,6 @@ class Breachbot(Bot, Protocol):
 log = logging.getLogger("breachbot.send")
 PROGRESS_EVERY = 25
 BAR = 20
-RECEIPT_WINDOW = timedelta(days=3)
 
 
 @dataclass
@@ -128,7 +126,7 @@ def _batch(bot: Breachbot, run_id: int) -> int:
         ws = session.get(Workspace, incident.workspace_id)
         lang, room, ref = (ws.lang if ws else bot.lang), incident.war_room, run.progress_message
     if room and ref is None:
-        ref = _post(bot, room, _progress(bot, run_id, lang))
+        ref = post(bot, room, _progress(bot, run_id, lang))
         with bot.unit() as session:
             stored = session.get(SendRun, run_id)
             assert stored is not None
@@ -189,7 +187,7 @@ def _batch(bot: Breachbot, run_id: int) -> int:
     if room and ref:
         _refresh(bot, run_id, room, ref, lang)
     if finished and room:
-        _post(bot, room, summary)
+        post(bot, room, summary)
     bot.notify_schedule_change()
     return sent
 
@@ -284,7 +282,7 @@ def _refresh(bot: Breachbot, run_id: int, room: str, ref: str, lang: str) -> str
         _update(bot, room, ref, msg)
         return ref
     except Exception:
-        fresh = _post(bot, room, msg)
+        fresh = post(bot, room, msg)
         with bot.unit() as session:
             run = session.get(SendRun, run_id)
             if run is not None:
@@ -292,7 +290,8 @@ def _refresh(bot: Breachbot, run_id: int, room: str, ref: str, lang: str) -> str
         return fresh
 
 
-def _post(bot: Breachbot, room: str, msg: Message) -> str | None:
+def post(bot: Breachbot, room: str, msg: Message) -> str | None:
+    """Post in the war room; a chat failure is logged, never raised (the send goes on)."""
     try:
         return bot.chat.post(room=room, message=msg).id
     except Exception:
@@ -306,99 +305,6 @@ def _update(bot: Breachbot, room: str, ref: str, msg: Message) -> None:
     except Exception as exc:  # gone (a restarted console, a deleted message): the bar is posted again below
         log.warning("could not update send progress in %s: %s", room, exc)
         raise
-
-
-def check_returns(bot: Breachbot) -> int:
-    """Read bounces from the mailbox and SMS receipts; mark failures, open tasks, tell the war room."""
-    failures: list[tuple[int, Message]] = []
-    mailbox = transports.bounce_mailbox(bot.settings)
-    if mailbox is not None:
-        from bot.statements.transports.bounces import parse_dsn
-
-        handled = []
-        try:
-            found = mailbox.fetch()
-        except (OSError, imaplib.IMAP4.error) as exc:
-            log.warning("the bounce mailbox cannot be read: %s", exc)
-            found = []
-        for uid, raw in found:
-            returned = parse_dsn(raw)
-            for item in returned:
-                reason = " ".join(p for p in (item.status, item.diagnostic) if p)
-                found = _fail(bot, message_id=item.message_id, reason=reason)
-                if found:
-                    failures.append(found)
-            if returned:
-                handled.append(uid)
-        if handled:
-            mailbox.mark_seen(handled)
-    sms = bot.send_transports().get(sending.SMS)
-    if sms is not None:
-        failures += _receipts(bot, sms)
-    for incident_id, said in failures:
-        with bot.unit(write=False) as session:
-            incident = session.get(Incident, incident_id)
-            room = incident.war_room if incident else None
-        if room:
-            _post(bot, room, said)
-    if failures:
-        bot.notify_schedule_change()
-    return len(failures)
-
-
-def _receipts(bot: Breachbot, provider: Any) -> list[tuple[int, Message]]:
-    now = bot.now()
-    with bot.unit(write=False) as session:
-        pending = [(a.id, a.client_id, a.message_id, a.accepted_at) for a in session.exec(select(SendAttempt).where(
-            SendAttempt.channel == sending.SMS, SendAttempt.state == sending.SENT,
-            col(SendAttempt.accepted_at) > now - RECEIPT_WINDOW))]
-    secret, out = vault(bot), []
-    for attempt_id, client_id, provider_id, accepted_at in pending:
-        with bot.unit(write=False) as session:
-            client = session.get(Client, client_id)
-            phone = secret.open(client.contact_encrypted).replace(" ", "").replace("-", "") if client else ""
-        try:
-            state, code = provider.receipt(phone=phone, provider_id=provider_id, sent_at=accepted_at)
-        except sending.Unavailable as exc:
-            log.warning("SMS receipts unavailable: %s", exc)
-            break
-        if state == "delivered":
-            with bot.unit() as session:
-                attempt = session.get(SendAttempt, attempt_id)
-                if attempt is not None:
-                    reach.delivered(session, attempt=attempt)
-        elif state == "failed":
-            found = _fail(bot, message_id=provider_id, reason=code or "failed")
-            if found:
-                out.append(found)
-    return out
-
-
-def _fail(bot: Breachbot, *, message_id: str, reason: str) -> tuple[int, Message] | None:
-    """Mark one returned notice failed, with its follow-up; the war-room line that says so."""
-    now = bot.now()
-    with bot.unit() as session:
-        attempt = reach.by_message_id(session, message_id)
-        if attempt is None:
-            return None
-        incident = incidents.lock(session, session.get(Incident, attempt.incident_id))
-        ws = session.get(Workspace, incident.workspace_id)
-        lang = ws.lang if ws else bot.lang
-        holders = {a.role: a.user for a in incidents.active_roles(session, incident).values()}
-        roles = bot.playbook.drafts["client"].senders or ["client_liaison"]
-        owner = next((holders[r] for r in roles if r in holders), incident.declared_by)
-        number = reach.failed(session, incident=incident, attempt=attempt, reason=reason, at=now, owner=owner,
-                              lang=lang)
-        if number is None:
-            return None
-        reach.audiences(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=now,
-                        meet=False)
-        client = session.get(Client, attempt.client_id)
-        said = message(lang, "send.bounced", name=clients.mask(client.name if client else "?"),
-                       channel=t(lang, f"send.channel.{attempt.channel}"), reason=reason[:200],
-                       task=f"F-{number}", owner=Mention(owner))
-        assert incident.id is not None
-        return incident.id, said
 
 
 def preview(bot: Breachbot, composer: Composer, item: sending.Item) -> str:
