@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.app import create_app
 from bot.clock import VirtualClock
+from bot.flows import send_runner
 from bot.statements import sending
 from storage.db import make_engine
 from tests.conftest import make_settings
@@ -29,7 +30,7 @@ def main(argv: list[str]) -> int:
     bot = create_app(settings, chat=RecordingChat(Path(out), None), clock=clock, engine=engine)
     bot.worker_id = f"send-proc-{now}"
     for _ in range(60):
-        bot.run_sends()
+        send_runner.run_sends(bot)
         with bot.unit(write=False) as session:
             if sending.next_due(session) is None:
                 return 0
