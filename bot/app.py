@@ -17,11 +17,12 @@ from sqlmodel import Session, col, select
 from bot import delivery
 from bot.chat import Chat, Context, Mention, Message, MessageRef, RoomRef
 from bot.clock import Clock, SystemClock
-from bot.commands import Command, Declare, Help, each, unstorable, word
+from bot.commands import Command, Declare, Help, word
 from bot.errors import ConfigError, UserError, WhichIncident, new_error_id
 from bot.flows import alerts, dispatch
 from bot.flows.base import resolve
 from bot.flows.canonical import canonical
+from bot.flows.dispatch import each, unstorable
 from bot.incident import deadlines, incidents, timeline
 from bot.incident.playbook import Playbook, load_playbook
 from bot.law.regimes import FIRM_PROFILES, RegimeError, load_regimes

@@ -288,11 +288,46 @@ class Snooze:
     incident: int | None = None
 
 
+@dataclass(frozen=True)
+class Severity:
+    """The severity changes, with why."""
+
+    severity: str
+    reason: str
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Rename:
+    """A new internal title (it never appears in anything sent outside the firm)."""
+
+    title: str
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Public:
+    """What statements say happened, in words fit for clients, the press and regulators."""
+
+    text: str
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A cost of the response (`amount` as typed); with no amount, the costs so far."""
+
+    amount: str = ""
+    category: str = ""
+    note: str = ""
+    incident: int | None = None
+
+
 Command = (
     Declare | Status | Roles | Assign | Unassign | Log | Tasks | Done | Phase | Close | Help | Capture | Answer
     | Questions | Clocks | Facts | Affected | Notified | DraftNew | DraftEdit | DraftShow | Drafts | Approve
     | ClientsImport | ClientsShow | ClientsNotified | Letters | Summary | Report | FollowUpAdd | FollowUps
-    | FollowUpDone | Drill | History | Snooze
+    | FollowUpDone | Drill | History | Snooze | Severity | Rename | Public | Cost
 
 )
 
@@ -356,27 +391,3 @@ def spec_of(command: Command) -> Spec:
 def word(command: Command) -> str:
     """The words that start a command as typed: 'log', 'decision', 'draft edit' …"""
     return spec_of(command).word if type(command) in _BY_KIND else "status"
-
-
-def each(command: Command) -> list[Command]:
-    """A command as the steps it runs: `/breach done 1 2 3` is three tasks, done together or not at all."""
-    if isinstance(command, Done) and command.also:
-        return [Done(task=task, note=command.note, incident=command.incident)
-                for task in (command.task, *command.also)]
-    return [command]
-
-
-_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
-
-
-def unstorable(command: Command) -> str | None:
-    """The first character in a command's text that cannot be stored (NUL, other controls, lone surrogates)."""
-    for value in vars(command).values():
-        texts = value if isinstance(value, tuple) else (value,)
-        for text in texts:
-            if not isinstance(text, str):
-                continue
-            for ch in text:
-                if ch in _CONTROL or "\ud800" <= ch <= "\udfff":
-                    return f"U+{ord(ch):04X}"
-    return None

@@ -37,6 +37,9 @@ FACT_FLAGS = {
     "assessed": ("assessed_at", "when"),
     "handled": ("handling_ended_at", "when"),
     "cac_level": ("cac_level", "cac_level"),
+    "from": ("exposure_from", "when"),  # the exposure window: when the leak began …
+    "to": ("exposure_to", "when"),  # … and ended
+    "systems": ("systems", "text"),
 }
 
 
@@ -56,6 +59,8 @@ def read_fact(flag: str, raw: str, *, now: datetime, tz: str, lang: str) -> tupl
         if unknown or not cats:
             raise UserError(t(lang, "error.data", value=", ".join(unknown) or "-", choices=", ".join(DATA_CATEGORIES)))
         return fact, list(dict.fromkeys(cats))
+    if kind == "text":
+        return fact, " ".join(value.split())
     if kind == "cac_level":
         if value not in CAC_LEVELS:
             raise UserError(t(lang, "facts.cac_level", value=value, choices=", ".join(CAC_LEVELS)))
