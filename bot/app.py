@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from bot import delivery
 from bot.chat import Chat, Context, Mention, Message, MessageRef, RoomRef
 from bot.clock import Clock, SystemClock
-from bot.commands import Command, Declare, Help, word
+from bot.commands import Command, Declare, Help
 from bot.errors import ConfigError, UserError, WhichIncident, new_error_id
 from bot.flows import alerts, dispatch
 from bot.flows.base import resolve
@@ -27,6 +27,7 @@ from bot.incident import deadlines, incidents, timeline
 from bot.incident.playbook import Playbook, load_playbook
 from bot.law.regimes import FIRM_PROFILES, RegimeError, load_regimes
 from bot.outbox import Outbox
+from bot.registry import word
 from bot.settings import FirmConfig, Settings
 from bot.statements import drafts
 from bot.text.i18n import message

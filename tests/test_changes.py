@@ -148,3 +148,22 @@ def test_costs_survive_close_and_a_restart(team, sqlite_engine):
     assert "C-2" in said(team, "alice", "/breach cost 200 legal late invoice")  # invoices come after close
     again = make_console(sqlite_engine, roster=ROSTER)
     assert "Costs of BR-1: $500" in said(again, "alice", "/breach cost BR-1")
+
+
+def test_the_media_desk_logs_enquiries_and_answers(team):
+    text = said(team, "carl", "/breach media Caixin When will clients be told?")
+    assert "@carl logged M-1 for BR-1 from Caixin. When the firm has answered: /breach media answered M-1 <answer>" in text
+    said(team, "carl", "/breach media Reuters Was bank data involved?")
+    assert "📰 Media enquiries waiting for an answer: 2" in said(team, "alice", "/breach status")
+    assert "answered M-1 (Caixin)" in said(team, "carl", "/breach media answered M-1 Clients are told by 1 Dec.")
+    listing = said(team, "alice", "/breach media")
+    assert "1 of 2 waiting for an answer" in listing
+    assert listing.index("M-2 Reuters") < listing.index("M-1 Caixin")  # the unanswered first
+    assert "No enquiry M-7. Enquiries: M-1, M-2." in said(team, "carl", "/breach media answered M-7 x")
+    assert [e.kind for e in events(team, "media_answered")] == ["media_answered"]
+
+
+def test_zh_media_desk(zh_team):
+    said(zh_team, "alice", "/breach 媒体 财新 何时通知客户？")
+    assert "已答复" in said(zh_team, "alice", "/breach 媒体 已答复 M-1 已于12月1日前通知全部客户")
+    assert "共 1 条，0 条待答复" in said(zh_team, "alice", "/breach 媒体")

@@ -6,12 +6,13 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot.chat import Context, Line, Mention, Message, Strong, Text
-from bot.commands import Cost, Public, Rename, Severity, command
+from bot.commands import Cost, Public, Rename, Severity
 from bot.flows.base import acknowledge, here, resolve
 from bot.flows.grammar.tokens import Args, leading_incident, tokenize
 from bot.flows.port import Bot
 from bot.incident import changes, incidents, wording
 from bot.outbox import Outbox
+from bot.registry import command
 from bot.text.i18n import line, message
 from bot.text.i18n import text as t
 from storage.models import Workspace

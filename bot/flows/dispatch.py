@@ -10,11 +10,22 @@ from sqlmodel import Session
 
 from bot import commands as c
 from bot.chat import Context
-from bot.commands import REGISTRY, Command, spec_of
-from bot.flows import changes, close, incident, law, permissions, prompts, report, statements  # noqa: F401 - declarations
+from bot.commands import Command
+from bot.flows import (  # noqa: F401 - declarations
+    changes,
+    close,
+    incident,
+    law,
+    media,
+    permissions,
+    prompts,
+    report,
+    statements,
+)
 from bot.flows.base import resolve, role_holders, role_names
 from bot.flows.port import Bot
 from bot.outbox import Outbox
+from bot.registry import REGISTRY, spec_of
 from storage.models import Workspace
 
 

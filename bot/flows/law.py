@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.chat import Context, Mention
-from bot.commands import Affected, Clocks, Facts, Notified, command
+from bot.commands import Affected, Clocks, Facts, Notified
 from bot.errors import UserError
 from bot.flows.base import acknowledge, drill, here, moment_done, resolve
 from bot.flows.grammar import parsers as p
@@ -17,6 +17,7 @@ from bot.incident import incidents, questions, wording
 from bot.incident.answers import NO, YES, parse_residences
 from bot.law import clocks
 from bot.outbox import Outbox
+from bot.registry import command
 from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES
 from bot.text.i18n import message
 from bot.text.i18n import text as t
