@@ -17,15 +17,17 @@ from sqlmodel import Session, col, select
 from bot import delivery
 from bot.chat import Chat, Context, Mention, Message, MessageRef, RoomRef
 from bot.clock import Clock, SystemClock
-from bot.commands import Command, Declare, Help, Send, each, unstorable, word
+from bot.commands import Command, Declare, Help, Send
 from bot.errors import ConfigError, UserError, WhichIncident, new_error_id
 from bot.flows import alerts, dispatch, send_returns, send_runner
 from bot.flows.base import resolve
 from bot.flows.canonical import canonical
+from bot.flows.dispatch import each, unstorable
 from bot.incident import deadlines, incidents, timeline
 from bot.incident.playbook import Playbook, load_playbook
 from bot.law.regimes import FIRM_PROFILES, RegimeError, load_regimes
 from bot.outbox import Outbox
+from bot.registry import word
 from bot.settings import FirmConfig, Settings
 from bot.statements import drafts, sending, transports
 from bot.text.i18n import message
@@ -67,7 +69,6 @@ class Breachbot:
         self.worker_id = worker_id or f"{os.uname().nodename}:{os.getpid()}"
         # Called after alerts change, so a live scheduler can re-arm its wake-up.
         self.on_schedule_change: list[Any] = []
-        self._transports: dict[str, Any] | None = None
 
     # -- units of work ---------------------------------------------------------------------
     @contextmanager
@@ -135,11 +136,10 @@ class Breachbot:
             self.after_send(command)
 
     # -- notices the bot sends (bot.flows.send_runner) ----------------------------------------
+    @functools.cached_property
     def send_transports(self) -> dict[str, Any]:
         """The e-mail and SMS transports the settings configure (built once)."""
-        if self._transports is None:
-            self._transports = transports.build(self.settings, now=self.now)
-        return self._transports
+        return transports.build(self.settings, now=self.now)
 
     def after_send(self, command: Send) -> None:
         """Run the sends that are due, or read bounces and receipts, after the command committed."""

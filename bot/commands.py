@@ -6,9 +6,7 @@ workspace timezone, so every platform gets the same errors for the same input.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -300,95 +298,55 @@ class Snooze:
     incident: int | None = None
 
 
+@dataclass(frozen=True)
+class Severity:
+    """The severity changes, with why."""
+
+    severity: str
+    reason: str
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Rename:
+    """A new internal title (it never appears in anything sent outside the firm)."""
+
+    title: str
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Public:
+    """What statements say happened, in words fit for clients, the press and regulators."""
+
+    text: str
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A cost of the response (`amount` as typed); with no amount, the costs so far."""
+
+    amount: str = ""
+    category: str = ""
+    note: str = ""
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Media:
+    """The media desk: log an enquiry (outlet, question), record its answer, or list them."""
+
+    outlet: str = ""
+    text: str = ""
+    answered: int | None = None  # M-<n> answered with `text`
+    incident: int | None = None
+
+
 Command = (
     Declare | Status | Roles | Assign | Unassign | Log | Tasks | Done | Phase | Close | Help | Capture | Answer
     | Questions | Clocks | Facts | Affected | Notified | DraftNew | DraftEdit | DraftShow | Drafts | Approve
     | ClientsImport | ClientsShow | ClientsNotified | Letters | Send | Summary | Report | FollowUpAdd | FollowUps
-    | FollowUpDone | Drill | History | Snooze
+    | FollowUpDone | Drill | History | Snooze | Severity | Rename | Public | Cost | Media
 
 )
-
-
-# -- the registry: each command declared once, next to its flow ---------------------------------
-Parser = Callable[[str, str, str], Any]  # (lang, word, text after the word) -> a command
-Flow = Callable[..., None]  # (bot, session, workspace, context, command, outbox)
-
-
-@dataclass(frozen=True)
-class Spec:
-    """Everything about one command: the words people type, its grammar, who may run it, its flow.
-
-    Declared once with `@command(...)` on the flow; help, the router, the adapters and the
-    permission check read it from here. Text (usage, help) is in the catalogue under the word.
-    """
-
-    word: str  # the English word(s) typed after /breach: "assign", "draft edit"
-    kind: type  # the command object the grammar builds
-    flow: Flow
-    parse: Parser | None = None  # None: a form of an earlier word, built by that word's parser
-    zh: tuple[str, ...] = ()  # Chinese words for it; the first one is shown in help
-    aliases: tuple[str, ...] = ()  # other words that mean it ("note" for log)
-    carries: tuple[tuple[str, str], ...] = ()  # a word that brings its first argument: 下一阶段 → phase next
-    group: str | None = None  # where /breach help lists it; None: not listed on its own
-    may: tuple[str, ...] = ()  # roles that may run it (empty: anyone on the incident)
-    finds: Callable[..., Any] | None = None  # how the incident is found for the permission check
-
-
-REGISTRY: dict[str, Spec] = {}  # word → spec, in the order the flows declare them
-_BY_KIND: dict[type, Spec] = {}
-
-
-def command(kind: type, word: str, *, parse: Parser | None = None, zh: tuple[str, ...] = (),
-            aliases: tuple[str, ...] = (), carries: tuple[tuple[str, str], ...] = (), group: str | None = None,
-            may: tuple[str, ...] = (), finds: Callable[..., Any] | None = None) -> Callable[[Flow], Flow]:
-    """Declare a command on its flow: `@command(Assign, "assign", zh=("指派",), group="team", …)`."""
-
-    def register(flow: Flow) -> Flow:
-        if word in REGISTRY:
-            raise ValueError(f"/breach {word} is declared twice")
-        spec = Spec(word=word, kind=kind, flow=flow, parse=parse, zh=zh, aliases=aliases, carries=carries,
-                    group=group, may=may, finds=finds)
-        REGISTRY[word] = spec
-        _BY_KIND.setdefault(kind, spec)
-        return flow
-
-    return register
-
-
-def spec_of(command: Command) -> Spec:
-    """The declaration a command object was built from."""
-    if isinstance(command, Log) and command.decision and "decision" in REGISTRY:
-        return REGISTRY["decision"]
-    try:
-        return _BY_KIND[type(command)]
-    except KeyError:  # a platform built a command nobody declared: our bug, not the user's
-        raise TypeError(f"no flow declared for {type(command).__name__}") from None
-
-
-def word(command: Command) -> str:
-    """The words that start a command as typed: 'log', 'decision', 'draft edit' …"""
-    return spec_of(command).word if type(command) in _BY_KIND else "status"
-
-
-def each(command: Command) -> list[Command]:
-    """A command as the steps it runs: `/breach done 1 2 3` is three tasks, done together or not at all."""
-    if isinstance(command, Done) and command.also:
-        return [Done(task=task, note=command.note, incident=command.incident)
-                for task in (command.task, *command.also)]
-    return [command]
-
-
-_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
-
-
-def unstorable(command: Command) -> str | None:
-    """The first character in a command's text that cannot be stored (NUL, other controls, lone surrogates)."""
-    for value in vars(command).values():
-        texts = value if isinstance(value, tuple) else (value,)
-        for text in texts:
-            if not isinstance(text, str):
-                continue
-            for ch in text:
-                if ch in _CONTROL or "\ud800" <= ch <= "\udfff":
-                    return f"U+{ord(ch):04X}"
-    return None

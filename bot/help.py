@@ -1,4 +1,4 @@
-"""`/breach help` and the words of every subcommand, read from the command registry (bot/commands.py).
+"""`/breach help` and the words of every subcommand, read from the command registry (bot/registry.py).
 
 Usage lines and summaries live in the catalogue (`usage.<word>`, `help.<word>.summary`): the command
 words stay as typed, the placeholders are in the workspace's language.
@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 
 from bot.chat import Line, Message, Strong, Text
-from bot.commands import REGISTRY, Spec
 from bot.errors import UserError
+from bot.registry import REGISTRY, Spec
 from bot.text.facts import narrow
 from bot.text.i18n import line
 from bot.text.i18n import text as t

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from bot import commands as c
 from bot.chat import Mention, RoomRef, Sent
 from bot.errors import UserError
+from bot.flows.dispatch import unstorable
 from bot.incident import timeline
 from bot.text.facts import narrow
 from handlers.console.workspace import ConsoleWorkspace
@@ -73,13 +74,13 @@ free_text = hostile.filter(lambda s: not _BR_PREFIX.match(narrow(s.strip())))
 
 def storable(text: str) -> bool:
     """Whether the bot stores this text at all (NUL, other control characters and lone surrogates are refused)."""
-    return c.unstorable(c.Log(text=text)) is None
+    return unstorable(c.Log(text=text)) is None
 
 
 def reaches_the_bot_storable(typed: str) -> bool:
     """Whether the command the router makes of `typed` carries only storable text (white space it trims is gone)."""
     try:
-        return c.unstorable(parse(typed)) is None
+        return unstorable(parse(typed)) is None
     except UserError:
         return True
 

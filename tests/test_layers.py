@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Lowest first; a module may import only its own layer or lower ones.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("bot.chat", "bot.commands", "bot.clock", "bot.outbox", "bot.delivery"),
+    ("bot.chat", "bot.commands", "bot.registry", "bot.clock", "bot.outbox", "bot.delivery"),
     ("bot.text",),
     ("bot.errors", "bot.settings", "bot.help"),
     ("bot.incident",),

@@ -49,9 +49,11 @@ TYPED = {
     "unassign": ("/breach unassign comms", ("executive", "lead")),
     "close": ('/breach close --cause insider --lessons "x" --confirm', ("lead",)),
     "notified": ("/breach notified cn-dsl-29", ("legal", "lead")),
+    "severity": ('/breach severity critical --reason "x"', ("it_security", "executive", "lead")),
+    "rename": ("/breach rename Laptop lost", ("it_security", "executive", "lead")),
 }
 DONE = {"assign": "@gina is now Scribe", "unassign": "no longer Communications", "close": "closed by",
-        "notified": "recorded the notice"}
+        "notified": "recorded the notice", "severity": "changed BR-1's severity", "rename": "renamed BR-1"}
 
 
 def test_every_rule_is_tried_with_its_roles_empty():

@@ -30,6 +30,7 @@ def team(engine, *, contact: str = "", lang: str = "en"):
     console.bot.settings = console.bot.settings.model_copy(update={"firm_contact": contact})
     console.say("alice", "/breach declare Payroll export found on a public share --data payroll,bank_account "
                          "--clients 4", "general")
+    console.say("alice", "/breach public Payroll export found on a public share", "breach-1")
     return console
 
 

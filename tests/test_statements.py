@@ -18,6 +18,7 @@ ROSTER = {"legal": ["erin"], "comms": ["carl"], "executive": ["frank"], "client_
 def setup(engine):
     console = make_console(engine, roster=ROSTER)
     console.say("alice", "/breach declare 工资表在公共网盘泄露 {{ 7*7 }} --data payroll,bank_account --clients 500")
+    console.say("alice", "/breach public 工资表在公共网盘泄露 {{ 7*7 }}", "breach-1")  # what statements say
     console.say("erin", "/breach affected CN=480 US-CA=20", "breach-1")
     return console
 

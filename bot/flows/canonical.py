@@ -23,7 +23,7 @@ def moment(raw: str, *, now: datetime, tz: str, lang: str, facing: str = PAST) -
         raise UserError(str(exc)) from None
 
 
-_TIME_FACTS = ("determined", "assessed", "handled")
+_TIME_FACTS = ("determined", "assessed", "handled", "from", "to")
 
 
 def canonical(command: c.Command, *, playbook: Playbook, lang: str, now: datetime, tz: str) -> c.Command:
@@ -65,6 +65,12 @@ def canonical(command: c.Command, *, playbook: Playbook, lang: str, now: datetim
     if isinstance(command, c.ClientsNotified):
         return replace(command, via=names.key("via", command.via, playbook) or command.via,
                        at=command.at and moment(command.at, **when))
+    if isinstance(command, c.Severity):
+        return replace(command, severity=names.resolve("severity", command.severity, playbook, lang, "error.severity",
+                                                       choices=names.choices("severity", playbook)))
+    if isinstance(command, c.Cost) and command.amount:
+        return replace(command, category=names.resolve("cost", command.category, playbook, lang, "cost.category",
+                                                       choices=names.choices("cost", playbook)))
     if isinstance(command, c.FollowUpAdd):
         return replace(command, due=moment(command.due, **when, facing=FUTURE))
     return command

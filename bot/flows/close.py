@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.chat import Context, Line, Mention, Message
-from bot.commands import Close, command
+from bot.commands import Close
 from bot.errors import UserError
 from bot.flows.base import drill, here, resolve, role_holders
 from bot.flows.grammar import parsers as p
@@ -19,6 +19,7 @@ from bot.law import clocks
 from bot.law.clocks import ClockRow
 from bot.law.reasons import render
 from bot.outbox import Outbox
+from bot.registry import command
 from bot.statements import clients, drafts
 from bot.text.i18n import line, message
 from bot.text.i18n import text as t

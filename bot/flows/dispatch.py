@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from bot import commands as c
 from bot.chat import Context
-from bot.commands import REGISTRY, Command, spec_of
-from bot.flows import close, incident, law, permissions, prompts, report, sending, statements  # noqa: F401 - declarations
+from bot.commands import Command
+from bot.flows import (  # noqa: F401 - declarations
+    changes,
+    close,
+    incident,
+    law,
+    media,
+    permissions,
+    prompts,
+    report,
+    sending,
+    statements,
+)
 from bot.flows.base import resolve, role_holders, role_names
 from bot.flows.port import Bot
 from bot.outbox import Outbox
+from bot.registry import REGISTRY, spec_of
 from storage.models import Workspace
 
 
@@ -31,3 +44,27 @@ def run(bot: Bot, session: Session, ws: Workspace, context: Context, command: Co
 def rules() -> dict[str, tuple[str, ...]]:
     """Which roles each restricted command needs (the README's permission matrix)."""
     return {word: spec.may for word, spec in REGISTRY.items() if spec.may}
+
+
+def each(command: Command) -> list[Command]:
+    """A command as the steps it runs: `/breach done 1 2 3` is three tasks, done together or not at all."""
+    if isinstance(command, c.Done) and command.also:
+        return [c.Done(task=task, note=command.note, incident=command.incident)
+                for task in (command.task, *command.also)]
+    return [command]
+
+
+_CONTROL = {chr(code) for code in range(32) if chr(code) not in "\t\n\r"} | {"\x7f"}
+
+
+def unstorable(command: Command) -> str | None:
+    """The first character in a command's text that cannot be stored (NUL, other controls, lone surrogates)."""
+    for value in vars(command).values():
+        texts = value if isinstance(value, tuple) else (value,)
+        for text in texts:
+            if not isinstance(text, str):
+                continue
+            for ch in text:
+                if ch in _CONTROL or "\ud800" <= ch <= "\udfff":
+                    return f"U+{ord(ch):04X}"
+    return None

@@ -22,7 +22,6 @@ from bot.commands import (
     Status,
     Tasks,
     Unassign,
-    command,
 )
 from bot.errors import UserError
 from bot.flows import law as clock_flows
@@ -31,6 +30,7 @@ from bot.flows.grammar import parsers as p
 from bot.flows.port import Bot
 from bot.incident import deadlines, incidents, phases, questions, scenarios
 from bot.outbox import Outbox
+from bot.registry import command
 from bot.text.i18n import message
 from bot.text.i18n import text as t
 from bot.text.times import parse_duration, parse_when

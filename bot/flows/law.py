@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.chat import Context, Mention
-from bot.commands import Affected, Clocks, Facts, Notified, command
+from bot.commands import Affected, Clocks, Facts, Notified
 from bot.errors import UserError
 from bot.flows.base import acknowledge, drill, here, moment_done, resolve
 from bot.flows.grammar import parsers as p
@@ -17,6 +17,7 @@ from bot.incident import incidents, questions, wording
 from bot.incident.answers import NO, YES, parse_residences
 from bot.law import clocks
 from bot.outbox import Outbox
+from bot.registry import command
 from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES
 from bot.text.i18n import message
 from bot.text.i18n import text as t
@@ -37,6 +38,9 @@ FACT_FLAGS = {
     "assessed": ("assessed_at", "when"),
     "handled": ("handling_ended_at", "when"),
     "cac_level": ("cac_level", "cac_level"),
+    "from": ("exposure_from", "when"),  # the exposure window: when the leak began …
+    "to": ("exposure_to", "when"),  # … and ended
+    "systems": ("systems", "text"),
 }
 
 
@@ -56,6 +60,8 @@ def read_fact(flag: str, raw: str, *, now: datetime, tz: str, lang: str) -> tupl
         if unknown or not cats:
             raise UserError(t(lang, "error.data", value=", ".join(unknown) or "-", choices=", ".join(DATA_CATEGORIES)))
         return fact, list(dict.fromkeys(cats))
+    if kind == "text":
+        return fact, " ".join(value.split())
     if kind == "cac_level":
         if value not in CAC_LEVELS:
             raise UserError(t(lang, "facts.cac_level", value=value, choices=", ".join(CAC_LEVELS)))

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.chat import Context, Mention
-from bot.commands import Answer, Questions, command
+from bot.commands import Answer, Questions
 from bot.flows import law
 from bot.flows.base import here, resolve
 from bot.flows.grammar import parsers as p
@@ -16,6 +16,7 @@ from bot.flows.port import Bot
 from bot.incident import incidents, questions
 from bot.incident.answers import show
 from bot.outbox import Outbox
+from bot.registry import command
 from bot.text.i18n import message
 from bot.text.times import format_time
 from bot.views import questions as question_views

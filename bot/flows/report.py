@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.chat import Context, Line, Mention, Message, Strong, Text, Upload
-from bot.commands import FollowUpAdd, FollowUpDone, FollowUps, History, Report, Summary, command
+from bot.commands import FollowUpAdd, FollowUpDone, FollowUps, History, Report, Summary
 from bot.errors import UserError
 from bot.flows.base import acknowledge, drill, here, resolve, role_holders
 from bot.flows.grammar import parsers as p
@@ -16,6 +16,7 @@ from bot.incident import deadlines, followups, incidents, timeline, wording
 from bot.incident.phases import phase_states, task_states
 from bot.law import clocks
 from bot.outbox import Outbox
+from bot.registry import command
 from bot.report import document
 from bot.statements import drafts
 from bot.text.i18n import drill_prefix, drill_suffix, line, message

@@ -50,7 +50,7 @@ def check_returns(bot: Breachbot) -> int:
                 handled.append(uid)
         if handled:
             mailbox.mark_seen(handled)
-    sms = bot.send_transports().get(sending.SMS)
+    sms = bot.send_transports.get(sending.SMS)
     if sms is not None:
         failures += _receipts(bot, sms)
     for incident_id, said in failures:

@@ -31,6 +31,7 @@ class Breachbot(Bot, Protocol):
 
     lang: str
 
+    @property
     def send_transports(self) -> dict[str, Any]:
         """The configured e-mail and SMS transports."""
         ...
@@ -91,7 +92,7 @@ def vault(bot: Breachbot) -> clients.Vault:
 
 def transports_for(bot: Breachbot, incident: Incident) -> dict[str, Any]:
     """The real transports, or for a drill ones that reach no server at all."""
-    return transports.drill() if incident.drill else bot.send_transports()
+    return transports.drill() if incident.drill else bot.send_transports
 
 
 def mail_domain(bot: Breachbot) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot.chat import Context, Mention, Message, Strong, Text
-from bot.commands import Send, command
+from bot.commands import Send
 from bot.errors import UserError
 from bot.flows import permissions, send_runner
 from bot.flows.base import acknowledge, here, resolve, role_holders, role_names
@@ -20,6 +20,7 @@ from bot.flows.grammar import parsers as p
 from bot.flows.send_runner import Breachbot
 from bot.incident import incidents
 from bot.outbox import Outbox
+from bot.registry import command
 from bot.statements import clients, drafts, sending
 from bot.statements import gaps as draft_gaps
 from bot.statements import letters as letter_merge

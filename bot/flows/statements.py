@@ -15,7 +15,6 @@ from bot.commands import (
     Drafts,
     DraftShow,
     Letters,
-    command,
 )
 from bot.errors import UserError
 from bot.flows.base import acknowledge, here, moment_done, resolve, role_holders
@@ -24,6 +23,7 @@ from bot.flows.port import Bot
 from bot.incident import incidents, timeline
 from bot.law import clocks
 from bot.outbox import Outbox
+from bot.registry import command
 from bot.statements import clients, drafts, reach, template_context
 from bot.statements import gaps as draft_gaps
 from bot.statements import letters as letter_merge

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.errors import UserError
 from bot.incident.playbook import DEFAULT_DRAFT_RULES, Playbook
-from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES, RESIDENCES, narrow, residence_code
+from bot.text.facts import CAC_LEVELS, COST_CATEGORIES, DATA_CATEGORIES, RESIDENCES, narrow, residence_code
 from bot.text.i18n import catalogue
 from bot.text.i18n import text as t
 
@@ -44,6 +44,8 @@ def _keys(kind: str, playbook: Playbook | None) -> list[str]:
         return list(DATA_CATEGORIES)
     if kind == "residence":
         return list(RESIDENCES)
+    if kind == "cost":
+        return list(COST_CATEGORIES)
     return {"lang": ["en", "zh"], "variant": ["individual", "company"], "via": ["email", "phone", "post", "wecom"],
             "format": ["md", "html", "pdf", "json"]}[kind]
 

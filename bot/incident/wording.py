@@ -19,7 +19,7 @@ from bot.text.i18n import text as t
 PREFIX = "value_name."
 # /breach facts and its questions: facts said as "data encrypted" / "数据已加密" rather than encrypted=True
 YES_NO_FACTS = ("encrypted", "key_safe", "crime_suspected", "ransom_paid", "contained", "press_aware")
-TIME_FACTS = ("determined_at", "assessed_at", "handling_ended_at")
+TIME_FACTS = ("determined_at", "assessed_at", "handling_ended_at", "exposure_from", "exposure_to")
 
 
 class Citation(Localized):
@@ -94,6 +94,8 @@ def fact(key: str, value: Any, lang: str, *, when: Callable[[datetime], str]) ->
     if key == "cac_level" and isinstance(value, str):
         level = f"regime_reason.cac_level.{value}"
         return t(lang, base, level=t(lang, level) if _known(lang, level) else value)
+    if key == "systems" and isinstance(value, str):
+        return t(lang, base, systems=value)
     if key == "affected" and isinstance(value, dict):
         return t(lang, base, counts=residences(value, lang) or "—")
     return None

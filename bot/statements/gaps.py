@@ -86,6 +86,8 @@ def measure_tasks(playbook: Playbook) -> str:
 
 def how_to_fill(gap: str, *, playbook: Playbook, draft_id: str, lang: str) -> str:
     """The one command (or setting) that fills a gap."""
+    if gap == "public":
+        return t(lang, "draft.fill.public")
     if gap == "contact":
         return t(lang, "draft.fill.contact")
     if gap == "measures":

@@ -104,7 +104,8 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
         "firm": {"name": firm_name, "contact": firm_contact},
         "drill_banner": t(lang, "draft.drill_banner") + "\n\n" if incident.drill else "",
         "incident_id": ref(incident),
-        "title": incident.title,
+        "title": incident.title,  # internal: only the staff briefing uses it
+        "public": facts.get("public"),
         "severity": incident.severity,
         "today": long_date(now, ws.timezone, lang).rsplit(" ", 1)[0].rstrip(","),
         "aware_at": long_date(incident.aware_at, ws.timezone, lang),

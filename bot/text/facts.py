@@ -20,6 +20,10 @@ RESIDENCE_CODES = {"GB": "UK", "CHN": "CN", "PRC": "CN", "USA": "US", "HKG": "HK
                    "FLORIDA": "US-FL"}
 # The CAC's four incident levels (网络安全事件分级), lowest first.
 CAC_LEVELS: tuple[str, ...] = ("general", "relatively_major", "major", "especially_major")
+# What a response costs, in the words an insurer's claim form uses.
+COST_CATEGORIES: tuple[str, ...] = (
+    "forensics", "legal", "notification", "monitoring", "compensation", "fines", "staff", "revenue", "other",
+)
 TITLE_MAX = 300
 TEXT_MAX = 4000
 MAX_CLIENTS = 100_000_000
@@ -42,6 +46,9 @@ FACTS: dict[str, str] = {
     "press_aware": "yes_no",
     "clients_told": "yes_no",
     "systems": "text",
+    "exposure_from": "datetime",
+    "exposure_to": "datetime",
+    "reputation": "one_of",
 }
 ANSWER_TYPES = ("yes_no", "one_of", "several_of", "number", "per_residence", "datetime", "text")
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from bot.chat import Action, Line, Mention, Message, RoomRef, Strong, Text
-from bot.incident import deadlines, wording
+from bot.incident import changes, deadlines, media, wording
 from bot.incident.incidents import OPEN, active_roles, ref
 from bot.incident.phases import phase_states, task_states
 from bot.incident.playbook import Playbook
@@ -106,6 +106,10 @@ def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
         if duties:
             first = min(incident.aware_at + timedelta(hours=c.notice_hours or 0) for c in duties)
             lines.append(line(lang, "status.contract_clocks", count=len(duties), due=due_phrase(ws, first, now)))
+    if waiting := media.unanswered(incident):
+        lines.append(line(lang, "status.media_open", count=len(waiting)))
+    if totals := changes.totals(incident):
+        lines.append(line(lang, "status.costs", total=" + ".join(a.show() for a in totals.values())))
     return Message(lines=tuple(lines), kind="status")
 
 

@@ -15,7 +15,7 @@ from bot.text.facts import whole_number
 from bot.text.i18n import text as t
 from bot.text.times import is_duration
 
-_TIMES = ("aware", "at", "due", "determined", "assessed", "handled")
+_TIMES = ("aware", "at", "due", "determined", "assessed", "handled", "from", "to")
 _NEXT = ("next", "下一", "下一阶段")
 
 
@@ -152,7 +152,7 @@ def clocks(lang: str, name: str, tail: str) -> c.Command:
 
 
 _FACT_FLAGS = ("data", "encrypted", "key_safe", "crime", "ransom", "contained", "press", "determined", "assessed",
-               "handled", "cac_level")
+               "handled", "cac_level", "from", "to", "systems")
 
 
 def facts(lang: str, name: str, tail: str) -> c.Command:

@@ -1,0 +1,81 @@
+"""Flows for the media desk: the enquiry log (`/breach media …`). Its parser sits beside the flow."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.chat import Context, Line, Mention, Message, Text
+from bot.commands import Media
+from bot.flows.base import acknowledge, here, resolve
+from bot.flows.grammar.tokens import Args, leading_incident
+from bot.flows.port import Bot
+from bot.incident import incidents, media
+from bot.outbox import Outbox
+from bot.registry import command
+from bot.text.i18n import line, message
+from bot.views import incident as views
+from storage.models import Workspace
+
+_ANSWERED = ("answered", "answer", "已答复", "答复")  # the sub-word for recording an answer
+_NUMBER = re.compile(r"^(?:M-?)?(\d{1,6})$", re.I)
+
+
+def parse_media(lang: str, name: str, tail: str) -> Media:
+    """`/breach media <outlet> <question>`, `/breach media answered M-2 <answer>`, or `/breach media`."""
+    number, body = leading_incident(tail)
+    words = body.split(None, 2)
+    if not words:
+        return Media(incident=number)
+    if words[0].lower() in _ANSWERED:
+        found = _NUMBER.match(words[1]) if len(words) > 1 else None
+        if found is None or len(words) < 3:
+            Args(lang, name, []).fail("media.how_answer")
+        return Media(answered=int(found[1]), text=words[2], incident=number)  # type: ignore[index]
+    if len(words) < 2:
+        Args(lang, name, []).fail("media.how")
+    outlet, _, question = body.strip().partition(" ")
+    return Media(outlet=outlet, text=question.strip(), incident=number)
+
+
+@command(Media, "media", parse=parse_media, zh=("媒体",), group="tell")
+def media_desk(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Media, out: Outbox) -> None:
+    """Log an enquiry, record the answer, or list them (unanswered first)."""
+    lang, now = ws.lang, bot.now()
+    incident = resolve(session, ws, context, cmd.incident, lock=bool(cmd.text))
+    ref = incidents.ref(incident)
+    if cmd.answered is not None:
+        entry = media.answer_enquiry(session, incident=incident, number=cmd.answered, answer=cmd.text,
+                                     actor=context.user, now=now, lang=lang)
+        out.post(incident.war_room, message(lang, "media.answered", actor=Mention(context.user), id=ref,
+                                            n=entry["n"], outlet=entry["outlet"]))
+        acknowledge(out, context, incident, lang)
+        out.refresh.add(incident.id)
+        return
+    if cmd.text:
+        n = media.log_enquiry(session, incident=incident, outlet=cmd.outlet, question=cmd.text, actor=context.user,
+                              now=now, lang=lang)
+        out.post(incident.war_room, message(lang, "media.logged", actor=Mention(context.user), id=ref, n=n,
+                                            outlet=" ".join(cmd.outlet.split()), command=f"/breach media answered M-{n}"))
+        acknowledge(out, context, incident, lang)
+        out.refresh.add(incident.id)
+        return
+    out.reply(enquiry_list(incident, ws, now), public=here(context, incident))
+
+
+def enquiry_list(incident: incidents.Incident, ws: Workspace, now: datetime) -> Message:
+    """Unanswered enquiries first, then the answered ones."""
+    lang, entries = ws.lang, media.enquiries(incident)
+    if not entries:
+        return message(lang, "media.none", id=incidents.ref(incident))
+    lines: list[Line] = [line(lang, "media.header", id=incidents.ref(incident), open=len(media.unanswered(incident)),
+                              total=len(entries))]
+    for e in sorted(entries, key=lambda e: (bool(e["answered_at"]), e["n"])):
+        asked = views.when(ws, datetime.fromisoformat(e["at"]), now)
+        state = (line(lang, "media.item_answered", at=views.when(ws, datetime.fromisoformat(e["answered_at"]), now))
+                 if e["answered_at"] else line(lang, "media.item_open"))
+        lines.append((Text(f"  M-{e['n']} {e['outlet']} · {asked} · "), Mention(e["by"]), Text(f": {e['question']} "),
+                      *state))
+    return Message(lines=tuple(lines))
