@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from bot.chat import Context
 from bot.commands import REGISTRY, Command, spec_of
-from bot.flows import close, incident, law, permissions, prompts, report, sending, statements  # noqa: F401 - declarations
+from bot.flows import close, incident, law, page, permissions, prompts, report, sending, statements  # noqa: F401 - declarations
 from bot.flows.base import resolve, role_holders, role_names
 from bot.flows.port import Bot
 from bot.outbox import Outbox
