@@ -93,9 +93,6 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
     for row, shown in zip(clock_rows, report["clocks"], strict=True):
         row["title"], row["due_text"], row["met_text"] = shown["title"], shown["due"], shown["met"]
         row["status_text"] = shown["status"]
-        if row["status"] in ("pending", "missed") and row["due_at"]:
-            due_next.append({"what": shown["title"], "owner": shown["audience"], "due": shown["due"],
-                             "due_iso": row["due_at"], "overdue": row["status"] == "missed", "legal": True})
     due_next.sort(key=lambda d: d["due_iso"])
 
     events = timeline.events(session, incident)
