@@ -145,3 +145,44 @@ def test_links_survive_a_restart(sqlite_engine):
     link = give_link(console)
     restarted = page_app(console).test_client()  # a new app and site on the same database
     assert restarted.get(link).status_code == 200
+
+
+def test_serve_mounts_the_pages_and_a_firm_admin_link_opens_the_history(sqlite_engine):
+    from bot.flows.page import admin_link
+    from handlers.web import create_web_app
+    from storage.models import Workspace
+    from tests.conftest import make_settings
+
+    console = incident(sqlite_engine)
+    console.say("alice", "/breach drill", "general")
+    app, bots = create_web_app(make_settings(), engine=sqlite_engine, clock=console.clock)
+    client = app.test_client()
+    assert bots == [] and client.get(give_link(console)).status_code == 200
+    with console.bot.unit(write=False) as session:
+        ws = session.exec(select(Workspace)).one()
+    url = admin_link(make_settings(), engine=sqlite_engine, workspace=ws, hours=1, now=console.clock.now())
+    assert url.startswith("http://localhost:3000/history?k=")
+    history = client.get(url.removeprefix("http://localhost:3000"))
+    html = history.get_data(as_text=True)
+    assert history.status_code == 200 and "Incidents and drills" in html and TITLE in html and "DRILL" in html
+    assert "Key times of real incidents" in html
+    assert client.get("/history?k=" + url.split("k=")[1][:-2] + "zz").status_code == 403
+    incident_link = give_link(console).split("k=")[1]
+    assert client.get("/history?k=" + incident_link).status_code == 403  # an incident link opens no history
+    console.bot.advance(console.clock.now() + timedelta(hours=1))
+    assert client.get(url.removeprefix("http://localhost:3000")).status_code == 403
+
+
+def test_the_command_line_prints_a_history_link(tmp_path, capsys):
+    from handlers.cli import main
+
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert main(["--db", db, "db", "upgrade"]) == 0
+    from storage.db import make_engine
+    from tests.conftest import make_console
+
+    make_console(make_engine(db)).say("alice", "/breach declare Laptop stolen", "general")
+    capsys.readouterr()
+    assert main(["--db", db, "history", "--link", "12"]) == 0
+    assert capsys.readouterr().out.startswith("http://localhost:3000/history?k=")
+    assert main(["--db", db, "history", "--link", "0"]) == 2
