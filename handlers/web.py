@@ -31,7 +31,7 @@ def create_web_app(settings: Settings, *, engine: Engine, clock: Clock | None = 
 
     from handlers.page import register as register_pages
 
-    register_pages(app, settings=settings, engine=engine, clock=clock)
+    register_pages(app, settings=settings, engine=engine, clock=clock, bots=bots)
 
     @app.get("/healthz")
     def health() -> Any:

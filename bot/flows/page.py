@@ -7,7 +7,9 @@ version a browser holds, hand out the report. Every refusal is `links.Refused`, 
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +42,7 @@ from storage.db import session_factory, transaction
 from storage.models import Incident, Workspace
 
 Refused = links.Refused
+log = logging.getLogger("breachbot.page")
 
 
 def page_url(base: str, incident: Incident, token: str) -> str:
@@ -106,8 +109,10 @@ class Shown:
 class PageSite:
     """The incident pages and the history page, read from the same database the bot writes."""
 
-    def __init__(self, settings: Settings, *, engine: Engine, clock: Clock | None = None) -> None:
+    def __init__(self, settings: Settings, *, engine: Engine, clock: Clock | None = None,
+                 names: Mapping[str, Callable[[str], str]] | None = None) -> None:
         self.settings = settings
+        self.names = dict(names or {})  # platform → how it names a person (Slack display names)
         self.clock = clock or SystemClock()
         self.sessions = session_factory(engine)
         self.readers = session_factory(engine, write=False)
@@ -118,10 +123,25 @@ class PageSite:
     def _lang(self, asked: str | None, ws: Workspace) -> str:
         return asked if asked in view.LANGS else ws.lang
 
+    def _namer(self, platform: str) -> Callable[[str], str]:
+        """A person's name on their platform; their id when the platform cannot say (the page still shows)."""
+        ask = self.names.get(platform)
+        if ask is None:
+            return str
+
+        def name(user: str) -> str:
+            try:
+                return ask(user) or user
+            except Exception:  # a platform hiccup must not take the page down
+                log.warning("could not name %s on %s", user, platform)
+                return user
+
+        return name
+
     def _build(self, session: Session, opened: links.Opened, lang: str | None, now: datetime) -> Shown:
         data = view.build(session, incident=opened.incident, playbook=self.playbook, regimes=self.regimes,
                           firm_profile=self.firm_profile, ws=opened.workspace, lang=self._lang(lang, opened.workspace),
-                          now=now, firm_name=self.settings.firm_name)
+                          now=now, firm_name=self.settings.firm_name, name=self._namer(opened.workspace.platform))
         return Shown(data=data, version=links.head(session, opened.incident))
 
     def open(self, *, token: str, number: int, lang: str | None, where: str, agent: str) -> Shown:

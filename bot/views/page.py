@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -69,8 +70,9 @@ def _corrected(events: list[Any]) -> dict[int, int]:
 
 
 def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: RegimeBook,
-          firm_profile: frozenset[str], ws: Workspace, lang: str, now: datetime, firm_name: str) -> dict[str, Any]:
-    """Everything the incident page shows, from the database, in `lang`."""
+          firm_profile: frozenset[str], ws: Workspace, lang: str, now: datetime, firm_name: str,
+          name: Callable[[str], str] = str) -> dict[str, Any]:
+    """Everything the incident page shows, from the database, in `lang`; `name` says a person's id as a name."""
     report = document.build(session, incident=incident, playbook=playbook, regimes=regimes, firm_profile=firm_profile,
                             ws=ws, lang=lang, now=now, firm_name=firm_name)
     L, W = report["L"], words(lang)  # noqa: N806 - short names the template uses too
@@ -98,7 +100,7 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
     events = timeline.events(session, incident)
     corrected = _corrected(events)
     described = {item["seq"]: item["description"] for item in report["raw"]["timeline"]}
-    entries = [{"seq": e.seq, "at": when(e.at), "iso": iso(e.at), "actor": actor_name(e.actor, lang), "kind": e.kind,
+    entries = [{"seq": e.seq, "at": when(e.at), "iso": iso(e.at), "actor": actor_name(e.actor, lang) if e.actor == "breachbot" else name(e.actor), "kind": e.kind,
                 "kind_text": L.get(f"event.{e.kind}", e.kind.replace("_", " ")), "text": described.get(e.seq, e.text),
                 "corrected_by": corrected.get(e.seq)} for e in events]
     kinds = sorted({(e["kind"], e["kind_text"]) for e in entries}, key=lambda k: k[1])
@@ -112,8 +114,8 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
             left, right = changes(before, v.text) if before is not None else ([], [("same", v.text)])
             shown.append({"version": v.version, "status": v.status, "status_text": L["version"].format(
                 version=v.version) + " · " + catalogue(lang).get(f"draft.status.{v.status}", v.status),
-                "by": v.created_by, "at": when(v.created_at), "left": left, "right": right,
-                "gaps": len(v.gaps), "approvals": [{"role": wording.role(playbook, a["role"], lang), "user": a["user"],
+                "by": name(v.created_by), "at": when(v.created_at), "left": left, "right": right,
+                "gaps": len(v.gaps), "approvals": [{"role": wording.role(playbook, a["role"], lang), "user": name(a["user"]),
                                                       "at": when(datetime.fromisoformat(a["at"])) if a.get("at") else ""}
                                                      for a in v.approvals]})
         statements.append({"id": f"D-{draft.number}", "kind": wording.name(lang, "draft_kind", draft.kind),
@@ -130,17 +132,19 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
                     say_time=when)
     return {
         **{k: report[k] for k in ("L", "lang", "firm", "id", "title", "drill", "severity", "status", "facts",
-                                  "durations", "team", "phases", "followups", "clients_summary", "clients_breakdown",
+                                  "durations", "phases", "clients_summary", "clients_breakdown",
                                   "cause", "lessons", "head_hash", "intact", "events_count")},
         "W": W,
+        "followups": [{**f, "owner": name(f["owner"])} for f in report["followups"]],
         "number": incident.number,
         "open": incident.status == incidents.OPEN,
         "severity_key": incident.severity,
         "phase": {"position": current.position, "total": len(states), "title": playbook.phase(current.key).title(lang)},
-        "lead": holders.get("lead", ""),
+        "lead": name(holders["lead"]) if "lead" in holders else "",
         "times": [(L["aware_at"], when(incident.aware_at)), (L["declared_at"], when(incident.declared_at)),
                   (L["closed_at"], when(incident.closed_at))],
-        "roles": [{"role": name(lang), "user": holders.get(key, "")} for key, name in playbook.roles.items()],
+        "roles": [{"role": role(lang), "user": name(holders[key]) if key in holders else ""}
+                  for key, role in playbook.roles.items()],
         "due_next": due_next,
         "clocks": clock_rows,
         "timeline": entries,

@@ -114,8 +114,10 @@ def blueprint(site: PageSite) -> Blueprint:
     return pages
 
 
-def register(app: Flask, *, settings: Settings, engine: Engine, clock: Clock | None = None) -> PageSite:
-    """Mount the incident pages on `app`; returns the site (tests drive its clock)."""
-    site = PageSite(settings, engine=engine, clock=clock)
+def register(app: Flask, *, settings: Settings, engine: Engine, clock: Clock | None = None,
+             bots: list[Any] | None = None) -> PageSite:
+    """Mount the incident pages on `app`; `bots` (Slack, WeCom) name people on their pages. Returns the site."""
+    site = PageSite(settings, engine=engine, clock=clock,
+                    names={b.chat.platform: b.chat.display_name for b in bots or []})
     app.register_blueprint(blueprint(site))
     return site

@@ -25,7 +25,7 @@ def test_a_page_link_asked_for_on_slack_is_ephemeral_and_opens_the_page(slack, f
     announced = fake.posted(room)[-1]["text"]
     assert "L-1 for insurer" in announced and "?k=" not in announced
     app = Flask("pages")
-    register(app, settings=slack_settings(fake), engine=sqlite_engine, clock=slack.clock)
+    register(app, settings=slack_settings(fake), engine=sqlite_engine, clock=slack.clock, bots=[slack.bot])
     page = app.test_client().get(f"{urlsplit(url[0]).path}?{urlsplit(url[0]).query}")
     assert page.status_code == 200 and "Payroll export on a public share" in page.get_data(as_text=True)
-    assert "Lead: U0ALICE" in page.get_data(as_text=True)
+    assert "Lead: Alice" in page.get_data(as_text=True)  # Slack's display name, not the member id
