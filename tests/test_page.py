@@ -131,6 +131,8 @@ def test_bad_link_commands_change_nothing_and_say_what_to_type(sqlite_engine):
     assert "--hours takes a whole number of hours from 1 to 720" in said(console, "carol", "/breach link --hours 0")
     assert "--hours takes" in said(console, "carol", "/breach link --hours lots")
     assert "has no live page links" in said(console, "carol", "/breach link revoke")
+    assert "--for takes a name of at most 200 characters (this one has 201)" in said(
+        console, "carol", "/breach link --for " + "x" * 201)
     give_link(console)
     assert "no live page link L-7" in said(console, "carol", "/breach link revoke L-7")
     assert "Say which link" in said(console, "carol", "/breach link revoke L-x")

@@ -88,6 +88,8 @@ def link(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Link,
                  .prefixed(drill(incident, lang)))
         acknowledge(out, context, incident, lang)
         return
+    if len(cmd.for_name) > links.MAX_FOR:
+        raise UserError(t(lang, "link.for_too_long", max=links.MAX_FOR, length=len(cmd.for_name)))
     made, token = links.create(session, incident=incident, hours=cmd.hours, for_name=cmd.for_name,
                                actor=context.user, now=now)
     until = long_date(made.expires_at, ws.timezone, lang)

@@ -16,10 +16,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, col, select
 
 from bot.incident import timeline
-from storage.models import Incident, PageLink, PageSecret, Workspace
+from storage.models import Incident, PageLink, PageSecret, TimelineEvent, Workspace
 
 DEFAULT_HOURS = 72
 MAX_HOURS = 24 * 30
+MAX_FOR = 200  # characters in `--for <name>`
 _SALT = "breachbot.page"
 _HISTORY_SALT = "breachbot.history"
 
@@ -156,8 +157,6 @@ def check_history(session: Session, *, token: str, now: datetime) -> Workspace:
 
 def head(session: Session, incident: Incident) -> str:
     """A version of the incident's page: the timeline's head (every state change writes an event)."""
-    from storage.models import TimelineEvent
-
     last = session.exec(select(TimelineEvent.hash).where(TimelineEvent.incident_id == incident.id)
                         .order_by(col(TimelineEvent.seq).desc()).limit(1)).first()
     return last or timeline.GENESIS
