@@ -83,7 +83,9 @@ def link(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Link,
         if not gone:
             raise UserError(t(lang, "link.none_live" if cmd.number is None else "link.no_such", id=ident,
                               link=f"L-{cmd.number}"))
-        said = ", ".join(f"L-{x.number}" + (f" ({x.for_name})" if x.for_name else "") for x in gone)
+        paren = "（{}）" if lang == "zh" else " ({})"
+        said = ("、" if lang == "zh" else ", ").join(
+            f"L-{x.number}" + (paren.format(x.for_name) if x.for_name else "") for x in gone)
         out.post(incident.war_room, message(lang, "link.revoked", id=ident, links=said, actor=Mention(context.user))
                  .prefixed(drill(incident, lang)))
         acknowledge(out, context, incident, lang)
