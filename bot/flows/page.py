@@ -31,7 +31,7 @@ from bot.law.regimes import load_regimes
 from bot.outbox import Outbox
 from bot.report import chart, document
 from bot.report.export import as_dict, as_json
-from bot.settings import DEFAULT_REGIMES, Settings
+from bot.settings import Settings
 from bot.statements.template_context import long_date
 from bot.text.facts import whole_number
 from bot.text.i18n import message
@@ -121,7 +121,7 @@ class PageSite:
         self.sessions = session_factory(engine)
         self.readers = session_factory(engine, write=False)
         self.playbook = load_playbook(settings.playbook)
-        self.regimes = load_regimes([DEFAULT_REGIMES] + ([settings.regimes_file] if settings.regimes_file else []))
+        self.regimes = load_regimes(settings.regime_files)
         self.firm_profile = frozenset(settings.firm().firm_profile)
 
     def _lang(self, asked: str | None, ws: Workspace) -> str:
