@@ -300,22 +300,11 @@ class Snooze:
     incident: int | None = None
 
 
-@dataclass(frozen=True)
-class Link:
-    """A signed link to the incident's read-only page (`revoke`: take links back, one or all)."""
-
-    hours: int = 72
-    for_name: str = ""
-    revoke: bool = False
-    number: int | None = None  # L-<number> to revoke; None revokes every live link
-    incident: int | None = None
-
-
 Command = (
     Declare | Status | Roles | Assign | Unassign | Log | Tasks | Done | Phase | Close | Help | Capture | Answer
     | Questions | Clocks | Facts | Affected | Notified | DraftNew | DraftEdit | DraftShow | Drafts | Approve
     | ClientsImport | ClientsShow | ClientsNotified | Letters | Send | Summary | Report | FollowUpAdd | FollowUps
-    | FollowUpDone | Drill | History | Snooze | Link
+    | FollowUpDone | Drill | History | Snooze
 
 )
 

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from bot.chat import Context, Mention
 from bot.clock import Clock, SystemClock
-from bot.commands import Link, command
+from bot.commands import command
 from bot.errors import UserError
 from bot.flows.base import acknowledge, drill, resolve
 from bot.flows.grammar.tokens import Args, fold, tokenize
@@ -48,6 +48,17 @@ log = logging.getLogger("breachbot.page")
 def page_url(base: str, incident: Incident, token: str) -> str:
     """The address a link opens."""
     return f"{base}/incidents/{incidents.ref(incident)}?k={token}"
+
+
+@dataclass(frozen=True)
+class Link:
+    """`/breach link`: a signed link to the incident's read-only page (`revoke`: take links back, one or all)."""
+
+    hours: int = links.DEFAULT_HOURS
+    for_name: str = ""
+    revoke: bool = False
+    number: int | None = None  # L-<number> to revoke; None revokes every live link
+    incident: int | None = None
 
 
 _LINK_ID = re.compile(r"^L-?(\d{1,6})$", re.I)
