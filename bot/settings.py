@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     )
 
     port: int = Field(3000, validation_alias=_env("PORT"))
+    public_url: str | None = Field(None, validation_alias=_env("BREACHBOT_PUBLIC_URL"))
 
     # Notices the bot sends (`/breach send`): the firm's mail server, bounce mailbox and SMS provider.
     smtp_host: str | None = Field(None, validation_alias=_env("BREACHBOT_SMTP_HOST"))
@@ -133,6 +134,11 @@ class Settings(BaseSettings):
     def regime_files(self) -> list[Path]:
         """The regimes to load: the packaged ones, then the firm's overrides (BREACHBOT_REGIMES)."""
         return [DEFAULT_REGIMES] + ([self.regimes_file] if self.regimes_file else [])
+
+    @property
+    def page_base(self) -> str:
+        """Where people reach `breachbot serve` (incident page links start with it), without a trailing slash."""
+        return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
 
     @property
     def platform(self) -> str:

@@ -76,10 +76,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     upgrade(engine)
     app, bots = create_web_app(settings, engine=engine)
     if not bots:
-        print("breachbot serve: no Slack (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET) or WeCom (WECOM_*) "
-              "credentials are set; see the README. Without them, `breachbot console` runs locally.", file=sys.stderr)
-        return 2
-    print(f"breachbot serving {', '.join(b.chat.platform for b in bots)} on port {settings.port}", file=sys.stderr)
+        # The console keeps its own process; serve still gives the incident pages of this database.
+        print("breachbot serve: no Slack (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET) or WeCom (WECOM_*) credentials "
+              f"are set; serving only the incident pages on port {settings.port} (see the README).", file=sys.stderr)
+    else:
+        print(f"breachbot serving {', '.join(b.chat.platform for b in bots)} and the incident pages on port "
+              f"{settings.port}", file=sys.stderr)
     try:
         _with_schedulers(bots, lambda: serve(app, port=settings.port))
     finally:
@@ -240,10 +242,27 @@ def cmd_history(args: argparse.Namespace) -> int:
             workspaces = [w for w in workspaces if w.external_id == args.workspace]
         if not workspaces:
             print("No incidents yet.")
+        if args.link is not None:
+            return _history_links(settings, engine, workspaces, hours=args.link)
         for ws in workspaces:
             if len(workspaces) > 1:
                 print(f"[{ws.platform}:{ws.external_id}]")
             print(history_message(session, ws).plain_text())
+    return 0
+
+
+def _history_links(settings: Settings, engine: Any, workspaces: list[Workspace], *, hours: int) -> int:
+    """A firm admin's link to each workspace's history page (`breachbot history --link [HOURS]`)."""
+    from bot.clock import SystemClock
+    from bot.flows.page import admin_link
+
+    if not 1 <= hours <= 720:
+        print("--link takes a number of hours from 1 to 720, e.g. --link 24", file=sys.stderr)
+        return 2
+    upgrade(engine)
+    for ws in workspaces:
+        url = admin_link(settings, engine=engine, workspace=ws, hours=hours, now=SystemClock().now())
+        print(f"{ws.platform}:{ws.external_id} — {url} (valid {hours} h)" if len(workspaces) > 1 else url)
     return 0
 
 
@@ -325,6 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     hist = sub.add_parser("history", help="past incidents and drills with their key times")
     hist.add_argument("--workspace", help="only this workspace id")
+    hist.add_argument("--link", type=int, nargs="?", const=24, metavar="HOURS",
+                      help="print a firm admin's link to the history page (valid 24 hours unless HOURS given)")
     hist.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
     hist.set_defaults(func=cmd_history)
 

@@ -29,6 +29,10 @@ def create_web_app(settings: Settings, *, engine: Engine, clock: Clock | None = 
         bots.append(register_wecom(app, settings=settings, engine=engine, clock=clock,
                                    token_storage=token_storage(settings.wecom_token_cache)))
 
+    from handlers.page import register as register_pages
+
+    register_pages(app, settings=settings, engine=engine, clock=clock, bots=bots)
+
     @app.get("/healthz")
     def health() -> Any:
         try:

@@ -336,3 +336,27 @@ class SendAttempt(SQLModel, table=True):
     accepted_at: datetime | None = _when(nullable=True)
     failed_at: datetime | None = _when(nullable=True)
     error: str = Field(default="", max_length=500)
+
+
+class PageSecret(SQLModel, table=True):
+    """A firm's (workspace's) key for signing incident-page links, made on first use."""
+
+    workspace_id: int = Field(foreign_key="workspace.id", primary_key=True)
+    secret: str = Field(max_length=100)
+    created_at: datetime = _when()
+
+
+class PageLink(SQLModel, table=True):
+    """A signed link to an incident's read-only page: L-<number>, for whom, until when, revoked or not."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    number: int
+    for_name: str = Field(default="", max_length=200)
+    created_by: str = Field(max_length=100)
+    created_at: datetime = _when()
+    expires_at: datetime = _when()
+    revoked_at: datetime | None = _when(nullable=True)
+    revoked_by: str | None = Field(default=None, max_length=100)

@@ -29,6 +29,8 @@ from storage.db import make_engine, upgrade
 PG_URL = os.environ.get("BREACHBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("BREACHBOT_REQUIRE_POSTGRES") == "1"
 START = datetime(2026, 11, 28, 10, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
+CHROMIUM = os.environ.get("BREACHBOT_CHROMIUM", "/usr/bin/chromium")
+REQUIRE_CHROMIUM = os.environ.get("BREACHBOT_REQUIRE_CHROMIUM") == "1"
 _pg_state: dict[str, object] = {}
 
 
@@ -51,18 +53,32 @@ def postgres_available() -> bool:
     return bool(_pg_state["ok"])
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def chromium_available() -> bool:
+    """Whether the system Chromium (Debian's `chromium`) is there for the browser tests."""
+    return os.access(CHROMIUM, os.X_OK)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
     if postgres_available():
-        return f"PostgreSQL: storage tests also run on {PG_URL}"
-    if REQUIRE_PG:
-        return f"PostgreSQL REQUIRED but not answering at {PG_URL}"
-    return f"PostgreSQL not answering at {PG_URL}: its storage tests are SKIPPED (set BREACHBOT_TEST_DATABASE_URL)"
+        lines = [f"PostgreSQL: storage tests also run on {PG_URL}"]
+    elif REQUIRE_PG:
+        lines = [f"PostgreSQL REQUIRED but not answering at {PG_URL}"]
+    else:
+        lines = [f"PostgreSQL not answering at {PG_URL}: its storage tests are SKIPPED (set BREACHBOT_TEST_DATABASE_URL)"]
+    if not chromium_available():
+        lines.append(f"Chromium {'REQUIRED but ' if REQUIRE_CHROMIUM else ''}not found at {CHROMIUM}: "
+                     "browser tests of the incident page are " + ("FAILING" if REQUIRE_CHROMIUM else "SKIPPED"))
+    return lines
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not postgres_available() and not REQUIRE_PG:
         terminalreporter.write_line(
             f"NOTE: PostgreSQL storage tests were skipped: nothing answers at {PG_URL}", yellow=True)
+    if not chromium_available() and not REQUIRE_CHROMIUM:
+        terminalreporter.write_line(
+            f"NOTE: browser tests of the incident page were skipped: no Chromium at {CHROMIUM} "
+            "(apt-get install chromium)", yellow=True)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

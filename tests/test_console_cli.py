@@ -121,13 +121,22 @@ def test_a_broken_playbook_stops_the_console_with_the_reason(tmp_path):
     assert f"breachbot: {broken}:" in done.stderr and "Field required" in done.stderr
 
 
-def test_serve_and_worker_need_credentials(tmp_path, capsys, monkeypatch):
+def test_serve_without_credentials_serves_only_the_incident_pages_and_worker_needs_them(tmp_path, capsys,
+                                                                                        monkeypatch):
+    import handlers.web as web
+
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "WECOM_CORP_ID"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+    served: list = []
+    monkeypatch.setattr(web, "serve", lambda app, port: served.append(({r.rule for r in app.url_map.iter_rules()}, port)))
     url = f"sqlite:///{tmp_path / 's.db'}"
-    assert main(["serve", "--db", url]) == 2
-    assert "no Slack (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET) or WeCom" in capsys.readouterr().err
+    assert main(["serve", "--db", url]) == 0
+    err = capsys.readouterr().err
+    assert "no Slack (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET) or WeCom" in err and "only the incident pages" in err
+    [(rules, port)] = served
+    assert {"/incidents/<ref>", "/incidents/<ref>/live", "/history", "/healthz"} <= rules and port == 3000
+    assert not any(r.startswith(("/slack", "/wecom")) for r in rules)
     assert main(["worker", "--db", url]) == 2
     assert "nothing to send reminders to" in capsys.readouterr().err
 

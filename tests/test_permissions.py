@@ -51,9 +51,11 @@ TYPED = {
     "notified": ("/breach notified cn-dsl-29", ("legal", "lead")),
     "severity": ('/breach severity critical --reason "x"', ("it_security", "executive", "lead")),
     "rename": ("/breach rename Laptop lost", ("it_security", "executive", "lead")),
+    "link": ("/breach link --for insurer", ("executive", "legal", "lead")),
 }
 DONE = {"assign": "@gina is now Scribe", "unassign": "no longer Communications", "close": "closed by",
-        "notified": "recorded the notice", "severity": "changed BR-1's severity", "rename": "renamed BR-1"}
+        "notified": "recorded the notice", "severity": "changed BR-1's severity", "rename": "renamed BR-1",
+        "link": "a link to the page of BR-1"}
 
 
 def test_every_rule_is_tried_with_its_roles_empty():
@@ -107,9 +109,20 @@ def test_each_statement_has_its_approvers(team, kind, approvers, refused):
     assert "approved by" in text and "still needed" not in text
 
 
+@pytest.mark.parametrize("who, allowed", [("alice", True), ("frank", True), ("erin", True), ("dave", False),
+                                         ("carl", False)])
+def test_the_lead_the_sponsor_or_legal_give_page_links(team, who, allowed):
+    text = answer(team, who, "/breach link --for insurer")
+    assert ("a link to the page of BR-1" in text) is allowed
+    if not allowed:
+        assert text == ("Only Incident lead @alice, Executive sponsor @frank, Legal / compliance @erin may give or "
+                        "revoke links to the incident page here.")
+        assert answer(team, who, "/breach link revoke").startswith("Only Incident lead @alice")
+
+
 def test_outsiders_learn_nothing(team):
     for typed in ("/breach status BR-1", "/breach log BR-1 hello", "/breach roles BR-1", "/breach clocks BR-1",
-                  "/breach report BR-1", "/breach summary BR-1"):
+                  "/breach report BR-1", "/breach summary BR-1", "/breach link BR-1", "/breach link BR-1 revoke"):
         assert answer(team, "mallory", typed, "general") == "There is no incident BR-1 here."
     # the team may, from anywhere
     assert "Payroll export leaked" in answer(team, "dave", "/breach status BR-1", "general")

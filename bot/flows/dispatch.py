@@ -17,6 +17,7 @@ from bot.flows import (  # noqa: F401 - declarations
     incident,
     law,
     media,
+    page,
     permissions,
     prompts,
     report,

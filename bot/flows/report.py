@@ -149,7 +149,8 @@ def followup_done(bot: Bot, session: Session, ws: Workspace, context: Context, c
     acknowledge(out, context, incident, lang)
 
 
-def _key_times(session: Session, incident: Incident) -> dict[str, float | None]:
+def key_times(session: Session, incident: Incident) -> dict[str, float | None]:
+    """Hours from awareness to declare, contain, first notice and close (None while not reached)."""
     events = timeline.events(session, incident)
     aware = incident.aware_at
 
@@ -183,7 +184,7 @@ def history_message(session: Session, ws: Workspace, user: str | None = None) ->
     lines: list[Line] = [line(lang, "history.header")]
     real: list[dict] = []
     for incident in every:
-        times = _key_times(session, incident)
+        times = key_times(session, incident)
         if not incident.drill:
             real.append(times)
         tag = t(lang, "history.drill") if incident.drill else wording.severity(lang, incident.severity)
@@ -195,7 +196,7 @@ def history_message(session: Session, ws: Workspace, user: str | None = None) ->
         values = [r[key] for r in real if r[key] is not None]
         if values:
             lines.append(line(lang, f"history.avg_{key}", value=show(sum(values) / len(values)), count=len(values)))
-    contain = [(f"BR-{i.number}", _key_times(session, i)["contain"]) for i in every if not i.drill]
+    contain = [(f"BR-{i.number}", key_times(session, i)["contain"]) for i in every if not i.drill]
     known = [(name, v) for name, v in contain if v is not None]
     if known:
         lines.append(line(lang, "history.chart"))

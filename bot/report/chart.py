@@ -72,3 +72,48 @@ def svg(bars: list[Bar], *, now: datetime, title: str, legend: tuple[str, str, s
                  f'<text x="498" y="{y}">{escape(late_word)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+TREND_COLOURS = ("#1f5fa8", "#c0392b", "#d68910", "#2e8b57")
+
+
+def trends(series: list[tuple[str, list[tuple[str, float | None]]]], *, title: str, say: Callable[[float], str],
+           width: int = 900, height: int = 320) -> str:
+    """Key times across incidents, oldest left: a group of bars per incident, one bar per measure (hours)."""
+    names = [name for name, _ in series[0][1]] if series else []
+    values = [v for _, points in series for _, v in points if v is not None]
+    if not names or not values:
+        return ""
+    top, left, bottom, right = 40, 70, 60, 20
+    peak = max(values) or 1.0
+    group = (width - left - right) / len(names)
+    bar = max(2.0, min(18.0, group * 0.8 / len(series)))
+
+    def y(v: float) -> float:
+        return top + (height - top - bottom) * (1 - v / peak)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} '
+             f'{height}" role="img" aria-label="{escape(title)}" font-family="sans-serif" font-size="12">',
+             f'<text x="10" y="20" font-size="14" font-weight="bold">{escape(title)}</text>',
+             f'<line x1="{left}" y1="{y(peak):.1f}" x2="{width - right}" y2="{y(peak):.1f}" stroke="#e3e7ed"/>',
+             f'<line x1="{left}" y1="{y(0):.1f}" x2="{width - right}" y2="{y(0):.1f}" stroke="#999"/>',
+             f'<text x="{left - 6}" y="{y(peak) + 4:.1f}" text-anchor="end">{escape(say(peak))}</text>',
+             f'<text x="{left - 6}" y="{y(0) + 4:.1f}" text-anchor="end">0</text>']
+    for i, name in enumerate(names):
+        middle = left + group * (i + 0.5)
+        parts.append(f'<text x="{middle:.1f}" y="{y(0) + 18:.1f}" text-anchor="middle">{escape(name)}</text>')
+        for n, (label, points) in enumerate(series):
+            value = points[i][1]
+            if value is None:
+                continue
+            x = middle - bar * len(series) / 2 + bar * n
+            parts.append(f'<rect x="{x:.1f}" y="{y(value):.1f}" width="{bar - 1:.1f}" '
+                         f'height="{max(y(0) - y(value), 1):.1f}" fill="{TREND_COLOURS[n % len(TREND_COLOURS)]}">'
+                         f'<title>{escape(name)} {escape(label)}: {escape(say(value))}</title></rect>')
+    for n, (label, _) in enumerate(series):
+        lx = left + n * 180
+        parts.append(f'<rect x="{lx}" y="{height - 22}" width="14" height="10" '
+                     f'fill="{TREND_COLOURS[n % len(TREND_COLOURS)]}"/><text x="{lx + 18}" y="{height - 13}">'
+                     f'{escape(label)}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)

@@ -173,6 +173,10 @@ _DESCRIBE: dict[str, Callable[[TimelineEvent, Mapping[str, Any], Words], str]] =
                                          text=e.text.split(": ", 1)[-1], due=_when_iso(w, d["due_at"])),
     "followup_done": lambda e, d, w: f"F-{d['number']}",
     "closed": _closed,
+    "link_created": lambda e, d, w: _t(w, "link", link=d["link"], who=d["for"] or "—",
+                                       until=_when_iso(w, d["expires_at"])),
+    "link_revoked": lambda e, d, w: _t(w, "link_revoked", link=d["link"], who=d["for"] or "—"),
+    "link_opened": lambda e, d, w: _t(w, "link_opened", link=d["link"], who=d["for"] or "—", where=d["from"]),
     **dict.fromkeys(("reminder_sent", "escalated", "asked_again", "question_escalated", "role_prompted",
                      "clock_reminder", "clock_missed", "followup_reminder", "followup_missed"), _alert),
 }

@@ -1,0 +1,123 @@
+"""The incident page over HTTP: `/incidents/BR-n`, its live updates, downloads, and `/history`.
+
+Only translation lives here: query strings and headers become `PageSite` calls, results become
+Jinja2 pages (autoescaped) with a strict Content-Security-Policy. No JavaScript framework, no build
+step, nothing fetched from anywhere else: one stylesheet and one small script, served from here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, Response, render_template, request
+from sqlalchemy import Engine
+
+from bot.clock import Clock
+from bot.flows.page import PageSite, Refused
+from bot.settings import Settings
+from bot.views.page import words
+
+log = logging.getLogger("breachbot.page")
+HERE = Path(__file__).resolve().parent
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+_REF = re.compile(r"^BR-?(\d{1,9})$", re.I)
+_TYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf",
+          "export": "application/json; charset=utf-8"}
+
+
+def _secure(response: Response) -> Response:
+    """Every answer: the strict CSP, no referrer (the link is in the URL), nothing cached, no sniffing."""
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _forbidden(why: str) -> Response:
+    """One plain 403 in both languages, whatever the reason (the reason goes to the log only)."""
+    log.info("incident page refused: %s (%s)", why, request.remote_addr)
+    body = render_template("page/forbidden.html", en=words("en"), zh=words("zh"))
+    return Response(body, status=403, mimetype="text/html")
+
+
+def _number(ref: str) -> int | None:
+    match = _REF.match(ref.strip())
+    return int(match[1]) if match else None
+
+
+def blueprint(site: PageSite) -> Blueprint:
+    """The page routes, bound to one `PageSite`."""
+    pages = Blueprint("page", __name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"),
+                      static_url_path="/page-static")
+    pages.after_request(_secure)
+
+    def args() -> tuple[str, str | None]:
+        return request.args.get("k", ""), request.args.get("lang")
+
+    @pages.get("/incidents/<ref>")
+    def incident(ref: str) -> Any:
+        token, lang = args()
+        number = _number(ref)
+        if number is None or not token:
+            return _forbidden("no token" if number else "bad incident ref")
+        try:
+            shown = site.open(token=token, number=number, lang=lang, where=request.remote_addr or "-",
+                              agent=request.headers.get("User-Agent", ""))
+        except Refused as exc:
+            return _forbidden(exc.why)
+        return render_template("page/incident.html", p=shown.data, version=shown.version, token=token, ref=ref)
+
+    @pages.get("/incidents/<ref>/live")
+    def live(ref: str) -> Any:
+        token, lang = args()
+        number = _number(ref)
+        if number is None or not token:
+            return _forbidden("no token")
+        try:
+            shown = site.live(token=token, number=number, lang=lang, since=request.args.get("v", ""))
+        except Refused as exc:
+            return _forbidden(exc.why)
+        if shown is None:
+            return Response(status=204)
+        body = render_template("page/incident.html", p=shown.data, version=shown.version, token=token, ref=ref)
+        return Response(body, mimetype="text/html", headers={"X-Page-Version": shown.version})
+
+    @pages.get("/incidents/<ref>/download/<fmt>")
+    def download(ref: str, fmt: str) -> Any:
+        token, lang = args()
+        number = _number(ref)
+        if number is None or not token or fmt not in _TYPES:
+            return _forbidden("bad download")
+        try:
+            name, body = site.download(token=token, number=number, fmt=fmt, lang=lang)
+        except Refused as exc:
+            return _forbidden(exc.why)
+        return Response(body, mimetype=_TYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @pages.get("/history")
+    def history() -> Any:
+        token, lang = args()
+        if not token:
+            return _forbidden("no token")
+        try:
+            data = site.history(token=token, lang=lang)
+        except Refused as exc:
+            return _forbidden(exc.why)
+        return render_template("page/history.html", h=data, token=token)
+
+    return pages
+
+
+def register(app: Flask, *, settings: Settings, engine: Engine, clock: Clock | None = None,
+             bots: list[Any] | None = None) -> PageSite:
+    """Mount the incident pages on `app`; `bots` (Slack, WeCom) name people on their pages. Returns the site."""
+    site = PageSite(settings, engine=engine, clock=clock,
+                    names={b.chat.platform: b.chat.display_name for b in bots or []})
+    app.register_blueprint(blueprint(site))
+    return site
