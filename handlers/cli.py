@@ -50,6 +50,22 @@ def _find(session: Session, ident: str, workspace: str | None) -> tuple[Incident
     return rows[0]
 
 
+def cmd_outbox(args: argparse.Namespace) -> int:
+    """List what the outbox holds (exit 1 when anything is set aside); --retry puts it back."""
+    from handlers.outbox import listing, retry
+
+    engine = make_engine(_settings(args).sqlalchemy_url)
+    with Session(engine) as session:
+        if args.retry:
+            if args.retry != "all" and not args.retry.lstrip("#").isdigit():
+                raise SystemExit(f"{args.retry!r} is not a message id; use the #id `breachbot outbox` shows, or all")
+            print(f"{retry(session, which=args.retry)} message(s) put back; the running bot tries them next.")
+            return 0
+        lines = listing(session)
+    print("\n".join(lines) if lines else "Everything was delivered.")
+    return 1 if any("SET ASIDE" in line for line in lines) else 0
+
+
 def cmd_console(args: argparse.Namespace) -> int:
     from handlers.console.main import run_console
 
@@ -332,6 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
     doctor.add_argument("--offline", action="store_true", help="do not call Slack or WeCom")
     doctor.set_defaults(func=cmd_doctor)
+
+    out = sub.add_parser("outbox", help="messages not delivered yet or set aside, and why")
+    out.add_argument("--retry", metavar="ID", help="try a set-aside message again (its #id, or 'all')")
+    out.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
+    out.set_defaults(func=cmd_outbox)
 
     keygen = sub.add_parser("keygen", help="print a new key for BREACHBOT_DATA_KEY (client contacts)")
     keygen.set_defaults(func=cmd_keygen)
