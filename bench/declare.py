@@ -39,11 +39,13 @@ from storage.models import Alert, Deadline, Incident
 ROSTER = {"it_security": [USERS["bob"]], "legal": [USERS["erin"]], "executive": [USERS["frank"]]}
 TITLE = "Payroll export for 40 clients found on a public file share"
 
-# Why each call is made (from bot/flows/incident.py declare, bot/app.py deliver and handlers/slack/chat.py).
+# Why each call is made (bot/flows/incident.py declare plans them; bot/flows/delivering.py carries them out after
+# the commit, lane by lane, one after another: the room, the invites, the status, its pin, the topic, the posts).
 WHY = {
     "conversations.create": "the private war room breach-<n>-<slug> (needed)",
     "conversations.setTopic": "the room topic: BR-n, severity, phase, due time (needed once)",
-    "conversations.invite": "declarer and roster into the room, all in one call (needed)",
+    "conversations.invite": "declarer and roster into the room, one call per person: each is its own outbox step, "
+                            "so one bad id cannot keep the others out",
     "chat.postMessage": "3 in the war room: status (then pinned), phase-1 prompt with task buttons, phase 1's "
                         "questions in one post; 4 DMs, one per role holder, the declarer included",
     "pins.add": "pin the living status message (needed)",

@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,27 +16,39 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot import delivery
-from bot.chat import Chat, Context, Mention, Message, MessageRef, RoomRef
+from bot.chat import Chat, Context, Message, MessageRef
 from bot.clock import Clock, SystemClock
-from bot.commands import Command, Declare, Help, Send
+from bot.commands import Assign, Command, Declare, FollowUpAdd, Help, Send
 from bot.errors import ConfigError, UserError, WhichIncident, new_error_id
-from bot.flows import alerts, dispatch, send_returns, send_runner
+from bot.flows import alerts, delivering, dispatch, send_returns, send_runner
 from bot.flows.base import resolve
 from bot.flows.canonical import canonical
 from bot.flows.dispatch import each, unstorable
 from bot.incident import deadlines, incidents, timeline
 from bot.incident.playbook import Playbook, load_playbook
 from bot.law.regimes import FIRM_PROFILES, RegimeError, load_regimes
-from bot.outbox import Outbox
+from bot.outbox import PENDING_ROOM, Outbox, split_message, with_rooms
 from bot.registry import word
 from bot.settings import FirmConfig, Settings
 from bot.statements import drafts, sending, transports
 from bot.text.i18n import message
+from bot.text.i18n import text as t
 from bot.views import incident as views
 from storage.db import make_engine, session_factory, transaction, upgrade
-from storage.models import Incident, Participant, Workspace
+from storage.models import Incident, OutboundMessage, Participant, Workspace
 
 log = logging.getLogger("breachbot")
+
+
+@dataclass(frozen=True)
+class WarRoomState:
+    """A war room as stored: who is on its team, its topic and its living status message."""
+
+    room: str
+    members: set[str]
+    topic: str
+    status_id: str | None
+    status: Message
 
 ALERT_LEASE = timedelta(minutes=5)
 ALERT_RETRY = timedelta(minutes=1)
@@ -104,6 +117,9 @@ class Breachbot:
             self._safe_reply(context, message(lang, "error.unstorable", kind="error", char=bad))
             return
         try:
+            # People typed as text become platform accounts, or the command is refused: asked before the
+            # transaction, so no platform call ever holds the database.
+            command = self._people(command)
             with self.unit() as session:
                 ws = self.workspace(session, context)
                 lang = ws.lang
@@ -120,6 +136,8 @@ class Breachbot:
                     dispatch.run(self, session, ws, context, step, outbox)
                 if len(steps) > 1:  # several tasks done from outside the war room: one "Done.", not three
                     outbox.replies = list(dict.fromkeys(outbox.replies))
+                # What is to be said is stored with the change it announces; it goes out after the commit.
+                rows = delivering.enqueue(self, session, outbox, now=self.now())
         except WhichIncident as exc:  # say it with the command typed: /breach log BR-2 …
             self._safe_reply(context, exc.naming(word(command)))
             return
@@ -131,7 +149,7 @@ class Breachbot:
             log.exception("command failed (error %s): %r from %s", error_id, command, context.user)
             self._safe_reply(context, message(lang, "error.internal", kind="error", error_id=error_id))
             return
-        self.deliver(context, outbox)
+        self.deliver(context, outbox, rows)
         if isinstance(command, Send):  # a confirmed send starts now; `check` reads what came back
             self.after_send(command)
 
@@ -156,99 +174,78 @@ class Breachbot:
         for hook in self.on_schedule_change:
             hook()
 
-    def deliver(self, context: Context | None, outbox: Outbox) -> None:
-        """Send what a committed command wants said; report what could not go out."""
-        failures: list[str] = []
+    def _people(self, command: Command) -> Command:
+        """Assign and follow-up owners as the platform's ids; UserError naming who could not be found."""
+        field = "user" if isinstance(command, Assign) else "owner" if isinstance(command, FollowUpAdd) else None
+        if field is None:
+            return command
+        typed = getattr(command, field)
+        found = self.chat.find_user(typed)
+        if not found:
+            raise UserError(message(self.lang, "error.unknown_person", kind="error", typed=typed,
+                                    platform=t(self.lang, f"platform_name.{self.chat.platform}")))
+        return replace(command, **{field: found})
 
-        def attempt(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return fn(*args, **kwargs)
-            except Exception as exc:  # a platform error must not hide the rest
-                log.exception("delivery failed: %s", what)
-                failures.append(f"{what}: {exc}")
-                return None
-
-        for room, users in outbox.invites:
-            attempt(f"invite to {room}", self.chat.invite, room=room, users=users)
+    def deliver(self, context: Context | None, outbox: Outbox, rows: list[int]) -> None:
+        """After the commit: make the war room, answer the person, send the rest; say what did not go."""
+        with self.unit(write=False) as session:
+            lanes = {r.lane for r in session.exec(select(OutboundMessage).where(col(OutboundMessage.id).in_(rows)))}
+        self.flush_outbox(lanes=lanes, ops=delivering.STEPS)  # the war room first: the answer names it
         if context is not None:
             for msg, public in outbox.replies:
-                attempt("reply", self.chat.reply, context=context, message=msg, public=public)
-        for room, msg in outbox.posts:
-            self._send_or_keep("post", room, msg, failures)
-        for user, msg in outbox.directs:
-            self._send_or_keep("direct", user, msg, failures)
-        for incident_id in sorted(outbox.refresh):
-            attempt("status update", self.refresh_status, incident_id)
-        if context is not None and failures:
-            self._safe_reply(context, message(self.lang, "error.delivery", kind="error",
-                                              details="; ".join(failures)))
-        for hook in self.on_schedule_change:
-            hook()
+                self._safe_reply(context, with_rooms(msg, self._real_room), public=public)
+        self.flush_outbox(lanes=lanes)
+        if context is not None and rows:
+            self._report(context, rows)
+        self.notify_schedule_change()
+
+    def _real_room(self, stand_in: str) -> str | None:  # a war room made after the commit, for the answer
+        with self.unit(write=False) as session:
+            incident = session.get(Incident, int(stand_in.removeprefix(PENDING_ROOM)))
+            return incident.war_room if incident else None
+
+    def _report(self, context: Context, rows: list[int]) -> None:
+        """Tell the person what of their command is not delivered: kept and retried, or what failed and why."""
+        kept, failed = [], []
+        with self.unit(write=False) as session:
+            for row in session.exec(select(OutboundMessage).where(col(OutboundMessage.id).in_(rows))
+                                    .order_by(col(OutboundMessage.id))):
+                if row.state == delivery.SENT:
+                    continue
+                what = t(self.lang, f"delivery.what_{row.op}",
+                         user=f"@{self.chat.display_name(row.target)}" if row.target else "")
+                if row.state == delivery.DEAD:
+                    failed.append(t(self.lang, "delivery.failed", what=what,
+                                    reason=delivering.reason_text(self.lang, row.reason, row.op)))
+                elif row.attempts:
+                    kept.append(t(self.lang, "delivery.kept", what=what, reason=row.last_error[:200] or row.reason))
+                else:
+                    kept.append(t(self.lang, "delivery.kept", what=what, reason=t(self.lang, "delivery.queued")))
+        if failed:
+            self._safe_reply(context, message(self.lang, "delivery.report_failed", kind="error",
+                                              details="; ".join(failed + kept)))
+        elif kept:
+            self._safe_reply(context, message(self.lang, "delivery.report_kept", kind="error", details="; ".join(kept)))
 
     # -- the outbox ---------------------------------------------------------------------------------
-    def _send(self, op: str, target: str, msg: Message) -> None:
-        if op == "post":
-            self.chat.post(room=target, message=msg)
-        else:
-            self.chat.direct(user=target, message=msg)
+    def flush_outbox(self, *, lanes: set[str] | None = None, ops: set[str] | None = None) -> int:
+        """Send what is due in the outbox (some lanes, some kinds of row); returns how many went out."""
+        return delivery.flush(self.sessions, platform=self.chat.platform, now=self.now(), lanes=lanes, ops=ops,
+                              send=lambda row: delivering.send(self, row),
+                              on_sent=lambda s, row, result: delivering.on_sent(self, s, row, result),
+                              on_dead=lambda s, row, failure: delivering.on_dead(self, s, row, failure),
+                              on_late=lambda s, row, failure: delivering.on_late(self, s, row, failure))
 
-    def _send_or_keep(self, op: str, target: str, msg: Message, failures: list[str]) -> None:
-        """Send now, or keep it in the outbox: behind earlier messages to the same target, or after a failure."""
-        platform = self.chat.platform
-        with self.unit() as session:
-            if delivery.waiting(session, platform=platform, op=op, target=target):
-                delivery.keep(session, platform=platform, op=op, target=target, message=msg, incident_id=None,
-                              now=self.now())
-                failures.append(f"{op} {target}: queued behind undelivered messages")
-                return
+    def _safe_reply(self, context: Context, msg: Message, *, public: bool = False) -> None:
+        """Answer the person, in as many parts as the platform needs; a failure is logged, never raised."""
+        parts = split_message(msg, self.chat.fits, heading=lambda n, total: t(self.lang, "delivery.continued",
+                                                                                n=n, total=total))
         try:
-            self._send(op, target, msg)
-        except Exception as exc:  # kept and retried; never dropped
-            log.warning("delivery to %s %s failed, kept for retry: %s", op, target, exc)
-            failures.append(f"{op} {target}: {exc}")
-            with self.unit() as session:
-                delivery.keep(session, platform=platform, op=op, target=target, message=msg, incident_id=None,
-                              now=self.now(), error=str(exc), attempts=1)
-
-    def flush_outbox(self) -> int:
-        """Retry kept messages that are due; returns how many went out."""
-        return delivery.flush(self.sessions, platform=self.chat.platform, send=self._send, warn=self._warn_undelivered,
-                              now=self.now(), worker=self.worker_id)
-
-    def _warn_undelivered(self, row: Any) -> None:
-        """Tell the war room (or the lead, when the war room is what fails) that a message is stuck."""
-        with self.unit() as session:
-            incident = session.get(Incident, row.incident_id) if row.incident_id else None
-            if incident is None and row.op == "post":
-                incident = session.exec(select(Incident).where(Incident.war_room == row.target)).first()
-            if incident is None:
-                ws_rows = session.exec(select(Incident).join(Participant, col(Participant.incident_id) == col(Incident.id))
-                                       .where(Participant.user == row.target, Incident.status == "open")
-                                       .order_by(col(Incident.id).desc())).first()
-                incident = ws_rows
-            if incident is None:
-                log.error("message to %s %s undelivered since %s; no incident to tell", row.op, row.target,
-                          row.created_at)
-                return
-            ws = session.get(Workspace, incident.workspace_id)
-            lead = incidents.active_roles(session, incident).get("lead")
-            room, lang = incident.war_room, ws.lang if ws else self.lang
-            since = views.when(ws, row.created_at, self.now()) if ws else row.created_at.isoformat()
-        msg = message(lang, "error.undelivered", target=Mention(row.target) if row.op == "direct" else RoomRef(row.target),
-                      since=since, error=row.last_error[:200])
-        try:
-            if row.op == "post" and row.target == room and lead:
-                self.chat.direct(user=lead.user, message=msg)
-            elif room:
-                self.chat.post(room=room, message=msg)
+            for part in parts:
+                self.chat.reply(context=context, message=part, public=public)
         except Exception:
-            log.exception("could not warn about an undelivered message")
-
-    def _safe_reply(self, context: Context, msg: Message) -> None:
-        try:
-            self.chat.reply(context=context, message=msg)
-        except Exception:
-            log.exception("could not answer %s", context.user)
+            error_id = new_error_id()
+            log.exception("could not answer %s (error %s)", context.user, error_id)
 
     # -- the war room's living status ----------------------------------------------------------
     def refresh_status(self, incident_id: int) -> None:
@@ -289,47 +286,31 @@ class Breachbot:
                 return sent
 
     def _fire(self, alert_id: int) -> bool:
+        """Compose a claimed alert and queue its parts in one transaction; delivery marks it said."""
         now = self.now()
         outbox = Outbox()
         try:
             with self.unit() as session:
                 state = alerts.alert_effects(self, session, alert_id=alert_id, now=now, outbox=outbox)
+                held = [alert_id, *outbox.covers]
+                if state != deadlines.SENT:
+                    deadlines.finish(session, alert_id=alert_id, state=state, now=now)
+                    return False
+                outbox.meta["alerts"] = held
+                rows = delivering.enqueue(self, session, outbox, now=now)
+                for each in held:  # handed to the outbox: each part is delivered and recorded on its own
+                    deadlines.finish(session, alert_id=each, state=deadlines.QUEUED, now=now)
+                if not rows:  # nothing to say after all (a role filled meanwhile): it is done
+                    for each in held:
+                        alerts.alert_sent(self, session, alert_id=each, now=now)
         except Exception:
             log.exception("could not prepare alert %s", alert_id)
             with self.unit() as session:
                 deadlines.release(session, alert_id=alert_id, retry_at=now + ALERT_RETRY)
             return False
-        if state != deadlines.SENT:
-            with self.unit() as session:
-                deadlines.finish(session, alert_id=alert_id, state=state, now=now)
-            return False
-        try:
-            for room, msg in outbox.posts:
-                self.chat.post(room=room, message=msg)
-            for user, msg in outbox.directs:
-                self.chat.direct(user=user, message=msg)
-        except Exception:
-            log.exception("could not send alert %s; will retry", alert_id)
-            with self.unit() as session:
-                for held in [alert_id, *outbox.covers]:
-                    deadlines.release(session, alert_id=held, retry_at=now + ALERT_RETRY)
-            return False
-        try:
-            with self.unit() as session:
-                for held in [alert_id, *outbox.covers]:
-                    alerts.alert_sent(self, session, alert_id=held, now=now)
-        except Exception:
-            # It went out: never let an expiring claim send it again. Mark it sent even without its
-            # timeline line (logged), rather than risk a second reminder.
-            log.exception("alert %s went out but could not be recorded in the timeline", alert_id)
-            with self.unit() as session:
-                for held in [alert_id, *outbox.covers]:
-                    deadlines.finish(session, alert_id=held, state=deadlines.SENT, now=now)
-        for incident_id in outbox.refresh:
-            try:
-                self.refresh_status(incident_id)
-            except Exception:
-                log.exception("status refresh failed after alert %s", alert_id)
+        with self.unit(write=False) as session:
+            lanes = {r.lane for r in session.exec(select(OutboundMessage).where(col(OutboundMessage.id).in_(rows)))}
+        self.flush_outbox(lanes=lanes)
         return True
 
     def advance(self, to: datetime) -> None:
@@ -358,6 +339,26 @@ class Breachbot:
             moments = [deadlines.next_fire_at(session), delivery.next_try(session, platform=self.chat.platform),
                        sending.next_due(session)]
         return min((m for m in moments if m is not None), default=None)
+
+    def war_rooms(self, *, platform: str, workspace: str) -> list[WarRoomState]:
+        """Every war room of a workspace as the database knows it (a console rebuilds its rooms from this)."""
+        out: list[WarRoomState] = []
+        with self.unit(write=False) as session:
+            ws = session.exec(select(Workspace).where(Workspace.platform == platform,
+                                                      Workspace.external_id == workspace)).first()
+            if ws is None:
+                return out
+            now = self.now()
+            for incident in session.exec(select(Incident).where(Incident.workspace_id == ws.id,
+                                                                col(Incident.war_room).is_not(None))
+                                         .order_by(col(Incident.id))):
+                team = set(session.exec(select(Participant.user).where(Participant.incident_id == incident.id)))
+                team |= {a.user for a in incidents.active_roles(session, incident).values()}
+                out.append(WarRoomState(
+                    room=incident.war_room or "", members=team, status_id=incident.status_message,
+                    topic=views.topic(session, incident=incident, playbook=self.playbook, ws=ws, now=now),
+                    status=views.status(session, incident=incident, playbook=self.playbook, ws=ws, now=now)))
+        return out
 
     def home(self, context: Context) -> Message:
         """The open incidents of the workspace, for a home screen."""

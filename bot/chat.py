@@ -183,6 +183,22 @@ class Upload:
     title: str = ""
 
 
+class DeliveryError(Exception):
+    """A platform call that did not do what was asked, with its kind.
+
+    `permanent`: the same call cannot succeed later (an archived room, an unknown person, a message
+    too large); the outbox sets it aside and uses a fallback instead of retrying. Otherwise it is
+    temporary (rate limit, 5xx, timeout, reset) and retried with backoff, after `retry_after` seconds
+    at the earliest. `subject` says what was refused: "room", "user", "size" or "call".
+    """
+
+    def __init__(self, code: str, *, permanent: bool, subject: str = "call", retry_after: float | None = None,
+                 detail: str = "") -> None:
+        self.code, self.permanent, self.subject, self.retry_after = code, permanent, subject, retry_after
+        self.detail = detail
+        super().__init__(detail or code)
+
+
 class Chat(ABC):
     """What the bot needs from a chat platform. Implementations only translate."""
 
@@ -231,6 +247,18 @@ class Chat(ABC):
     def display_name(self, user: str) -> str:
         """How a person is named in plain text (reports, exports)."""
         return user
+
+    def fits(self, message: Message) -> bool:
+        """Whether the platform accepts this message as one (its size limits); parts are sent otherwise."""
+        return True
+
+    def find_user(self, typed: str) -> str | None:
+        """The platform's id of a person typed as text (an id, a name, an e-mail); None if there is none."""
+        return typed
+
+    def check_user(self, user: str) -> str | None:
+        """Why a stored person id is not a usable account ('user_not_found', 'deactivated'…); None if it is."""
+        return None
 
 
 @dataclass

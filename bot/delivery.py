@@ -1,117 +1,251 @@
-"""The outbox: messages a platform refused are kept in the database and retried with backoff.
+"""The outbox: every message, invite and war-room step is a row, written in the transaction that
+decided it and sent after the commit.
 
-Messages to one target (a room or a person) leave in the order they were written: while one is
-waiting, later ones queue behind it. When a message has waited too long, the war room (or, if
-the war room itself is what fails, the lead) is told, once.
+Rows of one lane (a war room, a person, one invite) leave in the order they were written; lanes do
+not wait for each other. A temporary failure (rate limit, 5xx, timeout) keeps the row at the head of
+its lane and retries it with exponential backoff and jitter, never sooner than the platform's
+Retry-After. A permanent failure (an archived room, an unknown person) sets the row aside as a dead
+letter at once, so the messages behind it go on; the caller's `on_dead` chooses a fallback in the
+same transaction. Before a send the row is claimed (`sending`, with a lease); after it, it is
+confirmed `sent`: a process that dies in between leaves a row another process takes over when the
+lease runs out.
 """
 
 from __future__ import annotations
 
+import logging
+import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from bot.chat import Message, message_from_dict, message_to_dict
+from bot.chat import DeliveryError
 from storage.models import OutboundMessage
 
-FIRST_RETRY = timedelta(seconds=30)
-MAX_RETRY = timedelta(minutes=15)
+log = logging.getLogger("breachbot.delivery")
+FIRST_RETRY = timedelta(seconds=5)
+MAX_RETRY = timedelta(minutes=30)
 WARN_AFTER = timedelta(minutes=10)
 LEASE = timedelta(minutes=2)
+PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+UNDELIVERED = (PENDING, SENDING)
 
 
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, … up to 15 min between tries."""
-    return min(FIRST_RETRY * (2 ** max(0, attempts - 1)), MAX_RETRY)
+def backoff(attempts: int, *, key: int = 0) -> timedelta:
+    """5 s, 10 s, 20 s … up to 30 min, each between half and all of it (jitter, fixed per row and try)."""
+    base = min(FIRST_RETRY * (2 ** max(0, attempts - 1)), MAX_RETRY)
+    spread = zlib.crc32(f"{key}:{attempts}".encode()) % 1000 / 1000
+    return base * (0.5 + spread / 2)
 
 
-def waiting(session: Session, *, platform: str, op: str, target: str) -> bool:
-    """Whether earlier messages to this target are still queued (so a new one must queue too)."""
-    return session.exec(select(OutboundMessage.id).where(
-        OutboundMessage.platform == platform, OutboundMessage.op == op, OutboundMessage.target == target,
-        col(OutboundMessage.state) != "sent")).first() is not None
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong with one try, by kind."""
+
+    code: str
+    permanent: bool
+    subject: str = "call"
+    retry_after: float | None = None
+    detail: str = ""
+
+    def text(self) -> str:
+        """The reason as people read it: the platform's code, and what it said when that helps."""
+        return self.detail or self.code
 
 
-def keep(session: Session, *, platform: str, op: str, target: str, message: Message, incident_id: int | None,
-         now: datetime, error: str = "", attempts: int = 0) -> OutboundMessage:
-    """Queue a message for a later try."""
-    row = OutboundMessage(platform=platform, incident_id=incident_id, op=op, target=target,
-                          payload=message_to_dict(message), created_at=now,
-                          next_try_at=now + (backoff(attempts) if attempts else timedelta(0)),
-                          attempts=attempts, last_error=error[:1000])
+def classify(exc: BaseException) -> Failure:
+    """A platform's error as temporary or permanent; anything unknown (a reset, a timeout) is temporary."""
+    if isinstance(exc, DeliveryError):
+        return Failure(exc.code, exc.permanent, exc.subject, exc.retry_after, exc.detail)
+    return Failure(type(exc).__name__ if not str(exc) else str(exc)[:200], False)
+
+
+class NotReady(Exception):
+    """A row cannot go yet (its war room is still being made): try again at `until`, no try counted."""
+
+    def __init__(self, until: datetime) -> None:
+        self.until = until
+        super().__init__(f"not ready until {until.isoformat()}")
+
+
+def add(session: Session, *, platform: str, op: str, target: str, lane: str, payload: dict[str, Any],
+        incident_id: int | None, now: datetime, meta: dict[str, Any] | None = None) -> OutboundMessage:
+    """Queue one row; it goes out when `flush` reaches it."""
+    row = OutboundMessage(platform=platform, incident_id=incident_id, op=op, target=target, lane=lane,
+                          payload=payload, meta=meta or {}, created_at=now, next_try_at=now)
     session.add(row)
     session.flush()
     return row
 
 
 def next_try(session: Session, *, platform: str) -> datetime | None:
-    """When the next try is due: the soonest among each target's oldest queued message."""
-    heads: dict[tuple[str, str], datetime] = {}
-    rows = session.exec(select(OutboundMessage.op, OutboundMessage.target, OutboundMessage.next_try_at)
-                        .where(OutboundMessage.platform == platform, col(OutboundMessage.state) != "sent")
+    """When the next try is due: the soonest among each lane's oldest undelivered row."""
+    heads: dict[str, datetime] = {}
+    rows = session.exec(select(OutboundMessage.lane, OutboundMessage.next_try_at, OutboundMessage.lease_until,
+                               OutboundMessage.state)
+                        .where(OutboundMessage.platform == platform, col(OutboundMessage.state).in_(UNDELIVERED))
                         .order_by(col(OutboundMessage.id)))
-    for op, target, when in rows:
-        heads.setdefault((op, target), when)
+    for lane, when, lease, state in rows:
+        heads.setdefault(lane, lease if state == SENDING and lease else when)
     return min(heads.values(), default=None)
 
 
-def pending_count(session: Session, *, platform: str) -> int:
-    """How many messages wait (for doctor and tests)."""
-    return len(session.exec(select(OutboundMessage.id).where(OutboundMessage.platform == platform,
-                                                             col(OutboundMessage.state) != "sent")).all())
+def pending_count(session: Session, *, platform: str | None = None) -> int:
+    """How many rows wait to go out (for doctor and tests)."""
+    query = select(OutboundMessage.id).where(col(OutboundMessage.state).in_(UNDELIVERED))
+    if platform:
+        query = query.where(OutboundMessage.platform == platform)
+    return len(session.exec(query).all())
 
 
-def flush(sessions: Callable[[], Session], *, platform: str, send: Callable[[str, str, Message], None],
-          warn: Callable[[OutboundMessage], None], now: datetime, worker: str) -> int:
-    """Try every due message, oldest first, one target at a time; returns how many went out."""
-    sent = 0
-    blocked: set[tuple[str, str]] = set()
-    with sessions() as session:
-        rows = list(session.exec(select(OutboundMessage).where(
-            OutboundMessage.platform == platform,
-            or_(col(OutboundMessage.state) == "pending",
-                (col(OutboundMessage.state) == "sending") & (col(OutboundMessage.lease_until) < now)))
-            .order_by(col(OutboundMessage.id))))
-    for row in rows:
-        key = (row.op, row.target)
-        if key in blocked:
-            continue
-        if row.next_try_at > now:
-            blocked.add(key)  # an older message to this target is not due yet: keep the order
-            continue
+def troubles(session: Session, *, incident_id: int | None = None, limit: int = 200) -> list[OutboundMessage]:
+    """Rows not delivered: waiting ones and dead letters, oldest first."""
+    query = select(OutboundMessage).where(col(OutboundMessage.state).in_((*UNDELIVERED, DEAD)))
+    if incident_id is not None:
+        query = query.where(OutboundMessage.incident_id == incident_id)
+    return list(session.exec(query.order_by(col(OutboundMessage.id)).limit(limit)))
+
+
+Send = Callable[[OutboundMessage], dict[str, Any] | None]
+OnSent = Callable[[Session, OutboundMessage, dict[str, Any]], None]
+# Called in the transaction that records the failure; returns the ids of rows it queued (a fallback).
+OnFailed = Callable[[Session, OutboundMessage, Failure], list[int] | None]
+
+
+def flush(sessions: Callable[[], Session], *, platform: str, now: datetime, send: Send, on_sent: OnSent,
+          on_dead: OnFailed, on_late: OnFailed, lanes: set[str] | None = None,
+          ops: set[str] | None = None) -> int:
+    """Try every due row, oldest first, lane by lane; returns how many went out.
+
+    `lanes` limits the run to some lanes, `ops` to some kinds of row (a row of another kind at a
+    lane's head holds that lane back, to keep its order).
+    """
+    done = 0
+    for _ in range(5):  # a fallback queued by a failure goes out in the same run
+        sent, queued = _pass(sessions, platform=platform, now=now, send=send, on_sent=on_sent, on_dead=on_dead,
+                             on_late=on_late, lanes=lanes, ops=ops)
+        done += sent
+        if not queued:
+            break
         with sessions() as session:
-            claimed = session.execute(update(OutboundMessage).where(
-                col(OutboundMessage.id) == row.id,
-                or_(col(OutboundMessage.state) == "pending",
-                    (col(OutboundMessage.state) == "sending") & (col(OutboundMessage.lease_until) < now)))
-                .values(state="sending", lease_until=now + LEASE)).rowcount
-            session.commit()
-        if claimed != 1:
-            blocked.add(key)
+            new_lanes = set(session.exec(select(OutboundMessage.lane).where(col(OutboundMessage.id).in_(queued))))
+        lanes = None if lanes is None else lanes | new_lanes
+    return done
+
+
+def _pass(sessions: Callable[[], Session], *, platform: str, now: datetime, send: Send, on_sent: OnSent,
+          on_dead: OnFailed, on_late: OnFailed, lanes: set[str] | None, ops: set[str] | None) -> tuple[int, list[int]]:
+    done = 0
+    queued: list[int] = []
+    blocked: set[str] = set()
+    with sessions() as session:
+        query = select(OutboundMessage).where(OutboundMessage.platform == platform,
+                                              col(OutboundMessage.state).in_(UNDELIVERED))
+        if lanes is not None:
+            query = query.where(col(OutboundMessage.lane).in_(sorted(lanes) or [""]))
+        rows = list(session.exec(query.order_by(col(OutboundMessage.id))))
+    for row in rows:
+        if row.lane in blocked:
+            continue
+        live_lease = row.state == SENDING and row.lease_until is not None and row.lease_until >= now
+        if (ops is not None and row.op not in ops) or live_lease or row.next_try_at > now:
+            blocked.add(row.lane)  # an older row of this lane has not gone: keep the order
+            continue
+        if not _claim(sessions, row.id, now):
+            blocked.add(row.lane)
             continue
         try:
-            send(row.op, row.target, message_from_dict(row.payload))
-        except Exception as exc:  # the platform is still down: back off, keep the order
-            blocked.add(key)
-            with sessions() as session:
-                fresh = session.get(OutboundMessage, row.id)
-                assert fresh is not None
-                fresh.state, fresh.attempts, fresh.lease_until = "pending", fresh.attempts + 1, None
-                fresh.next_try_at = now + backoff(fresh.attempts)
-                fresh.last_error = str(exc)[:1000]
-                late = fresh.warned_at is None and now - fresh.created_at >= WARN_AFTER
-                if late:
-                    fresh.warned_at = now
-                session.add(fresh)
-                session.commit()
-            if late:
-                warn(fresh)
+            result = send(row) or {}
+        except NotReady as wait:
+            _release(sessions, row.id, wait.until)
+            blocked.add(row.lane)
             continue
-        with sessions() as session:
-            session.execute(update(OutboundMessage).where(col(OutboundMessage.id) == row.id)
-                            .values(state="sent", sent_at=now, lease_until=None))
+        except Exception as exc:  # noqa: BLE001 - every failure is classified and kept, never raised
+            failure = classify(exc)
+            dead, more = _failed(sessions, row.id, failure, now, on_dead=on_dead, on_late=on_late)
+            queued += more
+            if not dead:
+                blocked.add(row.lane)
+            continue
+        _confirm(sessions, row.id, now, lambda session, fresh, said=result: on_sent(session, fresh, said))
+        done += 1
+    return done, queued
+
+
+def _confirm(sessions: Callable[[], Session], row_id: int | None, now: datetime,
+             effects: Callable[[Session, OutboundMessage], None]) -> None:
+    """Mark a row sent, with what its delivery means; if those effects fail, still mark it sent.
+
+    It went out: an expiring lease must never send it again, so a failure to record what it means
+    (the alert's timeline line) is logged and the row is confirmed on its own.
+    """
+    with sessions() as session:
+        fresh = session.get(OutboundMessage, row_id)
+        assert fresh is not None
+        fresh.state, fresh.sent_at, fresh.lease_until = SENT, now, None
+        session.add(fresh)
+        try:
+            effects(session, fresh)
             session.commit()
-        sent += 1
-    return sent
+            return
+        except Exception:  # noqa: BLE001 - logged; the send itself stands
+            log.exception("message %s went out but what it means could not be recorded", row_id)
+            session.rollback()
+    with sessions() as session:
+        session.execute(update(OutboundMessage).where(col(OutboundMessage.id) == row_id)
+                        .values(state=SENT, sent_at=now, lease_until=None))
+        session.commit()
+
+
+def _claim(sessions: Callable[[], Session], row_id: int | None, now: datetime) -> bool:
+    """The idempotency record: the row is `sending` (with a lease) before anything goes out."""
+    with sessions() as session:
+        claimed = session.execute(update(OutboundMessage).where(
+            col(OutboundMessage.id) == row_id, col(OutboundMessage.next_try_at) <= now,
+            or_(col(OutboundMessage.state) == PENDING,
+                (col(OutboundMessage.state) == SENDING) & (col(OutboundMessage.lease_until) < now)))
+            .values(state=SENDING, lease_until=now + LEASE)).rowcount
+        session.commit()
+    return claimed == 1
+
+
+def _release(sessions: Callable[[], Session], row_id: int | None, until: datetime) -> None:
+    with sessions() as session:
+        session.execute(update(OutboundMessage).where(col(OutboundMessage.id) == row_id)
+                        .values(state=PENDING, lease_until=None, next_try_at=until))
+        session.commit()
+
+
+def _failed(sessions: Callable[[], Session], row_id: int | None, failure: Failure, now: datetime, *,
+            on_dead: OnFailed, on_late: OnFailed) -> tuple[bool, list[int]]:
+    """Record a failed try; True when the row was set aside (its lane may go on), and rows queued."""
+    with sessions() as session:
+        row = session.get(OutboundMessage, row_id)
+        assert row is not None
+        row.attempts += 1
+        row.reason, row.last_error, row.lease_until = failure.code[:100], failure.text()[:1000], None
+        row.first_failed_at = row.first_failed_at or now
+        if failure.permanent:
+            row.state, row.dead_at = DEAD, now
+            session.add(row)
+            queued = on_dead(session, row, failure) or []
+            session.commit()
+            return True, queued
+        row.state = PENDING
+        wait = backoff(row.attempts, key=row.id or 0)
+        if failure.retry_after:
+            wait = max(wait, timedelta(seconds=failure.retry_after))
+        late = row.warned_at is None and now - row.first_failed_at >= WARN_AFTER
+        if late:
+            row.warned_at = now
+        elif row.warned_at is None:  # whoever must be told hears it on time, whatever the backoff
+            wait = min(wait, max(row.first_failed_at + WARN_AFTER - now, timedelta(seconds=1)))
+        row.next_try_at = now + wait
+        session.add(row)
+        queued = (on_late(session, row, failure) or []) if late else []
+        session.commit()
+        return False, queued

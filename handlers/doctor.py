@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
@@ -100,10 +101,24 @@ def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]
             return "no reminder is overdue"
 
         checks.append(_try("scheduler", scheduler, "start `breachbot worker` (or `breachbot serve`)"))
+        checks.append(_outbox(engine))
     if probe_platforms:
         checks.extend(_platforms(settings))
     engine.dispose()
     return checks
+
+
+def _outbox(engine: Any) -> Check:
+    """A warning when messages wait or were set aside: people may be missing something."""
+    from handlers.outbox import pending_and_dead
+
+    with Session(engine) as session:
+        waiting, dead = pending_and_dead(session)
+    if not waiting and not dead:
+        return Check("outbox", True, "every message was delivered")
+    return Check("outbox", True, f"{waiting} message(s) waiting to be delivered, {dead} set aside",
+                 "`breachbot outbox` lists them with the reason; fix it, then `breachbot outbox --retry all`",
+                 warn=True)
 
 
 def _pdf_font(settings: Settings) -> Check:
@@ -136,6 +151,9 @@ def _platforms(settings: Settings) -> list[Check]:
         mode = "Socket Mode" if settings.slack_app_token else (
             "HTTP" if settings.slack_signing_secret else "no SLACK_APP_TOKEN or SLACK_SIGNING_SECRET")
         checks.append(_try(f"slack ({mode})", slack, "check SLACK_BOT_TOKEN and that the app is installed"))
+        if checks[-1].ok:
+            checks.append(_try("roster (slack)", lambda: _roster(settings, "slack"),
+                               "list people by Slack member ID in breachbot.toml (profile → ⋮ → Copy member ID)"))
     if settings.wecom_corp_id:
         def wecom() -> str:
             from handlers.wecom.api import WeComClient
@@ -148,9 +166,35 @@ def _platforms(settings: Settings) -> list[Check]:
             return f"corp {config.corp_id}, agent {config.agent_id}: token fetched"
 
         checks.append(_try("wecom", wecom, "check WECOM_* and the app's trusted IP (errcode 60020)"))
+        if checks[-1].ok:
+            checks.append(_try("roster (wecom)", lambda: _roster(settings, "wecom"),
+                               "list people by WeCom userid (通讯录 → 成员 → 账号) in breachbot.toml"))
     if not settings.slack_bot_token and not settings.wecom_corp_id:
         checks.append(Check("platform", True, "no Slack or WeCom credentials: the console workspace"))
     return checks
+
+
+def _roster(settings: Settings, platform: str) -> str:
+    """Every roster entry is an active account (Slack users.info, WeCom user/get); names the bad ones."""
+    from handlers.roster import bad_entries
+
+    chat: Any
+    if platform == "slack":
+        from handlers.slack.chat import SlackChat, make_client
+
+        chat = SlackChat(make_client(settings))
+    else:
+        from handlers.wecom.api import WeComClient
+        from handlers.wecom.chat import WeComChat
+        from handlers.wecom.config import WeComConfig
+
+        config = WeComConfig.from_settings(settings)
+        chat = WeComChat(WeComClient(config.corp_id, config.secret, api_url=config.api_url), agent_id=config.agent_id)
+    firm = settings.firm()
+    bad = bad_entries(chat, firm)
+    if bad:
+        raise Problem("not active accounts: " + "; ".join(f"{person} ({why})" for person, why in bad.items()))
+    return f"{sum(len(v) for v in firm.roster.values())} entries, all active accounts"
 
 
 def report(checks: list[Check]) -> str:

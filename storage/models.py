@@ -283,10 +283,17 @@ class OutboundMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=20, index=True)
     incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
-    op: str = Field(max_length=10)  # post | direct
-    target: str = Field(max_length=100)  # a room id or a user id
+    op: str = Field(max_length=10)  # post | direct | invite | room | status | refresh
+    target: str = Field(max_length=100)  # a room id or a user id ("" = the incident's war room)
     payload: dict = _json()
-    state: str = Field(default="pending", max_length=20, index=True)  # pending | sending | sent
+    state: str = Field(default="pending", max_length=20, index=True)  # pending | sending | sent | dead
+    # Messages of one lane leave in order (a war room, a person, one invite); lanes do not wait for each other.
+    lane: str = Field(default="", max_length=200, index=True)
+    # What the message is for (the alerts it says, a fallback of which row…), and what a part already did.
+    meta: dict = _json()
+    reason: str = Field(default="", max_length=100)  # the platform's error code of the last failure
+    first_failed_at: datetime | None = _when(nullable=True)
+    dead_at: datetime | None = _when(nullable=True)
     created_at: datetime = _when()
     next_try_at: datetime = _when(index=True)
     lease_until: datetime | None = _when(nullable=True)

@@ -141,14 +141,3 @@ def test_a_crash_mid_command_leaves_the_incident_as_it_was(quick, monkeypatch):
     [text] = only_replies(sent)
     assert text.startswith("Something went wrong (error ") and "the incident is unchanged" in text
     assert snapshot(quick.bot.engine) == before
-
-
-def test_a_failed_war_room_leaves_no_half_declared_incident(quick, monkeypatch):
-    def refuse(**kwargs):
-        raise ConnectionError("chat platform down")
-
-    monkeypatch.setattr(quick.chat, "create_room", refuse)
-    sent = quick.say("alice", "/breach declare Payroll export leaked")
-    [text] = only_replies(sent)
-    assert "Something went wrong" in text
-    assert snapshot(quick.bot.engine) == ([], 0, [], [], [])

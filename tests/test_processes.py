@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from storage.models import Alert, Deadline, TimelineEvent
+from storage.models import Alert, Deadline, OutboundMessage, TimelineEvent
 from tests.conftest import START, make_console
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,18 +77,22 @@ def test_a_killed_worker_loses_nothing(engine, tmp_path):
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=30)
     with Session(engine) as s:
-        [held] = s.exec(select(Alert).where(Alert.state == "claimed")).all()  # died holding one alert
+        # It died holding one message: claimed in the outbox (the idempotency record) before the send.
+        [held] = s.exec(select(OutboundMessage).where(OutboundMessage.state == "sending")).all()
+        alert_ids = held.meta["alerts"]
+        assert {s.get(Alert, i).state for i in alert_ids} == {"queued"}  # not said until delivered
     # Within the lease nobody else takes it (the rest of what is due goes out)…
     early = spawn(engine, moment + timedelta(minutes=1), tmp_path / "early.jsonl")
     early.communicate(timeout=120)
     with Session(engine) as s:
-        assert s.get(Alert, held.id).state == "claimed"
-    # …after the lease another worker sends it, once.
+        assert s.get(OutboundMessage, held.id).state == "sending"
+    # …after the lease another worker sends it, once, and only then is the alert said.
     late = spawn(engine, moment + timedelta(minutes=6), tmp_path / "late.jsonl")
     late.communicate(timeout=120)
     with Session(engine) as s:
-        assert s.get(Alert, held.id).state == "sent"
-        assert s.exec(select(Alert).where(Alert.state == "claimed")).all() == []
+        assert s.get(OutboundMessage, held.id).state == "sent"
+        assert {s.get(Alert, i).state for i in alert_ids} == {"sent"}
+        assert s.exec(select(Alert).where(Alert.state.in_(("claimed", "queued")))).all() == []
     texts = [g["text"].split("\n")[0] for g in sent(*(tmp_path / f for f in ("victim.jsonl", "early.jsonl",
                                                                              "late.jsonl")))]
     assert sent(tmp_path / "victim.jsonl") == [] and len(texts) == len(set(texts))

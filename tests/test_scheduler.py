@@ -74,14 +74,16 @@ def test_a_failed_send_is_kept_and_retried(quick, monkeypatch):
         return real_direct(**kwargs)
 
     monkeypatch.setattr(quick.chat, "direct", flaky)
-    quick.advance(START + timedelta(minutes=45, seconds=30))  # fired at 10:50, failed; retry at 10:51
+    quick.advance(START + timedelta(minutes=45, seconds=1))  # fired at 10:50, failed; kept in the outbox
     assert reminders(quick) == []
     with Session(quick.bot.engine) as s:
         phase_one = s.exec(select(Deadline).where(Deadline.ref == "immediate_response")).one()
         reminder = s.exec(select(Alert).where(Alert.deadline_id == phase_one.id, Alert.kind == "reminder")).one()
-        assert reminder.state == "pending"
+        assert reminder.state == "queued"  # composed, not yet said: only a delivery makes it "sent"
     quick.advance(START + timedelta(minutes=48))
     assert len(reminders(quick)) == 1
+    with Session(quick.bot.engine) as s:
+        assert s.get(Alert, reminder.id).state == "sent"
 
 
 def test_completing_a_phase_cancels_its_alerts(quick):

@@ -76,6 +76,7 @@ def main(argv: list[str]) -> int:
                      engine=engine)
     bot.worker_id = f"proc-{schema}-{now}"
     bot.run_due()
+    bot.flush_outbox()  # what a scheduler tick does: due alerts, then whatever the outbox still holds
     return 0
 
 

@@ -42,8 +42,8 @@ def alert_effects(bot: Bot, session: Session, *, alert_id: int, now: datetime, o
             outbox=outbox)
     if late:  # the bot was down when this fell due: say so rather than pretend it is on time
         note = (Text(t(ws.lang, "alert.late", at=views.when(ws, alert.fire_at, now))),)
-        outbox.posts = [(room, Message(lines=msg.lines + (note,), buttons=msg.buttons, kind=msg.kind))
-                        for room, msg in outbox.posts]
+        outbox.posts = [(incident_id, room, Message(lines=msg.lines + (note,), buttons=msg.buttons, kind=msg.kind))
+                        for incident_id, room, msg in outbox.posts]
         outbox.directs = [(user, Message(lines=msg.lines + (note,), buttons=msg.buttons, kind=msg.kind))
                           for user, msg in outbox.directs]
     return deadlines.SENT
@@ -65,13 +65,13 @@ def _phase(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, dea
         if owner:
             outbox.direct(owner, msg)
         else:
-            outbox.post(incident.war_room, msg)
+            outbox.post(incident, msg)
         return
     msg = message(lang, "alert.escalation", id=incidents.ref(incident), phase=what,
                   at=views.when(ws, deadline.due_at, now),
                   owner=Mention(owner) if owner else t(lang, "roles.unassigned"),
                   people=_people(holders, ("lead", "executive")) or t(lang, "roles.nobody"))
-    outbox.post(incident.war_room, Message(lines=msg.prefixed(prefix).lines, kind="escalation"))
+    outbox.post(incident, Message(lines=msg.prefixed(prefix).lines, kind="escalation"))
     outbox.refresh.add(incident.id)
 
 
@@ -107,16 +107,18 @@ def _question(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, 
     specs = [bot.playbook.question(d.ref) for d in [deadline, *siblings]]
     prefix = drill(incident, lang)
     if alert.kind == deadlines.REMINDER:
-        times = [questions.record_reask(session, incident=incident, key=spec.key) for spec in specs]
+        # Counted as asked when a part of it is delivered (bot.flows.delivering), not when it is written.
+        times = [questions.times_asked(session, incident=incident, key=spec.key) + 1 for spec in specs]
+        outbox.reasked += [spec.key for spec in specs]
         if len(specs) == 1:
-            outbox.post(incident.war_room, question_views.question_prompt(
+            outbox.post(incident, question_views.question_prompt(
                 incident=incident, playbook=bot.playbook, ws=ws, spec=specs[0], holders=holders, times=times[0]))
             return
         heading = prefix + message(lang, "question.digest", id=incidents.ref(incident), count=len(specs),
                                    times=max(times), max=max(s.times for s in specs)).lines[0]
         for msg in question_views.question_digest(incident=incident, playbook=bot.playbook, ws=ws, heading=heading,
                                                   specs=specs, holders=holders):
-            outbox.post(incident.war_room, msg)
+            outbox.post(incident, msg)
         return
     lead = _people(holders, ("lead",)) or t(lang, "roles.nobody")
     if len(specs) == 1:
@@ -124,13 +126,13 @@ def _question(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, 
         msg = message(lang, "question.escalation", id=incidents.ref(incident),
                       number=question_views.number_of(bot.playbook, spec), key=spec.key, times=spec.times, lead=lead,
                       text=question_views.asking(incident, spec, lang))
-        outbox.post(incident.war_room, Message(lines=msg.prefixed(prefix).lines, kind="escalation"))
+        outbox.post(incident, Message(lines=msg.prefixed(prefix).lines, kind="escalation"))
         return
     lines = [prefix + message(lang, "question.escalation_digest", id=incidents.ref(incident), count=len(specs),
                               lead=lead).lines[0]]
     lines += [question_views.question_line(incident=incident, playbook=bot.playbook, spec=spec, holders=holders, lang=lang)
               for spec in specs]
-    outbox.post(incident.war_room, Message(lines=tuple(lines), kind="escalation"))
+    outbox.post(incident, Message(lines=tuple(lines), kind="escalation"))
 
 
 def _role(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
@@ -140,7 +142,7 @@ def _role(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, dead
         return
     msg = message(lang, "role_prompt", id=incidents.ref(incident), role=bot.playbook.roles[deadline.ref](lang),
                   lead=_people(holders, ("lead", "executive")) or t(lang, "roles.nobody"), key=deadline.ref)
-    outbox.post(incident.war_room, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="prompt"))
+    outbox.post(incident, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="prompt"))
 
 
 def _regime(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
@@ -152,12 +154,12 @@ def _regime(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, de
         msg = message(lang, "clocks.reminder", id=incidents.ref(incident), title=title, clock=deadline.ref,
                       due=views.due_phrase(ws, deadline.due_at, now),
                       who=_people(holders, ("legal", "lead")) or t(lang, "roles.nobody"))
-        outbox.post(incident.war_room, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="reminder"))
+        outbox.post(incident, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="reminder"))
         return
     msg = message(lang, "clocks.escalation", id=incidents.ref(incident), title=title, clock=deadline.ref,
                   at=views.when(ws, deadline.due_at, now),
                   who=_people(holders, ("lead", "legal", "executive")) or t(lang, "roles.nobody"))
-    outbox.post(incident.war_room, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="escalation"))
+    outbox.post(incident, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="escalation"))
     outbox.refresh.add(incident.id)
 
 
@@ -176,7 +178,7 @@ def _followup(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, 
     msg = message(lang, "followup.missed", incident=incidents.ref(incident), id=deadline.ref,
                   at=views.when(ws, deadline.due_at, now), text=item.text, owner=Mention(item.owner))
     outbox.direct(item.owner, msg.prefixed(drill(incident, lang)))
-    outbox.post(incident.war_room, msg.prefixed(drill(incident, lang)))
+    outbox.post(incident, msg.prefixed(drill(incident, lang)))
 
 
 def _inject(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
@@ -184,7 +186,7 @@ def _inject(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, de
     lang = ws.lang
     text = deadline.meta.get(lang) or deadline.meta.get("en", "")
     msg = message(lang, "drill.inject", at=scenarios.offset_words(deadline.meta.get("at"), lang), text=text)
-    outbox.post(incident.war_room, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="inject"))
+    outbox.post(incident, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="inject"))
 
 
 _COMPOSERS = {"phase": _phase, "question": _question, "role": _role, "regime": _regime, "followup": _followup,

@@ -61,7 +61,7 @@ def severity(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: S
     incident = resolve(session, ws, context, cmd.incident)
     before = changes.set_severity(session, incident=incident, playbook=bot.playbook, severity=cmd.severity,
                                   reason=cmd.reason, actor=context.user, now=bot.now(), lang=lang)
-    out.post(incident.war_room, message(lang, "severity.changed", actor=Mention(context.user),
+    out.post(incident, message(lang, "severity.changed", actor=Mention(context.user),
                                         id=incidents.ref(incident), before=wording.severity(lang, before),
                                         after=Strong(wording.severity(lang, incident.severity)), reason=cmd.reason))
     acknowledge(out, context, incident, lang)
@@ -75,7 +75,7 @@ def rename(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Ren
     incident = resolve(session, ws, context, cmd.incident)
     before = changes.rename(session, incident=incident, title=cmd.title, actor=context.user, now=bot.now(),
                             lang=lang)
-    out.post(incident.war_room, message(lang, "rename.done", actor=Mention(context.user),
+    out.post(incident, message(lang, "rename.done", actor=Mention(context.user),
                                         id=incidents.ref(incident), before=before, after=incident.title))
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
@@ -87,7 +87,7 @@ def public(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Pub
     lang = ws.lang
     incident = resolve(session, ws, context, cmd.incident)
     changes.set_public(session, incident=incident, text=cmd.text, actor=context.user, now=bot.now(), lang=lang)
-    out.post(incident.war_room, message(lang, "public.done", actor=Mention(context.user),
+    out.post(incident, message(lang, "public.done", actor=Mention(context.user),
                                         id=incidents.ref(incident), text=cmd.text.strip()))
     acknowledge(out, context, incident, lang)
 
@@ -101,7 +101,7 @@ def cost(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Cost,
         amount = changes.parse_amount(cmd.amount, default_currency=default_currency(lang), lang=lang)
         n = changes.add_cost(session, incident=incident, amount=amount, category=cmd.category, note=cmd.note,
                              actor=context.user, now=bot.now(), lang=lang)
-        out.post(incident.war_room, message(lang, "cost.recorded", actor=Mention(context.user), n=n,
+        out.post(incident, message(lang, "cost.recorded", actor=Mention(context.user), n=n,
                                             id=incidents.ref(incident), amount=amount.show(),
                                             category=t(lang, f"names.cost.{cmd.category}"),
                                             total=total_text(incident)))

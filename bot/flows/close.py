@@ -141,17 +141,17 @@ def close(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Clos
     phases.close(session, incident=incident, playbook=bot.playbook, cause=cmd.cause, lessons=cmd.lessons,
                  actor=context.user, now=now, lang=lang, still_open=items.record() if items else None)
     if standard:
-        out.post(incident.war_room, message(lang, "followup.scheduled", items="; ".join(
+        out.post(incident, message(lang, "followup.scheduled", items="; ".join(
             f"F-{f.number} {f.text} ({f.owner}, {views.when(ws, f.due_at, now)})" for f in standard)))
     elif incident.drill and bot.playbook.followups_on_close:
-        out.post(incident.war_room, message(lang, "close.drill_followups", items="; ".join(
+        out.post(incident, message(lang, "close.drill_followups", items="; ".join(
             spec.text(lang) for spec in bot.playbook.followups_on_close)).prefixed(prefix))
     closed = message(lang, "close.closed", id=incidents.ref(incident), actor=Mention(context.user),
                      cause=bot.playbook.causes[cmd.cause](lang)).prefixed(prefix)
-    out.post(incident.war_room, closed)
+    out.post(incident, closed)
     if items.clocks:
         heading = prefix + line(lang, "close.clocks_open", id=incidents.ref(incident))
-        out.post(incident.war_room, Message(lines=(heading, *clock_lines(bot, ws, items.clocks, now)),
+        out.post(incident, Message(lines=(heading, *clock_lines(bot, ws, items.clocks, now)),
                                             kind="reminder"))
     if not here(context, incident):
         out.reply(closed)

@@ -29,7 +29,7 @@ from bot.flows.base import acknowledge, drill, here, resolve, role_holders
 from bot.flows.grammar import parsers as p
 from bot.flows.port import Bot
 from bot.incident import deadlines, incidents, phases, questions, scenarios
-from bot.outbox import Outbox
+from bot.outbox import Outbox, pending_room
 from bot.registry import command
 from bot.text.i18n import message
 from bot.text.i18n import text as t
@@ -45,7 +45,7 @@ def ask(bot: Bot, session: Session, ws: Workspace, incident: Incident, phase_key
                                 now=bot.now())
     for msg in question_views.phase_questions(incident=incident, playbook=bot.playbook, ws=ws, phase_key=phase_key,
                                               specs=asked, holders=role_holders(session, incident)):
-        out.post(incident.war_room, msg)
+        out.post(incident, msg)
 
 
 # -- declare -------------------------------------------------------------------------------------
@@ -64,24 +64,17 @@ def declare(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: De
     if result.existing:
         out.reply(views.room_line(lang, "declare.exists", incident.war_room, id=incidents.ref(incident)))
         return
-    # The room is made now, inside the transaction: if that fails nothing is recorded and the
-    # person can simply try again; if the database fails afterwards the empty room says so.
-    name = f"breach-{incident.number}"
-    room = bot.chat.create_room(name=name, members=result.team, private=True, title=incident.title,
-                                topic=views.topic(session, incident=incident, playbook=bot.playbook, ws=ws, now=now))
-    incidents.attach_war_room(session, incident=incident, room=room, now=now)
-    ref = bot.chat.post(room=room, message=views.status(session, incident=incident, playbook=bot.playbook,
-                                                         ws=ws, now=now))
-    incident.status_message = ref.id
-    session.add(incident)
-    session.flush()
-    bot.chat.pin(ref=ref)
+    # The incident stands once this transaction commits. The war room is made after the commit, as
+    # outbox steps each retried on its own: create (its id stored at once), invite, status, pin, topic.
+    room = incident.war_room or pending_room(incident.id)
+    out.make_room(incident, name=f"breach-{incident.number}", title=incident.title, members=[context.user])
+    out.invite(incident, list(result.team))
     short = incident.title if len(incident.title) <= 40 else incident.title[:40].rsplit(" ", 1)[0] + " …"
     announce = message(lang, "declare.announce", id=Strong(incidents.ref(incident)), actor=Mention(context.user),
                        title=short, room=RoomRef(room))
     out.reply(announce.prefixed(drill(incident, lang)), public=True)
-    out.post(room, views.phase_prompt(session, incident=incident, playbook=bot.playbook, ws=ws, now=now,
-                                      phase_key=incident.current_phase))
+    out.post(incident, views.phase_prompt(session, incident=incident, playbook=bot.playbook, ws=ws, now=now,
+                                          phase_key=incident.current_phase))
     questions.prompt_roles(session, incident=incident, playbook=bot.playbook, now=now)
     # What the declarer said is not asked again (the data list is: --data may name only what is known so far).
     given = {"aware_at": questions.current_value(incident, "aware_at")} if cmd.aware else {}
@@ -131,9 +124,9 @@ def assign(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Ass
                                      user=cmd.user, actor=context.user, now=now, lang=lang)
     questions.role_filled(session, incident=incident, role=cmd.role, now=now)
     role_name = bot.playbook.roles[cmd.role](lang)
-    out.invite(incident.war_room, [cmd.user])
+    out.invite(incident, [cmd.user])
     key = "roles.assigned_replacing" if previous else "roles.assigned"
-    out.post(incident.war_room, message(lang, key, user=Mention(cmd.user), role=role_name,
+    out.post(incident, message(lang, key, user=Mention(cmd.user), role=role_name,
                                         actor=Mention(context.user),
                                         previous=Mention(previous.user) if previous else ""))
     out.direct(cmd.user, message(lang, "roles.you_hold", id=incidents.ref(incident), role=role_name,
@@ -153,7 +146,7 @@ def unassign(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: U
     incident = resolve(session, ws, context, cmd.incident)
     ended = incidents.unassign_role(session, incident=incident, playbook=bot.playbook, role=cmd.role,
                                     actor=context.user, now=now, lang=lang)
-    out.post(incident.war_room, message(lang, "roles.unassigned_msg", user=Mention(ended.user),
+    out.post(incident, message(lang, "roles.unassigned_msg", user=Mention(ended.user),
                                         role=bot.playbook.roles[cmd.role](lang), actor=Mention(context.user)))
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
@@ -168,10 +161,10 @@ def log(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Log, o
     event = incidents.record(session, incident=incident, text=cmd.text, actor=context.user, now=now, lang=lang,
                              decision=cmd.decision)
     if cmd.decision:
-        out.post(incident.war_room, message(lang, "log.decision", actor=Mention(context.user), text=event.text,
+        out.post(incident, message(lang, "log.decision", actor=Mention(context.user), text=event.text,
                                             id=incidents.ref(incident), seq=event.seq))
     else:
-        out.post(incident.war_room, message(lang, "log.note", actor=Mention(context.user),
+        out.post(incident, message(lang, "log.note", actor=Mention(context.user),
                                             id=incidents.ref(incident), seq=event.seq))
     if not here(context, incident):
         out.reply(message(lang, "log.recorded", id=incidents.ref(incident), seq=event.seq))
@@ -186,11 +179,11 @@ def done(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Done,
                                   note=cmd.note, actor=context.user, now=now, lang=lang)
     spec = bot.playbook.phase(result.task.phase_key)
     task_text = spec.tasks[result.task.position - 1].text(lang)
-    out.post(incident.war_room, message(lang, "tasks.done", actor=Mention(context.user), task=task_text,
+    out.post(incident, message(lang, "tasks.done", actor=Mention(context.user), task=task_text,
                                         phase=spec.title(lang)))
     if result.phase_completed:
         hint = "phase.completed_current" if result.task.phase_key == incident.current_phase else "phase.completed"
-        out.post(incident.war_room, message(lang, hint, phase=spec.title(lang)))
+        out.post(incident, message(lang, hint, phase=spec.title(lang)))
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
 
@@ -209,15 +202,15 @@ def phase(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Phas
                           count=len(moved.open_tasks), tasks=open_list, target=target))
         return
     if moved.completed_left:
-        out.post(incident.war_room, message(lang, "phase.left_completed", phase=left.title(lang),
+        out.post(incident, message(lang, "phase.left_completed", phase=left.title(lang),
                                             actor=Mention(context.user)))
     elif moved.open_tasks:
-        out.post(incident.war_room, message(lang, "phase.left_open", phase=left.title(lang),
+        out.post(incident, message(lang, "phase.left_open", phase=left.title(lang),
                                             count=len(moved.open_tasks), reason=cmd.reason.strip()))
     if moved.entered is None:
-        out.post(incident.war_room, message(lang, "phase.all_done"))
+        out.post(incident, message(lang, "phase.all_done"))
     else:
-        out.post(incident.war_room, views.phase_prompt(session, incident=incident, playbook=bot.playbook, ws=ws,
+        out.post(incident, views.phase_prompt(session, incident=incident, playbook=bot.playbook, ws=ws,
                                                        now=now, phase_key=moved.entered.key))
         ask(bot, session, ws, incident, moved.entered.key, out)
     acknowledge(out, context, incident, lang)
@@ -234,7 +227,7 @@ def snooze(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Sno
         raise UserError(str(exc)) from None
     key, when = phases.snooze(session, incident=incident, playbook=bot.playbook, phase_ref=cmd.phase, delay=delay,
                               reason=cmd.reason, actor=context.user, now=now, lang=lang)
-    out.post(incident.war_room, message(lang, "snooze.done", actor=Mention(context.user),
+    out.post(incident, message(lang, "snooze.done", actor=Mention(context.user),
                                         phase=bot.playbook.phase(key).title(lang), until=views.when(ws, when, now),
                                         reason=cmd.reason.strip()))
     acknowledge(out, context, incident, lang)
@@ -252,14 +245,14 @@ def run_drill(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: 
         raise UserError(t(lang, "drill.unknown", value=key, choices=", ".join(choices) or "-")) from None
     declare(bot, session, ws, context, Declare(title=scenario.title(lang), severity=scenario.severity,
                                                clients=scenario.clients, data=tuple(scenario.data), drill=True), out)
-    incident = incidents.by_room(session, workspace=ws, room=out.posts[0][0]) if out.posts else None
-    if incident is None:  # declare always posts in the new war room; be explicit if that ever changes
-        raise RuntimeError("the drill's war room was not created")
+    incident = session.get(Incident, out.rooms[-1][0]) if out.rooms else None
+    if incident is None:  # declare always makes a war room; be explicit if that ever changes
+        raise RuntimeError("the drill's war room was not planned")
     for i, inject in enumerate(scenario.injects, start=1):
         deadlines.schedule(session, incident_id=incident.id, kind="inject", ref=f"{scenario.key}:{i}",
                            due_at=now + inject.at, remind_before=None, now=now,
                            meta={"en": inject.text.en, "zh": inject.text.zh, "at": str(inject.at)})
-    out.post(incident.war_room, message(lang, "drill.started", id=incidents.ref(incident), scenario=scenario.key))
+    out.post(incident, message(lang, "drill.started", id=incidents.ref(incident), scenario=scenario.key))
 
 
 @command(Capture, "capture")
@@ -275,5 +268,5 @@ def capture(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Ca
     if event is None:
         out.reply(message(lang, "log.captured_already", id=incidents.ref(incident)))
         return
-    out.post(incident.war_room, message(lang, "log.captured", actor=Mention(context.user),
+    out.post(incident, message(lang, "log.captured", actor=Mention(context.user),
                                         author=Mention(cmd.author), id=incidents.ref(incident), seq=event.seq))

@@ -80,7 +80,7 @@ def resync(bot: Bot, session: Session, ws: Workspace, incident: Incident, out: O
     changes = clocks.sync(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
                           now=bot.now())
     for change in changes:
-        out.post(incident.war_room, views.clock_change(bot.regimes, ws=ws, change=change, now=bot.now(),
+        out.post(incident, views.clock_change(bot.regimes, ws=ws, change=change, now=bot.now(),
                                                        drill=incident.drill))
 
 
@@ -88,7 +88,7 @@ def announce(bot: Bot, ws: Workspace, incident: incidents.Incident, change: ques
              out: Outbox) -> None:
     """Say in the war room what a fact change moved."""
     if change.phases_moved:
-        out.post(incident.war_room, message(ws.lang, "question.phases_moved",
+        out.post(incident, message(ws.lang, "question.phases_moved",
                                             aware=format_time(incident.aware_at, ws.timezone, now=bot.now(),
                                                               lang=ws.lang)))
 
@@ -112,7 +112,7 @@ def facts(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Fact
         raise UserError(t(lang, "facts.nothing"))
     changes = dict(read_fact(flag, raw, now=now, tz=ws.timezone, lang=lang) for flag, raw in cmd.changes)
     apply(bot, session, ws, context, incident, changes, out, via="facts")
-    out.post(incident.war_room, message(lang, "facts.recorded", actor=Mention(context.user),
+    out.post(incident, message(lang, "facts.recorded", actor=Mention(context.user),
                                         facts=wording.facts(changes, lang, when=lambda at: views.when(ws, at, now))))
     acknowledge(out, context, incident, lang)
 
@@ -125,7 +125,7 @@ def affected(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: A
     incidents.require_open(incident, lang)
     counts = parse_residences(cmd.counts, lang)
     apply(bot, session, ws, context, incident, {"affected": counts}, out, via="affected")
-    out.post(incident.war_room, message(lang, "facts.affected", actor=Mention(context.user),
+    out.post(incident, message(lang, "facts.affected", actor=Mention(context.user),
                                         counts=wording.residences(counts, lang),
                                         total=sum(counts.values())))
     acknowledge(out, context, incident, lang)
@@ -187,14 +187,14 @@ def notified(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: N
     clocks.mark_notified(session, incident=incident, row=row, at=at, reference=cmd.reference.strip(),
                          actor=context.user, now=now)
     late = row.result.due_at is not None and at > row.result.due_at
-    out.post(incident.war_room, message(lang, "clocks.notified_late" if late else "clocks.notified",
+    out.post(incident, message(lang, "clocks.notified_late" if late else "clocks.notified",
                                         actor=Mention(context.user), clock=row.result.clock_id,
                                         audience=row.result.audience_zh if lang == "zh" else row.result.audience_en,
                                         at=views.when(ws, at, now), ref=cmd.reference.strip() or "-",
                                         ).prefixed(drill(incident, lang)))
     if incident.status != incidents.OPEN and not clocks.open_clocks(
             session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=now):
-        out.post(incident.war_room, message(lang, "close.clocks_all_done", id=incidents.ref(incident))
+        out.post(incident, message(lang, "close.clocks_all_done", id=incidents.ref(incident))
                  .prefixed(drill(incident, lang)))
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)

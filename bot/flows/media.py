@@ -49,7 +49,7 @@ def media_desk(bot: Bot, session: Session, ws: Workspace, context: Context, cmd:
     if cmd.answered is not None:
         entry = media.answer_enquiry(session, incident=incident, number=cmd.answered, answer=cmd.text,
                                      actor=context.user, now=now, lang=lang)
-        out.post(incident.war_room, message(lang, "media.answered", actor=Mention(context.user), id=ref,
+        out.post(incident, message(lang, "media.answered", actor=Mention(context.user), id=ref,
                                             n=entry["n"], outlet=entry["outlet"]))
         acknowledge(out, context, incident, lang)
         out.refresh.add(incident.id)
@@ -57,7 +57,7 @@ def media_desk(bot: Bot, session: Session, ws: Workspace, context: Context, cmd:
     if cmd.text:
         n = media.log_enquiry(session, incident=incident, outlet=cmd.outlet, question=cmd.text, actor=context.user,
                               now=now, lang=lang)
-        out.post(incident.war_room, message(lang, "media.logged", actor=Mention(context.user), id=ref, n=n,
+        out.post(incident, message(lang, "media.logged", actor=Mention(context.user), id=ref, n=n,
                                             outlet=" ".join(cmd.outlet.split()), command=f"/breach media answered M-{n}"))
         acknowledge(out, context, incident, lang)
         out.refresh.add(incident.id)

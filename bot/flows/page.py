@@ -97,7 +97,7 @@ def link(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Link,
         paren = "（{}）" if lang == "zh" else " ({})"
         said = ("、" if lang == "zh" else ", ").join(
             f"L-{x.number}" + (paren.format(x.for_name) if x.for_name else "") for x in gone)
-        out.post(incident.war_room, message(lang, "link.revoked", id=ident, links=said, actor=Mention(context.user))
+        out.post(incident, message(lang, "link.revoked", id=ident, links=said, actor=Mention(context.user))
                  .prefixed(drill(incident, lang)))
         acknowledge(out, context, incident, lang)
         return
@@ -108,7 +108,7 @@ def link(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Link,
     until = long_date(made.expires_at, ws.timezone, lang)
     out.reply(message(lang, "link.made", id=ident, link=f"L-{made.number}", url=page_url(
         bot.settings.page_base, incident, token), until=until).prefixed(drill(incident, lang)), public=False)
-    out.post(incident.war_room, message(lang, "link.announced", id=ident, link=f"L-{made.number}",
+    out.post(incident, message(lang, "link.announced", id=ident, link=f"L-{made.number}",
                                         who=made.for_name or "-", actor=Mention(context.user), until=until)
              .prefixed(drill(incident, lang)))
 

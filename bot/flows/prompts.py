@@ -38,7 +38,7 @@ def answer(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Ans
     previous = change.changed.get(spec.sets, (None, None))[0]
     again = previous not in (None, [], {}, "")  # a first answer (nothing known before) is not a change
     key = "question.answered_again" if again else "question.answered"
-    out.post(incident.war_room, message(lang, key, actor=Mention(context.user), key=spec.key,
+    out.post(incident, message(lang, key, actor=Mention(context.user), key=spec.key,
                                         question=spec.text(lang), value=shown,
                                         previous=said(previous) if again else ""))
     law.announce(bot, ws, incident, change, out)

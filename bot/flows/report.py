@@ -88,7 +88,7 @@ def full_report(bot: Bot, session: Session, ws: Workspace, context: Context, cmd
         raise UserError(t(ws.lang, "report.no_war_room", id=incidents.ref(incident)))
     room = incident.war_room
     where = bot.chat.upload(room=room, upload=Upload(filename=name, content=body, title=name))
-    out.post(room, message(ws.lang, "report.saved", id=incidents.ref(incident),
+    out.post(incident, message(ws.lang, "report.saved", id=incidents.ref(incident),
                            format=wording.name(ws.lang, "format", cmd.format), where=where)
              .prefixed(drill(incident, ws.lang)))
 
@@ -112,7 +112,7 @@ def followup_add(bot: Bot, session: Session, ws: Workspace, context: Context, cm
     item = followups.add(session, incident=incident, text=cmd.text, owner=cmd.owner, due_at=due_at,
                          actor=context.user, now=now, lang=lang)
     # A drill's follow-ups say so wherever they appear, so nobody mistakes one for real work on a real leak.
-    out.post(incident.war_room, message(lang, "followup.added", id=f"F-{item.number}", text=item.text,
+    out.post(incident, message(lang, "followup.added", id=f"F-{item.number}", text=item.text,
                                         owner=Mention(item.owner), due=views.when(ws, item.due_at, now))
              .prefixed(drill(incident, lang)))
     out.direct(item.owner, message(lang, "followup.yours", id=f"F-{item.number}", incident=incidents.ref(incident),
@@ -144,7 +144,7 @@ def followup_done(bot: Bot, session: Session, ws: Workspace, context: Context, c
     incident = resolve(session, ws, context, cmd.incident)
     item = followups.done(session, incident=incident, number=cmd.number, actor=context.user, now=bot.now(),
                           lang=lang)
-    out.post(incident.war_room, message(lang, "followup.completed", id=f"F-{item.number}", text=item.text,
+    out.post(incident, message(lang, "followup.completed", id=f"F-{item.number}", text=item.text,
                                         actor=Mention(context.user)).prefixed(drill(incident, lang)))
     acknowledge(out, context, incident, lang)
 

@@ -43,7 +43,7 @@ def send(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd:
         stopped = sending.stop(session, incident=incident, actor=context.user, now=bot.now())
         if not stopped:
             raise UserError(t(ws.lang, "send.nothing_running", id=incidents.ref(incident)))
-        out.post(incident.war_room, message(ws.lang, "send.stopped", actor=Mention(context.user),
+        out.post(incident, message(ws.lang, "send.stopped", actor=Mention(context.user),
                                             runs=", ".join(f"S-{r.number}" for r in stopped)))
         acknowledge(out, context, incident, ws.lang)
         return
@@ -122,7 +122,7 @@ def _send(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd
     run = sending.start(session, incident=incident, plan_=plan, target=target, actor=context.user, now=now,
                         domain=send_runner.mail_domain(bot))
     by_channel = plan.by_channel()
-    out.post(incident.war_room, Message(lines=(
+    out.post(incident, Message(lines=(
         (*( (Text(t(lang, "drill.prefix")),) if incident.drill else ()),
          *line(lang, "send.started", id=Strong(f"S-{run.number}"), actor=Mention(context.user),
                count=len(plan.going), email=by_channel.get(sending.EMAIL, 0), sms=by_channel.get(sending.SMS, 0),

@@ -95,7 +95,7 @@ def draft_new(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: 
     else:
         draft, version = drafts.create(session, incident=incident, kind=cmd.kind, template=name, lang=lang,
                                        regime=cmd.regime, rendered=rendered, actor=context.user, now=now)
-    out.post(incident.war_room, draft_card(bot, incident, draft, version, ws, full=True))
+    out.post(incident, draft_card(bot, incident, draft, version, ws, full=True))
     if not here(context, incident):
         out.reply(message(ws.lang, "draft.created", id=f"D-{draft.number}", incident=incidents.ref(incident)))
 
@@ -107,7 +107,7 @@ def draft_edit(bot: Bot, session: Session, ws: Workspace, context: Context, cmd:
     draft = drafts.by_number(session, incident=incident, number=cmd.number, lang=ws.lang)
     version = drafts.edit(session, incident=incident, draft=draft, text=cmd.text, actor=context.user,
                           now=bot.now(), lang=ws.lang)
-    out.post(incident.war_room, draft_card(bot, incident, draft, version, ws, full=False))
+    out.post(incident, draft_card(bot, incident, draft, version, ws, full=False))
 
 
 @command(DraftShow, "draft show")
@@ -155,7 +155,7 @@ def approve(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Ap
                      roles=", ".join(result.roles),
                      missing=drafts.approvers(result.missing, holders=holders, playbook=bot.playbook, lang=lang))
     hints = drafts.assign_hints(result.missing, holders=holders, lang=lang)
-    out.post(incident.war_room, Message(lines=posted.lines + tuple(hints), kind=posted.kind))
+    out.post(incident, Message(lines=posted.lines + tuple(hints), kind=posted.kind))
     acknowledge(out, context, incident, lang)
 
 
@@ -183,7 +183,7 @@ def clients_import(bot: Bot, session: Session, ws: Workspace, context: Context, 
     if len(progress_lines) > 1:
         out.reply(Message.plain("\n".join(progress_lines)))
     summary = clients.counts(clients.register(session, incident))
-    out.post(incident.war_room, message(lang, "clients.imported", actor=Mention(context.user),
+    out.post(incident, message(lang, "clients.imported", actor=Mention(context.user),
                                         count=result.imported, total=summary["total"],
                                         residences=" ".join(f"{k}={v}" for k, v in summary["by_residence"].items())))
     acknowledge(out, context, incident, lang)
@@ -241,14 +241,14 @@ def clients_notified(bot: Bot, session: Session, ws: Workspace, context: Context
     if not told.recorded:
         raise UserError(message(lang, "clients.no_letter", missing=missing, kind="error"))
     summary = clients.counts(clients.register(session, incident))
-    out.post(incident.war_room, message(lang, "clients.told", actor=Mention(context.user), count=len(told.recorded),
+    out.post(incident, message(lang, "clients.told", actor=Mention(context.user), count=len(told.recorded),
                                         via=cmd.via.lower(), notified=summary["notified"], total=summary["total"]))
     if told.left_out:
-        out.post(incident.war_room, message(lang, "clients.left_out", count=len(told.left_out), missing=missing))
+        out.post(incident, message(lang, "clients.left_out", count=len(told.left_out), missing=missing))
     for audience in reach.audiences(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
                                     now=now, meet=True):
         if audience.changed and audience.met:  # a law's audience is now all told
-            out.post(incident.war_room, message(lang, "send.clock_met", clock=audience.clock_id,
+            out.post(incident, message(lang, "send.clock_met", clock=audience.clock_id,
                                                 reached=audience.reached, total=audience.total))
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
@@ -324,6 +324,6 @@ def letters(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Le
                               "count": len(merged), "upto": max(c.id or 0 for c in everyone), "skipped": skipped})
     room = incident.war_room
     where = bot.chat.upload(room=room, upload=Upload(filename=name, content=archive, title=name))
-    out.post(room, message(lang, "letters.done", count=len(merged), where=where))
+    out.post(incident, message(lang, "letters.done", count=len(merged), where=where))
     if left_out:
-        out.post(room, message(lang, "letters.left_out", count=len(left_out), missing=missing))
+        out.post(incident, message(lang, "letters.left_out", count=len(left_out), missing=missing))

@@ -13,6 +13,7 @@ from storage.models import Alert, Deadline
 REMINDER = "reminder"
 ESCALATION = "escalation"
 PENDING, CLAIMED, SENT, CANCELLED = "pending", "claimed", "sent", "cancelled"
+QUEUED = "queued"  # composed and handed to the outbox; SENT once a part of it is delivered
 # Deadline kinds whose alerts go on after an incident is closed: a legal clock runs until its
 # notice is recorded, whatever the firm decides about its own response; follow-ups come after.
 AFTER_CLOSE = ("regime", "followup")

@@ -74,6 +74,11 @@ def ask_phase(session: Session, *, incident: Incident, playbook: Playbook, phase
     return asked
 
 
+def times_asked(session: Session, *, incident: Incident, key: str) -> int:
+    """How many times a question has been delivered so far."""
+    return _state(session, incident, key).times_asked
+
+
 def record_reask(session: Session, *, incident: Incident, key: str) -> int:
     """Count one more asking of a question; returns how many times it has been asked."""
     state = _state(session, incident, key)

@@ -18,7 +18,7 @@ from bot.statements import clients
 from bot.text.i18n import drill_prefix, line, message
 from bot.text.i18n import text as t
 from bot.text.times import format_duration, format_time
-from storage.models import Deadline, Incident, TimelineEvent, Workspace
+from storage.models import Deadline, Incident, OutboundMessage, TimelineEvent, Workspace
 
 
 def when(ws: Workspace, at: datetime, now: datetime) -> str:
@@ -106,6 +106,10 @@ def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
         if duties:
             first = min(incident.aware_at + timedelta(hours=c.notice_hours or 0) for c in duties)
             lines.append(line(lang, "status.contract_clocks", count=len(duties), due=due_phrase(ws, first, now)))
+    set_aside = len(session.exec(select(OutboundMessage.id).where(OutboundMessage.incident_id == incident.id,
+                                                                 OutboundMessage.state == "dead")).all())
+    if set_aside:  # every give-up shows, until someone looks at it with `breachbot outbox`
+        lines.append(line(lang, "delivery.status_line", count=set_aside))
     if waiting := media.unanswered(incident):
         lines.append(line(lang, "status.media_open", count=len(waiting)))
     if totals := changes.totals(incident):

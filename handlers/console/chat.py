@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.chat import Chat, Context, Message, MessageRef, RoomRef, Sent, Upload
+from bot.chat import Chat, Context, DeliveryError, Message, MessageRef, RoomRef, Sent, Upload
 
 
 def render(message: Message) -> str:
@@ -62,7 +62,7 @@ class ConsoleChat(Chat):
 
     def update(self, *, ref: MessageRef, message: Message) -> None:
         if ref.id not in self.messages:
-            raise KeyError(f"no message {ref.id} in #{ref.room}")
+            raise DeliveryError("message_not_found", permanent=True, subject="message", detail=f"#{ref.room} {ref.id}")
         self.messages[ref.id] = (ref.room, message)
         self.sent.append(Sent("update", room=ref.room, message=message, text=render(message), extra={"id": ref.id}))
 
@@ -96,12 +96,16 @@ class ConsoleChat(Chat):
     # -- console helpers ------------------------------------------------------------------------
     def _room(self, room: str) -> dict:
         if room not in self.rooms:
-            raise KeyError(f"no room #{room}")
+            raise DeliveryError("channel_not_found", permanent=True, subject="room", detail=f"#{room}")
         return self.rooms[room]
 
     def ensure_room(self, room: str) -> None:
         """Make a public room exist (people can walk into any public room in the console)."""
         self.rooms.setdefault(room, {"members": set(), "topic": "", "private": False, "pins": []})
+
+    def continue_ids(self, start: int) -> None:
+        """Give out message ids from `start` on (after a restart, past those already stored)."""
+        self._ids = itertools.count(start)
 
     def pinned(self, room: str) -> list[Message]:
         """The current text of a room's pinned messages."""

@@ -17,6 +17,7 @@ from bot.commands import ClientsImport
 from bot.errors import UserError
 from bot.text.times import parse_duration
 from handlers.console.chat import ConsoleChat
+from handlers.console.restore import restore_rooms
 from handlers.router import is_command, parse
 
 WORKSPACE_ID = "console"
@@ -40,6 +41,8 @@ class ConsoleWorkspace:
         self.rooms: dict[str, str] = {}
         # A text block in progress: `/breach draft edit D-1 <<<`, lines, then `>>>`.
         self._block: tuple[str, str, list[str]] | None = None
+        # A second run on the same database finds its war rooms, members and pinned status again.
+        restore_rooms(self.bot, self.chat)
 
     def room_of(self, user: str) -> str:
         """The room a person is in now (#general until they move)."""

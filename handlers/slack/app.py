@@ -17,8 +17,9 @@ from bot.app import Breachbot, create_app
 from bot.clock import Clock
 from bot.errors import ConfigError
 from bot.settings import Settings
+from handlers.roster import warn_at_start
 from handlers.slack.capture import TimelineCapture
-from handlers.slack.chat import SlackChat, make_client
+from handlers.slack.chat import SlackChat, make_client, make_outbox_client
 from handlers.slack.listeners import Listeners
 
 log = logging.getLogger("breachbot.slack")
@@ -61,10 +62,13 @@ def build_slack_app(settings: Settings, *, engine: Engine, clock: Clock | None =
     """
     if settings.slack_bot_token is None:
         raise ConfigError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from the Slack app")
+    # The outbox's calls get 429s back to wait them out itself (bot time, no thread held); Bolt's own
+    # calls (acks, forms, replies) keep the SDK's rate-limit retries.
+    chat = SlackChat(client or make_outbox_client(settings))
     client = client or make_client(settings)
-    chat = SlackChat(client)
     bot = create_app(settings, chat=chat, clock=clock, engine=engine)
     chat.lang = bot.lang
+    warn_at_start(chat, bot.firm)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     # The ack functions only ack (all work is in lazy listeners), so answering as soon as they return is safe and
     # skips Bolt's 10 ms wait for the ack (measured in bench/: 11 ms → 1 ms median).

@@ -16,9 +16,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, RetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from bot.chat import Chat, Context, Message, MessageRef, Upload
+from bot.chat import Chat, Context, DeliveryError, Message, MessageRef, Upload
 from bot.settings import Settings
-from handlers.slack.render import Rendered, render
+from handlers.slack.render import Rendered, fits, render
 
 log = logging.getLogger("breachbot.slack")
 
@@ -28,12 +28,59 @@ TOPIC_MAX = 250
 NAME_ATTEMPTS = 5
 _REMEMBERED = 500  # response_urls kept for deliveries in flight
 _QUIET = {"already_in_channel", "cant_invite_self", "already_pinned"}
+_MEMBER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _NO_EPHEMERAL = {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"}
+# Slack's error codes that no retry can change, by what they are about (docs.slack.dev/reference/methods/
+# chat.postMessage, conversations.invite, conversations.create, pins.add: "Errors"). Anything else, a 429
+# (`ratelimited`, with Retry-After), a 5xx, `internal_error`, `fatal_error`, `service_unavailable`,
+# `request_timeout` or a dropped connection, is temporary.
+PERMANENT = {
+    "room": {"channel_not_found", "is_archived", "not_in_channel", "restricted_action", "name_taken",
+             "method_not_supported_for_channel_type", "message_not_found", "cant_update_message"},
+    "user": {"user_not_found", "users_not_found", "account_inactive", "cant_invite", "user_is_restricted",
+             "user_is_ultra_restricted", "user_disabled", "cannot_dm_bot", "messages_tab_disabled",
+             "user_not_in_channel"},
+    "size": {"msg_too_long", "msg_blocks_too_long", "invalid_blocks", "invalid_blocks_format",
+             "too_many_attachments"},
+    "call": {"not_authed", "invalid_auth", "token_revoked", "missing_scope", "no_permission", "invalid_arguments"},
+}
 
 
 def retry_handlers() -> list[RetryHandler]:
-    """Retries for rate limits (honouring Retry-After) and dropped connections."""
+    """Retries for rate limits (honouring Retry-After) and dropped connections (replies, forms)."""
     return [RateLimitErrorRetryHandler(max_retry_count=2), ConnectionErrorRetryHandler(max_retry_count=2)]
+
+
+def outbox_retry_handlers() -> list[RetryHandler]:
+    """For the bot's own Web API calls: dropped connections only; a 429 goes back to the outbox, which
+    waits its Retry-After without holding a thread (or a database transaction)."""
+    return [ConnectionErrorRetryHandler(max_retry_count=2)]
+
+
+def delivery_error(exc: SlackApiError, *, about: str = "room") -> DeliveryError:
+    """A Slack error as a DeliveryError: permanent or temporary, and what it is about."""
+    code = error_code(exc) or f"http_{getattr(exc.response, 'status_code', 0)}"
+    status = getattr(exc.response, "status_code", 200)
+    headers = getattr(exc.response, "headers", None) or {}
+    retry_after = next((float(v) for k, v in headers.items() if k.lower() == "retry-after"
+                        and str(v).replace(".", "", 1).isdigit()), None)
+    if status == 429 or code == "ratelimited":
+        return DeliveryError("ratelimited", permanent=False, retry_after=retry_after or 30.0)
+    for subject, codes in PERMANENT.items():
+        if code in codes and status < 500:
+            # A direct message goes to the person's id: "channel not found" there means the person.
+            return DeliveryError(code, permanent=True, subject="user" if about == "user" and subject == "room"
+                                 else subject)
+    return DeliveryError(code, permanent=False, retry_after=retry_after)
+
+
+@contextmanager
+def translated(about: str = "room") -> Iterator[None]:
+    """Slack's errors as DeliveryErrors, so the outbox knows what to do with them."""
+    try:
+        yield
+    except SlackApiError as exc:
+        raise delivery_error(exc, about=about) from exc
 
 
 MAX_DOWNLOAD = 20 * 1024 * 1024  # a client register of 10,000 rows is well under this
@@ -54,6 +101,13 @@ def make_client(settings: Settings) -> WebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     return WebClient(token=token, base_url=base_url, retry_handlers=retry_handlers())
+
+
+def make_outbox_client(settings: Settings) -> WebClient:
+    """The Web API client the outbox sends with: the same, but 429s come back to be waited out."""
+    client = make_client(settings)
+    client.retry_handlers = outbox_retry_handlers()
+    return client
 
 
 def slug(title: str, limit: int = SLUG_MAX) -> str:
@@ -91,6 +145,7 @@ class SlackChat(Chat):
         self.lang = lang
         self._response_urls: OrderedDict[str, str] = OrderedDict()
         self._names: dict[str, str] = {}
+        self._roster: list[dict] | None = None
         self._lock = threading.Lock()
 
     # -- answering the person who acted ----------------------------------------------------------
@@ -143,7 +198,11 @@ class SlackChat(Chat):
     # -- rooms -----------------------------------------------------------------------------------
     def create_room(self, *, name: str, topic: str, members: list[str], private: bool = True,
                     title: str = "") -> str:
-        """A private channel `breach-<n>-<slug>` (suffixed when the name is taken), topic set, team invited."""
+        """A private channel `breach-<n>-<slug>` (suffixed when the name is taken); nothing else.
+
+        Inviting, the topic and the status are the outbox's next steps, each retried on its own, so a
+        bad member id never leaves a channel behind without its incident knowing it.
+        """
         base = channel_name(name, title)
         for attempt in range(1, NAME_ATTEMPTS + 1):
             candidate = base if attempt == 1 else f"{base}-{attempt}"
@@ -152,13 +211,9 @@ class SlackChat(Chat):
             except SlackApiError as exc:
                 if error_code(exc) == "name_taken" and attempt < NAME_ATTEMPTS:
                     continue
-                raise
+                raise delivery_error(exc) from exc
             break
-        room = created["channel"]["id"]
-        if topic:
-            self.set_topic(room=room, topic=topic)
-        self.invite(room=room, users=members)
-        return room
+        return str(created["channel"]["id"])
 
     def invite(self, *, room: str, users: list[str]) -> None:
         """conversations.invite; people already there (or the bot itself) are not an error."""
@@ -169,17 +224,23 @@ class SlackChat(Chat):
             self.client.conversations_invite(channel=room, users=",".join(people), force=True)
         except SlackApiError as exc:
             if error_code(exc) not in _QUIET:
-                raise
+                raise delivery_error(exc, about="user") from exc
 
     def set_topic(self, *, room: str, topic: str) -> None:
         """conversations.setTopic, cut to Slack's 250 characters."""
         text = topic if len(topic) <= TOPIC_MAX else topic[: TOPIC_MAX - 1] + "…"
-        self.client.conversations_setTopic(channel=room, topic=text)
+        with translated():
+            self.client.conversations_setTopic(channel=room, topic=text)
 
     # -- messages --------------------------------------------------------------------------------
     def post(self, *, room: str, message: Message) -> MessageRef:
         """chat.postMessage; the ref's id is the message ts."""
-        return self._post(room, render(message, lang=self.lang))
+        with translated():
+            return self._post(room, render(message, lang=self.lang))
+
+    def fits(self, message: Message) -> bool:
+        """Within Slack's limits for one message (50 blocks, 3,000 a section, ~12,000 in all)."""
+        return fits(message, lang=self.lang)
 
     def _post(self, room: str, rendered: Rendered) -> MessageRef:
         posted = self.client.chat_postMessage(channel=room, text=rendered.text, blocks=rendered.blocks,
@@ -189,7 +250,8 @@ class SlackChat(Chat):
     def update(self, *, ref: MessageRef, message: Message) -> None:
         """chat.update of the same ts: one living message."""
         rendered = render(message, lang=self.lang)
-        self.client.chat_update(channel=ref.room, ts=ref.id, text=rendered.text, blocks=rendered.blocks)
+        with translated():
+            self.client.chat_update(channel=ref.room, ts=ref.id, text=rendered.text, blocks=rendered.blocks)
 
     def pin(self, *, ref: MessageRef) -> None:
         """pins.add; pinning twice is not an error."""
@@ -197,12 +259,13 @@ class SlackChat(Chat):
             self.client.pins_add(channel=ref.room, timestamp=ref.id)
         except SlackApiError as exc:
             if error_code(exc) not in _QUIET:
-                raise
+                raise delivery_error(exc) from exc
 
     def direct(self, *, user: str, message: Message) -> MessageRef:
         """chat.postMessage to the person's id: Slack delivers it in their direct messages with the app
         (one call instead of conversations.open + chat.postMessage; bench/ counts calls per declare)."""
-        return self.post(room=user, message=message)
+        with translated(about="user"):
+            return self._post(user, render(message, lang=self.lang))
 
     def upload(self, *, room: str, upload: Upload) -> str:
         """files_upload_v2 into the room; returns the file's permalink."""
@@ -210,6 +273,44 @@ class SlackChat(Chat):
                                            title=upload.title or upload.filename)
         file = done.get("file") or (done.get("files") or [{}])[0]
         return str(file.get("permalink") or file.get("id") or "")
+
+    def find_user(self, typed: str) -> str | None:
+        """A member ID as is (if Slack knows it and it is active); a name or e-mail looked up in users.list.
+
+        The workspace's members are read once and remembered (users.list is Tier 2: 20+ calls a minute).
+        """
+        if _MEMBER_ID.match(typed):
+            return typed if self.check_user(typed) is None else None
+        wanted = typed.strip().lstrip("@").casefold()
+        matches = [m["id"] for m in self._members() if not m.get("deleted") and wanted in {
+            str(v).casefold() for v in (m.get("name"), m.get("real_name"), m.get("profile", {}).get("display_name"),
+                                         m.get("profile", {}).get("real_name"), m.get("profile", {}).get("email")) if v}]
+        return matches[0] if len(matches) == 1 else None
+
+    def check_user(self, user: str) -> str | None:
+        """Why a member ID is not a usable account: user_not_found, deactivated; None when it is fine."""
+        try:
+            profile = self.client.users_info(user=user)["user"]
+        except SlackApiError as exc:
+            return error_code(exc) or "user_not_found"
+        return "deactivated" if profile.get("deleted") else None
+
+    def _members(self) -> list[dict]:
+        with self._lock:
+            if self._roster is not None:
+                return self._roster
+        members: list[dict] = []
+        cursor = None
+        with translated(about="user"):
+            while True:
+                page = self.client.users_list(limit=200, cursor=cursor)
+                members += page.get("members", [])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        with self._lock:
+            self._roster = members
+        return members
 
     def display_name(self, user: str) -> str:
         """The person's Slack display name (users.info, remembered); their id if Slack will not say."""

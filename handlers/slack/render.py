@@ -13,6 +13,10 @@ from handlers.slack.catalogue import ui
 SECTION_MAX = 3000  # characters in one section's text (Slack's limit)
 FALLBACK_MAX = 3900  # characters in a message's top-level `text` (Slack truncates at 4000)
 BLOCKS_MAX = 50
+# Slack refuses a message whose blocks carry more than roughly 12,000 characters in all with
+# `msg_blocks_too_long`, below any documented per-block limit (slackapi/bolt-js#2509 measured
+# ~13,200); we keep well under it.
+BLOCKS_TEXT_MAX = 11_000
 BUTTONS_PER_BLOCK = 25
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _ROOM_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -109,12 +113,7 @@ def _actions(buttons: list[tuple[Button, str]], lang: str) -> list[dict[str, Any
             for start in range(0, len(buttons), BUTTONS_PER_BLOCK)]
 
 
-def render(message: Message, *, lang: str = "en") -> Rendered:
-    """A neutral message as Block Kit blocks and the fallback text notifications show.
-
-    A button anchored to a line (`Button.line`, one question of a digest) goes in an actions
-    block right under that line; the others go below the whole message.
-    """
+def _blocks(message: Message, lang: str) -> list[dict[str, Any]]:
     lines = [line_mrkdwn(line) for line in message.lines]
     ids = action_ids(message.buttons)
     anchored: dict[int, list[tuple[Button, str]]] = {}
@@ -134,6 +133,36 @@ def render(message: Message, *, lang: str = "en") -> Rendered:
     for first in range(0, len(field_texts), 10):
         blocks.append({"type": "section", "fields": [mrkdwn(f[:2000]) for f in field_texts[first:first + 10]]})
     blocks += _actions(below, lang)
+    return blocks
+
+
+def blocks_text_size(blocks: list[dict[str, Any]]) -> int:
+    """Characters of text in some blocks (sections, fields, button labels), as Slack counts them."""
+    size = 0
+    for block in blocks:
+        size += len(block.get("text", {}).get("text", ""))
+        size += sum(len(f.get("text", "")) for f in block.get("fields", []))
+        size += sum(len(e.get("text", {}).get("text", "")) + len(e.get("value", "")) for e in block.get("elements", []))
+    return size
+
+
+def fits(message: Message, *, lang: str = "en") -> bool:
+    """Whether Slack takes the message whole: ≤ 50 blocks, no line cut at 3,000, ≤ 11,000 characters."""
+    if any(len(line_mrkdwn(line)) > SECTION_MAX for line in message.lines):
+        return False
+    blocks = _blocks(message, lang)
+    return len(blocks) <= BLOCKS_MAX and blocks_text_size(blocks) <= BLOCKS_TEXT_MAX
+
+
+def render(message: Message, *, lang: str = "en") -> Rendered:
+    """A neutral message as Block Kit blocks and the fallback text notifications show.
+
+    A button anchored to a line (`Button.line`, one question of a digest) goes in an actions
+    block right under that line; the others go below the whole message. What does not fit (see
+    `fits`) is cut with "…" here; the outbox splits such messages into parts before they get here.
+    """
+    lines = [line_mrkdwn(line) for line in message.lines]
+    blocks = _blocks(message, lang)
     if len(blocks) > BLOCKS_MAX:
         blocks = blocks[: BLOCKS_MAX - 1] + [{"type": "section", "text": mrkdwn("…")}]
     fallback = "\n".join(lines + [f"{escape(label)}: {line_mrkdwn(value)}" for label, value in message.fields])

@@ -25,6 +25,8 @@ from wechatpy.session import SessionStorage
 from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
 
+from bot.chat import DeliveryError
+
 DEFAULT_API_URL = "https://qyapi.weixin.qq.com/cgi-bin/"
 TIMEOUT_SECONDS = 10.0
 _SECRET_PARAM = re.compile(r"(access_token|corpsecret)=[^&\s'\")]+")
@@ -66,6 +68,32 @@ class WeComClient(WeChatClient):
         self.session.set(self.access_token_key, result["access_token"], expires_in)
         self.expires_at = int(time.time()) + expires_in
         return result
+
+
+# WeCom's global error codes (developer.work.weixin.qq.com/document/path/90313, 全局错误码) that no retry
+# can change, by what they are about. Anything else (-1 系统繁忙, 45009 接口调用超过限制, 45033 并发调用超过限制,
+# 42001 access_token 已过期, no answer at all) is temporary.
+PERMANENT = {
+    "user": {60111, 60103, 40031, 81013, 60102, 46004},  # userid not found / invalid / all invalid / member missing
+    "room": {86001, 86003, 86004, 86215, 86216},  # chatid invalid / chat does not exist / owner or members invalid
+    "size": {45002, 44004},  # content size out of limit (markdown ≤ 2048 bytes) / empty content
+    "call": {40001, 40013, 40056, 48002, 60011, 60020, 301002},  # credential, agent, privilege, IP not allowed
+}
+
+
+def delivery_error(exc: WeComAPIError, *, about: str = "room") -> DeliveryError:
+    """A WeCom error as a DeliveryError: permanent or temporary, and what it is about."""
+    code = exc.errcode
+    if "not delivered to invaliduser" in exc.errmsg:  # message/send said errcode 0 but named people it missed
+        return DeliveryError("wecom_user", permanent=True, subject="user", detail=str(exc))
+    for subject, codes in PERMANENT.items():
+        if code in codes:
+            label = {"user": "wecom_user", "room": "wecom_chat"}.get(subject, f"wecom_{code}")
+            return DeliveryError(label, permanent=True, subject="user" if about == "user" and subject == "room"
+                                 else subject, detail=str(exc))
+    wait = 60.0 if code == 45009 else None
+    return DeliveryError(f"wecom_{code}" if code is not None else "wecom_unreachable", permanent=False,
+                         retry_after=wait, detail=str(exc))
 
 
 def call(api: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:

@@ -25,11 +25,12 @@ import logging
 import re
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from bot.chat import Chat, Context, Message, MessageRef, Upload
-from handlers.wecom.api import WeComAPIError, WeComClient, call, check_delivered
+from handlers.wecom.api import WeComAPIError, WeComClient, call, check_delivered, delivery_error
 from handlers.wecom.numbered import Prompts, Seen, hint
 from handlers.wecom.render import escape, render, split
 
@@ -38,6 +39,15 @@ log = logging.getLogger("breachbot.wecom")
 DM_PREFIX = "dm:"
 GROUP_NAME_MAX = 50  # WeCom cuts app chat names at 50 characters
 _CHAT_ID = re.compile(r"^([a-z]+)(\d+)z[0-9a-f]+$")
+
+
+@contextmanager
+def translated(about: str = "room") -> Iterator[None]:
+    """WeCom's errors as DeliveryErrors, so the outbox knows whether to retry or set aside."""
+    try:
+        yield
+    except WeComAPIError as exc:
+        raise delivery_error(exc, about=about) from exc
 
 
 def dm_room(user: str) -> str:
@@ -83,7 +93,7 @@ class WeComChat(Chat):
             raise ValueError("a war room needs at least the person who declared")
         chat_id = new_chat_id(name)
         room = WarRoom(name=group_name(name, title), owner=people[0], members=people)
-        with self._lock:
+        with self._lock, translated():
             self.rooms[chat_id] = room
             if len(people) >= 2:
                 self._create(chat_id, room)
@@ -93,7 +103,7 @@ class WeComChat(Chat):
 
     def invite(self, *, room: str, users: list[str]) -> None:
         """Add people; a deferred room becomes an app chat once it has two members."""
-        with self._lock:
+        with self._lock, translated(about="user"):
             state = self._room(room)
             new = [u for u in dict.fromkeys(users) if u not in state.members]
             if not new or room.startswith(DM_PREFIX):
@@ -102,10 +112,10 @@ class WeComChat(Chat):
                 call("appchat/update", self.client.appchat.update, room, add_user_list=new)
                 state.members += new
                 return
-            state.members += new
-            if len(state.members) >= 2:
-                self._create(room, state)
-                state.status_due = True
+            if len(state.members + new) >= 2:
+                self._create(room, WarRoom(name=state.name, owner=state.owner, members=state.members + new))
+                state.created, state.status_due = True, True
+            state.members += new  # only once WeCom took them: a refused person does not block the next
 
     def _create(self, chat_id: str, room: WarRoom) -> None:
         call("appchat/create", self.client.appchat.create, chat_id=chat_id, name=room.name, owner=room.owner,
@@ -149,7 +159,7 @@ class WeComChat(Chat):
     def post(self, *, room: str, message: Message) -> MessageRef:
         """Say something in a war room (1:1 to its members while it is deferred)."""
         seen = self.prompts.read(message, room) if self.prompts else None  # before the lock: it may read the database
-        with self._lock:
+        with self._lock, translated():
             state = self._room(room)
             if state.created:
                 for piece in self._pieces(message, seen):
@@ -178,7 +188,8 @@ class WeComChat(Chat):
     def direct(self, *, user: str, message: Message) -> MessageRef:
         """An app message to one person."""
         seen = self.prompts.read(message, None) if self.prompts else None
-        msg_id = self._send_to([user], message, seen)
+        with translated(about="user"):
+            msg_id = self._send_to([user], message, seen)
         self._shown([user], seen)
         return MessageRef(room=dm_room(user), id=msg_id)
 
@@ -207,6 +218,23 @@ class WeComChat(Chat):
                     msg={"msgtype": "file", "file": {"media_id": media_id}}))
         log.info("%s sent to %s as WeCom media %s", upload.filename, room, media_id)
         return upload.filename
+
+    def find_user(self, typed: str) -> str | None:
+        """WeCom people are typed by userid: one this corp knows (user/get), else None."""
+        userid = typed.strip().lstrip("@")
+        return userid if userid and self.check_user(userid) is None else None
+
+    def check_user(self, user: str) -> str | None:
+        """Why a userid is not usable (errcode 60111: not in the corp; disabled), None when it is."""
+        try:
+            info = call("user/get", self.client.user.get, user)
+        except WeComAPIError as exc:
+            return f"errcode {exc.errcode}" if exc.errcode is not None else "unreachable"
+        return "disabled" if info.get("status") in (2, 4) or info.get("enable") == 0 else None
+
+    def fits(self, message: Message) -> bool:
+        """Within WeCom's 2,048 bytes for one markdown or text message."""
+        return len(self._pieces(message)) == 1
 
     # -- rendering and sending ------------------------------------------------------------------
     @property

@@ -27,6 +27,7 @@ from bot.errors import UserError
 from bot.flows import lookups
 from bot.incident import questions
 from bot.settings import Settings
+from handlers.roster import warn_at_start
 from handlers.router import parse
 from handlers.wecom.api import WeComClient
 from handlers.wecom.callback import CallbackCrypto, Inbound, Rejected
@@ -219,6 +220,7 @@ def build(settings: Settings, *, engine: Engine, clock: Clock | None = None,
     chat = WeComChat(client, agent_id=config.agent_id)
     bot = create_app(wecom_settings(settings), chat=chat, clock=clock, engine=engine)
     chat.team = team_lookup(bot, config.corp_id)
+    warn_at_start(chat, bot.firm)
     chat.prompts = Prompts(playbook=lambda: bot.playbook, lang=lambda: bot.lang,
                            incident_of=incident_lookup(bot, config.corp_id))
     return WeComEndpoint(bot=bot, config=config, crypto=crypto, prompts=chat.prompts)

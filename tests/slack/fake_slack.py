@@ -1,8 +1,24 @@
 """A fake Slack on 127.0.0.1: the Web API methods breachbot calls, in Slack's response shapes.
 
 Every call is recorded (method, merged query/form/JSON params, token). Failures, rate limits
-and slow answers can be arranged per method. Also: response_url hooks, the file upload URL,
-and a Socket Mode WebSocket server.
+and slow answers can be arranged per method and per call number. Also: response_url hooks, the
+file upload URL, and a Socket Mode WebSocket server.
+
+It refuses what Slack refuses, with Slack's own error codes (docs.slack.dev/reference/methods/…,
+"Errors" of each method):
+- chat.postMessage / chat.update: more than 50 blocks or a section text over 3,000 characters →
+  `invalid_blocks` (Block Kit reference: "up to 50 blocks", section text "Maximum length … 3000");
+  blocks carrying more than about 12,000 characters in all → `msg_blocks_too_long` (slackapi/bolt-js
+  #2509: refused near 13,200 although no documented limit is reached); `text` over 40,000 →
+  `msg_too_long`; an archived channel → `is_archived`; a channel the bot was removed from →
+  `not_in_channel`; a person's id that is not a member of the workspace (or deactivated) →
+  `channel_not_found`.
+- conversations.invite: an archived channel → `is_archived`; an id that is no member →
+  `user_not_found`; a deactivated member → `cant_invite` ("User cannot be invited to this channel").
+- conversations.create: a workspace where only admins may create private channels →
+  `restricted_action` ("A team preference prevents the authenticated user from creating channels").
+- any method: `fail(...)` arranges an error, e.g. 429 `ratelimited` with a Retry-After header
+  (docs.slack.dev/apis/web-api/rate-limits: "HTTP 429 Too Many Requests … Retry-After").
 """
 
 from __future__ import annotations
@@ -21,6 +37,10 @@ from websockets.sync.server import ServerConnection, serve
 TEAM = "T0FIRM"
 BOT_USER = "U0BOT"
 TS_BASE = 1795000000  # 2026-11-17: ts values the fake gives out count up from here
+BLOCKS_MAX = 50
+SECTION_MAX = 3000
+BLOCKS_TEXT_MAX = 12_000
+TEXT_MAX = 40_000
 
 
 @dataclass
@@ -40,6 +60,7 @@ class Channel:
     members: set[str] = field(default_factory=set)
     topic: str = ""
     pins: list[str] = field(default_factory=list)
+    is_archived: bool = False
 
 
 class FakeSlack:
@@ -56,6 +77,9 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.ws_url = ""
         self._failures: dict[str, list[tuple[str, int, int | None]]] = {}
+        self._on_call: dict[tuple[str, int], tuple[str, int, int | None]] = {}
+        self._counts: dict[str, int] = {}
+        self.admins_only_private_channels = False
         self._holds: dict[str, threading.Event] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -99,6 +123,19 @@ class FakeSlack:
         """The next `times` calls of `method` fail with `error` (HTTP `status`, e.g. 429 with Retry-After)."""
         self._failures.setdefault(method, []).extend([(error, status, retry_after)] * times)
 
+    def fail_call(self, method: str, number: int, error: str, *, status: int = 200,
+                  retry_after: int | None = None) -> None:
+        """The `number`-th call of `method` (1 = the first from now on) fails with `error`."""
+        self._on_call[(method, self._counts.get(method, 0) + number)] = (error, status, retry_after)
+
+    def archive(self, channel_id: str) -> None:
+        """Someone archives a channel (conversations.archive, as a person would in the client)."""
+        self.channels[channel_id].is_archived = True
+
+    def deactivate(self, user: str) -> None:
+        """An admin deactivates a member: the id stays known, flagged `deleted` (users.info)."""
+        self.users[user] = {**self.users.get(user, {"id": user, "name": user.lower()}), "deleted": True}
+
     def hold(self, method: str) -> threading.Event:
         """Calls of `method` wait until the returned event is set (a slow Slack)."""
         self._holds[method] = threading.Event()
@@ -135,6 +172,12 @@ class FakeSlack:
         if gate is not None:
             gate.wait(10)
         with self._lock:
+            self._counts[method] = self._counts.get(method, 0) + 1
+            arranged = self._on_call.pop((method, self._counts[method]), None)
+            if arranged:
+                error, status, retry_after = arranged
+                headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+                return status, {"ok": False, "error": error}, headers
             failures = self._failures.get(method)
             if failures:
                 error, status, retry_after = failures.pop(0)
@@ -155,6 +198,8 @@ class FakeSlack:
 
     def _conversations_create(self, p: dict) -> dict:
         name = p["name"]
+        if self.admins_only_private_channels and str(p.get("is_private")).lower() in ("true", "1"):
+            return {"ok": False, "error": "restricted_action"}
         if any(c.name == name for c in self.channels.values()):
             return {"ok": False, "error": "name_taken"}
         channel = Channel(f"C0WAR{next(self._ids)}", name, str(p.get("is_private")).lower() in ("true", "1"),
@@ -167,13 +212,27 @@ class FakeSlack:
         channel = self.channels.get(p["channel"])
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
-        channel.members.update(u for u in p["users"].split(",") if u)
+        if channel.is_archived:
+            return {"ok": False, "error": "is_archived"}
+        wanted = [u for u in p["users"].split(",") if u]
+        unknown = [u for u in wanted if u not in self.users]
+        gone = [u for u in wanted if self.users.get(u, {}).get("deleted")]
+        if unknown or gone:
+            # force=true invites the valid ones and lists the others in `errors` (conversations.invite docs)
+            if str(p.get("force")).lower() in ("true", "1"):
+                channel.members.update(u for u in wanted if u not in unknown and u not in gone)
+            errors = [{"user": u, "ok": False, "error": "user_not_found"} for u in unknown]
+            errors += [{"user": u, "ok": False, "error": "cant_invite"} for u in gone]
+            return {"ok": False, "error": errors[0]["error"], "errors": errors}
+        channel.members.update(wanted)
         return {"ok": True, "channel": {"id": channel.id, "name": channel.name}}
 
     def _conversations_setTopic(self, p: dict) -> dict:
         channel = self.channels.get(p["channel"])
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
+        if channel.is_archived:
+            return {"ok": False, "error": "is_archived"}
         channel.topic = p["topic"]
         return {"ok": True, "channel": {"id": channel.id, "topic": {"value": channel.topic}}}
 
@@ -187,7 +246,31 @@ class FakeSlack:
     def _conversations_replies(self, p: dict) -> dict:
         return {"ok": True, "messages": [], "has_more": False}
 
+    def _refused(self, p: dict) -> str | None:
+        """Why Slack would refuse this message, or None."""
+        blocks = p.get("blocks") or []
+        if len(blocks) > BLOCKS_MAX or any(_chars(b.get("text")) > SECTION_MAX for b in blocks):
+            return "invalid_blocks"
+        size = sum(_chars(b.get("text")) + sum(_chars(f) for f in b.get("fields", []))
+                   + sum(_chars(e.get("text")) for e in b.get("elements", []) if isinstance(e, dict)) for b in blocks)
+        if size > BLOCKS_TEXT_MAX:
+            return "msg_blocks_too_long"
+        if len(p.get("text", "")) > TEXT_MAX:
+            return "msg_too_long"
+        target = p["channel"]
+        if target.startswith(("U", "W")):
+            user = self.users.get(target)
+            return "channel_not_found" if user is None or user.get("deleted") else None
+        channel = self.channels.get(target)
+        if channel is not None and channel.is_archived:
+            return "is_archived"
+        if channel is not None and channel.is_private and BOT_USER not in channel.members:
+            return "not_in_channel"
+        return None
+
     def _chat_postMessage(self, p: dict) -> dict:
+        if refused := self._refused(p):
+            return {"ok": False, "error": refused}
         ts = self._ts()
         message = {"type": "message", "user": BOT_USER, "bot_id": "B0BOT", "text": p.get("text", ""),
                    "blocks": p.get("blocks", []), "ts": ts}
@@ -198,6 +281,8 @@ class FakeSlack:
         key = (p["channel"], p["ts"])
         if key not in self.messages:
             return {"ok": False, "error": "message_not_found"}
+        if refused := self._refused(p):
+            return {"ok": False, "error": refused}
         self.messages[key].update(text=p.get("text", ""), blocks=p.get("blocks", []))
         return {"ok": True, "channel": p["channel"], "ts": p["ts"], "text": p.get("text", ""),
                 "message": self.messages[key]}
@@ -209,6 +294,8 @@ class FakeSlack:
         channel = self.channels.get(p["channel"])
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
+        if channel.is_archived:
+            return {"ok": False, "error": "is_archived"}
         if p["timestamp"] in channel.pins:
             return {"ok": False, "error": "already_pinned"}
         channel.pins.append(p["timestamp"])
@@ -224,6 +311,10 @@ class FakeSlack:
         user = self.users.get(p["user"])
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
+    def _users_list(self, p: dict) -> dict:
+        # users.list: every member, deactivated ones flagged `deleted` (docs.slack.dev/reference/methods/users.list)
+        return {"ok": True, "members": list(self.users.values()), "response_metadata": {"next_cursor": ""}}
+
     def _files_getUploadURLExternal(self, p: dict) -> dict:
         file_id = f"F0FILE{next(self._ids)}"
         return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
@@ -233,6 +324,13 @@ class FakeSlack:
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title"),
                                        "permalink": f"https://firm.slack.com/files/{BOT_USER}/{f['id']}"}
                                       for f in files]}
+
+
+def _chars(text: Any) -> int:
+    """Characters in a text object ({"type": …, "text": …}) or a plain string."""
+    if isinstance(text, dict):
+        return len(str(text.get("text", "")))
+    return len(text) if isinstance(text, str) else 0
 
 
 def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:

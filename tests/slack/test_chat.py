@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
-from bot.chat import Context, Message, Upload
-from handlers.slack.chat import SlackChat, make_client
+from bot.chat import Context, DeliveryError, Message, Upload
+from handlers.slack.chat import SlackChat, make_outbox_client
 from storage.models import RoleAssignment
 from tests.slack.conftest import GENERAL, USERS, slack_settings
 
@@ -16,7 +15,7 @@ ALICE, BOB = USERS["alice"], USERS["bob"]
 
 @pytest.fixture
 def chat(fake) -> SlackChat:
-    return SlackChat(make_client(slack_settings(fake)))
+    return SlackChat(make_outbox_client(slack_settings(fake)))
 
 
 def test_every_call_goes_to_the_configured_api_url_with_the_bot_token(chat, fake):
@@ -58,10 +57,19 @@ def test_an_expired_response_url_falls_back_to_the_web_api(chat, fake):
     assert fake.calls_to("chat.postEphemeral")[0]["text"] == "Recorded."
 
 
-def test_other_slack_errors_are_raised_for_the_bot_to_report(chat, fake):
+def test_other_slack_errors_are_raised_for_the_bot_to_report_with_their_kind(chat, fake):
     fake.fail("conversations.invite", "user_is_restricted")
-    with pytest.raises(SlackApiError):
+    with pytest.raises(DeliveryError) as refused:
         chat.invite(room="C0WAR1", users=[BOB])
+    assert (refused.value.code, refused.value.permanent, refused.value.subject) == ("user_is_restricted", True, "user")
+    fake.fail("chat.postMessage", "ratelimited", status=429, retry_after=20)
+    with pytest.raises(DeliveryError) as limited:
+        chat.post(room="C0WAR1", message=Message.plain("hello"))
+    assert (limited.value.permanent, limited.value.retry_after) == (False, 20.0)
+    fake.fail("chat.postMessage", "internal_error", status=500)
+    with pytest.raises(DeliveryError) as down:
+        chat.post(room="C0WAR1", message=Message.plain("hello"))
+    assert down.value.permanent is False
     fake.fail("conversations.invite", "already_in_channel")
     chat.invite(room="C0WAR1", users=[BOB])  # being there already is what was wanted
 
@@ -77,6 +85,5 @@ def test_a_status_update_slack_refuses_is_reported_and_the_change_stands(slack, 
     assert holder.user == BOB
     where, told = fake.responses[-1]
     assert told["response_type"] == "ephemeral"
-    assert told["text"].startswith("Saved, but some messages could not be delivered yet; they are kept and retried: "
-                                   "status update:")
+    assert told["text"].startswith("Saved, but some things could not be done: updating the status:")
     assert "cant_update_message" in told["text"]

@@ -73,11 +73,11 @@ def test_declare_asks_phase_one_in_one_message(slack, fake, sqlite_engine):
     assert layout(blocks_of(digest)) == [
         ("discovered", ["1:discovered:system_alert", "1:discovered:client_report", "1:discovered:staff_report",
                         "1:discovered:third_party"]), ("aware", ["1:aware"])]
-    # The room, its topic, the invite, the status and its pin, the phase prompt, the questions, one DM per
-    # role holder (alice, bob, erin): 10 Web API calls, of which 6 posts.
+    # The room, one invite per person, the status, its pin and the topic, the phase prompt, the questions,
+    # one DM per role holder (alice, bob, erin): 12 Web API calls, of which 6 posts.
     assert fake.methods()[calls:] == [
-        "conversations.create", "conversations.setTopic", "conversations.invite", "chat.postMessage", "pins.add",
-        *["chat.postMessage"] * 5]
+        "conversations.create", *["conversations.invite"] * 3, "chat.postMessage", "pins.add",
+        "conversations.setTopic", *["chat.postMessage"] * 5]
     assert [p["channel"] for p in fake.posted()[-3:]] == [ALICE, BOB, ERIN]
 
 

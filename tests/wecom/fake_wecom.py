@@ -1,4 +1,11 @@
-"""A local fake of the WeCom server API: records every call and answers in WeCom's JSON shapes."""
+"""A local fake of the WeCom server API: records every call and answers in WeCom's JSON shapes.
+
+It refuses what WeCom refuses, with WeCom's errcodes (全局错误码, developer.work.weixin.qq.com/document/
+path/90313): a markdown or text message over 2,048 bytes → 45002 "content size out of limit" (消息推送:
+"markdown内容，最长不超过2048个字节"); an app chat with a userid that is not in the corp → 40031
+"invalid userid list"; a chat that does not exist → 86003; too many calls → 45009 "api freq out of
+limit". `fail_next` / `fail_call` arrange any errcode on demand.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 TOKEN = "FAKE-ACCESS-TOKEN"
+MAX_BYTES = 2048
 
 
 @dataclass
@@ -29,6 +37,8 @@ class FakeWeCom:
         self.calls: list[Call] = []
         self.chats: dict[str, dict] = {}  # chatid → {"name", "owner", "userlist"}
         self.failures: dict[str, tuple[int, str]] = {}  # api → (errcode, errmsg), answered once
+        self.on_call: dict[tuple[str, int], tuple[int, str]] = {}
+        self.counts: dict[str, int] = {}
         self.invalid_users: set[str] = set()
         self.token = TOKEN  # change it to expire the bot's token
         self._lock = threading.Lock()
@@ -75,6 +85,10 @@ class FakeWeCom:
         """Answer the next call to `api` with an error."""
         self.failures[api] = (errcode, errmsg)
 
+    def fail_call(self, api: str, number: int, errcode: int, errmsg: str) -> None:
+        """The `number`-th call of `api` from now on is answered with an error."""
+        self.on_call[(api, self.counts.get(api, 0) + number)] = (errcode, errmsg)
+
     def messages_to(self, user: str) -> list[str]:
         """The content of every app message a person received (message/send)."""
         return [_content(c.body) for c in self.of("message/send") if user in c.body.get("touser", "").split("|")]
@@ -111,9 +125,14 @@ class FakeWeCom:
             return {"errcode": 0, "errmsg": "ok", "access_token": self.token, "expires_in": 7200}
         if query.get("access_token") != self.token:
             return {"errcode": 42001, "errmsg": "access_token expired"}
-        if api in self.failures:
-            errcode, errmsg = self.failures.pop(api)
+        self.counts[api] = self.counts.get(api, 0) + 1
+        arranged = self.on_call.pop((api, self.counts[api]), None) or self.failures.pop(api, None)
+        if arranged:
+            errcode, errmsg = arranged
             return {"errcode": errcode, "errmsg": errmsg}
+        kind = body.get("msgtype", "")
+        if kind in ("markdown", "text") and len(str((body.get(kind) or {}).get("content", "")).encode()) > MAX_BYTES:
+            return {"errcode": 45002, "errmsg": "content size out of limit"}
         handler = getattr(self, "_" + api.replace("/", "_"), None)
         if handler is None:
             return {"errcode": 404, "errmsg": f"fake has no {api}"}
@@ -123,6 +142,8 @@ class FakeWeCom:
         users = body.get("userlist") or []
         if len(users) < 2:
             return {"errcode": 86216, "errmsg": "chat member count invalid: at least 2"}
+        if any(u in self.invalid_users for u in users):
+            return {"errcode": 40031, "errmsg": "invalid userid list"}
         chatid = body.get("chatid")
         if chatid in self.chats:
             return {"errcode": 86215, "errmsg": "chatid exists"}
@@ -133,6 +154,8 @@ class FakeWeCom:
         chat = self.chats.get(body.get("chatid"))
         if chat is None:
             return {"errcode": 86003, "errmsg": "chat not exist"}
+        if any(u in self.invalid_users for u in body.get("add_user_list", [])):
+            return {"errcode": 40031, "errmsg": "invalid userid list"}
         chat["userlist"] += [u for u in body.get("add_user_list", []) if u not in chat["userlist"]]
         return {"errcode": 0, "errmsg": "ok"}
 
@@ -143,6 +166,13 @@ class FakeWeCom:
         if chat is None:
             return {"errcode": 86003, "errmsg": "chat not exist"}
         return {"errcode": 0, "errmsg": "ok", "chat_info": {"chatid": chatid, **chat}}
+
+    def _user_get(self, body: dict) -> dict:
+        # user/get?userid=…: 60111 "userid not found" for someone not in the corp (通讯录管理 › 读取成员)
+        userid = self.calls[-1].query.get("userid", "")
+        if userid in self.invalid_users:
+            return {"errcode": 60111, "errmsg": f"userid not found: {userid}"}
+        return {"errcode": 0, "errmsg": "ok", "userid": userid, "name": userid, "status": 1, "enable": 1}
 
     def _appchat_send(self, body: dict) -> dict:
         if body.get("chatid") not in self.chats:

@@ -1,0 +1,30 @@
+"""The console keeps its rooms in memory; on start they are rebuilt from what the bot has stored.
+
+A war room's members are its incident's team, its pinned status is the incident's status message
+(re-rendered now), and message ids continue after the highest one stored, so a second run on the
+same database goes on exactly where the first one stopped.
+"""
+
+from __future__ import annotations
+
+from bot.app import Breachbot
+from handlers.console.chat import ConsoleChat
+
+
+def restore_rooms(bot: Breachbot, chat: ConsoleChat, *, workspace: str = "console") -> int:
+    """Rebuild the console's war rooms; returns how many there are."""
+    highest = 0
+    rooms = bot.war_rooms(platform="console", workspace=workspace)
+    for stored in rooms:
+        state = chat.rooms.setdefault(stored.room, {"members": set(), "topic": "", "private": True, "pins": []})
+        state["members"].update(stored.members)
+        state["topic"] = stored.topic
+        if stored.status_id:
+            chat.messages[stored.status_id] = (stored.room, stored.status)
+            if stored.status_id not in state["pins"]:
+                state["pins"].append(stored.status_id)
+            if stored.status_id.isdigit():
+                highest = max(highest, int(stored.status_id))
+    # Every message id stored so far is a status message; new ones start after the highest.
+    chat.continue_ids(highest + 1)
+    return len(rooms)
