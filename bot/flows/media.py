@@ -36,7 +36,7 @@ def parse_media(lang: str, name: str, tail: str) -> Media:
         return Media(answered=int(found[1]), text=words[2], incident=number)  # type: ignore[index]
     if len(words) < 2:
         Args(lang, name, []).fail("media.how")
-    outlet, _, question = body.strip().partition(" ")
+    outlet, question = body.strip().split(None, 1)  # any white space, the ideographic space too
     return Media(outlet=outlet, text=question.strip(), incident=number)
 
 
