@@ -9,7 +9,7 @@ from bot.errors import ConfigError
 from handlers.slack.socket import run_socket_mode, socket_mode_handler
 from storage.models import Incident
 from tests.slack.conftest import APP_TOKEN, USERS, make_slack, slack_settings
-from tests.slack.fake_slack import FakeSocketMode
+from tests.slack.fake_socket import FakeSocketMode
 
 
 @pytest.fixture
