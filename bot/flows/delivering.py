@@ -243,13 +243,21 @@ def reason_text(lang: str, code: str, op: str = "") -> str:
     return code
 
 
-def on_dead(bot: Breachbot, session: Session, row: OutboundMessage, failure: delivery.Failure) -> list[int]:
-    """A row set aside: record it in the timeline and send its fallback, in the same transaction."""
+def _about(bot: Breachbot, session: Session, row: OutboundMessage) -> tuple[Incident, Workspace | None, str] | None:
+    """The incident a row is about, its workspace and language (None: a row about no incident)."""
     incident = session.get(Incident, row.incident_id) if row.incident_id else None
     if incident is None:
-        return []
+        return None
     ws = session.get(Workspace, incident.workspace_id)
-    lang = ws.lang if ws else bot.lang
+    return incident, ws, ws.lang if ws else bot.lang
+
+
+def on_dead(bot: Breachbot, session: Session, row: OutboundMessage, failure: delivery.Failure) -> list[int]:
+    """A row set aside: record it in the timeline and send its fallback, in the same transaction."""
+    found = _about(bot, session, row)
+    if found is None:
+        return []
+    incident, ws, lang = found
     reason = reason_text(lang, failure.code, row.op)
     ref = incidents.ref(incident)
     depth = int(row.meta.get("depth", 0))
@@ -292,11 +300,10 @@ def on_dead(bot: Breachbot, session: Session, row: OutboundMessage, failure: del
 
 def on_late(bot: Breachbot, session: Session, row: OutboundMessage, failure: delivery.Failure) -> list[int]:
     """A row still undelivered 10 minutes after its first failed try: tell the war room, or the lead."""
-    incident = session.get(Incident, row.incident_id) if row.incident_id else None
-    if incident is None:
+    found = _about(bot, session, row)
+    if found is None:
         return []
-    ws = session.get(Workspace, incident.workspace_id)
-    lang = ws.lang if ws else bot.lang
+    incident, ws, lang = found
     since = views.when(ws, row.first_failed_at or row.created_at, bot.now()) if ws else ""
     room_problem = row.lane == f"room:{incident.id}"
     target: Any = (RoomRef(incident.war_room) if incident.war_room else Text(incidents.ref(incident))) \
