@@ -30,8 +30,9 @@ test: $(STAMP)
 	$(BIN)/python -m tests.dependency_audit
 	$(BIN)/python -m pytest
 
-## Benchmarks (bench/): Slack command latency, declare, timeline, report, scheduler; rewrites bench/RESULTS.md.
-## About 2 minutes on 2 cores; `make bench BENCH=--quick` for smaller sizes. PostgreSQL runs when it answers.
+## Benchmarks (bench/): Slack command latency, declare, timeline, report, scheduler, declare storms, kill -9 and
+## outage recovery; rewrites bench/RESULTS.md. Several minutes on 2 cores; `make bench BENCH=--quick` for smaller
+## sizes, `BENCH="--only storm,faults"` for some. PostgreSQL runs when it answers.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH)
 

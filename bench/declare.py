@@ -60,9 +60,9 @@ def slow_down(fake: Any, seconds: float) -> None:
     """Make the fake answer every Web API call after `seconds` (slack_sdk opens a new connection per call)."""
     answer = fake.answer
 
-    def delayed(method: str, params: dict[str, Any]) -> Any:
+    def delayed(method: str, params: dict[str, Any], **kw: Any) -> Any:
         time.sleep(seconds)
-        return answer(method, params)
+        return answer(method, params, **kw)
 
     fake.answer = delayed
 

@@ -4,6 +4,7 @@ keep-alive connection, and the parent's side of it (Client, Bodies).
 The process reads JSON lines on stdin and answers JSON lines on stdout; standard library only, so it starts fast.
   {"op": "one", "body": ..., "ctype": ...}               → {"t0": <monotonic send time>, "lat": <s>, "status": <int>}
   {"op": "burst", "items": [{body, ctype}...], "limit_s": N} → {"results": [...]}: back to back, stops after N s
+  {"op": "storm", "items": [{body, ctype}...]}             → {"results": [...]}: all at once, a connection each
 Each body is signed just before it is sent (Slack's v0 HMAC), outside the timed part.
 """
 
@@ -81,6 +82,10 @@ class Client:
         return self._ask({"op": "burst", "items": [{"body": b, "ctype": FORM} for b in bodies],
                           "limit_s": limit_s})["results"]
 
+    def storm(self, bodies: list[str]) -> list[dict[str, Any]]:
+        """All at once, one connection each."""
+        return self._ask({"op": "storm", "items": [{"body": b, "ctype": FORM} for b in bodies]})["results"]
+
     def close(self) -> None:
         try:
             assert self.proc.stdin is not None
@@ -116,6 +121,30 @@ class Bodies:
         return urlencode({"payload": json.dumps(payload)})
 
 
+def storm(host: str, port: int, path: str, secret: str, items: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Every request at the same moment, each on a connection of its own (connected beforehand)."""
+    import threading
+
+    drivers = [Driver(host, port, path, secret) for _ in items]
+    for driver in drivers:
+        driver.conn.connect()
+    gate = threading.Barrier(len(items))
+    results: list[dict[str, Any]] = [{} for _ in items]
+
+    def fire(n: int) -> None:
+        gate.wait()
+        results[n] = drivers[n].one(items[n]["body"], items[n]["ctype"])
+
+    threads = [threading.Thread(target=fire, args=(n,)) for n in range(len(items))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for driver in drivers:
+        driver.conn.close()
+    return results
+
+
 def main() -> None:
     host, port, path, secret = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     driver = Driver(host, port, path, secret)
@@ -125,6 +154,8 @@ def main() -> None:
             break
         if order["op"] == "one":
             answer: dict = driver.one(order["body"], order["ctype"])
+        elif order["op"] == "storm":
+            answer = {"results": storm(host, port, path, secret, order["items"])}
         else:
             results = []
             end = time.monotonic() + float(order.get("limit_s", 30))

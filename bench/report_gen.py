@@ -195,7 +195,7 @@ def child(db: str, fmt: str, incident_id: int, runs: int) -> dict[str, Any]:
             start = time.perf_counter()
             data = document.build(session, incident=incident, playbook=bot.playbook, regimes=bot.regimes,
                                 firm_profile=bot.firm_profile, ws=ws, lang="en", now=bot.now(),
-                                firm_name=bot.settings.firm_name)
+                                firm_name=bot.settings.identity(bot.firm).name_in("en"))
             built = time.perf_counter()
             body = document.render(data, fmt, pdf_font=None)
             return built - start, time.perf_counter() - built, len(body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -16,14 +17,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot import delivery
-from bot.chat import Chat, Context, Message, MessageRef
+from bot.chat import Chat, Context, Message
 from bot.clock import Clock, SystemClock
-from bot.commands import Assign, Command, Declare, FollowUpAdd, Help, Send
+from bot.commands import Assign, Capture, Command, Declare, FollowUpAdd, Help, Log, Send
 from bot.errors import ConfigError, UserError, WhichIncident, new_error_id
-from bot.flows import alerts, delivering, dispatch, send_returns, send_runner
+from bot.flows import alerts, delivering, dispatch, send_returns, send_runner, tenancy, undelivered
 from bot.flows.base import resolve
 from bot.flows.canonical import canonical
 from bot.flows.dispatch import each, unstorable
+from bot.help import typed_word
 from bot.incident import deadlines, incidents, timeline
 from bot.incident.playbook import Playbook, load_playbook
 from bot.law.regimes import FIRM_PROFILES, RegimeError, load_regimes
@@ -31,6 +33,7 @@ from bot.outbox import PENDING_ROOM, Outbox, split_message, with_rooms
 from bot.registry import word
 from bot.settings import FirmConfig, Settings
 from bot.statements import drafts, sending, transports
+from bot.text import mentions
 from bot.text.i18n import message
 from bot.text.i18n import text as t
 from bot.views import incident as views
@@ -54,8 +57,9 @@ ALERT_LEASE = timedelta(minutes=5)
 ALERT_RETRY = timedelta(minutes=1)
 
 
-class Breachbot:
-    """Runs commands and due alerts against one store and one chat platform."""
+class Breachbot(tenancy.FirmScoped):
+    """Runs commands and due alerts against one store and one chat platform, for each firm with its settings
+    (`firm`, `lang`, `timezone`, `playbook`, `firm_profile` are the served firm's: flows/tenancy.py)."""
 
     def __init__(self, *, settings: Settings, chat: Chat, clock: Clock | None = None, engine: Engine | None = None,
                  playbook: Playbook | None = None, firm: FirmConfig | None = None,
@@ -82,6 +86,7 @@ class Breachbot:
         self.worker_id = worker_id or f"{os.uname().nodename}:{os.getpid()}"
         # Called after alerts change, so a live scheduler can re-arm its wake-up.
         self.on_schedule_change: list[Any] = []
+        self.stopping = threading.Event()  # set on SIGTERM: finish the row in flight, start nothing new
 
     # -- units of work ---------------------------------------------------------------------
     @contextmanager
@@ -100,22 +105,28 @@ class Breachbot:
         return drafts.environment(self.settings.templates_dir)
 
     def workspace(self, session: Session, context: Context) -> Workspace:
-        """The workspace of an inbound event, kept in step with the configured language and timezone."""
+        """The workspace of an inbound event, kept in step with its language and timezone: what the firm's admins
+        set (/breach config) wins; else the deployment's."""
         ws = incidents.workspace_for(session, platform=context.platform, external_id=context.workspace,
                                      lang=self.lang, timezone=self.timezone)
-        if (ws.lang, ws.timezone) != (self.lang, self.timezone):
-            ws.lang, ws.timezone = self.lang, self.timezone
+        wanted = tenancy.settled(session, ws, lang=self.default("lang"), timezone=self.default("timezone"))
+        if (ws.lang, ws.timezone) != wanted:
+            ws.lang, ws.timezone = wanted
             session.add(ws)
         return ws
 
     # -- commands --------------------------------------------------------------------------
-    def handle(self, context: Context, command: Command) -> None:
-        """Run a command for a person; every outcome, good or bad, is answered."""
+    def handle(self, context: Context, command: Command) -> bool:
+        """Run a command for a person, as their firm; every outcome, good or bad, is answered. True: carried out."""
+        with tenancy.serving(self, context.workspace):
+            return self._handle(context, command)
+
+    def _handle(self, context: Context, command: Command) -> bool:
         outbox = Outbox()
         lang = self.lang
         if bad := unstorable(command):
             self._safe_reply(context, message(lang, "error.unstorable", kind="error", char=bad))
-            return
+            return False
         try:
             # People typed as text become platform accounts, or the command is refused: asked before the
             # transaction, so no platform call ever holds the database.
@@ -128,7 +139,7 @@ class Breachbot:
                 if context.delivery_id and not isinstance(command, Declare | Help) and not incidents.first_delivery(
                         session, key=context.delivery_id, now=self.now()):
                     log.info("repeated delivery %s ignored", context.delivery_id)
-                    return
+                    return False
                 # Names as shown (roles, causes, phases … in either language) become keys, times ISO moments.
                 ready = canonical(command, playbook=self.playbook, lang=lang, now=self.now(), tz=ws.timezone)
                 steps = each(ready)
@@ -139,19 +150,20 @@ class Breachbot:
                 # What is to be said is stored with the change it announces; it goes out after the commit.
                 rows = delivering.enqueue(self, session, outbox, now=self.now())
         except WhichIncident as exc:  # say it with the command typed: /breach log BR-2 …
-            self._safe_reply(context, exc.naming(word(command)))
-            return
+            self._safe_reply(context, exc.naming(typed_word(exc.lang, word(command))))
+            return False
         except UserError as exc:
             self._safe_reply(context, exc.message)
-            return
+            return False
         except Exception:
             error_id = new_error_id()
             log.exception("command failed (error %s): %r from %s", error_id, command, context.user)
             self._safe_reply(context, message(lang, "error.internal", kind="error", error_id=error_id))
-            return
+            return False
         self.deliver(context, outbox, rows)
         if isinstance(command, Send):  # a confirmed send starts now; `check` reads what came back
             self.after_send(command)
+        return True
 
     # -- notices the bot sends (bot.flows.send_runner) ----------------------------------------
     @functools.cached_property
@@ -175,12 +187,21 @@ class Breachbot:
             hook()
 
     def _people(self, command: Command) -> Command:
-        """Assign and follow-up owners as the platform's ids; UserError naming who could not be found."""
+        """Assign and follow-up owners as the platform's ids; UserError naming who could not be found.
+        People mentioned in free text get their names (a note or capture keeps their ids: incidents.record)."""
+        for f in ("text", "note", "lessons", "title", "reason"):
+            if self.chat.marks_mentions and isinstance(value := getattr(command, f, None), str) and "<@" in value:
+                value, people = mentions.resolve(mentions.named(value, self.chat.display_name))
+                kept = f == "text" and isinstance(command, Log | Capture)
+                command = replace(command, **{f: value}, **({"mentioned": tuple(people)} if kept else {}))
         field = "user" if isinstance(command, Assign) else "owner" if isinstance(command, FollowUpAdd) else None
         if field is None:
             return command
         typed = getattr(command, field)
         found = self.chat.find_user(typed)
+        if not found and (named := mentions.by_name(typed, people=self.firm.people, name_of=self.chat.display_name,
+                                                     roster=[u for ids in self.firm.roster.values() for u in ids])):
+            found = self.chat.find_user(named)
         if not found:
             raise UserError(message(self.lang, "error.unknown_person", kind="error", typed=typed,
                                     platform=t(self.lang, f"platform_name.{self.chat.platform}")))
@@ -190,7 +211,9 @@ class Breachbot:
         """After the commit: make the war room, answer the person, send the rest; say what did not go."""
         with self.unit(write=False) as session:
             lanes = {r.lane for r in session.exec(select(OutboundMessage).where(col(OutboundMessage.id).in_(rows)))}
-        self.flush_outbox(lanes=lanes, ops=delivering.STEPS)  # the war room first: the answer names it
+        # The war room first (the answer names it, the invites need it), then its invites beside its status.
+        self.flush_outbox(lanes=lanes, ops={"room"})
+        self.flush_outbox(lanes=lanes, ops=delivering.STEPS, parallel=self.chat.parallel_lanes)
         if context is not None:
             for msg, public in outbox.replies:
                 self._safe_reply(context, with_rooms(msg, self._real_room), public=public)
@@ -205,32 +228,19 @@ class Breachbot:
             return incident.war_room if incident else None
 
     def _report(self, context: Context, rows: list[int]) -> None:
-        """Tell the person what of their command is not delivered: kept and retried, or what failed and why."""
-        kept, failed = [], []
+        """Tell the person what of their command is not delivered: kept and when it is retried, or what failed and why."""
         with self.unit(write=False) as session:
-            for row in session.exec(select(OutboundMessage).where(col(OutboundMessage.id).in_(rows))
-                                    .order_by(col(OutboundMessage.id))):
-                if row.state == delivery.SENT:
-                    continue
-                what = t(self.lang, f"delivery.what_{row.op}",
-                         user=f"@{self.chat.display_name(row.target)}" if row.target else "")
-                if row.state == delivery.DEAD:
-                    failed.append(t(self.lang, "delivery.failed", what=what,
-                                    reason=delivering.reason_text(self.lang, row.reason, row.op)))
-                elif row.attempts:
-                    kept.append(t(self.lang, "delivery.kept", what=what, reason=row.last_error[:200] or row.reason))
-                else:
-                    kept.append(t(self.lang, "delivery.kept", what=what, reason=t(self.lang, "delivery.queued")))
-        if failed:
-            self._safe_reply(context, message(self.lang, "delivery.report_failed", kind="error",
-                                              details="; ".join(failed + kept)))
-        elif kept:
-            self._safe_reply(context, message(self.lang, "delivery.report_kept", kind="error", details="; ".join(kept)))
+            waiting = undelivered.waiting(session, rows)
+        told = undelivered.report(waiting, lang=self.lang, now=self.now(), name=self.chat.display_name)
+        if told is not None:
+            self._safe_reply(context, told)
 
     # -- the outbox ---------------------------------------------------------------------------------
-    def flush_outbox(self, *, lanes: set[str] | None = None, ops: set[str] | None = None) -> int:
-        """Send what is due in the outbox (some lanes, some kinds of row); returns how many went out."""
+    def flush_outbox(self, *, lanes: set[str] | None = None, ops: set[str] | None = None, parallel: int = 1) -> int:
+        """Send what is due in the outbox (some lanes, some kinds of row, `parallel` lanes at once); returns how
+        many went out."""
         return delivery.flush(self.sessions, platform=self.chat.platform, now=self.now(), lanes=lanes, ops=ops,
+                              stop=self.stopping.is_set, parallel=parallel,
                               send=lambda row: delivering.send(self, row),
                               on_sent=lambda s, row, result: delivering.on_sent(self, s, row, result),
                               on_dead=lambda s, row, failure: delivering.on_dead(self, s, row, failure),
@@ -238,8 +248,7 @@ class Breachbot:
 
     def _safe_reply(self, context: Context, msg: Message, *, public: bool = False) -> None:
         """Answer the person, in as many parts as the platform needs; a failure is logged, never raised."""
-        parts = split_message(msg, self.chat.fits, heading=lambda n, total: t(self.lang, "delivery.continued",
-                                                                                n=n, total=total))
+        parts = split_message(msg, self.chat.fits, heading=lambda n, k: t(self.lang, "delivery.continued", n=n, total=k))
         try:
             for part in parts:
                 self.chat.reply(context=context, message=part, public=public)
@@ -250,24 +259,13 @@ class Breachbot:
     # -- the war room's living status ----------------------------------------------------------
     def refresh_status(self, incident_id: int) -> None:
         """Re-render the pinned status message and the room topic from the database."""
-        with self.unit(write=False) as session:
-            incident = session.get(Incident, incident_id)
-            if incident is None or not incident.war_room or not incident.status_message:
-                return
-            ws = session.get(Workspace, incident.workspace_id)
-            assert ws is not None
-            now = self.now()
-            msg = views.status(session, incident=incident, playbook=self.playbook, ws=ws, now=now)
-            topic = views.topic(session, incident=incident, playbook=self.playbook, ws=ws, now=now)
-            room, ref = incident.war_room, incident.status_message
-        self.chat.update(ref=MessageRef(room=room, id=ref), message=msg)
-        self.chat.set_topic(room=room, topic=topic)
+        delivering.refresh(self, incident_id)
 
     # -- alerts -------------------------------------------------------------------------------
     def run_due(self) -> int:
         """Send every alert due by now, each once; returns how many went out."""
         sent = 0
-        while True:
+        while not self.stopping.is_set():
             now = self.now()
             with self.unit(write=False) as session:
                 batch = deadlines.due(session, now=now, limit=20)
@@ -280,10 +278,12 @@ class Breachbot:
                                            lease=ALERT_LEASE):
                         continue
                 progressed = True
-                if self._fire(alert.id):
-                    sent += 1
+                with tenancy.for_incident(self, alert.incident_id):  # said as that firm, with its credentials
+                    if self._fire(alert.id):
+                        sent += 1
             if not progressed:
-                return sent
+                break
+        return sent
 
     def _fire(self, alert_id: int) -> bool:
         """Compose a claimed alert and queue its parts in one transaction; delivery marks it said."""
@@ -362,14 +362,14 @@ class Breachbot:
 
     def home(self, context: Context) -> Message:
         """The open incidents of the workspace, for a home screen."""
-        with self.unit(write=False) as session:
+        with tenancy.serving(self, context.workspace), self.unit(write=False) as session:
             ws = self.workspace(session, context)
             return views.home(session, ws=ws, playbook=self.playbook, now=self.now(),
                               incidents_open=incidents.open_for_user(session, workspace=ws, user=context.user))
 
     def draft_text(self, context: Context, number: int, *, incident: int | None = None) -> str:
         """The current text of draft D-<number> (for a platform's edit form); UserError if there is none."""
-        with self.unit(write=False) as session:
+        with tenancy.serving(self, context.workspace), self.unit(write=False) as session:
             ws = self.workspace(session, context)
             found = resolve(session, ws, context, incident, lock=False)
             return drafts.current(session, drafts.by_number(session, incident=found, number=number,

@@ -6,11 +6,37 @@ escape it: a user's `<!channel>` stays four harmless characters on every platfor
 
 from __future__ import annotations
 
+import contextvars
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from bot import commands
+
+# The workspace (Slack team, WeCom corp) whose work this thread is doing: a platform that serves several
+# workspaces from one deployment calls it with that workspace's credentials (Slack: its bot token).
+_ACTING: ContextVar[str | None] = ContextVar("breachbot_acting_workspace", default=None)
+
+
+@contextmanager
+def acting_for(workspace: str | None) -> Iterator[None]:
+    """Platform calls made inside the block are made for `workspace` (None: leave it as it is)."""
+    if workspace is None:
+        yield
+        return
+    token = _ACTING.set(workspace)
+    try:
+        yield
+    finally:
+        _ACTING.reset(token)
+
+
+def acting_workspace() -> str | None:
+    """The workspace the current platform calls are for (None outside any)."""
+    return _ACTING.get()
 
 
 @dataclass(frozen=True)
@@ -203,6 +229,12 @@ class Chat(ABC):
     """What the bot needs from a chat platform. Implementations only translate."""
 
     platform: str = "abstract"
+    # Whether the platform hands over people it recognised in typed text as `<@id|label>` (Slack does; on the
+    # console and WeCom everything in a message was typed, so a look-alike stays text).
+    marks_mentions: bool = False
+    # How many outbox lanes (a war room, one invite, a person) may be sent to at once after a command: calls
+    # that do not depend on each other go out together (a war room's invites beside its status). 1: in turn.
+    parallel_lanes: int = 1
 
     @abstractmethod
     def create_room(self, *, name: str, topic: str, members: list[str], private: bool = True,
@@ -260,6 +292,16 @@ class Chat(ABC):
         """Why a stored person id is not a usable account ('user_not_found', 'deactivated'…); None if it is."""
         return None
 
+    def post_once(self, *, room: str, message: Message, key: str) -> MessageRef:
+        """Post, marking the message with `key` where the platform keeps such marks (Slack: its metadata),
+        so `sent_before` can find it after a crash; elsewhere a plain post."""
+        return self.post(room=room, message=message)
+
+    def sent_before(self, *, room: str, key: str) -> bool | None:
+        """Whether a message marked `key` is in `room`: True, False, or None when the platform cannot
+        tell (the outbox then sends again: at-least-once for that message)."""
+        return None
+
 
 @dataclass
 class Sent:
@@ -305,3 +347,27 @@ def message_from_dict(data: dict) -> Message:
         buttons=tuple(Button(**b) for b in data.get("buttons", [])),
         kind=data.get("kind", "info"),
     )
+
+
+def beside(chat: Chat, call: Callable[[], None]) -> Callable[[], None]:
+    """Start a platform call on a thread of its own when the platform takes calls in parallel; returns what
+    waits for it and raises its failure. Otherwise the call is made when that is called."""
+    if chat.parallel_lanes <= 1:
+        return call
+    failed: list[BaseException] = []
+    context = contextvars.copy_context()  # the workspace acted for goes with it
+
+    def run() -> None:
+        try:
+            context.run(call)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="platform-call", daemon=True)
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if failed:
+            raise failed[0]
+    return wait

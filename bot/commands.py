@@ -1,12 +1,10 @@
 """What people ask the bot to do, as small typed objects. Platforms build these; bot/ runs them.
 
-Times stay as the text the person typed: the bot reads them against its clock and the
-workspace timezone, so every platform gets the same errors for the same input.
-"""
+Times stay as the text the person typed: the bot reads them against its clock and the workspace timezone."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -17,6 +15,7 @@ class Declare:
     clients: int | None = None
     data: tuple[str, ...] = ()
     drill: bool = False
+    new: bool = False  # open another incident even though the same one was declared minutes ago
 
 
 @dataclass(frozen=True)
@@ -47,6 +46,7 @@ class Log:
     text: str
     incident: int | None = None
     decision: bool = False
+    mentioned: tuple[tuple[str, str], ...] = ()  # (id, display name) of people the platform marked in `text`
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,7 @@ class Done:
     note: str = ""
     incident: int | None = None
     also: tuple[str, ...] = ()  # more tasks done at once (`/breach done 1 2 3`), each with the same note
+    batch: tuple[str, ...] = field(default=(), compare=False)  # every task typed, when one step of several
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class Capture:
     at: str  # ISO-8601 with offset: when the message was originally posted
     source: str  # the platform's id for that message, so capturing it twice records it once
     incident: int | None = None
+    mentioned: tuple[tuple[str, str], ...] = ()  # (id, display name) of people the platform marked in `text`
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,7 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class Questions:
-    """The questions still open."""
-
+class Questions:  # The questions still open.
     incident: int | None = None
 
 
@@ -137,12 +137,17 @@ class Affected:
 
 
 @dataclass(frozen=True)
-class Notified:
-    """A notice went out: the clock of a regime (or one clock id) is met."""
-
+class Notified:  # A notice went out: the clock of a regime (or one clock id) is met.
     regime: str
     at: str | None = None
     reference: str = ""
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class NoHarm:  # a recorded decision that a breach will likely cause no harm, under one regime's exception
+    regime: str
+    reason: str = ""
     incident: int | None = None
 
 
@@ -175,9 +180,7 @@ class DraftShow:
 
 
 @dataclass(frozen=True)
-class Drafts:
-    """List the drafts."""
-
+class Drafts:  # List the drafts.
     incident: int | None = None
 
 
@@ -187,6 +190,7 @@ class Approve:
 
     number: int | None  # None: the person did not say which; the answer lists what awaits approval
     incident: int | None = None
+    more: tuple[int, ...] = ()  # further drafts approved at once (all or none)
 
 
 @dataclass(frozen=True)
@@ -200,9 +204,12 @@ class ClientsImport:
 
 @dataclass(frozen=True)
 class ClientsShow:
-    """The register in counts and masked names."""
+    """The register in counts and names (individuals masked): all, those not yet told, or a name fragment; a page."""
 
     incident: int | None = None
+    untold: bool = False
+    fragment: str = ""
+    page: int = 1
 
 
 @dataclass(frozen=True)
@@ -284,8 +291,8 @@ class Drill:
 
 
 @dataclass(frozen=True)
-class History:
-    """Past incidents and drills with their key times."""
+class History:  # past incidents and drills with their key times
+    link_hours: int | None = None  # `link [hours]`: a firm admin's link to the history page, valid this long
 
 
 @dataclass(frozen=True)
@@ -341,12 +348,53 @@ class Media:
     text: str = ""
     answered: int | None = None  # M-<n> answered with `text`
     incident: int | None = None
+    spokesperson: str = ""  # the one voice statements name
+    watch: bool = False  # `text` is a monitoring note (what the press and social media say)
+
+
+@dataclass(frozen=True)
+class Correct:
+    """A recorded time (or a notice's reference) was wrong: event #n, or the notice of a clock, corrected."""
+
+    target: str
+    at: str | None = None
+    reference: str | None = None
+    reason: str = ""
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Offer:  # what the firm offers the people affected (credit monitoring, a hotline…); alone, the list
+    kind: str = ""
+    text: str = ""
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Brief:  # send the summary to management now: the executive sponsor and the partners
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class ClientsCompensate:  # compensation for one client of the register (`amount` as typed)
+    who: str
+    amount: str
+    note: str = ""
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class ClientsFeedback:  # one client's satisfaction: a score 1-5 and what they said
+    who: str
+    score: str
+    comment: str = ""
+    incident: int | None = None
 
 
 Command = (
     Declare | Status | Roles | Assign | Unassign | Log | Tasks | Done | Phase | Close | Help | Capture | Answer
     | Questions | Clocks | Facts | Affected | Notified | DraftNew | DraftEdit | DraftShow | Drafts | Approve
     | ClientsImport | ClientsShow | ClientsNotified | Letters | Send | Summary | Report | FollowUpAdd | FollowUps
-    | FollowUpDone | Drill | History | Snooze | Severity | Rename | Public | Cost | Media
-
+    | FollowUpDone | Drill | History | Snooze | Severity | Rename | Public | Cost | Media | Correct | Offer | Brief
+    | ClientsCompensate | ClientsFeedback | NoHarm
 )

@@ -4,7 +4,8 @@ decided it and sent after the commit.
 Rows of one lane (a war room, a person, one invite) leave in the order they were written; lanes do
 not wait for each other. A temporary failure (rate limit, 5xx, timeout) keeps the row at the head of
 its lane and retries it with exponential backoff and jitter, never sooner than the platform's
-Retry-After. A permanent failure (an archived room, an unknown person) sets the row aside as a dead
+Retry-After; a new row for a lane tries its waiting head at once (`retry_now`, never before a
+Retry-After). A permanent failure (an archived room, an unknown person) sets the row aside as a dead
 letter at once, so the messages behind it go on; the caller's `on_dead` chooses a fallback in the
 same transaction. Before a send the row is claimed (`sending`, with a lease); after it, it is
 confirmed `sent`: a process that dies in between leaves a row another process takes over when the
@@ -16,6 +17,7 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,9 +37,14 @@ PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 UNDELIVERED = (PENDING, SENDING)
 
 
-def backoff(attempts: int, *, key: int = 0) -> timedelta:
-    """5 s, 10 s, 20 s … up to 30 min, each between half and all of it (jitter, fixed per row and try)."""
-    base = min(FIRST_RETRY * (2 ** max(0, attempts - 1)), MAX_RETRY)
+def backoff(attempts: int, *, key: int = 0, failing: timedelta | None = None) -> timedelta:
+    """5 s, 10 s, 20 s … up to 30 min, each between half and all of it (jitter, fixed per row and try).
+
+    With `failing` (how long the row has been failing) the wait is up to 1¼ times that, at least 5 s: it
+    about doubles from try to try as before, but a try made early (something new for the lane) does not push
+    the next one further away."""
+    base = min(FIRST_RETRY * (2 ** max(0, attempts - 1)), MAX_RETRY) if failing is None \
+        else min(max(FIRST_RETRY, failing * 5 / 4), MAX_RETRY)
     spread = zlib.crc32(f"{key}:{attempts}".encode()) % 1000 / 1000
     return base * (0.5 + spread / 2)
 
@@ -82,6 +89,18 @@ def add(session: Session, *, platform: str, op: str, target: str, lane: str, pay
     return row
 
 
+def retry_now(session: Session, *, lanes: set[str], now: datetime) -> int:
+    """Something new for these lanes: a head waiting out a temporary failure is tried now, not at the end of
+    its backoff (the platform may be back; a person is acting). Never sooner than a rate limit's Retry-After,
+    so at most one extra try per new message to a lane that keeps failing. Returns how many were moved."""
+    if not lanes:
+        return 0
+    return session.execute(update(OutboundMessage).where(
+        col(OutboundMessage.lane).in_(sorted(lanes)), col(OutboundMessage.state) == PENDING,
+        col(OutboundMessage.attempts) > 0, col(OutboundMessage.next_try_at) > now,
+        col(OutboundMessage.reason) != "ratelimited").values(next_try_at=now)).rowcount or 0
+
+
 def next_try(session: Session, *, platform: str) -> datetime | None:
     """When the next try is due: the soonest among each lane's oldest undelivered row."""
     heads: dict[str, datetime] = {}
@@ -118,16 +137,19 @@ OnFailed = Callable[[Session, OutboundMessage, Failure], list[int] | None]
 
 def flush(sessions: Callable[[], Session], *, platform: str, now: datetime, send: Send, on_sent: OnSent,
           on_dead: OnFailed, on_late: OnFailed, lanes: set[str] | None = None,
-          ops: set[str] | None = None) -> int:
+          ops: set[str] | None = None, stop: Callable[[], bool] | None = None, parallel: int = 1) -> int:
     """Try every due row, oldest first, lane by lane; returns how many went out.
 
     `lanes` limits the run to some lanes, `ops` to some kinds of row (a row of another kind at a
-    lane's head holds that lane back, to keep its order).
+    lane's head holds that lane back, to keep its order). Once `stop()` is true (SIGTERM) no row is
+    claimed any more: the one in flight is finished and confirmed, the rest wait for the next process.
+    With `parallel` > 1, up to that many lanes are worked at once (each lane still in its order).
     """
+    stop = stop or (lambda: False)
     done = 0
     for _ in range(5):  # a fallback queued by a failure goes out in the same run
         sent, queued = _pass(sessions, platform=platform, now=now, send=send, on_sent=on_sent, on_dead=on_dead,
-                             on_late=on_late, lanes=lanes, ops=ops)
+                             on_late=on_late, lanes=lanes, ops=ops, stop=stop, parallel=parallel)
         done += sent
         if not queued:
             break
@@ -138,42 +160,68 @@ def flush(sessions: Callable[[], Session], *, platform: str, now: datetime, send
 
 
 def _pass(sessions: Callable[[], Session], *, platform: str, now: datetime, send: Send, on_sent: OnSent,
-          on_dead: OnFailed, on_late: OnFailed, lanes: set[str] | None, ops: set[str] | None) -> tuple[int, list[int]]:
-    done = 0
-    queued: list[int] = []
-    blocked: set[str] = set()
+          on_dead: OnFailed, on_late: OnFailed, lanes: set[str] | None, ops: set[str] | None,
+          stop: Callable[[], bool], parallel: int = 1) -> tuple[int, list[int]]:
     with sessions() as session:
         query = select(OutboundMessage).where(OutboundMessage.platform == platform,
                                               col(OutboundMessage.state).in_(UNDELIVERED))
         if lanes is not None:
             query = query.where(col(OutboundMessage.lane).in_(sorted(lanes) or [""]))
         rows = list(session.exec(query.order_by(col(OutboundMessage.id))))
-    for row in rows:
-        if row.lane in blocked:
-            continue
-        live_lease = row.state == SENDING and row.lease_until is not None and row.lease_until >= now
-        if (ops is not None and row.op not in ops) or live_lease or row.next_try_at > now:
-            blocked.add(row.lane)  # an older row of this lane has not gone: keep the order
-            continue
-        if not _claim(sessions, row.id, now):
-            blocked.add(row.lane)
-            continue
-        try:
-            result = send(row) or {}
-        except NotReady as wait:
-            _release(sessions, row.id, wait.until)
-            blocked.add(row.lane)
-            continue
-        except Exception as exc:  # noqa: BLE001 - every failure is classified and kept, never raised
-            failure = classify(exc)
-            dead, more = _failed(sessions, row.id, failure, now, on_dead=on_dead, on_late=on_late)
-            queued += more
-            if not dead:
+    def one(row: OutboundMessage) -> tuple[int, list[int], bool]:
+        return _one(sessions, row, now=now, send=send, on_sent=on_sent, on_dead=on_dead, on_late=on_late, ops=ops)
+
+    if parallel <= 1:  # oldest first across lanes; a lane whose head cannot go is passed over
+        done, queued, blocked = 0, [], set()
+        for row in rows:
+            if stop():
+                break
+            if row.lane in blocked:
+                continue
+            sent, more, hold = one(row)
+            done, queued = done + sent, queued + more
+            if hold:
                 blocked.add(row.lane)
-            continue
-        _confirm(sessions, row.id, now, lambda session, fresh, said=result: on_sent(session, fresh, said))
-        done += 1
-    return done, queued
+        return done, queued
+    by_lane: dict[str, list[OutboundMessage]] = {}
+    for row in rows:
+        by_lane.setdefault(row.lane, []).append(row)
+
+    def lane(lane_rows: list[OutboundMessage]) -> tuple[int, list[int]]:
+        done, queued = 0, []
+        for row in lane_rows:
+            if stop():
+                break
+            sent, more, hold = one(row)
+            done, queued = done + sent, queued + more
+            if hold:
+                break
+        return done, queued
+
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(by_lane))), thread_name_prefix="outbox") as pool:
+        results = list(pool.map(lane, by_lane.values()))
+    return sum(r[0] for r in results), [i for r in results for i in r[1]]
+
+
+def _one(sessions: Callable[[], Session], row: OutboundMessage, *, now: datetime, send: Send, on_sent: OnSent,
+         on_dead: OnFailed, on_late: OnFailed, ops: set[str] | None) -> tuple[int, list[int], bool]:
+    """Try one row: (1 if it went out, rows a failure queued, whether its lane must wait behind it)."""
+    live_lease = row.state == SENDING and row.lease_until is not None and row.lease_until >= now
+    if (ops is not None and row.op not in ops) or live_lease or row.next_try_at > now:
+        return 0, [], True  # an older row of this lane has not gone: keep the order
+    if not _claim(sessions, row.id, now):
+        return 0, [], True
+    try:
+        result = send(row) or {}
+    except NotReady as wait:
+        _release(sessions, row.id, wait.until)
+        return 0, [], True
+    except Exception as exc:  # noqa: BLE001 - every failure is classified and kept, never raised
+        failure = classify(exc)
+        dead, more = _failed(sessions, row.id, failure, now, on_dead=on_dead, on_late=on_late)
+        return 0, more, not dead
+    _confirm(sessions, row.id, now, lambda session, fresh, said=result: on_sent(session, fresh, said))
+    return 1, [], False
 
 
 def _confirm(sessions: Callable[[], Session], row_id: int | None, now: datetime,
@@ -236,7 +284,7 @@ def _failed(sessions: Callable[[], Session], row_id: int | None, failure: Failur
             session.commit()
             return True, queued
         row.state = PENDING
-        wait = backoff(row.attempts, key=row.id or 0)
+        wait = backoff(row.attempts, key=row.id or 0, failing=now - row.first_failed_at)
         if failure.retry_after:
             wait = max(wait, timedelta(seconds=failure.retry_after))
         late = row.warned_at is None and now - row.first_failed_at >= WARN_AFTER

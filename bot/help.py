@@ -69,6 +69,21 @@ def subcommand(word: str) -> str | None:
     return name if name in subcommands() else None
 
 
+_ZH_VERBS = {"edit": "修改", "show": "查看", "import": "导入", "notified": "已通知", "done": "完成",
+             "compensate": "赔偿", "feedback": "反馈"}
+
+
+def typed_word(lang: str, word: str) -> str:
+    """How a command's words are typed in `lang`: `draft edit` is `起草 修改` in a zh workspace."""
+    if lang != "zh":
+        return word
+    if (spec := REGISTRY.get(word)) is not None and spec.zh:
+        return spec.zh[0]
+    head, *rest = word.split()
+    head_spec = REGISTRY.get(head)
+    return " ".join([head_spec.zh[0] if head_spec and head_spec.zh else head, *(_ZH_VERBS.get(w, w) for w in rest)])
+
+
 def did_you_mean(word: str) -> str | None:
     """The subcommand or alias a typo most likely meant (`statsu` → status, `状太` → 状态), or None."""
     typed = narrow(word).lower()
@@ -82,6 +97,9 @@ def unknown(lang: str, key: str, word: str) -> UserError:
     meant = did_you_mean(word)
     if meant is not None:
         return UserError(t(lang, "parse.unknown_meant", value=word, suggestion=meant))
+    if lang == "zh":
+        return UserError(t(lang, key, value=word, choices="、".join(
+            REGISTRY[name].zh[0] if REGISTRY[name].zh else name for name in subcommands())))
     return UserError(t(lang, key, value=word, choices=", ".join(subcommands())))
 
 
@@ -101,8 +119,8 @@ def render(lang: str, topic: str | None) -> Message:
         lines.append((Strong(t(lang, f"help.group.{group}")),))
         for name in names:
             zh = REGISTRY[name].zh
-            alias = t(lang, "parse.alias", alias=zh[0]) if lang == "zh" and zh else ""
-            lines.append((Text("  /breach " + name + alias), Text(" — " + t(lang, f"help.{name}.summary"))))
+            shown = zh[0] if lang == "zh" and zh else name  # a Chinese workspace types its own words
+            lines.append((Text("  /breach " + shown), Text(" — " + t(lang, f"help.{name}.summary"))))
     lines.append(line(lang, "help.footer"))
     lines.append(line(lang, "help.inside_room"))
     return Message(lines=tuple(lines))

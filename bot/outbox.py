@@ -28,6 +28,8 @@ class Outbox:
     # (incident id, room or None while the war room is being made, message)
     posts: list[tuple[int | None, str | None, Message]] = field(default_factory=list)
     directs: list[tuple[str, Message]] = field(default_factory=list)
+    # E-mails through the firm's mail server: (address, subject, plain text, language).
+    emails: list[tuple[str, str, str, str]] = field(default_factory=list)
     invites: list[tuple[int | None, list[str]]] = field(default_factory=list)
     refresh: set[int] = field(default_factory=set)
     # War rooms to make after the commit: (incident id, base name, title, first members).
@@ -53,6 +55,10 @@ class Outbox:
     def direct(self, user: str, message: Message) -> None:
         """Send someone a direct message."""
         self.directs.append((user, message))
+
+    def email(self, address: str, *, subject: str, text: str, lang: str) -> None:
+        """Send an e-mail through the firm's mail server (a partner listed by address)."""
+        self.emails.append((address, subject, text, lang))
 
     def invite(self, incident: HasRoom | None, users: list[str]) -> None:
         """Bring people into an incident's war room."""

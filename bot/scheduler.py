@@ -36,6 +36,8 @@ class AlertScheduler:
         self.scheduler = scheduler or BackgroundScheduler(timezone=UTC)
         self._lock = threading.Lock()
         self._returns_read = datetime.min.replace(tzinfo=UTC)
+        self.started_at: datetime | None = None  # wall clock, for /healthz (handlers/liveness.py)
+        self.last_tick: datetime | None = None
 
     def start(self, *, paused: bool = False) -> None:
         """Arm the wake-up from the database, start, and follow later changes."""
@@ -43,14 +45,15 @@ class AlertScheduler:
         self.scheduler.add_job(self.tick, "interval", seconds=SWEEP_EVERY.total_seconds(), id="sweep",
                                replace_existing=True, coalesce=True, max_instances=1)
         self.scheduler.start(paused=paused)
+        self.started_at = datetime.now(UTC)
         self.bot.on_schedule_change.append(self.rebuild)
 
-    def shutdown(self) -> None:
-        """Stop without waiting for jobs that have not started."""
+    def shutdown(self, *, wait: bool = False) -> None:
+        """Stop; jobs that have not started never will, a running one is waited for when `wait`."""
         if self.bot.on_schedule_change and self.rebuild in self.bot.on_schedule_change:
             self.bot.on_schedule_change.remove(self.rebuild)
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.shutdown(wait=wait)
 
     def rebuild(self) -> datetime | None:
         """Arm the wake-up job at the next moment something is due (bot time); returns that moment."""
@@ -72,7 +75,9 @@ class AlertScheduler:
         return {WAKE_JOB: job.trigger.run_date} if job else {}
 
     def tick(self) -> None:
-        """Send whatever is due now, then arm the next wake-up."""
+        """Send whatever is due now, then arm the next wake-up (nothing new once the process is stopping)."""
+        if self.bot.stopping.is_set():
+            return
         try:
             self.bot.run_due()
         except Exception:
@@ -81,6 +86,8 @@ class AlertScheduler:
             self.bot.flush_outbox()
         except Exception:
             log.exception("retrying kept messages failed; the sweep will try again")
+        if self.bot.stopping.is_set():
+            return
         try:
             send_runner.run_sends(self.bot)
         except Exception:
@@ -96,3 +103,4 @@ class AlertScheduler:
             self.rebuild()
         except Exception:
             log.exception("could not arm the next wake-up; the sweep will")
+        self.last_tick = datetime.now(UTC)

@@ -22,12 +22,32 @@ def _env(*names: str) -> AliasChoices:
 
 
 class FirmConfig(BaseModel):
-    """What a firm writes in `breachbot.toml`: who is on the roster, its language and timezone."""
+    """What a firm writes in `breachbot.toml`: who is on the roster, its language and timezone, and who the
+    firm is (`[firm] name`, `name_en`, `contact`, `address`; BREACHBOT_FIRM_NAME / _CONTACT override them)."""
 
     roster: dict[str, list[str]] = Field(default_factory=dict)
     lang: str | None = None
     timezone: str | None = None
     firm_profile: list[str] = Field(default_factory=list)
+    people: dict[str, str] = Field(default_factory=dict)  # [people] id = "display name" (陈晓), for the console
+    name: str = ""
+    name_en: str = ""
+    contact: str = ""
+    address: str = ""
+    partners: list[str] = Field(default_factory=list)  # [firm] partners: briefed when management is told
+    admins: list[str] = Field(default_factory=list)  # [firm] admins: who may change the settings from chat
+
+    def first_person(self) -> str | None:
+        """The roster's first person (the lead's first, else whoever is listed first)."""
+        for role in ("lead", *self.roster):
+            if self.roster.get(role):
+                return self.roster[role][0]
+        return next(iter(self.people), None)
+
+    def name_in(self, lang: str) -> str:
+        """The firm's name for text in `lang`: `name_en` in English when given, else `name`; empty when unset
+        (statements then carry a gap, never a placeholder name)."""
+        return (self.name_en or self.name) if lang == "en" else (self.name or self.name_en)
 
 
 class Settings(BaseSettings):
@@ -42,7 +62,7 @@ class Settings(BaseSettings):
     regimes_file: Path | None = Field(None, validation_alias=_env("BREACHBOT_REGIMES"))
     config_file: Path = Field(Path("breachbot.toml"), validation_alias=_env("BREACHBOT_CONFIG"))
     firm_profile: str = Field("", validation_alias=_env("BREACHBOT_FIRM_PROFILE"))
-    firm_name: str = Field("The firm", validation_alias=_env("BREACHBOT_FIRM_NAME"))
+    firm_name: str = Field("", validation_alias=_env("BREACHBOT_FIRM_NAME"))
     firm_contact: str = Field("", validation_alias=_env("BREACHBOT_FIRM_CONTACT"))
     templates_dir: Path | None = Field(None, validation_alias=_env("BREACHBOT_TEMPLATES"))
     data_key: SecretStr | None = Field(None, validation_alias=_env("BREACHBOT_DATA_KEY"))
@@ -56,6 +76,11 @@ class Settings(BaseSettings):
         None, validation_alias=_env("SLACK_SIGNING_SECRET")
     )
     slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
+    # Distribution to several workspaces (OAuth, /slack/install): each workspace's bot token is stored at install.
+    slack_client_id: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_ID"))
+    slack_client_secret: SecretStr | None = Field(None, validation_alias=_env("SLACK_CLIENT_SECRET"))
+    slack_authorize_url: str = Field("https://slack.com/oauth/v2/authorize",
+                                     validation_alias=_env("SLACK_AUTHORIZE_URL"))
 
     wecom_corp_id: str | None = Field(None, validation_alias=_env("WECOM_CORP_ID"))
     wecom_agent_id: str | None = Field(None, validation_alias=_env("WECOM_AGENT_ID"))
@@ -63,11 +88,16 @@ class Settings(BaseSettings):
     wecom_token: SecretStr | None = Field(None, validation_alias=_env("WECOM_TOKEN"))
     wecom_aes_key: SecretStr | None = Field(None, validation_alias=_env("WECOM_AES_KEY"))
     wecom_token_cache: str | None = Field(None, validation_alias=_env("WECOM_TOKEN_CACHE"))
+    # Several corps on one deployment: a TOML file with one [corps.<name>] table per corp (README, "Several
+    # WeCom corps"); each answers at /wecom/callback/<corp_id>.
+    wecom_corps: Path | None = Field(None, validation_alias=_env("WECOM_CORPS"))
     wecom_api_url: str = Field(
         "https://qyapi.weixin.qq.com/cgi-bin/", validation_alias=_env("WECOM_API_URL")
     )
 
     port: int = Field(3000, validation_alias=_env("PORT"))
+    health_port: int = Field(3001, validation_alias=_env("BREACHBOT_HEALTH_PORT"))
+    socket_silence: float = Field(120.0, validation_alias=_env("BREACHBOT_SOCKET_SILENCE"))
     public_url: str | None = Field(None, validation_alias=_env("BREACHBOT_PUBLIC_URL"))
 
     # Notices the bot sends (`/breach send`): the firm's mail server, bounce mailbox and SMS provider.
@@ -141,11 +171,20 @@ class Settings(BaseSettings):
         return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
 
     @property
+    def slack_oauth(self) -> bool:
+        """Whether Slack is distributed to several workspaces (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set)."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
     def platform(self) -> str:
         """Which platform the credentials point at: slack, wecom or console."""
         if self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret):
             return "slack"
+        if self.slack_oauth and self.slack_signing_secret:
+            return "slack"
         if self.wecom_corp_id and self.wecom_secret and self.wecom_token and self.wecom_aes_key:
+            return "wecom"
+        if self.wecom_corps:
             return "wecom"
         return "console"
 
@@ -159,18 +198,42 @@ class Settings(BaseSettings):
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                 raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
             workspace = raw.get("workspace", {})
+            firm = raw.get("firm", {})
             try:
                 config = FirmConfig(
                     roster={k: _as_list(v) for k, v in raw.get("roster", {}).items()},
                     lang=workspace.get("lang"),
                     timezone=workspace.get("timezone"),
-                    firm_profile=_as_list(raw.get("firm", {}).get("profile", [])),
+                    firm_profile=_as_list(firm.get("profile", [])),
+                    people={str(k): _as_text(v, f"[people] {k}") for k, v in raw.get("people", {}).items()},
+                    partners=_as_list(firm.get("partners", [])),
+                    admins=_as_list(firm.get("admins", [])),
+                    **{k: _as_text(firm[k], f"[firm] {k}") for k in FIRM_TEXTS if k in firm},
                 )
             except (ValueError, TypeError) as exc:
                 raise ConfigError(f"{path}: {exc}") from exc
         if self.firm_profile:
             config.firm_profile = [p.strip() for p in self.firm_profile.split(",") if p.strip()]
-        return config
+        return self.identity(config)
+
+    def identity(self, firm: FirmConfig) -> FirmConfig:
+        """The firm as statements name it: `breachbot.toml`'s [firm], with BREACHBOT_FIRM_NAME / _CONTACT over it."""
+        update: dict[str, str] = {}
+        if self.firm_name.strip():  # the environment speaks for every language
+            update |= {"name": self.firm_name.strip(), "name_en": self.firm_name.strip()}
+        if self.firm_contact.strip():
+            update["contact"] = self.firm_contact.strip()
+        return firm.model_copy(update=update) if update else firm
+
+
+FIRM_TEXTS = ("name", "name_en", "contact", "address")
+FIRM_TEXT_MAX = 200
+
+
+def _as_text(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > FIRM_TEXT_MAX or "\n" in value:
+        raise ConfigError(f"{where} must be one line of text (1-{FIRM_TEXT_MAX} characters), got {value!r}")
+    return value.strip()
 
 
 def _as_list(value: object) -> list[str]:

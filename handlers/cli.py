@@ -14,6 +14,7 @@ from bot.errors import ConfigError
 from bot.incident.playbook import PlaybookError, load_playbook
 from bot.law.regimes import RegimeError
 from bot.settings import Settings
+from handlers import cli_firms
 from handlers.cli_records import cmd_export, cmd_history, cmd_outbox, cmd_verify
 from handlers.cli_records import settings_of as _settings
 from storage.db import current_revision, head_revision, make_engine, upgrade
@@ -30,8 +31,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if settings.platform == "console":
         from handlers.console.main import run_console
 
-        return run_console(settings, script=None, now=None, user="alice")
-    if settings.platform == "slack" and settings.slack_app_token:
+        return run_console(settings, script=None, now=None, user=getattr(args, "user", None))
+    if settings.platform == "slack" and settings.slack_app_token and not settings.slack_oauth:
         return cmd_worker(args)  # Socket Mode: no public URL; the worker also sends reminders
     return cmd_serve(args)
 
@@ -52,7 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"breachbot serving {', '.join(b.chat.platform for b in bots)} and the incident pages on port "
               f"{settings.port}", file=sys.stderr)
     try:
-        _with_schedulers(bots, lambda: serve(app, port=settings.port))
+        _with_schedulers(bots, lambda: serve(app, port=settings.port), app.extensions["breachbot.liveness"])
     finally:
         if "breachbot.wecom" in app.extensions:
             from handlers.wecom.web import endpoint_of
@@ -61,40 +62,51 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_schedulers(bots: list[Any], run: Any) -> None:
-    """Run `run()` with an alert scheduler per bot, stopping them whatever happens."""
+def _with_schedulers(bots: list[Any], run: Any, liveness: Any = None) -> None:
+    """Run `run()` with an alert scheduler per bot, stopping them whatever happens (their sweeps in /healthz);
+    SIGTERM or Ctrl-C: nothing new is taken, the message in flight is finished, then it returns."""
     from bot.scheduler import AlertScheduler
+    from handlers.shutdown import stop_on_sigterm
 
     schedulers = [AlertScheduler(bot) for bot in bots]
-    for scheduler in schedulers:
-        scheduler.start()
-    try:
-        run()
-    except KeyboardInterrupt:
-        pass
-    finally:
+    if liveness is not None:
+        liveness.schedulers = schedulers
+    with stop_on_sigterm(bots):
         for scheduler in schedulers:
-            scheduler.shutdown()
+            scheduler.start()
+        try:
+            run()
+        except (KeyboardInterrupt, SystemExit):
+            for bot in bots:  # Ctrl-C too: finish the message in flight, start nothing new
+                bot.stopping.set()
+        finally:
+            for scheduler in schedulers:
+                scheduler.shutdown(wait=True)  # the running sweep finishes its row and stops
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """The scheduler (reminders, escalations, follow-ups) and, when configured, Slack Socket Mode."""
     import threading
 
+    from handlers.liveness import Liveness, serve_health
 
     settings = _settings(args)
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
-    if settings.slack_bot_token and settings.slack_app_token:
+    liveness = Liveness(engine)
+    if settings.slack_bot_token and settings.slack_app_token and not settings.slack_oauth:
         from handlers.slack.socket import run_socket_mode
 
-        run_socket_mode(settings, engine=engine)
+        if settings.health_port:
+            serve_health(liveness, port=settings.health_port)
+        run_socket_mode(settings, engine=engine, liveness=liveness)
         return 0
     bots = []
-    if settings.slack_bot_token:
+    if settings.slack_bot_token or settings.slack_oauth:  # several workspaces: each one's token from the store
         from handlers.slack.app import build_slack_app
+        from handlers.web import slack_stores
 
-        bots.append(build_slack_app(settings, engine=engine)[1])
+        bots.append(build_slack_app(settings, engine=engine, stores=slack_stores(settings, engine))[1])
     if settings.platform == "wecom":
         from flask import Flask
 
@@ -106,7 +118,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     print(f"breachbot worker: scheduler running for {', '.join(b.chat.platform for b in bots)}", file=sys.stderr)
-    _with_schedulers(bots, threading.Event().wait)
+    liveness.platforms = [b.chat.platform for b in bots]
+    if settings.health_port:  # only once there is something to report on (no stray server on a refusal)
+        serve_health(liveness, port=settings.health_port)
+    _with_schedulers(bots, threading.Event().wait, liveness)
     return 0
 
 
@@ -149,9 +164,15 @@ def cmd_playbook(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from handlers.doctor import diagnose, report
 
-    checks = diagnose(_settings(args), probe_platforms=not args.offline)
+    settings = _settings(args)
+    checks = diagnose(settings, probe_platforms=not args.offline)
     print(report(checks))
-    return 0 if all(c.ok for c in checks) else 1
+    healthy = all(c.ok for c in checks)
+    if getattr(args, "all", False) and all(c.ok for c in checks if c.name in ("database", "migrations")):
+        rows = cli_firms.firm_rows(settings)
+        print(cli_firms.listing(rows))
+        healthy = healthy and not any(f.problems for f in rows)
+    return 0 if healthy else 1
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
@@ -171,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="start the bot on the platform your credentials point at (console if none)")
+    run.add_argument("--user", default=None, help="console: who you are (default: asked; Enter takes the roster's first)")
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="HTTP: Slack events, WeCom callbacks and /healthz on $PORT")
@@ -184,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="the local workspace in this terminal")
     console.add_argument("--script", help="read lines from FILE ('-' for stdin) instead of a prompt")
     console.add_argument("--now", help="start the clock at this ISO time, e.g. 2026-11-28T10:05+08:00")
-    console.add_argument("--user", default="alice", help="who you are at the prompt (default alice)")
+    console.add_argument("--user", default=None, help="who you are at the prompt (default: asked; Enter takes the "
+                                                       "roster's first person)")
     console.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
     console.add_argument("--lang", choices=("en", "zh"), help="workspace language")
     console.add_argument("--tz", help="workspace timezone, e.g. Asia/Shanghai")
@@ -199,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("incident", help="BR-1")
     ver.add_argument("--workspace", help="workspace id when several share the database")
     ver.add_argument("--export", help="also check that this exported JSON matches the database")
+    ver.add_argument("--upto", type=int, help="check events #1 to this one only (the last event a report includes)")
+    ver.add_argument("--report", help="check the events a report (md, html, pdf or json) says it includes")
     ver.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
     ver.set_defaults(func=cmd_verify)
 
@@ -221,12 +246,15 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check configuration, database, migrations, credentials, scheduler")
     doctor.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
     doctor.add_argument("--offline", action="store_true", help="do not call Slack or WeCom")
+    doctor.add_argument("--all", action="store_true", help="also every firm: its install, usage and health")
     doctor.set_defaults(func=cmd_doctor)
 
     out = sub.add_parser("outbox", help="messages not delivered yet or set aside, and why")
     out.add_argument("--retry", metavar="ID", help="try a set-aside message again (its #id, or 'all')")
     out.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
     out.set_defaults(func=cmd_outbox)
+
+    cli_firms.add_parser(sub)
 
     keygen = sub.add_parser("keygen", help="print a new key for BREACHBOT_DATA_KEY (client contacts)")
     keygen.set_defaults(func=cmd_keygen)

@@ -16,6 +16,7 @@ from bot.incident.timeline import verify
 from bot.law.regimes import load_regimes
 from bot.report.export import as_dict, as_json
 from bot.settings import Settings
+from bot.text.i18n import text as t
 from storage.db import make_engine, upgrade
 from storage.models import Incident, Workspace
 
@@ -32,19 +33,19 @@ def settings_of(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
-def _find(session: Session, ident: str, workspace: str | None) -> tuple[Incident, Workspace]:
+def _find(session: Session, ident: str, workspace: str | None, lang: str = "en") -> tuple[Incident, Workspace]:
     match = re.fullmatch(r"(?:BR-?)?(\d+)", ident.strip(), re.I)
     if not match:
-        raise SystemExit(f"{ident!r} is not an incident id; use BR-1")
+        raise SystemExit(t(lang, "cli.not_an_id", value=ident))
     stmt = select(Incident, Workspace).join(Workspace).where(Incident.number == int(match[1]))
     if workspace:
         stmt = stmt.where(Workspace.external_id == workspace)
     rows = list(session.exec(stmt))
     if not rows:
-        raise SystemExit(f"No incident BR-{match[1]} in this database.")
+        raise SystemExit(t(lang, "cli.no_incident", n=match[1]))
     if len(rows) > 1:
         names = ", ".join(f"{w.platform}:{w.external_id}" for _, w in rows)
-        raise SystemExit(f"BR-{match[1]} exists in several workspaces ({names}); add --workspace ID.")
+        raise SystemExit(t(lang, "cli.several", n=match[1], names=names))
     return rows[0]
 
 
@@ -52,44 +53,89 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     """List what the outbox holds (exit 1 when anything is set aside); --retry puts it back."""
     from handlers.outbox import listing, retry
 
-    engine = make_engine(settings_of(args).sqlalchemy_url)
+    settings = settings_of(args)
+    engine, lang = make_engine(settings.sqlalchemy_url), settings.lang
     with Session(engine) as session:
         if args.retry:
             if args.retry != "all" and not args.retry.lstrip("#").isdigit():
-                raise SystemExit(f"{args.retry!r} is not a message id; use the #id `breachbot outbox` shows, or all")
-            print(f"{retry(session, which=args.retry)} message(s) put back; the running bot tries them next.")
+                raise SystemExit(t(lang, "cli.bad_message_id", value=args.retry))
+            print(t(lang, "cli.put_back", count=retry(session, which=args.retry)))
             return 0
-        lines = listing(session)
-    print("\n".join(lines) if lines else "Everything was delivered.")
-    return 1 if any("SET ASIDE" in line for line in lines) else 0
+        lines, set_aside = listing(session, lang=lang, tz=settings.timezone)
+    print("\n".join(lines) if lines else t(lang, "cli.all_delivered"))
+    return 1 if set_aside else 0
+
+
+_STATED = re.compile(rb"breachbot-verify BR-(\d+) upto (\d+) ([0-9a-f]{64})")
+_UPTO = re.compile(r"--upto (\d+)")
+_HASH = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+def stated_head(body: bytes) -> tuple[int, str] | None:
+    """(last event, its hash) as a report states them: the PDF's subject, the md/html text, or the JSON."""
+    if found := _STATED.search(body):
+        return int(found[2]), found[3].decode()
+    text = body.decode("utf-8", errors="replace")
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+            return max(int(e["seq"]) for e in data["timeline"]), str(data["head_hash"])
+        except (ValueError, KeyError, TypeError):
+            return None
+    upto, digest = _UPTO.search(text), _HASH.search(text)
+    return (int(upto[1]), digest[0]) if upto and digest else None
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    engine = make_engine(settings_of(args).sqlalchemy_url)
+    settings = settings_of(args)
+    engine, lang = make_engine(settings.sqlalchemy_url), settings.lang
     from bot.incident.timeline import compare_export
 
+    upto, claimed = args.upto, None
+    if args.report:
+        try:
+            stated = stated_head(Path(args.report).read_bytes())
+        except OSError as exc:
+            print(t(lang, "cli.cannot_read_report", path=args.report, error=exc))
+            return 2
+        if stated is None:
+            print(t(lang, "cli.no_head", path=args.report))
+            return 2
+        upto, claimed = stated
+    if upto is not None and upto < 1:
+        print(t(lang, "cli.upto"))
+        return 2
     with Session(engine) as session:
-        incident, _ = _find(session, args.incident, args.workspace)
-        result = verify(session, incident)
+        incident, ws = _find(session, args.incident, args.workspace, lang)
+        lang = getattr(args, "lang", None) or ws.lang  # the incident's workspace speaks its own language
+        result = verify(session, incident, upto=upto, lang=lang)
         differences: list[str] = []
         if args.export:
             try:
                 exported = json.loads(Path(args.export).read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
-                print(f"cannot read the export {args.export}: {exc}")
+                print(t(lang, "cli.cannot_read_export", path=args.export, error=exc))
                 return 2
-            differences = compare_export(session, incident, exported)
+            differences = compare_export(session, incident, exported, lang=lang)
     if not result.intact:
-        print(f"BR-{incident.number}: timeline BROKEN at event #{result.bad_seq}: {result.problem}")
+        print(t(lang, "cli.broken", n=incident.number, seq=result.bad_seq, problem=result.problem))
         return 1
-    print(f"BR-{incident.number}: timeline intact ({result.count} events, head {result.head_hash})")
+    if upto is not None:
+        print(t(lang, "cli.prefix_intact", n=incident.number, upto=upto, hash=result.head_hash))
+        if claimed is not None:
+            if claimed != result.head_hash:
+                print(t(lang, "cli.report_differs", path=args.report, claimed=claimed, upto=upto))
+                return 1
+            print(t(lang, "cli.report_matches", path=args.report, upto=upto))
+        return 0
+    print(t(lang, "cli.intact", n=incident.number, count=result.count, hash=result.head_hash))
     if args.export:
         if differences:
-            print(f"{args.export} does NOT match the database:")
+            print(t(lang, "cli.export_differs", path=args.export))
             for line in differences[:20]:
                 print(f"  {line}")
             return 1
-        print(f"{args.export} matches the database")
+        print(t(lang, "cli.export_matches", path=args.export))
     return 0
 
 
@@ -101,14 +147,26 @@ def _context(args: argparse.Namespace) -> tuple[Settings, Any, Any, Any]:
     return settings, engine, playbook, regimes
 
 
+class _Owner:
+    """What finding a firm's playbook needs: the settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
+    from bot.flows import tenancy
     from bot.report import document
 
     settings, engine, playbook, regimes = _context(args)
-    profile = frozenset(settings.firm().firm_profile)
     with Session(engine) as session:
-        incident, ws = _find(session, args.incident, args.workspace)
+        incident, ws = _find(session, args.incident, args.workspace, settings.lang)
+        # The firm as it set itself (/breach config): its name, playbook and profile over the deployment's.
+        firm = tenancy.resolve(_Owner(settings), tenancy.stored(session, ws.id), firm=settings.firm(), lang=ws.lang,
+                               timezone=ws.timezone, playbook=playbook,
+                               firm_profile=frozenset(settings.firm().firm_profile))
+        playbook, profile = firm.playbook, firm.firm_profile
         now = SystemClock().now()
         if args.format == "json":
             data = as_dict(session, incident=incident, playbook=playbook, ws=ws, now=now, regimes=regimes,
@@ -116,13 +174,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             body = (as_json(data) + "\n").encode("utf-8")
         else:
             built = document.build(session, incident=incident, playbook=playbook, regimes=regimes, firm_profile=profile,
-                                 ws=ws, lang=args.lang or ws.lang, now=now, firm_name=settings.firm_name)
+                                 ws=ws, lang=args.lang or ws.lang, now=now, firm_name=firm.firm.name_in(args.lang or ws.lang))
             body = document.render(built, args.format, pdf_font=settings.pdf_font)
     if args.out:
         Path(args.out).write_bytes(body)
-        print(f"BR-{incident.number} written to {args.out}")
+        print(t(args.lang or ws.lang, "cli.written", n=incident.number, path=args.out))
     elif args.format == "pdf":
-        print("PDF is binary: add --out FILE", file=sys.stderr)
+        print(t(args.lang or ws.lang, "cli.pdf_binary"), file=sys.stderr)
         return 2
     else:
         sys.stdout.write(body.decode("utf-8"))
@@ -134,18 +192,19 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     settings = settings_of(args)
     engine = make_engine(settings.sqlalchemy_url)
+    regimes = load_regimes(settings.regime_files)
     with Session(engine) as session:
         workspaces = list(session.exec(select(Workspace)))
         if args.workspace:
             workspaces = [w for w in workspaces if w.external_id == args.workspace]
         if not workspaces:
-            print("No incidents yet.")
+            print(t(settings.lang, "cli.no_incidents"))
         if args.link is not None:
             return _history_links(settings, engine, workspaces, hours=args.link)
         for ws in workspaces:
             if len(workspaces) > 1:
                 print(f"[{ws.platform}:{ws.external_id}]")
-            print(history_message(session, ws).plain_text())
+            print(history_message(session, ws, regimes=regimes).plain_text())
     return 0
 
 

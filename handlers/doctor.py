@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.incident.playbook import load_playbook
 from bot.law.regimes import FIRM_PROFILES, load_regimes
-from bot.settings import Settings
+from bot.settings import FIRM_TEXTS, Settings
 from storage.db import current_revision, head_revision, make_engine
 from storage.models import Alert
 
@@ -66,6 +67,8 @@ def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]
     checks.append(_try("playbook", playbook, "run `breachbot playbook check FILE` and fix what it names"))
     checks.append(_try("regimes", regimes, "fix the regimes file named above (BREACHBOT_REGIMES)"))
     checks.append(_try("firm config", firm, "fix breachbot.toml or BREACHBOT_FIRM_PROFILE"))
+    checks.append(_identity(settings))
+    checks.append(_partners(settings))
     checks.append(_pdf_font(settings))
     checks.append(Check("data key", bool(settings.data_key),
                         "set" if settings.data_key else "BREACHBOT_DATA_KEY is not set (client import refused)",
@@ -104,8 +107,41 @@ def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]
         checks.append(_outbox(engine))
     if probe_platforms:
         checks.extend(_platforms(settings))
+        checks.append(_running(settings))
     engine.dispose()
     return checks
+
+
+def _running(settings: Settings) -> Check:
+    """What the running serve and worker say at /healthz on this machine: the scheduler's last sweep and
+    the Socket Mode connection's last message (a warning when neither answers here)."""
+    import json
+    import urllib.request
+
+    seen: list[str] = []
+    trouble = False
+    for name, port in (("serve", settings.port), ("worker", settings.health_port)):
+        if not port:
+            continue
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:  # noqa: S310
+                body = json.loads(answer.read())
+        except urllib.error.HTTPError as exc:
+            body = json.loads(exc.read() or b"{}")
+        except (OSError, ValueError):
+            continue
+        parts = [f"{name} :{port} {body.get('status', '?')}"]
+        if (tick := (body.get("scheduler") or {}).get("last_tick_age_s")) is not None:
+            parts.append(f"scheduler swept {tick:.0f}s ago")
+        if socket := body.get("socket_mode"):
+            parts.append(f"Socket Mode {'connected' if socket.get('connected') else 'NOT connected'}, last message "
+                         f"{socket.get('last_message_age_s', 0):.0f}s ago, {socket.get('reconnects', 0)} reconnects")
+        trouble = trouble or body.get("status") != "ok"
+        seen.append(", ".join(parts))
+    if not seen:
+        return Check("liveness", True, f"no breachbot serve or worker answers /healthz on ports {settings.port} or "
+                     f"{settings.health_port} here", "run this on the machine the bot runs on", warn=True)
+    return Check("liveness", not trouble, "; ".join(seen), "see the process's log; restart it if it stays stalled")
 
 
 def _outbox(engine: Any) -> Check:
@@ -195,6 +231,43 @@ def _roster(settings: Settings, platform: str) -> str:
     if bad:
         raise Problem("not active accounts: " + "; ".join(f"{person} ({why})" for person, why in bad.items()))
     return f"{sum(len(v) for v in firm.roster.values())} entries, all active accounts"
+
+
+def _identity(settings: Settings) -> Check:
+    """The firm as statements name it: [firm] name (name_en), contact, address; a missing one is a gap in every draft."""
+    name, fix = "firm identity", "write name, name_en, contact and address under [firm] in breachbot.toml"
+    try:
+        config = settings.firm()
+        raw = tomllib.loads(settings.config_file.read_text(encoding="utf-8")) if settings.config_file.exists() else {}
+    except Exception as exc:  # the firm config check above already says what is wrong with the file
+        return Check(name, False, str(exc).splitlines()[0][:300], fix)
+    unknown = sorted(set(raw.get("firm", {})) - {"profile", "partners", "admins", *FIRM_TEXTS})
+    if unknown:
+        return Check(name, False, f"unknown [firm] keys {unknown}; known: {', '.join(FIRM_TEXTS)}, profile, partners, admins",
+                     fix)
+    lang = config.lang or settings.lang
+    missing = [what for what, value in (("name", config.name_in(lang)), ("name_en", config.name_in("en")),
+                                        ("contact", config.contact)) if not value]
+    shown = " · ".join(v for v in (config.name, config.name_en, config.contact, config.address) if v) or "none"
+    if missing:
+        return Check(name, True, f"{shown}; not set: {', '.join(missing)} (statements carry a gap for each)", fix,
+                     warn=True)
+    return Check(name, True, shown)
+
+
+def _partners(settings: Settings) -> Check:
+    """[firm] partners: who management briefings reach; a partner listed by address needs the firm's mail server."""
+    name = "partners"
+    try:
+        partners = settings.firm().partners
+    except Exception as exc:  # the firm config check above already says what is wrong with the file
+        return Check(name, False, str(exc).splitlines()[0][:300], "fix breachbot.toml")
+    addresses = [p for p in partners if "@" in p]
+    shown = f"{len(partners)} listed ({len(addresses)} by e-mail address)" if partners else "none listed"
+    if addresses and not (settings.smtp_host and settings.mail_from):
+        return Check(name, True, f"{shown}; e-mail is not set up, so {', '.join(addresses)} get no briefing",
+                     "set BREACHBOT_SMTP_HOST and BREACHBOT_MAIL_FROM, or list them by their chat account", warn=True)
+    return Check(name, True, shown)
 
 
 def report(checks: list[Check]) -> str:

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot import delivery
+from bot.text.i18n import text as t
+from bot.text.times import zone_label
 from storage.models import Incident, OutboundMessage
+
+
+def _at(when: datetime, tz: str, pattern: str) -> str:
+    """A stored (naive UTC or aware) time in the firm's zone, labelled so nobody misreads it: `10:05 UTC+8`."""
+    aware = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(ZoneInfo(tz))
+    return f"{aware.strftime(pattern)} {zone_label(tz, aware)}"
 
 
 def _incident(session: Session, row: OutboundMessage) -> str:
@@ -14,19 +25,22 @@ def _incident(session: Session, row: OutboundMessage) -> str:
     return f"BR-{incident.number}" if incident else "-"
 
 
-def listing(session: Session) -> list[str]:
-    """One line per undelivered or set-aside row, oldest first (empty when all went out)."""
-    lines = []
+def listing(session: Session, *, lang: str = "en", tz: str = "UTC") -> tuple[list[str], bool]:
+    """One line per undelivered or set-aside row, oldest first (empty when all went out), and whether any
+    was set aside."""
+    lines, set_aside = [], False
     for row in delivery.troubles(session):
-        what = f"{row.op} {row.target or 'war room'}"
+        what = f"{row.op} {row.target or t(lang, 'cli.war_room')}"
         if row.state == delivery.DEAD:
-            state = f"SET ASIDE since {row.dead_at:%Y-%m-%d %H:%M} UTC" if row.dead_at else "SET ASIDE"
+            set_aside = True
+            state = t(lang, "cli.set_aside_since", at=_at(row.dead_at, tz, "%Y-%m-%d %H:%M")) if row.dead_at \
+                else t(lang, "cli.set_aside")
         else:
-            state = f"waiting, next try {row.next_try_at:%Y-%m-%d %H:%M:%S} UTC"
-        why = " — ".join(dict.fromkeys(x for x in (row.reason, row.last_error) if x)) or "not tried yet"
-        lines.append(f"#{row.id} {_incident(session, row)} {row.platform} {what}: {state}; "
-                     f"{row.attempts} tries; {why}")
-    return lines
+            state = t(lang, "cli.waiting", at=_at(row.next_try_at, tz, "%Y-%m-%d %H:%M:%S"))
+        why = " — ".join(dict.fromkeys(x for x in (row.reason, row.last_error) if x)) or t(lang, "cli.not_tried")
+        lines.append(t(lang, "cli.outbox_row", id=row.id, incident=_incident(session, row), platform=row.platform,
+                       what=what, state=state, attempts=row.attempts, why=why))
+    return lines, set_aside
 
 
 def retry(session: Session, *, which: str) -> int:

@@ -18,11 +18,37 @@ from sqlmodel import Session
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WRITE_OPTION = "breachbot_write"
 
+# Timeouts on PostgreSQL (seconds): nothing waits on the database for ever, a partition included.
+CONNECT_TIMEOUT = 5  # a connection not made in 5 s fails (libpq's connect_timeout)
+STATEMENT_TIMEOUT = 30  # a statement (lock waits included) running longer is cancelled by the server
+IDLE_IN_TRANSACTION_TIMEOUT = 60  # a transaction left open (a dead process) is ended by the server
+NETWORK_TIMEOUT = 10  # sent data not acknowledged in 10 s: the connection is dropped (tcp_user_timeout)
+POOL_TIMEOUT = 10  # waiting for a free pooled connection
+POOL_SIZE, POOL_OVERFLOW = 5, 10
+SQLITE_BUSY_TIMEOUT = 30  # SQLite: waiting for the write lock
+
+
+def postgres_connect_args(extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """libpq settings for the timeouts above, merged with `extra` (its `options` kept and added to)."""
+    args = dict(extra or {})
+    server = (f"-c statement_timeout={STATEMENT_TIMEOUT * 1000} "
+              f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT * 1000}")
+    args["options"] = f"{args['options']} {server}" if args.get("options") else server
+    args.setdefault("connect_timeout", CONNECT_TIMEOUT)
+    # A partition (packets dropped, no reset) is noticed within NETWORK_TIMEOUT instead of TCP's ~15 minutes.
+    args.setdefault("keepalives", 1)
+    args.setdefault("keepalives_idle", 5)
+    args.setdefault("keepalives_interval", 2)
+    args.setdefault("keepalives_count", 3)
+    args.setdefault("tcp_user_timeout", NETWORK_TIMEOUT * 1000)
+    return args
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout, PostgreSQL the timeouts above."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT},
+                               **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -32,7 +58,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT * 1000}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -44,6 +70,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
+    kwargs["connect_args"] = postgres_connect_args(kwargs.get("connect_args"))
+    kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

@@ -50,6 +50,21 @@ class Workspace(SQLModel, table=True):
     lang: str = Field(default="en", max_length=5)
     timezone: str = Field(default="UTC", max_length=64)
     last_number: int = 0
+    # The app was taken out of the workspace (Slack: app_uninstalled, tokens_revoked): its alerts stop.
+    removed_at: datetime | None = _when(nullable=True)
+    removed_why: str = Field(default="", max_length=40)
+
+
+class FirmSettings(SQLModel, table=True):
+    """What a firm's admins set from chat (`/breach config`): each key set wins over breachbot.toml and the
+    environment for that workspace (lang, timezone, name, name_en, contact, profile, roster, playbook, admins)."""
+
+    __tablename__ = "firm_settings"
+
+    workspace_id: int = Field(foreign_key="workspace.id", primary_key=True)
+    values: dict[str, Any] = _json()
+    updated_at: datetime | None = _when(nullable=True)
+    updated_by: str = Field(default="", max_length=100)
 
 
 class Incident(SQLModel, table=True):
@@ -283,7 +298,7 @@ class OutboundMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=20, index=True)
     incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
-    op: str = Field(max_length=10)  # post | direct | invite | room | status | refresh
+    op: str = Field(max_length=10)  # post | direct | invite | room | status | refresh | email
     target: str = Field(max_length=100)  # a room id or a user id ("" = the incident's war room)
     payload: dict = _json()
     state: str = Field(default="pending", max_length=20, index=True)  # pending | sending | sent | dead
@@ -367,3 +382,6 @@ class PageLink(SQLModel, table=True):
     expires_at: datetime = _when()
     revoked_at: datetime | None = _when(nullable=True)
     revoked_by: str | None = Field(default=None, max_length=100)
+
+
+from storage import slack_tables  # noqa: E402,F401 - slack_sdk's OAuth tables join the same metadata

@@ -189,7 +189,7 @@ def numbers(bot: ConsoleWorkspace) -> set[int]:
 def declare(bot: ConsoleWorkspace, title: str = "Payroll export leaked") -> tuple[int, str]:
     """A new incident on this console; its number and war room."""
     before = numbers(bot)
-    act(bot, f"/breach declare {title}")
+    act(bot, f"/breach declare --new {title}")  # a new incident each time, even with the same title
     [number] = numbers(bot) - before
     with session_of(bot) as s:
         room = the_incident(s, number).war_room

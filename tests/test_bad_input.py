@@ -45,7 +45,7 @@ CASES = [
     ("/breach declare Leak --severity", "--severity needs a value."),
     ("/breach declare Leak --severity high --severity low", "--severity is given twice."),
     ("/breach frobnicate", "I don't know /breach frobnicate. Subcommands: declare, status"),
-    ("/breach assign @bob lawyer", "No role called 'lawyer'. Roles: lead, it_security, legal, executive, comms"),
+    ("/breach assign @bob astronaut", "No role called 'astronaut'. Roles: lead, it_security, legal, executive, comms"),
     ("/breach assign lead", "Name one person with @: /breach assign @user <role>."),
     ("/breach assign @bob", "Name one role: lead, it_security"),
     ("/breach assign @alice lead", "alice already holds Incident lead."),
@@ -56,7 +56,7 @@ CASES = [
     ("/breach done", "Which task? /breach done <number>"),
     ("/breach phase warp", "No phase 'warp'. Phases: 1 immediate_response"),
     ("/breach phase 1", "The team is already in Immediate response."),
-    ("/breach close", "Closing needs both: /breach close --cause <cause> --lessons"),
+    ("/breach close", "Closing needs the lessons, and the cause unless it was already recorded"),
     ("/breach close --cause aliens --lessons x", "No cause 'aliens'. Causes: technical, insider, external_attack"),
     ("/breach close --cause insider --lessons \"  \"", "Nothing to record: type the lessons after the command."),
     ("/breach status BR-99", "There is no incident BR-99 here."),
@@ -68,7 +68,8 @@ CASES = [
     ("/breach assign @bob legl", "Did you mean legal?"),
     ("/breach declare Leak --severity hi", "Did you mean high?"),
     ("/breach facts --data bank", "Did you mean bank_account?"),
-    ("/breach done 1 2 copied logs", '/breach done 1,2 copied logs · a note: /breach done 1 --note "2 copied logs"'),
+    ("/breach done 1 2 99 laptops wiped", "No task '99'."),
+    ("/breach done 1 2 99 laptops wiped", 'If \'99\' starts the note, type: /breach done 1,2 --note "99 laptops wiped"'),
     ("/breach done 1 2 99", "No task '99'."),
     ("/breach approve", "No draft of BR-1 is waiting for approval."),
     ("/breach declare Leak --aware 25:00", "'25:00' is not a time of day"),
@@ -89,7 +90,7 @@ def test_bad_input_answers_and_changes_nothing(quick, typed, expected):
 def test_bad_input_on_both_databases(console):
     console.say("alice", "/breach declare Payroll export leaked")
     before = snapshot(console.bot.engine)
-    for typed in ("/breach assign @bob lawyer", "/breach close --cause aliens --lessons x", "/breach done 42"):
+    for typed in ("/breach assign @bob astronaut", "/breach close --cause aliens --lessons x", "/breach done 42"):
         only_replies(console.say("alice", typed, "breach-1"))
     assert snapshot(console.bot.engine) == before
 

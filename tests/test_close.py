@@ -14,7 +14,7 @@ from bot.flows.dispatch import rules
 from bot.flows.permissions import check
 from handlers.router import parse
 from storage.models import Alert, Deadline, FollowUp, Incident, TimelineEvent
-from tests.conftest import START, make_console
+from tests.conftest import START, joined, make_console
 from tests.conftest import said as say
 from tests.test_bad_input import only_replies, snapshot
 
@@ -65,6 +65,8 @@ def test_a_wrong_cause_is_said_before_what_is_open(team):
 
 
 def test_with_nothing_open_it_closes_at_once(team):
+    first = team.bot.playbook.phases[0].model_copy(update={"waits_for_lead": True})  # phase 2 does not start
+    team.bot.playbook = team.bot.playbook.model_copy(update={"phases": [first, *team.bot.playbook.phases[1:]]})
     for typed in ("/breach done 1", "/breach done 2", "/breach done 3", "/breach facts --contained yes"):
         say(team, "alice", typed)
     text = say(team, "alice", CLOSE)
@@ -135,9 +137,9 @@ def test_a_closed_status_in_chinese(sqlite_engine):
     say(console, "alice", "/breach 影响 CN=10")
     listing = say(console, "alice", '/breach 结案 --cause insider --lessons "审查权限"')
     assert listing.startswith("⚠️ BR-1 尚未结案。结案后不能撤销，以下事项仍未完成：")
-    assert listing.endswith('仍要结案，请加 --confirm 再输入一次：/breach close BR-1 --cause insider --lessons "审查权限" --confirm')
+    assert listing.endswith('仍要结案，请加 --确认 再输入一次：/breach 结案 BR-1 --原因 内部人员 --教训 "审查权限" --确认')
     closed = say(console, "alice", '/breach 结案 --cause insider --lessons "审查权限" --confirm')
-    assert "✅ @alice 已将 BR-1 结案。原因：内部人员。事后报告：/breach report" in closed
+    assert "✅ @alice 已将 BR-1 结案。原因：内部人员。事后报告：/breach 报告" in closed
     status = say(console, "alice", "/breach 状态").splitlines()
     assert status[0] == "🗂 BR-1 · 严重程度 高 · 已结案 · 负责人：@alice"
     assert "✅ @alice 已于 10:05 结案 · 原因：内部人员" in status
@@ -155,12 +157,11 @@ def test_a_drill_close_schedules_no_real_follow_ups_and_says_drill(sqlite_engine
                for text in shown)
     with Session(sqlite_engine) as s:
         assert s.exec(select(FollowUp)).all() == []
-    # What the team adds itself after the drill says DRILL everywhere it appears.
+    # A closed drill takes no follow-ups (nothing about it pages anyone again), and says so.
     sent = console.say("alice", "/breach followup Fix the share settings --owner @erin --due +14d", "breach-1")
-    assert [x.text[:8] for x in sent if x.op in ("post", "direct")] == ["[DRILL] ", "[DRILL] "]
+    assert "is a closed drill: it takes no follow-ups" in joined(sent)
     assert say(console, "alice", "/breach followups").startswith("[DRILL] Follow-ups of BR-1:")
-    reminder = console.advance(START + timedelta(days=14))
-    assert [x.text for x in reminder if "F-1" in x.text][0].startswith("[DRILL] 📌 BR-1: follow-up F-1")
+    assert [x for x in console.advance(START + timedelta(days=14)) if x.op in ("post", "direct")] == []
 
 
 def test_a_real_close_still_schedules_the_standard_follow_ups(team):
@@ -185,3 +186,12 @@ def test_the_permission_check_never_falls_back_to_everyone():
     with pytest.raises(UserError):  # with a lead in place, the declarer is just a team member
         check("close", needed=needs["close"], user="alice", holders={"lead": "bob"}, declarer="alice", lang="en",
               role_names=names)
+
+
+def test_follow_ups_are_listed_from_outside_the_war_room_after_close(quick):
+    """Follow-ups keep running after close: asked for from #general they are the closed incident's."""
+    from tests.conftest import joined
+    quick.say("alice", "/breach declare Payroll export leaked", "general")
+    quick.say("alice", '/breach close --cause staff_error --lessons "Vet shares" --confirm', "breach-1")
+    listing = joined(quick.say("alice", "/breach followups", "general"))
+    assert "F-1" in listing and "no open incident" not in listing, listing

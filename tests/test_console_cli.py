@@ -30,8 +30,9 @@ def test_scripted_console_runs_the_shared_scenario_and_exports(tmp_path):
     out = done.stdout
     assert out.splitlines()[0].startswith("[#breach-1] 🚨 BR-1 · severity high · phase 1/10 Immediate response "
                                           "(due 11:05, in 1h 00m) · lead: @alice")
-    assert "[#general] 🚨 BR-1 declared by @alice: Payroll export for 40 clients found on … War room: #breach-1" in out
-    assert "~ 2026-11-28 10:55 CST" in out
+    assert "[#general] 🚨 BR-1 declared by @alice. The team works in the private war room #breach-1; details stay there." in out
+    assert "[#general] 🚨 BR-1 declared by @alice: Payroll" not in out
+    assert "~ 2026-11-28 10:55 UTC+8" in out
     assert "[@alice] ⏰ BR-1: phase 1/10 Immediate response is due 11:05, in 15m. War room: #breach-1" in out
     assert "[#breach-1] 🔴 BR-1: phase 2/10 Preliminary investigation missed its deadline (18:05)." in out
     # continuation lines are indented
@@ -87,7 +88,7 @@ def test_db_upgrade_and_current(tmp_path, capsys):
 
 def test_playbook_check_accepts_the_default(capsys):
     assert main(["playbook", "check", str(ROOT / "playbooks" / "breach-default.yaml")]) == 0
-    assert "ok — 10 phases, 33 tasks, 7 roles" in capsys.readouterr().out
+    assert "ok — 10 phases, 35 tasks, 7 roles" in capsys.readouterr().out  # with client support and confidentiality
 
 
 @pytest.mark.parametrize(("edit", "expected"), [

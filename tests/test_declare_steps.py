@@ -51,3 +51,12 @@ def test_the_incident_exists_even_when_the_war_room_cannot_be_made_yet(sqlite_en
         assert kinds.count("war_room_opened") == 1
     assert create.calls >= 2 and len([r for r in console.chat.rooms if r.startswith("breach")]) == 1
 
+
+
+def test_data_categories_may_be_typed_as_words_in_a_list(quick):
+    from sqlmodel import Session, select
+
+    from storage.models import Incident
+    quick.say("alice", '/breach declare Payroll leaked --data "payroll, tax id, bank account"', "general")
+    with Session(quick.bot.engine) as s:
+        assert s.exec(select(Incident)).one().facts["data"] == ["payroll", "tax_id", "bank_account"]

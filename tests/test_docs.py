@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.help import groups, render, subcommands, usage_line
+from bot.help import groups, render, spec, subcommands, usage_line
 from bot.incident.playbook import REQUIRED_ROLES
 from handlers.cli import build_parser
 from handlers.router import parse  # noqa: F401 - loads the command declarations
@@ -19,9 +19,10 @@ def test_every_subcommand_is_in_help_and_readme():
         assert f"/breach {name}" in listing
         assert f"`/breach {name}" in README, f"README lacks /breach {name}"
         assert render("en", name).plain_text().startswith(usage_line("en", name))
-        # A zh workspace shows Chinese placeholders; the command words stay as typed.
+        # A zh workspace shows its usage in Chinese: the Chinese command word, Chinese flags and choices.
         assert render("zh", name).plain_text().startswith(usage_line("zh", name))
-        assert usage_line("zh", name).startswith(f"/breach {name}")
+        assert usage_line("zh", name).startswith(f"/breach {spec(name).zh[0]}")
+        assert not re.search(r"--[a-z]", usage_line("zh", name)), usage_line("zh", name)
 
 
 def test_every_cli_command_is_in_the_readme():

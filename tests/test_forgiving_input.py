@@ -139,8 +139,8 @@ def test_names_the_bot_shows_are_accepted(zh):
         assert [d.kind for d in s.exec(select(Draft))] == ["client"]
     seen = joined(zh.say("alice", "/breach 稍后提醒 30分钟 --reason 等待合伙人", "breach-1"))
     assert "等待合伙人" in seen
-    text = refused(zh, "/breach 指派 @bob 法务")
-    assert "没有角色 '法务'" in text and "是不是想输入 legal？" in text
+    text = refused(zh, "/breach 指派 @bob 法務")
+    assert "没有角色 '法務'" in text and "是不是想输入 法务合规？" in text and "legal" not in text
     zh.say("alice", "/breach 结案 --cause 员工失误 --lessons 网盘不得公开 --confirm", "breach-1")
     assert (incident(zh).cause, incident(zh).lessons) == ("staff_error", "网盘不得公开")
 
@@ -155,16 +155,30 @@ def test_answers_read_member_states_and_names(en):
 # -- 5. several tasks -----------------------------------------------------------------------------------
 def test_several_tasks_are_done_together_or_not_at_all(en):
     en.say("alice", "/breach declare Payroll export leaked")
-    text = refused(en, "/breach done 1 2 copied logs")
-    assert "/breach done 1,2 copied logs" in text and '/breach done 1 --note "2 copied logs"' in text
-    refused(en, "/breach done 1 2 99")  # task 99 does not exist: 1 and 2 stay open
+    text = refused(en, "/breach done 1 2 99 laptops wiped")  # task 99 does not exist: 1 and 2 stay open
+    assert "No task '99'" in text and 'If \'99\' starts the note, type: /breach done 1,2 --note "99 laptops wiped"' in text
     assert done_tasks(en) == []
-    en.say("alice", "/breach done 1 2 3", "breach-1")
+    en.say("alice", "/breach done 1 2 3 team assembled", "breach-1")
     assert done_tasks(en) == ["assemble_team", "open_war_room", "preserve_evidence"]
+    with Session(en.bot.engine) as s:
+        notes = [t.note for t in s.exec(select(TaskState).where(TaskState.done_at != None))]  # noqa: E711
+        assert notes == ["team assembled"] * 3
     en.say("alice", "/breach done 2.1 --note 40 files copied", "breach-1")
     with Session(en.bot.engine) as s:
         task = s.exec(select(TaskState).where(TaskState.key == "affected_systems")).one()
         assert task.note == "40 files copied"
+
+
+def test_several_tasks_and_a_note_in_chinese(zh):
+    zh.say("alice", "/breach 宣布 工资表泄露")
+    text = refused(zh, "/breach 完成 1 2 99 台电脑已清除")
+    assert "没有任务 '99'" in text and '/breach 完成 1,2 --备注 "99 台电脑已清除"' in text and "--note" not in text
+    zh.say("alice", "/breach 完成 1 2 3 已组建团队", "breach-1")
+    with Session(zh.bot.engine) as s:
+        done = s.exec(select(TaskState).where(TaskState.done_at != None)).all()  # noqa: E711
+        assert [(t.key, t.note) for t in done] == [(k, "已组建团队") for k in
+                                                   ("assemble_team", "open_war_room", "preserve_evidence")]
+    assert any("已组建团队" in text for text in timeline_texts(zh))
 
 
 def test_several_tasks_from_outside_the_war_room_say_done_once(en):
@@ -193,10 +207,10 @@ def test_ids_hints_and_did_you_mean(en):
 def test_usage_and_help_speak_chinese(zh):
     zh.say("alice", "/breach 宣布 测试")
     text = refused(zh, "/breach 完成")
-    assert "用法： /breach done <任务编号、阶段.任务 或任务键>" in text
-    assert "用法： /breach log <记录内容>" in refused(zh, "/breach 记录")
+    assert "用法： /breach 完成 <任务编号、阶段.任务 或任务名称>" in text
+    assert "用法： /breach 记录 <记录内容>" in refused(zh, "/breach 记录")
     listing = joined(zh.say("alice", "/breach 帮助", "breach-1"))
-    assert "/breach status（状态）" in listing and "/breach done（完成）" in listing
-    assert joined(zh.say("alice", "/breach 帮助 结案", "breach-1")).startswith("/breach close --cause")
+    assert "/breach 状态 — " in listing and "/breach 完成 — " in listing and "/breach status" not in listing
+    assert joined(zh.say("alice", "/breach 帮助 结案", "breach-1")).startswith("/breach 结案 --原因 <技术漏洞|")
     with Session(zh.bot.engine) as s:
         assert s.exec(select(TimelineEvent)).all()  # help changed nothing but answered

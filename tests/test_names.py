@@ -37,7 +37,7 @@ def test_a_shown_name_is_its_key(kind, typed, key):
     assert names.key(kind, typed, PLAYBOOK) == key
 
 
-@pytest.mark.parametrize(("kind", "typed"), [("role", "lawyer"), ("cause", "aliens"), ("severity", "apocalyptic"),
+@pytest.mark.parametrize(("kind", "typed"), [("role", "astronaut"), ("cause", "aliens"), ("severity", "apocalyptic"),
                                              ("residence", "XX"), ("data", "horoscope")])
 def test_an_unknown_name_is_no_key(kind, typed):
     assert names.key(kind, typed, PLAYBOOK) is None
@@ -93,3 +93,13 @@ def test_a_client_csv_reads_residences_as_commands_do():
     from bot.statements.clients import _residence
     assert [_residence(raw) for raw in ("cn", "ＣＮ", "DE", "中国香港", "德州", "澳洲", "Mars")] == [
         "CN", "CN", "EU", "HK", "US-TX", "AU", None]
+
+
+def test_roles_by_the_words_people_use():
+    from pathlib import Path
+
+    from bot.incident import names
+    from bot.incident.playbook import load_playbook
+    book = load_playbook(Path(__file__).resolve().parent.parent / "playbooks" / "breach-default.yaml")
+    assert [names.key("role", w, book) for w in ("legal counsel", "lawyer", "exec sponsor", "management")] == [
+        "legal", "legal", "executive", "executive"]

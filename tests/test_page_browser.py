@@ -91,6 +91,15 @@ def test_a_link_shows_br1_live_as_the_console_runs_the_scripted_incident(sqlite_
         page.select_option("#kind-filter", "")
         page.fill("#search", "outside IP")
         expect(page.locator("#timeline-list li:visible")).to_have_count(1)
+        expect(page.locator("#response-1 h2")).to_have_text("Costs of the response and reputational impact")
+        expect(page.locator("#response-5 h2")).to_have_text("Client satisfaction")
+        # The switch shows the same incident in Chinese, every section in Chinese.
+        page.click(".lang-switch")
+        expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+        expect(page.locator("#clocks h2")).to_have_text("法定通报时限")
+        expect(page.locator("#response-1 h2")).to_have_text("处置费用与声誉影响")
+        expect(page.locator("#response-3 h2")).to_have_text("媒体应对")
+        expect(page.locator(".lang-switch")).to_have_text("English")
 
 
 def test_the_report_downloads_from_the_page(sqlite_engine, page_of):
@@ -146,7 +155,8 @@ def test_screenshots_at_phone_and_desktop_widths(sqlite_engine, browser, lang, c
     console = incident(sqlite_engine, lang=lang)
     for typed in ("/breach decision Take the share offline and rotate the service account password",
                   "/breach done 1 2 3", "/breach phase next", "/breach draft client",
-                  "/breach followup Review file share permissions --owner @dave --due +14d"):
+                  "/breach followup Review file share permissions --owner @dave --due +14d",
+                  "/breach cost 12000 forensics outside examiner", "/breach media Caixin When will clients be told?"):
         console.say("carol", typed, "breach-1")
     console.bot.advance(console.clock.now() + timedelta(hours=2))
     link = give_link(console, "--for", "insurer")
@@ -157,6 +167,7 @@ def test_screenshots_at_phone_and_desktop_widths(sqlite_engine, browser, lang, c
             page = context.new_page()
             page.goto(base + link)
             page.locator("#due .countdown").first.wait_for()
+            assert page.locator("#response-1").is_visible() and page.locator("#response-3").is_visible()
             path = SHOTS / f"incident-{lang}-{name}.png"
             page.screenshot(path=str(path), full_page=True)
             width = page.evaluate("document.documentElement.scrollWidth")
@@ -165,3 +176,34 @@ def test_screenshots_at_phone_and_desktop_widths(sqlite_engine, browser, lang, c
             assert width <= viewport["width"], f"{name}: the page scrolls sideways ({width}px)"
     with capsys.disabled():
         print(f"\nincident page screenshots: {SHOTS}")
+
+
+def test_a_client_answers_the_survey_in_the_browser(sqlite_engine, tmp_path, browser):
+    """The survey form under the strict CSP: chosen scores and a comment go in, the thanks come back."""
+    from playwright.sync_api import expect
+
+    from tests.test_survey_link import _app, _closed_with_survey, _incident, _letters, _links
+
+    console = _closed_with_survey(sqlite_engine, tmp_path)
+    link = _links(_letters(console))["Bo Chen"]  # a zh client: the form is in Chinese
+    SHOTS.mkdir(exist_ok=True)
+    with serving(_app(console)) as base:
+        context = browser.new_context(viewport=PHONE)
+        page = context.new_page()
+        blocked: list[str] = []
+        page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
+        page.goto(base + link)
+        expect(page.locator("h1")).to_have_text("请评价我们的处理")
+        page.click("button[type=submit]")  # nothing chosen: said, nothing recorded
+        expect(page.locator("#error")).to_contain_text("请至少为一个问题选择 1 至 5 分")
+        for question, score in (("q1", "5"), ("q2", "3"), ("q3", "4")):
+            page.check(f"input[name={question}][value='{score}']")
+        page.fill("textarea[name=q4]", "<script>alert(1)</script> 希望更早通知")
+        page.screenshot(path=str(SHOTS / "survey-zh-phone.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.click("button[type=submit]")
+        expect(page.locator("#thanks")).to_have_text("谢谢！您的意见已记录。")
+        context.close()
+    assert blocked == []
+    [entry] = _incident(console).facts["feedback"]
+    assert (entry["name"], entry["score"], entry["comment"]) == ("B* Ch**", 4, "<script>alert(1)</script> 希望更早通知")

@@ -49,13 +49,15 @@ TYPED = {
     "unassign": ("/breach unassign comms", ("executive", "lead")),
     "close": ('/breach close --cause insider --lessons "x" --confirm', ("lead",)),
     "notified": ("/breach notified cn-dsl-29", ("legal", "lead")),
+    "noharm": ('/breach noharm eu-gdpr-33 --reason "x"', ("legal", "lead")),
     "severity": ('/breach severity critical --reason "x"', ("it_security", "executive", "lead")),
     "rename": ("/breach rename Laptop lost", ("it_security", "executive", "lead")),
     "link": ("/breach link --for insurer", ("executive", "legal", "lead")),
+    "correct": ('/breach correct #1 --at 10:05 --reason "x"', ("legal", "lead")),  # no scribe on this team
 }
 DONE = {"assign": "@gina is now Scribe", "unassign": "no longer Communications", "close": "closed by",
-        "notified": "recorded the notice", "severity": "changed BR-1's severity", "rename": "renamed BR-1",
-        "link": "a link to the page of BR-1"}
+        "notified": "recorded the notice", "noharm": "recorded a no-harm decision", "severity": "changed BR-1's severity", "rename": "renamed BR-1",
+        "link": "a link to the page of BR-1", "correct": "cannot be corrected"}  # past the check: the flow says no
 
 
 def test_every_rule_is_tried_with_its_roles_empty():

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from bot.chat import message_from_dict
 from storage.models import Alert, Deadline, OutboundMessage, TimelineEvent
 from tests.conftest import START, make_console
 
@@ -108,10 +109,52 @@ def test_a_deadline_missed_while_down_fires_at_start_marked_late(engine, tmp_pat
     assert worker.returncode == 0, err
     got = sent(tmp_path / "back.jsonl")
     texts = [g["text"] for g in got if "Immediate response" in g["text"]]
-    assert len(texts) == 2
-    assert all("⏱ Sent late: this was due at " in t for t in texts)
+    assert len(texts) == 1 and texts[0].startswith("🔴")  # the escalation; a "due in 15m" reminder would be false
+    assert all("⏱ Sent late: this should have gone out at " in t for t in texts)
     with Session(engine) as s:
         phase_one = s.exec(select(Deadline).where(Deadline.ref == "immediate_response")).one()
         states = {a.kind: a.state for a in s.exec(select(Alert).where(Alert.deadline_id == phase_one.id))}
         late = [e.data["late"] for e in s.exec(select(TimelineEvent)) if e.kind in ("reminder_sent", "escalated")]
-    assert states == {"reminder": "sent", "escalation": "sent"} and late == [True, True]
+    assert states == {"reminder": "cancelled", "escalation": "sent"} and late == [True]
+
+
+def test_a_worker_killed_while_a_fallback_is_in_flight_sends_it_once(engine, tmp_path):
+    declared(engine)
+    moment = START + timedelta(minutes=46)
+    fallback = "could not be posted in the war room"
+    marker = tmp_path / "hanging"
+    # The war room refuses every post for good (archived): the reminder goes to the lead by DM instead,
+    # and the worker dies while sending that DM.
+    victim = spawn(engine, moment, tmp_path / "victim.jsonl", "--refuse-posts", "--hang-marker", str(marker),
+                   "--hang-on", fallback)
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert victim.poll() is None, victim.stderr.read() if victim.stderr else ""
+        assert time.monotonic() < deadline, "the worker never reached the fallback"
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=30)
+    with Session(engine) as s:
+        [held] = s.exec(select(OutboundMessage).where(OutboundMessage.state == "sending")).all()
+        assert held.op == "direct" and held.meta.get("depth") == 1  # a fallback of a set-aside post
+        assert s.exec(select(OutboundMessage).where(OutboundMessage.state == "dead")).all()
+        fallbacks = [e for e in s.exec(select(TimelineEvent)) if e.kind == "delivery_fallback"]
+        assert fallbacks  # the fallback was recorded with the set-aside, before the kill
+    early = spawn(engine, moment + timedelta(minutes=1), tmp_path / "early.jsonl", "--refuse-posts")
+    early.communicate(timeout=120)
+    with Session(engine) as s:
+        assert s.get(OutboundMessage, held.id).state == "sending"  # nobody takes it within the lease
+    late = spawn(engine, moment + timedelta(minutes=6), tmp_path / "late.jsonl", "--refuse-posts")
+    late.communicate(timeout=120)
+    with Session(engine) as s:
+        assert s.get(OutboundMessage, held.id).state == "sent"
+        assert s.exec(select(OutboundMessage).where(OutboundMessage.state.in_(("pending", "sending")))).all() == []
+        alert_ids = held.meta["alerts"]
+        assert {s.get(Alert, i).state for i in alert_ids} == {"sent"}
+        dead = s.exec(select(OutboundMessage).where(OutboundMessage.state == "dead")).all()
+        recorded = [e.data["row"] for e in s.exec(select(TimelineEvent)) if e.kind == "delivery_fallback"]
+        assert sorted(recorded) == sorted(r.id for r in dead)  # each set-aside recorded once, none again
+    got = sent(tmp_path / "victim.jsonl", tmp_path / "early.jsonl", tmp_path / "late.jsonl")
+    dms = [(g["target"], g["text"]) for g in got if g["op"] == "direct" and fallback in g["text"]]
+    assert dms and len(dms) == len(set(dms))  # each fallback DM once, the one in flight included
+    assert dms.count((held.target, message_from_dict(held.payload).plain_text())) == 1

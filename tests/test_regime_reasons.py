@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bot.law.conditions import NoHarmDecision
 from bot.law.reasons import PREFIX, Reason, as_data, render
 from bot.law.regimes import (
     CAC_LEVELS,
@@ -33,7 +34,7 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 # Abbreviations a Chinese reader meets as they are, in titles, audiences and notes (never in reasons).
 ABBREVIATIONS = frozenset({"GDPR", "PIPEDA", "FTC", "ICO", "OAIC", "PDPC", "DFS", "FBI", "TFN"})
 # A hint may quote the command to type; the command is the same in every language.
-COMMAND = re.compile(r"/breach facts --[a-z-]+")
+COMMAND = re.compile(r"/breach (?:facts --[a-z-]+|事实 --\S+)")
 
 # Clocks that reach the reasons the default regimes never give (every code alone, every flag, a
 # `not`, several places at once, a firm target without a quote from the law, every data category).
@@ -52,6 +53,8 @@ regimes:
     jurisdiction: EU
     title: {en: Every reason, zh: 所有理由}
     citation: {en: Test Act s. 1, zh: 测试法第1条}
+    source: {en: Test Act (official gazette), zh: 测试法（官方公报）}
+    verified_on: 2026-12-01
     clocks:
 """ + "".join(f"""\
       - id: {name}
@@ -99,14 +102,22 @@ def every_case() -> list[IncidentFacts]:
     encryption = [(None, None), (False, None), (True, None), (True, False), (True, True)]
     for (encrypted, key_safe), flag in itertools.product(encryption, (None, False, True)):
         cases.append(IncidentFacts(aware_at=T0, affected=many, data_categories=frozenset(DATA_CATEGORIES),
-                                   encrypted=encrypted, key_safe=key_safe, crime_suspected=flag, ransom_paid=flag,
+                                   encrypted=encrypted, key_safe=key_safe, crime_suspected=flag, ransom_paid=flag, on_behalf=flag,
                                    firm_profile=frozenset(FIRM_PROFILES)))
     for profile, level, recorded in itertools.product(
             ((), ("cii_operator",), ("central_organ",), FIRM_PROFILES), (None, *CAC_LEVELS), (False, True)):
         when = T0 + timedelta(days=2) if recorded else None
         cases.append(IncidentFacts(aware_at=T0, affected=every, data_categories=frozenset({"bank_account"}),
                                    firm_profile=frozenset(profile), cac_level=level, determined_at=when,
-                                   assessed_at=when, handling_ended_at=when))
+                                   assessed_at=when, handling_ended_at=when, ransom_paid_at=when))
+    # a notice recorded: a clock counted from it (California's AG) says so
+    cases.append(IncidentFacts(aware_at=T0, affected=many, data_categories=frozenset(DATA_CATEGORIES),
+                               notified={"us-ca-1798-82/residents": T0 + timedelta(days=3)}))
+    # no-harm decisions recorded (a Chinese workspace's people and reasons): notices closed, filings opened
+    decision = NoHarmDecision(at=T0 + timedelta(days=1), by="张律师", reason="内部误发给本所审计师，已删除")
+    cases.append(IncidentFacts(aware_at=T0, affected=many, data_categories=frozenset(DATA_CATEGORIES),
+                               no_harm=dict.fromkeys(("eu-gdpr-33", "uk-gdpr-33", "us-ny-899aa", "us-fl-501-171"),
+                                                     decision)))
     return cases
 
 
@@ -164,7 +175,7 @@ def test_a_group_named_in_english_only_is_refused(tmp_path):
     with pytest.raises(RegimeError) as caught:
         load_regimes([DEFAULT_REGIMES, path])
     assert str(caught.value) == (
-        f"{path}:12: regime 'every-reason': clocks.0.when: affected: who needs en and zh text, "
+        f"{path}:14: regime 'every-reason': clocks.0.when: affected: who needs en and zh text, "
         "e.g. {en: US consumers, zh: 美国消费者}; got 'everyone'")
 
 
@@ -188,7 +199,7 @@ def test_a_chinese_workspace_explains_every_clock_in_chinese(sqlite_engine):
     rows = {line.split(" · ")[0]: line for line in listing.splitlines() if " · " in line and "/" in line.split(" ")[0]}
     assert rows["us-tx-521/ag"].endswith(
         " · 待确定 · 德克萨斯州居民300人（不少于250人），涉及银行账户，是否加密未知（按未加密处理）；"
-        "到期时间待定：请记录本所确认发生泄露的时间（/breach facts --determined <时间>）")
+        "到期时间待定：请记录本所确认发生泄露的时间（/breach 事实 --确认时间 <时间>）")
     assert rows["us-ftc-safeguards/ftc"].endswith(" · 不适用 · 美国消费者少于500人（340人）")
     assert rows["eu-gdpr-33/authority"].endswith(" · 不适用 · 不涉及欧盟居民")
     assert rows["cn-cac-report/first"].endswith(" · 不适用 · 中国大陆居民少于1,000,000人（1,200人）；未手动设定网络安全事件级别")
@@ -201,7 +212,7 @@ def test_a_chinese_workspace_explains_every_clock_in_chinese(sqlite_engine):
     notes = [line.split(" — ", 1)[1] for line in listing.splitlines() if line.startswith("    ") and " — " in line]
     assert len(notes) >= 8 and [n for n in notes if english_words(n, ABBREVIATIONS)] == []
 
-    console.say("erin", "/breach facts --determined 1小时前", "breach-1")
+    console.say("erin", "/breach facts --determined 2026-11-28 10:05", "breach-1")
     listing = joined(console.say("erin", "/breach clocks", "breach-1"))
     assert "us-tx-521/ag" in listing and "到期时间待定" not in listing
 

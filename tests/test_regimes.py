@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.law.conditions import NoHarmDecision
 from bot.law.reasons import render
 from bot.law.regimes import (
     DATA_CATEGORIES,
@@ -23,16 +24,24 @@ H, D = timedelta(hours=1), timedelta(days=1)
 DET = T0 + 2 * D  # when the firm determined that a breach occurred, in cases that record it
 ASSESSED = T0 + 5 * D
 
+
+def end(start: datetime, days: int, tz: str = "UTC") -> datetime:
+    """The end (23:59:59 local) of the `days`-th calendar day after `start`'s local day: where the law's days end."""
+    zone = ZoneInfo(tz)
+    return datetime.combine(start.astimezone(zone).date() + timedelta(days=days), time(23, 59, 59),
+                            tzinfo=zone).astimezone(UTC)
+
+
 # clocks that recur across cases, with their due times for an incident aware at T0
 CN_BASE = {  # mainland-China residents always bring these four, due at the firm's own 24 h target
     "cn-pipl-57/authority": T0 + 24 * H, "cn-pipl-57/individuals": T0 + 24 * H,
     "cn-dsl-29/report": T0 + 24 * H, "cn-ndsmr-11/notice": T0 + 24 * H,
 }
-FTC = {"us-ftc-safeguards/ftc": T0 + 30 * D}
-CA = {"us-ca-1798-82/residents": T0 + 30 * D}
-NY = {"us-ny-899aa/residents": T0 + 30 * D, "us-ny-899aa/state": T0 + 30 * D}
+FTC = {"us-ftc-safeguards/ftc": end(T0, 30)}
+CA = {"us-ca-1798-82/residents": end(T0, 30)}
+NY = {"us-ny-899aa/residents": end(T0, 30), "us-ny-899aa/state": end(T0, 30)}
 EU = {"eu-gdpr-33/authority": T0 + 72 * H, "eu-gdpr-34/individuals": T0 + 72 * H}
-JP = {"jp-appi-26/preliminary": T0 + 3 * D, "jp-appi-26/final": T0 + 30 * D, "jp-appi-26/individuals": T0 + 3 * D}
+JP = {"jp-appi-26/preliminary": T0 + 3 * D, "jp-appi-26/final": end(T0, 30), "jp-appi-26/individuals": T0 + 3 * D}
 
 
 @pytest.fixture(scope="module")
@@ -68,21 +77,21 @@ CASES = [
     pytest.param(facts({"US": 300, "US-NY": 200}), {**FTC, **NY}, id="ftc-sums-all-us-codes"),
     # California: residents 30 days from discovery; AG 15 days after that when more than 500
     pytest.param(facts({"US-CA": 500}), {**CA, **FTC}, id="ca-500-no-ag"),
-    pytest.param(facts({"US-CA": 501}), {**CA, "us-ca-1798-82/ag": T0 + 45 * D, **FTC}, id="ca-501-ag"),
+    pytest.param(facts({"US-CA": 501}), {**CA, "us-ca-1798-82/ag": end(T0, 45), **FTC}, id="ca-501-ag"),
     # Texas counts from determination; AG when at least 250 Texans
-    pytest.param(facts({"US-TX": 249}, determined_at=DET), {"us-tx-521/individuals": DET + 60 * D}, id="tx-249"),
+    pytest.param(facts({"US-TX": 249}, determined_at=DET), {"us-tx-521/individuals": end(DET, 60)}, id="tx-249"),
     pytest.param(facts({"US-TX": 250}, determined_at=DET),
-                 {"us-tx-521/individuals": DET + 60 * D, "us-tx-521/ag": DET + 30 * D}, id="tx-250-ag"),
+                 {"us-tx-521/individuals": end(DET, 60), "us-tx-521/ag": end(DET, 30)}, id="tx-250-ag"),
     pytest.param(facts({"US-TX": 300}), {"us-tx-521/individuals": None, "us-tx-521/ag": None},
                  id="tx-determination-not-recorded"),
     # Florida: AG when at least 500 Floridians (500 also crosses the FTC line)
-    pytest.param(facts({"US-FL": 499}, determined_at=DET), {"us-fl-501-171/individuals": DET + 30 * D}, id="fl-499"),
+    pytest.param(facts({"US-FL": 499}, determined_at=DET), {"us-fl-501-171/individuals": end(T0, 30)}, id="fl-499"),
     pytest.param(facts({"US-FL": 500}, determined_at=DET),
-                 {"us-fl-501-171/individuals": DET + 30 * D, "us-fl-501-171/ag": DET + 30 * D, **FTC},
+                 {"us-fl-501-171/individuals": end(T0, 30), "us-fl-501-171/ag": end(T0, 30), **FTC},
                  id="fl-500-ag-and-ftc"),
     # New York: consumer reporting agencies when more than 5,000
     pytest.param(facts({"US-NY": 5000}), {**NY, **FTC}, id="ny-5000-no-cra"),
-    pytest.param(facts({"US-NY": 5001}), {**NY, "us-ny-899aa/cra": T0 + 30 * D, **FTC}, id="ny-5001-cra"),
+    pytest.param(facts({"US-NY": 5001}), {**NY, "us-ny-899aa/cra": end(T0, 30), **FTC}, id="ny-5001-cra"),
     # encryption: key safe takes out state laws and GDPR Art. 34, never GDPR Art. 33 or PIPL
     pytest.param(facts({"US-CA": 40, "EU": 10}, encrypted=True, key_safe=True),
                  {"eu-gdpr-33/authority": T0 + 72 * H}, id="encrypted-key-safe"),
@@ -116,8 +125,8 @@ CASES = [
     pytest.param(facts({"CN": 100}, cac_level="relatively_major"),
                  {**CN_BASE, "cn-cac-report/first": T0 + 4 * H, "cn-cac-report/final": None}, id="cac-level-set-by-hand"),
     pytest.param(facts({"CN": 100}, cac_level="general"), CN_BASE, id="cac-level-general"),
-    pytest.param(facts({"CN": 2_000_000}, handling_ended_at=T0 + 10 * D),
-                 {**CN_BASE, "cn-cac-report/first": T0 + 4 * H, "cn-cac-report/final": T0 + 40 * D},
+    pytest.param(facts({"CN": 2_000_000}, handling_ended_at=end(T0, 10)),
+                 {**CN_BASE, "cn-cac-report/first": T0 + 4 * H, "cn-cac-report/final": end(T0, 40)},
                  id="cac-final-after-handling-ends"),
     pytest.param(facts({"CN": 1200, "US-CA": 40}, data=("name", "contact", "bank_account")), {**CN_BASE, **CA},
                  id="shanghai-firm"),
@@ -127,26 +136,33 @@ CASES = [
     # firm profile flags
     pytest.param(facts(firm_profile=frozenset({"nydfs_covered"}), determined_at=DET),
                  {"us-nydfs-500-17/incident": DET + 72 * H}, id="nydfs-covered"),
+    # 23 NYCRR 500.17(c): 24 h from the extortion payment for the notice, 30 days for the written reasons
+    pytest.param(facts(firm_profile=frozenset({"nydfs_covered"}), determined_at=DET, ransom_paid=True,
+                       ransom_paid_at=DET + 5 * H),
+                 {"us-nydfs-500-17/incident": DET + 72 * H, "us-nydfs-500-17/extortion": DET + 29 * H,
+                  "us-nydfs-500-17/extortion-reasons": end(DET + 5 * H, 30)}, id="nydfs-500-17-c-ransom-paid"),
     pytest.param(facts(firm_profile=frozenset({"nydfs_covered"}), determined_at=DET, ransom_paid=True),
-                 {"us-nydfs-500-17/incident": DET + 72 * H, "us-nydfs-500-17/extortion": DET + 24 * H},
-                 id="nydfs-ransom-paid"),
+                 {"us-nydfs-500-17/incident": DET + 72 * H, "us-nydfs-500-17/extortion": None,
+                  "us-nydfs-500-17/extortion-reasons": None}, id="nydfs-500-17-c-payment-time-unknown"),
+    pytest.param(facts(firm_profile=frozenset({"nydfs_covered"}), determined_at=DET, ransom_paid=False),
+                 {"us-nydfs-500-17/incident": DET + 72 * H}, id="nydfs-500-17-c-no-payment"),
     pytest.param(facts({"US": 10}, data=("name", "tax_id"), firm_profile=frozenset({"us_tax_preparer"})),
                  {"us-irs-taxpro/report": T0 + 24 * H}, id="us-tax-preparer"),
     pytest.param(facts({"US": 10}, data=("name", "contact"), firm_profile=frozenset({"us_tax_preparer"})), {},
                  id="us-tax-preparer-contacts-only"),
     # Asia-Pacific and Canada
-    pytest.param(facts({"SG": 10}, data=("name",)), {"sg-pdpa-26d/assess": T0 + 30 * D}, id="sg-names-only"),
-    pytest.param(facts({"SG": 500}, data=("name",)), {"sg-pdpa-26d/assess": T0 + 30 * D, "sg-pdpa-26d/pdpc": None},
+    pytest.param(facts({"SG": 10}, data=("name",)), {"sg-pdpa-26d/assess": end(T0, 30)}, id="sg-names-only"),
+    pytest.param(facts({"SG": 500}, data=("name",)), {"sg-pdpa-26d/assess": end(T0, 30), "sg-pdpa-26d/pdpc": None},
                  id="sg-500-not-assessed"),
     pytest.param(facts({"SG": 10}, assessed_at=ASSESSED), {
-        "sg-pdpa-26d/assess": T0 + 30 * D,
-        "sg-pdpa-26d/pdpc": ASSESSED + 3 * D,
+        "sg-pdpa-26d/assess": end(T0, 30),
+        "sg-pdpa-26d/pdpc": end(ASSESSED, 3),
         "sg-pdpa-26d/individuals": ASSESSED + 3 * D,
     }, id="sg-bank-assessed"),
     pytest.param(facts({"AU": 3}, data=("name", "tax_id"), assessed_at=ASSESSED),
-                 {"au-ndb/assess": T0 + 30 * D, "au-ndb/notify": ASSESSED + 72 * H}, id="au-tfn-assessed"),
+                 {"au-ndb/assess": end(T0, 30), "au-ndb/notify": ASSESSED + 72 * H}, id="au-tfn-assessed"),
     pytest.param(facts({"JP": 5}, data=("name", "card")), JP, id="jp-card"),
-    pytest.param(facts({"JP": 5}, data=("name",), crime_suspected=True), {**JP, "jp-appi-26/final": T0 + 60 * D},
+    pytest.param(facts({"JP": 5}, data=("name",), crime_suspected=True), {**JP, "jp-appi-26/final": end(T0, 60)},
                  id="jp-malicious-60d"),
     pytest.param(facts({"JP": 1000}, data=("name",)), {}, id="jp-1000-names"),
     pytest.param(facts({"JP": 1001}, data=("name",)), JP, id="jp-1001-names"),
@@ -166,8 +182,9 @@ def test_every_due_time_is_utc_and_clocks_that_do_not_apply_have_none(book):
                                                                                 tzinfo=ZoneInfo("Asia/Shanghai"))))
     assert {r.due_at.tzinfo for r in results if r.due_at is not None} == {UTC}
     assert [r.clock_id for r in results if not r.applies and r.due_at is not None] == []
-    assert len(results) == 34
-    assert len({r.clock_id for r in results}) == 34
+    every = sum(len(regime.clocks) for regime in book.regimes.values())
+    assert len(results) == every and every >= 43
+    assert len({r.clock_id for r in results}) == every
 
 
 def test_shanghai_firm_reasons(book):
@@ -217,7 +234,7 @@ def test_determination_not_recorded_asks_for_it(book):
         "determined that a breach occurred (/breach facts --determined <time>)")
     assert render(tx.reason, "zh") == (
         "德克萨斯州居民300人（不少于250人），涉及银行账户，未加密；到期时间待定：请记录本所确认发生泄露的时间"
-        "（/breach facts --determined <时间>）")
+        "（/breach 事实 --确认时间 <时间>）")
 
 
 def test_cac_reason_names_the_stricter_deadline(book):
@@ -229,27 +246,70 @@ def test_cac_reason_names_the_stricter_deadline(book):
     assert first.due_at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
-def test_ca_attorney_general_counts_from_the_residents_clock(book):
+def test_ca_attorney_general_counts_from_the_residents_notice_once_it_is_recorded(book):
+    # Cal. Civ. Code §1798.82 as amended by SB 446 (2025): the AG sample copy is due within 15 calendar days
+    # of notifying the residents, who are owed notice within 30 calendar days of discovery.
     ag = result(book, facts({"US-CA": 501}), "us-ca-1798-82/ag")
     assert ag.starts == "after:us-ca-1798-82/residents"
-    assert ag.due_at == datetime(2026, 4, 16, 9, 0, tzinfo=UTC)
+    assert ag.due_at == end(T0, 45) == datetime(2026, 4, 16, 23, 59, 59, tzinfo=UTC)
+    assert "counted from the deadline for telling California residents until that notice is recorded" in render(
+        ag.reason, "en")
+    assert "向加利福尼亚州居民发出的通知记录之前，暂按该通知的截止时间起算" in render(ag.reason, "zh")
+    told = facts({"US-CA": 501}, notified={"us-ca-1798-82/residents": T0 + 3 * D})  # residents told on day 3
+    ag = result(book, told, "us-ca-1798-82/ag")
+    assert ag.due_at == end(T0, 18) == datetime(2026, 3, 20, 23, 59, 59, tzinfo=UTC)  # not day 45: 27 days earlier
+    assert "counted from when the notice to California residents was recorded" in render(ag.reason, "en")
+    assert "自向加利福尼亚州居民发出通知的记录时间起算" in render(ag.reason, "zh")
 
 
-def test_us_state_clock_across_daylight_saving_is_exact_hours_in_utc(book):
-    # 09:00 PST on 20 Feb 2026; US clocks go forward on 8 Mar 2026, inside the 30 days
-    aware = datetime(2026, 2, 20, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
-    ca = result(book, facts({"US-CA": 10}, aware_at=aware), "us-ca-1798-82/residents")
-    assert ca.due_at == datetime(2026, 3, 22, 17, 0, tzinfo=UTC)
-    assert ca.due_at - aware == timedelta(hours=720)
-    local = ca.due_at.astimezone(ZoneInfo("America/Los_Angeles"))
-    assert (local.hour, local.minute, local.tzname()) == (10, 0, "PDT")  # one hour later on the wall clock
+def test_florida_counts_from_reason_to_believe_before_any_determination(book):
+    # Fla. Stat. §501.171(3)(a), (4)(a): "30 days after the determination of a breach or reason to believe a
+    # breach occurred" -- the firm had reason to believe once it became aware; no determination is needed.
+    fl = result(book, facts({"US-FL": 600}), "us-fl-501-171/ag")
+    assert (fl.applies, fl.due_at, fl.starts) == (True, end(T0, 30), "determination_or_belief")
+    later = result(book, facts({"US-FL": 600}, determined_at=DET), "us-fl-501-171/individuals")
+    assert later.due_at == end(T0, 30)  # a later determination does not push the clock back
+
+
+NY_DST = "America/New_York"
+DAY_CASES = [
+    # NY GBL §899-aa(2): 30 days from discovery; discovered 23:30 EST on 1 Mar 2026, clocks go forward on 8 Mar.
+    # Exact hours would end at 00:30 EDT on 1 Apr (day 31); the law's 30th day ends at 23:59:59 EDT on 31 Mar.
+    pytest.param({"US-NY": 10}, datetime(2026, 3, 1, 23, 30, tzinfo=ZoneInfo(NY_DST)), NY_DST,
+                 "us-ny-899aa/residents", datetime(2026, 4, 1, 3, 59, 59, tzinfo=UTC), id="ny-899aa-2-spring-forward"),
+    # Cal. Civ. Code §1798.82(a): 30 calendar days; 09:00 PST 20 Feb 2026 -> end of 22 Mar (PDT)
+    pytest.param({"US-CA": 10}, datetime(2026, 2, 20, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles")),
+                 "America/Los_Angeles", "us-ca-1798-82/residents", datetime(2026, 3, 23, 6, 59, 59, tzinfo=UTC),
+                 id="ca-1798-82-a-spring-forward"),
+    # NY GBL §899-aa(2) across the fall-back change (1 Nov 2026): end of 14 Nov, EST
+    pytest.param({"US-NY": 10}, datetime(2026, 10, 15, 12, 0, tzinfo=ZoneInfo(NY_DST)), NY_DST,
+                 "us-ny-899aa/residents", datetime(2026, 11, 15, 4, 59, 59, tzinfo=UTC), id="ny-899aa-2-fall-back"),
+    # 16 CFR 314.4(j)(1): 30 days from discovery, across 29 Feb 2028 (leap year): 15 Feb -> end of 16 Mar
+    pytest.param({"US": 600}, datetime(2028, 2, 15, 10, 0, tzinfo=UTC), "UTC", "us-ftc-safeguards/ftc",
+                 datetime(2028, 3, 16, 23, 59, 59, tzinfo=UTC), id="ftc-314-4-j-leap-year"),
+    # the workspace's calendar: a Shanghai firm's 30th day ends at 23:59:59 in Shanghai
+    pytest.param({"US-NY": 10}, datetime(2026, 3, 1, 23, 30, tzinfo=ZoneInfo(NY_DST)), "Asia/Shanghai",
+                 "us-ny-899aa/residents", datetime(2026, 4, 1, 15, 59, 59, tzinfo=UTC), id="ny-899aa-2-shanghai-days"),
+    # GDPR Art. 33(1): 72 hours are hours, not days, across the EU change on 29 Mar 2026 (11:00 CEST on 31 Mar)
+    pytest.param({"EU": 3}, datetime(2026, 3, 28, 10, 0, tzinfo=ZoneInfo("Europe/Berlin")), "Europe/Berlin",
+                 "eu-gdpr-33/authority", datetime(2026, 3, 31, 9, 0, tzinfo=UTC), id="gdpr-33-1-72-hours-exact"),
+]
+
+
+@pytest.mark.parametrize(("affected", "aware", "tz", "clock", "due"), DAY_CASES)
+def test_day_deadlines_end_at_the_end_of_the_last_local_day(book, affected, aware, tz, clock, due):
+    assert result(book, facts(affected, aware_at=aware, timezone=tz), clock).due_at == due
 
 
 def test_facts_reject_what_the_rules_cannot_read():
     with pytest.raises(ValueError, match="aware_at must be timezone-aware"):
         IncidentFacts(aware_at=datetime(2026, 3, 2, 9, 0), affected={}, data_categories=frozenset())
-    with pytest.raises(ValueError, match="unknown residence 'US-WA'"):
-        facts({"US-WA": 3})
+    with pytest.raises(ValueError, match="unknown residence 'US-ZZ'"):
+        facts({"US-ZZ": 3})
+    with pytest.raises(ValueError, match="unknown time zone 'Mars/Base'"):
+        facts(timezone="Mars/Base")
+    with pytest.raises(ValueError, match="must be timezone-aware"):
+        facts(notified={"us-ca-1798-82/residents": datetime(2026, 3, 5)})
     with pytest.raises(ValueError, match="unknown data category 'ssn'"):
         facts(data=("ssn",))
 
@@ -257,12 +317,188 @@ def test_facts_reject_what_the_rules_cannot_read():
 def test_vocabularies_and_default_book(book):
     assert DATA_CATEGORIES == ("name", "contact", "bank_account", "card", "tax_id", "national_id", "passport",
                                "payroll", "financial_statements", "ledgers", "login_credentials", "date_of_birth")
-    assert RESIDENCES == ("CN", "EU", "UK", "US-CA", "US-NY", "US-TX", "US-FL", "US", "SG", "AU", "CA", "JP", "HK")
+    assert RESIDENCES[:13] == ("CN", "EU", "UK", "US-CA", "US-NY", "US-TX", "US-FL", "US", "SG", "AU", "CA", "JP", "HK")
+    # #21 item 2: every US state, DC, Puerto Rico, Guam and the US Virgin Islands is a residence of its own
+    us = [code for code in RESIDENCES if code.startswith("US-")]
+    assert len(us) == 54 and {"US-WA", "US-DC", "US-PR", "US-GU", "US-VI"} <= set(us)
     assert list(book.regimes) == [
         "cn-pipl-57", "cn-dsl-29", "cn-ndsmr-11", "cn-cac-report", "cn-police", "eu-gdpr-33", "eu-gdpr-34",
         "uk-gdpr-33", "uk-gdpr-34", "us-ftc-safeguards", "us-irs-taxpro", "us-ca-1798-82", "us-ny-899aa",
-        "us-tx-521", "us-fl-501-171", "us-nydfs-500-17", "sg-pdpa-26d", "au-ndb", "ca-pipeda", "jp-appi-26",
+        "us-tx-521", "us-fl-501-171", "us-az-18-552", "us-co-6-1-716", "us-ct-36a-701b", "us-or-646a-604",
+        "us-wa-19-255-010", "us-il-530-10", "us-nj-56-8-163", "us-ma-93h-3", "us-nm-57-12c",
+        "us-nydfs-500-17", "sg-pdpa-26d", "au-ndb", "ca-pipeda", "jp-appi-26",
         "hk-pdpo",
     ]
     assert book.disclaimer.en.startswith("Not legal advice")
     assert book.disclaimer.zh.startswith("非法律意见")
+
+
+# The data owner (#21 item 1): a firm that holds data on behalf of clients must tell each owning client.
+OWNER_CASES = [
+    # GDPR Art. 33(2): processor to controller "without undue delay" (the firm's 24 h target, not the law's)
+    pytest.param({"EU": 3}, {}, "eu-gdpr-33/owner", T0 + 24 * H, False, id="gdpr-33-2-processor"),
+    # UK GDPR Art. 33(2)
+    pytest.param({"UK": 3}, {}, "uk-gdpr-33/owner", T0 + 24 * H, False, id="uk-gdpr-33-2-processor"),
+    # Cal. Civ. Code §1798.82(b): "immediately following discovery"
+    pytest.param({"US-CA": 2}, {}, "us-ca-1798-82/owner", T0 + 24 * H, False, id="ca-1798-82-b"),
+    # NY GBL §899-aa(3): "immediately following discovery"
+    pytest.param({"US-NY": 2}, {}, "us-ny-899aa/owner", T0 + 24 * H, False, id="ny-899aa-3"),
+    # Tex. Bus. & Com. Code §521.053(c): "immediately after discovering"
+    pytest.param({"US-TX": 2}, {}, "us-tx-521/owner", T0 + 24 * H, False, id="tx-521-053-c"),
+    # Fla. Stat. §501.171(6)(a): third-party agent, no later than 10 days after determination
+    pytest.param({"US-FL": 2}, {"determined_at": DET}, "us-fl-501-171/owner", end(T0, 10), True, id="fl-501-171-6-a"),
+    # PDPA s. 26C(3)(a): data intermediary, without undue delay
+    pytest.param({"SG": 2}, {}, "sg-pdpa-26d/owner", T0 + 24 * H, False, id="sg-26c-3-a"),
+    # APPI Art. 26(1) proviso: the processor tells the entrusting business
+    pytest.param({"JP": 2}, {}, "jp-appi-26/owner", T0 + 24 * H, False, id="appi-26-1-proviso"),
+    # PIPL Arts. 21, 59: the entrusted party assists the handler
+    pytest.param({"CN": 2}, {}, "cn-pipl-57/owner", T0 + 24 * H, False, id="pipl-21-59-entrusted"),
+]
+
+
+@pytest.mark.parametrize(("affected", "extra", "clock", "due", "hard"), OWNER_CASES)
+def test_the_owner_clock_applies_only_when_data_is_held_on_behalf_of_clients(book, affected, extra, clock, due, hard):
+    held = result(book, facts(affected, on_behalf=True, **extra), clock)
+    assert (held.applies, held.due_at, held.hard_deadline) == (True, due, hard)
+    assert "held on behalf of clients" in render(held.reason, "en")
+    assert "受客户委托处理" in render(held.reason, "zh")
+    for own in (False, None):  # the firm's own data, or not recorded: no owner clock
+        assert not result(book, facts(affected, on_behalf=own, **extra), clock).applies
+    assert "/breach facts --on-behalf" in render(result(book, facts(affected, **extra), clock).reason, "en")
+
+
+def test_owner_clocks_name_the_owner_and_cite_the_service_provider_clause(book):
+    incident = facts({"EU": 3, "US-FL": 2}, on_behalf=True, determined_at=DET)
+    gdpr = result(book, incident, "eu-gdpr-33/owner")
+    assert gdpr.audience_en.startswith("Each client that owns the data")
+    assert (gdpr.citation.en, gdpr.citation.zh) == ("GDPR Art. 33(2)", "《通用数据保护条例》（GDPR）第33条第2款")
+    assert "without undue delay" in render(gdpr.reason, "en")
+    assert result(book, incident, "us-fl-501-171/owner").citation.en.startswith("Fla. Stat. §501.171(6)(a)")
+
+
+# Recorded no-harm decisions (#21 item 5): a decision closes the notices the exception covers and opens the filing.
+def decided(*keys: str, at: datetime = DET) -> dict:
+    return {key: NoHarmDecision(at=at, by="erin", reason="inadvertent email to our own auditor, deleted") for key in keys}
+
+
+NO_HARM_CASES = [
+    # Fla. Stat. §501.171(4)(c): notice to individuals not required; written determination to the Department in 30 days
+    pytest.param({"US-FL": 40}, "us-fl-501-171", "us-fl-501-171/individuals", "us-fl-501-171/no-harm", end(DET, 30),
+                 id="fl-501-171-4-c"),
+    # NY GBL §899-aa(2)(a): inadvertent disclosure; the determination to the AG within 10 days when > 500 residents
+    pytest.param({"US-NY": 501}, "us-ny-899aa", "us-ny-899aa/residents", "us-ny-899aa/no-harm", end(DET, 10),
+                 id="ny-899aa-2-a-over-500"),
+    # GDPR Art. 33(1) "unlikely to result in a risk": no notice to the authority, no filing (the Art. 33(5) record)
+    pytest.param({"EU": 5}, "eu-gdpr-33", "eu-gdpr-33/authority", None, None, id="gdpr-33-1-unlikely-risk"),
+    # UK GDPR Art. 33(1): the same for the ICO
+    pytest.param({"UK": 5}, "uk-gdpr-33", "uk-gdpr-33/ico", None, None, id="uk-gdpr-33-1-unlikely-risk"),
+]
+
+
+@pytest.mark.parametrize(("affected", "regime", "closed", "filing", "due"), NO_HARM_CASES)
+def test_a_no_harm_decision_closes_the_notice_and_opens_the_filing(book, affected, regime, closed, filing, due):
+    before = applicable(book, facts(affected))
+    assert closed in before and (filing is None or filing not in before)
+    after = {r.clock_id: r for r in evaluate(book, facts(affected, no_harm=decided(regime)))}
+    assert (after[closed].applies, after[closed].decided) == (False, True)
+    assert render(after[closed].reason, "en").endswith(
+        "closed by the no-harm decision recorded by erin: inadvertent email to our own auditor, deleted")
+    assert "已因erin记录的无害认定而免除" in render(after[closed].reason, "zh")
+    if filing:
+        assert (after[filing].applies, after[filing].due_at, after[filing].hard_deadline) == (True, due, True)
+        assert "no-harm decision recorded by erin" in render(after[filing].reason, "en")
+
+
+def test_no_harm_filings_follow_their_thresholds_and_other_notices_stay(book):
+    # NY GBL §899-aa(2)(a): 500 residents or fewer, the determination is kept, not filed
+    ny = applicable(book, facts({"US-NY": 500}, no_harm=decided("us-ny-899aa")))
+    assert not {"us-ny-899aa/residents", "us-ny-899aa/state", "us-ny-899aa/no-harm"} & set(ny)
+    # Fla. Stat. §501.171(3): the Department is still told of a breach affecting 500 or more Floridians
+    fl = applicable(book, facts({"US-FL": 600}, no_harm=decided("us-fl-501-171")))
+    assert fl["us-fl-501-171/ag"] == end(T0, 30) and "us-fl-501-171/individuals" not in fl
+    # GDPR Art. 34 needs a high risk: a decision that there is no risk closes it too; Art. 33(2) (to the controller) stays
+    eu = {r.clock_id: r for r in evaluate(book, facts({"EU": 5}, on_behalf=True, no_harm=decided("eu-gdpr-33")))}
+    assert eu["eu-gdpr-34/individuals"].decided and eu["eu-gdpr-33/owner"].applies
+    # one law's decision leaves the others alone
+    assert "us-ny-899aa/residents" in applicable(book, facts({"US-NY": 5, "US-FL": 5}, no_harm=decided("us-fl-501-171")))
+
+
+# Every US jurisdiction (#21 items 2 and 4): state laws modelled from their sections, each with an applies / does
+# not apply pair and an exact due time; the consumer reporting agencies where a state names them.
+STATE_CASES = [
+    # Ariz. Rev. Stat. §18-552: 45 days from determination; AG and CRAs when more than 1,000 residents
+    pytest.param({"US-AZ": 1000}, {"determined_at": DET}, {"us-az-18-552/residents": end(DET, 45), **FTC},
+                 id="az-18-552-1000"),
+    pytest.param({"US-AZ": 1001}, {"determined_at": DET}, {"us-az-18-552/residents": end(DET, 45),
+                 "us-az-18-552/ag": end(DET, 45), "us-az-18-552/cra": DET + 72 * H, **FTC}, id="az-18-552-1001-ag-cra"),
+    # Colo. Rev. Stat. §6-1-716: 30 days from determination; AG at 500; CRAs above 1,000
+    pytest.param({"US-CO": 499}, {"determined_at": DET}, {"us-co-6-1-716/residents": end(DET, 30)}, id="co-6-1-716-499"),
+    pytest.param({"US-CO": 500}, {"determined_at": DET}, {"us-co-6-1-716/residents": end(DET, 30),
+                 "us-co-6-1-716/ag": end(DET, 30), **FTC}, id="co-6-1-716-500-ag"),
+    # Conn. Gen. Stat. §36a-701b: 60 days from discovery; the AG no later than the residents
+    pytest.param({"US-CT": 3}, {}, {"us-ct-36a-701b/residents": end(T0, 60), "us-ct-36a-701b/ag": end(T0, 60)},
+                 id="ct-36a-701b-60-days"),
+    # Or. Rev. Stat. §646A.604: 45 days from discovery; AG above 250
+    pytest.param({"US-OR": 250}, {}, {"us-or-646a-604/residents": end(T0, 45)}, id="or-646a-604-250"),
+    pytest.param({"US-OR": 251}, {}, {"us-or-646a-604/residents": end(T0, 45), "us-or-646a-604/ag": end(T0, 45)},
+                 id="or-646a-604-251-ag"),
+    # RCW 19.255.010: 30 days from discovery; AG above 500; a full date of birth with the name counts
+    pytest.param({"US-WA": 500}, {}, {"us-wa-19-255-010/residents": end(T0, 30), **FTC}, id="wa-19-255-010-500"),
+    pytest.param({"US-WA": 501}, {}, {"us-wa-19-255-010/residents": end(T0, 30), "us-wa-19-255-010/ag": end(T0, 30),
+                 **FTC}, id="wa-19-255-010-501-ag"),
+    # Tex. Bus. & Com. Code §521.053(h): consumer reporting agencies when more than 10,000 are notified
+    pytest.param({"US-TX": 10000}, {"determined_at": DET}, {"us-tx-521/individuals": end(DET, 60),
+                 "us-tx-521/ag": end(DET, 30), **FTC}, id="tx-521-053-h-10000"),
+    pytest.param({"US-TX": 10001}, {"determined_at": DET}, {"us-tx-521/individuals": end(DET, 60),
+                 "us-tx-521/ag": end(DET, 30), "us-tx-521/cra": DET + 72 * H, **FTC}, id="tx-521-053-h-10001-cra"),
+    # 815 ILCS 530/10: residents without unreasonable delay (the firm's target, never the law's); AG above 500
+    pytest.param({"US-IL": 500}, {}, {"us-il-530-10/residents": T0 + 72 * H, **FTC}, id="il-530-10-500"),
+    pytest.param({"US-IL": 501}, {}, {"us-il-530-10/residents": T0 + 72 * H, "us-il-530-10/ag": T0 + 72 * H, **FTC},
+                 id="il-530-10-501-ag"),
+    # N.J. Stat. §56:8-163: the State Police before the residents; CRAs above 1,000
+    pytest.param({"US-NJ": 1000}, {}, {"us-nj-56-8-163/police": T0 + 72 * H, "us-nj-56-8-163/residents": T0 + 72 * H,
+                 **FTC}, id="nj-56-8-163-1000"),
+    pytest.param({"US-NJ": 1001}, {}, {"us-nj-56-8-163/police": T0 + 72 * H, "us-nj-56-8-163/residents": T0 + 72 * H,
+                 "us-nj-56-8-163/cra": T0 + 72 * H, **FTC}, id="nj-56-8-163-1001-cra"),
+    # Mass. Gen. Laws ch. 93H §3: AG and OCABR, and the residents, as soon as practicable
+    pytest.param({"US-MA": 2}, {}, {"us-ma-93h-3/state": T0 + 72 * H, "us-ma-93h-3/residents": T0 + 72 * H},
+                 id="ma-93h-3"),
+    # N.M. Stat. §57-12C-6: 45 calendar days from discovery; §57-12C-10: AG and CRAs above 1,000, 45 days
+    pytest.param({"US-NM": 1000}, {}, {"us-nm-57-12c/residents": end(T0, 45), **FTC}, id="nm-57-12c-10-1000"),
+    pytest.param({"US-NM": 1001}, {}, {"us-nm-57-12c/residents": end(T0, 45), "us-nm-57-12c/ag-cra": end(T0, 45),
+                 **FTC}, id="nm-57-12c-10-1001-ag-cra"),
+    # Fla. Stat. §501.171(5): consumer reporting agencies when more than 1,000
+    pytest.param({"US-FL": 1000}, {}, {"us-fl-501-171/individuals": end(T0, 30), "us-fl-501-171/ag": end(T0, 30), **FTC},
+                 id="fl-501-171-5-1000"),
+    pytest.param({"US-FL": 1001}, {}, {"us-fl-501-171/individuals": end(T0, 30), "us-fl-501-171/ag": end(T0, 30),
+                 "us-fl-501-171/cra": T0 + 72 * H, **FTC}, id="fl-501-171-5-1001-cra"),
+]
+
+
+@pytest.mark.parametrize(("affected", "extra", "expected"), STATE_CASES)
+def test_us_state_clocks(book, affected, extra, expected):
+    assert applicable(book, facts(affected, **extra)) == expected
+
+
+def test_state_laws_exempt_encrypted_data_and_read_their_own_data_lists(book):
+    for code in ("US-AZ", "US-CO", "US-CT", "US-OR", "US-WA", "US-IL", "US-NJ"):
+        assert applicable(book, facts({code: 5}, encrypted=True, key_safe=True)) == {}, code
+        assert applicable(book, facts({code: 5}, data=("name", "contact"))) == {}, code
+        assert applicable(book, facts({code: 5}, data=("name", "login_credentials"))), code
+    # RCW 19.255.010(1): a full date of birth with the name is personal information in Washington only
+    assert list(applicable(book, facts({"US-WA": 5, "US-OR": 5}, data=("name", "date_of_birth")))) == [
+        "us-wa-19-255-010/residents"]
+    cra = result(book, facts({"US-TX": 20000}, determined_at=DET), "us-tx-521/cra")
+    assert (cra.hard_deadline, cra.citation.en) == (False, "Tex. Bus. & Com. Code §521.053(h)")
+    assert "without unreasonable delay" in render(cra.reason, "en") and "不得无理拖延" in render(cra.reason, "zh")
+
+
+def test_without_unreasonable_delay_is_the_firms_target_and_says_so(book):
+    # 815 ILCS 530/10(a): "in the most expedient time possible and without unreasonable delay" -- no number
+    il = result(book, facts({"US-IL": 5}), "us-il-530-10/residents")
+    assert (il.applies, il.hard_deadline, il.due_at) == (True, False, T0 + 72 * H)
+    assert "no number in the law (in the most expedient time possible and without unreasonable delay)" in render(
+        il.reason, "en")
+    assert "法律未规定具体时限（以最快的方式、不得无理拖延）" in render(il.reason, "zh")
+    # Mass. Gen. Laws ch. 93H: login credentials alone are not personal information there
+    assert applicable(book, facts({"US-MA": 5}, data=("name", "login_credentials"))) == {}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.law.regimes import RegimeError, load_regimes
-from tests.test_regimes import DEFAULT, T0, D, H, applicable, facts, why
+from tests.test_regimes import DEFAULT, T0, H, applicable, end, facts, why
 
 MINIMAL = """\
 disclaimer: {en: Not legal advice, zh: 非法律意见}
@@ -23,6 +23,8 @@ regimes:
         deadline: 72h
         when: {affected: {in: [EU], at_least: 1}}
         content: [what happened]
+    source: {en: Test Act (official gazette), zh: 测试法（官方公报）}
+    verified_on: 2026-12-01
 """
 
 
@@ -44,8 +46,8 @@ def write(tmp_path: Path, text: str, name: str = "regimes.yaml") -> Path:
     pytest.param("{affected: {in: [EU], at_least: 1}}", "{all: [{affected: {in: [EU], at_least: 1}}, {greater_than: 3}]}",
                  ":12: regime 'test-regime': clocks.0.when: all[1]: unknown condition operator 'greater_than'",
                  id="unknown-operator"),
-    pytest.param("in: [EU]", "in: [US-WA]",
-                 ":12: regime 'test-regime': clocks.0.when: affected: unknown residence code 'US-WA'",
+    pytest.param("in: [EU]", "in: [US-ZZ]",
+                 ":12: regime 'test-regime': clocks.0.when: affected: unknown residence code 'US-ZZ'",
                  id="unknown-residence"),
     pytest.param("{affected: {in: [EU], at_least: 1}}", "{data: {any_of: [ssn]}}",
                  ":12: regime 'test-regime': clocks.0.when: data: unknown data category 'ssn'; known: name, contact,", id="unknown-data-category"),
@@ -94,6 +96,8 @@ regimes:
     jurisdiction: US
     title: {en: FTC (firm reads it strictly), zh: FTC（从严）}
     citation: {en: 16 CFR 314.4(j), zh: 美国《联邦法规汇编》第16编第314.4(j)条}
+    source: {en: "ecfr.gov, 16 CFR part 314", zh: 美国《联邦法规汇编》第16编第314部分}
+    verified_on: 2026-11-30
     clocks:
       - id: ftc
         audience: {en: Federal Trade Commission, zh: 美国联邦贸易委员会}
@@ -105,6 +109,8 @@ regimes:
     jurisdiction: US
     title: {en: Acme Ltd contract, zh: Acme 合同}
     citation: {en: Acme engagement letter cl. 14.2, zh: Acme 委托书第14.2条}
+    source: {en: Acme engagement letter signed 2025-01-10, zh: 2025年1月10日签署的Acme委托书}
+    verified_on: 2026-11-30
     clocks:
       - id: client
         audience: {en: Acme Ltd, zh: Acme 公司}
@@ -119,15 +125,15 @@ def test_firm_file_overrides_by_key_and_adds_a_regime(tmp_path):
     firm = write(tmp_path, FIRM_FILE, "firm.yaml")
     book = load_regimes([DEFAULT, firm])
     keys = list(book.regimes)
-    assert len(keys) == 22
+    assert len(keys) == len(load_regimes([DEFAULT]).regimes) + 1  # the firm adds one, replaces one
     assert keys.index("us-ftc-safeguards") == 9 and keys[-1] == "contract-acme"
     assert (book.sources["us-ftc-safeguards"], book.sources["contract-acme"], book.sources["eu-gdpr-33"]) == (
         firm, firm, DEFAULT)
     assert book.regimes["us-ftc-safeguards"].title.en == "FTC (firm reads it strictly)"
     assert applicable(book, facts({"US-NY": 40})) == {
-        "us-ftc-safeguards/ftc": T0 + 20 * D,
-        "us-ny-899aa/residents": T0 + 30 * D,
-        "us-ny-899aa/state": T0 + 30 * D,
+        "us-ftc-safeguards/ftc": end(T0, 20),
+        "us-ny-899aa/residents": end(T0, 30),
+        "us-ny-899aa/state": end(T0, 30),
         "contract-acme/client": T0 + 48 * H,
     }
     assert why(book, facts({"US-NY": 40}), "us-ftc-safeguards/ftc") == "40 US consumers"
@@ -139,4 +145,37 @@ def test_broken_override_names_the_firm_file(tmp_path):
     with pytest.raises(RegimeError) as caught:
         load_regimes([DEFAULT, firm])
     assert str(caught.value) == (
-        f"{firm}:21: regime 'contract-acme': clocks.0.deadline: 'soon' is not a duration such as 90m, 8h or 30d")
+        f"{firm}:25: regime 'contract-acme': clocks.0.deadline: 'soon' is not a duration such as 90m, 8h or 30d")
+
+
+@pytest.mark.parametrize(("drop", "problem"), [
+    pytest.param("    source: {en: Test Act (official gazette), zh: 测试法（官方公报）}\n", "source: Field required", id="no-source"),
+    pytest.param("    verified_on: 2026-12-01\n", "verified_on: Field required", id="no-verified-on"),
+    pytest.param("    source: {en: Test Act (official gazette), zh: 测试法（官方公报）}\n    verified_on: 2026-12-01\n", "source: Field required",
+                 id="neither"),
+])
+def test_every_regime_names_the_source_it_was_checked_against_and_when(tmp_path, drop, problem):
+    """Provenance (#21 item 7): an entry without its source or its verified_on date is refused."""
+    path = write(tmp_path, MINIMAL.replace(drop, ""))
+    with pytest.raises(RegimeError, match=f"regime 'test-regime': {problem}"):
+        load_regimes([path])
+    bad_date = write(tmp_path, MINIMAL.replace("verified_on: 2026-12-01", "verified_on: last week"), "date.yaml")
+    with pytest.raises(RegimeError, match="regime 'test-regime': verified_on"):
+        load_regimes([bad_date])
+
+
+def test_the_default_regimes_all_carry_source_and_date():
+    book = load_regimes([DEFAULT])
+    for key, regime in book.regimes.items():
+        assert regime.source.en.strip() and regime.source.zh.strip() and regime.verified_on.year >= 2026, key
+
+
+def test_not_modelled_places_are_read_and_checked(tmp_path):
+    firm = write(tmp_path, 'not_modelled:\n  - place: KZ\n    name: {en: Kazakhstan, zh: 哈萨克斯坦}\n'
+                           '    note: {en: "not yet", zh: 尚未建模}\n    verified_on: 2026-12-04\n', "firm.yaml")
+    book = load_regimes([DEFAULT, firm])
+    assert book.not_modelled["KZ"].name.zh == "哈萨克斯坦" and "KR" in book.not_modelled
+    broken = write(tmp_path, "not_modelled:\n  - place: KZ\n    name: {en: Kazakhstan}\n    note: {en: x, zh: 否}\n"
+                             "    verified_on: 2026-12-04\n", "broken.yaml")
+    with pytest.raises(RegimeError, match=r"broken.yaml:3: not_modelled #1: name.zh: Field required"):
+        load_regimes([DEFAULT, broken])

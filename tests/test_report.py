@@ -81,12 +81,15 @@ def test_report_sections_and_numbers(engine):
     data = built(console)
     md = document.to_markdown(data)
     for heading in ("## Facts", "## Key times (from awareness)", "## Response team", "## Phases: due against actual",
-                    "## Legal notification clocks", "## Decisions", "## Timeline of key events",
+                    "## Legal notification clocks", "## Notes, decisions and answers",
+                    "## Timeline (in the order things happened)", "## Appendix: the complete record",
                     "## Statements and approvals", "## Client notification", "## Cause and lessons",
                     "## Follow-up actions", "## Integrity of this record"):
         assert heading in md, heading
     durations = dict(data["durations"])
-    assert durations["To declare"] == "0m" and durations["To first regulator notice"] == "10h 30m"
+    # The California notice goes to residents: a client notice, not a regulator's.
+    assert durations["To declare"] == "0m" and durations["To first client told"] == "10h 30m"
+    assert durations["To first regulator notice"] == "—"
     assert durations["To close"] == "10h 30m"
     phases = {p["position"]: p for p in data["phases"]}
     assert phases[1]["status"] == "met" and phases[1]["done"] == "28 November 2026, 10:35"
@@ -235,6 +238,6 @@ def test_history_keeps_drills_out_of_the_averages(sqlite_engine):
     console = scripted(sqlite_engine)
     console.say("alice", "/breach drill public-share", "general")
     text = joined(console.say("alice", "/breach history", "general"))
-    assert "BR-1 · high · closed · Ledger backup on a lost laptop · 0m / — / 10h 30m / 10h 30m" in text
+    assert "BR-1 · high · closed · Ledger backup on a lost laptop · 0m / — / — / 10h 30m / 10h 30m" in text
     assert "BR-2 · DRILL · open" in text
     assert "Average time to declare (real incidents): 0m over 1" in text

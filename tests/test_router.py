@@ -36,6 +36,18 @@ from handlers.router import parse, tokenize, user_ref
     ("/breach 宣布 工资表泄露", c.Declare(title="工资表泄露")),
     ("/breach 下一阶段", c.Phase(target="next")),
     ("/breach 记录 已通知银行", c.Log(text="已通知银行")),
+    # words a partner reaches for first: 关闭/结束 close an incident, 分配 assigns
+    ("/breach 关闭 --原因 员工失误 --教训 共享盘不得公开", c.Close(cause="员工失误", lessons="共享盘不得公开")),
+    ("/breach 结束 --cause insider --lessons x", c.Close(cause="insider", lessons="x")),
+    ("/breach 分配 @bob legal", c.Assign(user="bob", role="legal")),
+    ('/breach declare Leak --data "payroll, tax id, bank account"',
+     c.Declare(title="Leak", data=("payroll", "tax id", "bank account"))),
+    # the reason may follow the phase and the delay, as a note follows done's tasks
+    ("/breach snooze 1 2h waiting for IT", c.Snooze(phase="1", duration="2h", reason="waiting for IT")),
+    ("/breach snooze waiting for the bank", c.Snooze(phase=None, duration="30m", reason="waiting for the bank")),
+    ("/breach snooze containment 1h vendor on the way",
+     c.Snooze(phase="containment", duration="1h", reason="vendor on the way")),
+    ("/breach 稍后提醒 2 1小时 等银行回复", c.Snooze(phase="2", duration="1小时", reason="等银行回复")),
 ])
 def test_parse(typed, expected):
     assert parse(typed) == expected
@@ -89,6 +101,13 @@ def test_user_ref():
     ("/breach 完成 2、3", c.Done(task="2", also=("3",))),
     ("/breach done 1 2 3", c.Done(task="1", also=("2", "3"))),
     ("/breach done 1,2 copied the logs", c.Done(task="1", also=("2",), note="copied the logs")),
+    # The README's form: the leading task numbers are the tasks, the first other word starts the note.
+    ("/breach done 1 2 3 team assembled", c.Done(task="1", also=("2", "3"), note="team assembled")),
+    ("/breach 完成 1 2 3 已组建团队", c.Done(task="1", also=("2", "3"), note="已组建团队")),
+    ("/breach 完成 1 2 3 4 已聘请律师。", c.Done(task="1", also=("2", "3", "4"), note="已聘请律师。")),
+    ("/breach done 1 2 copied 40 files", c.Done(task="1", also=("2",), note="copied 40 files")),
+    ('/breach done 1 2 --note "40 files copied"', c.Done(task="1", also=("2",), note="40 files copied")),
+    ("/breach 完成 1 2 --备注 40个文件已复制", c.Done(task="1", also=("2",), note="40个文件已复制")),
     ("/breach 完成 ３", c.Done(task="3")),
     ('/breach done 3 --note "40 files copied"', c.Done(task="3", note="40 files copied")),
     ("/breach done 3 —note 40 files copied", c.Done(task="3", note="40 files copied")),
@@ -124,8 +143,6 @@ def test_parse_what_people_actually_type(typed, expected):
 @pytest.mark.parametrize(("typed", "first_line"), [
     ("/breach statsu", "I don't know /breach statsu. Did you mean /breach status?"),
     ("/breach 状太", "I don't know /breach 状太. Did you mean /breach 状态?"),
-    ("/breach done 1 2 copied logs", "Is '2' another task, or the start of the note? Several tasks: "
-                                     '/breach done 1,2 copied logs · a note: /breach done 1 --note "2 copied logs"'),
     ("/breach phase next scope known", 'Is \'scope known\' the reason? Type it after --reason: '
                                        '/breach phase next --reason "scope known"'),
     ("/breach facts --cac-level", "--cac-level needs a value."),
@@ -139,10 +156,10 @@ def test_a_misread_is_refused_with_what_to_type(typed, first_line):
 def test_usage_lines_speak_the_workspace_language():
     with pytest.raises(UserError) as err:
         parse("/breach 完成", lang="zh")
-    assert err.value.message.plain_text().splitlines()[1].startswith("用法： /breach done <任务编号、阶段.任务 或任务键>")
+    assert err.value.message.plain_text().splitlines()[1].startswith("用法： /breach 完成 <任务编号、阶段.任务 或任务名称>")
     with pytest.raises(UserError) as err:
         parse("/breach phase", lang="zh")
-    assert err.value.message.plain_text().splitlines()[1] == '用法： /breach phase next|<阶段键或编号> [--reason "<原因>"]'
+    assert err.value.message.plain_text().splitlines()[1] == '用法： /breach 阶段 下一阶段|<阶段名称或编号> [--理由 "<原因>"]'
 
 
 def test_look_alike_numbers_are_not_ids():
@@ -152,3 +169,10 @@ def test_look_alike_numbers_are_not_ids():
         except UserError:
             continue
         assert command not in (c.Status(incident=2), c.Approve(number=1), c.Done(task="2")), typed
+
+
+def test_a_command_is_named_as_it_is_typed_in_the_workspace_language():
+    from bot.help import typed_word
+    assert [typed_word("zh", w) for w in ("log", "draft edit", "clients import", "followup done", "close")] == [
+        "记录", "起草 修改", "客户 导入", "跟进 完成", "结案"]
+    assert typed_word("en", "draft edit") == "draft edit"

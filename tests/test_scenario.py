@@ -24,7 +24,8 @@ def test_declare_opens_a_private_war_room_with_pinned_status(console):
     sent = console.say("alice", "/breach declare Payroll export for 40 clients found on a public file share "
                                 "--severity high --clients 40 --data payroll,bank_account", "general")
     seen = joined(sent)
-    assert "🚨 BR-1 declared by @alice: Payroll export for 40 clients found on … War room: #breach-1" in seen
+    assert "🚨 BR-1 declared by @alice. The team works in the private war room #breach-1; details stay there." in seen
+    assert not any("Payroll export" in line for line in seen if "declared by" in line)
     assert "BR-1 · severity high · phase 1/10 Immediate response (due 11:05, in 1h 00m) · lead: @alice" in seen
     room = console.chat.rooms["breach-1"]
     assert room["private"] is True and room["members"] == {"alice"}
@@ -64,11 +65,11 @@ def test_full_incident_from_declare_to_verify(engine):
     sent = console.advance(START + timedelta(minutes=40))
     assert [s.text for s in sent if s.op == "direct"] == [
         "⏰ BR-1: phase 1/10 Immediate response is due 10:55, in 15m. War room: #breach-1"]
-    for n in ("1", "2", "3 logs copied to the evidence drive"):
+    for n in ("1", "2"):
         say("alice", f"/breach done {n}")
-    assert "✅ Every task of Immediate response is done. Type /breach phase next to move on." in joined(
-        console.chat.sent[-3:])
-    sent = say("alice", "/breach phase next")
+    # The last task done completes the phase and starts the next one.
+    sent = say("alice", "/breach done 3 logs copied to the evidence drive")
+    assert "✅ Every task of Immediate response is done; on to the next phase." in joined(sent)
     assert "▶️ BR-1 phase 2/10: Preliminary investigation — owner IT security: @dave" in joined(sent)
 
     say("dave", "/breach log Mail server log shows the message left at 09:52", "breach-1")

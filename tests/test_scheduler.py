@@ -43,8 +43,9 @@ def test_two_processes_on_one_database_send_once(engine):
     a.bot.run_due()
     b.bot.run_due()
     sent = [s for c in (a, b) for s in c.chat.sent if s.op in ("direct", "post") and s.text[:1] in "⏰🔴"]
-    # The reminder moment (10:50) and the deadline (11:05) have both passed: one reminder, one escalation.
-    assert sorted(s.text[:1] for s in sent) == ["⏰", "🔴"]
+    # The reminder moment (10:50) and the deadline (11:05) have both passed: one escalation (a reminder that
+    # the phase is "due in 15m" would be false by now), sent once by the two processes.
+    assert sorted(s.text[:1] for s in sent) == ["🔴"]
 
 
 def test_a_claimed_alert_is_retried_after_its_lease(engine):
@@ -182,3 +183,37 @@ def test_an_alert_that_went_out_is_never_sent_twice_even_if_recording_fails(quic
     monkeypatch.undo()
     quick.advance(START + timedelta(minutes=58))  # well past any lease
     assert len(reminders(quick)) == 1
+
+
+def test_a_phase_already_overdue_at_declare_escalates_at_once_and_not_as_sent_late(quick):
+    """Awareness three hours before the declare: phase 1 is past due when planned. Its escalation goes
+    out at the next sweep, and does not claim the bot was down."""
+    quick.say("alice", '/breach declare Share exposed --aware "3h ago"', "general")
+    out = joined(quick.advance(START + timedelta(minutes=2)))
+    assert "missed its deadline" in out
+    assert "Sent late" not in out and "not running" not in out
+    with Session(quick.bot.engine) as s:
+        escalations = s.exec(select(Alert).where(Alert.kind == deadlines.ESCALATION)).all()
+        assert all(a.fire_at >= START for a in escalations)
+
+
+def test_a_bot_down_across_a_due_time_sends_the_escalation_not_a_stale_reminder_too(quick):
+    """Down from before the reminder until after the deadline: on start-up one escalation, saying it is late,
+    and no 'due in 15m' reminder for a deadline already passed."""
+    engine = quick.bot.engine
+    quick.say("alice", "/breach declare Payroll export leaked")
+    back = make_console(engine, start=START + timedelta(hours=2))
+    out = [s.text for s in back.advance(START + timedelta(hours=2, minutes=1)) if s.op == "post"]
+    phase = [t for t in out if "Immediate response" in t]
+    assert len(phase) == 1 and "missed its deadline" in phase[0] and "Sent late" in phase[0], out
+    with Session(engine) as s:
+        reminder = s.exec(select(Alert).where(Alert.kind == deadlines.REMINDER)).all()
+        assert reminder and all(a.state == deadlines.CANCELLED for a in reminder if a.fire_at < START + timedelta(hours=1))
+
+
+def test_a_question_escalated_in_chinese_names_it_once(sqlite_engine):
+    console = make_console(sqlite_engine, lang="zh")
+    console.say("alice", "/breach 宣布 工资表泄露", "general")
+    console.say("alice", "/breach 回答 Q2 09:00", "breach-1")  # Q1 is left alone: its own escalation
+    out = joined(console.advance(START + timedelta(hours=6)))
+    assert "❗ BR-1 问题 Q1 已询问 4 次仍未回答" in out and "Q1（Q1）" not in out

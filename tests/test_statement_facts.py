@@ -71,7 +71,7 @@ def test_a_draft_with_gaps_cannot_be_approved_and_the_refusal_says_how_to_fill_e
     assert "  • measures taken: mark each measure taken done with /breach done <phase.task>: 4.1 isolate, " \
            "4.2 fix_hole" in refused
     assert "or record that the leak is contained: /breach answer contained yes" in refused
-    assert "  • contact point: set BREACHBOT_FIRM_CONTACT" in refused
+    assert "  • contact point: write contact = " in refused
     assert "Then redraft it from the facts: /breach draft client --lang en (the next version of D-1), or write " \
            "the text yourself: /breach draft edit D-1" in refused
     assert "D-1 v1 is not approved yet: Legal / compliance @erin approves it with /breach approve D-1." == \
@@ -118,7 +118,8 @@ def test_each_letter_names_that_clients_own_data_and_the_authorities_of_their_re
     assert "Payroll, Bank accounts" not in hans
     assert "涉及哪些信息\n银行账户、税号 / 社保号。上述信息未加密。" in wang
     assert "涉及哪些信息\n工资数据、银行账户。" in li  # no data in the CSV row: the incident's categories
-    assert "- We have notified the authorities concerned: Lead supervisory authority." in hans
+    assert ("- We have notified the authorities concerned: Lead supervisory authority (a firm with no EU establishment: "
+            "the authority of each member state where affected people live).") in hans
     assert "- 已向以下机关报告：履行个人信息保护职责的部门。" in wang
     assert "authorities concerned" not in acme  # nobody told for California: the line is left out
     assert not any("«" in text or "to be confirmed" in text for text in letters.values())
@@ -207,14 +208,14 @@ def test_a_version_approved_with_gaps_is_never_merged(sqlite_engine, tmp_path):
     refused = say(console, "cathy", "/breach letters D-1")
     assert refused.startswith("D-1 v1 still has gaps (cause, whether the data was encrypted, measures taken, contact "
                               "point); no letter goes out with one. Fill each one:")
-    assert "  • contact point: set BREACHBOT_FIRM_CONTACT" in refused
+    assert "  • contact point: write contact = " in refused
     assert "the approved D-1 still has gaps" in say(console, "cathy", "/breach clients notified 4 --via email")
 
 
 def test_a_chinese_csv_imports_with_chinese_headers_and_values(sqlite_engine, tmp_path):
     console = team(sqlite_engine, lang="zh")
     assert say(console, "cathy", "/breach 客户").startswith(
-        "BR-1 的客户名单还是空的。请从 CSV 导入：/breach clients import <文件.csv>（列：name/姓名, type/类型")
+        "BR-1 的客户名单还是空的。请从 CSV 导入：/breach 客户 导入 <文件.csv>（列：姓名、类型")
     done = import_clients(console, tmp_path, "姓名,类型,联系方式,语言,居住地,数据\n"
                                              "王芳,个人,wang@example.cn,中文,中国,银行账户、税号\n"
                                              "某某贸易有限公司,企业,ops@example.cn,英文,美国加州,工资数据\n")
@@ -224,8 +225,7 @@ def test_a_chinese_csv_imports_with_chinese_headers_and_values(sqlite_engine, tm
     assert rows == {"王芳": ("individual", "zh", "CN", ["bank_account", "tax_id"]),
                     "某某贸易有限公司": ("company", "en", "US-CA", ["payroll"])}
     missing = import_clients(console, tmp_path, "姓名,联系方式\n李雷,li@example.cn\n")
-    assert missing.startswith("CSV 缺少列：type/类型, language/语言, residence/居住地。必需列：name/姓名, type/类型, "
-                              "contact/联系方式, language/语言, residence/居住地")
+    assert missing.startswith("CSV 缺少列：类型、语言、居住地。必需列：姓名、类型、联系方式、语言、居住地")
 
 
 def test_approval_refusals_name_every_approver_and_how_to_fill_an_empty_role(sqlite_engine):

@@ -68,7 +68,7 @@ def test_full_statement_scenario(engine, tmp_path):
     # Import 500 clients, merge the letters, mark them told.
     path = write_csv(tmp_path / "clients.csv", clients_csv(500))
     sent = say("lily", f"/breach clients import {path}", "breach-1")
-    assert "📇 @lily imported 500 affected clients (500 in the register: US-CA=20 CN=480)." in joined(sent)
+    assert "📇 @lily imported 500 affected clients (500 in the register: US-CA 20 · CN 480; the file was read as UTF-8)." in joined(sent)
     assert "client1@example.cn" not in joined(sent)
     register = joined(say("lily", "/breach clients", "breach-1"))
     assert "Clients of BR-1: 500 · told 0 · company=100 individual=400" in register
@@ -101,7 +101,10 @@ def test_full_statement_scenario(engine, tmp_path):
 
     sent = say("lily", "/breach clients notified 客户0001 --via email", "breach-1")
     assert "📬 @lily recorded 1 client(s) told via email (1/500 told)." in joined(sent)
+    # All this happened at the moment of declaring: "10m ago" is before the firm knew, and refused.
     sent = say("lily", '/breach clients notified all --via post --at "10m ago"', "breach-1")
+    assert "is before the firm became aware of the breach (10:05); nothing was recorded" in joined(sent)
+    sent = say("lily", '/breach clients notified all --via post --at "0m ago"', "breach-1")
     assert "(500/500 told)" in joined(sent)
 
     with Session(engine) as s:
@@ -167,8 +170,9 @@ def test_bad_csv_imports_nothing(quick, tmp_path):
     assert "Nothing was imported: 2 row(s) need fixing." in sent
     assert "line 3: residence 'Mars' is not one of CN" in sent
     assert "line 4: '客户0000' is already on line 2" not in sent and "is already on line 2" in sent
-    gbk = write_csv(tmp_path / "gbk.csv", clients_csv(3), encoding="gbk")
-    assert "looks like GBK" in joined(quick.say("alice", f"/breach clients import {gbk}", "breach-1"))
+    western = tmp_path / "cp1252.csv"
+    western.write_bytes("name,type,contact,language,residence\nCafé,company,m@x.example,en,EU\n".encode("cp1252"))
+    assert "neither UTF-8 nor GBK" in joined(quick.say("alice", f"/breach clients import {western}", "breach-1"))
     missing = tmp_path / "cols.csv"
     missing.write_text("name,contact\nA,a@x\n", encoding="utf-8")
     assert "The CSV is missing columns: type/类型, language/语言, residence/居住地. Required: name/姓名, type/类型, " \
@@ -223,3 +227,55 @@ def test_a_broken_firm_template_names_file_and_line(sqlite_engine, tmp_path):
     assert broken.startswith(f"Template {firm / 'media.txt.j2'} line 3: ")
     unknown = joined(console.say("alice", "/breach draft press", "breach-1"))
     assert unknown.startswith(f"Template {firm / 'press.txt.j2'} line 2: 'nonsense_variable' is undefined")
+
+
+def test_a_contained_leak_is_a_measure_taken_in_the_press_release_and_the_qa(sqlite_engine):
+    """The gap's own hint says recording containment fills "measures taken": the press release and the
+    Q&A sheet must then say so instead of keeping the gap (en and zh)."""
+    cases = (("en", ("press", "qa"), "[measures taken"), ("zh", ("媒体", "qa"), "[已采取的措施"))
+    for number, (lang, kinds, gap) in enumerate(cases, start=1):
+        console = make_console(sqlite_engine, lang=lang)
+        console.say("alice", "/breach declare Share exposed", "general")
+        room = f"breach-{number}"
+        console.say("alice", "/breach answer contained yes", room)
+        for kind in kinds:
+            out = joined(console.say("alice", f"/breach draft {kind}", room))
+            assert gap not in out, (lang, kind, out)
+            assert ("The leak has been contained" in out) if lang == "en" else ("泄露已得到控制" in out), (lang, kind, out[:3000])
+
+
+def test_a_public_description_typed_with_its_full_stop_ends_the_sentence_once(sqlite_engine):
+    for number, (lang, stop, kind) in enumerate((("zh", "。", "客户"), ("en", ".", "client")), start=1):
+        console = make_console(sqlite_engine, lang=lang)
+        console.say("alice", "/breach declare Share exposed", "general")
+        console.say("alice", f"/breach public A link was made public by mistake{stop}", f"breach-{number}")
+        out = joined(console.say("alice", f"/breach draft {kind}", f"breach-{number}"))
+        assert f"by mistake{stop}" in out and f"by mistake{stop}{stop}" not in out, out
+
+
+def test_the_drafts_list_says_whom_each_client_letter_is_for(quick):
+    quick.say("alice", "/breach declare Share exposed", "general")
+    quick.say("alice", "/breach draft client", "breach-1")
+    quick.say("alice", "/breach draft client --variant company", "breach-1")
+    listing = joined(quick.say("alice", "/breach drafts", "breach-1"))
+    assert "D-1 v1 · client · individual · en" in listing and "D-2 v1 · client · company · en" in listing, listing
+
+
+def test_a_letter_names_the_authority_told_not_the_users_in_the_same_notice(sqlite_engine):
+    """The Data Security Law's notice goes to "users and the competent department": a client letter saying
+    whom the firm reported to names the department only."""
+    console = make_console(sqlite_engine, lang="zh", roster={"legal": ["erin"]})
+    console.say("alice", "/breach 宣布 工资表泄露 --数据 工资", "general")
+    console.say("erin", "/breach 影响 中国=100", "breach-1")
+    console.say("erin", "/breach 已通报 数据安全法", "breach-1")
+    from bot.law import clocks
+    from bot.statements.template_context import authorities_told
+    from storage.models import Incident
+    bot = console.bot
+    with Session(sqlite_engine) as s:
+        incident = s.exec(select(Incident)).one()
+        rows = clocks.rows(s, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=console.clock.now())
+        names = [name for _, name in authorities_told(rows, bot.regimes, "zh")]
+        english = [name for _, name in authorities_told(rows, bot.regimes, "en")]
+    assert "有关主管部门" in names and not any("用户" in n for n in names), names
+    assert "the competent department" in english and not any("Users" in n for n in english), english

@@ -32,31 +32,30 @@ CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 COMMAND = re.compile(rf"/breach(?:\"?<[^>\n]*>\"?|[^{CJK}\n])*")
 L, R = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"  # word edges that Chinese characters next to a word do not hide
 ALLOWED = [
-    r"\S+\.(?:md|html|pdf|json|zip|csv)\b",  # file names and the paths they were saved to
+    r"\S+\.(?:md|html|pdf|json|zip|csv|txt)\b",  # file names and the paths they were saved to
     r"\S+@\S+\.example\b", r"Lotus & Co\. Accountants",  # the firm's own contact and name (settings)
+    rf"{L}(?:UTF-8|GBK){R}",  # the encoding a CSV was read in: named as every editor names it
     r"--[a-z][a-z-]*(?: [a-z]+(?:(?:、| 或 |, )[a-z]+)*)?",  # an option and the values typed after it
-    r"@\w+", rf"{L}(?:BR|D|F|Q)-?\d+{R}", r"#?breach-\d+",  # mentions, ids, war rooms
+    r"@\w+", rf"{L}(?:BR|D|F|Q|C|M|L)-?\d+{R}", r"#?breach-\d+",  # mentions, ids (costs, enquiries, links too), war rooms
+    r"«[A-Z]+»",  # a client letter's merge fields, filled per client before any letter leaves the firm
     rf"{L}[a-z]+(?:-[a-z0-9]+)+(?:/[a-z0-9_-]+)?{R}",  # clock ids (cn-pipl-57/authority), scenario keys (public-share)
     # laws, bodies and their article numbers, as Chinese legal writing cites them; the drill's own story
     rf"{L}(?:GDPR|CAC|ICO|OAIC|PDPC|PIPEDA|FTC|FBI|DFS|TFN|IRS|PIN|IP|PDF|CN|EU|UK|US-CA|US|SG|AU|CA|JP|HK){R}",
-    rf"\d+[A-Z]+{R}", rf"{L}IIIC{R}", rf"-aa{R}", r"\(j\)", r"Form \d+", rf"{L}App{R}",
+    rf"\d+[A-Z]+{R}", rf"{L}IIIC{R}", rf"-aa{R}", r"\([a-z]\)",  # subsections of foreign statutes: §501.171(6)(a)
+    rf"{L}\d+[a-z]-\d+[a-z]{R}",  # section numbers with letters: Conn. Gen. Stat. §36a-701b
+    r"Form \d+", rf"{L}App{R}",
     rf"{L}(?:{'|'.join(PEOPLE)}){R}",  # people's names where the report lists them without @
-]
-# Owned by other areas, being translated as this is written: question keys and answer codes in the
-# question prompts, the statement drafts' headers and gap hints. Each pattern goes when its area is done.
-ELSEWHERE = [
-    r"\[[a-z_]+\]", r"\([a-z_]+\)", r"回答了 [a-z_]+", r"（[a-z_]+）", r"— \d+ [a-z_]+(?: · \d+ [a-z_]+)*",
-    r"（yes / no）", r"\d+ [a-z_]+(?: · \d+ [a-z_]+)+", r"(?:\d\.\d [a-z_]+(?:, )?)+", r"v\d+ · [a-z]+ · (?:zh|en)", rf"{L}v\d+{R}",
-    r"· (?:legal|lead|comms|executive|client_liaison)(?:, [a-z_]+)*$", r"«[A-Z]+»",
+    rf"{L}UTC(?:[+-]\d+(?::\d\d)?)?{R}",  # a time's zone as nobody misreads it (UTC+8, never CST)
+    rf"{L}(?:D|F|M|L|BR)-编号", rf"{L}(?:CSV|ZIP|URL){R}", rf"{L}breachbot{R}",  # id placeholders, file kinds, the product
 ]
 
 
-def latin_words(text: str, *, elsewhere: bool = True) -> list[tuple[str, str]]:
+def latin_words(text: str) -> list[tuple[str, str]]:
     """(word, line) for every Latin-letter word not in a command, an id, a law name or another allowed form."""
     found = []
     for raw in text.splitlines():
         line = COMMAND.sub(" ", raw)
-        for pattern in ALLOWED + (ELSEWHERE if elsewhere else []):
+        for pattern in ALLOWED:
             line = re.sub(pattern, " ", line)
         found += [(word, raw) for word in re.findall(r"[A-Za-z][A-Za-z_]*", line)]
     return found
@@ -137,19 +136,19 @@ def test_no_english_word_in_any_chinese_message(response):
 def test_the_chinese_report_is_chinese(response):
     _, files = response
     md = files[".md"]
-    assert latin_words(integrity_words_gone(md), elsewhere=False) == []
+    assert latin_words(integrity_words_gone(md)) == []
     for said in ("状态: 已结案", "严重程度 | 高", "按居住地的受影响人数 | 中国大陆 1,300 · 欧盟 3",
-                 "阶段开始: 阶段 2 初步调查", "阶段完成: 阶段 1 紧急响应，按时完成",
-                 "已通报: 涉嫌违法犯罪的向公安机关报案（cn-police/report） → 公安机关，编号 报案回执110",
-                 "错过法定时限: 网络安全事件报告（网信部门）（cn-cac-report/first），截止",
-                 "错过截止，已升级: 阶段 2 初步调查，截止", "结案: 原因：员工失误；经验教训：网盘不得公开",
+                 "阶段开始：阶段 2 初步调查", "阶段完成：阶段 1 紧急响应，按时完成",
+                 "已通报：涉嫌违法犯罪的向公安机关报案（cn-police/report） → 公安机关、国家安全机关，编号 报案回执110",
+                 "错过法定时限：网络安全事件报告（网信部门）（cn-cac-report/first），截止",
+                 "错过截止，已升级：阶段 2 初步调查，截止", "结案：原因：员工失误；经验教训：网盘不得公开",
                  "D-1 第1版 · 客户通知 · 中文 · 草稿", "D-2 第1版 · 临时声明 · 中文 · 草稿", "(由 系统)",
-                 "导入客户: 4 家客户", "已通知客户: 0/4 (个人 3 · 企业 1；中国大陆 3 · 加利福尼亚州 1)"):
+                 "导入客户：4 家客户", "已通知客户: 0/4 (个人 3 · 企业 1；中国大陆 3 · 加利福尼亚州 1)"):
         assert said in md, said
     for leak in ("ref ", "phase:", " by ", "Immediate response", "immediate\\_response", "applies"):
         assert leak not in md, leak
     text = html.unescape(re.sub(r"<style>.*?</style>|<svg.*?</svg>|<[^>]+>", "\n", files[".html"], flags=re.S))
-    assert latin_words(integrity_words_gone(text), elsewhere=False) == []
+    assert latin_words(integrity_words_gone(text)) == []
     chart = re.search(r"<svg.*?</svg>", files[".html"], flags=re.S).group(0)
     assert "UTC" not in chart and "2026年11月28日 10:05" in chart  # the axis in the workspace's time and words
 
@@ -159,7 +158,7 @@ def test_the_chinese_json_says_its_texts_in_chinese(response):
     data = json.loads(files[".json"])
     texts = [e["description"] for e in data["timeline"]] + list(data["durations"]) + [
         c[k] or "" for c in data["clocks"] for k in ("audience", "reason", "citation")]
-    assert [w for w, t in latin_words("\n".join(texts), elsewhere=False)] == []
+    assert [w for w, t in latin_words("\n".join(texts))] == []
     said = [e["description"] for e in data["timeline"] if e["kind"] == "draft_created"]
     assert said == ["D-1 第1版（客户通知）", "D-2 第1版（临时声明）"]
 
@@ -189,6 +188,8 @@ def test_every_key_event_kind_is_described_in_both_languages():
         "clients_imported": ("4 clients", {"count": 4}),
         "clients_notified": ("3 via email", {"count": 3, "via": "email"}),
         "captured": ("客户来电", {}), "closed": ("网盘不得公开", {"cause": "staff_error"}),
+        "no_harm": ("us-fl-501-171: 误发给本所审计师，已删除", {"regime": "us-fl-501-171", "by": "erin",
+                                                          "reason": "误发给本所审计师，已删除"}),
     }
     assert set(data) == set(document.KEY_EVENTS)
     words = events.Words(playbook=playbook, regimes=regimes, lang="zh", when=lambda at: "11月28日 10:05",
@@ -196,7 +197,7 @@ def test_every_key_event_kind_is_described_in_both_languages():
     for kind, (text, values) in data.items():
         event = SimpleNamespace(kind=kind, text=text, data=values)
         said = events.describe(event, words)  # type: ignore[arg-type]
-        assert said and latin_words(said, elsewhere=False) == [], (kind, said)
+        assert said and latin_words(said) == [], (kind, said)
     approved = SimpleNamespace(kind="draft_approved", text="", data=data["draft_approved"][1])
     assert events.describe(approved, words) == "D-2 第1版（临时声明），批准角色：对外沟通、管理层负责人"  # type: ignore[arg-type]
     english = events.Words(playbook=playbook, regimes=regimes, lang="en", when=lambda at: "28 Nov 10:05",
@@ -246,4 +247,4 @@ def test_report_words_follow_the_report_language_not_the_workspace(sqlite_engine
         data = document.build(s, incident=incident, playbook=console.bot.playbook, regimes=console.bot.regimes,
                             firm_profile=frozenset(), ws=ws, lang="zh", now=console.clock.now(), firm_name="莲花会计")
     md = document.to_markdown(data)
-    assert "状态: 进行中" in md and "阶段开始: 阶段 1 紧急响应" in md and "开启应急群: \\#breach-1" in md
+    assert "状态: 进行中" in md and "阶段开始：阶段 1 紧急响应" in md and "开启应急群：\\#breach-1" in md

@@ -1,9 +1,14 @@
 """A bot worker in its own process, for the multi-process fault tests (not a test module).
 
-python -m tests.worker_process URL SCHEMA NOW OUT [--hang-marker FILE]
+python -m tests.worker_process URL SCHEMA NOW OUT [--hang-marker FILE] [--serve SECONDS]
 Builds a Breachbot on URL (PostgreSQL schema SCHEMA, or '-' for none) with a virtual clock at NOW,
 sends every due alert once and exits; each message it sends is appended to OUT as a JSON line.
 With --hang-marker, it writes FILE when it is about to send and then hangs (to be killed).
+With --hang-on TEXT, it hangs only on a message containing TEXT; with --refuse-posts, every
+war-room post is refused for good (an archived room), so fallbacks go out by DM.
+With --slack API_URL, it sends with the product's Slack client to that Web API instead of recording.
+With --serve, it runs as `breachbot worker` does (the scheduler, SIGTERM handled) until signalled,
+each send taking SECONDS.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.app import create_app
-from bot.chat import Chat, Context, Message, MessageRef, Upload
+from bot.chat import Chat, Context, DeliveryError, Message, MessageRef, Upload
 from bot.clock import VirtualClock
 from bot.settings import Settings
 from storage.db import make_engine
@@ -26,13 +31,16 @@ class RecordingChat(Chat):
 
     platform = "console"
 
-    def __init__(self, out: Path, hang_marker: Path | None) -> None:
-        self.out, self.hang_marker = out, hang_marker
+    def __init__(self, out: Path, hang_marker: Path | None, delay: float = 0.0, *, hang_on: str = "",
+                 refuse_posts: bool = False) -> None:
+        self.out, self.hang_marker, self.delay = out, hang_marker, delay
+        self.hang_on, self.refuse_posts = hang_on, refuse_posts
 
     def _record(self, op: str, target: str, message: Message) -> MessageRef:
-        if self.hang_marker is not None:
+        if self.hang_marker is not None and self.hang_on in message.plain_text():
             self.hang_marker.write_text("about to send", encoding="utf-8")
             time.sleep(600)  # killed here
+        time.sleep(self.delay)  # a Web API call on a real network
         with self.out.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps({"op": op, "target": target, "text": message.plain_text()}) + "\n")
         return MessageRef(room=target, id="x")
@@ -44,6 +52,8 @@ class RecordingChat(Chat):
         return None
 
     def post(self, *, room: str, message: Message) -> MessageRef:
+        if self.refuse_posts and message.kind != "status":
+            raise DeliveryError("is_archived", permanent=True, subject="room")
         return self._record("post", room, message)
 
     def update(self, *, ref: MessageRef, message: Message) -> None:
@@ -68,13 +78,31 @@ class RecordingChat(Chat):
 def main(argv: list[str]) -> int:
     url, schema, now, out = argv[:4]
     hang = Path(argv[argv.index("--hang-marker") + 1]) if "--hang-marker" in argv else None
+    delay = float(argv[argv.index("--serve") + 1]) if "--serve" in argv else 0.0
     kwargs = {"connect_args": {"options": f"-csearch_path={schema}"}} if schema != "-" else {}
     engine = make_engine(url, **kwargs)
     settings = Settings(_env_file=None, database_url=url, timezone="Asia/Shanghai",  # type: ignore[call-arg]
                         config_file="/nonexistent/breachbot.toml")
-    bot = create_app(settings, chat=RecordingChat(Path(out), hang), clock=VirtualClock(datetime.fromisoformat(now)),
-                     engine=engine)
+    hang_on = argv[argv.index("--hang-on") + 1] if "--hang-on" in argv else ""
+    chat: Chat = RecordingChat(Path(out), hang, delay, hang_on=hang_on, refuse_posts="--refuse-posts" in argv)
+    if "--slack" in argv:  # the real Slack client against a (fake) Web API at this URL
+        from handlers.slack.chat import SlackChat, make_outbox_client
+
+        settings = settings.model_copy(update={"slack_api_url": argv[argv.index("--slack") + 1]})
+        chat = SlackChat(make_outbox_client(settings, "xoxb-1-bench"))
+    bot = create_app(settings, chat=chat,
+                     clock=VirtualClock(datetime.fromisoformat(now)), engine=engine)
     bot.worker_id = f"proc-{schema}-{now}"
+    if "--serve" in argv:
+        import os
+        import threading
+
+        from handlers.cli import _with_schedulers
+
+        bot.worker_id += f"-{os.getpid()}"
+        Path(f"{out}.ready").write_text("ready", encoding="utf-8")
+        _with_schedulers([bot], threading.Event().wait)
+        return 0
     bot.run_due()
     bot.flush_outbox()  # what a scheduler tick does: due alerts, then whatever the outbox still holds
     return 0

@@ -8,8 +8,10 @@ from sqlmodel import Session, col, select
 
 from bot.chat import Action, Mention, Message, RoomRef, Text
 from bot.flows.base import drill, role_holders
+from bot.flows.care import enquiry_alert, update_alert
 from bot.flows.port import Bot
-from bot.incident import deadlines, incidents, questions, scenarios, timeline
+from bot.incident import care, deadlines, incidents, questions, scenarios, timeline
+from bot.incident.answers import named
 from bot.incident.followups import all_of
 from bot.outbox import Outbox
 from bot.text.i18n import message
@@ -28,11 +30,15 @@ def alert_effects(bot: Bot, session: Session, *, alert_id: int, now: datetime, o
     deadline = session.get(Deadline, alert.deadline_id)
     incident = session.get(Incident, alert.incident_id)
     assert deadline is not None and incident is not None
-    finished = incident.status != incidents.OPEN and deadline.kind not in deadlines.AFTER_CLOSE
+    finished = incident.status != incidents.OPEN and (incident.drill or deadline.kind not in deadlines.AFTER_CLOSE)
     if finished or deadline.met_at is not None or deadline.cancelled_at is not None:
         return deadlines.CANCELLED
+    if alert.kind == deadlines.REMINDER and deadline.due_at <= now and session.exec(select(Alert.id).where(
+            Alert.deadline_id == deadline.id, Alert.kind == deadlines.ESCALATION)).first() is not None:
+        return deadlines.CANCELLED  # the bot was down past the due time: the escalation says it, not a reminder too
     ws = session.get(Workspace, incident.workspace_id)
     assert ws is not None
+    outbox.meta["workspace"] = ws.external_id  # direct messages go with this firm's credentials (flows/tenancy.py)
     holders = role_holders(session, incident)
     compose = _COMPOSERS.get(deadline.kind)
     late = now - alert.fire_at > LATE
@@ -124,7 +130,8 @@ def _question(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, 
     if len(specs) == 1:
         spec = specs[0]
         msg = message(lang, "question.escalation", id=incidents.ref(incident),
-                      number=question_views.number_of(bot.playbook, spec), key=spec.key, times=spec.times, lead=lead,
+                      key=_question_ref(question_views.number_of(bot.playbook, spec), named(bot.playbook, spec, lang)),
+                      times=spec.times, lead=lead,
                       text=question_views.asking(incident, spec, lang))
         outbox.post(incident, Message(lines=msg.prefixed(prefix).lines, kind="escalation"))
         return
@@ -141,7 +148,8 @@ def _role(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, dead
     if deadline.ref in holders:
         return
     msg = message(lang, "role_prompt", id=incidents.ref(incident), role=bot.playbook.roles[deadline.ref](lang),
-                  lead=_people(holders, ("lead", "executive")) or t(lang, "roles.nobody"), key=deadline.ref)
+                  lead=_people(holders, ("lead", "executive")) or t(lang, "roles.nobody"),
+                  key=bot.playbook.roles[deadline.ref](lang) if lang == "zh" else deadline.ref)
     outbox.post(incident, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="prompt"))
 
 
@@ -190,7 +198,7 @@ def _inject(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, de
 
 
 _COMPOSERS = {"phase": _phase, "question": _question, "role": _role, "regime": _regime, "followup": _followup,
-              "inject": _inject}
+              "inject": _inject, care.UPDATE: update_alert, "media_enquiry": enquiry_alert}
 
 # What each alert is called in the timeline, by deadline kind and alert kind.
 _EVENT = {
@@ -204,6 +212,9 @@ _EVENT = {
     ("followup", deadlines.REMINDER): "followup_reminder",
     ("followup", deadlines.ESCALATION): "followup_missed",
     ("inject", deadlines.ESCALATION): "inject",
+    (care.UPDATE, deadlines.REMINDER): "update_reminder",
+    (care.UPDATE, deadlines.ESCALATION): "update_due",
+    ("media_enquiry", deadlines.ESCALATION): "enquiry_unanswered",
 }
 
 
@@ -220,3 +231,8 @@ def alert_sent(bot: Bot, session: Session, *, alert_id: int, now: datetime) -> N
                     text=f"{deadline.kind}:{deadline.ref}",
                     data={"deadline": deadline.ref, "due_at": deadline.due_at.isoformat(),
                           "fire_at": alert.fire_at.isoformat(), "late": now - alert.fire_at > LATE})
+
+
+def _question_ref(number: int, name: str) -> str:
+    """`Q3 (data)`; in Chinese the name is the number already (`Q1`), said once."""
+    return name if name == f"Q{number}" else f"Q{number} ({name})"

@@ -10,10 +10,11 @@ from bot.chat import Context, Text
 from bot.errors import UserError, WhichIncident
 from bot.flows.port import Bot
 from bot.incident import incidents
+from bot.incident.corrections import check_time
 from bot.outbox import Outbox
 from bot.text.i18n import drill_prefix, message
 from bot.text.i18n import text as t
-from bot.text.times import parse_when
+from bot.text.times import format_time, parse_when
 from bot.views import incident as views
 from storage.models import Incident, Workspace
 
@@ -46,14 +47,19 @@ def may_see(session: Session, incident: Incident, context: Context) -> bool:
     return context.room == incident.war_room or incidents.is_participant(session, incident, context.user)
 
 
-def moment_done(raw: str | None, *, now: datetime, ws: Workspace) -> datetime:
-    """When something was done, as typed (`--at "10m ago"`), or now; never in the future."""
+def moment_done(raw: str | None, *, now: datetime, ws: Workspace, incident: Incident | None = None,
+                what: str = "--at") -> datetime:
+    """When something was done, as typed (`--at "10m ago"`), or now; never in the future, and never before
+    the firm became aware of `incident` (the reason is said, and nothing is recorded)."""
     try:
         at = parse_when(raw, now=now, tz=ws.timezone) if raw else now
     except ValueError as exc:
         raise UserError(str(exc)) from None
     if at > now:
         raise UserError(t(ws.lang, "clocks.future"))
+    if incident is not None:
+        check_time(at, incident=incident, now=now, lang=ws.lang, what=what,
+                   say=lambda when: format_time(when, ws.timezone, now=now, lang=ws.lang))
     return at
 
 

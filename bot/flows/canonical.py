@@ -11,7 +11,7 @@ from bot import commands as c
 from bot.errors import UserError
 from bot.incident import names
 from bot.incident.playbook import Playbook
-from bot.text.facts import CAC_LEVELS, narrow
+from bot.text.facts import narrow
 from bot.text.times import FUTURE, PAST, parse_duration, parse_when
 
 
@@ -30,14 +30,13 @@ def canonical(command: c.Command, *, playbook: Playbook, lang: str, now: datetim
     """The command with shown names read as keys and typed times as ISO moments, before any flow runs."""
     when = {"now": now, "tz": tz, "lang": lang}
     if isinstance(command, c.Assign | c.Unassign):
-        role = names.resolve("role", command.role, playbook, lang, "error.unknown_role", choices=names.choices("role", playbook))
+        role = names.resolve("role", command.role, playbook, lang, "error.unknown_role")
         return replace(command, role=role)
     if isinstance(command, c.Close):
-        return replace(command, cause=names.resolve("cause", command.cause, playbook, lang, "error.cause",
-                                               choices=names.choices("cause", playbook)))
+        return replace(command, cause=command.cause and names.resolve("cause", command.cause, playbook, lang,
+                                                                       "error.cause"))
     if isinstance(command, c.Declare):
-        severity = command.severity and names.resolve("severity", command.severity, playbook, lang, "error.severity",
-                                                 choices=names.choices("severity", playbook))
+        severity = command.severity and names.resolve("severity", command.severity, playbook, lang, "error.severity")
         data = tuple(k for raw in command.data for k in names.known_categories(raw, playbook, lang))
         aware = command.aware and moment(command.aware, **when)
         return replace(command, severity=severity, data=data, aware=aware)
@@ -51,7 +50,7 @@ def canonical(command: c.Command, *, playbook: Playbook, lang: str, now: datetim
         phase = command.phase and names.phase_target(command.phase, playbook, lang, allow_next=False)
         return replace(command, phase=phase)
     if isinstance(command, c.DraftNew):
-        kind = names.resolve("draft", command.kind, playbook, lang, "draft.bad_kind", choices=names.choices("draft", playbook))
+        kind = names.resolve("draft", command.kind, playbook, lang, "draft.bad_kind")
         return replace(command, kind=kind, lang=command.lang and (names.key("lang", command.lang, playbook) or command.lang),
                        variant=names.key("variant", command.variant, playbook) or command.variant)
     if isinstance(command, c.Report):
@@ -66,11 +65,9 @@ def canonical(command: c.Command, *, playbook: Playbook, lang: str, now: datetim
         return replace(command, via=names.key("via", command.via, playbook) or command.via,
                        at=command.at and moment(command.at, **when))
     if isinstance(command, c.Severity):
-        return replace(command, severity=names.resolve("severity", command.severity, playbook, lang, "error.severity",
-                                                       choices=names.choices("severity", playbook)))
+        return replace(command, severity=names.resolve("severity", command.severity, playbook, lang, "error.severity"))
     if isinstance(command, c.Cost) and command.amount:
-        return replace(command, category=names.resolve("cost", command.category, playbook, lang, "cost.category",
-                                                       choices=names.choices("cost", playbook)))
+        return replace(command, category=names.resolve("cost", command.category, playbook, lang, "cost.category"))
     if isinstance(command, c.FollowUpAdd):
         return replace(command, due=moment(command.due, **when, facing=FUTURE))
     return command
@@ -80,8 +77,7 @@ def _fact(flag: str, value: str, playbook: Playbook, when: dict[str, Any]) -> st
     if flag == "data":
         return ",".join(names.known_categories(value, playbook, when["lang"]))
     if flag == "cac_level":
-        return names.resolve("cac_level", value, playbook, when["lang"], "facts.cac_level",
-                        choices=", ".join(CAC_LEVELS))
+        return names.resolve("cac_level", value, playbook, when["lang"], "facts.cac_level")
     if flag in _TIME_FACTS:
         return moment(value, **when)
     return " ".join(narrow(value).split())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from bot.errors import UserError
 from bot.flows.base import drill, here, resolve, role_holders
 from bot.flows.grammar import parsers as p
 from bot.flows.port import Bot
-from bot.incident import followups, incidents, phases
+from bot.incident import followups, incidents, phases, wording
 from bot.law import clocks
 from bot.law.clocks import ClockRow
 from bot.law.reasons import render
@@ -90,8 +90,9 @@ def still_open_message(bot: Bot, ws: Workspace, incident: Incident, items: Still
     lines: list[Line] = [drill(incident, lang) + line(lang, "close.still_open", id=incidents.ref(incident))]
     lines += clock_lines(bot, ws, items.clocks, now)
     if items.drafts:
-        lines.append(line(lang, "close.open_drafts", drafts=", ".join(f"D-{d.number} ({d.kind})"
-                                                                      for d, _ in items.drafts)))
+        lines.append(line(lang, "close.open_drafts", drafts=("、" if lang == "zh" else ", ").join(
+            f"D-{d.number}（{wording.name(lang, 'draft_kind', d.kind)}）" if lang == "zh" else f"D-{d.number} ({d.kind})"
+            for d, _ in items.drafts)))
     if items.tasks:
         spec = bot.playbook.phase(items.phase)
         lines.append(line(lang, "close.open_tasks", phase=f"{bot.playbook.position(spec.key)} {spec.title(lang)}",
@@ -101,12 +102,16 @@ def still_open_message(bot: Bot, ws: Workspace, incident: Incident, items: Still
         lines.append(line(lang, "close.not_contained"))
     if items.clients_untold:
         lines.append(line(lang, "close.clients_untold", untold=items.clients_untold, total=items.clients_total))
-    if items.clocks:
+    if items.clocks and not incident.drill:
         lines.append(line(lang, "close.clocks_go_on", id=incidents.ref(incident)))
     lessons = " ".join(cmd.lessons.split())
     if len(lessons) > 300 or '"' in lessons or lessons != cmd.lessons.strip():
         lessons = t(lang, "close.same_lessons")
-    again = f'/breach close {incidents.ref(incident)} --cause {cmd.cause} --lessons "{lessons}" --confirm'
+    if lang == "zh":  # echoed as the person would type it: Chinese words, the cause by its Chinese name
+        cause = bot.playbook.causes[cmd.cause].zh if cmd.cause in bot.playbook.causes else cmd.cause
+        again = f'/breach 结案 {incidents.ref(incident)} --原因 {cause} --教训 "{lessons}" --确认'
+    else:
+        again = f'/breach close {incidents.ref(incident)} --cause {cmd.cause} --lessons "{lessons}" --confirm'
     lines.append(line(lang, "close.confirm", command=again))
     return Message(lines=tuple(lines), kind="error")
 
@@ -119,12 +124,17 @@ def open_incident(session: Session, ws: Workspace, context: Context, number: int
     return incident
 
 
-@command(Close, "close", parse=p.close, zh=("结案",), group="after", may=("lead",), finds=open_incident)
+@command(Close, "close", parse=p.close, zh=("结案", "关闭", "结束"), group="after", may=("lead",), finds=open_incident)
 def close(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Close, out: Outbox) -> None:
     """`/breach close`: with something still open, list it and ask for --confirm; otherwise close."""
     lang, now = ws.lang, bot.now()
     incident = open_incident(session, ws, context, cmd.incident)
     holders = role_holders(session, incident)
+    if not cmd.cause:  # the cause already recorded (the cause question, or /breach facts) is not typed again
+        recorded = incident.cause or incident.facts.get("cause")
+        if not recorded:
+            raise UserError(t(lang, "error.close_flags"))
+        cmd = replace(cmd, cause=recorded)
     # A wrong cause or empty lessons is said before the open items, so a confirmation is never wasted.
     if cmd.cause not in bot.playbook.causes:
         raise UserError(t(lang, "error.cause", value=cmd.cause, choices=", ".join(bot.playbook.causes)))
@@ -141,7 +151,8 @@ def close(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Clos
     phases.close(session, incident=incident, playbook=bot.playbook, cause=cmd.cause, lessons=cmd.lessons,
                  actor=context.user, now=now, lang=lang, still_open=items.record() if items else None)
     if standard:
-        out.post(incident, message(lang, "followup.scheduled", items="; ".join(
+        out.post(incident, message(lang, "followup.scheduled", items=("；" if lang == "zh" else "; ").join(
+            f"F-{f.number} {f.text}（@{f.owner}，{views.when(ws, f.due_at, now)}）" if lang == "zh" else
             f"F-{f.number} {f.text} ({f.owner}, {views.when(ws, f.due_at, now)})" for f in standard)))
     elif incident.drill and bot.playbook.followups_on_close:
         out.post(incident, message(lang, "close.drill_followups", items="; ".join(
@@ -149,7 +160,9 @@ def close(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Clos
     closed = message(lang, "close.closed", id=incidents.ref(incident), actor=Mention(context.user),
                      cause=bot.playbook.causes[cmd.cause](lang)).prefixed(prefix)
     out.post(incident, closed)
-    if items.clocks:
+    if incident.drill:
+        out.post(incident, message(lang, "close.drill_stops", id=incidents.ref(incident)).prefixed(prefix))
+    elif items.clocks:
         heading = prefix + line(lang, "close.clocks_open", id=incidents.ref(incident))
         out.post(incident, Message(lines=(heading, *clock_lines(bot, ws, items.clocks, now)),
                                             kind="reminder"))

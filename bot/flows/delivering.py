@@ -10,6 +10,7 @@ person unreachable: the war room, naming them; nothing left: a timeline event an
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -23,10 +24,12 @@ from bot.chat import (
     MessageRef,
     RoomRef,
     Text,
+    acting_workspace,
+    beside,
     message_from_dict,
     message_to_dict,
 )
-from bot.flows import alerts
+from bot.flows import alerts, mail_out, tenancy
 from bot.flows.port import Bot
 from bot.incident import incidents, questions, timeline
 from bot.outbox import PENDING_ROOM, Outbox, split_message, with_rooms
@@ -67,6 +70,7 @@ def enqueue(bot: Breachbot, session: Session, out: Outbox, *, now: datetime) -> 
     if out.reasked:
         meta["reasked"] = list(out.reasked)
     ids: list[int] = []
+    lanes: set[str] = set()
 
     def add(op: str, target: str, incident_id: int | None, payload: dict[str, Any], extra: dict | None = None) -> None:
         row = delivery.add(session, platform=platform, op=op, target=target,
@@ -74,6 +78,7 @@ def enqueue(bot: Breachbot, session: Session, out: Outbox, *, now: datetime) -> 
                            now=now, meta={**meta, **(extra or {})} if op in ("post", "direct") else {})
         assert row.id is not None
         ids.append(row.id)
+        lanes.add(row.lane)
 
     for incident_id, name, title, members in out.rooms:
         add("room", "", incident_id, {"name": name, "title": title, "members": members})
@@ -85,19 +90,28 @@ def enqueue(bot: Breachbot, session: Session, out: Outbox, *, now: datetime) -> 
     for incident_id, _room, msg in out.posts:
         add("post", "", incident_id, message_to_dict(msg))
     for user, msg in out.directs:
-        add("direct", user, about, message_to_dict(msg))
+        add("direct", user, about, message_to_dict(msg), {"workspace": acting_workspace()} if about is None and "workspace" not in meta else None)
+    for address, subject, text, lang in out.emails:
+        add("email", address, about, {"subject": subject, "text": text, "lang": lang})
     for incident_id in sorted(out.refresh):
         waiting = session.exec(select(OutboundMessage.id).where(
             OutboundMessage.lane == lane_of("refresh", "", incident_id),
             col(OutboundMessage.state) == delivery.PENDING)).first()
         if waiting is None:  # one refresh waiting is enough: it renders the status when it goes
             add("refresh", "", incident_id, {})
+    delivery.retry_now(session, lanes=lanes, now=now)
     return ids
 
 
 # -- sending -------------------------------------------------------------------------------------
 def send(bot: Breachbot, row: OutboundMessage) -> dict[str, Any] | None:
-    """Carry out one row on the platform; raises to say it failed (DeliveryError says which kind)."""
+    """Carry out one row on the platform, for its incident's workspace (a firm's own credentials); raises to say
+    it failed (DeliveryError says which kind)."""
+    with tenancy.for_incident(bot, row.incident_id, fallback=(row.meta or {}).get("workspace")):
+        return _send(bot, row)
+
+
+def _send(bot: Breachbot, row: OutboundMessage) -> dict[str, Any] | None:
     if row.op == "room":
         return _make_room(bot, row)
     if row.op == "refresh":
@@ -105,7 +119,10 @@ def send(bot: Breachbot, row: OutboundMessage) -> dict[str, Any] | None:
             bot.refresh_status(row.incident_id)
         return None
     if row.op == "direct":
-        _send_parts(bot, row, lambda part: bot.chat.direct(user=row.target, message=part))
+        _send_parts(bot, row, lambda part, _key: bot.chat.direct(user=row.target, message=part))
+        return None
+    if row.op == "email":
+        mail_out.deliver(bot, row)
         return None
     room = war_room(bot, row)
     if row.op == "invite":
@@ -113,7 +130,12 @@ def send(bot: Breachbot, row: OutboundMessage) -> dict[str, Any] | None:
     elif row.op == "status":
         _status(bot, row, room)
     else:
-        _send_parts(bot, row, lambda part: bot.chat.post(room=room, message=part))
+        # A row taken over from a process that died while sending it, or whose last try failed (a timeout
+        # may come after the platform took the message): each part is looked for first, by its key.
+        again = row.state == delivery.SENDING or (row.attempts > 0 and row.reason != "ratelimited")
+        _send_parts(bot, row, lambda part, key: bot.chat.post_once(room=room, message=part, key=key),
+                    seen=(lambda key: bot.chat.sent_before(room=room, key=key)) if again
+                    else None)
     return None
 
 
@@ -176,21 +198,57 @@ def _status(bot: Breachbot, row: OutboundMessage, room: str) -> None:
         ref_id, now = incident.status_message, bot.now()
         status = views.status(session, incident=incident, playbook=bot.playbook, ws=ws, now=now)
         topic = views.topic(session, incident=incident, playbook=bot.playbook, ws=ws, now=now)
-    if ref_id is None:
+    topic_set = beside(bot.chat, lambda: bot.chat.set_topic(room=room, topic=topic))  # needs nothing else
+    try:
+        if ref_id is None:
+            ref = bot.chat.post(room=room, message=status)
+            with bot.unit() as session:
+                incident = session.get(Incident, row.incident_id)
+                assert incident is not None
+                incident.status_message = ref.id
+                session.add(incident)
+        else:
+            ref = MessageRef(room=room, id=ref_id)
+        bot.chat.pin(ref=ref)
+    except BaseException:
+        with contextlib.suppress(Exception):  # the post's failure is the one that counts
+            topic_set()
+        raise
+    topic_set()
+
+
+def refresh(bot: Breachbot, incident_id: int) -> None:
+    """Re-render the status message and the topic; a status someone deleted is posted and pinned again."""
+    with bot.unit(write=False) as session:
+        incident = session.get(Incident, incident_id)
+        if incident is None or not incident.war_room or not incident.status_message:
+            return
+        ws = session.get(Workspace, incident.workspace_id)
+        assert ws is not None
+        now = bot.now()
+        status = views.status(session, incident=incident, playbook=bot.playbook, ws=ws, now=now)
+        topic = views.topic(session, incident=incident, playbook=bot.playbook, ws=ws, now=now)
+        room, ref_id = incident.war_room, incident.status_message
+    try:
+        bot.chat.update(ref=MessageRef(room=room, id=ref_id), message=status)
+    except DeliveryError as exc:
+        if exc.subject != "message":
+            raise
         ref = bot.chat.post(room=room, message=status)
         with bot.unit() as session:
-            incident = session.get(Incident, row.incident_id)
-            assert incident is not None
-            incident.status_message = ref.id
-            session.add(incident)
-    else:
-        ref = MessageRef(room=room, id=ref_id)
-    bot.chat.pin(ref=ref)
+            fresh = session.get(Incident, incident_id)
+            assert fresh is not None
+            fresh.status_message = ref.id
+            session.add(fresh)
+        bot.chat.pin(ref=ref)
     bot.chat.set_topic(room=room, topic=topic)
 
 
-def _send_parts(bot: Breachbot, row: OutboundMessage, deliver: Any) -> None:
-    """Send a message in as many parts as the platform needs; parts already sent are not sent again."""
+def _send_parts(bot: Breachbot, row: OutboundMessage, deliver: Any, *, seen: Any = None) -> None:
+    """Send a message in as many parts as the platform needs; parts already sent are not sent again.
+
+    Each part is sent with its key (`bb-<row>-<part>`); `seen(key)` True means the platform already has
+    that part (sent by a process that died before recording it), so it is not sent again."""
     msg = with_rooms(message_from_dict(row.payload), _rooms(bot))
     lang = bot.lang
 
@@ -200,15 +258,18 @@ def _send_parts(bot: Breachbot, row: OutboundMessage, deliver: Any) -> None:
     parts = split_message(msg, bot.chat.fits, heading=heading)
     done = int(row.meta.get("parts_sent", 0))
     for index in range(done, len(parts)):
+        key = f"bb-{row.id}-{index}"
         try:
-            deliver(parts[index])
+            if seen is None or seen(key) is not True:
+                deliver(parts[index], key)
         except DeliveryError as exc:
             if exc.subject != "size":
                 raise
             # The platform measured it bigger than we did: smaller pieces of this part, same order.
-            for piece in split_message(parts[index], lambda m: len(m.plain_text()) <= 1500 and bot.chat.fits(m),
-                                       heading=heading):
-                deliver(piece)
+            for n, piece in enumerate(split_message(parts[index], lambda m: len(m.plain_text()) <= 1500
+                                                    and bot.chat.fits(m), heading=heading)):
+                if seen is None or seen(f"{key}-{n}") is not True:
+                    deliver(piece, f"{key}-{n}")
         with bot.unit() as session:
             fresh = session.get(OutboundMessage, row.id)
             assert fresh is not None
@@ -268,6 +329,10 @@ def on_dead(bot: Breachbot, session: Session, row: OutboundMessage, failure: del
     if row.op == "room":
         out.direct(incident.declared_by, message(lang, "delivery.room_failed", id=ref, reason=reason))
         fallback = incident.declared_by
+    elif row.op == "email" and incident.war_room:
+        out.post(incident, message(lang, "delivery.email_failed", id=ref, address=row.target,
+                                   reason=failure.text()[:200]))
+        fallback = "war room"
     elif row.op == "invite" and incident.war_room:
         out.post(incident, message(lang, "delivery.invite_failed", id=ref, user=Mention(row.target), reason=reason))
         fallback = "war room"

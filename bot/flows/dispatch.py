@@ -14,15 +14,19 @@ from bot.commands import Command
 from bot.flows import (  # noqa: F401 - declarations
     changes,
     close,
+    corrections,
+    firm,
     incident,
     law,
     media,
+    no_harm,
     page,
     permissions,
     prompts,
     report,
     sending,
     statements,
+    support,
 )
 from bot.flows.base import resolve, role_holders, role_names
 from bot.flows.port import Bot
@@ -50,8 +54,8 @@ def rules() -> dict[str, tuple[str, ...]]:
 def each(command: Command) -> list[Command]:
     """A command as the steps it runs: `/breach done 1 2 3` is three tasks, done together or not at all."""
     if isinstance(command, c.Done) and command.also:
-        return [c.Done(task=task, note=command.note, incident=command.incident)
-                for task in (command.task, *command.also)]
+        batch = (command.task, *command.also)
+        return [c.Done(task=task, note=command.note, incident=command.incident, batch=batch) for task in batch]
     return [command]
 
 

@@ -24,6 +24,7 @@ from bot.commands import (
     Unassign,
 )
 from bot.errors import UserError
+from bot.flows import care
 from bot.flows import law as clock_flows
 from bot.flows.base import acknowledge, drill, here, resolve, role_holders
 from bot.flows.grammar import parsers as p
@@ -31,6 +32,7 @@ from bot.flows.port import Bot
 from bot.incident import deadlines, incidents, phases, questions, scenarios
 from bot.outbox import Outbox, pending_room
 from bot.registry import command
+from bot.text import mentions
 from bot.text.i18n import message
 from bot.text.i18n import text as t
 from bot.text.times import parse_duration, parse_when
@@ -56,6 +58,13 @@ def declare(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: De
         aware_at = parse_when(cmd.aware, now=now, tz=ws.timezone) if cmd.aware else now
     except ValueError as exc:
         raise UserError(t(lang, "error.aware_unreadable", detail=str(exc))) from None
+    twin = None if cmd.new or cmd.drill else incidents.recent_twin(session, workspace=ws, title=cmd.title, now=now)
+    if twin is not None and not (context.delivery_id and twin.declare_key == context.delivery_id):
+        word = "/breach 宣布" if lang == "zh" else "/breach declare"
+        raise UserError(message(lang, "declare.twin", id=Strong(incidents.ref(twin)), title=twin.title,
+                                actor=Mention(twin.declared_by), when=views.when(ws, twin.declared_at, now),
+                                room=RoomRef(twin.war_room or pending_room(twin.id)),
+                                command=f"{word} {cmd.title} {t(lang, 'declare.new_flag')}"))
     result = incidents.declare(
         session, workspace=ws, playbook=bot.playbook, title=cmd.title, severity=cmd.severity, aware_at=aware_at,
         clients=cmd.clients, data=cmd.data, drill=cmd.drill, actor=context.user, room=context.room,
@@ -69,17 +78,19 @@ def declare(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: De
     room = incident.war_room or pending_room(incident.id)
     out.make_room(incident, name=f"breach-{incident.number}", title=incident.title, members=[context.user])
     out.invite(incident, list(result.team))
-    short = incident.title if len(incident.title) <= 40 else incident.title[:40].rsplit(" ", 1)[0] + " …"
+    # The public channel learns that an incident exists and where the team works, never its internal title.
     announce = message(lang, "declare.announce", id=Strong(incidents.ref(incident)), actor=Mention(context.user),
-                       title=short, room=RoomRef(room))
+                       room=RoomRef(room))
     out.reply(announce.prefixed(drill(incident, lang)), public=True)
     out.post(incident, views.phase_prompt(session, incident=incident, playbook=bot.playbook, ws=ws, now=now,
                                           phase_key=incident.current_phase))
     questions.prompt_roles(session, incident=incident, playbook=bot.playbook, now=now)
-    # What the declarer said is not asked again (the data list is: --data may name only what is known so far).
+    # What the declarer said is not asked again (more data categories can still be added with /breach facts).
     given = {"aware_at": questions.current_value(incident, "aware_at")} if cmd.aware else {}
     if cmd.clients is not None:
         given["clients"] = cmd.clients
+    if cmd.data:
+        given["data"] = questions.current_value(incident, "data")
     questions.mark_answered(session, incident=incident, playbook=bot.playbook, values=given, actor=context.user,
                             now=now)
     clock_flows.resync(bot, session, ws, incident, out)
@@ -116,7 +127,7 @@ def show_help(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: 
 
 
 # -- roles ---------------------------------------------------------------------------------------
-@command(Assign, "assign", parse=p.assign, zh=("指派",), group="team", may=("lead", "executive"))
+@command(Assign, "assign", parse=p.assign, zh=("指派", "分配"), group="team", may=("lead", "executive"))
 def assign(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Assign, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
@@ -159,9 +170,10 @@ def log(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Log, o
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
     event = incidents.record(session, incident=incident, text=cmd.text, actor=context.user, now=now, lang=lang,
-                             decision=cmd.decision)
+                             decision=cmd.decision, mentioned=cmd.mentioned)
     if cmd.decision:
-        out.post(incident, message(lang, "log.decision", actor=Mention(context.user), text=event.text,
+        said = mentions.spans(event.text, (event.data or {}).get("mentions", []))
+        out.post(incident, message(lang, "log.decision", actor=Mention(context.user), text=said,
                                             id=incidents.ref(incident), seq=event.seq))
     else:
         out.post(incident, message(lang, "log.note", actor=Mention(context.user),
@@ -175,17 +187,51 @@ def log(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Log, o
 def done(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Done, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
-    result = phases.complete_task(session, incident=incident, playbook=bot.playbook, task_ref=cmd.task,
-                                  note=cmd.note, actor=context.user, now=now, lang=lang)
+    try:
+        result = phases.complete_task(session, incident=incident, playbook=bot.playbook, task_ref=cmd.task,
+                                      note=cmd.note, actor=context.user, now=now, lang=lang)
+    except UserError as exc:
+        raise _as_note(exc, cmd, lang) from None
     spec = bot.playbook.phase(result.task.phase_key)
     task_text = spec.tasks[result.task.position - 1].text(lang)
     out.post(incident, message(lang, "tasks.done", actor=Mention(context.user), task=task_text,
                                         phase=spec.title(lang)))
-    if result.phase_completed:
-        hint = "phase.completed_current" if result.task.phase_key == incident.current_phase else "phase.completed"
-        out.post(incident, message(lang, hint, phase=spec.title(lang)))
+    if result.phase_completed and result.task.phase_key != incident.current_phase:
+        out.post(incident, message(lang, "phase.completed", phase=spec.title(lang)))
+    elif result.phase_completed and (spec.waits_for_lead or _numbers_after(cmd)):
+        out.post(incident, message(lang, "phase.completed_current", phase=spec.title(lang)))
+    elif result.phase_completed and not _open_after(session, incident):
+        out.post(incident, message(lang, "phase.completed", phase=spec.title(lang)))
+    elif result.phase_completed:  # the last task done completes the phase and starts the next one
+        out.post(incident, message(lang, "phase.completed_moving", phase=spec.title(lang)))
+        moved = phases.move(session, incident=incident, playbook=bot.playbook, target="next", reason="",
+                            actor=context.user, now=now, lang=lang)
+        _enter(bot, session, ws, context, incident, moved, out)
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
+
+
+def _open_after(session: Session, incident: Incident) -> bool:
+    """Whether a phase after the current one is still open (`phase next` has somewhere to go)."""
+    states = phases.phase_states(session, incident)
+    current = next(x for x in states if x.key == incident.current_phase)
+    return any(x.position > current.position and x.completed_at is None for x in states)
+
+
+def _numbers_after(cmd: Done) -> bool:
+    """Task numbers typed after this one count in the phase they were typed in: it stays current for them."""
+    at = cmd.batch.index(cmd.task) if cmd.task in cmd.batch else len(cmd.batch)
+    return any(ref.isdigit() for ref in cmd.batch[at + 1:])
+
+
+def _as_note(exc: UserError, cmd: Done, lang: str) -> UserError:
+    """`/breach done 1 2 40 laptops` with no task 40: say how to make `40 laptops` the note."""
+    at = cmd.batch.index(cmd.task) if cmd.task in cmd.batch else 0
+    if at == 0 or not cmd.task.replace(".", "").isdigit():
+        return exc
+    note = " ".join((*cmd.batch[at:], cmd.note)).strip()
+    hint = t(lang, "error.done_note_hint", value=cmd.task, tasks=",".join(cmd.batch[:at]), note=note)
+    return UserError(exc.message.plain_text() + "\n" + hint)
 
 
 @command(Phase, "phase", parse=p.phase, zh=("阶段",), carries=(("下一阶段", "next"),), group="work")
@@ -196,8 +242,9 @@ def phase(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Phas
                         actor=context.user, now=now, lang=lang)
     left = bot.playbook.phase(moved.left.key)
     if moved.needs_reason:
-        open_list = "; ".join(left.tasks[x.position - 1].text(lang) for x in moved.open_tasks)
-        target = cmd.target if cmd.target == "next" else cmd.target
+        open_list = ("；" if lang == "zh" else "; ").join(left.tasks[x.position - 1].text(lang) for x in moved.open_tasks)
+        words = {"en": ("phase next", "phase"), "zh": ("下一阶段", "阶段")}.get(lang, ("phase next", "phase"))
+        target = words[0] if cmd.target == "next" else f"{words[1]} {cmd.target}"
         out.reply(message(lang, "phase.needs_reason", kind="error", phase=left.title(lang),
                           count=len(moved.open_tasks), tasks=open_list, target=target))
         return
@@ -207,14 +254,22 @@ def phase(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Phas
     elif moved.open_tasks:
         out.post(incident, message(lang, "phase.left_open", phase=left.title(lang),
                                             count=len(moved.open_tasks), reason=cmd.reason.strip()))
-    if moved.entered is None:
-        out.post(incident, message(lang, "phase.all_done"))
-    else:
-        out.post(incident, views.phase_prompt(session, incident=incident, playbook=bot.playbook, ws=ws,
-                                                       now=now, phase_key=moved.entered.key))
-        ask(bot, session, ws, incident, moved.entered.key, out)
+    _enter(bot, session, ws, context, incident, moved, out)
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
+
+
+def _enter(bot: Bot, session: Session, ws: Workspace, context: Context, incident: Incident,
+           moved: phases.PhaseMove, out: Outbox) -> None:
+    """The phase attention moved to: its checklist, its questions and (when it says so) the management brief."""
+    if moved.entered is None:
+        out.post(incident, message(ws.lang, "phase.all_done"))
+        return
+    out.post(incident, views.phase_prompt(session, incident=incident, playbook=bot.playbook, ws=ws,
+                                          now=bot.now(), phase_key=moved.entered.key))
+    ask(bot, session, ws, incident, moved.entered.key, out)
+    if bot.playbook.phase(moved.entered.key).brief:
+        care.brief_management(bot, session, ws, incident, out, actor=context.user, why="phase")
 
 
 @command(Snooze, "snooze", parse=p.snooze, zh=("稍后提醒",), group="work")
@@ -264,7 +319,7 @@ def capture(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Ca
     except ValueError:
         raise UserError(t(lang, "error.capture_time")) from None
     event = incidents.capture(session, incident=incident, text=cmd.text, author=cmd.author, at=at,
-                              source=cmd.source, actor=context.user, now=now, lang=lang)
+                              source=cmd.source, actor=context.user, now=now, lang=lang, mentioned=cmd.mentioned)
     if event is None:
         out.reply(message(lang, "log.captured_already", id=incidents.ref(incident)))
         return

@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.chat import Context, Mention
+from bot.chat import Context, Mention, Message
 from bot.commands import Affected, Clocks, Facts, Notified
 from bot.errors import UserError
 from bot.flows.base import acknowledge, drill, here, moment_done, resolve
 from bot.flows.grammar import parsers as p
+from bot.flows.grammar.tokens import flag_names
 from bot.flows.port import Bot
 from bot.incident import incidents, questions, wording
 from bot.incident.answers import NO, YES, parse_residences
@@ -21,7 +22,7 @@ from bot.registry import command
 from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES
 from bot.text.i18n import message
 from bot.text.i18n import text as t
-from bot.text.times import format_time, parse_when
+from bot.text.times import format_number, format_time, parse_when
 from bot.views import incident as views
 from storage.models import Deadline, Incident, Participant, Workspace
 
@@ -34,9 +35,11 @@ FACT_FLAGS = {
     "ransom": ("ransom_paid", "yes_no"),
     "contained": ("contained", "yes_no"),
     "press": ("press_aware", "yes_no"),
+    "on_behalf": ("on_behalf", "yes_no"),
     "determined": ("determined_at", "when"),
     "assessed": ("assessed_at", "when"),
     "handled": ("handling_ended_at", "when"),
+    "paid": ("ransom_paid_at", "when"),  # NYDFS counts its extortion notices from the payment
     "cac_level": ("cac_level", "cac_level"),
     "from": ("exposure_from", "when"),  # the exposure window: when the leak began …
     "to": ("exposure_to", "when"),  # … and ended
@@ -44,7 +47,11 @@ FACT_FLAGS = {
 }
 
 
-def read_fact(flag: str, raw: str, *, now: datetime, tz: str, lang: str) -> tuple[str, Any]:
+AFTER_AWARE = ("determined", "assessed", "handled", "paid")  # steps of the response: never before the firm knew
+
+
+def read_fact(flag: str, raw: str, *, now: datetime, tz: str, lang: str,
+              aware: datetime | None = None) -> tuple[str, Any]:
     """One `--flag value` of /breach facts as (fact, value); UserError says what is valid."""
     fact, kind = FACT_FLAGS[flag]
     value = raw.strip()
@@ -53,7 +60,7 @@ def read_fact(flag: str, raw: str, *, now: datetime, tz: str, lang: str) -> tupl
             return fact, True
         if value.lower() in NO:
             return fact, False
-        raise UserError(t(lang, "facts.yes_no", flag=flag.replace("_", "-"), value=value))
+        raise UserError(t(lang, "facts.yes_no", flag=flag_names(lang, flag), value=value))
     if kind == "categories":
         cats = [c.strip().lower() for c in value.replace("，", ",").split(",") if c.strip()]
         unknown = [c for c in cats if c not in DATA_CATEGORIES]
@@ -70,8 +77,12 @@ def read_fact(flag: str, raw: str, *, now: datetime, tz: str, lang: str) -> tupl
         when = parse_when(value, now=now, tz=tz)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    if when > now:
-        raise UserError(t(lang, "answer.future"))
+    if when > now:  # facts record what has happened: the leak's start and end too, never the firm's awareness
+        raise UserError(t(lang, "correct.future", what=flag_names(lang, flag),
+                          at=format_time(when, tz, now=now, lang=lang)))
+    if aware is not None and flag in AFTER_AWARE and when < aware:
+        raise UserError(t(lang, "correct.before_aware", what=flag_names(lang, flag), at=format_time(when, tz, now=now, lang=lang),
+                          aware=format_time(aware, tz, now=now, lang=lang)))
     return fact, when.isoformat()
 
 
@@ -110,7 +121,10 @@ def facts(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Fact
     incidents.require_open(incident, lang)
     if not cmd.changes:
         raise UserError(t(lang, "facts.nothing"))
-    changes = dict(read_fact(flag, raw, now=now, tz=ws.timezone, lang=lang) for flag, raw in cmd.changes)
+    changes = dict(read_fact(flag, raw, now=now, tz=ws.timezone, lang=lang, aware=incident.aware_at)
+                   for flag, raw in cmd.changes)
+    if "ransom_paid_at" in changes:  # a payment time says a ransom was paid
+        changes.setdefault("ransom_paid", True)
     apply(bot, session, ws, context, incident, changes, out, via="facts")
     out.post(incident, message(lang, "facts.recorded", actor=Mention(context.user),
                                         facts=wording.facts(changes, lang, when=lambda at: views.when(ws, at, now))))
@@ -123,11 +137,23 @@ def affected(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: A
     lang = ws.lang
     incident = resolve(session, ws, context, cmd.incident)
     incidents.require_open(incident, lang)
-    counts = parse_residences(cmd.counts, lang)
+    before = dict((incident.facts or {}).get("affected") or {})
+    words = cmd.counts.split()
+    added = [w.lstrip("+＋") for w in words if w[:1] in "+＋" and w.lstrip("+＋")]
+    typed = [w for w in words if w[:1] not in "+＋"]
+    if added:  # `+US-CA=5` adds to what was recorded; codes not typed stay as they were
+        counts = {**before, **(parse_residences(" ".join(typed), lang) if typed else {})}
+        for code, count in parse_residences(" ".join(added), lang).items():
+            counts[code] = counts.get(code, 0) + count
+    else:
+        counts = parse_residences(cmd.counts, lang)
     apply(bot, session, ws, context, incident, {"affected": counts}, out, via="affected")
     out.post(incident, message(lang, "facts.affected", actor=Mention(context.user),
                                         counts=wording.residences(counts, lang),
-                                        total=sum(counts.values())))
+                                        total=format_number(sum(counts.values()), lang)))
+    if before and before != counts and not added:  # say what the new counts replaced, and how to add instead
+        out.post(incident, message(lang, "facts.affected_replaced", counts=wording.residences(before, lang),
+                                   total=format_number(sum(before.values()), lang)))
     acknowledge(out, context, incident, lang)
 
 
@@ -136,8 +162,10 @@ def show(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Clock
     incident = resolve(session, ws, context, cmd.incident, lock=False)
     current = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
                           now=bot.now())
-    out.reply(views.clocks(bot.regimes, incident=incident, ws=ws, rows=current, now=bot.now(),
-                           everything=cmd.all), public=here(context, incident))
+    shown = views.clocks(bot.regimes, incident=incident, ws=ws, rows=current, now=bot.now(), everything=cmd.all)
+    contracts = views.contract_clocks(session, incident=incident, ws=ws, now=bot.now())
+    out.reply(Message(lines=shown.lines[:-2] + contracts + shown.lines[-2:], kind=shown.kind),
+              public=here(context, incident))
 
 
 def owing_incident(session: Session, ws: Workspace, context: Context, number: int | None) -> Incident:
@@ -173,24 +201,29 @@ def notified(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: N
     current = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=now)
     found = clocks.find_clock(bot.regimes, current, cmd.regime)
     if not found:
-        applicable = sorted({r.result.clock_id for r in current if r.status != "not_applicable"})
-        raise UserError(t(lang, "clocks.unknown", value=cmd.regime, choices=", ".join(applicable) or "-"))
+        applicable = sorted({(r.result.regime_key, r.result.clock_id) for r in current if r.status != "not_applicable"})
+        raise UserError(t(lang, "clocks.unknown", value=cmd.regime, choices=("、" if lang == "zh" else ", ").join(
+            f"{clocks.shown_regime(bot.regimes, key, lang)}（{clock}）" if lang == "zh" else clock
+            for key, clock in applicable) or t(lang, "clocks.none_yet")))
     if len(found) > 1:
-        raise UserError(t(lang, "clocks.which", value=cmd.regime,
-                          choices=", ".join(r.result.clock_id for r in found)))
+        raise UserError(t(lang, "clocks.which", value=cmd.regime, choices=("、" if lang == "zh" else ", ").join(
+            f"{r.result.clock_id}（{r.result.audience_zh}）" if lang == "zh" else f"{r.result.clock_id} ({r.result.audience_en})"
+            for r in found)))
     row = found[0]
     if row.status == "met":
-        raise UserError(t(lang, "clocks.already_met", clock=row.result.clock_id))
-    at = moment_done(cmd.at, now=now, ws=ws)
+        raise UserError(t(lang, "clocks.already_met", clock=row.result.clock_id,
+                          at=views.when(ws, row.met_at, now) if row.met_at else "—"))
+    at = moment_done(cmd.at, now=now, ws=ws, incident=incident)
     if len(cmd.reference) > 200:
         raise UserError(t(lang, "error.text_long", what="--ref", max=200, length=len(cmd.reference)))
     clocks.mark_notified(session, incident=incident, row=row, at=at, reference=cmd.reference.strip(),
                          actor=context.user, now=now)
+    resync(bot, session, ws, incident, out)  # a clock counted from this notice (California's AG) moves now
     late = row.result.due_at is not None and at > row.result.due_at
     out.post(incident, message(lang, "clocks.notified_late" if late else "clocks.notified",
                                         actor=Mention(context.user), clock=row.result.clock_id,
                                         audience=row.result.audience_zh if lang == "zh" else row.result.audience_en,
-                                        at=views.when(ws, at, now), ref=cmd.reference.strip() or "-",
+                                        at=views.when(ws, at, now), ref=cmd.reference.strip() or t(lang, "clocks.no_ref"),
                                         ).prefixed(drill(incident, lang)))
     if incident.status != incidents.OPEN and not clocks.open_clocks(
             session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=now):

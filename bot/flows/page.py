@@ -20,18 +20,19 @@ from sqlmodel import Session, col, select
 from bot.chat import Context, Mention
 from bot.clock import Clock, SystemClock
 from bot.errors import UserError
+from bot.flows import tenancy
 from bot.flows.base import acknowledge, drill, resolve
 from bot.flows.grammar.tokens import Args, fold, tokenize
 from bot.flows.port import Bot
-from bot.flows.report import key_times
-from bot.incident import incidents, links, wording
+from bot.incident import care, incidents, links, wording
 from bot.incident.playbook import load_playbook
 from bot.law.regimes import load_regimes
 from bot.outbox import Outbox
 from bot.registry import command
-from bot.report import chart, document
+from bot.report import chart, document, metrics
 from bot.report.export import as_dict, as_json
 from bot.settings import Settings
+from bot.statements import clients
 from bot.statements.template_context import long_date
 from bot.text.facts import whole_number
 from bot.text.i18n import message
@@ -48,6 +49,14 @@ log = logging.getLogger("breachbot.page")
 def page_url(base: str, incident: Incident, token: str) -> str:
     """The address a link opens."""
     return f"{base}/incidents/{incidents.ref(incident)}?k={token}"
+
+
+def survey_url(settings: Settings, session: Session, *, incident: Incident, client: Any, now: datetime) -> str:
+    """A client's own link to answer the satisfaction survey online; "" unless BREACHBOT_PUBLIC_URL says where
+    `breachbot serve` is reached (a localhost link is no use in a client's letter)."""
+    if not settings.public_url:
+        return ""
+    return f"{settings.page_base}/survey?k={links.survey_token(session, incident=incident, client=client, now=now)}"
 
 
 @dataclass(frozen=True)
@@ -153,10 +162,17 @@ class PageSite:
 
         return name
 
+    def _firm(self, session: Session, ws: Workspace) -> tenancy.FirmView:
+        """The deployment's settings as this workspace's firm set them (/breach config)."""
+        return tenancy.resolve(self, tenancy.stored(session, ws.id), firm=self.settings.firm(), lang=ws.lang,
+                               timezone=ws.timezone, playbook=self.playbook, firm_profile=self.firm_profile)
+
     def _build(self, session: Session, opened: links.Opened, lang: str | None, now: datetime) -> Shown:
-        data = view.build(session, incident=opened.incident, playbook=self.playbook, regimes=self.regimes,
-                          firm_profile=self.firm_profile, ws=opened.workspace, lang=self._lang(lang, opened.workspace),
-                          now=now, firm_name=self.settings.firm_name, name=self._namer(opened.workspace.platform))
+        shown = self._lang(lang, opened.workspace)
+        firm = self._firm(session, opened.workspace)
+        data = view.build(session, incident=opened.incident, playbook=firm.playbook, regimes=self.regimes,
+                          firm_profile=firm.firm_profile, ws=opened.workspace, lang=shown,
+                          now=now, firm_name=firm.firm.name_in(shown), name=self._namer(opened.workspace.platform))
         return Shown(data=data, version=links.head(session, opened.incident))
 
     def open(self, *, token: str, number: int, lang: str | None, where: str, agent: str) -> Shown:
@@ -184,16 +200,17 @@ class PageSite:
             opened = links.check(session, token=token, number=number, now=now)
             incident, ws = opened.incident, opened.workspace
             lang = self._lang(lang, ws)
+            firm = self._firm(session, ws)
             ident = incidents.ref(incident) + ("-DRILL" if incident.drill else "")
             if fmt == "export":
-                raw = as_dict(session, incident=incident, playbook=self.playbook, ws=ws, now=now,
-                              regimes=self.regimes, firm_profile=self.firm_profile, lang=lang)
+                raw = as_dict(session, incident=incident, playbook=firm.playbook, ws=ws, now=now,
+                              regimes=self.regimes, firm_profile=firm.firm_profile, lang=lang)
                 return f"{ident}-export.json", as_json(raw).encode("utf-8")
             if fmt not in ("md", "html", "pdf"):
                 raise Refused("unknown format")
-            data = document.build(session, incident=incident, playbook=self.playbook, regimes=self.regimes,
-                                  firm_profile=self.firm_profile, ws=ws, lang=lang, now=now,
-                                  firm_name=self.settings.firm_name)
+            data = document.build(session, incident=incident, playbook=firm.playbook, regimes=self.regimes,
+                                  firm_profile=firm.firm_profile, ws=ws, lang=lang, now=now,
+                                  firm_name=firm.firm.name_in(lang))
             return f"{ident}-report-{lang}.{fmt}", document.render(data, fmt, pdf_font=self.settings.pdf_font)
 
     def history(self, *, token: str, lang: str | None) -> dict[str, Any]:
@@ -202,11 +219,16 @@ class PageSite:
         with transaction(self.readers) as session:
             ws = links.check_history(session, token=token, now=now)
             lang = self._lang(lang, ws)
+            firm_name = self._firm(session, ws).firm.name_in(lang)
             rows = []
             for incident in session.exec(select(Incident).where(Incident.workspace_id == ws.id)
                                          .order_by(col(Incident.number))):
-                times = key_times(session, incident)
+                times = metrics.key_times(session, incident, self.regimes).hours()
+                score = care.average_score(incident)
                 rows.append({"id": incidents.ref(incident), "title": incident.title, "drill": incident.drill,
+                             "score": f"{score}/5 ({len(care.feedback(incident))})" if score is not None else "—",
+                             "comments": [f"{e['score']}/5 · {e['name']}" + ("：" if lang == "zh" else ": ")
+                                          + e["comment"] for e in care.feedback(incident) if e.get("comment")],
                              "severity": wording.severity(lang, incident.severity),
                              "status": wording.state(lang, incident.status),
                              "aware": long_date(incident.aware_at, ws.timezone, lang),
@@ -217,13 +239,59 @@ class PageSite:
         for key in ("declare", "contain", "notify", "close"):
             values = [r["hours"][key] for r in real if r["hours"][key] is not None]
             averages[key] = format_duration(timedelta(hours=sum(values) / len(values)), lang) if values else "—"
+        scores = [float(r["score"].split("/")[0]) for r in real if r["score"] != "—"]
+        averages["score"] = f"{round(sum(scores) / len(scores), 1)}/5" if scores else "—"
         W = view.words(lang)  # noqa: N806
         series = [(W[f"history_{k}"], [(r["id"], r["hours"][k]) for r in real]) for k in ("declare", "contain",
                                                                                           "notify", "close")]
-        return {"W": W, "lang": lang, "firm": self.settings.firm_name, "rows": rows, "averages": averages,
+        return {"W": W, "lang": lang, "firm": firm_name, "rows": rows, "averages": averages,
                 "chart_svg": chart.trends(series, title=W["history_chart"],
                                           say=lambda h: format_duration(timedelta(hours=h), lang)),
                 "generated": long_date(now, ws.timezone, lang)}
+
+
+SCORED = re.compile(r"1\s*[-–~～]\s*5")  # a survey question the playbook words as scored from 1 to 5
+
+
+class Survey:
+    """The online satisfaction survey: one client's form, opened by their own signed link, and its answers."""
+
+    def __init__(self, site: PageSite) -> None:
+        self.site = site
+
+    def form(self, *, token: str, lang: str | None) -> dict[str, Any]:
+        """The questions in the client's language, whom they are for (masked) and any answer already given."""
+        now = self.site.clock.now()
+        with transaction(self.site.readers) as session:
+            client, incident, ws = links.check_survey(session, token=token, now=now)
+            lang = lang if lang in view.LANGS else (client.lang if client.lang in view.LANGS else ws.lang)
+            given = next((e for e in care.feedback(incident) if e["client"] == client.id), None)
+            firm = self.site._firm(session, ws)  # the firm as it set itself (/breach config)
+            return {"W": view.words(lang), "lang": lang, "firm": firm.firm.name_in(lang),
+                    "id": incidents.ref(incident), "drill": incident.drill, "name": clients.mask(client.name),
+                    "questions": [{"n": i, "text": q(lang), "scored": bool(SCORED.search(q(lang)))}
+                                  for i, q in enumerate(firm.playbook.survey, start=1)],
+                    "given": long_date(datetime.fromisoformat(given["at"]), ws.timezone, lang) if given else ""}
+
+    def answer(self, *, token: str, lang: str | None, answers: Mapping[str, str]) -> dict[str, Any]:
+        """Record the answers as the client's feedback (the scores' mean, the written answers as the comment);
+        raises UserError with what to do when no score was given or a comment is too long."""
+        shown = self.form(token=token, lang=lang)
+        scores = [int(answers[f"q{q['n']}"]) for q in shown["questions"] if q["scored"]
+                  and answers.get(f"q{q['n']}", "") in ("1", "2", "3", "4", "5")]
+        if not scores:
+            raise UserError(shown["W"]["survey_pick"])
+        comment = " / ".join(answers.get(f"q{q['n']}", "").strip() for q in shown["questions"]
+                             if not q["scored"] and answers.get(f"q{q['n']}", "").strip())
+        now = self.site.clock.now()
+        with transaction(self.site.sessions) as session:
+            client, incident, _ws = links.check_survey(session, token=token, now=now)
+            incident = incidents.lock(session, incident)
+            care.record_feedback(session, incident=incident, client=client, shown=shown["name"],
+                                 score=str(int(sum(scores) / len(scores) + 0.5)), comment=comment,
+                                 actor=shown["W"]["survey_actor"].format(name=shown["name"]), now=now,
+                                 lang=shown["lang"])
+        return shown
 
 
 def admin_link(settings: Settings, *, engine: Engine, workspace: Workspace, hours: int, now: datetime) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -12,25 +12,31 @@ from bot.errors import UserError
 from bot.flows.base import acknowledge, drill, here, resolve, role_holders
 from bot.flows.grammar import parsers as p
 from bot.flows.port import Bot
-from bot.incident import deadlines, followups, incidents, timeline, wording
+from bot.incident import care, deadlines, followups, incidents, names, wording
 from bot.incident.phases import phase_states, task_states
 from bot.law import clocks
+from bot.law.regimes import RegimeBook
 from bot.outbox import Outbox
 from bot.registry import command
-from bot.report import document
+from bot.report import document, metrics
 from bot.statements import drafts
 from bot.text.i18n import drill_prefix, drill_suffix, line, message
 from bot.text.i18n import text as t
 from bot.text.times import format_duration, parse_duration, parse_when
 from bot.views import incident as views
-from storage.models import Incident, TimelineEvent, Workspace
+from storage.models import FollowUp, Incident, Participant, TimelineEvent, Workspace
 
 
 @command(Summary, "summary", parse=p.summary, zh=("总结",), group="start")
 def summary(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Summary, out: Outbox) -> None:
     """A short summary in chat: phase, roles, clocks, open tasks, last decisions."""
-    lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident, lock=False)
+    out.reply(summary_message(bot, session, ws, incident), public=here(context, incident))
+
+
+def summary_message(bot: Bot, session: Session, ws: Workspace, incident: Incident) -> Message:
+    """The summary of an incident (also what management is briefed with)."""
+    lang, now = ws.lang, bot.now()
     holders = role_holders(session, incident)
     states = phase_states(session, incident)
     state = next(s for s in states if s.key == incident.current_phase)
@@ -48,6 +54,10 @@ def summary(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Su
     if overdue and incident.status == incidents.OPEN:
         lines.append(views.overdue_line(ws, overdue, now))
     lines.append(views.role_line(holders, bot.playbook, lang, everyone=True))
+    times = metrics.key_times(session, incident, bot.regimes)
+    reached = [t(lang, f"summary.time_{k}", took=format_duration(span, lang))
+               for k in HISTORY_KEYS if (span := times.span(k)) is not None]
+    lines.append(line(lang, "summary.key_times", times=t(lang, "regime_reason.join.list").join(reached)))
     rows = [r for r in clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
                                    now=now) if r.status in ("pending", "missed", "waiting")]
     for row in rows[:4]:
@@ -65,7 +75,7 @@ def summary(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Su
     pending_drafts = [f"D-{d.number}" for d, v in drafts.all_drafts(session, incident) if v.status != "approved"]
     if pending_drafts:
         lines.append(line(lang, "summary.drafts", drafts=", ".join(pending_drafts)))
-    out.reply(Message(lines=tuple(lines), kind="summary"), public=here(context, incident))
+    return Message(lines=tuple(lines), kind="summary")
 
 
 @command(Report, "report", parse=p.report, zh=("报告",), group="after")
@@ -74,13 +84,13 @@ def full_report(bot: Bot, session: Session, ws: Workspace, context: Context, cmd
     """The post-incident report as a file in the war room (the console writes it and prints the path)."""
     lang = cmd.lang or ws.lang
     if cmd.format not in document.FORMATS:
-        raise UserError(t(ws.lang, "report.bad_format", value=cmd.format))
+        raise UserError(t(ws.lang, "report.bad_format", value=cmd.format, choices=names.choices("format", None, ws.lang)))
     if lang not in ("en", "zh"):
         raise UserError(t(ws.lang, "draft.bad_lang", value=lang))
     incident = resolve(session, ws, context, cmd.incident, lock=False)
     data = document.build(session, incident=incident, playbook=bot.playbook, regimes=bot.regimes,
                         firm_profile=bot.firm_profile, ws=ws, lang=lang, now=bot.now(),
-                        firm_name=bot.settings.firm_name)
+                        firm_name=bot.settings.identity(bot.firm).name_in(lang))
     body = document.render(data, cmd.format, pdf_font=bot.settings.pdf_font)
     name = f"{incidents.ref(incident)}-report{drill_suffix(incident.drill)}-{lang}.{cmd.format}"
     # Reports go to the war room only, never to a public room.
@@ -91,6 +101,9 @@ def full_report(bot: Bot, session: Session, ws: Workspace, context: Context, cmd
     out.post(incident, message(ws.lang, "report.saved", id=incidents.ref(incident),
                            format=wording.name(ws.lang, "format", cmd.format), where=where)
              .prefixed(drill(incident, ws.lang)))
+
+
+HISTORY_KEYS = ("declare", "contain", "notify", "clients", "close")  # the columns of /breach history
 
 
 def _due(raw: str, *, now: datetime, tz: str) -> datetime:
@@ -105,6 +118,8 @@ def followup_add(bot: Bot, session: Session, ws: Workspace, context: Context, cm
                  out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
+    if incident.drill and incident.status != incidents.OPEN:  # a closed drill pages nobody, ever
+        raise UserError(t(lang, "followup.drill_closed", id=incidents.ref(incident)))
     try:
         due_at = _due(cmd.due, now=now, tz=ws.timezone)
     except ValueError as exc:
@@ -125,7 +140,7 @@ def followup_add(bot: Bot, session: Session, ws: Workspace, context: Context, cm
 def followup_list(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: FollowUps,
                   out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
-    incident = resolve(session, ws, context, cmd.incident, lock=False)
+    incident = _with_followups(session, ws, context, cmd.incident)
     items = followups.all_of(session, incident)
     lines: list[Line] = [drill(incident, lang) + line(lang, "followup.header", id=incidents.ref(incident))]
     for f in items:
@@ -149,24 +164,8 @@ def followup_done(bot: Bot, session: Session, ws: Workspace, context: Context, c
     acknowledge(out, context, incident, lang)
 
 
-def key_times(session: Session, incident: Incident) -> dict[str, float | None]:
-    """Hours from awareness to declare, contain, first notice and close (None while not reached)."""
-    events = timeline.events(session, incident)
-    aware = incident.aware_at
-
-    def hours(at: datetime | None) -> float | None:
-        return None if at is None else (at - aware).total_seconds() / 3600
-
-    contained = next((e.at for e in events if e.kind == "facts_changed"
-                      and e.data.get("set", {}).get("contained") is True), None)
-    if contained is None:
-        contained = next((p.completed_at for p in phase_states(session, incident) if p.key == "containment"), None)
-    notified = next((e.at for e in events if e.kind in ("notified", "clients_notified")), None)
-    return {"declare": hours(incident.declared_at), "contain": hours(contained), "notify": hours(notified),
-            "close": hours(incident.closed_at)}
-
-
-def history_message(session: Session, ws: Workspace, user: str | None = None) -> Message:
+def history_message(session: Session, ws: Workspace, user: str | None = None,
+                    regimes: RegimeBook | None = None) -> Message:
     """Past incidents and drills with key times, averages for real ones, and a bar chart of time to contain.
 
     In chat a person sees the incidents they were on; the command line (`user=None`) sees all.
@@ -179,24 +178,36 @@ def history_message(session: Session, ws: Workspace, user: str | None = None) ->
         return Message(lines=(line(lang, "history.none"),))
 
     def show(value: float | None) -> str:
-        return "—" if value is None else format_duration(__import__("datetime").timedelta(hours=value), lang)
+        return "—" if value is None else format_duration(timedelta(hours=value), lang)
 
     lines: list[Line] = [line(lang, "history.header")]
     real: list[dict] = []
     for incident in every:
-        times = key_times(session, incident)
+        times = metrics.key_times(session, incident, regimes).hours()
         if not incident.drill:
             real.append(times)
         tag = t(lang, "history.drill") if incident.drill else wording.severity(lang, incident.severity)
         lines.append((Text(f"  BR-{incident.number} · {tag} · {wording.state(lang, incident.status)} · "
                            f"{incident.title[:40]} · "
-                           f"{show(times['declare'])} / {show(times['contain'])} / {show(times['notify'])} / "
-                           f"{show(times['close'])}"),))
-    for key in ("declare", "contain", "notify"):
+                           + " / ".join(show(times[k]) for k in HISTORY_KEYS)),))
+    for key in ("declare", "contain", "notify", "clients"):
         values = [r[key] for r in real if r[key] is not None]
         if values:
             lines.append(line(lang, f"history.avg_{key}", value=show(sum(values) / len(values)), count=len(values)))
-    contain = [(f"BR-{i.number}", key_times(session, i)["contain"]) for i in every if not i.drill]
+    scored = [(f"BR-{i.number}", score, len(care.feedback(i))) for i in every
+              if (score := care.average_score(i)) is not None and not i.drill]
+    if scored:  # the trend of client satisfaction, oldest incident first
+        lines.append(line(lang, "history.satisfaction", count=len(scored),
+                          scores=" → ".join(f"{name} {score}/5 ({n})" for name, score, n in scored),
+                          average=round(sum(score for _, score, _ in scored) / len(scored), 1)))
+        colon = "：" if lang == "zh" else ": "
+        said = [(f"BR-{i.number}", e) for i in every if not i.drill for e in care.feedback(i) if e.get("comment")]
+        if said:  # what the clients said, newest incident first, a few each
+            lines.append(line(lang, "history.comments"))
+            for name, entry in sorted(said, key=lambda s: -int(s[0][3:]))[:COMMENTS]:
+                lines.append((Text(f"  {name} · {entry['score']}/5 · {entry['name']}{colon}{entry['comment']}"),))
+    contain = [(f"BR-{i.number}", metrics.key_times(session, i, regimes).hours()["contain"])
+               for i in every if not i.drill]
     known = [(name, v) for name, v in contain if v is not None]
     if known:
         lines.append(line(lang, "history.chart"))
@@ -206,6 +217,47 @@ def history_message(session: Session, ws: Workspace, user: str | None = None) ->
     return Message(lines=tuple(lines))
 
 
+COMMENTS = 12  # client comments shown by /breach history, newest incident first
+
+
 @command(History, "history", parse=p.history, zh=("历史",), group="after")
 def history(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: History, out: Outbox) -> None:
-    out.reply(history_message(session, ws, context.user))
+    """The history in chat; `link`: a firm admin's link to the history page, told only to them."""
+    if cmd.link_hours is None:
+        out.reply(history_message(session, ws, context.user, bot.regimes))
+        return
+    from bot.flows import firm
+    from bot.incident import links
+    from bot.statements.template_context import long_date
+    from storage.models import FirmSettings
+
+    row = session.get(FirmSettings, ws.id)
+    allowed = firm.admins(bot, dict(row.values) if row is not None else {})
+    if context.user not in allowed:
+        who: list = []
+        for person in allowed:
+            who += ([Text("、" if ws.lang == "zh" else ", ")] if who else []) + [Mention(person)]
+        raise UserError(message(ws.lang, "history.not_admin" if allowed else "config.no_admins", kind="error",
+                                who=tuple(who)))
+    now = bot.now()
+    token = links.history_token(session, workspace=ws, hours=cmd.link_hours, now=now)
+    out.reply(message(ws.lang, "history.link", url=f"{bot.settings.page_base}/history?k={token}",
+                      until=long_date(now + timedelta(hours=cmd.link_hours), ws.timezone, ws.lang)), public=False)
+
+
+def _with_followups(session: Session, ws: Workspace, context: Context, number: int | None) -> Incident:
+    """The incident whose follow-ups are asked for: as `resolve` finds it, else (after close, from outside the
+    war room) the person's one closed incident with follow-ups still open, since they keep running."""
+    try:
+        return resolve(session, ws, context, number, lock=False)
+    except UserError:
+        if number is not None or incidents.open_for_user(session, workspace=ws, user=context.user):
+            raise
+        owing = session.exec(
+            select(Incident).join(Participant, col(Participant.incident_id) == col(Incident.id))
+            .join(FollowUp, col(FollowUp.incident_id) == col(Incident.id))
+            .where(Incident.workspace_id == ws.id, Incident.status == incidents.CLOSED,
+                   Participant.user == context.user, col(FollowUp.done_at).is_(None))).unique().all()
+        if len(owing) != 1:
+            raise
+        return owing[0]

@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from bot.chat import Mention, Message
+from bot.flows import tenancy
 from bot.flows.send_runner import Breachbot, post, vault
 from bot.incident import incidents
 from bot.statements import clients, reach, sending, transports
@@ -58,7 +59,8 @@ def check_returns(bot: Breachbot) -> int:
             incident = session.get(Incident, incident_id)
             room = incident.war_room if incident else None
         if room:
-            post(bot, room, said)
+            with tenancy.for_incident(bot, incident_id):  # that firm's credentials
+                post(bot, room, said)
     if failures:
         bot.notify_schedule_change()
     return len(failures)
@@ -93,7 +95,18 @@ def _receipts(bot: Breachbot, provider: Any) -> list[tuple[int, Message]]:
 
 
 def _fail(bot: Breachbot, *, message_id: str, reason: str) -> tuple[int, Message] | None:
-    """Mark one returned notice failed, with its follow-up; the war-room line that says so."""
+    """Mark one returned notice failed, with its follow-up; the war-room line that says so (as its firm: its
+    playbook's senders, its profile's audiences)."""
+    with bot.unit(write=False) as session:
+        attempt = reach.by_message_id(session, message_id)
+        incident_id = attempt.incident_id if attempt is not None else None
+    if incident_id is None:
+        return None
+    with tenancy.for_incident(bot, incident_id):
+        return _failed(bot, message_id=message_id, reason=reason)
+
+
+def _failed(bot: Breachbot, *, message_id: str, reason: str) -> tuple[int, Message] | None:
     now = bot.now()
     with bot.unit() as session:
         attempt = reach.by_message_id(session, message_id)

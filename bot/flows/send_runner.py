@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from bot.chat import Message, MessageRef, Text
+from bot.flows import tenancy
 from bot.flows.port import Bot
 from bot.incident import incidents
 from bot.law import clocks
@@ -60,29 +61,32 @@ class Composer:
         return cls(bot, incident, {code: template_context.authorities_told(rows, bot.regimes, code)
                                    for code in ("en", "zh")})
 
-    def body(self, client: Client, draft: Draft, version: DraftVersion, *, name: str | None = None) -> str:
-        """The client's letter: merge fields filled in, DRILL on top of a drill's."""
+    def body(self, client: Client, draft: Draft, version: DraftVersion, *, name: str | None = None,
+             survey: str = "") -> str:
+        """The client's letter: merge fields filled in (`survey`: their link to the online survey), DRILL on top."""
         data = letter_merge.client_data(client, incident=self.incident, playbook=self.bot.playbook, lang=draft.lang)
         body = letter_merge.fill(version.text, name=name or client.name, data=data,
                                  regulators=letter_merge.client_regulators(client, self.authorities[draft.lang],
-                                                                           draft.lang))
+                                                                           draft.lang), survey=survey)
         banner = t(draft.lang, "draft.drill_banner")
         return banner + "\n\n" + body if self.incident.drill and not body.startswith(banner) else body
 
     def notice(self, client: Client, draft: Draft, version: DraftVersion, *, channel: str, to: str, key: str,
-               message_id: str, test: bool = False) -> sending.Notice:
+               message_id: str, test: bool = False, survey: str = "") -> sending.Notice:
         """One notice, ready for its transport."""
         settings, lang = self.bot.settings, draft.lang
-        subject = t(lang, "send.subject", firm=settings.firm_name)
+        firm = settings.identity(self.bot.firm)
+        subject = t(lang, "send.subject" if draft.kind == "client" else f"send.subject_{draft.kind}",
+                    firm=firm.name_in(lang))
         if test:
             subject = t(lang, "send.test_subject") + subject
-        text = self.body(client, draft, version)
+        text = self.body(client, draft, version, survey=survey)
         pdf = letter_pdf(text, font=settings.pdf_font) if settings.mail_pdf and channel == sending.EMAIL else None
         return sending.Notice(key=key, channel=channel, to=to, lang=lang, subject=subject, text=text,
                               message_id=message_id, client_name=client.name, attachment=pdf,
                               attachment_name=f"{incidents.ref(self.incident)}-{t(lang, 'send.pdf_name')}.pdf",
-                              sms_params={"firm": settings.firm_name[:35],
-                                          "hotline": (settings.firm_contact or settings.mail_reply_to or "")[:35]})
+                              sms_params={"firm": firm.name_in(lang)[:35],
+                                          "hotline": (firm.contact or settings.mail_reply_to or "")[:35]})
 
 
 def vault(bot: Breachbot) -> clients.Vault:
@@ -111,8 +115,10 @@ def run_sends(bot: Breachbot) -> int:
         with bot.unit() as session:
             if not sending.claim_run(session, run_id=run_id, worker=bot.worker_id, now=now):
                 continue
+            run_incident = session.get(SendRun, run_id).incident_id  # type: ignore[union-attr]
         try:
-            total += _batch(bot, run_id)
+            with tenancy.for_incident(bot, run_incident):
+                total += _batch(bot, run_id)
         except Exception:
             log.exception("send run %s failed; it will be resumed", run_id)
     return total
@@ -223,7 +229,12 @@ def _prepare(session: Session, attempt: SendAttempt, channels: dict[str, Any], s
     to = secret.open(client.contact_encrypted).strip()
     if attempt.channel == sending.SMS:
         to = to.replace(" ", "").replace("-", "")
+    from bot.flows.page import survey_url
+
+    survey = survey_url(composer.bot.settings, session, incident=composer.incident, client=client,
+                        now=composer.bot.now()) if draft.kind == "survey" else ""
     notice = composer.notice(client, draft, version, channel=attempt.channel, to=to, message_id=attempt.message_id,
+                             survey=survey,
                              key=sending.attempt_key(client_id=client.id or 0, version_id=version.id or 0,
                                                      channel=attempt.channel))
     return notice, channels.get(attempt.channel)

@@ -18,7 +18,7 @@ from bot.flows import permissions, send_runner
 from bot.flows.base import acknowledge, here, resolve, role_holders, role_names
 from bot.flows.grammar import parsers as p
 from bot.flows.send_runner import Breachbot
-from bot.incident import incidents
+from bot.incident import incidents, wording
 from bot.outbox import Outbox
 from bot.registry import command
 from bot.statements import clients, drafts, sending
@@ -38,7 +38,8 @@ def send(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd:
     if cmd.action == "list":
         _list(session, ws, context, incident, out)
         return
-    _may_send(bot, session, ws, context, incident)
+    if cmd.action != "send":  # a send is checked against the senders of the kind of drafts it sends
+        _may_send(bot, session, ws, context, incident)
     if cmd.action == "stop":
         stopped = sending.stop(session, incident=incident, actor=context.user, now=bot.now())
         if not stopped:
@@ -53,39 +54,56 @@ def send(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd:
     _send(bot, session, ws, context, cmd, incident, out)
 
 
-def _may_send(bot: Breachbot, session: Session, ws: Workspace, context: Context, incident: Incident) -> None:
-    permissions.check("send", needed=tuple(bot.playbook.drafts["client"].senders), user=context.user,
+FOLLOW_ON = ("update", "survey")  # sent only to clients already told, by e-mail; nobody becomes told by them
+
+
+def _may_send(bot: Breachbot, session: Session, ws: Workspace, context: Context, incident: Incident,
+              kind: str = "client") -> None:
+    rule = bot.playbook.drafts.get(kind) or bot.playbook.drafts["client"]
+    permissions.check("send", needed=tuple(rule.senders), user=context.user,
                       holders=role_holders(session, incident),
                       declarer=incident.declared_by, lang=ws.lang, role_names=role_names(bot, ws.lang))
 
 
 def _letters(bot: Breachbot, session: Session, incident: Incident, numbers: tuple[int, ...],
-             lang: str) -> dict[tuple[str, str], tuple[Draft, DraftVersion]]:
-    """The approved, gap-free client letters named, by (language, client type)."""
+             lang: str) -> tuple[str, dict[tuple[str, str], tuple[Draft, DraftVersion]]]:
+    """The kind of the drafts named, and the approved, gap-free ones by (language, client type).
+
+    First letters go by language and client type; a progress update or a survey by language alone.
+    """
     if not numbers:
         raise UserError(t(lang, "send.which"))
     found: dict[tuple[str, str], tuple[Draft, DraftVersion]] = {}
+    kinds = set()
     for number in numbers:
         draft = drafts.by_number(session, incident=incident, number=number, lang=lang)
         version = drafts.current(session, draft)
-        if draft.kind != "client":
+        if draft.kind != "client" and draft.kind not in FOLLOW_ON:
             raise UserError(t(lang, "send.not_client", id=f"D-{number}"))
+        kinds.add(draft.kind)
         if version.status != "approved":
             raise UserError(t(lang, "send.not_approved", id=f"D-{number} v{version.version}", n=number))
         gaps = draft_gaps.find_gaps(version.text)
         if gaps:
             raise UserError(draft_gaps.refusal("letters.gaps", gaps, playbook=bot.playbook, draft_id=f"D-{number}",
                                                version=version.version, lang=lang,
-                                               redraft=drafts.redraft_command(draft)))
-        found[(draft.lang, letter_merge.variant_of(draft))] = (draft, version)
-    return found
+                                               redraft=drafts.redraft_command(draft, lang)))
+        variants = (letter_merge.variant_of(draft),) if draft.kind == "client" else ("individual", "company")
+        for variant in variants:
+            found[(draft.lang, variant)] = (draft, version)
+    if len(kinds) > 1:
+        raise UserError(t(lang, "send.mixed", kinds=", ".join(
+            wording.name(lang, "draft_kind", k) for k in sorted(kinds))))
+    return kinds.pop(), found
 
 
-def _target(session: Session, incident: Incident, raw: str, lang: str) -> str:
+def _target(session: Session, incident: Incident, raw: str, lang: str, kind: str = "client") -> str:
     folded = raw.strip().lower()
     if folded in ("all", "全部", "所有"):
-        return "all"
+        return "told" if kind in FOLLOW_ON else "all"
     if folded in ("not-notified", "not_notified", "未通知"):
+        if kind in FOLLOW_ON:
+            raise UserError(t(lang, "send.told_only"))
         return "not-notified"
     everyone = clients.register(session, incident)
     client = clients.find(everyone, raw)
@@ -97,17 +115,21 @@ def _target(session: Session, incident: Incident, raw: str, lang: str) -> str:
 def _send(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd: Send, incident: Incident,
           out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
-    incidents.require_open(incident, lang)
-    letters = _letters(bot, session, incident, cmd.numbers, lang)
+    kind, letters = _letters(bot, session, incident, cmd.numbers, lang)
+    if not drafts.after_close(incident, kind):
+        incidents.require_open(incident, lang)
+    _may_send(bot, session, ws, context, incident, kind)
     if not clients.register(session, incident):
         raise UserError(t(lang, "clients.none"))
     vault = send_runner.vault(bot)
     if not vault.ready():
         raise UserError(t(lang, "clients.no_key"))
     channels = frozenset(send_runner.transports_for(bot, incident))
+    if kind in FOLLOW_ON:  # the SMS template is the first notice's; updates and surveys go by e-mail only
+        channels &= {sending.EMAIL}
     if not channels:
-        raise UserError(t(lang, "send.not_configured"))
-    target = _target(session, incident, cmd.to, lang)
+        raise UserError(t(lang, "send.not_configured" if kind == "client" else "send.email_only"))
+    target = _target(session, incident, cmd.to, lang, kind)
     plan = sending.plan(session, incident=incident, letters=letters, target=target, vault=vault, channels=channels)
     composer = send_runner.Composer.of(bot, session, incident)
     if cmd.test_to is not None:
@@ -138,7 +160,8 @@ def _preview(bot: Breachbot, incident: Incident, plan: sending.Plan, composer: s
              to: str, lang: str) -> Message:
     """What a confirmed send would do: count, channels, letters, who is skipped, one sample letter."""
     by_channel = plan.by_channel()
-    kinds = sorted({f"D-{i.draft.number} v{i.version.version} ({i.draft.lang}/{letter_merge.variant_of(i.draft)})"
+    kinds = sorted({f"D-{i.draft.number} v{i.version.version} ({i.draft.lang}"
+                    + (f"/{letter_merge.variant_of(i.draft)})" if i.draft.kind == "client" else ")")
                     for i in plan.going if i.draft and i.version})
     lines = [line(lang, "send.preview", count=len(plan.going), email=by_channel.get(sending.EMAIL, 0),
                   sms=by_channel.get(sending.SMS, 0), letters=", ".join(kinds))]

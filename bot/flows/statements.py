@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlmodel import Session
 
 from bot.chat import Action, Context, Mention, Message, Strong, Text, Upload
@@ -17,10 +19,11 @@ from bot.commands import (
     Letters,
 )
 from bot.errors import UserError
+from bot.flows import support
 from bot.flows.base import acknowledge, here, moment_done, resolve, role_holders
 from bot.flows.grammar import parsers as p
 from bot.flows.port import Bot
-from bot.incident import incidents, timeline
+from bot.incident import care, incidents, timeline, wording
 from bot.law import clocks
 from bot.outbox import Outbox
 from bot.registry import command
@@ -36,8 +39,23 @@ def _context(bot: Bot, session: Session, ws: Workspace, incident: Incident, lang
              regime: str | None = None) -> dict:
     return template_context.context(session, incident=incident, playbook=bot.playbook, regimes=bot.regimes,
                               firm_profile=bot.firm_profile, ws=ws, lang=lang, now=bot.now(),
-                              firm_name=bot.settings.firm_name, firm_contact=bot.settings.firm_contact,
+                              firm=bot.settings.identity(bot.firm),
                               regime_key=regime)
+
+
+def _version(lang: str, number: int, version: int) -> str:
+    """`D-1 v2`, or `D-1 第2版` in Chinese."""
+    return f"D-{number} " + t(lang, "report.version", version=version)
+
+
+def _role(bot: Bot, role: str, lang: str) -> str:
+    """A role as a Chinese workspace names it; its key in English (as typed in commands)."""
+    return bot.playbook.roles[role](lang) if lang == "zh" and role in bot.playbook.roles else role
+
+
+def _named(lang: str, group: str, code: str) -> str:
+    """A draft kind or language in Chinese words; its key in English."""
+    return wording.name(lang, group, code) if lang == "zh" else code
 
 
 def draft_card(bot: Bot, incident: Incident, draft: Draft, version: DraftVersion, ws: Workspace, *,
@@ -45,13 +63,14 @@ def draft_card(bot: Bot, incident: Incident, draft: Draft, version: DraftVersion
     """A draft in the war room: header, gaps and how to fill each, merge fields, the text, what to do next."""
     lang = ws.lang
     prefix = drill_prefix(lang, incident.drill)
-    lines = [prefix + line(lang, "draft.header", id=Strong(f"D-{draft.number} v{version.version}"), kind=draft.kind,
-                           lang=draft.lang, status=t(lang, f"draft.status.{version.status}"))]
+    lines = [prefix + line(lang, "draft.header", id=Strong(_version(lang, draft.number, version.version)),
+                           kind=_named(lang, "draft_kind", draft.kind), lang=_named(lang, "lang", draft.lang),
+                           status=t(lang, f"draft.status.{version.status}"))]
     gaps = draft_gaps.find_gaps(version.text)
     if gaps:
         lines.append(line(lang, "draft.gaps", gaps=draft_gaps.labels(lang, gaps)))
         lines += draft_gaps.fill_lines(gaps, playbook=bot.playbook, draft_id=f"D-{draft.number}", lang=lang,
-                                       redraft=drafts.redraft_command(draft))
+                                       redraft=drafts.redraft_command(draft, lang))
     if draft.kind == "client":
         fields = [t(lang, f"draft.merge.{name}") for name, token in (
             ("client", drafts.CLIENT_TOKEN), ("data", drafts.DATA_TOKEN), ("regulators", drafts.REGULATORS_TOKEN))
@@ -59,7 +78,7 @@ def draft_card(bot: Bot, incident: Incident, draft: Draft, version: DraftVersion
         if fields:
             lines.append(line(lang, "draft.merge_fields", fields=" · ".join(fields)))
     if version.approvals:
-        signed = ", ".join(f"{a['role']} {a['user']}" for a in version.approvals)
+        signed = ", ".join(f"{_role(bot, a['role'], lang)} {a['user']}" for a in version.approvals)
         lines.append(line(lang, "draft.signed", who=signed))
     body = version.text if full else version.text[:1500] + ("…" if len(version.text) > 1500 else "")
     lines += [(Text("    " + part),) for part in body.rstrip("\n").split("\n")]
@@ -83,8 +102,11 @@ def draft_new(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: 
     if cmd.variant not in ("individual", "company"):
         raise UserError(t(ws.lang, "draft.bad_variant", value=cmd.variant))
     if cmd.regime and cmd.regime not in bot.regimes.regimes:
-        raise UserError(t(ws.lang, "draft.bad_regime", value=cmd.regime,
-                          choices=", ".join(bot.regimes.regimes)))
+        named = clocks.regime_keys(bot.regimes, cmd.regime)
+        if not named:
+            raise UserError(t(ws.lang, "draft.bad_regime", value=cmd.regime, choices=("、" if ws.lang == "zh" else ", ").join(
+                clocks.shown_regime(bot.regimes, k, ws.lang) for k in bot.regimes.regimes)))
+        cmd = replace(cmd, regime=named[0])
     name = drafts.template_name(cmd.kind, lang, variant=cmd.variant, regime=cmd.regime)
     rendered = drafts.render(bot.templates, name, _context(bot, session, ws, incident, lang, cmd.regime), lang)
     # The same statement drafted again while it waits for approval is its next version, not a new draft.
@@ -129,8 +151,11 @@ def draft_list(bot: Bot, session: Session, ws: Workspace, context: Context, cmd:
         return
     lines = [line(lang, "draft.list_header", id=incidents.ref(incident))]
     for draft, version in found:
-        need = ", ".join(bot.playbook.drafts[draft.kind].approvers)
-        lines.append((Text(f"  D-{draft.number} v{version.version} · {draft.kind} · {draft.lang} · "
+        need = ("、" if lang == "zh" else ", ").join(_role(bot, r, lang) for r in bot.playbook.drafts[draft.kind].approvers)
+        kind = _named(lang, "draft_kind", draft.kind) + (  # a client letter says whom it is for
+            f" · {_named(lang, 'variant', letter_merge.variant_of(draft))}" if draft.kind == "client" else "")
+        lines.append((Text(f"  {_version(lang, draft.number, version.version)} · {kind}"
+                           f" · {_named(lang, 'lang', draft.lang)} · "
                            f"{t(lang, f'draft.status.{version.status}')} · {need}"),))
     out.reply(Message(lines=tuple(lines)), public=here(context, incident))
 
@@ -143,19 +168,25 @@ def approve(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Ap
         waiting = [(d, v) for d, v in drafts.all_drafts(session, incident) if v.status == "draft"]
         if not waiting:
             raise UserError(t(lang, "parse.approve_none", id=incidents.ref(incident)))
-        listing = "; ".join(f"D-{d.number} v{v.version} ({d.kind}: {', '.join(bot.playbook.drafts[d.kind].approvers)})"
+        listing = "; ".join(f"{_version(lang, d.number, v.version)} ({_named(lang, 'draft_kind', d.kind)}: "
+                            f"{', '.join(_role(bot, r, lang) for r in bot.playbook.drafts[d.kind].approvers)})"
                             for d, v in waiting)
         raise UserError(t(lang, "parse.approve_which", drafts=listing, example=f"D-{waiting[0][0].number}"))
-    draft = drafts.by_number(session, incident=incident, number=cmd.number, lang=lang)
-    result = drafts.approve(session, incident=incident, draft=draft, playbook=bot.playbook,
-                            holders=role_holders(session, incident), actor=context.user, now=bot.now(), lang=lang)
-    key = "draft.approved" if result.approved else "draft.signed_waiting"
-    holders = role_holders(session, incident)
-    posted = message(lang, key, id=f"D-{draft.number} v{result.version.version}", actor=Mention(context.user),
-                     roles=", ".join(result.roles),
-                     missing=drafts.approvers(result.missing, holders=holders, playbook=bot.playbook, lang=lang))
-    hints = drafts.assign_hints(result.missing, holders=holders, lang=lang)
-    out.post(incident, Message(lines=posted.lines + tuple(hints), kind=posted.kind))
+    # Several drafts in one command are approved in one transaction: a refusal of any changes none.
+    for number in (cmd.number, *cmd.more):
+        draft = drafts.by_number(session, incident=incident, number=number, lang=lang)
+        result = drafts.approve(session, incident=incident, draft=draft, playbook=bot.playbook,
+                                holders=role_holders(session, incident), actor=context.user, now=bot.now(), lang=lang)
+        key = "draft.approved" if result.approved else "draft.signed_waiting"
+        holders = role_holders(session, incident)
+        posted = message(lang, key, id=_version(lang, draft.number, result.version.version),
+                         actor=Mention(context.user),
+                         roles=("、" if lang == "zh" else ", ").join(_role(bot, r, lang) for r in result.roles),
+                         missing=drafts.approvers(result.missing, holders=holders, playbook=bot.playbook, lang=lang))
+        hints = drafts.assign_hints(result.missing, holders=holders, lang=lang)
+        out.post(incident, Message(lines=posted.lines + tuple(hints), kind=posted.kind))
+        if result.approved and draft.kind == "update" and incident.status == incidents.OPEN:
+            care.update_sent(session, incident=incident, playbook=bot.playbook, now=bot.now())
     acknowledge(out, context, incident, lang)
 
 
@@ -184,10 +215,17 @@ def clients_import(bot: Bot, session: Session, ws: Workspace, context: Context, 
         out.reply(Message.plain("\n".join(progress_lines)))
     summary = clients.counts(clients.register(session, incident))
     out.post(incident, message(lang, "clients.imported", actor=Mention(context.user),
-                                        count=result.imported, total=summary["total"],
-                                        residences=" ".join(f"{k}={v}" for k, v in summary["by_residence"].items())))
+                                        count=result.imported, total=summary["total"], encoding=result.encoding,
+                                        residences=wording.residences(summary["by_residence"], lang)))
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
+
+
+def _counted(lang: str, group: str, counts: dict[str, int]) -> str:
+    """`individual=3 company=1`, or `个人 3 · 企业 1` in Chinese."""
+    if lang == "zh":
+        return " · ".join(f"{wording.name(lang, group, k)} {v}" for k, v in counts.items()) or "-"
+    return " ".join(f"{k}={v}" for k, v in counts.items()) or "-"
 
 
 def _data_words(bot: Bot) -> dict[str, str]:
@@ -202,6 +240,9 @@ def _data_words(bot: Bot) -> dict[str, str]:
     return words
 
 
+PAGE = 20  # clients a page of `/breach clients`
+
+
 @command(ClientsShow, "clients", parse=p.clients, zh=("客户",), group="tell")
 def clients_show(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: ClientsShow,
                  out: Outbox) -> None:
@@ -209,21 +250,30 @@ def clients_show(bot: Bot, session: Session, ws: Workspace, context: Context, cm
     incident = resolve(session, ws, context, cmd.incident, lock=False)
     everyone = clients.register(session, incident)
     if not everyone:
-        out.reply(message(lang, "clients.empty_register", id=incidents.ref(incident), columns=clients.column_names()),
+        out.reply(message(lang, "clients.empty_register", id=incidents.ref(incident), columns=clients.column_names_in(lang)),
                   public=here(context, incident))
         return
     summary = clients.counts(everyone)
     lines = [line(lang, "clients.summary", id=incidents.ref(incident), total=summary["total"],
                   notified=summary["notified"],
-                  types=" ".join(f"{k}={v}" for k, v in summary["by_type"].items()) or "-",
-                  residences=" ".join(f"{k}={v}" for k, v in summary["by_residence"].items()) or "-",
-                  langs=" ".join(f"{k}={v}" for k, v in summary["by_language"].items()) or "-")]
-    for number, client in enumerate(everyone[:20], start=1):
+                  types=_counted(lang, "variant", summary["by_type"]),
+                  residences=(wording.residences(summary["by_residence"], lang) if lang == "zh" else
+                              " ".join(f"{k}={v}" for k, v in summary["by_residence"].items())) or "-",
+                  langs=_counted(lang, "lang", summary["by_language"]))]
+    # Numbers stay those of the whole register, so `/breach clients notified 3` means the same client everywhere.
+    chosen = [(n, c) for n, c in enumerate(everyone, start=1)
+              if (not cmd.untold or c.notified_at is None)
+              and (not cmd.fragment or clients.matches(c, cmd.fragment))]
+    pages = max(1, -(-len(chosen) // PAGE))
+    page = min(cmd.page, pages)
+    if (cmd.untold or cmd.fragment) and not chosen:
+        lines.append(line(lang, "clients.no_match", what=cmd.fragment or t(lang, "clients.untold_word")))
+    for number, client in chosen[(page - 1) * PAGE:page * PAGE]:
         told = "✓" if client.notified_at else " "
-        lines.append((Text(f"  {number}. [{told}] {clients.mask(client.name)} · {client.kind} · {client.residence} · "
-                           f"{client.lang}"),))
-    if len(everyone) > 20:
-        lines.append(line(lang, "clients.more", count=len(everyone) - 20))
+        lines.append((Text(f"  {number}. [{told}] {clients.shown_name(client)} · {_named(lang, 'variant', client.kind)} · "
+                           f"{wording.place_name(client.residence, lang)} · {_named(lang, 'lang', client.lang)}"),))
+    if pages > 1:
+        lines.append(line(lang, "clients.page", page=page, pages=pages, count=len(chosen), next=page % pages + 1))
     lines.append(line(lang, "clients.show_hint"))
     out.reply(Message(lines=tuple(lines)), public=here(context, incident))
 
@@ -233,16 +283,17 @@ def clients_notified(bot: Bot, session: Session, ws: Workspace, context: Context
                      out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
-    at = moment_done(cmd.at, now=now, ws=ws)
+    at = moment_done(cmd.at, now=now, ws=ws, incident=incident)
     coverage = letter_merge.Coverage.of(session, incident)
     told = clients.mark_notified(session, incident=incident, who=cmd.who, via=cmd.via.lower(), at=at,
                                  actor=context.user, now=now, lang=lang, why_not=coverage.why_not)
     missing = letter_merge.missing_lines(told.left_out, coverage, lang)
     if not told.recorded:
         raise UserError(message(lang, "clients.no_letter", missing=missing, kind="error"))
+    care.first_told(session, incident=incident, playbook=bot.playbook, now=now)
     summary = clients.counts(clients.register(session, incident))
     out.post(incident, message(lang, "clients.told", actor=Mention(context.user), count=len(told.recorded),
-                                        via=cmd.via.lower(), notified=summary["notified"], total=summary["total"]))
+                                        via=_channel(lang, cmd.via), notified=summary["notified"], total=summary["total"]))
     if told.left_out:
         out.post(incident, message(lang, "clients.left_out", count=len(told.left_out), missing=missing))
     for audience in reach.audiences(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
@@ -250,8 +301,14 @@ def clients_notified(bot: Bot, session: Session, ws: Workspace, context: Context
         if audience.changed and audience.met:  # a law's audience is now all told
             out.post(incident, message(lang, "send.clock_met", clock=audience.clock_id,
                                                 reached=audience.reached, total=audience.total))
+        elif not audience.met and audience.reached:  # some told, the law's notice still owed to the rest
+            out.post(incident, message(lang, "send.clock_open", clock=audience.clock_id,
+                                       reached=audience.reached, total=audience.total))
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
+
+
+MAILED = {"update", "survey"}  # merged for the clients already told (bot/flows/support.py)
 
 
 @command(Letters, "letters", parse=p.letters, zh=("信函",), group="tell")
@@ -259,6 +316,8 @@ def letters(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Le
     """Merge approved, gap-free client letters once per client, each with that client's own fields."""
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
+    if {drafts.by_number(session, incident=incident, number=n, lang=lang).kind for n in cmd.numbers} <= MAILED:
+        return support.mailing(bot, session, ws, context, incident, cmd.numbers, out)  # updates, surveys
     holders = role_holders(session, incident)
     approved: dict[tuple[str, str], tuple[Draft, DraftVersion]] = {}
     for number in cmd.numbers:
@@ -276,7 +335,7 @@ def letters(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Le
         if gaps:
             raise UserError(draft_gaps.refusal("letters.gaps", gaps, playbook=bot.playbook, draft_id=f"D-{number}",
                                                version=version.version, lang=lang,
-                                               redraft=drafts.redraft_command(draft)))
+                                               redraft=drafts.redraft_command(draft, lang)))
         approved[(draft.lang, letter_merge.variant_of(draft))] = (draft, version)
     everyone = clients.register(session, incident)
     if not everyone:
@@ -327,3 +386,9 @@ def letters(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Le
     out.post(incident, message(lang, "letters.done", count=len(merged), where=where))
     if left_out:
         out.post(incident, message(lang, "letters.left_out", count=len(left_out), missing=missing))
+
+
+def _channel(lang: str, via: str) -> str:
+    """A channel as the workspace says it (邮件, not email)."""
+    key = via.lower()
+    return t(lang, f"value_name.via.{key}") if key in ("email", "phone", "post", "wecom") else via

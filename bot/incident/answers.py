@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import UserError
-from bot.incident.names import residence
-from bot.incident.playbook import QuestionSpec
+from bot.incident import wording
+from bot.incident.names import choices, residence
+from bot.incident.playbook import Playbook, QuestionSpec
 from bot.text.facts import RESIDENCES, TEXT_MAX, narrow, whole_number
 from bot.text.i18n import text as t
 from bot.text.times import parse_when
@@ -17,11 +18,19 @@ YES = {"yes", "y", "true", "1", "是", "是的", "有", "对"}
 NO = {"no", "n", "false", "0", "否", "不是", "没有", "无"}
 
 
-def parse_answer(spec: QuestionSpec, raw: str, *, now: datetime, tz: str, lang: str) -> Any:
+def named(playbook: Playbook, spec: QuestionSpec, lang: str) -> str:
+    """How a question is named where people type it back: its key (`discovered`), or `Q1` in Chinese."""
+    if lang != "zh":
+        return spec.key
+    return f"Q{[q.key for q in playbook.questions()].index(spec.key) + 1}"
+
+
+def parse_answer(spec: QuestionSpec, raw: str, *, now: datetime, tz: str, lang: str, name: str | None = None) -> Any:
     """The JSON value of an answer to `spec`; UserError lists what is valid and nothing changes."""
     value = raw.strip()
+    name = name or spec.key
     if not value:
-        raise UserError(t(lang, "answer.empty", key=spec.key, valid=valid_choices(spec, lang)))
+        raise UserError(t(lang, "answer.empty", key=name, valid=valid_choices(spec, lang)))
     kind = spec.type
     if kind == "yes_no":
         word = narrow(value).lower()
@@ -55,10 +64,18 @@ def parse_answer(spec: QuestionSpec, raw: str, *, now: datetime, tz: str, lang: 
     elif kind == "text":
         if len(value) <= TEXT_MAX:
             return value
-    raise UserError(t(lang, "answer.invalid", value=value, key=spec.key, valid=valid_choices(spec, lang)))
+    raise UserError(t(lang, "answer.invalid", value=value, key=name, valid=valid_choices(spec, lang)))
 
 
 _PAIR = re.compile(r"([^\W\d_][\w-]*(?: [^\W\d_][\w-]*)?)\s*[=:]\s*(-?\d[\d,_]*)")
+
+
+def _codes(lang: str) -> str:
+    """The residences to offer: every one but the US states one by one (named as a pattern instead)."""
+    if lang == "zh":
+        listed = choices("residence", None, lang).split("、")[:13]  # the first 13 are the non-state residences
+        return "、".join(listed) + "、美国各州（如 华盛顿州、新泽西州、哥伦比亚特区）"
+    return " ".join(RESIDENCES[:13]) + " US-XX (any state, DC or territory: US-WA, US-NJ, US-DC, US-PR)"
 
 
 def parse_residences(raw: str, lang: str) -> dict[str, int]:
@@ -72,20 +89,20 @@ def parse_residences(raw: str, lang: str) -> dict[str, int]:
     rest = _PAIR.sub(" ", raw)
     leftover = [p for p in re.split(r"[,;、\s]+", rest) if p]
     if leftover:
-        raise UserError(t(lang, "answer.residence", part=leftover[0], codes=" ".join(RESIDENCES)))
+        raise UserError(t(lang, "answer.residence", part=leftover[0], codes=_codes(lang)))
     typed: dict[str, str] = {}
     for name, number in _PAIR.findall(raw):
         code = residence(name)
         digits = number.replace(",", "").replace("_", "")
         count = whole_number(digits)
         if code is None or count is None:
-            raise UserError(t(lang, "answer.residence", part=f"{name}={number}", codes=" ".join(RESIDENCES)))
+            raise UserError(t(lang, "answer.residence", part=f"{name}={number}", codes=_codes(lang)))
         # The same code typed twice: the later one stands; several member states add up to EU.
         same = typed.get(code) == name.upper()
         counts[code] = count if same or code not in counts else counts[code] + count
         typed[code] = name.upper()
     if not counts:
-        raise UserError(t(lang, "answer.residence", part=raw, codes=" ".join(RESIDENCES)))
+        raise UserError(t(lang, "answer.residence", part=raw, codes=_codes(lang)))
     return counts
 
 
@@ -109,7 +126,7 @@ def _fold(text: str) -> str:
 def valid_choices(spec: QuestionSpec, lang: str) -> str:
     """What a person may type for this question."""
     if spec.type in ("one_of", "several_of"):
-        listing = " · ".join(f"{i} {o.key}" for i, o in enumerate(spec.options, start=1))
+        listing = " · ".join(f"{i} {o.label(lang) if lang == 'zh' else o.key}" for i, o in enumerate(spec.options, start=1))
         return listing + (t(lang, "answer.several") if spec.type == "several_of" else "")
     return t(lang, f"answer.type.{spec.type}")
 
@@ -120,7 +137,7 @@ def show(spec: QuestionSpec, value: Any, lang: str) -> str:
         return t(lang, "answer.yes" if value else "answer.no")
     labels = {o.key: o.label(lang) for o in spec.options}
     if isinstance(value, list):
-        return ", ".join(labels.get(v, str(v)) for v in value)
+        return ("、" if lang == "zh" else ", ").join(labels.get(v, str(v)) for v in value)
     if isinstance(value, dict):
-        return " ".join(f"{k}={v}" for k, v in value.items())
+        return wording.residences(value, lang) if lang == "zh" else " ".join(f"{k}={v}" for k, v in value.items())
     return labels.get(str(value), str(value))

@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.errors import UserError
-from bot.incident import timeline
+from bot.incident import timeline, wording
 from bot.incident.incidents import check_text, require_open
 from bot.incident.playbook import Playbook
 from bot.text.facts import COST_CATEGORIES, narrow
@@ -66,7 +66,9 @@ def parse_amount(raw: str, *, default_currency: str, lang: str) -> Amount:
         raise UserError(t(lang, "cost.amount", value=raw)) from None
     if value <= 0 or value >= MAX_AMOUNT:
         raise UserError(t(lang, "cost.amount", value=raw))
-    currency = CURRENCIES.get(pre or post, default_currency)
+    # 万 and 亿 are Chinese units: an amount counted in them is in yuan unless it says otherwise, in any workspace.
+    chinese_unit = (match["unit"] or "") in ("万", "亿")
+    currency = CURRENCIES.get(pre or post, "CNY" if chinese_unit else default_currency)
     return Amount(value=value.quantize(Decimal("0.01")).normalize() if value % 1 else value.quantize(Decimal(1)),
                   currency=currency)
 
@@ -78,7 +80,7 @@ def set_severity(session: Session, *, incident: Incident, playbook: Playbook, se
     if severity not in playbook.severities:
         raise UserError(t(lang, "error.severity", value=severity, choices=", ".join(playbook.severities)))
     if severity == incident.severity:
-        raise UserError(t(lang, "severity.same", severity=severity))
+        raise UserError(t(lang, "severity.same", severity=wording.severity(lang, severity)))
     check_text(reason, lang, what=t(lang, "word.reason"))
     before, incident.severity = incident.severity, severity
     session.add(incident)

@@ -39,8 +39,10 @@ def plan_alerts(session: Session, deadline: Deadline, *, remind_before: timedelt
         moments.append(deadline.due_at - remind_before)
     for moment in sorted(m for m in moments if now < m < deadline.due_at):
         session.add(Alert(incident_id=deadline.incident_id, deadline_id=deadline.id, kind=REMINDER, fire_at=moment))
+    # Already past due when planned (awareness hours before the declare, a corrected time): the
+    # escalation goes out now, and is not "sent late" as if the bot had been down.
     session.add(Alert(incident_id=deadline.incident_id, deadline_id=deadline.id, kind=ESCALATION,
-                      fire_at=deadline.due_at))
+                      fire_at=max(deadline.due_at, now)))
     session.flush()
 
 

@@ -7,13 +7,16 @@ or raises UserError before changing anything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.errors import UserError
 from bot.incident import deadlines, timeline
 from bot.incident.playbook import Playbook
+from bot.text import mentions
 from bot.text.facts import DATA_CATEGORIES, MAX_CLIENTS, TEXT_MAX, TITLE_MAX
 from bot.text.i18n import text as t
 from storage.models import Delivery, Incident, Participant, PhaseState, RoleAssignment, TaskState, Workspace
@@ -28,15 +31,19 @@ def ref(incident: Incident) -> str:
 
 def workspace_for(session: Session, *, platform: str, external_id: str, lang: str, timezone: str,
                   name: str = "") -> Workspace:
-    """The workspace row for a platform team, created on first use."""
-    found = session.exec(select(Workspace).where(
-        Workspace.platform == platform, Workspace.external_id == external_id)).first()
+    """The workspace row for a platform team, created on first use (by upsert: the first commands of a
+    new workspace may arrive at once, from several processes, and none of them may fail for it)."""
+    query = select(Workspace).where(Workspace.platform == platform, Workspace.external_id == external_id)
+    found = session.exec(query).first()
     if found:
         return found
-    workspace = Workspace(platform=platform, external_id=external_id, lang=lang, timezone=timezone, name=name)
-    session.add(workspace)
-    session.flush()
-    return workspace
+    values = {"platform": platform, "external_id": external_id, "lang": lang, "timezone": timezone, "name": name,
+              "last_number": 0}
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(Workspace).values(**values).on_conflict_do_nothing(
+        index_elements=["platform", "external_id"]))
+    return session.exec(query.execution_options(populate_existing=True)).one()
 
 
 def by_number(session: Session, *, workspace: Workspace, number: int, lock: bool = False) -> Incident | None:
@@ -134,11 +141,8 @@ def declare(session: Session, *, workspace: Workspace, playbook: Playbook, title
             roster: dict[str, list[str]], now: datetime, declare_key: str | None = None) -> Declared:
     """Create an incident with its phases, tasks, deadlines, team and first timeline events."""
     lang = workspace.lang
-    if declare_key:
-        existing = session.exec(select(Incident).where(
-            Incident.workspace_id == workspace.id, Incident.declare_key == declare_key)).first()
-        if existing:
-            return Declared(incident=existing, existing=True)
+    if existing := _declared_by_key(session, workspace, declare_key):
+        return Declared(incident=existing, existing=True)
     title = check_title(title, lang)
     severity = (severity or playbook.default_severity).lower()
     if severity not in playbook.severities:
@@ -154,8 +158,12 @@ def declare(session: Session, *, workspace: Workspace, playbook: Playbook, title
     if unknown_roles:
         raise UserError(t(lang, "error.roster_role", value=", ".join(unknown_roles)))
 
-    # Numbering under a lock on the workspace row: two declares never get the same BR-<n>.
-    ws = session.exec(select(Workspace).where(Workspace.id == workspace.id).with_for_update()).one()
+    # Numbering under a lock on the workspace row: two declares never get the same BR-<n>. The row is read
+    # again under the lock (populate_existing): the copy this session loaded before may be stale.
+    ws = session.exec(select(Workspace).where(Workspace.id == workspace.id).with_for_update()
+                      .execution_options(populate_existing=True)).one()
+    if existing := _declared_by_key(session, ws, declare_key):  # the same declare, retried meanwhile
+        return Declared(incident=existing, existing=True)
     ws.last_number += 1
     session.add(ws)
     first = playbook.phases[0]
@@ -194,6 +202,26 @@ def declare(session: Session, *, workspace: Workspace, playbook: Playbook, title
         if role in holders:
             _assign(session, incident=incident, role=role, user=holders[role], actor="breachbot", now=now)
     return Declared(incident=incident, roles=holders, team=list(dict.fromkeys(team)))
+
+
+def _declared_by_key(session: Session, workspace: Workspace, declare_key: str | None) -> Incident | None:
+    """The incident a retried declare already made, if any."""
+    if not declare_key:
+        return None
+    return session.exec(select(Incident).where(Incident.workspace_id == workspace.id,
+                                               Incident.declare_key == declare_key)).first()
+
+
+TWIN_WINDOW = timedelta(minutes=10)
+
+
+def recent_twin(session: Session, *, workspace: Workspace, title: str, now: datetime) -> Incident | None:
+    """An open incident with the same title declared in the last ten minutes: the same declare typed twice."""
+    folded = " ".join(title.split()).casefold()
+    recent = session.exec(select(Incident).where(Incident.workspace_id == workspace.id, Incident.status != CLOSED,
+                                                 Incident.declared_at >= now - TWIN_WINDOW)
+                          .order_by(col(Incident.number).desc())).all()
+    return next((x for x in recent if " ".join(x.title.split()).casefold() == folded), None)
 
 
 def attach_war_room(session: Session, *, incident: Incident, room: str, now: datetime) -> None:
@@ -265,25 +293,29 @@ def check_role(playbook: Playbook, role: str, lang: str) -> None:
 
 
 def record(session: Session, *, incident: Incident, text: str, actor: str, now: datetime, lang: str,
-           decision: bool = False) -> timeline.TimelineEvent:
-    """A note or a decision, in the timeline."""
+           decision: bool = False, mentioned: tuple[tuple[str, str], ...] = ()) -> timeline.TimelineEvent:
+    """A note or a decision, in the timeline, with the people the platform marked in it."""
     require_open(incident, lang)
+    mentioned = mentions.stored(mentioned)
     body = check_text(text, lang, what=t(lang, "word.decision" if decision else "word.note"))
     return timeline.append(session, incident=incident, actor=actor, kind="decision" if decision else "note",
-                           text=body, now=now)
+                           text=body, now=now, data={"mentions": mentioned} if mentioned else None)
 
 
 def capture(session: Session, *, incident: Incident, text: str, author: str, at: datetime, source: str,
-            actor: str, now: datetime, lang: str) -> timeline.TimelineEvent | None:
+            actor: str, now: datetime, lang: str, mentioned: tuple[tuple[str, str], ...] = ()
+            ) -> timeline.TimelineEvent | None:
     """Put a chat message into the timeline with its own time and author; None if it is there already."""
     require_open(incident, lang)
+    mentioned = mentions.stored(mentioned)
     body = check_text(text, lang, what=t(lang, "word.note"))
     key = f"capture:{incident.id}:{source}"[:200]
     if session.get(Delivery, key) is not None:
         return None
     session.add(Delivery(key=key, seen_at=now))
     return timeline.append(session, incident=incident, actor=author, kind="captured", text=body, now=now, at=at,
-                           data={"source": source, "captured_by": actor})
+                           data={"source": source, "captured_by": actor,
+                                 **({"mentions": mentioned} if mentioned else {})})
 
 
 def first_delivery(session: Session, *, key: str, now: datetime) -> bool:

@@ -16,13 +16,15 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, col, select
 
 from bot.incident import timeline
-from storage.models import Incident, PageLink, PageSecret, TimelineEvent, Workspace
+from storage.models import Client, Incident, PageLink, PageSecret, TimelineEvent, Workspace
 
 DEFAULT_HOURS = 72
 MAX_HOURS = 24 * 30
 MAX_FOR = 200  # characters in `--for <name>`
 _SALT = "breachbot.page"
 _HISTORY_SALT = "breachbot.history"
+_SURVEY_SALT = "breachbot.survey"
+SURVEY_DAYS = 90  # how long a client's survey link answers
 
 
 class Refused(Exception):
@@ -153,6 +155,27 @@ def check_history(session: Session, *, token: str, now: datetime) -> Workspace:
     if workspace is None:
         raise Refused("no such workspace")
     return workspace
+
+
+def survey_token(session: Session, *, incident: Incident, client: Client, now: datetime) -> str:
+    """One client's token for the satisfaction survey of `incident`, valid SURVEY_DAYS."""
+    expires = int((now + timedelta(days=SURVEY_DAYS)).timestamp())
+    return _serializer(_key(session, incident.workspace_id, now), _SURVEY_SALT).dumps(
+        {"w": incident.workspace_id, "c": client.id, "x": expires})
+
+
+def check_survey(session: Session, *, token: str, now: datetime) -> tuple[Client, Incident, Workspace]:
+    """The client, incident and workspace a survey token answers for now; Refused otherwise."""
+    payload = _payload(session, token, _SURVEY_SALT)
+    if int(payload.get("x", 0)) <= now.timestamp():
+        raise Refused("expired")
+    client = session.get(Client, payload.get("c"))
+    incident = session.get(Incident, client.incident_id) if client is not None else None
+    if client is None or incident is None or incident.workspace_id != payload.get("w"):
+        raise Refused("no such client")
+    workspace = session.get(Workspace, incident.workspace_id)
+    assert workspace is not None
+    return client, incident, workspace
 
 
 def head(session: Session, incident: Incident) -> str:

@@ -56,3 +56,39 @@ def answer_enquiry(session: Session, *, incident: Incident, number: int, answer:
     timeline.append(session, incident=incident, actor=actor, kind="media_answered", now=now, text=answer,
                     data={"n": number, "outlet": found["outlet"]})
     return updated
+
+
+def spokesperson(incident: Incident) -> str:
+    """The one voice of the firm to the press ('' until named)."""
+    return str(incident.facts.get("spokesperson") or "")
+
+
+def set_spokesperson(session: Session, *, incident: Incident, person: str, actor: str, now: datetime,
+                     lang: str) -> str:
+    """Name the spokesperson (an @user or a name); press statements drafted after it name them."""
+    person = " ".join(check_text(person, lang, what=t(lang, "word.spokesperson")).split()).lstrip("@")
+    if len(person) > 100:
+        raise UserError(t(lang, "error.text_long", what=t(lang, "word.spokesperson"), max=100, length=len(person)))
+    before = spokesperson(incident) or None
+    incident.facts = {**incident.facts, "spokesperson": person}
+    session.add(incident)
+    timeline.append(session, incident=incident, actor=actor, kind="spokesperson_named", now=now, text=person,
+                    data={"from": before, "to": person})
+    return person
+
+
+def watch_notes(incident: Incident) -> list[dict[str, Any]]:
+    """What monitoring of the press and social media found, oldest first."""
+    return list(incident.facts.get("media_watch") or [])
+
+
+def add_watch(session: Session, *, incident: Incident, note: str, actor: str, now: datetime, lang: str) -> int:
+    """A monitoring note (a post, an article, a forum thread); returns its number (W-n)."""
+    note = check_text(note, lang, what=t(lang, "word.note"))
+    entries = watch_notes(incident)
+    entry = {"n": len(entries) + 1, "note": note, "by": actor, "at": now.isoformat()}
+    incident.facts = {**incident.facts, "media_watch": [*entries, entry]}
+    session.add(incident)
+    timeline.append(session, incident=incident, actor=actor, kind="media_watch", now=now, text=note,
+                    data={"n": entry["n"]})
+    return entry["n"]

@@ -46,7 +46,7 @@ def _keys(kind: str, playbook: Playbook | None) -> list[str]:
         return list(RESIDENCES)
     if kind == "cost":
         return list(COST_CATEGORIES)
-    return {"lang": ["en", "zh"], "variant": ["individual", "company"], "via": ["email", "phone", "post", "wecom"],
+    return {"lang": ["en", "zh"], "variant": ["individual", "company"], "via": ["email", "phone", "post", "wecom", "sms"],
             "format": ["md", "html", "pdf", "json"]}[kind]
 
 
@@ -85,7 +85,10 @@ def key(kind: str, raw: str, playbook: Playbook | None) -> str | None:
     data categories need the playbook."""
     if kind == "residence" and (code := residence_code(raw)):
         return code
-    return table(kind, playbook).get(fold(raw))
+    found = table(kind, playbook).get(fold(raw))
+    if found is None and kind == "residence" and len(raw.strip()) > 2 and raw.strip()[-1] in "省市":
+        return table(kind, playbook).get(fold(raw.strip()[:-1]))  # 广东省, 上海市
+    return found
 
 
 def residence(raw: str) -> str | None:
@@ -105,19 +108,40 @@ def suggest(kind: str, raw: str, playbook: Playbook, extra: tuple[str, ...] = ()
     return names[close[0]] if close else None
 
 
+def shown(kind: str, key: str, playbook: Playbook | None, lang: str) -> str:
+    """How the bot shows a key in a language: the key in English, the first Chinese name in Chinese."""
+    if lang != "zh":
+        return key
+    localized = {} if playbook is None else playbook.roles if kind == "role" else playbook.causes if kind == "cause" else {}
+    if key in localized:
+        return localized[key].zh
+    if kind == "phase" and playbook is not None:
+        return playbook.phase(key).title.zh
+    words = catalogue("zh")
+    shown_key = {"cac_level": "regime_reason.cac_level", "data": "regime_reason.category",
+                 "residence": "regime_reason.place"}.get(kind)
+    for found in (words.get(f"{shown_key}.{key}", "") if shown_key else "", words.get(f"names.{kind}.{key}", "")):
+        if found.strip():
+            return found.split("/")[0]
+    return key
+
+
 def resolve(kind: str, raw: str, playbook: Playbook, lang: str, error: str, **values: Any) -> str:
-    """The key for `raw`; a typo with a likely meaning is refused with 'did you mean'; anything else is kept
-    for the flow to refuse with its own list."""
+    """The key for `raw`; anything else is refused in the workspace's language, with the choices as it
+    shows them and, for a typo with a likely meaning, 'did you mean'."""
     found = key(kind, raw, playbook)
     if found is not None:
         return found
+    values.setdefault("choices", choices(kind, playbook, lang))
+    said = t(lang, error, value=raw, **values)
     if (meant := suggest(kind, raw, playbook)) is not None:
-        raise UserError(t(lang, error, value=raw, **values) + t(lang, "names.did_you_mean", suggestion=meant))
-    return raw
+        said += t(lang, "names.did_you_mean", suggestion=shown(kind, meant, playbook, lang))
+    raise UserError(said)
 
 
-def choices(kind: str, playbook: Playbook) -> str:
-    return ", ".join(_keys(kind, playbook))
+def choices(kind: str, playbook: Playbook | None, lang: str = "en") -> str:
+    """The choices of one kind as the bot shows them in `lang`: `lead, it_security, …` or `事件负责人、信息安全、…`."""
+    return ("、" if lang == "zh" else ", ").join(shown(kind, k, playbook, lang) for k in _keys(kind, playbook))
 
 
 def phase_target(raw: str, playbook: Playbook, lang: str, *, allow_next: bool = True) -> str:
@@ -131,10 +155,11 @@ def phase_target(raw: str, playbook: Playbook, lang: str, *, allow_next: bool = 
     if found is not None:
         return found
     meant = suggest("phase", raw, playbook, ("next",) if allow_next else ())
-    listing = ", ".join(f"{i} {p.key}" for i, p in enumerate(playbook.phases, start=1))
+    listing = ", ".join(f"{i} {shown('phase', p.key, playbook, lang)}" for i, p in enumerate(playbook.phases, start=1))
     if meant is not None:
         raise UserError(t(lang, "error.unknown_phase", value=raw, choices=listing)
-                        + t(lang, "names.did_you_mean", suggestion=meant))
+                        + t(lang, "names.did_you_mean", suggestion=NEXT_WORDS[2] if meant == "next" and lang == "zh"
+                            else shown("phase", meant, playbook, lang)))
     return raw
 
 
@@ -154,7 +179,9 @@ def known_categories(raw: str, playbook: Playbook, lang: str) -> list[str]:
     """`categories`, refusing a typo that has a likely meaning ('bank' → bank_account) with 'did you mean'."""
     found = categories(raw, playbook)
     for word in found:
-        if word not in DATA_CATEGORIES and (meant := suggest("data", word, playbook)) is not None:
-            raise UserError(t(lang, "error.data", value=word, choices=", ".join(DATA_CATEGORIES))
-                            + t(lang, "names.did_you_mean", suggestion=meant))
+        if word not in DATA_CATEGORIES:
+            said = t(lang, "error.data", value=word, choices=choices("data", playbook, lang))
+            if (meant := suggest("data", word, playbook)) is not None:
+                said += t(lang, "names.did_you_mean", suggestion=shown("data", meant, playbook, lang))
+            raise UserError(said)
     return found

@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from bot.chat import Mention
 from bot.errors import UserError
 from bot.incident import deadlines, timeline
 from bot.incident.incidents import CLOSED, check_text, require_open
 from bot.incident.playbook import Playbook
 from bot.text.facts import whole_number
+from bot.text.i18n import message
 from bot.text.i18n import text as t
 from storage.models import Alert, Incident, PhaseState, TaskState
 
@@ -40,7 +42,7 @@ def find_phase(playbook: Playbook, target: str, lang: str) -> str:
         return keys[position - 1]
     if target in keys:
         return target
-    listing = ", ".join(f"{i} {k}" for i, k in enumerate(keys, start=1))
+    listing = ", ".join(f"{i} {p.title(lang) if lang == 'zh' else p.key}" for i, p in enumerate(playbook.phases, start=1))
     raise UserError(t(lang, "error.unknown_phase", value=target, choices=listing))
 
 
@@ -74,7 +76,40 @@ def find_task(session: Session, *, incident: Incident, playbook: Playbook, ref: 
         if len(matches) > 1:
             raise UserError(t(lang, "error.task_ambiguous", value=ref,
                               choices=", ".join(f"{x.phase_key}.{x.key}" for x in matches)))
+        if found := _by_title(tasks, playbook, ref, current):
+            return found
     raise UserError(t(lang, "error.unknown_task", value=ref))
+
+
+def _fold(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _by_title(tasks: list[TaskState], playbook: Playbook, ref: str, current: str) -> TaskState | None:
+    """A task by its title as the bot shows it, in either language: whole, or the words before its colon
+    (`组建应急小组`), or the start of it when that names one task (the current phase's first)."""
+    typed = _fold(ref)
+    if len(typed) < 2:
+        return None
+    whole, starts = [], []
+    for task in tasks:
+        spec = next((x for x in playbook.phase(task.phase_key).tasks if x.key == task.key), None)
+        if spec is None:
+            continue
+        for title in (spec.text.zh, spec.text.en):
+            head = title.replace("：", ":").split(":")[0]
+            if typed in (_fold(title), _fold(head)):
+                whole.append(task)
+            elif _fold(title).startswith(typed):
+                starts.append(task)
+    for found in (whole, starts):
+        unique = list({id(x): x for x in found}.values())
+        here = [x for x in unique if x.phase_key == current]
+        if len(here) == 1:
+            return here[0]
+        if len(unique) == 1:
+            return unique[0]
+    return None
 
 
 @dataclass
@@ -91,7 +126,9 @@ def complete_task(session: Session, *, incident: Incident, playbook: Playbook, t
     require_open(incident, lang)
     task = find_task(session, incident=incident, playbook=playbook, ref=task_ref, lang=lang)
     if task.done_at is not None:
-        raise UserError(t(lang, "error.task_done_already", task=task.key, user=task.done_by or ""))
+        spec = next((x for x in playbook.phase(task.phase_key).tasks if x.key == task.key), None)
+        raise UserError(message(lang, "error.task_done_already", kind="error", task=spec.text(lang) if spec else task.key,
+                                user=Mention(task.done_by or "")))
     if note and len(note) > 2000:
         raise UserError(t(lang, "error.text_long", what=t(lang, "word.note"), max=2000, length=len(note)))
     task.done_at, task.done_by, task.note = now, actor, note.strip() or None
@@ -196,7 +233,9 @@ def close(session: Session, *, incident: Incident, playbook: Playbook, cause: st
     lessons = check_text(lessons, lang, what=t(lang, "word.lessons"))
     incident.status, incident.closed_at, incident.cause, incident.lessons = CLOSED, now, cause, lessons
     session.add(incident)
-    cancelled = deadlines.cancel_alerts(session, incident_id=incident.id, keep_kinds=deadlines.AFTER_CLOSE)
+    # A drill's clocks and follow-ups are fictitious: once it is closed nothing about it pages anyone.
+    cancelled = deadlines.cancel_alerts(session, incident_id=incident.id,
+                                        keep_kinds=() if incident.drill else deadlines.AFTER_CLOSE)
     data: dict = {"cause": cause, "alerts_cancelled": cancelled}
     if still_open:
         data["still_open"] = still_open

@@ -71,6 +71,7 @@ class QuestionSpec(BaseModel):
     options: list[OptionSpec] = Field(default_factory=list)
     every: timedelta = timedelta(minutes=30)
     times: int = Field(default=4, ge=1, le=20)
+    unless: dict[str, Any] = Field(default_factory=dict)  # not asked while these facts hold (key_safe: encrypted no)
 
     _parse_every = field_validator("every", mode="before")(lambda cls, v: _duration(v))
 
@@ -80,6 +81,8 @@ class QuestionSpec(BaseModel):
             raise ValueError(f"type {self.type!r} is not one of {', '.join(ANSWER_TYPES)}")
         if self.sets not in FACTS:
             raise ValueError(f"sets {self.sets!r} is not a fact; facts: {', '.join(FACTS)}")
+        if unknown := [f for f in self.unless if f not in FACTS]:
+            raise ValueError(f"unless names {unknown} that are not facts; facts: {', '.join(FACTS)}")
         if FACTS[self.sets] != self.type:
             raise ValueError(f"the fact {self.sets} takes a {FACTS[self.sets]} answer, not {self.type}")
         if self.type in ("one_of", "several_of") and not self.options:
@@ -113,7 +116,26 @@ DEFAULT_DRAFT_RULES = {
     "media": {"approvers": ["comms", "executive"]},
     "press": {"approvers": ["comms", "executive"]},
     "staff": {"approvers": ["lead"]},
+    "update": {"approvers": ["legal"], "senders": ["client_liaison", "comms"]},
+    "qa": {"approvers": ["comms"]},
+    "survey": {"approvers": ["client_liaison"]},
 }
+
+
+class ClientUpdates(BaseModel):
+    """How often clients hear how the response is going, until close, and how early the reminder comes."""
+
+    model_config = ConfigDict(extra="forbid")
+    every: timedelta
+    remind_before: timedelta = timedelta(hours=6)
+
+    _parse = field_validator("every", "remind_before", mode="before")(lambda cls, v: _duration(v))
+
+    @model_validator(mode="after")
+    def _sane(self) -> ClientUpdates:
+        if self.every <= timedelta(0) or self.remind_before >= self.every:
+            raise ValueError("every must be positive and longer than remind_before")
+        return self
 
 
 class FollowUpSpec(BaseModel):
@@ -138,6 +160,8 @@ class PhaseSpec(BaseModel):
     remind_before: timedelta = timedelta(minutes=15)
     tasks: list[TaskSpec] = Field(default_factory=list)
     questions: list[QuestionSpec] = Field(default_factory=list)
+    brief: bool = False  # when it starts, the summary goes to the executive sponsor and the partners
+    waits_for_lead: bool = False  # its last task done does not start the next phase: the lead moves on
 
     _parse_due = field_validator("due", "remind_before", mode="before")(lambda cls, v: _duration(v))
 
@@ -167,6 +191,12 @@ class Playbook(BaseModel):
     discovery: dict[str, Localized] = Field(default_factory=dict)
     role_prompts: RolePrompt = Field(default_factory=RolePrompt)
     followups_on_close: list[FollowUpSpec] = Field(default_factory=list)
+    client_updates: ClientUpdates | None = None  # progress updates to clients, every … until close
+    survey: list[Localized] = Field(default_factory=list)  # the satisfaction questions asked after close
+    media_answer_within: timedelta | None = None  # a press enquiry unanswered this long is raised in the war room
+
+    _parse_media = field_validator("media_answer_within", mode="before")(
+        lambda cls, v: None if v is None else _duration(v))
     drafts: dict[str, DraftRule] = Field(
         default_factory=lambda: {k: DraftRule.model_validate(v) for k, v in DEFAULT_DRAFT_RULES.items()})
 
@@ -191,6 +221,8 @@ class Playbook(BaseModel):
         qkeys = [q.key for q in self.questions()]
         if len(qkeys) != len(set(qkeys)):
             raise ValueError(f"question keys repeat: {sorted({k for k in qkeys if qkeys.count(k) > 1})}")
+        for kind, rule in DEFAULT_DRAFT_RULES.items():  # a kind the file leaves out keeps its default rule
+            self.drafts.setdefault(kind, DraftRule.model_validate(rule))
         for kind, rule in self.drafts.items():
             if kind not in DEFAULT_DRAFT_RULES:
                 raise ValueError(f"drafts.{kind}: not a kind of statement; kinds: {', '.join(DEFAULT_DRAFT_RULES)}")

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from bot.errors import UserError
 from bot.incident import deadlines, timeline
-from bot.incident.answers import parse_answer
+from bot.incident.answers import named, parse_answer
 from bot.incident.incidents import active_roles, require_open
 from bot.incident.playbook import Playbook, QuestionSpec
 from bot.text.facts import whole_number
@@ -59,7 +59,7 @@ def ask_phase(session: Session, *, incident: Incident, playbook: Playbook, phase
     states = _states(session, incident)
     for spec in playbook.phase(phase_key).questions:
         state = states.get(spec.key) or _state(session, incident, spec.key)
-        if state.asked_at is not None or state.answered_at is not None:
+        if state.asked_at is not None or state.answered_at is not None or moot(spec, incident):
             continue
         state.asked_at, state.times_asked = now, 1
         session.add(state)
@@ -72,6 +72,11 @@ def ask_phase(session: Session, *, incident: Incident, playbook: Playbook, phase
         timeline.append(session, incident=incident, actor="breachbot", kind="asked", now=now,
                         text=", ".join(s.key for s in asked), data={"questions": [s.key for s in asked]})
     return asked
+
+
+def moot(spec: QuestionSpec, incident: Incident) -> bool:
+    """Whether the facts recorded make the question pointless (no key to keep safe when nothing was encrypted)."""
+    return bool(spec.unless) and all(current_value(incident, f) == v for f, v in spec.unless.items())
 
 
 def times_asked(session: Session, *, incident: Incident, key: str) -> int:
@@ -113,7 +118,13 @@ def find(playbook: Playbook, ref: str, lang: str) -> QuestionSpec:
     for spec in specs:
         if spec.key == ref:
             return spec
-    raise UserError(t(lang, "answer.unknown", value=ref, keys=", ".join(s.key for s in specs)))
+    # A word of the question as the bot shows it (`知悉` → “事务所最早是什么时候知悉的？”), when only one has it.
+    if len(ref) >= 2:
+        meant = [spec for spec in specs if any(ref in spec.text(shown).lower() for shown in ("zh", "en"))]
+        if len(meant) == 1:
+            return meant[0]
+    keys = f"Q1–Q{len(specs)}" if lang == "zh" else ", ".join(s.key for s in specs)  # zh: what the bot shows
+    raise UserError(t(lang, "answer.unknown", value=ref, keys=keys))
 
 
 def open_questions(session: Session, *, incident: Incident, playbook: Playbook) -> list[tuple[int, QuestionSpec]]:
@@ -141,7 +152,7 @@ def answer(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
     lang = ws.lang
     require_open(incident, lang)
     spec = find(playbook, ref, lang)
-    value = parse_answer(spec, raw, now=now, tz=ws.timezone, lang=lang)
+    value = parse_answer(spec, raw, now=now, tz=ws.timezone, lang=lang, name=named(playbook, spec, lang))
     if spec.sets == "cause" and value not in playbook.causes:
         raise UserError(t(lang, "error.cause", value=value, choices=", ".join(playbook.causes)))
     change = set_facts(session, incident=incident, playbook=playbook, changes={spec.sets: value}, actor=actor,
@@ -193,6 +204,13 @@ def mark_answered(session: Session, *, incident: Incident, playbook: Playbook, v
             state.answer = {"value": values[spec.sets]}
             session.add(state)
             answered.append(spec.key)
+            clock = deadlines.get(session, incident_id=incident.id, kind=QUESTION, ref=spec.key)
+            if clock is not None and clock.met_at is None:
+                deadlines.meet(session, clock, at=now)
+        elif (state := states.get(spec.key)) and state.asked_at and state.answered_at is None and moot(spec, incident):
+            # Asked before the facts made it pointless: no longer open, no more reminders.
+            state.answered_at, state.answered_by, state.answer = now, actor, {"value": None, "moot": spec.unless}
+            session.add(state)
             clock = deadlines.get(session, incident_id=incident.id, kind=QUESTION, ref=spec.key)
             if clock is not None and clock.met_at is None:
                 deadlines.meet(session, clock, at=now)

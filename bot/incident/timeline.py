@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.text.i18n import text as t
 from storage.models import Incident, TimelineEvent
 
 GENESIS = "0" * 64
@@ -76,44 +77,51 @@ class Verification:
     problem: str = ""
 
 
-def verify(session: Session, incident: Incident) -> Verification:
-    """Recompute the chain; name the first event whose content or link does not match."""
+def verify(session: Session, incident: Incident, *, upto: int | None = None, lang: str = "en") -> Verification:
+    """Recompute the chain (events #1 to `upto` when given); name the first event that does not match.
+
+    A report states the last event it includes: verifying up to it confirms the report's record is intact
+    even after later events were added.
+    """
     prev = GENESIS
     expected_seq = 1
-    found = events(session, incident)
+    found = [e for e in events(session, incident) if upto is None or e.seq <= upto]
+    if upto is not None and len(found) < upto:
+        return Verification(False, len(found), prev, len(found) + 1, t(lang, "timeline_check.missing", seq=len(found) + 1))
     for event in found:
         if event.seq != expected_seq:
-            return Verification(False, len(found), prev, event.seq, f"event #{expected_seq} is missing")
+            return Verification(False, len(found), prev, event.seq, t(lang, "timeline_check.missing", seq=expected_seq))
         if event.prev_hash != prev:
-            return Verification(False, len(found), prev, event.seq, f"event #{event.seq} does not link to #{event.seq - 1}")
+            return Verification(False, len(found), prev, event.seq, t(lang, "timeline_check.unlinked", seq=event.seq,
+                                                                                   before=event.seq - 1))
         digest = event_hash(incident_ref=incident_ref(incident), seq=event.seq, at=event.at, actor=event.actor,
                             kind=event.kind, text=event.text, data=event.data, prev_hash=event.prev_hash)
         if digest != event.hash:
-            return Verification(False, len(found), prev, event.seq, f"event #{event.seq} was changed after it was written")
+            return Verification(False, len(found), prev, event.seq, t(lang, "timeline_check.changed", seq=event.seq))
         prev = event.hash
         expected_seq += 1
     return Verification(True, len(found), prev)
 
 
-def compare_export(session: Session, incident: Incident, exported: dict[str, Any]) -> list[str]:
+def compare_export(session: Session, incident: Incident, exported: dict[str, Any], *, lang: str = "en") -> list[str]:
     """Differences between an exported incident (JSON) and the database's timeline; empty if they match."""
     problems = []
     stored = {e.seq: e for e in events(session, incident)}
     given = {int(e.get("seq", -1)): e for e in exported.get("timeline", []) if isinstance(e, dict)}
     if exported.get("id") != f"BR-{incident.number}":
-        problems.append(f"the export is of {exported.get('id')!r}, not BR-{incident.number}")
+        problems.append(t(lang, "timeline_check.other_incident", value=exported.get("id"), n=incident.number))
     for seq in sorted(set(stored) | set(given)):
         if seq not in given:
-            problems.append(f"event #{seq} is in the database but not in the export")
+            problems.append(t(lang, "timeline_check.only_database", seq=seq))
         elif seq not in stored:
-            problems.append(f"event #{seq} is in the export but not in the database")
+            problems.append(t(lang, "timeline_check.only_export", seq=seq))
         else:
             mine, theirs = stored[seq], given[seq]
             if theirs.get("hash") != mine.hash:
-                problems.append(f"event #{seq} has another hash in the export")
+                problems.append(t(lang, "timeline_check.other_hash", seq=seq))
             elif (theirs.get("kind"), theirs.get("text"), theirs.get("actor")) != (mine.kind, mine.text, mine.actor):
-                problems.append(f"event #{seq} says something else in the export than its hash covers")
+                problems.append(t(lang, "timeline_check.other_text", seq=seq))
     head = stored[max(stored)].hash if stored else GENESIS
     if exported.get("head_hash") != head:
-        problems.append("the export's head hash is not the database's")
+        problems.append(t(lang, "timeline_check.other_head"))
     return problems

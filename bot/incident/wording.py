@@ -15,11 +15,12 @@ from pydantic import model_validator
 from bot.incident.playbook import Localized, Playbook
 from bot.text.i18n import catalogue
 from bot.text.i18n import text as t
+from bot.text.times import format_number
 
 PREFIX = "value_name."
 # /breach facts and its questions: facts said as "data encrypted" / "数据已加密" rather than encrypted=True
-YES_NO_FACTS = ("encrypted", "key_safe", "crime_suspected", "ransom_paid", "contained", "press_aware")
-TIME_FACTS = ("determined_at", "assessed_at", "handling_ended_at", "exposure_from", "exposure_to")
+YES_NO_FACTS = ("encrypted", "key_safe", "crime_suspected", "ransom_paid", "contained", "press_aware", "on_behalf")
+TIME_FACTS = ("determined_at", "assessed_at", "handling_ended_at", "ransom_paid_at", "exposure_from", "exposure_to")
 
 
 class Citation(Localized):
@@ -61,13 +62,15 @@ def roles(playbook: Playbook, keys: list[str], lang: str) -> str:
     return t(lang, "regime_reason.join.items").join(role(playbook, k, lang) for k in keys)
 
 
+def place_name(code: str, lang: str) -> str:
+    """A residence code as people read it: 'US-CA' → '加利福尼亚州' (the code itself in English)."""
+    key = f"regime_reason.place.{code}"
+    return t(lang, key) if lang != "en" and _known(lang, key) else code
+
+
 def residences(counts: Mapping[str, int], lang: str) -> str:
     """'CN 1200 · US-CA 40' as '中国大陆 1200 · 加利福尼亚州 40' (the codes in English)."""
-    def place(code: str) -> str:
-        key = f"regime_reason.place.{code}"
-        return t(lang, key) if lang != "en" and _known(lang, key) else code
-
-    return " · ".join(f"{place(code)} {n:,}" for code, n in counts.items())
+    return " · ".join(f"{place_name(code, lang)} {format_number(n, lang)}" for code, n in counts.items())
 
 
 def categories(keys: list[str], lang: str) -> str:

@@ -7,14 +7,18 @@ the notice went out. A clock already met stays met whatever changes later.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
 from bot.incident import deadlines, timeline
+from bot.incident.names import fold
+from bot.law.conditions import NoHarmDecision
 from bot.law.regimes import ClockResult, IncidentFacts, RegimeBook, evaluate
-from storage.models import Deadline, Incident
+from bot.text.i18n import catalogue
+from storage.models import Deadline, Incident, Workspace
 
 REGIME = "regime"
 
@@ -24,8 +28,9 @@ def remind_before(span: timedelta) -> timedelta:
     return max(timedelta(minutes=15), min(timedelta(days=1), span / 4))
 
 
-def facts_of(incident: Incident, firm_profile: frozenset[str]) -> IncidentFacts:
-    """The facts the regimes read, from what the incident has recorded."""
+def facts_of(incident: Incident, firm_profile: frozenset[str], *, timezone: str = "UTC",
+             notified: dict[str, datetime] | None = None) -> IncidentFacts:
+    """The facts the regimes read, from what the incident has recorded (and the notices already sent)."""
     f = incident.facts
 
     def when(key: str) -> datetime | None:
@@ -39,12 +44,26 @@ def facts_of(incident: Incident, firm_profile: frozenset[str]) -> IncidentFacts:
         key_safe=f.get("key_safe"),
         crime_suspected=f.get("crime_suspected"),
         ransom_paid=f.get("ransom_paid"),
+        on_behalf=f.get("on_behalf"),
         determined_at=when("determined_at"),
         assessed_at=when("assessed_at"),
         handling_ended_at=when("handling_ended_at"),
+        ransom_paid_at=when("ransom_paid_at"),
         cac_level=f.get("cac_level"),
         firm_profile=firm_profile,
+        timezone=timezone,
+        notified=notified or {},
+        no_harm={key: NoHarmDecision(at=datetime.fromisoformat(d["at"]), by=d["by"], reason=d["reason"])
+                 for key, d in (f.get("no_harm") or {}).items()},
     )
+
+
+def _facts(session: Session, incident: Incident, firm_profile: frozenset[str],
+           stored: dict[str, Deadline]) -> IncidentFacts:
+    """The facts with the workspace's time zone (where the law's days end) and the notices recorded."""
+    workspace = session.get(Workspace, incident.workspace_id)
+    return facts_of(incident, firm_profile, timezone=workspace.timezone if workspace else "UTC",
+                    notified={ref: row.met_at for ref, row in stored.items() if row.met_at is not None})
 
 
 @dataclass(frozen=True)
@@ -60,9 +79,9 @@ class ClockChange:
 def sync(session: Session, *, incident: Incident, book: RegimeBook, firm_profile: frozenset[str],
          now: datetime) -> list[ClockChange]:
     """Make the incident's regime deadlines match the regimes for its current facts."""
-    results = {r.clock_id: r for r in evaluate(book, facts_of(incident, firm_profile))}
     existing = {d.ref: d for d in session.exec(select(Deadline).where(
         Deadline.incident_id == incident.id, Deadline.kind == REGIME))}
+    results = {r.clock_id: r for r in evaluate(book, _facts(session, incident, firm_profile, existing))}
     changes: list[ClockChange] = []
     for clock_id, result in results.items():
         row = existing.get(clock_id)
@@ -113,7 +132,7 @@ def rows(session: Session, *, incident: Incident, book: RegimeBook, firm_profile
     stored = {d.ref: d for d in session.exec(select(Deadline).where(
         Deadline.incident_id == incident.id, Deadline.kind == REGIME))}
     out = []
-    for result in evaluate(book, facts_of(incident, firm_profile)):
+    for result in evaluate(book, _facts(session, incident, firm_profile, stored)):
         row = stored.get(result.clock_id)
         if row is not None and row.met_at is not None:
             out.append(ClockRow(result, "met", row.met_at, row.meta.get("reference")))
@@ -128,12 +147,66 @@ def rows(session: Session, *, incident: Incident, book: RegimeBook, firm_profile
     return sorted(out, key=lambda r: (order[r.status], r.result.due_at or far, r.result.clock_id))
 
 
+def regime_names(book: RegimeBook, key: str) -> list[str]:
+    """Every name a regime goes by: its key, its short names (`个保法`, `PIPL`) and its titles in both languages."""
+    regime = book.regimes[key]
+    found = [key]
+    for lang in ("zh", "en"):
+        found += [n for n in catalogue(lang).get(f"regime_names.{key}", "").split("/") if n.strip()]
+    for title in (regime.title.zh, regime.title.en):
+        found += [title, re.split(r"[:：]", title)[0]]
+    return found
+
+
+def regime_keys(book: RegimeBook, raw: str) -> list[str]:
+    """The regimes a typed name means: a key, a short name or a title, in either language, any case."""
+    typed = fold(raw)
+    if typed.replace(" ", "-") in book.regimes:
+        return [typed.replace(" ", "-")]
+    return [key for key in book.regimes if typed in {fold(name) for name in regime_names(book, key)}]
+
+
+def shown_regime(book: RegimeBook, key: str, lang: str) -> str:
+    """A regime as a Chinese workspace names it (its first short name), or its key."""
+    names = catalogue("zh").get(f"regime_names.{key}", "") if lang == "zh" else ""
+    return names.split("/")[0] if names else key
+
+
+_PEOPLE = ("individual", "residents", "subjects")  # clock ids of notices to the people themselves
+_AUDIENCE_WORDS = {  # a word typed after the regime's name → which of its clocks (`/breach 已通报 个保法 个人`)
+    "people": ("个人", "居民", "用户", "本人", "数据主体", "当事人", "individuals", "individual", "residents",
+               "people", "subjects", "consumers"),
+    "owner": ("客户", "委托客户", "所有者", "数据所有者", "owner", "owners", "client", "clients", "controller"),
+    "authority": ("监管", "监管部门", "主管部门", "部门", "机关", "网信", "网信办", "监管机构", "authority",
+                  "regulator", "department", "commission", "commissioner"),
+}
+
+
+def _audience(row: ClockRow) -> str:
+    suffix = row.result.clock_id.rsplit("/", 1)[-1]
+    return "people" if any(w in suffix for w in _PEOPLE) else "owner" if suffix == "owner" else "authority"
+
+
 def find_clock(book: RegimeBook, current: list[ClockRow], ref: str) -> list[ClockRow]:
-    """Clocks named by a regime key (all its applicable clocks) or a full clock id."""
+    """Clocks named by a regime (key or name: all its applicable clocks), a full clock id, or a regime
+    and a word for whom (`个保法 个人`, `PIPL authority`, `加州 ag`)."""
     ref = ref.strip().lower()
     if "/" in ref:
         return [r for r in current if r.result.clock_id == ref]
-    return [r for r in current if r.result.regime_key == ref and r.status != "not_applicable"]
+    regime, _, who = ref.partition(" ")
+    keys = regime_keys(book, regime)
+    found = [r for r in current if r.result.regime_key in keys and r.status != "not_applicable"]
+    who = who.strip()
+    if not who:
+        return found
+    exact = [r for r in found if r.result.clock_id.rsplit("/", 1)[-1] == who]
+    if exact:
+        return exact
+    kinds = {kind for kind, words in _AUDIENCE_WORDS.items() if who in words}
+    by_kind = [r for r in found if _audience(r) in kinds]
+    if by_kind:
+        return by_kind
+    return [r for r in found if who in r.result.audience_zh.lower() or who in r.result.audience_en.lower()]
 
 
 def mark_notified(session: Session, *, incident: Incident, row: ClockRow, at: datetime, reference: str,

@@ -2,62 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic.functional_validators import BeforeValidator, PlainValidator
+from pydantic.functional_validators import PlainValidator
 
 from bot.incident.playbook import Localized, yaml_line
 from bot.incident.wording import Citation
+from bot.law.conditions import (  # noqa: F401  (re-exported: the regimes' vocabulary lives with them)
+    FIRM_PROFILES,
+    Condition,
+    IncidentFacts,
+    parse_condition,
+)
 from bot.law.reasons import Reason, join, reason
-from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES, RESIDENCES
+from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES, RESIDENCES  # noqa: F401
 from bot.text.times import parse_duration
 
-FIRM_PROFILES: tuple[str, ...] = ("cii_operator", "central_organ", "us_tax_preparer", "nydfs_covered")
-STARTS: tuple[str, ...] = ("aware", "discovery", "determination", "assessment", "handling_ended")
+STARTS: tuple[str, ...] = ("aware", "discovery", "determination", "determination_or_belief", "assessment",
+                           "handling_ended", "payment", "no_harm")
 _START_FACT = {"aware": "aware_at", "discovery": "aware_at", "determination": "determined_at",
-               "assessment": "assessed_at", "handling_ended": "handling_ended_at"}
-_FLAGS = ("encrypted", "key_safe", "crime_suspected", "ransom_paid")  # facts where None counts as false
+               "assessment": "assessed_at", "handling_ended": "handling_ended_at", "payment": "ransom_paid_at"}
 _Earlier = dict[str, tuple[datetime | None, bool, Reason | None]]  # clock id: (due_at, hard, what to record)
 
 
 class RegimeError(ValueError):
     """A regimes file that cannot be used; the message names the file, the regime key and the problem."""
-
-
-@dataclass(frozen=True)
-class IncidentFacts:
-    """What the evaluator needs to know about an incident (datetimes tz-aware)."""
-
-    aware_at: datetime
-    affected: Mapping[str, int]
-    data_categories: frozenset[str]
-    encrypted: bool | None = None
-    key_safe: bool | None = None
-    crime_suspected: bool | None = None
-    ransom_paid: bool | None = None
-    determined_at: datetime | None = None
-    assessed_at: datetime | None = None
-    handling_ended_at: datetime | None = None
-    cac_level: str | None = None
-    firm_profile: frozenset[str] = frozenset()
-
-    def __post_init__(self) -> None:
-        for name in ("aware_at", "determined_at", "assessed_at", "handling_ended_at"):
-            when = getattr(self, name)
-            if when is not None and when.utcoffset() is None:
-                raise ValueError(f"{name} must be timezone-aware")
-        _check_known("residence", self.affected, RESIDENCES)
-        if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in self.affected.values()):
-            raise ValueError("affected counts must be whole numbers of 0 or more")
-        _check_known("data category", self.data_categories, DATA_CATEGORIES)
-        _check_known("firm profile flag", self.firm_profile, FIRM_PROFILES)
-        _check_known("CAC level", [self.cac_level] if self.cac_level is not None else [], CAC_LEVELS)
 
 
 @dataclass(frozen=True)
@@ -76,163 +53,48 @@ class ClockResult:
     citation: Citation  # where the law says so: citation(lang)
     content: list[str]
     note: Localized | None = None
+    source: Localized | None = None  # the text the regime entry was checked against …
+    verified_on: date | None = None  # … and when
+    decided: bool = False  # closed by a recorded no-harm decision (it would apply without one)
 
 
-def _fail(where: str, problem: str) -> ValueError:
-    return ValueError(f"{where}: {problem}" if where else problem)
 
-
-def _check_known(kind: str, values: Any, known: tuple[str, ...], where: str = "") -> None:
-    unknown = sorted(set(values) - set(known), key=str)
-    if unknown:
-        raise _fail(where, f"unknown {kind} {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
-
-
-# A condition is a function of the facts that says whether it holds and why (a Reason, put into words later).
-Condition = Callable[[IncidentFacts], tuple[bool, Reason]]
-
-
-def _fields(arg: Any, keys: set[str], where: str) -> dict[str, Any]:
-    if not isinstance(arg, dict) or set(arg) - keys:
-        raise _fail(where, f"expects a mapping with only these fields: {', '.join(sorted(keys))}; got {arg!r}")
-    return arg
-
-
-def _group(op: str, arg: Any, where: str) -> Condition:
-    if not isinstance(arg, list) or not arg:
-        raise _fail(where, "needs a non-empty list of conditions")
-    parts = [parse_condition(part, f"{where}[{i}]") for i, part in enumerate(arg)]
-
-    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
-        results = [part(facts) for part in parts]
-        held, failed = [why for ok, why in results if ok], [why for ok, why in results if not ok]
-        if op == "all":
-            return (False, failed[0]) if failed else (True, join("list", held))
-        return (True, held[0]) if held else (False, join("clauses", failed))
-    return test
-
-
-def _not(op: str, arg: Any, where: str) -> Condition:
-    inner = parse_condition(arg, where)
-
-    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
-        ok, why = inner(facts)
-        return not ok, (reason("negated", why=why) if ok else why)
-    return test
-
-
-def _affected(op: str, arg: Any, where: str) -> Condition:
-    spec = _fields(arg, {"in", "at_least", "more_than", "who"}, where)
-    if ("at_least" in spec) == ("more_than" in spec) or "in" not in spec:
-        raise _fail(where, "needs `in` and exactly one of at_least or more_than")
-    bound, above = spec.get("at_least", spec.get("more_than")), "more_than" in spec
-    if isinstance(bound, bool) or not isinstance(bound, int) or bound < 0:
-        raise _fail(where, f"threshold must be a whole number of 0 or more, not {bound!r}")
-    codes: list[str] = []
-    for code in spec["in"] if isinstance(spec["in"], list) else [spec["in"]]:
-        wild = isinstance(code, str) and code.endswith("*")
-        matched = [r for r in RESIDENCES if r.startswith(code[:-1])] if wild else [code]
-        if not matched or not (wild or code in RESIDENCES):
-            raise _fail(where, f"unknown residence code {code!r}; codes: {', '.join(RESIDENCES)} (or US*, *)")
-        codes += [c for c in matched if c not in codes]
-    who: Localized | Reason = reason(f"who.{codes[0]}") if len(codes) == 1 else reason(
-        "people_in", places=tuple(reason(f"place.{c}") for c in codes))
-    try:
-        who = Localized.model_validate(spec["who"]) if "who" in spec else who
-    except ValidationError:
-        raise _fail(where, f"who needs en and zh text, e.g. {{en: US consumers, zh: 美国消费者}}; got {spec['who']!r}") from None
-
-    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
-        n = sum(facts.affected.get(code, 0) for code in codes)
-        if above:
-            return n > bound, reason("affected.more_than" if n > bound else "affected.not_more_than",
-                                     n=n, who=who, bound=bound)
-        if n >= bound:
-            return True, reason("affected.at_least" if bound > 1 else "affected.count", n=n, who=who, bound=bound)
-        return False, reason("affected.none" if bound == 1 else "affected.fewer_than", n=n, who=who, bound=bound)
-    return test
-
-
-def _data(op: str, arg: Any, where: str) -> Condition:
-    any_of = _fields(arg, {"any_of"}, where).get("any_of")
-    if not isinstance(any_of, list) or not any_of:
-        raise _fail(where, "data needs any_of: a non-empty list of data categories")
-    _check_known("data category", any_of, DATA_CATEGORIES, where)
-
-    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
-        hit = [c for c in any_of if c in facts.data_categories]
-        return bool(hit), reason("data.hit" if hit else "data.none_of",
-                                 categories=tuple(reason(f"category.{c}") for c in hit or any_of))
-    return test
-
-
-def _flag(op: str, arg: Any, where: str) -> Condition:
-    if not isinstance(arg, bool):
-        raise _fail(where, f"takes true or false, not {arg!r}")
-
-    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
-        if op != "unencrypted":
-            raw = getattr(facts, op)
-            said = "unknown" if raw is None else "held" if raw else "not_held"
-            return bool(raw) == arg, reason(f"flag.{op}.{said}")
-        enc, key = facts.encrypted, facts.key_safe
-        why = ("key_safe" if enc is True and key is True else "plain" if enc is False
-               else "unknown" if enc is None else "key_unknown" if key is None else "key_unsafe")
-        return (not (enc is True and key is True)) == arg, reason(f"unencrypted.{why}")
-    return test
-
-
-def _profile(op: str, arg: Any, where: str) -> Condition:
-    _check_known("firm profile flag", [arg], FIRM_PROFILES, where)
-
-    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
-        ok = arg in facts.firm_profile
-        return ok, reason("profile.is" if ok else "profile.is_not", profile=reason(f"firm_profile.{arg}"))
-    return test
-
-
-def _cac_level(op: str, arg: Any, where: str) -> Condition:
-    least = _fields(arg, {"at_least"}, where).get("at_least")
-    _check_known("CAC level", [least], CAC_LEVELS, where)
-
-    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
-        level = facts.cac_level
-        if level is None:
-            return False, reason("cac.unset")
-        ok = CAC_LEVELS.index(level) >= CAC_LEVELS.index(least)
-        return ok, reason("cac.level" if ok else "cac.below", level=reason(f"cac_level.{level}"),
-                          least=reason(f"cac_level.{least}"))
-    return test
-
-
-_OPERATORS: dict[str, Callable[[str, Any, str], Condition]] = {
-    "all": _group, "any": _group, "not": _not, "affected": _affected, "data": _data,
-    "unencrypted": _flag, "profile": _profile, "cac_level": _cac_level, **dict.fromkeys(_FLAGS, _flag),
-}
-
-
-def parse_condition(raw: Any, where: str = "") -> Condition:
-    """Turn a YAML trigger condition into a Condition; ValueError says where and what is wrong."""
-    if callable(raw):
-        return raw
-    if not isinstance(raw, dict) or len(raw) != 1:
-        raise _fail(where, f"a condition is a mapping with one operator ({', '.join(_OPERATORS)}), got {raw!r}")
-    ((op, arg),) = raw.items()
-    if op not in _OPERATORS:
-        raise _fail(where, f"unknown condition operator {op!r}; operators: {', '.join(_OPERATORS)}")
-    return _OPERATORS[op](op, arg, f"{where}.{op}" if where else str(op))
+class CalendarDays(timedelta):
+    """A deadline the law counts in days ("30d"): it ends at the end of the last local calendar day."""
 
 
 def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
     if not isinstance(value, str):
         raise ValueError(f"must be a duration such as 90m, 4h or 30d, not {value!r}")
     delta = parse_duration(value)
     if delta <= timedelta(0):
         raise ValueError(f"{value!r} must be longer than zero")
+    if re.fullmatch(r"\s*\d+\s*d\s*", value):
+        return CalendarDays(days=delta.days)
     return delta
 
 
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
+def day_end(start: datetime, days: int, timezone: str) -> datetime:
+    """The end (23:59:59 local) of the calendar day `days` days after the local day of `start`, in UTC.
+
+    The day of the event is not counted; whatever daylight-saving change falls in between, the
+    deadline is the end of that local day.
+    """
+    zone = ZoneInfo(timezone)
+    last = start.astimezone(zone).date() + timedelta(days=days)
+    return datetime.combine(last, time(23, 59, 59), tzinfo=zone).astimezone(UTC)
+
+
+def due_after(start: datetime, span: timedelta, timezone: str) -> datetime:
+    """A deadline `span` after `start`: calendar days end at the end of the local day, hours are exact."""
+    if isinstance(span, CalendarDays):
+        return day_end(start, span.days, timezone)
+    return start.astimezone(UTC) + span
+
+
+Duration = Annotated[timedelta, PlainValidator(_duration)]
 When = Annotated[Condition, PlainValidator(lambda raw: parse_condition(raw))]
 
 
@@ -250,8 +112,9 @@ class Clock(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True)
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     audience: Localized
+    authority: Localized | None = None  # the authority alone, where the audience also names people (letters say it)
     starts: str
-    deadline: Annotated[timedelta | None, BeforeValidator(lambda v: None if v == "none" else _duration(v))]
+    deadline: Annotated[timedelta | None, PlainValidator(lambda v: None if v in ("none", None) else _duration(v))]
     firm_target: Duration | None = None
     law_says: Localized | None = None  # what the law says instead of a number, quoted in the reason
     deadline_when: list[DeadlineRule] = Field(default_factory=list)
@@ -281,6 +144,9 @@ class Regime(BaseModel):
     jurisdiction: str = Field(min_length=1)
     title: Localized
     citation: Citation
+    source: Localized  # the text this entry was checked against (official publication, where to find it)
+    verified_on: date  # when it was last checked against that source
+    no_harm: Localized | None = None  # the law's no-harm exception, in its words: /breach noharm may record it
     clocks: list[Clock] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -296,6 +162,16 @@ class Regime(BaseModel):
         return self
 
 
+class NotModelled(BaseModel):
+    """A place whose notification law the regimes file does not model (yet): said, never left silent."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    place: str = Field(min_length=1)  # a residence code, or a short label for a country with none (KR)
+    name: Localized
+    note: Localized  # what the law is, where it was checked, why it is not modelled
+    verified_on: date
+
+
 @dataclass(frozen=True)
 class RegimeBook:
     """All regimes in force, by key, with the file each came from and the not-legal-advice text."""
@@ -303,6 +179,7 @@ class RegimeBook:
     regimes: Mapping[str, Regime]
     sources: Mapping[str, Path]
     disclaimer: Localized
+    not_modelled: Mapping[str, NotModelled] = field(default_factory=dict)  # place: why no clock speaks for it
 
 
 def load_regimes(paths: list[Path]) -> RegimeBook:
@@ -310,6 +187,7 @@ def load_regimes(paths: list[Path]) -> RegimeBook:
     regimes: dict[str, Regime] = {}
     sources: dict[str, Path] = {}
     disclaimer: Localized | None = None
+    not_modelled: dict[str, NotModelled] = {}
     for path in paths:
         try:
             text = path.read_text(encoding="utf-8")
@@ -320,8 +198,18 @@ def load_regimes(paths: list[Path]) -> RegimeBook:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}: " if mark else ""
             raise RegimeError(f"{path}: {where}not valid YAML ({getattr(exc, 'problem', exc)})") from exc
-        if not isinstance(raw, dict) or not isinstance(raw.get("regimes", []), list) or set(raw) - {"regimes", "disclaimer"}:
-            raise RegimeError(f"{path}: a regimes file is a mapping with `regimes:` (a list) and optionally `disclaimer:`")
+        if (not isinstance(raw, dict) or not isinstance(raw.get("regimes", []), list)
+                or not isinstance(raw.get("not_modelled", []), list) or set(raw) - {"regimes", "disclaimer", "not_modelled"}):
+            raise RegimeError(f"{path}: a regimes file is a mapping with `regimes:` (a list) and optionally "
+                              "`disclaimer:` and `not_modelled:` (a list)")
+        for i, entry in enumerate(raw.get("not_modelled") or []):
+            try:
+                place = NotModelled.model_validate(entry)
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                raise RegimeError(f"{path}:{yaml_line(root, ('not_modelled', i, *error['loc'])) or '?'}: not_modelled "
+                                  f"#{i + 1}: {'.'.join(map(str, error['loc']))}: {error['msg']}") from None
+            not_modelled[place.place] = place
         if "disclaimer" in raw:
             try:
                 disclaimer = Localized.model_validate(raw["disclaimer"])
@@ -347,14 +235,16 @@ def load_regimes(paths: list[Path]) -> RegimeBook:
             sources[regime.key] = path
     if disclaimer is None:
         raise RegimeError(f"{', '.join(map(str, paths))}: no file gives the `disclaimer:` (en and zh)")
-    return RegimeBook(regimes=regimes, sources=sources, disclaimer=disclaimer)
+    covered = {regime.jurisdiction for regime in regimes.values()}
+    return RegimeBook(regimes=regimes, sources=sources, disclaimer=disclaimer,
+                      not_modelled={k: v for k, v in not_modelled.items() if k not in covered})
 
 
-def _timing(clock: Clock, facts: IncidentFacts, earlier: _Earlier) -> tuple[datetime | None, bool, Reason | None, Reason | None]:
+def _timing(clock: Clock, facts: IncidentFacts, earlier: _Earlier,
+            regime: Regime) -> tuple[datetime | None, bool, Reason | None, Reason | None]:
     """(due_at, hard_deadline, what still needs recording, how the deadline was chosen)."""
-    # Deadlines are exact timedeltas added to the start instant in UTC: 30d is 720 hours, whatever
-    # daylight-saving change or local midnight falls in between. This is never later than a reading
-    # that counts whole calendar days, so it errs on the early side.
+    # The law's day counts (30d) end at the end of the last local calendar day (the workspace's time
+    # zone), across daylight-saving changes; hours (72h) and the firm's own targets are exact hours.
     span, hard, how = clock.deadline, clock.deadline is not None, None
     if span is None:
         span = clock.firm_target
@@ -366,14 +256,35 @@ def _timing(clock: Clock, facts: IncidentFacts, earlier: _Earlier) -> tuple[date
             span, how = rule.deadline, reason("timing.because", deadline=rule.deadline, why=why)
             break
     if clock.starts.startswith("after:"):
-        start, ref_hard, missing = earlier[clock.starts.removeprefix("after:")]
+        ref = clock.starts.removeprefix("after:")
+        start, ref_hard, missing = earlier[ref]
         hard = hard and ref_hard
+        told = facts.notified.get(f"{regime.key}/{ref}")
+        audience = next(c.audience for c in regime.clocks if c.id == ref)
+        if told is not None:  # counted from the notice actually sent, once it is recorded
+            start, missing = told, None
+        counted = reason("timing.after_told" if told is not None else "timing.after_due", audience=audience)
+        how = join("clauses", [part for part in (how, counted) if part])
+    elif clock.starts == "determination_or_belief":
+        # "determination of a breach or reason to believe a breach occurred": the firm had reason to
+        # believe no later than it became aware, so the earlier of the two starts the clock.
+        start = min(t for t in (facts.aware_at, facts.determined_at) if t is not None)
+        missing = None
+    elif clock.starts == "no_harm":
+        decision = facts.no_harm.get(regime.key)
+        start, missing = (decision.at if decision else None), None  # applies only once a decision is recorded
     else:
         start = getattr(facts, _START_FACT[clock.starts])
         missing = reason(f"to_record.{clock.starts}") if start is None else None
     assert span is not None  # a validated clock has a deadline or a firm target
-    due = None if start is None else start.astimezone(UTC) + span
+    target = clock.deadline is None and not clock.deadline_when
+    due = None if start is None else (start.astimezone(UTC) + span if target else due_after(start, span, facts.timezone))
     return due, hard, missing, how
+
+
+def decidable(book: RegimeBook) -> list[str]:
+    """The regimes whose law lets the firm decide a breach will likely cause no harm (/breach noharm)."""
+    return [key for key, regime in book.regimes.items() if regime.no_harm is not None]
 
 
 def evaluate(book: RegimeBook, facts: IncidentFacts) -> list[ClockResult]:
@@ -383,7 +294,8 @@ def evaluate(book: RegimeBook, facts: IncidentFacts) -> list[ClockResult]:
         earlier: _Earlier = {}
         for clock in regime.clocks:
             applies, why = clock.when(facts)
-            due, hard, missing, how = _timing(clock, facts, earlier)
+            decided = not applies and bool(facts.no_harm) and clock.when(replace(facts, no_harm={}))[0]
+            due, hard, missing, how = _timing(clock, facts, earlier, regime)
             earlier[clock.id] = (due, hard, missing)
             if applies:
                 unknown = missing and reason("timing.unknown", missing=missing)
@@ -393,6 +305,7 @@ def evaluate(book: RegimeBook, facts: IncidentFacts) -> list[ClockResult]:
                 regime_key=regime.key, clock_id=f"{regime.key}/{clock.id}", audience_en=clock.audience.en,
                 audience_zh=clock.audience.zh, applies=applies, reason=why, starts=starts,
                 due_at=due if applies else None, hard_deadline=hard, citation=clock.citation or regime.citation,
-                content=list(clock.content), note=clock.note,
+                content=list(clock.content), note=clock.note, source=regime.source, verified_on=regime.verified_on,
+                decided=decided,
             ))
     return results

@@ -29,7 +29,7 @@ def span(bars: list[Bar], now: datetime) -> tuple[datetime, datetime]:
 
 
 def svg(bars: list[Bar], *, now: datetime, title: str, legend: tuple[str, str, str], width: int = 900,
-        say_time: Callable[[datetime], str] | None = None) -> str:
+        say_time: Callable[[datetime], str] | None = None, aware: tuple[datetime, str] | None = None) -> str:
     """An SVG Gantt: pale bar = planned (start → due), dark mark = done; red when done late or overdue.
 
     `say_time` writes the axis ends as people read times (the workspace's zone and language); UTC otherwise.
@@ -60,6 +60,11 @@ def svg(bars: list[Bar], *, now: datetime, title: str, legend: tuple[str, str, s
         if bar.done:
             parts.append(f'<rect x="{x(bar.done) - 3:.1f}" y="{y + 1}" width="6" height="16" '
                          f'fill="{"#c0392b" if late else "#1f5fa8"}"/>')
+    if aware is not None:  # the moment the firm became aware: every clock counts from it
+        ax = x(max(aware[0], first))
+        parts.append(f'<line x1="{ax:.1f}" y1="{top - 6}" x2="{ax:.1f}" y2="{top + row * len(bars)}" '
+                     f'stroke="#d68910" stroke-width="2"><title>{escape(aware[1])}</title></line>'
+                     f'<text x="{ax + 3:.1f}" y="{top - 8}" fill="#d68910">{escape(aware[1])}</text>')
     y = top + row * len(bars) + 20
     parts.append(f'<text x="10" y="{y}">{escape(say(first))}</text>')
     parts.append(f'<text x="{width - 10}" y="{y}" text-anchor="end">{escape(say(last))}</text>')

@@ -17,7 +17,8 @@ from bot.incident.phases import phase_states
 from bot.incident.playbook import Playbook
 from bot.law import clocks
 from bot.law.regimes import RegimeBook
-from bot.report import chart
+from bot.report import care as care_report
+from bot.report import chart, metrics, record
 from bot.report.events import Words, actor, describe
 from bot.report.export import as_dict, md_escape
 from bot.report.pdf import to_pdf
@@ -25,14 +26,16 @@ from bot.statements import clients, drafts
 from bot.statements.template_context import data_labels, long_date
 from bot.text.i18n import catalogue
 from bot.text.i18n import text as t
-from bot.text.times import format_duration
+from bot.text.times import format_duration, format_number
 from storage.models import Incident, Workspace
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "playbooks" / "templates" / "report"
 KEY_EVENTS = ("declared", "war_room_opened", "phase_started", "phase_completed", "phase_left_open", "escalated",
               "clocks_changed", "notified", "draft_approved", "clients_imported", "clients_notified", "captured",
-              "clock_missed", "closed")
+              "clock_missed", "closed", "no_harm")  # kinds every report must say in words (the timeline shows them all)
 FORMATS = ("md", "html", "pdf", "json")
+DURATION_LABELS = {"declare": "to_declare", "assemble": "to_assemble", "contain": "to_contain",
+                   "notify": "to_first_notice", "clients": "to_tell_clients", "close": "to_close"}
 
 
 def labels(lang: str) -> dict[str, str]:
@@ -60,13 +63,7 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
     affected = dict(facts.get("affected") or {})
     cause = incident.cause or facts.get("cause")
 
-    contained_at = next((e.at for e in events if e.kind == "facts_changed"
-                         and e.data.get("set", {}).get("contained") is True), None)
-    containment = next((p for p in phase_states(session, incident) if p.key == "containment"), None)
-    if contained_at is None and containment is not None:
-        contained_at = containment.completed_at
-    first_told = next((e.at for e in events if e.kind == "clients_notified"), None)
-    first_notice = next((e.at for e in events if e.kind == "notified"), None)
+    times = metrics.key_times(session, incident, regimes)
 
     phases = []
     bars: list[chart.Bar] = []
@@ -110,15 +107,12 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
     changes = [{"at": when(a.assigned_at), "role": wording.role(playbook, a.role, lang), "user": a.user,
                 "by": actor(a.assigned_by, lang), "ended": when(a.ended_at) if a.ended_at else ""}
                for a in role_history(session, incident)]
-    decisions = [{"at": when(e.at), "actor": e.actor, "text": e.text} for e in events if e.kind == "decision"]
     every_draft = drafts.all_drafts(session, incident)
     words = Words(playbook=playbook, regimes=regimes, lang=lang, when=when,
                   draft_kinds={d.number: d.kind for d, _ in every_draft})
     for item, event in zip(raw["timeline"], events, strict=True):  # the JSON says each event in words too
         item["description"] = describe(event, words)
-    key_events = [{"at": when(e.at), "actor": actor(e.actor, lang), "kind": L.get(f"event.{e.kind}", e.kind),
-                   "text": item["description"]} for e, item in zip(events, raw["timeline"], strict=True)
-                  if e.kind in KEY_EVENTS]
+    told = record.sections(record.entries(events, words, lambda kind: L.get(f"event.{kind}", kind), when))
     statements = [{"id": f"D-{d.number}", "version": L["version"].format(version=v.version),
                    "kind": wording.name(lang, "draft_kind", d.kind), "lang": wording.name(lang, "lang", d.lang),
                    "status": t(lang, f"draft.status.{v.status}"),
@@ -132,9 +126,7 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
 
     drill_score = None
     if incident.drill:
-        held = {a.role: a.assigned_at for a in role_history(session, incident)}
-        needed = [held.get(r) for r in ("lead", "it_security", "legal")]
-        assembled = max(needed) if all(needed) else None  # type: ignore[type-var]
+        assembled = times.at["assemble"]
         on_time = sum(1 for p in phase_states(session, incident) if p.completed_at and (
             (d := deadlines.get(session, incident_id=incident.id, kind="phase", ref=p.key)) and p.completed_at <= d.due_at))
         applicable = [c for c in raw["clocks"] if c["status"] != "not_applicable"]
@@ -157,26 +149,21 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
             (L["declared_at"], when(incident.declared_at)),
             (L["closed_at"], when(incident.closed_at)),
             (L["severity"], wording.severity(lang, incident.severity)),
-            (L["data"], ", ".join(data_labels(playbook, list(facts.get("data") or []), lang)) or "—"),
+            (L["data"], ("、" if lang == "zh" else ", ").join(data_labels(playbook, list(facts.get("data") or []), lang))
+             or "—"),
             (L["affected"], wording.residences(affected, lang) or "—"),
-            (L["affected_total"], str(sum(affected.values())) if affected else "—"),
+            (L["affected_total"], format_number(sum(affected.values()), lang) if affected else "—"),
             (L["clients"], str(facts["clients"]) if facts.get("clients") is not None else "—"),
             (L["encrypted"], _yes_no(facts.get("encrypted"), lang)),
             (L["key_safe"], _yes_no(facts.get("key_safe"), lang)),
             (L["crime"], _yes_no(facts.get("crime_suspected"), lang)),
             (L["contained"], _yes_no(facts.get("contained"), lang)),
+            *care_report.fact_rows(incident, lang, when),
         ],
-        "durations": [
-            (L["to_declare"], took(incident.aware_at, incident.declared_at)),
-            (L["to_contain"], took(incident.aware_at, contained_at)),
-            (L["to_first_notice"], took(incident.aware_at, first_notice)),
-            (L["to_tell_clients"], took(incident.aware_at, first_told)),
-            (L["to_close"], took(incident.aware_at, incident.closed_at)),
-        ],
+        "durations": [(L[DURATION_LABELS[key]], took(incident.aware_at, times.at[key])) for key in metrics.KEYS],
         "team": team,
         "role_changes": changes,
-        "decisions": decisions,
-        "events": key_events,
+        **told,
         "phases": phases,
         "clocks": legal,
         "drafts": statements,
@@ -185,16 +172,21 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
             " · ".join(f"{wording.name(lang, 'variant', k)} {n}" for k, n in summary["by_type"].items()),
             wording.residences(summary["by_residence"], lang)) if part),
         "followups": follow,
+        "response": care_report.sections(incident, events, playbook, lang, when, approved_updates=sum(
+            1 for d, v in every_draft if d.kind == "update" and v.status == "approved")),
         "cause": playbook.causes[cause](lang) if cause in playbook.causes else "—",
         "lessons": incident.lessons or "—",
         "head_hash": verification.head_hash,
+        "head_seq": events[-1].seq if events else 0,
         "intact": verification.intact,
         "events_count": verification.count,
         "drill_score": drill_score,
         "bars": bars,
         "now": now,
+        "aware": incident.aware_at,
         "say_time": when,
         "raw": raw,
+        "response_json": care_report.as_json(incident),
     }
 
 
@@ -220,7 +212,8 @@ def to_html(report: dict[str, Any]) -> str:
     """The report as one self-contained HTML page (inline SVG chart, no JavaScript)."""
     L = report["L"]  # noqa: N806
     svg = chart.svg(report["bars"], now=report["now"], title=L["chart_title"],
-                    legend=(L["planned"], L["actual"], L["late"]), say_time=report["say_time"])
+                    legend=(L["planned"], L["actual"], L["late"]), say_time=report["say_time"],
+                    aware=(report["aware"], L["aware_at"]))
     return _env(True).get_template("report.html.j2").render({**report, "chart_svg": svg})
 
 
@@ -229,6 +222,7 @@ def to_json(report: dict[str, Any]) -> str:
     out = dict(report["raw"])
     out["durations"] = {k: v for k, v in report["durations"]}
     out["head_hash_verified"] = report["intact"]
+    out["response"] = report["response_json"]
     return json.dumps(out, ensure_ascii=False, indent=2)
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from bot.incident import wording
 from bot.incident.answers import show
+from bot.incident.changes import Amount
 from bot.incident.playbook import Playbook
 from bot.law.regimes import RegimeBook
+from bot.text.i18n import catalogue
 from bot.text.i18n import text as t
 from storage.models import TimelineEvent
 
@@ -149,6 +152,8 @@ _DESCRIBE: dict[str, Callable[[TimelineEvent, Mapping[str, Any], Words], str]] =
     "phase_left_open": _left_open,
     "clocks_changed": _clocks_changed,
     "notified": _notified,
+    "no_harm": lambda e, d, w: _t(w, "no_harm", regime=w.regimes.regimes[d["regime"]].title(w.lang), by=d["by"],
+                                  reason=d["reason"]),
     "draft_created": lambda e, d, w: _draft(w, d),
     "draft_edited": lambda e, d, w: _draft(w, d),
     "draft_signed": lambda e, d, w: _t(w, "approved_as", what=_draft(w, d),
@@ -173,6 +178,11 @@ _DESCRIBE: dict[str, Callable[[TimelineEvent, Mapping[str, Any], Words], str]] =
                                          text=e.text.split(": ", 1)[-1], due=_when_iso(w, d["due_at"])),
     "followup_done": lambda e, d, w: f"F-{d['number']}",
     "closed": _closed,
+    "cost_recorded": lambda e, d, w: " · ".join(
+        [Amount(Decimal(d["amount"]), d["currency"]).show(), t(w.lang, "names.cost." + d["category"]), *([e.text] if e.text else [])]),
+    "corrected": lambda e, d, w: _t(w, "corrected", seq=d["seq"], kind=catalogue(w.lang).get(
+        f"report.event.{d['kind']}", d["kind"]), before=_when_iso(w, d["from"]), after=_when_iso(w, d["to"]),
+        reason=d["reason"]),
     "link_created": lambda e, d, w: _t(w, "link", link=d["link"], who=d["for"] or "—",
                                        until=_when_iso(w, d["expires_at"])),
     "link_revoked": lambda e, d, w: _t(w, "link_revoked", link=d["link"], who=d["for"] or "—"),

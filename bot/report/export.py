@@ -13,9 +13,10 @@ from bot.incident import deadlines, timeline
 from bot.incident.incidents import ref, role_history
 from bot.incident.phases import phase_states, task_states
 from bot.incident.playbook import Playbook
-from bot.law import clocks
+from bot.law import clocks, coverage
 from bot.law.reasons import as_data, render
 from bot.law.regimes import RegimeBook
+from bot.report import metrics
 from bot.statements import clients, drafts
 from bot.text.times import format_iso
 from storage.models import Incident, Workspace
@@ -69,6 +70,11 @@ def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Wor
                           "hard_deadline": r.hard_deadline, "met_at": iso(row.met_at), "reference": row.reference,
                           "reason": render(r.reason, lang), "reason_code": as_data(r.reason),
                           "citation": r.citation(lang)})
+    # what no clock speaks for: people with no US state, places not modelled (silence is never "no duty")
+    gaps = [] if regimes is None else [
+        {"place": g.place, "kind": g.kind, "people": g.count, "note": g.note(lang) if g.note else None}
+        for g in coverage.gaps(regimes, dict(incident.facts.get("affected") or {}), everything=False)]
+    times = metrics.key_times(session, incident, regimes)
     register = clients.register(session, incident)
     summary = clients.counts(register)
     statements = [{"id": f"D-{d.number}", "kind": d.kind, "lang": d.lang, "version": v.version, "status": v.status,
@@ -96,6 +102,7 @@ def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Wor
                    "ended_at": iso(a.ended_at)} for a in role_history(session, incident)],
         "phases": phases,
         "clocks": legal,
+        "not_modelled": gaps,
         "drafts": statements,
         "clients": {"total": summary["total"], "notified": summary["notified"], "by_type": summary["by_type"],
                     "by_residence": summary["by_residence"]},
@@ -105,6 +112,7 @@ def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Wor
                            "status": "met" if c.notified_at and c.notified_at <= incident.aware_at
                            + timedelta(hours=c.notice_hours) else "late" if c.notified_at else "pending"}
                           for c in register if c.notice_hours is not None],
+        "key_times": {k: {"at": iso(times.at[k]), "hours_from_aware": h} for k, h in times.hours().items()},
         "timeline": [{"seq": e.seq, "at": iso(e.at), "actor": e.actor, "kind": e.kind, "text": e.text,
                       "data": e.data, "hash": e.hash} for e in events],
         "head_hash": events[-1].hash if events else timeline.GENESIS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 import zipfile
 from collections import Counter
@@ -36,7 +37,8 @@ COLUMN_ALIASES = {
 KINDS = {"individual": "individual", "person": "individual", "个人": "individual",
          "company": "company", "corporate": "company", "business": "company", "企业": "company", "公司": "company"}
 LANGS = {"en": "en", "english": "en", "英文": "en", "英语": "en",
-         "zh": "zh", "zh-cn": "zh", "chinese": "zh", "中文": "zh", "汉语": "zh", "简体中文": "zh"}
+         "zh": "zh", "zh-cn": "zh", "chinese": "zh", "中文": "zh", "汉语": "zh", "简体中文": "zh", "普通话": "zh",
+         "国语": "zh", "华语": "zh", "繁体中文": "zh", "粤语": "zh", "mandarin": "zh", "cantonese": "zh"}
 VIA = ("email", "phone", "sms", "post", "wecom")
 CLIENT = "client"
 
@@ -70,6 +72,16 @@ class Vault:
             raise UserError("A client contact cannot be decrypted with this BREACHBOT_DATA_KEY.") from None
 
 
+def matches(client: Client, fragment: str) -> bool:
+    """Whether a client's name holds a typed fragment (case, spacing and full-width ignored)."""
+    return _normal(fragment).replace(" ", "") in _normal(client.name).replace(" ", "")
+
+
+def shown_name(client: Client) -> str:
+    """A client's name in chat: a company's in full (a company name is not personal data), a person's masked."""
+    return client.name if client.kind == "company" else mask(client.name)
+
+
 def mask(name: str) -> str:
     """'Zhang Wei' → 'Zh*** W**', '李明' → '李*': enough to recognise, not enough to leak."""
     def one(word: str) -> str:
@@ -79,17 +91,20 @@ def mask(name: str) -> str:
     return " ".join(one(w) for w in name.split())
 
 
-def decode(raw: bytes, lang: str) -> str:
-    """CSV bytes as text: UTF-8 (with or without BOM); GBK is named, not guessed."""
+def decode(raw: bytes, lang: str) -> tuple[str, str]:
+    """CSV bytes as (text, the encoding read): UTF-8 (with or without BOM), else GB18030 (GBK, a Chinese Excel's
+    default) when that reads as Chinese text; anything else is refused with what to do."""
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
         pass
     try:
-        raw.decode("gb18030")
+        text = raw.decode("gb18030")
     except UnicodeDecodeError:
         raise UserError(t(lang, "clients.not_utf8")) from None
-    raise UserError(t(lang, "clients.gbk"))
+    if not re.search(r"[\u4e00-\u9fff]", text):  # Western Excel (cp1252) bytes also "decode": refuse, do not guess
+        raise UserError(t(lang, "clients.not_utf8"))
+    return text, "GBK"
 
 
 @dataclass
@@ -98,6 +113,7 @@ class ImportResult:
 
     imported: int = 0
     problems: list[str] = field(default_factory=list)
+    encoding: str = "UTF-8"  # how the file was read (UTF-8, or GBK from a Chinese Excel)
 
 
 def _normal(text: str) -> str:
@@ -108,6 +124,11 @@ def _normal(text: str) -> str:
 def column_names() -> str:
     """The columns as a workspace reads them: 'name/姓名, type/类型, …'."""
     return ", ".join(f"{c}/{COLUMN_ALIASES[c][0]}" for c in REQUIRED)
+
+
+def column_names_in(lang: str) -> str:
+    """The required columns as a workspace names them: Chinese only in Chinese ('姓名、类型、…')."""
+    return "、".join(COLUMN_ALIASES[c][0] for c in REQUIRED) if lang == "zh" else column_names()
 
 
 def _header(raw: str) -> str:
@@ -129,13 +150,14 @@ def import_csv(session: Session, *, incident: Incident, raw: bytes, vault: Vault
     require_open(incident, lang)
     if not vault.ready():
         raise UserError(t(lang, "clients.no_key"))
-    text = decode(raw, lang)
+    text, encoding = decode(raw, lang)
     reader = csv.reader(io.StringIO(text))
     headers = [_header(h) for h in next(reader, [])]
     missing = [c for c in REQUIRED if c not in headers]
     if missing:
-        raise UserError(t(lang, "clients.columns", missing=", ".join(f"{c}/{COLUMN_ALIASES[c][0]}" for c in missing),
-                          required=column_names()))
+        raise UserError(t(lang, "clients.columns", missing=(
+            "、".join(COLUMN_ALIASES[c][0] for c in missing) if lang == "zh"
+            else ", ".join(f"{c}/{COLUMN_ALIASES[c][0]}" for c in missing)), required=column_names_in(lang)))
     aliases = {_normal(k): v for k, v in (data_aliases or {}).items()}
     existing = {_normal(n) for n in session.exec(select(Client.name).where(Client.incident_id == incident.id))}
     seen: dict[str, int] = {}
@@ -145,7 +167,8 @@ def import_csv(session: Session, *, incident: Incident, raw: bytes, vault: Vault
         if not any(c.strip() for c in cells):
             continue
         row = {h: (cells[i] if i < len(cells) else "").strip() for i, h in enumerate(headers)}
-        row["data"] = ",".join(aliases.get(_normal(c), c) for c in _categories(row.get("data", "")))
+        row["data"] = ",".join(aliases.get(_normal(c)) or names.key("data", c, None) or c
+                               for c in _categories(row.get("data", "")))
         bad = _check(row, lang)
         name = _normal(row.get("name", ""))
         if name in seen:
@@ -180,7 +203,7 @@ def import_csv(session: Session, *, incident: Incident, raw: bytes, vault: Vault
     session.flush()
     timeline.append(session, incident=incident, actor=actor, kind="clients_imported", now=now,
                     text=f"{total} clients", data={"count": total})
-    return ImportResult(imported=total)
+    return ImportResult(imported=total, encoding=encoding)
 
 
 def _categories(raw: str) -> list[str]:
@@ -198,7 +221,7 @@ def _check(row: dict, lang: str) -> list[str]:
     bad = []
     for column in REQUIRED:
         if not row.get(column):
-            bad.append(t(lang, "clients.blank", column=column))
+            bad.append(t(lang, "clients.blank", column=COLUMN_ALIASES[column][0] if lang == "zh" else column))
     if row.get("type") and _normal(row["type"]) not in KINDS:
         bad.append(t(lang, "clients.bad_type", value=row["type"]))
     if row.get("language") and _normal(row["language"]) not in LANGS:
@@ -207,7 +230,7 @@ def _check(row: dict, lang: str) -> list[str]:
         bad.append(t(lang, "clients.bad_residence", value=row["residence"]))
     unknown = [c for c in _categories(row.get("data", "")) if c not in DATA_CATEGORIES]
     if unknown:
-        bad.append(t(lang, "clients.bad_data", value=", ".join(unknown), choices=", ".join(DATA_CATEGORIES)))
+        bad.append(t(lang, "clients.bad_data", value=", ".join(unknown), choices=names.choices("data", None, lang)))
     hours = row.get("notice_hours", "")
     if hours and not whole_number(hours, limit=24 * 365):
         bad.append(t(lang, "clients.bad_hours", value=hours))
@@ -258,11 +281,13 @@ def mark_notified(session: Session, *, incident: Incident, who: str, via: str, a
 
     `why_not(client)` says why a client has no approved, merged letter (None when they have one):
     such clients are never recorded as told. `all` records the ones covered and names the rest;
-    a single client without a letter, or `all` with none covered, is refused and nothing changes.
+    a single client without a letter, or `all` with none covered, is refused and nothing changes. A closed
+    incident still records who was told: the notices are owed after close (not a drill's).
     """
-    require_open(incident, lang)
+    if incident.drill:
+        require_open(incident, lang)
     if via not in VIA:
-        raise UserError(t(lang, "clients.bad_via", value=via, choices=", ".join(VIA)))
+        raise UserError(t(lang, "clients.bad_via", value=via, choices=names.choices("via", None, lang)))
     everyone = register(session, incident)
     if not everyone:
         raise UserError(t(lang, "clients.none"))

@@ -29,11 +29,20 @@ from bot.text.i18n import text as t
 from storage.models import Draft, DraftVersion, Incident
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parents[2] / "playbooks" / "templates"
-KINDS = ("client", "media", "press", "regulator", "staff")
+KINDS = ("client", "media", "press", "regulator", "staff", "update", "qa", "survey")
+# drafted, approved and sent after close too: the survey, and the notices the law still owes once the response
+# is closed (clients not yet told, a regulator report): closing never blocks a notice
+AFTER_CLOSE_KINDS = ("survey", "client", "regulator")
+
+
+def after_close(incident: Incident, kind: str) -> bool:
+    """Whether a statement of `kind` may still be made once the incident is closed (a drill owes no notice)."""
+    return kind in AFTER_CLOSE_KINDS and (kind == "survey" or not incident.drill)
 # Merge fields of client letters, filled in for each client when letters are merged (bot/statements/letters.py).
 CLIENT_TOKEN = "«CLIENT»"  # the client's name
 DATA_TOKEN = "«DATA»"  # the client's data categories (the register's, else the incident's)
 REGULATORS_TOKEN = "«REGULATORS»"  # authorities notified for the client's residence (line dropped if none)
+SURVEY_TOKEN = "«SURVEY»"  # the client's own link to answer the survey online (line dropped if none)
 DRAFT_MAX = 60_000
 
 
@@ -129,7 +138,8 @@ def all_drafts(session: Session, incident: Incident) -> list[tuple[Draft, DraftV
 def create(session: Session, *, incident: Incident, kind: str, template: str, lang: str, regime: str | None,
            rendered: Rendered, actor: str, now: datetime) -> tuple[Draft, DraftVersion]:
     """A new draft at version 1, in the timeline."""
-    require_open(incident, lang)
+    if not after_close(incident, kind):
+        require_open(incident, lang)
     last = session.exec(select(Draft).where(Draft.incident_id == incident.id)
                         .order_by(col(Draft.number).desc())).first()
     draft = Draft(incident_id=incident.id, number=(last.number + 1) if last else 1, kind=kind, template=template,
@@ -158,7 +168,8 @@ def unapproved_twin(session: Session, *, incident: Incident, kind: str, template
 def redraft(session: Session, *, incident: Incident, draft: Draft, rendered: Rendered, actor: str, now: datetime,
             lang: str) -> DraftVersion:
     """Draft the same statement again from today's facts, as its next version."""
-    require_open(incident, lang)
+    if not after_close(incident, draft.kind):
+        require_open(incident, lang)
     previous = current(session, draft)
     if previous.status == "draft":
         previous.status = "superseded"
@@ -176,7 +187,8 @@ def redraft(session: Session, *, incident: Incident, draft: Draft, rendered: Ren
 def edit(session: Session, *, incident: Incident, draft: Draft, text: str, actor: str, now: datetime,
          lang: str) -> DraftVersion:
     """Replace the text with a new version; an approved version stays frozen as it was."""
-    require_open(incident, lang)
+    if not after_close(incident, draft.kind):
+        require_open(incident, lang)
     body = text.strip("\n")
     if not body.strip():
         raise UserError(t(lang, "draft.edit_empty", id=f"D-{draft.number}"))
@@ -196,10 +208,10 @@ def edit(session: Session, *, incident: Incident, draft: Draft, text: str, actor
     return version
 
 
-def redraft_command(draft: Draft) -> str:
-    """What to type to draft this statement again from the facts."""
+def redraft_command(draft: Draft, shown_in: str = "en") -> str:
+    """What to type to draft this statement again from the facts, in the workspace's words (`shown_in`)."""
     return draft_gaps.redraft_command(kind=draft.kind, lang=draft.lang, template_name=draft.template,
-                                      regime=draft.regime)
+                                      regime=draft.regime, shown_in=shown_in)
 
 
 @dataclass
@@ -218,7 +230,8 @@ def approve(session: Session, *, incident: Incident, draft: Draft, playbook: Pla
 
     A version that still has gaps is never signed: the refusal says how to fill each one.
     """
-    require_open(incident, lang)
+    if not after_close(incident, draft.kind):
+        require_open(incident, lang)
     needed = playbook.drafts[draft.kind].approvers
     version = current(session, draft)
     if version.status == "approved":
@@ -230,7 +243,7 @@ def approve(session: Session, *, incident: Incident, draft: Draft, playbook: Pla
     gaps = draft_gaps.find_gaps(version.text)
     if gaps:
         raise UserError(draft_gaps.refusal("draft.blocked", gaps, playbook=playbook, draft_id=f"D-{draft.number}",
-                                           version=version.version, lang=lang, redraft=redraft_command(draft)))
+                                           version=version.version, lang=lang, redraft=redraft_command(draft, lang)))
     fresh = [r for r in mine if r not in signed]
     if not fresh:
         raise UserError(t(lang, "draft.already_signed", id=f"D-{draft.number}"))

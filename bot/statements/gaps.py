@@ -12,7 +12,7 @@ import re
 from functools import cache
 
 from bot.chat import Line, Message
-from bot.incident.answers import valid_choices
+from bot.incident.answers import named, valid_choices
 from bot.incident.playbook import Playbook
 from bot.law.regimes import CAC_LEVELS
 from bot.text.i18n import catalogue, line, template
@@ -67,8 +67,18 @@ def find_gaps(text: str) -> list[str]:
     return gaps
 
 
-def redraft_command(*, kind: str, lang: str, template_name: str, regime: str | None) -> str:
-    """The command that drafts this statement again from the facts."""
+def redraft_command(*, kind: str, lang: str, template_name: str, regime: str | None, shown_in: str = "en") -> str:
+    """The command that drafts this statement again from the facts, in the words of the workspace (`shown_in`)."""
+    if shown_in == "zh":
+        def first(key: str) -> str:
+            return catalogue("zh").get(key, "").split("/")[0]
+
+        command = f"/breach 起草 {first(f'names.draft.{kind}') or kind} --语言 {first(f'names.lang.{lang}') or lang}"
+        if kind == "client" and "company" in template_name:
+            command += " --对象 企业"
+        if regime:
+            command += f" --法规 {first(f'regime_names.{regime}') or regime}"
+        return command
     command = f"/breach draft {kind} --lang {lang}"
     if kind == "client" and "company" in template_name:
         command += " --variant company"
@@ -77,27 +87,30 @@ def redraft_command(*, kind: str, lang: str, template_name: str, regime: str | N
     return command
 
 
-def measure_tasks(playbook: Playbook) -> str:
-    """The tasks whose completion statements may state, as `/breach done` takes them: '4.1 isolate'."""
-    found = [f"{p}.{i} {task.key}" for p, phase in enumerate(playbook.phases, start=1)
+def measure_tasks(playbook: Playbook, lang: str = "en") -> str:
+    """The tasks whose completion statements may state, as `/breach done` takes them: '4.1 isolate'
+    ('4.1 隔离受影响系统' in Chinese)."""
+    found = [f"{p}.{i} {task.text.zh.replace('：', ':').split(':')[0] if lang == 'zh' else task.key}"
+             for p, phase in enumerate(playbook.phases, start=1)
              for i, task in enumerate(phase.tasks, start=1) if task.measure is not None]
-    return ", ".join(found) or "-"
+    return ("、" if lang == "zh" else ", ").join(found) or "-"
 
 
 def how_to_fill(gap: str, *, playbook: Playbook, draft_id: str, lang: str) -> str:
     """The one command (or setting) that fills a gap."""
     if gap == "public":
         return t(lang, "draft.fill.public")
-    if gap == "contact":
-        return t(lang, "draft.fill.contact")
+    if gap in ("contact", "firm_name", "spokesperson"):
+        return t(lang, f"draft.fill.{gap}")
     if gap == "measures":
-        contained = _question(playbook, "contained")
-        return t(lang, "draft.fill.measures", tasks=measure_tasks(playbook),
+        contained = _question(playbook, "contained", lang)
+        return t(lang, "draft.fill.measures", tasks=measure_tasks(playbook, lang),
                  contained=t(lang, "draft.fill.or_contained", key=contained) if contained else "")
     if gap == "cac_level":
-        return t(lang, "draft.fill.cac_level", choices="|".join(CAC_LEVELS))
+        return t(lang, "draft.fill.cac_level", choices="|".join(
+            t(lang, f"regime_reason.cac_level.{k}") if lang == "zh" else k for k in CAC_LEVELS))
     if gap == "data":
-        return t(lang, "draft.fill.data", key=_question(playbook, "data") or "data")
+        return t(lang, "draft.fill.data", key=_question(playbook, "data", lang) or "data")
     if gap == "encrypted":
         return t(lang, "draft.fill.encrypted")
     if gap == "affected":
@@ -106,12 +119,13 @@ def how_to_fill(gap: str, *, playbook: Playbook, draft_id: str, lang: str) -> st
     key = _question(playbook, gap) if known_fact(gap) else None
     if key:
         spec = next(q for q in playbook.questions() if q.key == key)
-        return t(lang, "draft.fill.answer", key=key, valid=valid_choices(spec, lang))
+        return t(lang, "draft.fill.answer", key=named(playbook, spec, lang), valid=valid_choices(spec, lang))
     return t(lang, "draft.fill.edit", id=draft_id)
 
 
-def _question(playbook: Playbook, fact: str) -> str | None:
-    return next((q.key for q in playbook.questions() if q.sets == fact), None)
+def _question(playbook: Playbook, fact: str, lang: str = "en") -> str | None:
+    """The question that sets a fact, as people type it back (its key; `Q6` in Chinese)."""
+    return next((named(playbook, q, lang) for q in playbook.questions() if q.sets == fact), None)
 
 
 def fill_lines(gaps: list[str], *, playbook: Playbook, draft_id: str, lang: str, redraft: str) -> list[Line]:
@@ -126,6 +140,6 @@ def fill_lines(gaps: list[str], *, playbook: Playbook, draft_id: str, lang: str,
 def refusal(key: str, gaps: list[str], *, playbook: Playbook, draft_id: str, version: int, lang: str,
             redraft: str) -> Message:
     """Why a draft cannot be approved or merged yet, and exactly what to type for each gap."""
-    head = line(lang, key, id=f"{draft_id} v{version}", gaps=labels(lang, gaps))
+    head = line(lang, key, id=f"{draft_id} " + t(lang, "report.version", version=version), gaps=labels(lang, gaps))
     return Message(lines=(head, *fill_lines(gaps, playbook=playbook, draft_id=draft_id, lang=lang,
                                             redraft=redraft)), kind="error")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from bot.incident import wording
 from bot.incident.playbook import Playbook
 from bot.statements import drafts, sending
 from bot.statements import gaps as draft_gaps
@@ -39,10 +40,15 @@ def approved_letters(session: Session, incident: Incident) -> dict[tuple[str, st
     return found
 
 
-def fill(text: str, *, name: str, data: str | None, regulators: str) -> str:
-    """One client's letter from the approved text: merge fields replaced, an empty «REGULATORS» line left out."""
+def fill(text: str, *, name: str, data: str | None, regulators: str, survey: str = "") -> str:
+    """One client's letter from the approved text: merge fields replaced, an empty «REGULATORS» or «SURVEY»
+    line left out (`survey`: the client's own link to the online survey, when the firm serves one)."""
     out = []
     for line in text.split("\n"):
+        if drafts.SURVEY_TOKEN in line:
+            if not survey:
+                continue
+            line = line.replace(drafts.SURVEY_TOKEN, survey)
         if drafts.REGULATORS_TOKEN in line:
             if not regulators:
                 continue
@@ -120,7 +126,8 @@ def missing_lines(left_out: list[tuple[Client, str]], coverage: Coverage, lang: 
         found = coverage.letters.get((client_lang, kind))
         ident = f"D-{found[-1][0].number}" if found else "D-n"
         command = draft_gaps.redraft_command(kind="client", lang=client_lang, regime=None,
-                                             template_name=f"client_{kind}")
-        lines.append(t(lang, f"letters.why.{reason}", group=f"{client_lang}/{kind}", count=len(clients),
+                                             template_name=f"client_{kind}", shown_in=lang)
+        lines.append(t(lang, f"letters.why.{reason}", group=(f"{wording.name(lang, 'lang', client_lang)}/{wording.name(lang, 'variant', kind)}"
+                              if lang == "zh" else f"{client_lang}/{kind}"), count=len(clients),
                        names=names, command=command, id=ident))
     return "\n".join(lines)

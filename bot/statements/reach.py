@@ -105,7 +105,11 @@ def audiences(session: Session, *, incident: Incident, book: RegimeBook, firm_pr
         jurisdiction = book.regimes[result.regime_key].jurisdiction
         audience = [c for c in everyone if _covers(jurisdiction, c.residence)]
         told = [c for c in audience if c.notified_at is not None]
-        complete = bool(audience) and len(told) == len(audience)
+        # people recorded as affected there (/breach affected) and not in the register are not told yet
+        recorded = sum(n for code, n in ((incident.facts or {}).get("affected") or {}).items()
+                       if _covers(jurisdiction, code))
+        complete = bool(audience) and len(told) == len(audience) and len(told) >= recorded
+        total = max(len(audience), recorded)
         deadline = deadlines.get(session, incident_id=incident.id, kind=clocks.REGIME, ref=result.clock_id)
         if row.status == "met" and not complete and deadline is not None and deadline.meta.get("notified_by") == BY_SEND:
             deadline.met_at = None
@@ -124,5 +128,5 @@ def audiences(session: Session, *, incident: Incident, book: RegimeBook, firm_pr
                                  reference=f"{len(told)}/{len(audience)} clients reached")
             out.append(Audience(result.clock_id, len(told), len(audience), True, changed=True))
             continue
-        out.append(Audience(result.clock_id, len(told), len(audience), row.status == "met"))
+        out.append(Audience(result.clock_id, len(told), total, row.status == "met"))
     return out

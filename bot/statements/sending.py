@@ -128,7 +128,8 @@ def plan(session: Session, *, incident: Incident, letters: dict[tuple[str, str],
          target: str, vault: register.Vault, channels: frozenset[str]) -> Plan:
     """Match every chosen client to the approved letter in their language and type, and their contact to a channel.
 
-    `target` is all, not-notified or client:<id>; `channels` are the ones the firm configured. Contacts are
+    `target` is all, told (an update's or survey's all: those not told yet are listed as skipped),
+    not-notified or client:<id>; `channels` are the ones the firm configured. Contacts are
     decrypted here only to tell an address from a number, and dropped at once.
     """
     everyone = register.register(session, incident)
@@ -147,6 +148,9 @@ def plan(session: Session, *, incident: Incident, letters: dict[tuple[str, str],
             items.append(Item(client, None, None, None, "no_letter"))
             continue
         draft, version = letter
+        if draft.kind != "client" and client.notified_at is None:  # an update or survey follows a first letter
+            items.append(Item(client, version, draft, None, "not_told"))
+            continue
         channel = channel_of(vault.open(client.contact_encrypted))
         if channel is None:
             items.append(Item(client, version, draft, None, "no_contact"))
@@ -259,14 +263,18 @@ def claim_next(session: Session, *, run: SendRun, now: datetime) -> SendAttempt 
 
 def confirm(session: Session, *, incident: Incident, attempt: SendAttempt, provider_id: str, at: datetime,
             actor: str) -> None:
-    """The server accepted it: the client is told at that moment, by that channel."""
+    """The server accepted it: the client is told at that moment, by that channel (a first letter only;
+    a progress update or a survey is recorded as sent and tells nobody of the breach)."""
     attempt.state, attempt.accepted_at = SENT, at
     if provider_id and attempt.channel == SMS:
         attempt.message_id = provider_id[:300]
     session.add(attempt)
     client = session.get(Client, attempt.client_id)
     assert client is not None
-    if client.notified_at is None:
+    version = session.get(DraftVersion, attempt.version_id)
+    draft = session.get(Draft, version.draft_id) if version is not None else None
+    kind = draft.kind if draft is not None else "client"
+    if client.notified_at is None and kind == "client":
         client.notified_at, client.notified_via, client.notified_by = at, attempt.channel, actor
         session.add(client)
         if client.notice_hours is not None:
@@ -275,7 +283,8 @@ def confirm(session: Session, *, incident: Incident, attempt: SendAttempt, provi
                 deadlines.meet(session, deadline, at=at)
     timeline.append(session, incident=incident, actor=actor, kind="notice_sent", now=at, at=at,
                     text=f"{attempt.channel} to client {client.id}",
-                    data={"client": client.id, "channel": attempt.channel, "version": attempt.version_id})
+                    data={"client": client.id, "channel": attempt.channel, "version": attempt.version_id,
+                          "draft_kind": kind})
 
 
 def refuse(session: Session, *, attempt: SendAttempt, error: str, at: datetime) -> None:

@@ -8,13 +8,17 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.incident import care, media
 from bot.incident.incidents import ref
 from bot.incident.phases import task_states
 from bot.incident.playbook import Playbook
+from bot.incident.wording import place_name
 from bot.law import clocks
 from bot.law.regimes import RegimeBook
+from bot.settings import FirmConfig
 from bot.statements.clients import tally
 from bot.statements.drafts import CLIENT_TOKEN, DATA_TOKEN, REGULATORS_TOKEN
+from bot.statements.gaps import placeholder
 from bot.text.i18n import text as t
 from storage.models import Incident, Workspace
 
@@ -58,7 +62,11 @@ def authorities_told(rows: list[clocks.ClockRow], regimes: RegimeBook, lang: str
         if row.status != "met" or _is_police(row) or _tells_people(row):
             continue
         regime = regimes.regimes.get(row.result.regime_key)
-        name = row.result.audience_zh if lang == "zh" else row.result.audience_en
+        spec = next((c for c in regime.clocks if f"{regime.key}/{c.id}" == row.result.clock_id), None) if regime else None
+        if spec is not None and spec.authority is not None:  # "users and the competent department": the department
+            name = spec.authority(lang)
+        else:
+            name = row.result.audience_zh if lang == "zh" else row.result.audience_en
         item = (regime.jurisdiction if regime else "*", name)
         if item not in out:
             out.append(item)
@@ -78,9 +86,22 @@ def clients_notice(*, told_fact: bool | None, total: int, notified: int) -> str 
     return "some" if notified else None
 
 
+def care_context(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace,
+                 lang: str) -> dict[str, Any]:
+    """Offers, the spokesperson, open media enquiries, the survey's questions and the next update's date."""
+    upcoming = [d.due_at for d in care.update_deadlines(session, incident) if d.met_at is None and d.cancelled_at is None]
+    return {
+        "offers": [{"kind": t(lang, f"offer.kinds.{o['kind']}"), "text": o["text"]} for o in care.offers(incident)],
+        "spokesperson": media.spokesperson(incident) or None,
+        "open_enquiries": [{"outlet": e["outlet"], "question": e["question"]} for e in media.unanswered(incident)],
+        "survey": [q(lang) for q in playbook.survey],
+        "next_update": long_date(min(upcoming), ws.timezone, lang).rsplit(" ", 1)[0].rstrip(",") if upcoming else None,
+    }
+
+
 def context(session: Session, *, incident: Incident, playbook: Playbook, regimes: RegimeBook,
-            firm_profile: frozenset[str], ws: Workspace, lang: str, now: datetime, firm_name: str,
-            firm_contact: str, regime_key: str | None = None) -> dict[str, Any]:
+            firm_profile: frozenset[str], ws: Workspace, lang: str, now: datetime, firm: FirmConfig,
+            regime_key: str | None = None) -> dict[str, Any]:
     """The template variables: only recorded facts. Unknown facts are None (the template asks `gap()` to mark them)."""
     facts = incident.facts
     cause_key = incident.cause or facts.get("cause")
@@ -101,11 +122,14 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
     letter_data = DATA_TOKEN if data or (total and not without_data) else None
     phase_spec = playbook.phase(incident.current_phase)
     return {
-        "firm": {"name": firm_name, "contact": firm_contact},
+        # A firm with no name in breachbot.toml gets a gap like any other missing fact, never a stand-in name.
+        "firm": {"name": firm.name_in(lang) or placeholder(lang, "firm_name"), "contact": firm.contact,
+                 "address": firm.address},
         "drill_banner": t(lang, "draft.drill_banner") + "\n\n" if incident.drill else "",
         "incident_id": ref(incident),
         "title": incident.title,  # internal: only the staff briefing uses it
-        "public": facts.get("public"),
+        # the templates end the sentence themselves: a description typed with its own full stop keeps one
+        "public": (facts.get("public") or "").rstrip().rstrip("。.") or None,
         "severity": incident.severity,
         "today": long_date(now, ws.timezone, lang).rsplit(" ", 1)[0].rstrip(","),
         "aware_at": long_date(incident.aware_at, ws.timezone, lang),
@@ -120,6 +144,7 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
         "police": police,
         "regulators": regulators,
         "affected": affected,
+        "places": {place_name(code, lang): count for code, count in affected.items()},  # 中国大陆 1,200
         "affected_total": sum(affected.values()) or None,
         "clients": facts.get("clients"),
         "systems": facts.get("systems"),
@@ -128,6 +153,7 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
         "law_enforcement_delay": bool(facts.get("law_enforcement_delay")),
         "phase": f"{playbook.position(phase_spec.key)}/{len(playbook.phases)} {phase_spec.title(lang)}",
         "regime": regime,
+        **care_context(session, incident=incident, playbook=playbook, ws=ws, lang=lang),
         # merge fields, filled in per client when letters are merged
         "client": {"name": CLIENT_TOKEN, "data": letter_data,
                    "regulators": REGULATORS_TOKEN if regulators else None},

@@ -8,7 +8,11 @@ DATA_CATEGORIES: tuple[str, ...] = (
     "name", "contact", "bank_account", "card", "tax_id", "national_id", "passport",
     "payroll", "financial_statements", "ledgers", "login_credentials", "date_of_birth",
 )
-RESIDENCES: tuple[str, ...] = ("CN", "EU", "UK", "US-CA", "US-NY", "US-TX", "US-FL", "US", "SG", "AU", "CA", "JP", "HK")
+# US-XX: every US state, DC and the territories (Puerto Rico, Guam, US Virgin Islands); US alone: a US resident whose
+# state is not known yet (the bot asks which states).
+US_STATES: tuple[str, ...] = ("AL", "AK", "AZ", "AR", "CO", "CT", "DE", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC", "PR", "GU", "VI")
+RESIDENCES: tuple[str, ...] = ("CN", "EU", "UK", "US-CA", "US-NY", "US-TX", "US-FL", "US", "SG", "AU", "CA", "JP", "HK",
+                               *(f"US-{state}" for state in US_STATES))
 # EU member states count as EU residents (the regimes speak of the EU as one), so `DE=3` is `EU=3`.
 EU_MEMBERS: tuple[str, ...] = (
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "EL", "HU", "IE", "IT", "LV", "LT",
@@ -17,7 +21,56 @@ EU_MEMBERS: tuple[str, ...] = (
 # Other codes people use for a residence the bot knows.
 RESIDENCE_CODES = {"GB": "UK", "CHN": "CN", "PRC": "CN", "USA": "US", "HKG": "HK", "SGP": "SG", "JPN": "JP",
                    "AUS": "AU", "CAN": "CA", "CALIFORNIA": "US-CA", "NEW YORK": "US-NY", "TEXAS": "US-TX",
-                   "FLORIDA": "US-FL"}
+                   "FLORIDA": "US-FL", "GEORGIA": "US-GA", "DC": "US-DC", "WASHINGTON DC": "US-DC", "USVI": "US-VI",
+                   "ALABAMA": "US-AL",
+                   "ALASKA": "US-AK",
+                   "ARIZONA": "US-AZ",
+                   "ARKANSAS": "US-AR",
+                   "COLORADO": "US-CO",
+                   "CONNECTICUT": "US-CT",
+                   "DELAWARE": "US-DE",
+                   "HAWAII": "US-HI",
+                   "IDAHO": "US-ID",
+                   "ILLINOIS": "US-IL",
+                   "INDIANA": "US-IN",
+                   "IOWA": "US-IA",
+                   "KANSAS": "US-KS",
+                   "KENTUCKY": "US-KY",
+                   "LOUISIANA": "US-LA",
+                   "MAINE": "US-ME",
+                   "MARYLAND": "US-MD",
+                   "MASSACHUSETTS": "US-MA",
+                   "MICHIGAN": "US-MI",
+                   "MINNESOTA": "US-MN",
+                   "MISSISSIPPI": "US-MS",
+                   "MISSOURI": "US-MO",
+                   "MONTANA": "US-MT",
+                   "NEBRASKA": "US-NE",
+                   "NEVADA": "US-NV",
+                   "NEW HAMPSHIRE": "US-NH",
+                   "NEW JERSEY": "US-NJ",
+                   "NEW MEXICO": "US-NM",
+                   "NORTH CAROLINA": "US-NC",
+                   "NORTH DAKOTA": "US-ND",
+                   "OHIO": "US-OH",
+                   "OKLAHOMA": "US-OK",
+                   "OREGON": "US-OR",
+                   "PENNSYLVANIA": "US-PA",
+                   "RHODE ISLAND": "US-RI",
+                   "SOUTH CAROLINA": "US-SC",
+                   "SOUTH DAKOTA": "US-SD",
+                   "TENNESSEE": "US-TN",
+                   "UTAH": "US-UT",
+                   "VERMONT": "US-VT",
+                   "VIRGINIA": "US-VA",
+                   "WASHINGTON": "US-WA",
+                   "WEST VIRGINIA": "US-WV",
+                   "WISCONSIN": "US-WI",
+                   "WYOMING": "US-WY",
+                   "DISTRICT OF COLUMBIA": "US-DC",
+                   "PUERTO RICO": "US-PR",
+                   "GUAM": "US-GU",
+                   "U.S. VIRGIN ISLANDS": "US-VI"}
 # The CAC's four incident levels (网络安全事件分级), lowest first.
 CAC_LEVELS: tuple[str, ...] = ("general", "relatively_major", "major", "especially_major")
 # What a response costs, in the words an insurer's claim form uses.
@@ -33,6 +86,7 @@ FACTS: dict[str, str] = {
     "aware_at": "datetime",
     "determined_at": "datetime",
     "assessed_at": "datetime",
+    "ransom_paid_at": "datetime",
     "discovered_via": "one_of",
     "cause": "one_of",
     "data": "several_of",
@@ -44,11 +98,13 @@ FACTS: dict[str, str] = {
     "ransom_paid": "yes_no",
     "contained": "yes_no",
     "press_aware": "yes_no",
+    "on_behalf": "yes_no",  # the data is held on behalf of clients (the firm is their processor / service provider)
     "clients_told": "yes_no",
     "systems": "text",
     "exposure_from": "datetime",
     "exposure_to": "datetime",
     "reputation": "one_of",
+    "spokesperson": "text",
 }
 ANSWER_TYPES = ("yes_no", "one_of", "several_of", "number", "per_residence", "datetime", "text")
 

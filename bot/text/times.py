@@ -11,6 +11,9 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+
 from bot.text.facts import narrow
 from bot.text.i18n import text as t
 
@@ -111,14 +114,33 @@ def format_duration(delta: timedelta, lang: str = "en") -> str:
     return f"-{out}" if negative else out
 
 
+# CLDR locales (Babel) and the patterns each language shows a moment in; a later language adds a row.
+LOCALES = {"en": "en", "zh": "zh_Hans_CN"}
+_MOMENT = {"en": "EEE dd MMM HH:mm", "zh": "M月d日 HH:mm"}
+
+
 def format_time(when: datetime, tz: str, *, now: datetime | None = None, lang: str = "en") -> str:
-    """'11:05' today, 'Sat 28 Nov 11:05' (or '11月28日 11:05') otherwise, in the workspace timezone."""
+    """'11:05' today, 'Sat 28 Nov 11:05' (or '11月28日 11:05') otherwise, in the workspace timezone; month and
+    weekday names from the kept CLDR data (Babel), not by hand."""
     local = when.astimezone(ZoneInfo(tz))
     if now is not None and local.date() == now.astimezone(ZoneInfo(tz)).date():
         return local.strftime("%H:%M")
-    if lang == "zh":
-        return f"{local.month}月{local.day}日 {local:%H:%M}"
-    return local.strftime("%a %d %b %H:%M")
+    return format_datetime(local, _MOMENT.get(lang, _MOMENT["en"]), locale=LOCALES.get(lang, "en"))
+
+
+def format_number(value: int | float, lang: str = "en") -> str:
+    """A count as the language writes it (`1,200`), from the CLDR data."""
+    return format_decimal(value, locale=LOCALES.get(lang, "en"))
+
+
+def zone_label(tz: str, at: datetime) -> str:
+    """A timezone as nobody can misread it: `UTC+8`, `UTC-5`, `UTC+5:30`, `UTC` (never CST: China or Central?)."""
+    offset = at.astimezone(ZoneInfo(tz)).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    if not minutes:
+        return "UTC"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{'+' if minutes > 0 else '-'}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 def format_iso(when: datetime | None, tz: str) -> str | None:

@@ -7,15 +7,16 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from bot.chat import Action, Line, Mention, Message, RoomRef, Strong, Text
-from bot.incident import changes, deadlines, media, wording
+from bot.incident import care, changes, deadlines, media, wording
 from bot.incident.incidents import OPEN, active_roles, ref
 from bot.incident.phases import phase_states, task_states
 from bot.incident.playbook import Playbook
+from bot.law import coverage
 from bot.law.clocks import ClockChange, ClockRow
 from bot.law.reasons import render
 from bot.law.regimes import RegimeBook
 from bot.statements import clients
-from bot.text.i18n import drill_prefix, line, message
+from bot.text.i18n import catalogue, drill_prefix, line, message
 from bot.text.i18n import text as t
 from bot.text.times import format_duration, format_time
 from storage.models import Deadline, Incident, OutboundMessage, TimelineEvent, Workspace
@@ -77,6 +78,10 @@ def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
                 due_phrase(ws, deadline.due_at, now) if deadline else ""),
             lead=holder_spans(holders, "lead", lang))
     lines: list[Line] = [header, (Text(incident.title),)]
+    if incident.status == OPEN and (soonest := next_due(session, incident=incident, playbook=playbook, lang=lang,
+                                                                  now=now)):
+        at, what = soonest  # what is due next across everything, at the top
+        lines.append(line(lang, "status.next_deadline", what=what, due=due_phrase(ws, at, now)))
     if incident.status != OPEN:
         lines += _closed_lines(session, incident=incident, playbook=playbook, ws=ws, now=now)
     lines.append(line(lang, "status.times", aware=when(ws, incident.aware_at, now),
@@ -91,11 +96,12 @@ def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
             continue
         title = f"{state.position} {playbook.phase(state.key).title(lang)}"
         (overdue if d.due_at < now else upcoming).append((d.due_at, title))
+    overdue += [(d.due_at, t(lang, "status.next.clock", title=regime_name(d.ref.split("/")[0], lang), clock=d.ref))
+                for d in session.exec(select(Deadline).where(Deadline.incident_id == incident.id,
+                                                             Deadline.kind == "regime"))
+                if d.met_at is None and d.cancelled_at is None and d.due_at < now]  # a legal notice owed is late too
     if overdue and incident.status == OPEN:
         lines.append(overdue_line(ws, sorted(overdue), now))
-    if upcoming and incident.status == OPEN:
-        at, title = min(upcoming)
-        lines.append(line(lang, "status.next_deadline", phase=title, due=due_phrase(ws, at, now)))
     done = sum(1 for s in states if s.completed_at)
     lines.append(line(lang, "status.progress", done=done, total=len(states)))
     register = clients.register(session, incident)
@@ -114,7 +120,47 @@ def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
         lines.append(line(lang, "status.media_open", count=len(waiting)))
     if totals := changes.totals(incident):
         lines.append(line(lang, "status.costs", total=" + ".join(a.show() for a in totals.values())))
+    if care.offers(incident) or care.compensation(incident) or care.feedback(incident):
+        lines.append(line(lang, "status.care", offers=len(care.offers(incident)),
+                          paid=" + ".join(a.show() for a in care.compensation_totals(incident).values()) or "0",
+                          score=care.average_score(incident) or "—", count=len(care.feedback(incident))))
     return Message(lines=tuple(lines), kind="status")
+
+
+NEXT_KINDS = ("phase", "regime", "client", "followup", "question")  # what "due next" weighs; not drill injects
+
+
+def next_due(session: Session, *, incident: Incident, playbook: Playbook, lang: str,
+             now: datetime) -> tuple[datetime, str] | None:
+    """The soonest open deadline of any kind — a phase, a legal clock, a client's contractual notice, a
+    follow-up, a question — with what it is in words; None when nothing is counting down."""
+    rows = [d for d in session.exec(select(Deadline).where(Deadline.incident_id == incident.id))
+            if d.met_at is None and d.cancelled_at is None and d.kind in NEXT_KINDS]
+    done = {s.key for s in phase_states(session, incident) if s.completed_at is not None}
+    # what is still ahead: anything already late is in the overdue line (phases) or the clocks' own reminders
+    rows = [d for d in rows if not (d.kind == "phase" and d.ref in done) and d.due_at >= now]
+    if not rows:
+        return None
+    first = min(rows, key=lambda d: (d.due_at, NEXT_KINDS.index(d.kind), d.ref))
+    if first.kind == "phase":
+        what = t(lang, "status.next.phase", phase=f"{playbook.position(first.ref)} {playbook.phase(first.ref).title(lang)}")
+    elif first.kind == "regime":
+        what = t(lang, "status.next.clock", title=regime_name(first.ref.split("/")[0], lang), clock=first.ref)
+    elif first.kind == "client":
+        count = sum(1 for d in rows if d.kind == "client" and d.due_at == first.due_at)
+        what = t(lang, "status.next.clients", count=count)
+    elif first.kind == "followup":
+        what = t(lang, "status.next.followup", id=first.ref)
+    else:
+        spec = next((q for q in playbook.questions() if q.key == first.ref), None)
+        what = t(lang, "status.next.question", question=spec.text(lang) if spec else first.ref)
+    return first.due_at, what
+
+
+def regime_name(key: str, lang: str) -> str:
+    """A regime by the short name people know it by (`个人信息保护法`, `PIPL`), else its key."""
+    names = catalogue(lang).get(f"regime_names.{key}", "")
+    return names.split("/")[0] if names else key
 
 
 def _closed_lines(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace,
@@ -257,23 +303,68 @@ def clocks(book: RegimeBook, *, incident: Incident, ws: Workspace, rows: list[Cl
     """`/breach clocks`: each applicable clock with audience, due time, time left, status, citation."""
     lang = ws.lang
     lines: list[Line] = [drill_prefix(lang, incident.drill) + line(lang, "clocks.header", id=ref(incident))]
-    shown = [r for r in rows if everything or r.status != "not_applicable"]
+    shown = [r for r in rows if everything or r.status != "not_applicable" or r.result.decided]
     if not [r for r in shown if r.status != "not_applicable"]:
         lines.append(line(lang, "clocks.none"))
     for row in shown:
         result = row.result
         audience = result.audience_zh if lang == "zh" else result.audience_en
-        status = t(lang, f"clocks.status.{row.status}")
+        status = t(lang, "clocks.status.no_harm" if row.result.decided else f"clocks.status.{row.status}")
         if row.status in ("pending", "missed") and result.due_at:
             timing = due_phrase(ws, result.due_at, now)
         elif row.status == "met" and row.met_at:
-            timing = t(lang, "clocks.met_at", at=when(ws, row.met_at, now), ref=row.reference or "-")
+            timing = t(lang, "clocks.met_at", at=when(ws, row.met_at, now), ref=row.reference or t(lang, "clocks.no_ref"))
         else:
             timing = render(result.reason, lang)
         target = "" if result.hard_deadline or row.status == "not_applicable" else t(lang, "clocks.firm_target")
         lines.append((Strong(f"{result.clock_id}"), Text(f" · {_clock_title(book, result.clock_id, lang)} → "
                                                           f"{audience} · {status} · {timing}{target}")))
         lines.append((Text(f"    {result.citation(lang)}" + (f" — {result.note(lang)}" if result.note else "")),))
+        if result.source and result.verified_on:
+            lines.append((Text("    " + t(lang, "clocks.source", source=result.source(lang),
+                                          date=result.verified_on.isoformat())),))
+    lines += gap_lines(book, incident=incident, lang=lang, everything=everything)
     lines.append(line(lang, "clocks.hint"))
     lines.append((Text(book.disclaimer(lang)),))
     return Message(lines=tuple(lines), kind="clocks")
+
+
+def gap_lines(book: RegimeBook, *, incident: Incident, lang: str, everything: bool) -> list[Line]:
+    """What no clock speaks for: US residents with no state, places not modelled (never silence)."""
+    out: list[Line] = []
+    found = coverage.gaps(book, dict(incident.facts.get("affected") or {}), everything=everything)
+    states = [g for g in found if g.count is None and g.note is None]
+    for gap in found:
+        if gap in states:
+            continue
+        place = gap.name(lang) if gap.name else wording.place_name(gap.place, lang)
+        if gap.kind == "state_unknown":
+            out.append(line(lang, "clocks.state_unknown", count=gap.count))
+        elif gap.note is not None:
+            out.append(line(lang, "clocks.not_modelled_note", place=place, count=gap.count or "—", note=gap.note(lang),
+                            date=gap.verified_on.isoformat() if gap.verified_on else "—"))
+        else:
+            out.append(line(lang, "clocks.not_modelled", place=place, count=gap.count or "—"))
+    if states:
+        sep = "、" if lang == "zh" else ", "
+        out.append(line(lang, "clocks.states_not_modelled",
+                        places=sep.join(wording.place_name(g.place, lang) for g in states)))
+    return out
+
+
+def contract_clocks(session: Session, *, incident: Incident, ws: Workspace, now: datetime) -> tuple[Line, ...]:
+    """`/breach clocks`' part for the clients' own contracts: clients not yet told, by due time, with their numbers."""
+    lang = ws.lang
+    register = clients.register(session, incident)
+    due: dict[datetime, list[int]] = {}
+    for number, client in enumerate(register, start=1):
+        if client.notice_hours is not None and client.notified_at is None:
+            due.setdefault(incident.aware_at + timedelta(hours=client.notice_hours), []).append(number)
+    if not due:
+        return ()
+    sep = "、" if lang == "zh" else ", "
+    lines: list[Line] = [line(lang, "clocks.contracts", count=sum(len(v) for v in due.values()))]
+    for at, numbers in sorted(due.items()):
+        shown = sep.join(f"#{n}" for n in numbers[:12]) + ("…" if len(numbers) > 12 else "")
+        lines.append(line(lang, "clocks.contract_item", count=len(numbers), numbers=shown, due=due_phrase(ws, at, now)))
+    return tuple(lines)

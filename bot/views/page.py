@@ -53,19 +53,32 @@ def changes(before: str, after: str) -> tuple[list[tuple[str, str]], list[tuple[
     return left, right
 
 
-def _corrected(events: list[Any]) -> dict[int, int]:
-    """Events whose facts a later event set again: seq → the seq that corrected it."""
+def _corrected(events: list[Any], W: dict[str, str], when: Callable[[datetime | None], str]) -> dict[int, str]:  # noqa: N803
+    """Entries a later one corrected: seq → what the page says under it (which entry, and the new time and why).
+
+    An answer set again (`facts_changed` for the same facts) and a time or reference put right by
+    `/breach correct` (a `corrected` event naming the seq) both count; the latest correction is shown.
+    """
     latest: dict[str, int] = {}
-    corrected: dict[int, int] = {}
+    corrected: dict[int, str] = {}
     for event in reversed(events):
         if event.kind != "facts_changed":
             continue
         keys = list((event.data or {}).get("set", {}))
         later = [latest[k] for k in keys if k in latest]
         if keys and len(later) == len(keys):
-            corrected[event.seq] = min(later)
+            corrected[event.seq] = W["corrected"].format(seq=min(later))
         for key in keys:
             latest.setdefault(key, event.seq)
+    for event in events:
+        data = event.data or {}
+        if event.kind != "corrected" or not isinstance(data.get("seq"), int):
+            continue
+        said = W["corrected_time"].format(seq=event.seq, at=when(datetime.fromisoformat(data["to"])),
+                                          reason=data.get("reason", ""))
+        if data.get("reference"):
+            said += " · " + W["corrected_ref"].format(reference=data["reference"])
+        corrected[data["seq"]] = said
     return corrected
 
 
@@ -98,11 +111,11 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
     due_next.sort(key=lambda d: d["due_iso"])
 
     events = timeline.events(session, incident)
-    corrected = _corrected(events)
+    corrected = _corrected(events, W, when)
     described = {item["seq"]: item["description"] for item in report["raw"]["timeline"]}
     entries = [{"seq": e.seq, "at": when(e.at), "iso": iso(e.at), "actor": actor_name(e.actor, lang) if e.actor == "breachbot" else name(e.actor), "kind": e.kind,
                 "kind_text": L.get(f"event.{e.kind}", e.kind.replace("_", " ")), "text": described.get(e.seq, e.text),
-                "corrected_by": corrected.get(e.seq)} for e in events]
+                "correction": corrected.get(e.seq, "")} for e in events]
     kinds = sorted({(e["kind"], e["kind_text"]) for e in entries}, key=lambda k: k[1])
 
     statements = []
@@ -152,6 +165,7 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
         "drafts": statements,
         "clients": client_rows,
         "chart_svg": svg,
+        "response": report["response"],
         "now_iso": iso(now),
         "generated": when(now),
     }

@@ -8,7 +8,7 @@ choices, the line saying how to answer it and its own buttons, anchored under it
 from __future__ import annotations
 
 from bot.chat import Action, Button, Line, Message, Strong, Text
-from bot.incident.answers import show, valid_choices
+from bot.incident.answers import named, show, valid_choices
 from bot.incident.incidents import ref
 from bot.incident.playbook import Playbook, QuestionSpec
 from bot.text.i18n import drill_prefix, line
@@ -34,7 +34,8 @@ def _choices(incident: Incident, spec: QuestionSpec, lang: str, indent: str) -> 
             buttons.append(Action("answer", incident.number, (spec.key, value)).button(t(lang, word)))
     elif spec.type in ("one_of", "several_of"):
         for i, option in enumerate(spec.options, start=1):
-            lines.append((Text(f"{indent}{i}. {option.label(lang)} ({option.key})"),))
+            # a key in brackets helps who types English; a Chinese workspace types the number or the label
+            lines.append((Text(f"{indent}{i}. {option.label(lang)}" + ("" if lang == "zh" else f" ({option.key})")),))
             if spec.type == "one_of":
                 buttons.append(Action("answer", incident.number, (spec.key, option.key)).button(option.label(lang)))
     if spec.type not in ("yes_no", "one_of"):  # a count, a time, several choices: typed in a small form
@@ -64,14 +65,14 @@ def question_prompt(*, incident: Incident, playbook: Playbook, ws: Workspace, sp
         again=again)]
     choices, buttons = _choices(incident, spec, lang, "  ")
     lines += choices
-    lines.append(line(lang, "question.hint", key=spec.key, valid=valid_choices(spec, lang)))
+    lines.append(line(lang, "question.hint", key=named(playbook, spec, lang), valid=valid_choices(spec, lang)))
     return Message(lines=tuple(lines), buttons=tuple(buttons), kind="question")
 
 
 def question_line(*, incident: Incident, playbook: Playbook, spec: QuestionSpec, holders: dict[str, str],
                   lang: str) -> Line:
     """`  Q4 [clients] How many clients are affected? — IT security @bob`: one question in a list."""
-    return (Text(f"  Q{number_of(playbook, spec)} [{spec.key}] "), *asking(incident, spec, lang),
+    return (Text(f"  Q{number_of(playbook, spec)} " + ("" if lang == "zh" else f"[{spec.key}] ")), *asking(incident, spec, lang),
             Text(f" — {playbook.roles[spec.ask](lang)} "), *holder_spans(holders, spec.ask, lang))
 
 
@@ -86,7 +87,8 @@ def question_digest(*, incident: Incident, playbook: Playbook, ws: Workspace, he
         for spec in specs[start:start + QUESTIONS_PER_MESSAGE]:
             choices, own = _choices(incident, spec, lang, "    ")
             lines += [question_line(incident=incident, playbook=playbook, spec=spec, holders=holders, lang=lang), *choices,
-                      (Text("    "), *line(lang, "question.hint", key=spec.key, valid=valid_choices(spec, lang)))]
+                      (Text("    "), *line(lang, "question.hint", key=named(playbook, spec, lang),
+                                            valid=valid_choices(spec, lang)))]
             buttons += [Button(label=b.label, action_id=b.action_id, value=b.value, line=len(lines) - 1)
                         for b in own]
         out.append(Message(lines=tuple(lines), buttons=tuple(buttons), kind="question"))
@@ -121,7 +123,8 @@ def open_questions(*, incident: Incident, playbook: Playbook, ws: Workspace,
         return Message(lines=(line(lang, "question.none", id=ref(incident)),))
     lines: list[Line] = [line(lang, "question.header", id=ref(incident))]
     for number, spec in items:
-        lines.append((Text(f"  {number}. [{spec.key}] "), *asking(incident, spec, lang),
+        lines.append((Text(f"  {number}. " + ("" if lang == "zh" else f"[{spec.key}] ")), *asking(incident, spec, lang),
                       Text(f" — {playbook.roles[spec.ask](lang)}")))
-        lines.append((Text("    "), *line(lang, "question.hint", key=spec.key, valid=valid_choices(spec, lang))))
+        lines.append((Text("    "), *line(lang, "question.hint", key=named(playbook, spec, lang),
+                                          valid=valid_choices(spec, lang))))
     return Message(lines=tuple(lines))

@@ -10,9 +10,11 @@ from typing import TextIO
 from bot.chat import Chat, Context, DeliveryError, Message, MessageRef, RoomRef, Sent, Upload
 
 
-def render(message: Message) -> str:
-    """A message as console text: mentions as @name, rooms as #name, buttons as their commands."""
-    return message.plain_text()
+def render(message: Message, names: dict[str, str] | None = None) -> str:
+    """A message as console text: mentions as @name (the roster's display name when it has one), rooms as #name."""
+    if not names:
+        return message.plain_text()
+    return message.plain_text(mention=lambda user: f"@{names.get(user, user)}")
 
 
 class ConsoleChat(Chat):
@@ -27,10 +29,11 @@ class ConsoleChat(Chat):
         self.messages: dict[str, tuple[str, Message]] = {}
         self.sent: list[Sent] = []
         self._ids = itertools.count(1)
+        self.names: dict[str, str] = {}  # person id → display name ([people] in breachbot.toml)
 
     # -- output ---------------------------------------------------------------------------------
     def _print(self, where: str, message: Message) -> None:
-        text = render(message)
+        text = render(message, self.names)
         first, *rest = text.split("\n") if text else [""]
         lines = [f"[{where}] {first}"] + [f"    {line}" for line in rest]
         self.out.write("\n".join(lines) + "\n")
@@ -56,7 +59,7 @@ class ConsoleChat(Chat):
         self._room(room)
         ref = MessageRef(room=room, id=str(next(self._ids)))
         self.messages[ref.id] = (room, message)
-        self.sent.append(Sent("post", room=room, message=message, text=render(message), extra={"id": ref.id}))
+        self.sent.append(Sent("post", room=room, message=message, text=render(message, self.names), extra={"id": ref.id}))
         self._print(f"#{room}", message)
         return ref
 
@@ -64,7 +67,7 @@ class ConsoleChat(Chat):
         if ref.id not in self.messages:
             raise DeliveryError("message_not_found", permanent=True, subject="message", detail=f"#{ref.room} {ref.id}")
         self.messages[ref.id] = (ref.room, message)
-        self.sent.append(Sent("update", room=ref.room, message=message, text=render(message), extra={"id": ref.id}))
+        self.sent.append(Sent("update", room=ref.room, message=message, text=render(message, self.names), extra={"id": ref.id}))
 
     def pin(self, *, ref: MessageRef) -> None:
         self._room(ref.room)["pins"].append(ref.id)
@@ -76,12 +79,12 @@ class ConsoleChat(Chat):
 
     def direct(self, *, user: str, message: Message) -> MessageRef:
         ref = MessageRef(room=f"@{user}", id=str(next(self._ids)))
-        self.sent.append(Sent("direct", user=user, message=message, text=render(message)))
-        self._print(f"@{user}", message)
+        self.sent.append(Sent("direct", user=user, message=message, text=render(message, self.names)))
+        self._print(f"@{self.names.get(user, user)}", message)
         return ref
 
     def reply(self, *, context: Context, message: Message, public: bool = False) -> None:
-        self.sent.append(Sent("reply", room=context.room, user=context.user, message=message, text=render(message),
+        self.sent.append(Sent("reply", room=context.room, user=context.user, message=message, text=render(message, self.names),
                               extra={"public": public}))
         self._print(f"#{context.room}", message)
 

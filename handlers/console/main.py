@@ -3,24 +3,58 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from bot.app import create_app
 from bot.settings import Settings
+from bot.text.i18n import text as t
+from bot.text.times import zone_label
 from handlers.console.chat import ConsoleChat
 from handlers.console.workspace import ConsoleWorkspace, ScriptError, clock_for
 
 
-def build_console(settings: Settings, *, now: str | None, interactive: bool, user: str = "alice",
+def build_console(settings: Settings, *, now: str | None, interactive: bool, user: str | None = None,
                   out: object = None) -> ConsoleWorkspace:
     """A console workspace on the configured store, schema upgraded first."""
     chat = ConsoleChat(out=out or sys.stdout, uploads=settings.files_dir)  # type: ignore[arg-type]
     clock = clock_for(now, interactive=interactive)
     bot = create_app(settings, chat=chat, clock=clock, migrate=True)
-    return ConsoleWorkspace(bot=bot, chat=chat, clock=clock, user=user)
+    return ConsoleWorkspace(bot=bot, chat=chat, clock=clock, user=user or bot.firm.first_person() or "alice")
 
 
-def run_console(settings: Settings, *, script: str | None, now: str | None, user: str) -> int:
+def ask_who(workspace: ConsoleWorkspace, *, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> str:
+    """Ask once who is at the keyboard: a number from the roster, a name or display name; Enter takes the first."""
+    lang, firm = workspace.bot.lang, workspace.bot.firm
+    people = list(dict.fromkeys([p for members in firm.roster.values() for p in members] + list(firm.people)))
+    if not people:
+        return workspace.user
+    out.write(t(lang, "console.who") + "\n")
+    for number, person in enumerate(people, start=1):
+        out.write(f"  {number}. {workspace.shown(person)}" + (f" ({person})" if person in firm.people else "") + "\n")
+    try:
+        typed = read(t(lang, "console.who_prompt", first=workspace.shown(people[0]))).strip()
+    except EOFError:
+        typed = ""
+    if not typed:
+        return people[0]
+    if typed.isdigit() and 1 <= int(typed) <= len(people):
+        return people[int(typed) - 1]
+    return workspace.person(typed)
+
+
+def banner(workspace: ConsoleWorkspace, settings: Settings) -> str:
+    """What the interactive console says first, in the workspace's language, its zone as `UTC+8` (never CST)."""
+    lang = workspace.bot.lang
+    where = settings.database_url or "SQLite: ./breachbot.db"
+    zone = (f"{workspace.bot.timezone}（{{}}）" if lang == "zh" else f"{workspace.bot.timezone} ({{}})").format(
+        zone_label(workspace.bot.timezone, workspace.clock.now()))
+    return t(lang, "console.banner", where=where, user=workspace.shown(workspace.user), zone=zone) + "\n" + t(
+        lang, "console.keys")
+
+
+def run_console(settings: Settings, *, script: str | None, now: str | None, user: str | None) -> int:
     """Run a script (exit code says whether every line was read) or an interactive prompt."""
     try:
         workspace = build_console(settings, now=now, interactive=script is None, user=user)
@@ -32,11 +66,11 @@ def run_console(settings: Settings, *, script: str | None, now: str | None, user
         return workspace.run_script(lines, out=sys.stdout)
     from bot.scheduler import AlertScheduler
 
+    if user is None:
+        workspace.user = ask_who(workspace)
     scheduler = AlertScheduler(workspace.bot)
     scheduler.start()
-    where = settings.database_url or "SQLite: ./breachbot.db"
-    print(f"breachbot — local workspace ({where}). Type /breach help. You are {user} in #general.")
-    print("Console: :as NAME switches person, :room #NAME switches room, :rooms, ~ +2h skips time, :quit.")
+    print(banner(workspace, settings))
     try:
         while True:
             try:

@@ -15,13 +15,21 @@ from bot.chat import Context, Sent
 from bot.clock import OffsetClock, VirtualClock
 from bot.commands import ClientsImport
 from bot.errors import UserError
-from bot.text.times import parse_duration
+from bot.flows import tenancy
+from bot.text.i18n import text as t
+from bot.text.times import parse_duration, zone_label
 from handlers.console.chat import ConsoleChat
 from handlers.console.restore import restore_rooms
-from handlers.router import is_command, parse
+from handlers.router import command_word, is_command, parse
 
 WORKSPACE_ID = "console"
 _LINE = re.compile(r"^(?P<user>[\w.\-]+)\s*(?:#(?P<room>[\w.\-]+))?\s*>\s?(?P<text>.*)$", re.UNICODE)
+
+
+def _chinese_command(text: str) -> bool:
+    """Whether a line starts with a Chinese command word (`完成 3。`, `状态`)."""
+    words = text.strip().split(None, 1)
+    return bool(words) and bool(re.search(r"[\u3400-\u9fff]", words[0])) and command_word(words[0]) is not None
 
 
 class ScriptError(ValueError):
@@ -43,6 +51,23 @@ class ConsoleWorkspace:
         self._block: tuple[str, str, list[str]] | None = None
         # A second run on the same database finds its war rooms, members and pinned status again.
         restore_rooms(self.bot, self.chat)
+        self.chat.names = dict(self.bot.firm.people)
+        self.user = self.person(self.user)
+
+    def person(self, name: str) -> str:
+        """A person as typed: their id, or their display name from the roster (`陈晓` → carol)."""
+        name = name.strip().lstrip("@")
+        return next((user for user, shown in self.bot.firm.people.items() if shown == name), name)
+
+    def shown(self, user: str) -> str:
+        """How the console names a person: the roster's display name, else the id."""
+        return self.bot.firm.people.get(user, user)
+
+    def _ids_for_names(self, text: str) -> str:
+        """`@陈晓` typed in a command → `@carol`, the id the bot knows."""
+        for user, shown in sorted(self.bot.firm.people.items(), key=lambda p: -len(p[1])):
+            text = re.sub(rf"[@＠]{re.escape(shown)}(?![\w.\-])", f"@{user}", text)
+        return text
 
     def room_of(self, user: str) -> str:
         """The room a person is in now (#general until they move)."""
@@ -50,18 +75,23 @@ class ConsoleWorkspace:
 
     def say(self, user: str, text: str, room: str | None = None) -> list[Sent]:
         """`user` types `text` in `room` (or where they are); returns what the bot did in answer."""
+        user, text = self.person(user), self._ids_for_names(text)
         room = (room or self.room_of(user)).lstrip("#")
         self.chat.ensure_room(room)
         self.rooms[user] = room
         before = len(self.chat.sent)
-        if is_command(text):  # `／breach` too, as a Chinese keyboard types it
+        # `／breach` too, as a Chinese keyboard types it; a lone command word (`状态`) is that command, as on WeCom.
+        # A line that starts with a Chinese command word (`完成 3。`) is that command too, as on WeCom; an English
+        # word is not, since people chat in English in the same rooms ("done with the logs").
+        if is_command(text) or command_word(text.strip()) is not None or _chinese_command(text):
             context = Context(workspace=WORKSPACE_ID, user=user, room=room, platform="console")
-            try:
-                command = self._local_files(parse(text, lang=self.bot.lang))
-            except UserError as exc:
-                self.chat.reply(context=context, message=exc.message)
-            else:
-                self.bot.handle(context, command)
+            with tenancy.serving(self.bot, WORKSPACE_ID):  # read in the firm's own language (/breach config)
+                try:
+                    command = self._local_files(parse(text, lang=self.bot.lang))
+                except UserError as exc:
+                    self.chat.reply(context=context, message=exc.message)
+                else:
+                    self.bot.handle(context, command)
         return self.chat.sent[before:]
 
     def _local_files(self, command: object) -> object:
@@ -69,7 +99,7 @@ class ConsoleWorkspace:
         if isinstance(command, ClientsImport) and command.content is None:
             path = Path(command.source).expanduser()
             if not command.source or not path.is_file():
-                raise UserError(f"No file {command.source!r}. Give the path of a CSV file: /breach clients import clients.csv")
+                raise UserError(t(self.bot.lang, "console.no_file", path=command.source))
             return replace(command, content=path.read_bytes())
         return command
 
@@ -119,7 +149,8 @@ class ConsoleWorkspace:
             if target < self.clock.now():
                 raise ScriptError(f"{text!r} is in the past; time only moves forward")
             self.advance(target)
-            out.write(f"~ {target.astimezone(ZoneInfo(self.bot.timezone)):%Y-%m-%d %H:%M %Z}\n")
+            out.write(f"~ {target.astimezone(ZoneInfo(self.bot.timezone)):%Y-%m-%d %H:%M} "
+                      f"{zone_label(self.bot.timezone, target)}\n")
             return True
         if text.startswith(":"):
             return self._meta(text, out)
@@ -131,7 +162,7 @@ class ConsoleWorkspace:
             raise ScriptError(f"expected 'USER #ROOM> TEXT', 'USER> TEXT', '~ +2h' or ';' comment, got {text!r}")
         self.say(match["user"], match["text"], match["room"])
         if interactive:
-            self.user = match["user"]
+            self.user = self.person(match["user"])
         return True
 
     def _meta(self, text: str, out: TextIO) -> bool:
@@ -140,7 +171,7 @@ class ConsoleWorkspace:
         if word == ":quit" or word == ":q":
             return False
         if word == ":as" and arg:
-            self.user = arg.lstrip("@")
+            self.user = self.person(arg)
         elif word == ":room" and arg:
             room = arg.lstrip("#")
             self.chat.ensure_room(room)
@@ -170,7 +201,7 @@ class ConsoleWorkspace:
 
     def prompt(self) -> str:
         """The interactive prompt: `alice #general> `."""
-        return f"{self.user} #{self.room_of(self.user)}> "
+        return f"{self.shown(self.user)} #{self.room_of(self.user)}> "
 
 
 def clock_for(now: str | None, *, interactive: bool) -> VirtualClock | OffsetClock:

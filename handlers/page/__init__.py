@@ -16,7 +16,8 @@ from flask import Blueprint, Flask, Response, render_template, request
 from sqlalchemy import Engine
 
 from bot.clock import Clock
-from bot.flows.page import PageSite, Refused
+from bot.errors import UserError
+from bot.flows.page import PageSite, Refused, Survey
 from bot.settings import Settings
 from bot.views.page import words
 
@@ -24,6 +25,7 @@ log = logging.getLogger("breachbot.page")
 HERE = Path(__file__).resolve().parent
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+SURVEY_CSP = CSP.replace("form-action 'none'", "form-action 'self'")  # the survey's one form posts back here
 _REF = re.compile(r"^BR-?(\d{1,9})$", re.I)
 _TYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf",
           "export": "application/json; charset=utf-8"}
@@ -31,7 +33,7 @@ _TYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-
 
 def _secure(response: Response) -> Response:
     """Every answer: the strict CSP, no referrer (the link is in the URL), nothing cached, no sniffing."""
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Content-Security-Policy"] = SURVEY_CSP if request.endpoint == "page.survey" else CSP
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
@@ -110,6 +112,25 @@ def blueprint(site: PageSite) -> Blueprint:
         except Refused as exc:
             return _forbidden(exc.why)
         return render_template("page/history.html", h=data, token=token)
+
+    @pages.route("/survey", methods=["GET", "POST"])
+    def survey() -> Any:
+        token, lang = args()
+        if not token:
+            return _forbidden("no token")
+        asking = Survey(site)
+        try:
+            if request.method == "GET":
+                return render_template("page/survey.html", s=asking.form(token=token, lang=lang), token=token)
+            try:
+                shown = asking.answer(token=token, lang=lang, answers=request.form.to_dict())
+            except UserError as exc:
+                shown = asking.form(token=token, lang=lang)
+                return render_template("page/survey.html", s=shown, token=token, error=str(exc),
+                                       typed=request.form.to_dict()), 400
+        except Refused as exc:
+            return _forbidden(exc.why)
+        return render_template("page/survey.html", s=shown, token=token, thanks=True)
 
     return pages
 

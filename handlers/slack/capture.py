@@ -23,12 +23,16 @@ SHORTCUT = "log_to_timeline"
 
 
 def fetch_message(client: WebClient, *, channel: str, ts: str) -> dict[str, Any] | None:
-    """One message by its ts: conversations.history for the channel, conversations.replies inside threads."""
+    """One message by its ts: conversations.history for the channel, conversations.replies inside threads.
+
+    A reply in a thread is not in the channel's history; conversations.replies finds it from its own ts,
+    but puts the thread's parent first (and counts it against `limit`), so the reply is picked by its ts.
+    """
     found = client.conversations_history(channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1)
     for item in found.get("messages") or []:
         if item.get("ts") == ts:
             return item
-    found = client.conversations_replies(channel=channel, ts=ts, latest=ts, oldest=ts, inclusive=True, limit=1)
+    found = client.conversations_replies(channel=channel, ts=ts, latest=ts, oldest=ts, inclusive=True, limit=2)
     return next((item for item in found.get("messages") or [] if item.get("ts") == ts), None)
 
 

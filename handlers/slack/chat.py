@@ -8,7 +8,7 @@ import threading
 import unicodedata
 import urllib.request
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from slack_sdk import WebClient
@@ -16,8 +16,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, RetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from bot.chat import Chat, Context, DeliveryError, Message, MessageRef, Upload
+from bot.chat import Chat, Context, DeliveryError, Message, MessageRef, Upload, acting_workspace
 from bot.settings import Settings
+from handlers import platform_errors
 from handlers.slack.render import Rendered, fits, render
 
 log = logging.getLogger("breachbot.slack")
@@ -36,7 +37,8 @@ _NO_EPHEMERAL = {"channel_not_found", "not_in_channel", "user_not_in_channel", "
 # `request_timeout` or a dropped connection, is temporary.
 PERMANENT = {
     "room": {"channel_not_found", "is_archived", "not_in_channel", "restricted_action", "name_taken",
-             "method_not_supported_for_channel_type", "message_not_found", "cant_update_message"},
+             "method_not_supported_for_channel_type"},
+    "message": {"message_not_found", "cant_update_message"},  # deleted (the status is posted again)
     "user": {"user_not_found", "users_not_found", "account_inactive", "cant_invite", "user_is_restricted",
              "user_is_ultra_restricted", "user_disabled", "cannot_dm_bot", "messages_tab_disabled",
              "user_not_in_channel"},
@@ -44,6 +46,16 @@ PERMANENT = {
              "too_many_attachments"},
     "call": {"not_authed", "invalid_auth", "token_revoked", "missing_scope", "no_permission", "invalid_arguments"},
 }
+
+
+KEY_EVENT = "breachbot_delivery"  # the metadata event type carrying the outbox's key of a message
+API_TIMEOUT = 10  # seconds for one Web API call; a stalled call fails as temporary and the outbox retries it
+
+
+def _row_of(key: str) -> int | None:
+    """The outbox row of a message key `bb-<row>-<part>[-<piece>]`."""
+    parts = key.split("-")
+    return int(parts[1]) if len(parts) >= 3 and parts[0] == "bb" and parts[1].isdigit() else None
 
 
 def retry_handlers() -> list[RetryHandler]:
@@ -58,7 +70,7 @@ def outbox_retry_handlers() -> list[RetryHandler]:
 
 
 def delivery_error(exc: SlackApiError, *, about: str = "room") -> DeliveryError:
-    """A Slack error as a DeliveryError: permanent or temporary, and what it is about."""
+    """A Slack error as a DeliveryError: permanent or temporary, and what it is about (never the SDK's text)."""
     code = error_code(exc) or f"http_{getattr(exc.response, 'status_code', 0)}"
     status = getattr(exc.response, "status_code", 200)
     headers = getattr(exc.response, "headers", None) or {}
@@ -66,21 +78,13 @@ def delivery_error(exc: SlackApiError, *, about: str = "room") -> DeliveryError:
                         and str(v).replace(".", "", 1).isdigit()), None)
     if status == 429 or code == "ratelimited":
         return DeliveryError("ratelimited", permanent=False, retry_after=retry_after or 30.0)
-    for subject, codes in PERMANENT.items():
-        if code in codes and status < 500:
-            # A direct message goes to the person's id: "channel not found" there means the person.
-            return DeliveryError(code, permanent=True, subject="user" if about == "user" and subject == "room"
-                                 else subject)
-    return DeliveryError(code, permanent=False, retry_after=retry_after)
+    if status >= 500:
+        return DeliveryError(code, permanent=False, retry_after=retry_after)
+    return platform_errors.classify(code, PERMANENT, label=code, about=about, retry_after=retry_after)
 
 
-@contextmanager
-def translated(about: str = "room") -> Iterator[None]:
-    """Slack's errors as DeliveryErrors, so the outbox knows what to do with them."""
-    try:
-        yield
-    except SlackApiError as exc:
-        raise delivery_error(exc, about=about) from exc
+translated = platform_errors.translating(SlackApiError, lambda exc, about: delivery_error(exc, about=about))
+"""`with translated(about):` Slack's errors become DeliveryErrors, so the outbox knows what to do with them."""
 
 
 MAX_DOWNLOAD = 20 * 1024 * 1024  # a client register of 10,000 rows is well under this
@@ -96,16 +100,18 @@ def download(client: WebClient, url: str) -> bytes:
     return body
 
 
-def make_client(settings: Settings) -> WebClient:
-    """The Web API client for the bot token, at `settings.slack_api_url`, with retry handlers."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+def make_client(settings: Settings, token: str | None = "") -> WebClient:
+    """The Web API client for the bot token (or `token`: a workspace's own, None for none), at
+    `settings.slack_api_url`, with retry handlers."""
+    if token == "":
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
-    return WebClient(token=token, base_url=base_url, retry_handlers=retry_handlers())
+    return WebClient(token=token, base_url=base_url, retry_handlers=retry_handlers(), timeout=API_TIMEOUT)
 
 
-def make_outbox_client(settings: Settings) -> WebClient:
+def make_outbox_client(settings: Settings, token: str | None = "") -> WebClient:
     """The Web API client the outbox sends with: the same, but 429s come back to be waited out."""
-    client = make_client(settings)
+    client = make_client(settings, token)
     client.retry_handlers = outbox_retry_handlers()
     return client
 
@@ -139,14 +145,34 @@ class SlackChat(Chat):
     """Rooms are private channels, message refs are `ts`, replies are ephemeral unless public."""
 
     platform = "slack"
+    marks_mentions = True
+    parallel_lanes = 6  # a declare's invites go out beside its status (#16: a usable war room within 600 ms)
 
-    def __init__(self, client: WebClient, *, lang: str = "en") -> None:
-        self.client = client
+    def __init__(self, client: WebClient, *, lang: str = "en", tokens: Callable[[str | None], WebClient] | None = None
+                 ) -> None:
+        self._client = client
+        self._tokens = tokens  # several workspaces (OAuth): each one's client, by the workspace acted for
+        self.lang_of: Callable[[], str] | None = None  # the served firm's language (the bot's, app.py)
         self.lang = lang
         self._response_urls: OrderedDict[str, str] = OrderedDict()
         self._names: dict[str, str] = {}
-        self._roster: list[dict] | None = None
+        self._topics: dict[str, str] = {}  # the topic last set in each room
+        self._rosters: dict[str | None, list[dict]] = {}  # each workspace's members
         self._lock = threading.Lock()
+
+    lang = property(lambda self: self.lang_of() if self.lang_of else self._lang,
+                    lambda self, value: setattr(self, "_lang", value), doc="The language this adapter renders in.")
+
+    @property
+    def client(self) -> WebClient:
+        """The Web API client of the workspace being acted for (one token: always the same)."""
+        if self._tokens is None:
+            return self._client
+        return self._tokens(acting_workspace())
+
+    @client.setter
+    def client(self, value: WebClient) -> None:
+        self._client = value
 
     # -- answering the person who acted ----------------------------------------------------------
     @contextmanager
@@ -227,10 +253,19 @@ class SlackChat(Chat):
                 raise delivery_error(exc, about="user") from exc
 
     def set_topic(self, *, room: str, topic: str) -> None:
-        """conversations.setTopic, cut to Slack's 250 characters."""
+        """conversations.setTopic, cut to Slack's 250 characters, only when the text changed.
+
+        Each change posts "set the channel topic" in the channel, and the method is rate-limited
+        (Tier 2), so the topic this process last set is remembered and not set again.
+        """
         text = topic if len(topic) <= TOPIC_MAX else topic[: TOPIC_MAX - 1] + "…"
+        with self._lock:
+            if self._topics.get(room) == text:
+                return
         with translated():
             self.client.conversations_setTopic(channel=room, topic=text)
+        with self._lock:
+            self._topics[room] = text
 
     # -- messages --------------------------------------------------------------------------------
     def post(self, *, room: str, message: Message) -> MessageRef:
@@ -242,10 +277,43 @@ class SlackChat(Chat):
         """Within Slack's limits for one message (50 blocks, 3,000 a section, ~12,000 in all)."""
         return fits(message, lang=self.lang)
 
-    def _post(self, room: str, rendered: Rendered) -> MessageRef:
+    def _post(self, room: str, rendered: Rendered, *, key: str = "") -> MessageRef:
+        extra = {"metadata": {"event_type": KEY_EVENT, "event_payload": {"key": key}}} if key else {}
         posted = self.client.chat_postMessage(channel=room, text=rendered.text, blocks=rendered.blocks,
-                                              unfurl_links=False, unfurl_media=False)
+                                              unfurl_links=False, unfurl_media=False, **extra)
         return MessageRef(room=str(posted["channel"]), id=str(posted["ts"]))
+
+    def post_once(self, *, room: str, message: Message, key: str) -> MessageRef:
+        """chat.postMessage with the outbox's key in the message's metadata (found again by `sent_before`)."""
+        with translated():
+            return self._post(room, render(message, lang=self.lang), key=key)
+
+    def sent_before(self, *, room: str, key: str) -> bool | None:
+        """Whether the war room has a message with this key (conversations.history with include_all_metadata;
+        groups:history), read newest first until an older key of the bot's (`bb-<row>-…` with a smaller row:
+        a war room's messages go out in row order, so ours would be above it). None when Slack cannot be
+        asked (a DM, an error): the outbox then sends again."""
+        mine = _row_of(key)
+        if _MEMBER_ID.match(room) or mine is None:
+            return None  # a direct message: reading it back would need im:history, which the app does not ask
+        cursor = None
+        try:
+            for _ in range(5):
+                page = self.client.conversations_history(channel=room, limit=200, cursor=cursor,
+                                                         include_all_metadata=True)
+                for found in page.get("messages") or []:
+                    meta = found.get("metadata") or {}
+                    other = (meta.get("event_payload") or {}).get("key") if meta.get("event_type") == KEY_EVENT else None
+                    if other == key:
+                        return True
+                    if other and (row := _row_of(str(other))) is not None and row < mine:
+                        return False
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not page.get("has_more") or not cursor:
+                    return False
+        except Exception as exc:  # noqa: BLE001 - cannot tell: the outbox sends again (at-least-once)
+            log.warning("could not read %s's history to find message %s: %s", room, key, exc)
+        return None
 
     def update(self, *, ref: MessageRef, message: Message) -> None:
         """chat.update of the same ts: one living message."""
@@ -269,8 +337,9 @@ class SlackChat(Chat):
 
     def upload(self, *, room: str, upload: Upload) -> str:
         """files_upload_v2 into the room; returns the file's permalink."""
-        done = self.client.files_upload_v2(channel=room, content=upload.content, filename=upload.filename,
-                                           title=upload.title or upload.filename)
+        with translated():
+            done = self.client.files_upload_v2(channel=room, content=upload.content, filename=upload.filename,
+                                               title=upload.title or upload.filename)
         file = done.get("file") or (done.get("files") or [{}])[0]
         return str(file.get("permalink") or file.get("id") or "")
 
@@ -296,9 +365,10 @@ class SlackChat(Chat):
         return "deactivated" if profile.get("deleted") else None
 
     def _members(self) -> list[dict]:
+        team = acting_workspace()
         with self._lock:
-            if self._roster is not None:
-                return self._roster
+            if team in self._rosters:
+                return self._rosters[team]
         members: list[dict] = []
         cursor = None
         with translated(about="user"):
@@ -309,7 +379,7 @@ class SlackChat(Chat):
                 if not cursor:
                     break
         with self._lock:
-            self._roster = members
+            self._rosters[team] = members
         return members
 
     def display_name(self, user: str) -> str:

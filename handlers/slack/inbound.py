@@ -20,7 +20,7 @@ def _unescape(text: str) -> str:
 
 
 def command_text(text: str) -> str:
-    """Slack's message markup as the text a person meant; people stay `<@U…|name>` for the router.
+    """Slack's message markup as the text a person meant; people become `<@U…|name>` for the bot.
 
     Slack escapes what was typed (&, <, >) and marks up what it recognised: `<!channel>`,
     `<#C1|room>`, `<https://…|label>`. Broadcasts become `@channel` (inert text), rooms `#room`,
@@ -29,8 +29,8 @@ def command_text(text: str) -> str:
 
     def plain(match: re.Match[str]) -> str:
         target, _, label = match[1].partition("|")
-        if target.startswith("@"):
-            return match[0]
+        if target.startswith("@"):  # a real mention always carries a label: a typed `<@U1>` stays text
+            return f"<{target}|{label or target[1:]}>"
         if target.startswith("!"):
             return label or "@" + target[1:].split("^")[0]
         if target.startswith("#"):

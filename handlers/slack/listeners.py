@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -21,6 +22,7 @@ from handlers.router import parse
 from handlers.slack import inbound, modals
 from handlers.slack.catalogue import ui
 from handlers.slack.chat import SlackChat, download
+from handlers.slack.forms import FormChecks
 from handlers.slack.render import answered, escape, render
 
 log = logging.getLogger("breachbot.slack")
@@ -38,28 +40,36 @@ EDIT_WITHOUT_TEXT = re.compile(r"(?:draft|起草)\s+edit\s+(?:BR-?(?P<incident>\
 class Listeners:
     """The bot behind Bolt: every method takes a Slack payload and hands the bot a neutral command."""
 
-    def __init__(self, bot: Breachbot, chat: SlackChat) -> None:
+    def __init__(self, bot: Breachbot, chat: SlackChat, *, forms: Executor) -> None:
         self.bot = bot
         self.chat = chat
+        self.forms = forms
+        self.checks = FormChecks(bot, chat)
 
     def register(self, app: App) -> None:
         """Attach every listener to the Bolt app."""
-        app.command("/breach")(ack=ack_now, lazy=[self.slash])
-        app.action(inbound.BUTTONS)(ack=ack_now, lazy=[self.button])
+        # A form opens from the ack, on a thread of its own: the trigger_id is good for 3 seconds, and the
+        # lazy listeners' threads may all be asleep waiting out rate limits.
+        app.command("/breach")(ack=self.slash_ack, lazy=[self.slash])
+        app.action(inbound.BUTTONS)(ack=self.button_ack, lazy=[self.button])
         # Each form's answers become one command, run in the room the form was asked from; the view id
         # keys the delivery, so a double submit acts once.
+        # A field the bot would refuse is answered under the field, and the form stays open (forms.py).
         for callback_id, read in ((modals.DECLARE, modals.read_declare), (modals.ASSIGN, modals.read_assign),
                                   (modals.EDIT, modals.read_edit), (modals.CLOSE, modals.read_close),
                                   (modals.SNOOZE, modals.read_snooze), (modals.ANSWER, modals.read_answer)):
-            app.view(callback_id)(ack=ack_now, lazy=[self.submitted(read)])
-        app.view(modals.IMPORT)(ack=ack_now, lazy=[self.submit_import])
+            app.view(callback_id)(ack=self.checks.acker(callback_id), lazy=[self.submitted(callback_id, read)])
+        app.view(modals.IMPORT)(ack=self.checks.acker(modals.IMPORT), lazy=[self.submit_import])
         app.event("app_home_opened")(ack=ack_now, lazy=[self.home])
 
     # -- running a command --------------------------------------------------------------------
-    def run(self, context: Context, command: Command, response_url: str | None) -> None:
-        """Hand the bot a command; answers go back through the response_url when Slack gave one."""
+    def run(self, context: Context, command: Command, response_url: str | None) -> bool:
+        """Hand the bot a command; answers go back through the response_url when Slack gave one.
+
+        True when the bot carried it out; False when it refused (it has said why) or failed.
+        """
         with self.chat.responding(context.delivery_id, response_url):
-            self.bot.handle(context, command)
+            return self.bot.handle(context, command)
 
     def answer(self, context: Context, msg: Message, response_url: str | None) -> None:
         """Tell the person something without running a command (a typo, a modal that would not open)."""
@@ -70,8 +80,41 @@ class Listeners:
                 log.exception("could not answer %s", context.user)
 
     # -- /breach --------------------------------------------------------------------------------
+    @staticmethod
+    def _slash_form(body: dict[str, Any]) -> bool:
+        """Whether this /breach opens a form (a bare declare, assign or close; import or edit with no text)."""
+        text = inbound.command_text(body.get("text", "")).strip()
+        return bool(inbound.modal_word(text) or IMPORT_WITHOUT_FILE.fullmatch(text) or EDIT_WITHOUT_TEXT.fullmatch(text))
+
+    def slash_ack(self, ack: Ack, body: dict[str, Any]) -> None:
+        """Ack at once; a form is opened now, on the forms' own threads."""
+        ack()
+        if self._slash_form(body):
+            self.forms.submit(self._logged, self.slash_form, body)
+
     def slash(self, body: dict[str, Any]) -> None:
-        """/breach <text>: a modal for a bare `declare` or `assign`, else the router's command."""
+        """/breach <text> as the router's command (forms were opened by the ack)."""
+        if self._slash_form(body):
+            return
+        context = inbound.slash_context(body)
+        text = inbound.command_text(body.get("text", ""))
+        response_url = body.get("response_url")
+        try:
+            command = parse(text, lang=self.bot.lang)
+        except UserError as exc:
+            self.answer(context, exc.message, response_url)
+            return
+        self.run(context, command, response_url)
+
+    @staticmethod
+    def _logged(work: Callable[..., None], *args: Any) -> None:
+        try:
+            work(*args)
+        except Exception:
+            log.exception("could not open a form")
+
+    def slash_form(self, body: dict[str, Any]) -> None:
+        """The form a /breach asks for: declare, assign, close, client import or draft edit."""
         context = inbound.slash_context(body)
         text = inbound.command_text(body.get("text", ""))
         response_url = body.get("response_url")
@@ -87,13 +130,6 @@ class Listeners:
         if edit := EDIT_WITHOUT_TEXT.fullmatch(text.strip()):
             self.open_edit(body, context, response_url, draft=int(edit["draft"]),
                            incident=int(edit["incident"]) if edit["incident"] else None)
-            return
-        try:
-            command = parse(text, lang=self.bot.lang)
-        except UserError as exc:
-            self.answer(context, exc.message, response_url)
-            return
-        self.run(context, command, response_url)
 
     def open_edit(self, body: dict[str, Any], context: Context, response_url: str | None, *, draft: int,
                   incident: int | None) -> None:
@@ -104,7 +140,12 @@ class Listeners:
             self.answer(context, exc.message, response_url)
             return
         origin = modals.Origin(channel=context.room, response_url=response_url, draft=draft, incident=incident)
-        self.open_view(body, context, response_url, modals.edit_view(lang=self.bot.lang, origin=origin, text=text))
+        view = modals.edit_view(lang=self.bot.lang, origin=origin, text=text)
+        if view is None:
+            self.answer(context, Message.plain(ui(self.bot.lang, "edit.too_long").format(
+                id=f"D-{draft}", length=len(text)), kind="error"), response_url)
+            return
+        self.open_view(body, context, response_url, view)
 
     def open_modal(self, word: str, body: dict[str, Any], context: Context, response_url: str | None) -> None:
         """views.open with the slash command's trigger_id (valid for 3 seconds, so it goes first)."""
@@ -122,12 +163,37 @@ class Listeners:
         self.open_view(body, context, response_url, view)
 
     # -- buttons and modals ----------------------------------------------------------------------
+    @staticmethod
+    def _button_form(action: dict[str, Any]) -> commands.Command | None:
+        """The command of a button that opens a form (snooze, an answer typed in a box); else None."""
+        command = inbound.button_command(action.get("action_id", ""), action.get("value", ""))
+        if isinstance(command, commands.Snooze) or (isinstance(command, commands.Answer) and not command.value):
+            return command
+        return None
+
+    def button_ack(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Ack at once; a button that asks in a form opens it now, on the forms' own threads."""
+        ack()
+        if self._button_form(action) is not None:
+            self.forms.submit(self._logged, self.button_form, body, action)
+
     def button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
-        """task_done / phase_next / answer buttons of the bot's own prompts."""
+        """task_done / phase_next / answer / approve buttons of the bot's own prompts."""
         command = inbound.button_command(action.get("action_id", ""), action.get("value", ""))
         if command is None:
             log.warning("ignoring button %r with value %r", action.get("action_id"), action.get("value"))
             return
+        if self._button_form(action) is not None:  # opened by the ack
+            return
+        context = inbound.interaction_context(body, key=f"action:{body.get('trigger_id')}")
+        # "Answered" replaces the buttons only once the bot took the answer; a refused one (the incident
+        # is closed, the question gone) leaves them, and the refusal says why.
+        if self.run(context, command, body.get("response_url")) and isinstance(command, commands.Answer):
+            self.mark_answered(body, action)
+
+    def button_form(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """The small form a snooze or an answer_form button asks in."""
+        command = self._button_form(action)
         context = inbound.interaction_context(body, key=f"action:{body.get('trigger_id')}")
         if isinstance(command, commands.Snooze):  # a reason is needed: ask for it in a small form
             origin = modals.Origin(channel=context.room, response_url=body.get("response_url"),
@@ -135,12 +201,8 @@ class Listeners:
             self.open_view(body, context, body.get("response_url"),
                            modals.snooze_view(lang=self.bot.lang, origin=origin))
             return
-        if isinstance(command, commands.Answer) and not command.value:  # a count or a time: ask in a form
+        if isinstance(command, commands.Answer):  # a count or a time: ask in a form
             self.open_answer(body, context, command)
-            return
-        self.run(context, command, body.get("response_url"))
-        if isinstance(command, commands.Answer):
-            self.mark_answered(body, action)
 
     def open_answer(self, body: dict[str, Any], context: Context, command: commands.Answer) -> None:
         """The answer form for a question a button cannot answer."""
@@ -172,9 +234,13 @@ class Listeners:
         except SlackApiError:
             log.warning("could not update the answered question in %s", channel)
 
-    def submitted(self, read: Callable[[dict[str, Any]], Command]) -> Callable[..., None]:
+    def submitted(self, callback_id: str, read: Callable[[dict[str, Any]], Command]) -> Callable[..., None]:
         """A lazy listener for a form whose answers `read` turns into a command."""
+        check = self.checks.by_callback()[callback_id]
+
         def submit(body: dict[str, Any], view: dict[str, Any]) -> None:
+            if self.checks.safely(check, view):  # answered under its fields; the form is still open
+                return
             origin = modals.Origin.load(view.get("private_metadata"))
             context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
             self.run(context, read(view), origin.response_url)
@@ -194,6 +260,8 @@ class Listeners:
 
     def submit_import(self, body: dict[str, Any], view: dict[str, Any]) -> None:
         """The import modal: download the CSV Slack holds, hand its bytes to the bot."""
+        if self.checks.import_(view):
+            return
         origin = modals.Origin.load(view.get("private_metadata"))
         context = inbound.interaction_context(body, room=origin.channel, key=f"view:{view['id']}")
         shared = modals.import_file(view)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot import commands
@@ -18,8 +18,14 @@ CLOSE = "breach_close"
 SNOOZE = "breach_snooze"
 ANSWER = "breach_answer"
 IMPORT = "breach_clients_import"
-EDIT_MAX = 3000  # Slack's limit for a plain_text_input
+# A plain_text_input holds at most 3,000 characters (max_length "between 1 and 3000", docs.slack.dev/reference/
+# block-kit/block-elements/plain-text-input-element) and a modal at most 100 blocks (docs.slack.dev/reference/
+# surfaces/views): a longer draft is edited in several boxes, each cut at a line end, and joined back.
+EDIT_MAX = 3000
+VIEW_BLOCKS_MAX = 100
+EDIT_SPARE = 2  # empty boxes after a long draft, to write on when the last box is full
 _VALUE = "value"
+_JOIN = {"n": "\n", "-": ""}  # how two boxes are joined: the line end cut there, or nothing (a cut line)
 
 
 @dataclass(frozen=True)
@@ -32,11 +38,13 @@ class Origin:
     incident: int | None = None
     phase: str | None = None  # the phase whose reminder is snoozed
     question: str | None = None  # the question being answered
+    joins: str = ""  # a draft edited in several boxes: how each box joins the next (see _JOIN)
 
     def dump(self) -> str:
-        """As private_metadata (Slack allows 3000 characters)."""
+        """As private_metadata (Slack allows 3000 characters; what is kept here is far less)."""
         return json.dumps({"channel": self.channel, "response_url": self.response_url, "draft": self.draft,
-                           "incident": self.incident, "phase": self.phase, "question": self.question})[:3000]
+                           "incident": self.incident, "phase": self.phase, "question": self.question,
+                           "joins": self.joins})
 
     @staticmethod
     def load(raw: str | None) -> Origin:
@@ -45,7 +53,7 @@ class Origin:
             data = json.loads(raw or "{}")
             return Origin(channel=str(data.get("channel") or ""), response_url=data.get("response_url") or None,
                           draft=data.get("draft"), incident=data.get("incident"), phase=data.get("phase"),
-                          question=data.get("question"))
+                          question=data.get("question"), joins=str(data.get("joins") or ""))
         except (ValueError, AttributeError):
             return Origin(channel="")
 
@@ -151,11 +159,65 @@ def read_close(view: dict[str, Any]) -> commands.Close:
                           lessons=state.get("lessons", {}).get("value") or "")
 
 
-def edit_view(*, lang: str, origin: Origin, text: str) -> dict[str, Any]:
-    """The current text of a draft in a big box, to be replaced by a new version."""
-    box = {"type": "plain_text_input", "multiline": True, "initial_value": text[:EDIT_MAX], "max_length": EDIT_MAX}
-    view = _modal(EDIT, lang, "edit", origin, [_input("text", f"D-{origin.draft}", box)])
-    return view
+def edit_parts(text: str, size: int = EDIT_MAX) -> tuple[list[str], str]:
+    """A draft as boxes of at most `size` characters, cut at the last line end that fits (a line longer
+    than a box is cut inside), and how the boxes join back (one `_JOIN` letter per cut)."""
+    parts: list[str] = []
+    joins = ""
+    rest = text
+    while len(rest) > size:
+        cut = rest.rfind("\n", 0, size + 1)
+        if cut >= 0:
+            parts.append(rest[:cut])
+            rest, joins = rest[cut + 1:], joins + "n"
+        else:
+            parts.append(rest[:size])
+            rest, joins = rest[size:], joins + "-"
+    return [*parts, rest], joins
+
+
+def edit_view(*, lang: str, origin: Origin, text: str) -> dict[str, Any] | None:
+    """The current text of a draft in one box, or in as many boxes as it needs (nothing is cut off).
+
+    None when even a modal of 100 boxes could not hold it (the caller says how to edit it instead).
+    """
+    parts, joins = edit_parts(text)
+    spare = EDIT_SPARE if len(parts) > 1 or len(parts[0]) > EDIT_MAX - 500 else 0
+    if len(parts) + spare > VIEW_BLOCKS_MAX:
+        return None
+    blocks = []
+    for index, part in enumerate(parts + [""] * spare):
+        box: dict[str, Any] = {"type": "plain_text_input", "multiline": True, "max_length": EDIT_MAX}
+        if part:
+            box["initial_value"] = part
+        if index >= len(parts):
+            label = ui(lang, "edit.more")
+        else:
+            label = f"D-{origin.draft}" if len(parts) == 1 else f"D-{origin.draft} ({index + 1}/{len(parts)})"
+        blocks.append(_input(edit_block(index), label, box, optional=index > 0))
+    return _modal(EDIT, lang, "edit", replace(origin, joins=joins), blocks)
+
+
+def edit_block(index: int) -> str:
+    """The block id of the draft's `index`-th box ("text" for the first, as a one-box draft always had)."""
+    return "text" if index == 0 else f"text_{index + 1}"
+
+
+def edited_text(view: dict[str, Any]) -> str:
+    """The boxes of the edit form joined back into the draft's text (empty spare boxes add nothing)."""
+    origin = Origin.load(view.get("private_metadata"))
+    state = _state(view)
+    boxes, index = [], 0
+    while (block := edit_block(index)) in state:
+        boxes.append(state[block].get("value") or "")
+        index += 1
+    text = boxes[0] if boxes else ""
+    for index, box in enumerate(boxes[1:]):
+        if index < len(origin.joins):
+            text += _JOIN.get(origin.joins[index], "\n") + box
+        elif box.strip():  # written in a spare box: on a line of its own
+            text += ("" if text.endswith("\n") else "\n") + box
+    return text
 
 
 def import_view(*, lang: str, origin: Origin) -> dict[str, Any]:
@@ -174,8 +236,7 @@ def import_file(view: dict[str, Any]) -> dict[str, Any] | None:
 def read_edit(view: dict[str, Any]) -> commands.DraftEdit:
     """The edit modal's text as a new version of the draft."""
     origin = Origin.load(view.get("private_metadata"))
-    return commands.DraftEdit(number=int(origin.draft or 0), text=_state(view).get("text", {}).get("value") or "",
-                              incident=origin.incident)
+    return commands.DraftEdit(number=int(origin.draft or 0), text=edited_text(view), incident=origin.incident)
 
 
 def _state(view: dict[str, Any]) -> dict[str, dict[str, Any]]:

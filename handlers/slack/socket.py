@@ -12,6 +12,8 @@ from bot.clock import Clock
 from bot.errors import ConfigError
 from bot.scheduler import AlertScheduler
 from bot.settings import Settings
+from handlers.liveness import Liveness, SocketWatch
+from handlers.shutdown import stop_on_sigterm
 from handlers.slack.app import build_slack_app
 
 log = logging.getLogger("breachbot.slack")
@@ -31,18 +33,31 @@ def socket_mode_handler(app: App, settings: Settings) -> SocketModeHandler:
 
 
 def run_socket_mode(settings: Settings, *, engine: Engine, clock: Clock | None = None,
-                    scheduler: bool = True) -> None:
-    """Connect to Slack over Socket Mode and serve until interrupted; also sends due reminders unless told not to."""
+                    scheduler: bool = True, liveness: Liveness | None = None) -> None:
+    """Connect to Slack over Socket Mode and serve until interrupted; also sends due reminders unless told not to.
+
+    A watch reconnects when nothing (no event, no ping) came for `settings.socket_silence` seconds;
+    `liveness` (the worker's /healthz) reports the connection and the scheduler.
+    """
     _app_token(settings)
     app, bot = build_slack_app(settings, engine=engine, clock=clock)
     handler = socket_mode_handler(app, settings)
+    watch = SocketWatch(handler.client, silence=settings.socket_silence)
     alerts = AlertScheduler(bot) if scheduler else None
+    if liveness is not None:
+        liveness.socket, liveness.platforms = watch, ["slack"]
+        liveness.schedulers = [alerts] if alerts is not None else []
     if alerts is not None:
         alerts.start()
     log.info("Slack Socket Mode: connecting")
+    watch.start()
     try:
-        handler.start()
+        with stop_on_sigterm([bot]):  # a deploy: finish the message in flight, take nothing new
+            handler.start()
+    except (KeyboardInterrupt, SystemExit):
+        bot.stopping.set()
     finally:
+        watch.stop()
         handler.close()
         if alerts is not None:
-            alerts.shutdown()
+            alerts.shutdown(wait=True)

@@ -13,6 +13,7 @@ each other; sharing only saves `gettoken` calls (which WeCom rate-limits).
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -26,9 +27,14 @@ from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
 
 from bot.chat import DeliveryError
+from handlers import platform_errors
 
 DEFAULT_API_URL = "https://qyapi.weixin.qq.com/cgi-bin/"
+# 42001 access_token 已过期, 40014 不合法的 access_token (全局错误码, developer.work.weixin.qq.com/document/
+# path/90313): the cached token is stale (expired, or replaced by another process's fetch).
+TOKEN_REFUSED = {42001, 40014}
 TIMEOUT_SECONDS = 10.0
+log = logging.getLogger("breachbot.wecom")
 _SECRET_PARAM = re.compile(r"(access_token|corpsecret)=[^&\s'\")]+")
 
 
@@ -46,9 +52,28 @@ class WeComClient(WeChatClient):
 
     def __init__(self, corp_id: str, secret: str, *, api_url: str = DEFAULT_API_URL,
                  session: SessionStorage | None = None, timeout: float = TIMEOUT_SECONDS) -> None:
-        super().__init__(corp_id, secret, session=session or MemoryStorage(), timeout=timeout)
+        # wechatpy's own retry on a refused token (auto_retry) recurses without end while WeCom keeps
+        # refusing; `_request` below fetches a new token once and tries once more.
+        super().__init__(corp_id, secret, session=session or MemoryStorage(), timeout=timeout, auto_retry=False)
         # An instance attribute: wechatpy's _request reads self.API_BASE_URL for every call.
         self.API_BASE_URL = api_url if api_url.endswith("/") else api_url + "/"
+
+    def _request(self, method: str, url_or_endpoint: str, **kwargs: Any) -> Any:
+        """One API call; a token WeCom refuses (42001 expired, 40014 invalid) is fetched again once."""
+        try:
+            return super()._request(method, url_or_endpoint, **kwargs)
+        except WeChatClientException as exc:
+            if exc.errcode not in TOKEN_REFUSED:
+                raise
+            log.info("WeCom refused the access token (errcode %s): fetching a new one, trying once more", exc.errcode)
+        self.session.delete(self.access_token_key)
+        self.fetch_access_token()
+        kwargs.setdefault("params", {})["access_token"] = self.session.get(self.access_token_key)
+        for item in (kwargs.get("files") or {}).values():  # an upload's file is read again from its start
+            body = item[1] if isinstance(item, tuple) else item
+            if hasattr(body, "seek"):
+                body.seek(0)
+        return super()._request(method, url_or_endpoint, **kwargs)
 
     def fetch_access_token(self) -> dict:
         """Fetch a token from `<api_url>gettoken` and keep it in the session storage.
@@ -79,6 +104,9 @@ PERMANENT = {
     "size": {45002, 44004},  # content size out of limit (markdown ≤ 2048 bytes) / empty content
     "call": {40001, 40013, 40056, 48002, 60011, 60020, 301002},  # credential, agent, privilege, IP not allowed
 }
+# 45009 接口调用超过限制, 45033 接口并发调用超过限制, 45047 群发/推送频率限制: wait a minute before the next try.
+RATE_LIMITED = {45009, 45033, 45047}
+RATE_LIMIT_WAIT = 60.0
 
 
 def delivery_error(exc: WeComAPIError, *, about: str = "room") -> DeliveryError:
@@ -86,14 +114,15 @@ def delivery_error(exc: WeComAPIError, *, about: str = "room") -> DeliveryError:
     code = exc.errcode
     if "not delivered to invaliduser" in exc.errmsg:  # message/send said errcode 0 but named people it missed
         return DeliveryError("wecom_user", permanent=True, subject="user", detail=str(exc))
-    for subject, codes in PERMANENT.items():
-        if code in codes:
-            label = {"user": "wecom_user", "room": "wecom_chat"}.get(subject, f"wecom_{code}")
-            return DeliveryError(label, permanent=True, subject="user" if about == "user" and subject == "room"
-                                 else subject, detail=str(exc))
-    wait = 60.0 if code == 45009 else None
-    return DeliveryError(f"wecom_{code}" if code is not None else "wecom_unreachable", permanent=False,
-                         retry_after=wait, detail=str(exc))
+    subject = platform_errors.subject_of(code, PERMANENT)
+    label = {"user": "wecom_user", "room": "wecom_chat"}.get(subject or "", f"wecom_{code}" if code is not None
+                                                               else "wecom_unreachable")
+    return platform_errors.classify(code, PERMANENT, label=label, about=about, detail=str(exc),
+                                    retry_after=RATE_LIMIT_WAIT if code in RATE_LIMITED else None)
+
+
+translated = platform_errors.translating(WeComAPIError, lambda exc, about: delivery_error(exc, about=about))
+"""`with translated(about):` WeCom's errors become DeliveryErrors, so the outbox knows whether to retry."""
 
 
 def call(api: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:

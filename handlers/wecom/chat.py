@@ -25,13 +25,15 @@ import logging
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.chat import Chat, Context, Message, MessageRef, Upload
-from handlers.wecom.api import WeComAPIError, WeComClient, call, check_delivered, delivery_error
+from bot.chat import Chat, Context, Line, Message, MessageRef, Text, Upload, acting_workspace, line_text
+from bot.clock import Clock, SystemClock
+from bot.text.i18n import text as t
+from handlers.wecom.api import WeComAPIError, WeComClient, call, check_delivered, translated
 from handlers.wecom.numbered import Prompts, Seen, hint
+from handlers.wecom.pacing import Pace
 from handlers.wecom.render import escape, render, split
 
 log = logging.getLogger("breachbot.wecom")
@@ -39,15 +41,6 @@ log = logging.getLogger("breachbot.wecom")
 DM_PREFIX = "dm:"
 GROUP_NAME_MAX = 50  # WeCom cuts app chat names at 50 characters
 _CHAT_ID = re.compile(r"^([a-z]+)(\d+)z[0-9a-f]+$")
-
-
-@contextmanager
-def translated(about: str = "room") -> Iterator[None]:
-    """WeCom's errors as DeliveryErrors, so the outbox knows whether to retry or set aside."""
-    try:
-        yield
-    except WeComAPIError as exc:
-        raise delivery_error(exc, about=about) from exc
 
 
 def dm_room(user: str) -> str:
@@ -73,16 +66,43 @@ class WeComChat(Chat):
 
     def __init__(self, client: WeComClient, *, agent_id: int, markdown: bool = True,
                  team: Callable[[str], list[str]] | None = None) -> None:
-        self.client = client
-        self.agent_id = agent_id
+        self._client, self._agent_id = client, agent_id
+        # Several corps on one deployment: each corp's client and agent, by the corp being acted for.
+        self.corps: dict[str, tuple[WeComClient, int]] = {}
         self.markdown = markdown
         # Who is on a war room's team, from the database: rebuilds a deferred room after a restart.
         self.team = team
         # Question prompts people may answer with a number (set by web.build; None: no numbers shown).
         self.prompts: Prompts | None = None
         self.rooms: dict[str, WarRoom] = {}
+        self.clock: Clock = SystemClock()  # the bot's clock (web.build): what paces messages to people
+        self.pace = Pace()
+        self._names: dict[tuple[str | None, str], str] = {}
+        self.lang_of: Callable[[], str] | None = None  # the served firm's language (the bot's, web.build)
+        self.lang = "zh"  # the workspace language (web.build), for what this adapter says itself
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
+
+    lang = property(lambda self: self.lang_of() if self.lang_of else self._lang,
+                    lambda self, value: setattr(self, "_lang", value), doc="The language this adapter speaks.")
+
+    @property
+    def client(self) -> WeComClient:
+        """The API client of the corp being acted for (one corp: always the same), its own access token cached."""
+        return self.corps.get(acting_workspace() or "", (self._client, self._agent_id))[0]
+
+    @client.setter
+    def client(self, value: WeComClient) -> None:
+        self._client = value
+
+    @property
+    def agent_id(self) -> int:
+        """The AgentId of the corp being acted for."""
+        return self.corps.get(acting_workspace() or "", (self._client, self._agent_id))[1]
+
+    @agent_id.setter
+    def agent_id(self, value: int) -> None:
+        self._agent_id = value
 
     # -- rooms ----------------------------------------------------------------------------------
     def create_room(self, *, name: str, topic: str, members: list[str], private: bool = True,
@@ -158,6 +178,7 @@ class WeComChat(Chat):
     # -- messages -------------------------------------------------------------------------------
     def post(self, *, room: str, message: Message) -> MessageRef:
         """Say something in a war room (1:1 to its members while it is deferred)."""
+        message = self._draft_as_file(message, room)
         seen = self.prompts.read(message, room) if self.prompts else None  # before the lock: it may read the database
         with self._lock, translated():
             state = self._room(room)
@@ -187,6 +208,7 @@ class WeComChat(Chat):
 
     def direct(self, *, user: str, message: Message) -> MessageRef:
         """An app message to one person."""
+        message = self._draft_as_file(message, dm_room(user))
         seen = self.prompts.read(message, None) if self.prompts else None
         with translated(about="user"):
             msg_id = self._send_to([user], message, seen)
@@ -195,7 +217,7 @@ class WeComChat(Chat):
 
     def reply(self, *, context: Context, message: Message, public: bool = False) -> None:
         """Answer in the person's 1:1 chat with the app (the only place commands come from)."""
-        self._send_to([context.user], message)
+        self._send_to([context.user], self._draft_as_file(message, dm_room(context.user)))
 
     def upload(self, *, room: str, upload: Upload) -> str:
         """Upload the file as temporary media and send it as a file message; returns its file name.
@@ -232,9 +254,40 @@ class WeComChat(Chat):
             return f"errcode {exc.errcode}" if exc.errcode is not None else "unreachable"
         return "disabled" if info.get("status") in (2, 4) or info.get("enable") == 0 else None
 
+    def display_name(self, user: str) -> str:
+        """The person's name in the address book (user/get, remembered); their userid if WeCom will not say."""
+        key = (acting_workspace(), user)  # the same userid in two corps is two people
+        if key in self._names:
+            return self._names[key]
+        try:
+            name = str(call("user/get", self.client.user.get, user).get("name") or user)
+        except WeComAPIError:
+            return user
+        self._names[key] = name
+        return name
+
     def fits(self, message: Message) -> bool:
-        """Within WeCom's 2,048 bytes for one markdown or text message."""
-        return len(self._pieces(message)) == 1
+        """Within WeCom's 2,048 bytes for one markdown or text message (a long draft goes as a file)."""
+        return message.kind == "draft" or len(self._pieces(message)) == 1
+
+    def _draft_as_file(self, message: Message, room: str) -> Message:
+        """A draft too long for one message: its text as a .txt file in the room, and the card without it.
+
+        Forty messages of 2,048 bytes would bury the war room and read as fragments; the file holds the
+        draft exactly, and the card keeps its header, gaps, what to do next and the approve line.
+        """
+        if message.kind != "draft" or len(self._pieces(message)) == 1:
+            return message
+        body = [line for line in message.lines if _is_body(line)]
+        header = line_text(message.lines[0], str) if message.lines else ""
+        found = _DRAFT_REF.search(header)
+        ref = found[1] if found else "D-?"
+        name = f"{ref}-v{found[2]}.txt" if found else "draft.txt"
+        text = "\n".join(line_text(line, str).removeprefix(BODY_INDENT) for line in body) + "\n"
+        self.upload(room=room, upload=Upload(filename=name, content=text.encode("utf-8"), title=name))
+        note = (Text(t(self.lang, "draft.as_file", name=name, chars=len(text), id=ref)),)
+        kept = [line for line in message.lines if not _is_body(line)]
+        return Message(lines=(*kept[:-1], note, *kept[-1:]), buttons=message.buttons, kind=message.kind)
 
     # -- rendering and sending ------------------------------------------------------------------
     @property
@@ -242,7 +295,7 @@ class WeComChat(Chat):
         return "markdown" if self.markdown else "text"
 
     def _pieces(self, message: Message, seen: Seen | None = None) -> list[str]:
-        content = render(message, markdown=self.markdown, room_name=self.room_name)
+        content = render(message, markdown=self.markdown, room_name=self.room_name, person=self.display_name)
         line = hint(seen, self.prompts.lang()) if self.prompts and seen is not None else None
         return split(f"{content}\n{escape(line)}" if line else content)
 
@@ -253,12 +306,22 @@ class WeComChat(Chat):
 
     def _send_to(self, users: list[str], message: Message, seen: Seen | None = None) -> str:
         msg_id = ""
-        for piece in self._pieces(message, seen):
+        pieces = self._pieces(message, seen)
+        self.pace.take(users, len(pieces), self.clock.now())  # past WeCom's limit it would be dropped unsaid
+        for piece in pieces:
             result = check_delivered("message/send", call(
                 "message/send", self.client.message.send, self.agent_id, users,
                 msg={"msgtype": self._msgtype, self._msgtype: {"content": piece}}))
             msg_id = str(result.get("msgid") or next(self._ids))
         return msg_id
+
+
+BODY_INDENT = "    "  # a draft card's text lines (bot.flows.statements.draft_card)
+_DRAFT_REF = re.compile(r"(D-\d+) (?:v|第)(\d+)")  # `D-2 v1`, or `D-2 第1版` in Chinese
+
+
+def _is_body(line: Line) -> bool:
+    return len(line) == 1 and isinstance(line[0], Text) and line[0].text.startswith(BODY_INDENT)
 
 
 def new_chat_id(name: str) -> str:

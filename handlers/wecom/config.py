@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from bot.errors import ConfigError
 from bot.settings import Settings
@@ -22,6 +25,7 @@ class WeComConfig:
     token: str
     aes_key: str
     api_url: str
+    admins: tuple[str, ...] = ()  # the corp's first admins (/breach config), from WECOM_CORPS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WeComConfig:
@@ -47,6 +51,61 @@ class WeComConfig:
         return cls(corp_id=str(values["WECOM_CORP_ID"]).strip(), agent_id=int(agent),
                    secret=str(values["WECOM_SECRET"]), token=str(values["WECOM_TOKEN"]), aes_key=aes_key,
                    api_url=settings.wecom_api_url)
+
+
+CORP_KEYS = ("corp_id", "agent_id", "secret", "token", "aes_key")
+
+
+def corp_configs(settings: Settings) -> list[WeComConfig]:
+    """Every corp this deployment answers for: WECOM_* (the single-corp way) first, then each [corps.<name>] of
+    the WECOM_CORPS file; a ConfigError names what is missing, unusable or given twice."""
+    found: list[WeComConfig] = []
+    if settings.wecom_corp_id or not settings.wecom_corps:
+        found.append(WeComConfig.from_settings(settings))
+    if settings.wecom_corps:
+        found += _from_file(settings.wecom_corps, api_url=settings.wecom_api_url)
+    ids = [c.corp_id for c in found]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ConfigError(f"WeCom corp {', '.join(twice)} is configured twice (WECOM_CORP_ID and WECOM_CORPS)")
+    return found
+
+
+def _from_file(path: Path, *, api_url: str) -> list[WeComConfig]:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"WECOM_CORPS: {path} does not exist") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"WECOM_CORPS: {path} is not valid TOML ({exc})") from None
+    corps = raw.get("corps")
+    if not isinstance(corps, dict) or not corps:
+        raise ConfigError(f"WECOM_CORPS: {path} has no [corps.<name>] table (corp_id, agent_id, secret, token, "
+                          "aes_key)")
+    return [_one(f"{path} [corps.{name}]", table, api_url) for name, table in corps.items()]
+
+
+def _one(where: str, table: Any, api_url: str) -> WeComConfig:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table of {', '.join(CORP_KEYS)}")
+    missing = [key for key in CORP_KEYS if not str(table.get(key, "")).strip()]
+    if missing:
+        raise ConfigError(f"{where} needs {', '.join(missing)} (from the self-built app's page in the WeCom "
+                          "admin console)")
+    agent, aes_key, corp_id = str(table["agent_id"]).strip(), str(table["aes_key"]).strip(), str(table["corp_id"])
+    if not agent.isdecimal():
+        raise ConfigError(f"{where} agent_id is the app's numeric AgentId, not {agent!r}")
+    if len(aes_key) != AES_KEY_LENGTH:
+        raise ConfigError(f"{where} aes_key is the {AES_KEY_LENGTH}-character EncodingAESKey, "
+                          f"not {len(aes_key)} characters")
+    if not corp_id.strip().isalnum():
+        raise ConfigError(f"{where} corp_id is the corp's ID (letters and digits, ww…), not {corp_id!r}")
+    admins = table.get("admins", [])
+    if not isinstance(admins, list) or not all(isinstance(a, str) and a.strip() for a in admins):
+        raise ConfigError(f"{where} admins is a list of userids, e.g. admins = [\"zhangsan\"], not {admins!r}")
+    return WeComConfig(corp_id=corp_id.strip(), agent_id=int(agent), secret=str(table["secret"]),
+                       token=str(table["token"]), aes_key=aes_key, api_url=str(table.get("api_url") or api_url),
+                       admins=tuple(a.strip() for a in admins))
 
 
 def wecom_settings(settings: Settings) -> Settings:

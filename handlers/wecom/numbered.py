@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from bot.chat import Action, Context, Message, Strong
+from bot.chat import Action, Context, Message, Strong, acting_workspace
 from bot.commands import Answer
 from bot.errors import UserError
 from bot.flows import lookups
@@ -279,15 +279,22 @@ class Prompts:
         """`users` were just shown this prompt (or several questions at once)."""
         with self._lock:
             for user in users:
-                self._latest[user] = seen
-                self._latest.move_to_end(user)
+                key = _person(user)
+                self._latest[key] = seen
+                self._latest.move_to_end(key)
             while len(self._latest) > self.size:
                 self._latest.popitem(last=False)
 
     def latest(self, user: str) -> Seen | None:
         """The latest prompt this person was shown by this process, if any."""
         with self._lock:
-            return self._latest.get(user)
+            return self._latest.get(_person(user))
+
+
+def _person(user: str) -> str:
+    """A person as the memory knows them: the same userid in two corps is two people."""
+    corp = acting_workspace()
+    return f"{corp}\x00{user}" if corp else user
 
 
 def open_prompt(bot: Breachbot, context: Context) -> Prompt | Digest | None:

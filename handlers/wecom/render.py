@@ -6,8 +6,10 @@ for emphasis, a backquote for code, `#` at a line start for headings) become the
 look-alikes. Nothing typed into a note can turn into a link, a `<@userid>` mention or a
 `<font>` tag; the timeline keeps the exact text.
 
-Mentions are rendered as `@userid`: `<@userid>` is a group-robot (webhook) feature that app
-messages and app chats do not document, and a literal `<@bob>` would be worse than `@bob`.
+Mentions are rendered as `@name`, the person's name from the address book (user/get), else `@userid`:
+`<@userid>` is a group-robot (webhook) feature that app messages and app chats do not document, and
+the `$userName=userid$` id translation of message/send is for third-party apps only ("仅第三方应用
+需要用到，企业自建应用可以忽略", 发送应用消息, developer.work.weixin.qq.com/document/path/90236).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ def escape(text: str) -> str:
     return _HEADING.sub(lambda m: f"{m[1]}{m[2]}＃", text.translate(_DEFANG))
 
 
-def render_line(line: Line, *, markdown: bool, room_name: Callable[[str], str]) -> str:
+def render_line(line: Line, *, markdown: bool, room_name: Callable[[str], str],
+                person: Callable[[str], str] = str) -> str:
     """One line of spans as WeCom markdown (or text)."""
     out: list[str] = []
     for span in line:
@@ -37,22 +40,23 @@ def render_line(line: Line, *, markdown: bool, room_name: Callable[[str], str]) 
         elif isinstance(span, Text):
             out.append(escape(span.text))
         elif isinstance(span, Mention):
-            out.append("@" + escape(span.user))
+            out.append("@" + escape(person(span.user)))
         elif isinstance(span, RoomRef):
             out.append(f"「{escape(room_name(span.room))}」")
     return "".join(out)
 
 
-def render(message: Message, *, markdown: bool = True, room_name: Callable[[str], str] = str) -> str:
+def render(message: Message, *, markdown: bool = True, room_name: Callable[[str], str] = str,
+           person: Callable[[str], str] = str) -> str:
     """A whole message: its lines, then `label: value` fields; warnings in WeCom's orange.
 
     Buttons are left out: every prompt that has buttons also says which command to type, and
     WeComChat adds to a question prompt the line saying which number to reply (numbered.py).
     """
-    lines = [render_line(line, markdown=markdown, room_name=room_name) for line in message.lines]
+    lines = [render_line(line, markdown=markdown, room_name=room_name, person=person) for line in message.lines]
     for label, value in message.fields:
         name = f"**{escape(label)}**" if markdown else escape(label)
-        lines.append(f"{name}: {render_line(value, markdown=markdown, room_name=room_name)}")
+        lines.append(f"{name}: {render_line(value, markdown=markdown, room_name=room_name, person=person)}")
     if markdown and lines and message.kind in _WARN and lines[0].strip():
         lines[0] = f'<font color="warning">{lines[0]}</font>'
     return "\n".join(lines)

@@ -1,5 +1,9 @@
 """`/wecom/callback` on the Flask app: WeCom's URL check, and commands typed to the app.
 
+Several corps on one deployment (WECOM_CORPS): each answers at `/wecom/callback/<corp_id>` with its own token,
+EncodingAESKey, secret and agent; a callback sealed with one corp's keys is refused (403) at another's path.
+The single corp of WECOM_CORP_ID keeps `/wecom/callback` as well.
+
 A POST is checked and decrypted at once, answered with an empty 200 well inside WeCom's 5
 seconds, and the command runs afterwards on the worker. A MsgId seen before is answered and
 dropped. Requests that fail the signature check get 403, bodies that are not WeCom's XML get
@@ -20,11 +24,11 @@ from sqlalchemy import Engine
 from wechatpy.session import SessionStorage
 
 from bot.app import Breachbot, create_app
-from bot.chat import Context
+from bot.chat import Context, acting_workspace
 from bot.clock import Clock
 from bot.commands import Answer, Command, Help
 from bot.errors import UserError
-from bot.flows import lookups
+from bot.flows import lookups, tenancy
 from bot.incident import questions
 from bot.settings import Settings
 from handlers.roster import warn_at_start
@@ -32,7 +36,7 @@ from handlers.router import parse
 from handlers.wecom.api import WeComClient
 from handlers.wecom.callback import CallbackCrypto, Inbound, Rejected
 from handlers.wecom.chat import DM_PREFIX, WeComChat, dm_room
-from handlers.wecom.config import WeComConfig, wecom_settings
+from handlers.wecom.config import WeComConfig, corp_configs, wecom_settings
 from handlers.wecom.numbered import (
     NUMBERED_TYPES,
     SEVERAL,
@@ -64,8 +68,10 @@ class WeComEndpoint:
 
     def __init__(self, *, bot: Breachbot, config: WeComConfig, crypto: CallbackCrypto,
                  worker: Worker | None = None, seen: SeenDeliveries | None = None,
-                 prompts: Prompts | None = None) -> None:
+                 prompts: Prompts | None = None, primary: bool = True) -> None:
         self.bot, self.config, self.crypto = bot, config, crypto
+        # The corp of WECOM_CORP_ID keeps its MsgId keys as they were; other corps' MsgIds are keyed by corp.
+        self.primary = primary
         self.worker = worker or Worker()
         self.seen = seen or SeenDeliveries()
         # The question prompts people were shown (the chat fills it as it sends them).
@@ -95,7 +101,7 @@ class WeComEndpoint:
         if inbound.agent_id and inbound.agent_id != self.config.agent_id:
             log.warning("WeCom message for agent %s, not ours (%s): ignored", inbound.agent_id, self.config.agent_id)
             return False
-        if not self.seen.first_time(delivery_key(inbound)):
+        if not self.seen.first_time(self.key(inbound)):
             log.info("WeCom MsgId %s from %s delivered again: already taken", inbound.msg_id, inbound.user)
             return False
         self.worker.submit(lambda: self.run(inbound))
@@ -103,9 +109,18 @@ class WeComEndpoint:
 
     # -- the slow part ----------------------------------------------------------------------------
     def run(self, inbound: Inbound) -> None:
-        """Turn a message into a command and let the bot handle it; bad text is answered, not raised."""
+        """Turn a message into a command and let the bot handle it, with this corp's credentials; bad text is
+        answered, not raised."""
+        with tenancy.serving(self.bot, self.config.corp_id):  # its credentials, its language and settings
+            self._run(inbound)
+
+    def key(self, inbound: Inbound) -> str:
+        """The de-duplication key of a callback to this corp."""
+        return delivery_key(inbound) if self.primary else f"wecom:{self.config.corp_id}:{inbound.msg_id}"
+
+    def _run(self, inbound: Inbound) -> None:
         context = Context(workspace=self.config.corp_id, user=inbound.user, room=dm_room(inbound.user),
-                          platform="wecom", delivery_id=delivery_key(inbound))
+                          platform="wecom", delivery_id=self.key(inbound))
         if inbound.kind != "text":  # a photo, a voice note …: say what the app understands
             self.bot.handle(context, Help())
             return
@@ -195,7 +210,7 @@ def team_lookup(bot: Breachbot, corp_id: str) -> Callable[[str], list[str]]:
     """A war room's team from the database, for a room this process did not create."""
 
     def team(room: str) -> list[str]:
-        return lookups.room_team(bot, Context(workspace=corp_id, user="breachbot", room=room, platform="wecom"))
+        return lookups.room_team(bot, Context(workspace=acting_workspace() or corp_id, user="breachbot", room=room, platform="wecom"))
 
     return team
 
@@ -206,35 +221,68 @@ def incident_lookup(bot: Breachbot, corp_id: str) -> Callable[[str], int | None]
     def number(room: str) -> int | None:
         if room.startswith(DM_PREFIX):
             return None
-        return lookups.room_incident(bot, Context(workspace=corp_id, user="breachbot", room=room, platform="wecom"))
+        return lookups.room_incident(bot, Context(workspace=acting_workspace() or corp_id, user="breachbot", room=room, platform="wecom"))
 
     return number
 
 
 def build(settings: Settings, *, engine: Engine, clock: Clock | None = None,
           token_storage: SessionStorage | None = None) -> WeComEndpoint:
-    """The bot on WeCom and its callback endpoint, nothing mounted or started yet."""
-    config = WeComConfig.from_settings(settings)
-    crypto = CallbackCrypto(token=config.token, aes_key=config.aes_key, corp_id=config.corp_id)
-    client = WeComClient(config.corp_id, config.secret, api_url=config.api_url, session=token_storage)
-    chat = WeComChat(client, agent_id=config.agent_id)
+    """The bot on WeCom and its callback endpoint for the first corp, nothing mounted or started yet."""
+    return build_all(settings, engine=engine, clock=clock, token_storage=token_storage)[0]
+
+
+def build_all(settings: Settings, *, engine: Engine, clock: Clock | None = None,
+              token_storage: SessionStorage | None = None) -> list[WeComEndpoint]:
+    """One bot for every configured corp, and one callback endpoint per corp (WECOM_CORP_ID's first); each
+    corp's client keeps its own access token (wechatpy keys the token cache by corp)."""
+    configs = corp_configs(settings)
+    clients = {c.corp_id: WeComClient(c.corp_id, c.secret, api_url=c.api_url, session=token_storage)
+               for c in configs}
+    first = configs[0]
+    chat = WeComChat(clients[first.corp_id], agent_id=first.agent_id)
+    chat.corps = {c.corp_id: (clients[c.corp_id], c.agent_id) for c in configs}
     bot = create_app(wecom_settings(settings), chat=chat, clock=clock, engine=engine)
-    chat.team = team_lookup(bot, config.corp_id)
+    chat.team = team_lookup(bot, first.corp_id)
+    chat.clock, chat.lang, chat.lang_of = bot.clock, bot.lang, lambda: bot.lang  # each firm's own (/breach config)
     warn_at_start(chat, bot.firm)
     chat.prompts = Prompts(playbook=lambda: bot.playbook, lang=lambda: bot.lang,
-                           incident_of=incident_lookup(bot, config.corp_id))
-    return WeComEndpoint(bot=bot, config=config, crypto=crypto, prompts=chat.prompts)
+                           incident_of=incident_lookup(bot, first.corp_id))
+    for corp in configs:  # a corp's configured admins are its first ones (kept once the firm names its own)
+        try:
+            tenancy.first_admin(bot, platform="wecom", workspace=corp.corp_id, user=list(corp.admins))
+        except Exception:  # another process did it at the same moment, or the database is down: not fatal
+            log.exception("the first admins of WeCom corp %s could not be stored", corp.corp_id)
+    worker, seen = Worker(), SeenDeliveries()  # one queue for every corp: a command at a time, in arrival order
+    single = bool(settings.wecom_corp_id)
+    return [WeComEndpoint(bot=bot, config=c, crypto=CallbackCrypto(token=c.token, aes_key=c.aes_key, corp_id=c.corp_id),
+                          worker=worker, seen=seen, prompts=chat.prompts, primary=single and i == 0)
+            for i, c in enumerate(configs)]
 
 
 def register(app: Flask, *, settings: Settings, engine: Engine, clock: Clock | None = None,
              token_storage: SessionStorage | None = None) -> Breachbot:
-    """Mount GET/POST /wecom/callback on `app`; returns the bot (start its AlertScheduler to send alerts)."""
-    endpoint = build(settings, engine=engine, clock=clock, token_storage=token_storage)
-    app.add_url_rule(PATH, endpoint="wecom_callback", view_func=endpoint.view, methods=["GET", "POST"])
-    app.extensions[EXTENSION] = endpoint
-    return endpoint.bot
+    """Mount GET/POST /wecom/callback (WECOM_CORP_ID's corp) and /wecom/callback/<corp_id> (every corp) on `app`;
+    returns the bot (start its AlertScheduler to send alerts)."""
+    endpoints = build_all(settings, engine=engine, clock=clock, token_storage=token_storage)
+    by_corp = {e.config.corp_id: e for e in endpoints}
+
+    def corp_view(corp: str) -> Response:
+        endpoint = by_corp.get(corp)
+        if endpoint is None:
+            log.warning("WeCom callback for corp %r, which is not configured: refused", corp[:40])
+            return Response("", status=404, mimetype="text/plain")
+        return endpoint.view()
+
+    if endpoints[0].primary:
+        app.add_url_rule(PATH, endpoint="wecom_callback", view_func=endpoints[0].view, methods=["GET", "POST"])
+    app.add_url_rule(f"{PATH}/<corp>", endpoint="wecom_callback_corp", view_func=corp_view, methods=["GET", "POST"])
+    app.extensions[EXTENSION] = endpoints[0]
+    app.extensions[EXTENSION + ".corps"] = by_corp
+    return endpoints[0].bot
 
 
-def endpoint_of(app: Flask) -> WeComEndpoint:
-    """The WeCom endpoint mounted on `app` (tests drain its worker; shutdown stops it)."""
-    return app.extensions[EXTENSION]
+def endpoint_of(app: Flask, corp: str | None = None) -> WeComEndpoint:
+    """The WeCom endpoint mounted on `app` (the first corp's, or `corp`'s); tests drain its worker, shutdown
+    stops it."""
+    return app.extensions[EXTENSION] if corp is None else app.extensions[EXTENSION + ".corps"][corp]

@@ -91,7 +91,8 @@ class SlackBot:
         return {"token": "legacy-verification-token", "team_id": TEAM, "team_domain": "firm",
                 "channel_id": channel, "channel_name": "general", "user_id": user, "user_name": user.lower(),
                 "command": "/breach", "text": text, "api_app_id": "A0BREACH", "is_enterprise_install": "false",
-                "response_url": self.fake.response_url(f"slash{n}"), "trigger_id": trigger or f"trigger.{n}"}
+                "response_url": self.fake.response_url(f"slash{n}"),
+                "trigger_id": self.fake.issue_trigger(trigger or f"trigger.{n}")}
 
     def slash(self, user: str, text: str, channel: str = GENERAL, **kw: Any) -> BoltResponse:
         """`user` types `/breach <text>` in `channel`."""
@@ -104,7 +105,8 @@ class SlackBot:
         return self.interactive({
             **({"message": {"ts": message_ts, **message}} if message else {}),
             "type": "block_actions", "team": {"id": TEAM, "domain": "firm"},
-            "user": {"id": user, "team_id": TEAM}, "api_app_id": "A0BREACH", "trigger_id": f"trigger.b{n}",
+            "user": {"id": user, "team_id": TEAM}, "api_app_id": "A0BREACH",
+            "trigger_id": self.fake.issue_trigger(f"trigger.b{n}"),
             "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
             "channel": {"id": channel}, "response_url": self.fake.response_url(f"button{n}"),
             "actions": [{"type": "button", "block_id": "b", "action_id": button["action_id"],
@@ -130,11 +132,12 @@ class SlackBot:
 
 
 def make_slack(engine: Engine, fake: FakeSlack, *, roster: dict | None = None,
-               executor: Executor | None = None, **settings: Any) -> SlackBot:
+               executor: Executor | None = None, forms: Executor | None = None, **settings: Any) -> SlackBot:
     """The bot on Slack over `fake`, on a virtual clock at the scenario's start, listeners run inline."""
     clock = VirtualClock(START)
     app, bot = build_slack_app(slack_settings(fake, **settings), engine=engine, clock=clock,
-                               listener_executor=executor or InlineExecutor())
+                               listener_executor=executor or InlineExecutor(),
+                               form_executor=forms or executor or InlineExecutor())
     bot.firm = FirmConfig(roster=roster or {})
     return SlackBot(fake=fake, app=app, bot=bot, clock=clock)
 

@@ -26,41 +26,26 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from dataclasses import dataclass, field
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
-TEAM = "T0FIRM"
-BOT_USER = "U0BOT"
-TS_BASE = 1795000000  # 2026-11-17: ts values the fake gives out count up from here
-BLOCKS_MAX = 50
-SECTION_MAX = 3000
-BLOCKS_TEXT_MAX = 12_000
-TEXT_MAX = 40_000
+from tests.slack.fake_methods import (  # noqa: F401 - re-exported for tests
+    BLOCKS_MAX,
+    BLOCKS_TEXT_MAX,
+    BOT_USER,
+    SECTION_MAX,
+    TEAM,
+    TEXT_MAX,
+    TS_BASE,
+    Call,
+    Channel,
+    SlackMethods,
+)
 
 
-@dataclass
-class Call:
-    """One Web API request as Slack would have received it."""
-
-    method: str
-    params: dict[str, Any]
-    token: str | None
-
-
-@dataclass
-class Channel:
-    id: str
-    name: str
-    is_private: bool
-    members: set[str] = field(default_factory=set)
-    topic: str = ""
-    pins: list[str] = field(default_factory=list)
-    is_archived: bool = False
-
-
-class FakeSlack:
+class FakeSlack(SlackMethods):
     """The Web API, response_url hooks and file uploads, answering like Slack does."""
 
     def __init__(self) -> None:
@@ -73,10 +58,22 @@ class FakeSlack:
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.ws_url = ""
-        self._failures: dict[str, list[tuple[str, int, int | None]]] = {}
+        # Several workspaces (OAuth): once a workspace is installed, every call must carry a live bot token, and a
+        # channel belongs to the workspace that made it (another workspace's token gets channel_not_found).
+        self.teams: dict[str, str] = {}
+        self.revoked: set[str] = set()
+        self.channel_team: dict[str, str] = {}
+        self.token: str | None = None
+        self.auth_header = ""
+        self.client_id, self.client_secret = "1234.5678", "oauth-secret"
+        self.install_codes: dict[str, dict[str, Any]] = {}
+        self._failures: dict[str, list[tuple[str, int, int | None, str | None]]] = {}
         self._on_call: dict[tuple[str, int], tuple[str, int, int | None]] = {}
         self._counts: dict[str, int] = {}
         self.admins_only_private_channels = False
+        self.triggers: dict[str, float] = {}
+        self._response_limits: list[int] = []
+        self.used_triggers: set[str] = set()
         self._holds: dict[str, threading.Event] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -112,22 +109,56 @@ class FakeSlack:
         return {"id": file_id, "name": name, "filetype": "csv",
                 "url_private": f"{self.url}/files/{file_id}", "url_private_download": f"{self.url}/files/{file_id}"}
 
+    def issue_trigger(self, trigger_id: str) -> str:
+        """Slack hands out a trigger_id with a slash command or a button press: good for 3 seconds."""
+        self.triggers[trigger_id] = time.monotonic()
+        return trigger_id
+
     def response_url(self, name: str = "r1") -> str:
         return f"{self.url}/response/{name}"
 
     # -- arranging -------------------------------------------------------------------------------
-    def fail(self, method: str, error: str, *, status: int = 200, times: int = 1, retry_after: int | None = None) -> None:
-        """The next `times` calls of `method` fail with `error` (HTTP `status`, e.g. 429 with Retry-After)."""
-        self._failures.setdefault(method, []).extend([(error, status, retry_after)] * times)
+    def fail(self, method: str, error: str, *, status: int = 200, times: int = 1, retry_after: int | None = None,
+             channel: str | None = None) -> None:
+        """The next `times` calls of `method` fail with `error` (HTTP `status`, e.g. 429 with Retry-After);
+        with `channel`, only calls to that channel (or person: a DM is posted to the user id)."""
+        self._failures.setdefault(method, []).extend([(error, status, retry_after, channel)] * times)
 
     def fail_call(self, method: str, number: int, error: str, *, status: int = 200,
                   retry_after: int | None = None) -> None:
         """The `number`-th call of `method` (1 = the first from now on) fails with `error`."""
         self._on_call[(method, self._counts.get(method, 0) + number)] = (error, status, retry_after)
 
+    def rate_limit_responses(self, *, times: int, retry_after: int) -> None:
+        """The next `times` posts to response_urls get 429 with Retry-After (docs.slack.dev/apis/web-api/
+        rate-limits: "HTTP 429 Too Many Requests … Retry-After"; response_url posts are limited too)."""
+        self._response_limits += [retry_after] * times
+
+    def limit_responses(self, handler: BaseHTTPRequestHandler) -> bool:
+        """Answer a response_url post with an arranged 429 (True), or let it through (False)."""
+        with self._lock:
+            if not self._response_limits:
+                return False
+            retry_after = self._response_limits.pop(0)
+        body = b'{"ok":false,"error":"ratelimited"}'
+        handler.send_response(429)
+        for key, value in (("Retry-After", str(retry_after)), ("Content-Type", "application/json"),
+                           ("Content-Length", str(len(body)))):
+            handler.send_header(key, value)
+        handler.end_headers()
+        handler.wfile.write(body)
+        return True
+
     def archive(self, channel_id: str) -> None:
         """Someone archives a channel (conversations.archive, as a person would in the client)."""
         self.channels[channel_id].is_archived = True
+
+    def delete_message(self, channel: str, ts: str) -> None:
+        """Someone deletes a message (chat.delete from the client): it is gone, and so is its pin
+        (docs.slack.dev/reference/methods/chat.update, "Errors": `message_not_found` afterwards)."""
+        self.messages.pop((channel, ts), None)
+        if channel in self.channels and ts in self.channels[channel].pins:
+            self.channels[channel].pins.remove(ts)
 
     def deactivate(self, user: str) -> None:
         """An admin deactivates a member: the id stays known, flagged `deleted` (users.info)."""
@@ -141,9 +172,47 @@ class FakeSlack:
     def add_channel(self, channel_id: str, name: str, *, private: bool = False, members: tuple[str, ...] = ()) -> None:
         self.channels[channel_id] = Channel(channel_id, name, private, set(members))
 
-    def add_message(self, channel: str, *, user: str, text: str, ts: str) -> None:
-        """A message people wrote (so conversations.history can return it)."""
-        self.messages[(channel, ts)] = {"type": "message", "user": user, "text": text, "ts": ts}
+    def add_message(self, channel: str, *, user: str, text: str, ts: str, thread_ts: str | None = None) -> None:
+        """A message people wrote (a reply in a thread with `thread_ts`, its parent's ts)."""
+        self.messages[(channel, ts)] = {"type": "message", "user": user, "text": text, "ts": ts,
+                                        **({"thread_ts": thread_ts} if thread_ts else {})}
+        if thread_ts and (channel, thread_ts) in self.messages:
+            self.messages[(channel, thread_ts)]["thread_ts"] = thread_ts
+
+    def arrange_install(self, code: str, *, team: str, name: str, token: str, enterprise: str | None = None,
+                        org_wide: bool = False) -> None:
+        """Someone approves the install in Slack: `code` comes back on the redirect, and oauth.v2.access
+        trades it for `token` (docs.slack.dev/reference/methods/oauth.v2.access, "Example response")."""
+        self.install_codes[code] = {
+            "ok": True, "access_token": token, "token_type": "bot", "scope": "commands,chat:write",
+            "bot_user_id": BOT_USER, "app_id": "A0BREACH",
+            "team": None if org_wide else {"id": team, "name": name},
+            "enterprise": {"id": enterprise, "name": "Holding"} if enterprise else None,
+            "is_enterprise_install": org_wide, "authed_user": {"id": "U0ADMIN"}}
+        self.teams[token] = team
+
+    def revoke(self, token: str) -> None:
+        """The workspace removed the app: its token answers token_revoked from now on."""
+        self.revoked.add(token)
+
+    def calls_with(self, token: str) -> list[Call]:
+        """The Web API calls made with one bot token."""
+        return [c for c in self.calls if c.token == token]
+
+    def _tenancy(self, method: str, params: dict[str, Any]) -> str | None:
+        """What Slack refuses across workspaces: no token, a revoked one, another workspace's channel."""
+        if not self.teams or method in ("oauth.v2.access",):
+            return None
+        if not self.token:
+            return "not_authed"
+        if self.token in self.revoked:
+            return "token_revoked"
+        if self.token not in self.teams and self.token != self.bot_token:
+            return "invalid_auth"
+        owner = self.channel_team.get(str(params.get("channel", "")))
+        if owner is not None and owner != self.teams.get(self.token, owner):
+            return "channel_not_found"
+        return None
 
     # -- reading -------------------------------------------------------------------------------
     def calls_to(self, method: str) -> list[dict[str, Any]]:
@@ -160,15 +229,23 @@ class FakeSlack:
         return next(c for c in self.channels.values() if c.name.startswith(prefix))
 
     # -- answering -------------------------------------------------------------------------------
+    def _next_id(self) -> int:
+        return next(self._ids)
+
     def _ts(self) -> str:
         n = next(self._ids)
         return f"{TS_BASE + n}.{n:06d}"
 
-    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def answer(self, method: str, params: dict[str, Any], *, token: str | None = None,
+               auth: str = "") -> tuple[int, dict[str, Any], dict[str, str]]:
         gate = self._holds.get(method)
         if gate is not None:
             gate.wait(10)
         with self._lock:
+            self.token, self.auth_header = token, auth
+            refused = self._tenancy(method, params)
+            if refused:
+                return 200, {"ok": False, "error": refused}, {}
             self._counts[method] = self._counts.get(method, 0) + 1
             arranged = self._on_call.pop((method, self._counts[method]), None)
             if arranged:
@@ -176,159 +253,18 @@ class FakeSlack:
                 headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
                 return status, {"ok": False, "error": error}, headers
             failures = self._failures.get(method)
-            if failures:
-                error, status, retry_after = failures.pop(0)
+            which = next((n for n, f in enumerate(failures or []) if f[3] in (None, params.get("channel"))), None)
+            if failures and which is not None:
+                error, status, retry_after, _ = failures.pop(which)
                 headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
                 return status, {"ok": False, "error": error}, headers
             handler = getattr(self, "_" + method.replace(".", "_"), None)
             if handler is None:
                 return 200, {"ok": False, "error": "unknown_method"}, {}
             body = handler(params)
+            if method == "conversations.create" and body.get("ok") and token in self.teams:
+                self.channel_team[body["channel"]["id"]] = self.teams[token]
         return 200, body, {}
-
-    def _auth_test(self, p: dict) -> dict:
-        return {"ok": True, "url": "https://firm.slack.com/", "team": "The Firm", "user": "breachbot",
-                "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0BOT", "is_enterprise_install": False}
-
-    def _apps_connections_open(self, p: dict) -> dict:
-        return {"ok": True, "url": self.ws_url}
-
-    def _conversations_create(self, p: dict) -> dict:
-        name = p["name"]
-        if self.admins_only_private_channels and str(p.get("is_private")).lower() in ("true", "1"):
-            return {"ok": False, "error": "restricted_action"}
-        if any(c.name == name for c in self.channels.values()):
-            return {"ok": False, "error": "name_taken"}
-        channel = Channel(f"C0WAR{next(self._ids)}", name, str(p.get("is_private")).lower() in ("true", "1"),
-                          {BOT_USER})
-        self.channels[channel.id] = channel
-        return {"ok": True, "channel": {"id": channel.id, "name": name, "is_channel": True,
-                                        "is_private": channel.is_private, "created": TS_BASE, "creator": BOT_USER}}
-
-    def _conversations_invite(self, p: dict) -> dict:
-        channel = self.channels.get(p["channel"])
-        if channel is None:
-            return {"ok": False, "error": "channel_not_found"}
-        if channel.is_archived:
-            return {"ok": False, "error": "is_archived"}
-        wanted = [u for u in p["users"].split(",") if u]
-        unknown = [u for u in wanted if u not in self.users]
-        gone = [u for u in wanted if self.users.get(u, {}).get("deleted")]
-        if unknown or gone:
-            # force=true invites the valid ones and lists the others in `errors` (conversations.invite docs)
-            if str(p.get("force")).lower() in ("true", "1"):
-                channel.members.update(u for u in wanted if u not in unknown and u not in gone)
-            errors = [{"user": u, "ok": False, "error": "user_not_found"} for u in unknown]
-            errors += [{"user": u, "ok": False, "error": "cant_invite"} for u in gone]
-            return {"ok": False, "error": errors[0]["error"], "errors": errors}
-        channel.members.update(wanted)
-        return {"ok": True, "channel": {"id": channel.id, "name": channel.name}}
-
-    def _conversations_setTopic(self, p: dict) -> dict:
-        channel = self.channels.get(p["channel"])
-        if channel is None:
-            return {"ok": False, "error": "channel_not_found"}
-        if channel.is_archived:
-            return {"ok": False, "error": "is_archived"}
-        channel.topic = p["topic"]
-        return {"ok": True, "channel": {"id": channel.id, "topic": {"value": channel.topic}}}
-
-    def _conversations_open(self, p: dict) -> dict:
-        return {"ok": True, "channel": {"id": "D" + p["users"].split(",")[0].lstrip("U")}}
-
-    def _conversations_history(self, p: dict) -> dict:
-        found = self.messages.get((p["channel"], p.get("latest")))
-        return {"ok": True, "messages": [found] if found else [], "has_more": False}
-
-    def _conversations_replies(self, p: dict) -> dict:
-        return {"ok": True, "messages": [], "has_more": False}
-
-    def _refused(self, p: dict) -> str | None:
-        """Why Slack would refuse this message, or None."""
-        blocks = p.get("blocks") or []
-        if len(blocks) > BLOCKS_MAX or any(_chars(b.get("text")) > SECTION_MAX for b in blocks):
-            return "invalid_blocks"
-        size = sum(_chars(b.get("text")) + sum(_chars(f) for f in b.get("fields", []))
-                   + sum(_chars(e.get("text")) for e in b.get("elements", []) if isinstance(e, dict)) for b in blocks)
-        if size > BLOCKS_TEXT_MAX:
-            return "msg_blocks_too_long"
-        if len(p.get("text", "")) > TEXT_MAX:
-            return "msg_too_long"
-        target = p["channel"]
-        if target.startswith(("U", "W")):
-            user = self.users.get(target)
-            return "channel_not_found" if user is None or user.get("deleted") else None
-        channel = self.channels.get(target)
-        if channel is not None and channel.is_archived:
-            return "is_archived"
-        if channel is not None and channel.is_private and BOT_USER not in channel.members:
-            return "not_in_channel"
-        return None
-
-    def _chat_postMessage(self, p: dict) -> dict:
-        if refused := self._refused(p):
-            return {"ok": False, "error": refused}
-        ts = self._ts()
-        message = {"type": "message", "user": BOT_USER, "bot_id": "B0BOT", "text": p.get("text", ""),
-                   "blocks": p.get("blocks", []), "ts": ts}
-        self.messages[(p["channel"], ts)] = message
-        return {"ok": True, "channel": p["channel"], "ts": ts, "message": message}
-
-    def _chat_update(self, p: dict) -> dict:
-        key = (p["channel"], p["ts"])
-        if key not in self.messages:
-            return {"ok": False, "error": "message_not_found"}
-        if refused := self._refused(p):
-            return {"ok": False, "error": refused}
-        self.messages[key].update(text=p.get("text", ""), blocks=p.get("blocks", []))
-        return {"ok": True, "channel": p["channel"], "ts": p["ts"], "text": p.get("text", ""),
-                "message": self.messages[key]}
-
-    def _chat_postEphemeral(self, p: dict) -> dict:
-        return {"ok": True, "message_ts": self._ts()}
-
-    def _pins_add(self, p: dict) -> dict:
-        channel = self.channels.get(p["channel"])
-        if channel is None:
-            return {"ok": False, "error": "channel_not_found"}
-        if channel.is_archived:
-            return {"ok": False, "error": "is_archived"}
-        if p["timestamp"] in channel.pins:
-            return {"ok": False, "error": "already_pinned"}
-        channel.pins.append(p["timestamp"])
-        return {"ok": True}
-
-    def _views_open(self, p: dict) -> dict:
-        return {"ok": True, "view": {**p["view"], "id": f"V0MODAL{next(self._ids)}"}}
-
-    def _views_publish(self, p: dict) -> dict:
-        return {"ok": True, "view": {**p["view"], "id": f"V0HOME{next(self._ids)}"}}
-
-    def _users_info(self, p: dict) -> dict:
-        user = self.users.get(p["user"])
-        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
-
-    def _users_list(self, p: dict) -> dict:
-        # users.list: every member, deactivated ones flagged `deleted` (docs.slack.dev/reference/methods/users.list)
-        return {"ok": True, "members": list(self.users.values()), "response_metadata": {"next_cursor": ""}}
-
-    def _files_getUploadURLExternal(self, p: dict) -> dict:
-        file_id = f"F0FILE{next(self._ids)}"
-        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
-
-    def _files_completeUploadExternal(self, p: dict) -> dict:
-        files = p["files"] if isinstance(p["files"], list) else json.loads(p["files"])
-        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title"),
-                                       "permalink": f"https://firm.slack.com/files/{BOT_USER}/{f['id']}"}
-                                      for f in files]}
-
-
-def _chars(text: Any) -> int:
-    """Characters in a text object ({"type": …, "text": …}) or a plain string."""
-    if isinstance(text, dict):
-        return len(str(text.get("text", "")))
-    return len(text) if isinstance(text, str) else 0
-
 
 def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -355,6 +291,8 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             if url.path.startswith("/response/expired"):  # Slack's answer after 30 minutes or 5 uses
                 self._send(404, b"expired_url", "text/plain")
                 return
+            if url.path.startswith("/response/") and fake.limit_responses(self):
+                return
             if url.path.startswith("/response/"):
                 fake.responses.append((url.path.rsplit("/", 1)[1], json.loads(raw)))
                 self._send(200, b"ok", "text/plain")
@@ -364,13 +302,14 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 params.update(json.loads(raw or b"{}"))
             else:
                 params.update(parse_qsl(raw.decode()))
-            for key in ("blocks", "view"):
+            for key in ("blocks", "view", "metadata"):
                 if isinstance(params.get(key), str):
                     params[key] = json.loads(params[key])
             auth = self.headers.get("Authorization") or ""
             method = url.path.removeprefix("/api/")
             fake.calls.append(Call(method, params, auth.removeprefix("Bearer ") or None))
-            status, body, headers = fake.answer(method, params)
+            status, body, headers = fake.answer(method, params, token=auth.removeprefix("Bearer ") or None,
+                                                auth=auth)
             self._send(status, json.dumps(body).encode(), "application/json", headers)
 
         def _send(self, status: int, body: bytes, kind: str, headers: dict[str, str] | None = None) -> None:

@@ -16,6 +16,7 @@ class FakeSocketMode:
     def __init__(self) -> None:
         self.acks: queue.Queue[dict[str, Any]] = queue.Queue()
         self.connected = threading.Event()
+        self.sessions = 0  # WebSocket connections opened so far (a reconnect opens another)
         self._outgoing: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.server = serve(self._session, "127.0.0.1", 0)
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -31,7 +32,8 @@ class FakeSocketMode:
 
     def stop(self) -> None:
         if self._thread.is_alive():
-            self._outgoing.put(None)
+            for _ in range(max(1, self.sessions)):  # each open session ends on its own None
+                self._outgoing.put(None)
             self.server.shutdown()
 
     def deliver(self, envelope: dict[str, Any]) -> None:
@@ -40,6 +42,7 @@ class FakeSocketMode:
     def _session(self, ws: ServerConnection) -> None:
         ws.send(json.dumps({"type": "hello", "num_connections": 1,
                             "connection_info": {"app_id": "A0BREACH"}}))
+        self.sessions += 1
         self.connected.set()
         reader = threading.Thread(target=self._read, args=(ws,), daemon=True)
         reader.start()

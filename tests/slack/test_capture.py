@@ -93,3 +93,33 @@ def test_the_message_shortcut_logs_the_message(slack, fake, sqlite_engine):
     assert fake.responses[-1] == ("shortcut1", {"text": "That message is already in the BR-1 timeline.",
                                                 "blocks": fake.responses[-1][1]["blocks"],
                                                 "response_type": "ephemeral", "replace_original": False})
+
+
+def test_a_pin_on_a_reply_in_a_thread_logs_that_reply_not_its_parent(slack, fake, sqlite_engine):
+    room = war_room(slack, fake)  # SAID_AT is the thread's parent
+    reply_at, later_at = "1795831000.000200", "1795831100.000300"
+    fake.add_message(room, user=ERIN, text="Firewall rule added for 203.0.113.9", ts=reply_at, thread_ts=SAID_AT)
+    fake.add_message(room, user=BOB, text="thanks", ts=later_at, thread_ts=SAID_AT)
+    slack.event({"type": "reaction_added", "user": ALICE, "reaction": "pushpin", "item_user": ERIN,
+                 "item": {"type": "message", "channel": room, "ts": reply_at}, "event_ts": "1795831600.2"},
+                event_id="EvThread")
+
+    [event] = captured(sqlite_engine)
+    assert (event.actor, event.text) == (ERIN, "Firewall rule added for 203.0.113.9")
+    assert event.data["source"] == f"{room}:{reply_at}"
+    assert fake.calls_to("conversations.history")[-1]["latest"] == reply_at  # not in the channel's history
+    assert fake.calls_to("conversations.replies")[-1]["ts"] == reply_at
+
+
+def test_the_shortcut_on_a_reply_in_a_thread_logs_that_reply(slack, fake, sqlite_engine):
+    room = war_room(slack, fake)
+    reply_at = "1795831000.000200"
+    payload = {"type": "message_action", "callback_id": "log_to_timeline", "trigger_id": "trigger.s9",
+               "team": {"id": "T0FIRM"}, "user": {"id": ERIN, "team_id": "T0FIRM"}, "channel": {"id": room},
+               "message_ts": reply_at, "response_url": fake.response_url("shortcut9"),
+               "message": {"type": "message", "user": ERIN, "text": "Rotated the share's password",
+                           "ts": reply_at, "thread_ts": SAID_AT}}
+    assert slack.interactive(payload).status == 200
+    [event] = captured(sqlite_engine)
+    assert (event.actor, event.text, event.data["source"]) == (ERIN, "Rotated the share's password",
+                                                               f"{room}:{reply_at}")

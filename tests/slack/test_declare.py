@@ -38,8 +38,9 @@ def test_declare_opens_a_private_war_room_pins_the_status_and_announces(sqlite_e
     assert "*Immediate response*" in prompt["text"] and prompt["blocks"][-1]["type"] == "actions"
     where, announce = fake.responses[-1]
     assert where == "slash1" and announce["response_type"] == "in_channel"
-    assert announce["text"] == f"🚨 *BR-1* declared by <@U0ALICE>: Payroll export for 40 clients found on … " \
-                               f"War room: <#{room.id}>"
+    # The public channel is told an incident exists and where the team works, never the internal title.
+    assert announce["text"] == f"🚨 *BR-1* declared by <@U0ALICE>. The team works in the private war room " \
+                               f"<#{room.id}>; details stay there."
     dms = {p["channel"]: p["text"] for p in fake.posted() if p["channel"].startswith("U")}
     assert dms["U0BOB"] == f"You are IT security for BR-1. War room: <#{room.id}>"
     [incident] = incidents(sqlite_engine)
@@ -89,7 +90,8 @@ def test_a_bare_declare_opens_the_modal_and_its_answers_declare(slack, fake, sql
     assert incident.facts == {"clients": 3, "data": ["ledgers", "tax_id"]}
     assert (incident.declared_in, incident.declare_key) == (GENERAL, "view:V0MODAL1")
     announce = next(body for where, body in fake.responses if body.get("response_type") == "in_channel")
-    assert announce["text"].startswith("[DRILL] 🚨 *BR-1* declared by <@U0ALICE>: Ledgers &lt;!channel&gt; emailed")
+    assert announce["text"].startswith("[DRILL] 🚨 *BR-1* declared by <@U0ALICE>. The team works")
+    assert "Ledgers" not in announce["text"] and "<!channel>" not in announce["text"]
     assert len(fake.calls_to("conversations.create")) == 1
 
 

@@ -26,7 +26,7 @@ def web(sqlite_engine, fake):
     """The Flask app `breachbot serve` would run, with Slack mounted; listeners run inline."""
     app = Flask("test")
     bot = register(app, settings=slack_settings(fake), engine=sqlite_engine, clock=VirtualClock(START),
-                   listener_executor=InlineExecutor())
+                   listener_executor=InlineExecutor(), form_executor=InlineExecutor())
     return app, bot
 
 

@@ -124,7 +124,7 @@ def test_declare_from_a_direct_message_answers_there(slack, fake):
     slack.slash(ALICE, f"declare {TITLE}", channel="D0ALICE")
     room = fake.channel_named("breach-1").id
     where, announce = fake.responses[-1]
-    assert announce["response_type"] == "in_channel" and f"War room: <#{room}>" in announce["text"]
+    assert announce["response_type"] == "in_channel" and f"private war room <#{room}>" in announce["text"]
     assert GENERAL not in [p["channel"] for p in fake.posted()]
 
 
@@ -275,7 +275,7 @@ def test_prompts_and_commands_reach_the_same_facts_and_clocks_on_slack(slack, fa
             if b.get("value", "") == "1:encrypted:no"]
     slack.press(BOB, no, channel=by_prompts, message_ts="2")
 
-    slack.slash(ALICE, "declare Payroll export leaked --data bank_account,payroll")
+    slack.slash(ALICE, "declare Payroll export leaked --data bank_account,payroll --new")  # the same, on purpose
     by_commands = fake.channel_named("breach-2").id
     slack.slash(ALICE, 'phase next --reason "go"', channel=by_commands)
     slack.slash(BOB, "affected CN=1200 US-CA=40", channel=by_commands)
@@ -289,3 +289,26 @@ def test_prompts_and_commands_reach_the_same_facts_and_clocks_on_slack(slack, fa
             s, incident=i, book=slack.bot.regimes, firm_profile=frozenset(), now=slack.bot.now())}
             for i in (first, second)]
     assert due[0] == due[1] and due[0]["us-ca-1798-82/residents"][0] == "pending"
+
+
+def test_a_refused_answer_keeps_the_buttons_and_says_why(slack, fake, sqlite_engine):
+    room = declared(slack, fake)
+    question = next(p for p in fake.posted(room) if p["text"].startswith("❓")
+                    and any(b["action_id"].startswith("answer") for b in buttons(p["blocks"])))
+    ts = next(t for (channel, t), m in fake.messages.items() if channel == room and m["text"] == question["text"])
+    slack.slash(ALICE, "close --cause staff_error --lessons 'Shares must not be public' --confirm", channel=room)
+    with Session(sqlite_engine) as s:
+        assert s.exec(select(Incident)).one().status == "closed"
+    updates = len(fake.calls_to("chat.update"))
+
+    choice = buttons(question["blocks"])[0]
+    slack.press(ALICE, choice, channel=room, message_ts=ts,
+                message={"text": question["text"], "blocks": question["blocks"]})
+
+    shown = fake.messages[(room, ts)]
+    blocks = shown["blocks"] if isinstance(shown["blocks"], list) else json.loads(shown["blocks"])
+    assert [b["value"] for b in buttons(blocks)] == [b["value"] for b in buttons(question["blocks"])]
+    assert "answered" not in json.dumps(blocks)
+    assert len(fake.calls_to("chat.update")) == updates  # the prompt was left as it was
+    where, told = fake.responses[-1]
+    assert where.startswith("button") and "closed" in told["text"]

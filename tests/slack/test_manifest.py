@@ -21,7 +21,8 @@ def test_the_manifest_declares_the_command_shortcut_events_and_socket_mode():
         "message", SHORTCUT, "Log to breach timeline")
     assert features["app_home"]["home_tab_enabled"] is True
     assert settings["interactivity"]["is_enabled"] is True and settings["socket_mode_enabled"] is True
-    assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_home_opened", "reaction_added"]
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_home_opened", "app_uninstalled",
+                                                                     "reaction_added", "tokens_revoked"]
 
 
 def test_the_manifest_asks_for_the_least_scopes():
@@ -35,7 +36,9 @@ def test_the_manifest_asks_for_the_least_scopes():
 def test_every_subscribed_event_has_a_listener(slack, fake):
     events = {"app_home_opened": {"type": "app_home_opened", "user": USERS["alice"], "tab": "home"},
               "reaction_added": {"type": "reaction_added", "user": USERS["alice"], "reaction": "eyes",
-                                 "item": {"type": "message", "channel": "C0GENERAL", "ts": "1.0"}}}
+                                 "item": {"type": "message", "channel": "C0GENERAL", "ts": "1.0"}},
+              "app_uninstalled": {"type": "app_uninstalled"},
+              "tokens_revoked": {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0BOT"]}}}
     for n, name in enumerate(MANIFEST["settings"]["event_subscriptions"]["bot_events"]):
         assert slack.event(events[name], event_id=f"Ev{n}").status == 200
     unsubscribed = {"type": "member_joined_channel", "user": USERS["bob"], "channel": "C0GENERAL"}

@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
@@ -77,14 +78,15 @@ class WeComSide:
 
 
 def make_wecom(engine: Engine, fake: FakeWeCom, *, lang: str = "zh", roster: dict | None = None,
-               start: datetime = START) -> WeComSide:
-    """The bot on WeCom behind a Flask app, talking to `fake`, on a virtual clock."""
+               start: datetime = START, corps: Path | None = None) -> WeComSide:
+    """The bot on WeCom behind a Flask app, talking to `fake`, on a virtual clock (`corps`: a WECOM_CORPS file)."""
     settings = make_settings(lang=lang, wecom_corp_id=CORP_ID, wecom_agent_id=str(AGENT_ID), wecom_secret=SECRET,
-                             wecom_token=TOKEN, wecom_aes_key=AES_KEY, wecom_api_url=fake.url)
+                             wecom_token=TOKEN, wecom_aes_key=AES_KEY, wecom_api_url=fake.url, wecom_corps=corps)
     app = Flask("wecom-test")
     clock = VirtualClock(start)
     bot = register(app, settings=settings, engine=engine, clock=clock)
     bot.firm = FirmConfig(roster=roster or {})
+    fake.clock = clock.now
     return WeComSide(app=app, http=app.test_client(), bot=bot, endpoint=endpoint_of(app), fake=fake, clock=clock)
 
 

@@ -10,13 +10,17 @@ limit". `fail_next` / `fail_call` arrange any errcode on demand.
 from __future__ import annotations
 
 import json
+import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 TOKEN = "FAKE-ACCESS-TOKEN"
 MAX_BYTES = 2048
+USERID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-@.]{0,63}")
 
 
 @dataclass
@@ -27,6 +31,7 @@ class Call:
     query: dict[str, str]
     body: dict = field(default_factory=dict)
     raw: bytes = b""
+    corp: str = ""  # the corp whose access token the call carried (gettoken: the corpid asked for)
 
 
 class FakeWeCom:
@@ -40,7 +45,16 @@ class FakeWeCom:
         self.on_call: dict[tuple[str, int], tuple[int, str]] = {}
         self.counts: dict[str, int] = {}
         self.invalid_users: set[str] = set()
+        self.names: dict[str, str] = {}  # userid → the name in the address book (user/get); else the userid
         self.token = TOKEN  # change it to expire the bot's token
+        # More corps on the same server (qyapi.weixin.qq.com serves every corp; the access token says which):
+        # corp_id → (secret, access token). `add_corp` adds one.
+        self.corps: dict[str, tuple[str, str]] = {}
+        self.issued: set[str] = set()
+        self.refuse_tokens = False  # WeCom refuses every token, even a fresh one
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the test's clock, when it has one
+        self.received: dict[str, list[datetime]] = {}  # when each person got an app message
+        self.dropped: list[tuple[int, str]] = []  # (call index, userid): past the per-person limit
         self._lock = threading.Lock()
         self._media = 0
         fake = self
@@ -81,6 +95,14 @@ class FakeWeCom:
     def apis(self) -> list[str]:
         return [c.api for c in self.calls]
 
+    def add_corp(self, corp_id: str, secret: str, token: str) -> None:
+        """Another corp with its own secret; gettoken hands it `token`, and calls carrying it are that corp's."""
+        self.corps[corp_id] = (secret, token)
+
+    def corp_calls(self, corp: str) -> list[Call]:
+        """Every call made for one corp (by the access token it carried)."""
+        return [c for c in self.calls if c.corp == corp]
+
     def fail_next(self, api: str, errcode: int, errmsg: str) -> None:
         """Answer the next call to `api` with an error."""
         self.failures[api] = (errcode, errmsg)
@@ -90,8 +112,10 @@ class FakeWeCom:
         self.on_call[(api, self.counts.get(api, 0) + number)] = (errcode, errmsg)
 
     def messages_to(self, user: str) -> list[str]:
-        """The content of every app message a person received (message/send)."""
-        return [_content(c.body) for c in self.of("message/send") if user in c.body.get("touser", "").split("|")]
+        """The content of every app message a person received (message/send), minus what WeCom dropped."""
+        gone = {index for index, who in self.dropped if who == user}
+        return [_content(c.body) for index, c in enumerate(self.calls) if c.api == "message/send"
+                and user in c.body.get("touser", "").split("|") and index not in gone]
 
     def chat_posts(self, chatid: str | None = None) -> list[str]:
         """The content of every app chat message (appchat/send), in one chat or all."""
@@ -109,7 +133,8 @@ class FakeWeCom:
             except ValueError:
                 body = {}
         with self._lock:
-            self.calls.append(Call(api=api, query=query, body=body, raw=raw))
+            corp = query.get("corpid", "") if api == "gettoken" else self._corp_of(query.get("access_token"))
+            self.calls.append(Call(api=api, query=query, body=body, raw=raw, corp=corp))
             answer = self._answer(api, query, body)
         data = json.dumps(answer, ensure_ascii=False).encode("utf-8")
         handler.send_response(200)
@@ -118,13 +143,29 @@ class FakeWeCom:
         handler.end_headers()
         handler.wfile.write(data)
 
+    def _corp_of(self, token: str | None) -> str:
+        if token == self.token:
+            return self.corp_id
+        return next((corp for corp, (_, issued) in self.corps.items() if issued == token), "")
+
     def _answer(self, api: str, query: dict[str, str], body: dict) -> dict:
+        other = self.corps.get(query.get("corpid", ""))
+        if api == "gettoken" and other is not None:  # 40001 for a secret that is not this corp's
+            if query.get("corpsecret") != other[0]:
+                return {"errcode": 40001, "errmsg": "invalid credential"}
+            return {"errcode": 0, "errmsg": "ok", "access_token": other[1], "expires_in": 7200}
+        if api != "gettoken" and query.get("access_token") in {t for _, t in self.corps.values()}:
+            query = {**query, "access_token": self.token}  # another corp's valid token: served the same way
         if api == "gettoken":
             if (query.get("corpid"), query.get("corpsecret")) != (self.corp_id, self.secret):
                 return {"errcode": 40001, "errmsg": "invalid credential"}
+            self.issued.add(self.token)
             return {"errcode": 0, "errmsg": "ok", "access_token": self.token, "expires_in": 7200}
-        if query.get("access_token") != self.token:
-            return {"errcode": 42001, "errmsg": "access_token expired"}
+        if query.get("access_token") != self.token or self.refuse_tokens:
+            # A token this fake once handed out has expired (42001); anything else is not a token (40014).
+            if query.get("access_token") in self.issued:
+                return {"errcode": 42001, "errmsg": "access_token expired"}
+            return {"errcode": 40014, "errmsg": "invalid access_token"}
         self.counts[api] = self.counts.get(api, 0) + 1
         arranged = self.on_call.pop((api, self.counts[api]), None) or self.failures.pop(api, None)
         if arranged:
@@ -170,9 +211,12 @@ class FakeWeCom:
     def _user_get(self, body: dict) -> dict:
         # user/get?userid=…: 60111 "userid not found" for someone not in the corp (通讯录管理 › 读取成员)
         userid = self.calls[-1].query.get("userid", "")
-        if userid in self.invalid_users:
+        # A userid "只能由数字、字母和“_-@.”四种字符组成，且第一个字符必须是数字或字母" (创建成员,
+        # work.weixin.qq.com/api/doc/90000/90135/90195): a typed name (王磊) is nobody's userid.
+        if userid in self.invalid_users or not USERID.fullmatch(userid):
             return {"errcode": 60111, "errmsg": f"userid not found: {userid}"}
-        return {"errcode": 0, "errmsg": "ok", "userid": userid, "name": userid, "status": 1, "enable": 1}
+        return {"errcode": 0, "errmsg": "ok", "userid": userid, "name": self.names.get(userid, userid), "status": 1,
+                "enable": 1}
 
     def _appchat_send(self, body: dict) -> dict:
         if body.get("chatid") not in self.chats:
@@ -182,6 +226,16 @@ class FakeWeCom:
     def _message_send(self, body: dict) -> dict:
         users = body.get("touser", "").split("|")
         invalid = [u for u in users if u in self.invalid_users]
+        # "每应用对同一个成员不可超过30次/分钟，1000次/小时，超过部分会被丢弃不下发" (发送应用消息,
+        # document/path/90236): still errcode 0, but the person never sees it.
+        now = self.clock()
+        for user in users:
+            seen = [t for t in self.received.setdefault(user, []) if (now - t).total_seconds() < 3600]
+            if len([t for t in seen if (now - t).total_seconds() < 60]) >= 30 or len(seen) >= 1000:
+                self.dropped.append((len(self.calls) - 1, user))
+            else:
+                seen.append(now)
+            self.received[user] = seen
         return {"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(invalid), "msgid": f"msg{len(self.calls)}"}
 
     def _media_upload(self, body: dict) -> dict:

@@ -103,7 +103,7 @@ def test_the_answer_comes_before_the_work(wecom_quick: WeComSide):
     gate.set()
     wecom_quick.endpoint.drain()
     assert stored(wecom_quick)[1] == 1
-    assert wecom_quick.fake.messages_to("alice")[1].startswith("🚨 @alice 宣布了 **BR-1**：工资表泄露")
+    assert wecom_quick.fake.messages_to("alice")[1].startswith("🚨 @alice 宣布了 **BR-1**。应急小组在私密应急群")
 
 
 def test_events_and_other_apps_are_ignored_pictures_get_help(wecom_quick: WeComSide):
@@ -119,7 +119,7 @@ def test_events_and_other_apps_are_ignored_pictures_get_help(wecom_quick: WeComS
     assert wecom_quick.post(*wecom_quick.seal(picture)).status_code == 200
     wecom_quick.endpoint.drain()
     help_text = "\n".join(wecom_quick.fake.messages_to("alice"))  # long help is split under WeCom's size limit
-    assert "/breach declare" in help_text and "宣布" not in stored_titles(wecom_quick)
+    assert "/breach 宣布" in help_text and "宣布" not in stored_titles(wecom_quick)
 
 
 def stored_titles(side: WeComSide) -> list[str]:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import Session, select
 
 from bot.chat import DeliveryError, Mention, Message, RoomRef, Strong, Text, Upload
+from bot.clock import VirtualClock
 from handlers.wecom.api import WeComClient, token_storage
 from handlers.wecom.chat import WeComChat, group_name, new_chat_id
+from handlers.wecom.pacing import Pace
 from handlers.wecom.render import MAX_BYTES, escape, render, split
 from handlers.wecom.web import team_lookup
 from storage.models import Incident
+from tests.conftest import START
 from tests.wecom.conftest import AGENT_ID, CORP_ID, SECRET, WeComSide, make_wecom
 from tests.wecom.fake_wecom import FakeWeCom
 
@@ -103,7 +108,7 @@ def test_wecom_errors_reach_the_person_with_errcode_and_errmsg(wecom_quick: WeCo
     side.say("alice", "记录 已断开共享盘")
     assert fake.messages_to("alice")[-1] == (
         '<font color="warning">已保存，但部分消息暂未送达，已保存并会重试：应急群消息：暂未送达（WeCom appchat/send failed '
-        '(errcode 86008): chat not found or app not in chat），已保存并会重试</font>')
+        '(errcode 86008): chat not found or app not in chat），已保存并会重试（4秒后）</font>')
 
     fake.invalid_users.add("dave")
     side.say("alice", "指派 @dave legal")  # not a userid of this corp: refused, nothing changed
@@ -190,3 +195,40 @@ def test_a_persons_own_chat_with_the_app_is_a_room_too(fake_wecom):
     chat.invite(room="dm:alice", users=["bob"])  # a 1:1 chat never becomes a group
     assert fake_wecom.messages_to("alice") == ["只给你", "MEDIA1"]
     assert fake_wecom.of("appchat/create") == [] and fake_wecom.of("appchat/get") == []
+
+
+def test_a_token_wecom_says_is_invalid_is_fetched_again_once_and_never_in_a_loop(fake_wecom):
+    chat = chat_on(fake_wecom)
+    chat.client.session.set(chat.client.access_token_key, "LEFT-BY-ANOTHER-PROCESS", 7200)
+    chat.direct(user="alice", message=Message.plain("一"))  # 40014, a fresh token, delivered
+    assert fake_wecom.apis() == ["message/send", "gettoken", "message/send"]
+
+    fake_wecom.refuse_tokens = True  # a corp whose tokens WeCom keeps refusing
+    with pytest.raises(DeliveryError) as err:
+        chat.direct(user="alice", message=Message.plain("二"))
+    assert fake_wecom.apis()[3:] == ["message/send", "gettoken", "message/send"]  # one new token, one more try
+    assert err.value.permanent is False and "42001" in str(err.value)
+
+
+def test_thirty_messages_a_minute_to_one_person_and_the_rest_waits_instead_of_being_dropped(fake_wecom):
+    clock = VirtualClock(START)
+    fake_wecom.clock = clock.now
+    chat = chat_on(fake_wecom)
+    chat.clock = clock
+    for n in range(30):
+        chat.direct(user="alice", message=Message.plain(f"提醒 {n}"))
+    with pytest.raises(DeliveryError) as paced:
+        chat.direct(user="alice", message=Message.plain("提醒 30"))
+    assert (paced.value.code, paced.value.permanent) == ("wecom_pace", False) and 1 <= paced.value.retry_after <= 60
+    chat.direct(user="bob", message=Message.plain("别人不受影响"))
+    clock.advance(timedelta(seconds=paced.value.retry_after))
+    chat.direct(user="alice", message=Message.plain("提醒 30"))
+    assert fake_wecom.messages_to("alice") == [f"提醒 {n}" for n in range(31)] and fake_wecom.dropped == []
+
+
+def test_the_fake_drops_what_wecom_drops_past_thirty_a_minute(fake_wecom):
+    chat = chat_on(fake_wecom)
+    chat.pace = Pace(per_minute=1000)  # a bot that did not keep count
+    for n in range(31):
+        chat.direct(user="alice", message=Message.plain(f"提醒 {n}"))
+    assert len(fake_wecom.messages_to("alice")) == 30 and len(fake_wecom.dropped) == 1

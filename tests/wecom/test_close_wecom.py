@@ -18,10 +18,10 @@ def test_close_asks_to_confirm_then_legal_records_a_notice_from_the_one_to_one_c
     side.say(ALICE, '/breach 结案 --cause insider --lessons "审查权限"')
     listing = fake.messages_to(ALICE)[-1]
     assert "⚠️ BR-1 尚未结案。" in listing and "cn-pipl-57/authority" in listing
-    assert listing.endswith('/breach close BR-1 --cause insider --lessons "审查权限" --confirm')
+    assert listing.endswith('/breach 结案 BR-1 --原因 内部人员 --教训 "审查权限" --确认')
     with Session(side.bot.engine) as s:
         assert s.exec(select(Incident)).one().status == "open"
-    side.say(ALICE, '/breach close BR-1 --cause insider --lessons "审查权限" --confirm')
+    side.say(ALICE, '/breach 结案 BR-1 --原因 内部人员 --教训 "审查权限" --确认')
     # Legal has no open incident left; a notice typed without BR-1 still finds the closed one that owes it.
     side.say(ERIN, '/breach notified cn-pipl-57/authority --ref "CAC-1"')
     with Session(side.bot.engine) as s:

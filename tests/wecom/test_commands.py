@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from bot.errors import ConfigError
 from handlers.wecom.config import WeComConfig, wecom_settings
 from handlers.wecom.web import command_text
-from storage.models import Incident, TaskState, TimelineEvent
+from storage.models import Incident, RoleAssignment, TaskState, TimelineEvent
 from tests.conftest import make_settings
 from tests.wecom.conftest import AES_KEY, WeComSide, make_wecom
 
@@ -30,7 +30,7 @@ def test_chinese_commands_without_breach_run_on_the_senders_incident(wecom: WeCo
         assert done == ["assemble_team"]
         assert ("phase_completed", "immediate_response: 证据已保全") in events
     side.say("alice", "帮助")
-    assert "/breach declare" in "\n".join(fake.messages_to("alice")[-2:])  # long help comes in two parts
+    assert "/breach 宣布" in "\n".join(fake.messages_to("alice")[-2:])  # long help comes in two parts
 
 
 def test_with_two_open_incidents_the_bot_asks_which(wecom_quick: WeComSide):
@@ -38,7 +38,7 @@ def test_with_two_open_incidents_the_bot_asks_which(wecom_quick: WeComSide):
     side.say("alice", "宣布 工资表泄露")
     side.say("alice", "宣布 U盘丢失")
     side.say("alice", "记录 已通知银行")
-    assert fake.messages_to("alice")[-1] == ('<font color="warning">你参与了多个进行中的事件，请写明是哪一个，例如 /breach log BR-2 …</font>\n'
+    assert fake.messages_to("alice")[-1] == ('<font color="warning">你参与了多个进行中的事件，请写明是哪一个，例如 /breach 记录 BR-2 …</font>\n'
                                               "  BR-2 · 高 · U盘丢失\n  BR-1 · 高 · 工资表泄露")
     side.say("alice", "记录 BR-1 已通知银行")
     with Session(side.bot.engine) as s:
@@ -52,8 +52,8 @@ def test_someone_with_no_incident_and_unknown_words_get_told_what_to_type(wecom_
     side.say("bob", "状态")
     side.say("bob", "你好")
     first, second = fake.messages_to("bob")
-    assert first.startswith("你没有进行中的事件。可用 /breach declare ＜发生了什么＞ 宣布")
-    assert second.startswith("不认识 /breach 你好。子命令：declare, status")
+    assert first.startswith("你没有进行中的事件。可用 /breach 宣布 ＜发生了什么＞ 宣布")
+    assert second.startswith("不认识 /breach 你好。子命令：宣布、状态")
 
 
 def test_a_chinese_keyboard_full_width_space_and_slash_are_understood(wecom_quick: WeComSide):
@@ -67,7 +67,7 @@ def test_english_when_the_firm_says_so(sqlite_engine, fake_wecom):
     side = make_wecom(sqlite_engine, fake_wecom, lang="en")
     side.say("alice", "/breach status")
     assert fake_wecom.messages_to("alice") == ["You have no open incident. Declare one with /breach declare "
-                                               "＜what happened＞, or name one: /breach status BR-1."]
+                                               "＜what happened＞, or name one by its number: /breach status BR-n."]
     side.endpoint.worker.stop()
 
 
@@ -91,3 +91,22 @@ def test_configuration_names_what_is_missing_or_wrong():
         WeComConfig.from_settings(make_settings(**{**full, "wecom_agent_id": "bot"}))
     config = WeComConfig.from_settings(make_settings(**full))
     assert (config.agent_id, config.api_url) == (1000002, "https://qyapi.weixin.qq.com/cgi-bin/")
+
+
+def test_a_person_typed_by_their_chinese_name_is_found(sqlite_engine, fake_wecom):
+    """WeCom's own app has no @-picker: a partner types the colleague's name (`@陈晓`), not the userid.
+    The roster member with that address-book name is meant; a name nobody has is refused and changes nothing."""
+    fake_wecom.names.update({"carol": "陈晓", "dave": "王磊"})
+    side = make_wecom(sqlite_engine, fake_wecom, roster={"lead": ["alice"], "legal": ["carol"], "it_security": ["dave"]})
+    try:
+        side.say("alice", "宣布 工资表泄露")
+        side.say("alice", "指派 @王磊 法务")
+        assert "@王磊 是 BR-1 的法务合规" in "\n".join(fake_wecom.messages_to("alice"))
+        side.say("alice", "分配 ＠陈晓 信息安全")
+        side.say("alice", "指派 @李四 对外沟通")
+        assert "李四" in fake_wecom.messages_to("alice")[-1]
+        with Session(side.bot.engine) as s:
+            holders = dict(s.exec(select(RoleAssignment.role, RoleAssignment.user).where(RoleAssignment.ended_at.is_(None))).all())
+        assert holders["legal"] == "dave" and holders["it_security"] == "carol" and "communications" not in holders
+    finally:
+        side.endpoint.worker.stop()

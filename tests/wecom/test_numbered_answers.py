@@ -74,8 +74,8 @@ def test_a_bare_number_answers_the_prompt_the_person_just_saw(wecom: WeComSide):
     # date question offers none, so a bare number can only mean Q1.
     [asked] = question_prompts(fake.messages_to("alice"))
     assert asked.startswith("❓ BR-1 阶段 1/10：紧急响应 — 2 个问题，请 事件负责人 @alice 回答\n"
-                            f"  Q1 ［discovered］ **{HOW_DISCOVERED}** — 事件负责人 @alice\n    1. 系统告警")
-    assert "\n  Q2 ［aware］ **事务所最早是什么时候知悉的？" in asked
+                            f"  Q1 **{HOW_DISCOVERED}** — 事件负责人 @alice\n    1. 系统告警")
+    assert "\n  Q2 **事务所最早是什么时候知悉的？" in asked
     assert asked.endswith("\n👉 直接回复数字即可回答 Q1；回答其他问题请先写问题编号，例如 Q2 ＜答案＞")
 
     side.say("alice", "2")
@@ -85,8 +85,8 @@ def test_a_bare_number_answers_the_prompt_the_person_just_saw(wecom: WeComSide):
         event = s.exec(select(TimelineEvent).where(TimelineEvent.kind == "facts_changed")).one()
         assert (event.actor, event.data["via"]) == ("alice", "answer:discovered")
     # alice gets the receipt, and the war room (still her 1:1 chat: nobody else yet) hears the answer.
-    assert fake.messages_to("alice")[-2:] == ["已为 BR-1 记录：discovered = 客户告知",
-                                             f"✅ @alice 回答了 discovered（{HOW_DISCOVERED}）：客户告知"]
+    assert fake.messages_to("alice")[-2:] == ["已为 BR-1 记录：Q1 = 客户告知",
+                                             f"✅ @alice 回答了 Q1（{HOW_DISCOVERED}）：客户告知"]
 
 
 def test_everyone_in_the_war_room_answers_a_question_of_the_phase_digest_by_its_number(wecom: WeComSide):
@@ -103,13 +103,13 @@ def test_everyone_in_the_war_room_answers_a_question_of_the_phase_digest_by_its_
     side.say("bob", "Ｑ９ １")  # a Chinese keyboard's full-width letters and digits, from someone who did not declare
     assert facts(side)["press_aware"] is True
     assert fact_events(side)[-1] == {"press_aware": True}
-    assert fake.chat_posts(chatid)[-1] == "✅ @bob 回答了 press（媒体或公众是否已知晓此次泄露？）：是"
-    assert fake.messages_to("bob")[-1] == "已为 BR-1 记录：press = 是"
+    assert fake.chat_posts(chatid)[-1] == "✅ @bob 回答了 Q9（媒体或公众是否已知晓此次泄露？）：是"
+    assert fake.messages_to("bob")[-1] == "已为 BR-1 记录：Q9 = 是"
 
     side.say("alice", " q9：２ ")  # a later answer supersedes the earlier one; both stay in the timeline
     assert facts(side)["press_aware"] is False
     assert fact_events(side)[-2:] == [{"press_aware": True}, {"press_aware": False}]
-    assert fake.chat_posts(chatid)[-1] == "✅ @alice 修改了 press 的答案（媒体或公众是否已知晓此次泄露？）：否（原为 是）"
+    assert fake.chat_posts(chatid)[-1] == "✅ @alice 修改了 Q9 的答案（媒体或公众是否已知晓此次泄露？）：否（原为 是）"
 
     # Each number goes to its own question: choices by their numbers, a count as itself, counts by residence typed out.
     side.say("bob", "Q3 3，8")
@@ -142,7 +142,7 @@ def test_a_count_is_the_number_itself_when_the_bot_asks_for_it_again(wecom_quick
     side.say("bob", "1200")
     assert facts(side)["clients"] == 1200
     assert fact_events(side)[-1] == {"clients": 1200}
-    assert fake.messages_to("bob")[-1] == "已为 BR-1 记录：clients = 1200"
+    assert fake.messages_to("bob")[-1] == "已为 BR-1 记录：Q4 = 1200"
 
 
 def test_a_number_that_is_not_a_choice_gets_the_choices_and_changes_nothing(wecom_quick: WeComSide):
@@ -180,10 +180,10 @@ def test_after_a_reminder_with_several_questions_a_bare_number_is_refused(wecom_
     side.bot.advance(side.clock.now() + timedelta(minutes=30))  # `aware` alone: a prompt of its own
     side.say("alice", '下一阶段 --reason "证据已保全"')
     side.bot.advance(side.clock.now() + timedelta(minutes=30))  # phase 2's seven questions and `aware`, at once
-    # One reminder (WeCom cuts it in two at 2,048 bytes; the reply hint closes it).
-    *_, head, tail = fake.chat_posts(chatid)
-    assert head.startswith("❓ BR-1：仍有 8 个问题待回答（第 3 次询问，共 4 次）：\n  Q2 ［aware］")
-    assert tail.endswith("\n👉 回复问题编号和答案即可作答，例如 Q3 1")
+    # One reminder (WeCom would cut it at 2,048 bytes; the reply hint closes it).
+    posts = fake.chat_posts(chatid)
+    assert any(p.startswith("❓ BR-1：仍有 8 个问题待回答（第 3 次询问，共 4 次）：\n  Q2 ") for p in posts[-2:])
+    assert posts[-1].endswith("\n👉 回复问题编号和答案即可作答，例如 Q3 1")
     before, events = facts(side), timeline_size(side)
     side.say("bob", "1")
     assert fake.messages_to("bob")[-1].startswith("刚才的消息列出了多个问题，只回复数字无法确定是哪一个。")
@@ -198,7 +198,7 @@ def test_after_a_restart_the_latest_open_question_of_the_senders_incident_is_ans
     side.say("alice", "宣布 工资表泄露")
     restarted(side).run(typed("alice", "４"))  # Q1 (discovered) is the open question a number answers
     assert facts(side)["discovered_via"] == "third_party"
-    assert fake.messages_to("alice")[-2] == "已为 BR-1 记录：discovered = 第三方告知"
+    assert fake.messages_to("alice")[-2] == "已为 BR-1 记录：Q1 = 第三方告知"
 
 
 def test_after_a_restart_the_questions_asked_together_still_need_their_number(wecom_quick: WeComSide):
@@ -212,7 +212,7 @@ def test_after_a_restart_the_questions_asked_together_still_need_their_number(we
     assert (facts(side), timeline_size(side)) == (before, events)
     again.run(typed("bob", "Q7 1"))
     assert facts(side)["key_safe"] is True
-    assert fake.messages_to("bob")[-1] == "已为 BR-1 记录：key_safe = 是"
+    assert fake.messages_to("bob")[-1] == "已为 BR-1 记录：Q7 = 是"
 
 
 def test_english_workspaces_get_english_numbers(sqlite_engine, fake_wecom):

@@ -17,7 +17,7 @@ def test_prompts_and_commands_reach_the_same_facts_and_clocks_on_wecom(wecom_qui
     side.say("alice", "回答 people CN=1200 US-CA=40")
     side.say("alice", "回答 encrypted 否")
 
-    side.say("bob", "宣布 工资表泄露 --data bank_account,payroll")  # … or typing the facts
+    side.say("bob", "宣布 工资表泄露 --data bank_account,payroll --仍然新建")  # … or typing the facts
     side.say("bob", '下一阶段 --reason "继续"')
     side.say("bob", "影响 CN=1200 US-CA=40")
     side.say("bob", "事实 --encrypted no")

@@ -36,6 +36,7 @@ def served(sqlite_engine, fake_wecom: FakeWeCom) -> Iterator[tuple[str, WeComSid
 def test_the_served_app_takes_wecom_callbacks_over_http(served):
     base, side = served
     health = requests.get(f"{base}/healthz", timeout=5).json()
+    assert health.pop("database_checked_s_ago") < 5
     assert health == {"status": "ok", "database": "ok", "platforms": ["wecom"]}
 
     query, body = side.seal(side.message_xml("alice", "宣布 工资表泄露 --severity critical"))

@@ -45,8 +45,8 @@ def test_basic_scenario_on_wecom(wecom: WeComSide):
 
     # Chinese by default; the declarer hears first, 1:1, before there is a group.
     announce = fake.messages_to(alice)[1]
-    assert announce.startswith("🚨 @ZhangLi 宣布了 **BR-1**：Payroll export for 40 clients found on …")
-    assert announce.endswith("应急群：「breach-1 · Payroll export for 40 clients found on…」")
+    assert announce.startswith("🚨 @ZhangLi 宣布了 **BR-1**。应急小组在私密应急群 「breach-1 · Payroll export")
+    assert announce.endswith("」 中处置，详情只在群内。")
     room = fake.chat_posts(chatid)
     assert room[0] == "👤 @WangBo 现在是信息安全（由 @ZhangLi 指派）。"
     assert room[1].startswith("🚨 **BR-1** · 严重程度 高 · 阶段 1/10 紧急响应")  # the group's first status

@@ -8,14 +8,14 @@ import re
 from collections.abc import Callable
 
 from bot import commands as c
+from bot.flows.grammar.reminders import snooze  # noqa: F401  (the command table names parsers.snooze)
 from bot.flows.grammar.tasks import done_words
 from bot.flows.grammar.tokens import Args, fold, leading_incident, tokenize, user_ref
 from bot.help import subcommand
 from bot.text.facts import whole_number
 from bot.text.i18n import text as t
-from bot.text.times import is_duration
 
-_TIMES = ("aware", "at", "due", "determined", "assessed", "handled", "from", "to")
+_TIMES = ("aware", "at", "due", "determined", "assessed", "handled", "paid", "from", "to")
 _NEXT = ("next", "下一", "下一阶段")
 
 
@@ -32,7 +32,7 @@ def _split(body: str) -> tuple[str, str]:
 
 def declare(lang: str, name: str, tail: str) -> c.Command:
     tokens = tokenize(tail)
-    args = Args(lang, name, tokens, values=("severity", "aware", "clients", "data"), switches=("drill",),
+    args = Args(lang, name, tokens, values=("severity", "aware", "clients", "data"), switches=("drill", "new"),
                 whens=_TIMES, source=tail)
     clients = None
     if "clients" in args.flags:
@@ -40,12 +40,13 @@ def declare(lang: str, name: str, tail: str) -> c.Command:
         clients = whole_number(raw)
         if clients is None:
             args.fail("error.clients_number", value=args.flags["clients"])
-    data = tuple(d.strip().lower() for d in re.split(r"[,，、;；\s]+", args.flags.get("data", "")) if d.strip())
+    # list separators only: a category may be words (`--data "payroll, tax id, bank account"`), named later
+    data = tuple(d.strip().lower() for d in re.split(r"[,，、;；]+", args.flags.get("data", "")) if d.strip())
     title = args.raw_rest(tail)
     if not title.strip():
         args.fail("error.title_empty")
     return c.Declare(title=title, severity=args.flags.get("severity"), aware=args.flags.get("aware"),
-                     clients=clients, data=data, drill="drill" in args.switches)
+                     clients=clients, data=data, drill="drill" in args.switches, new="new" in args.switches)
 
 
 def simple(kind: type) -> Callable[[str, str, str], c.Command]:
@@ -100,9 +101,7 @@ def done(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, [])
     if not body.strip():
         args.fail("error.task_missing")
-    tasks, note, problem = done_words(body)
-    if problem:
-        args.fail("parse.done_ambiguous", **problem)
+    tasks, note = done_words(body)
     return c.Done(task=tasks[0], note=note, incident=number, also=tuple(tasks[1:]))
 
 
@@ -114,7 +113,8 @@ def phase(lang: str, name: str, tail: str) -> c.Command:
     first = args.positional[0].word.lower()
     if first in _NEXT and len(args.positional) > 1 and "reason" not in args.flags:
         words = args.raw_rest(tail)[len(args.positional[0].text):].strip()
-        args.fail("parse.phase_reason", words=words, command=f'/breach phase next --reason "{words}"')
+        command = "/breach 下一阶段 --理由" if lang == "zh" else "/breach phase next --reason"
+        args.fail("parse.phase_reason", words=words, command=f'{command} "{words}"')
     target = " ".join(tok.word for tok in args.positional).lower()  # a key, a number or a title
     return c.Phase(target="next" if target in _NEXT else target, reason=args.flags.get("reason", ""),
                    incident=number)
@@ -128,9 +128,9 @@ def close(lang: str, name: str, tail: str) -> c.Command:
     number = args.incident()
     if args.positional:
         args.fail("error.extra_words", words=args.rest())
-    if "cause" not in args.flags or "lessons" not in args.flags:
+    if "lessons" not in args.flags:  # the cause may be the one already recorded (the cause question)
         args.fail("error.close_flags")
-    return c.Close(cause=args.flags["cause"].lower(), lessons=args.flags["lessons"], incident=number,
+    return c.Close(cause=args.flags.get("cause", "").lower(), lessons=args.flags["lessons"], incident=number,
                    confirm="confirm" in args.switches)
 
 
@@ -151,8 +151,8 @@ def clocks(lang: str, name: str, tail: str) -> c.Command:
     return c.Clocks(all="all" in args.switches or bool(words), incident=number)
 
 
-_FACT_FLAGS = ("data", "encrypted", "key_safe", "crime", "ransom", "contained", "press", "determined", "assessed",
-               "handled", "cac_level", "from", "to", "systems")
+_FACT_FLAGS = ("data", "encrypted", "key_safe", "crime", "ransom", "contained", "press", "on_behalf", "determined", "assessed",
+               "handled", "paid", "cac_level", "from", "to", "systems")
 
 
 def facts(lang: str, name: str, tail: str) -> c.Command:
@@ -175,9 +175,9 @@ def affected(lang: str, name: str, tail: str) -> c.Command:
 def notified(lang: str, name: str, tail: str) -> c.Command:
     args = Args(lang, name, tokenize(tail), values=("at", "ref"), texts=("ref",), whens=_TIMES, source=tail)
     number = args.incident()
-    if len(args.positional) != 1:
+    if len(args.positional) not in (1, 2):  # a regime, or a regime and for whom (个保法 个人)
         args.fail("clocks.notified_missing")
-    return c.Notified(regime=args.positional[0].word, at=args.flags.get("at"), reference=args.flags.get("ref", ""),
+    return c.Notified(regime=" ".join(tok.word for tok in args.positional), at=args.flags.get("at"), reference=args.flags.get("ref", ""),
                       incident=number)
 
 
@@ -220,9 +220,10 @@ def approve(lang: str, name: str, tail: str) -> c.Command:
     number = args.incident()
     if not args.positional:
         return c.Approve(number=None, incident=number)
-    if len(args.positional) != 1:
-        args.fail("draft.id_needed", value=args.rest())
-    return c.Approve(number=_draft_number(args, args.positional[0].text), incident=number)
+    # Several at once: `D-1 D-2 D-3`, `D-1,D-2` or `D-1、D-2` (all or none).
+    named = [part for tok in args.positional for part in re.split(r"[,，、]+", tok.text) if part]
+    numbers = list(dict.fromkeys(_draft_number(args, part) for part in named))
+    return c.Approve(number=numbers[0], incident=number, more=tuple(numbers[1:]))
 
 
 def clients(lang: str, name: str, tail: str) -> c.Command:
@@ -232,14 +233,60 @@ def clients(lang: str, name: str, tail: str) -> c.Command:
     verb, rest = _split(body)
     if verb.lower() in ("import", "导入"):
         return c.ClientsImport(source=rest.strip(), incident=number)
+    if (shown := _register_view(body)) is not None:
+        untold, fragment, page = shown
+        return c.ClientsShow(incident=number, untold=untold, fragment=fragment, page=page)
     if verb.lower() in ("notified", "已通知"):
         args = Args(lang, name, tokenize(rest), values=("via", "at"), whens=_TIMES, source=rest)
         who = args.raw_rest(rest).strip()
         if not who or "via" not in args.flags:
             args.fail("clients.notified_how")
         return c.ClientsNotified(who=who, via=args.flags["via"], at=args.flags.get("at"), incident=number)
+    if verb.lower() in _COMPENSATE + _FEEDBACK:
+        return _client_care(lang, name, verb.lower(), rest, number)
     Args(lang, name, []).fail("error.extra_words", words=body.strip())
     raise AssertionError("unreachable")
+
+
+_COMPENSATE = ("compensate", "compensation", "赔偿")
+_FEEDBACK = ("feedback", "反馈")
+
+
+def _client_care(lang: str, name: str, verb: str, rest: str, number: int | None) -> c.Command:
+    """`compensate <client> <amount> [note]` / `feedback <client> <score 1-5> [comment]`; a quoted name may
+    have spaces (`"Acme Trading Ltd" ¥5,000`)."""
+    rest = rest.strip()
+    quoted = re.match(r'^["“”\'‘’](.+?)["“”\'‘’]\s*(.*)$', rest, re.S)
+    who, tail = (quoted[1], quoted[2]) if quoted else ((rest.split(None, 1) + [""])[:2] if rest else ("", ""))
+    value, *more = tail.split(None, 1) if tail.strip() else [""]
+    if not who or not value:
+        Args(lang, name, []).fail("clients.compensate_how" if verb in _COMPENSATE else "clients.feedback_how")
+    if verb in _COMPENSATE:
+        return c.ClientsCompensate(who=who, amount=value, note=more[0] if more else "", incident=number)
+    return c.ClientsFeedback(who=who, score=value, comment=more[0] if more else "", incident=number)
+
+
+_UNTOLD = ("未通知", "尚未通知", "not-notified", "not_notified", "untold")
+_PAGE = re.compile(r"^(?:第\s*(\d{1,4})\s*页|(?:page|p)\s*(\d{1,4})|(\d{1,4})\s*页)$", re.I)
+
+
+def _register_view(body: str) -> tuple[bool, str, int] | None:
+    """`未通知`, `第2页`, `page 2`, a name fragment (`明星`), or these together; None for a sub-word (import …)."""
+    words = body.split()
+    if words and words[0].lower() in ("import", "导入", "notified", "已通知", *_COMPENSATE, *_FEEDBACK):
+        return None
+    untold, page, rest = False, 1, []
+    joined = " ".join(words)
+    for match in re.finditer(r"第\s*\d{1,4}\s*页|(?:page|p)\s+\d{1,4}", joined, re.I):
+        found = _PAGE.match(match[0])
+        page = int(next(g for g in found.groups() if g)) if found else page
+    joined = re.sub(r"第\s*\d{1,4}\s*页|(?:page|p)\s+\d{1,4}", " ", joined, flags=re.I)
+    for word in joined.split():
+        if word.lower() in _UNTOLD:
+            untold = True
+        else:
+            rest.append(word)
+    return untold, " ".join(rest), max(page, 1)
 
 
 def letters(lang: str, name: str, tail: str) -> c.Command:
@@ -309,23 +356,17 @@ def drill(lang: str, name: str, tail: str) -> c.Command:
 
 
 def history(lang: str, name: str, tail: str) -> c.Command:
-    if tail.strip():
+    """`/breach history` or `/breach history link [hours]` (历史 链接 [小时])."""
+    words = tail.split()
+    if not words:
+        return c.History()
+    if words[0].lower() not in ("link", "链接") or len(words) > 2:
         Args(lang, name, []).fail("error.extra_words", words=tail.strip())
-    return c.History()
-
-
-def snooze(lang: str, name: str, tail: str) -> c.Command:
-    args = Args(lang, name, tokenize(tail), values=("reason",), texts=("reason",), source=tail)
-    number = args.incident()
-    words = [tok.word for tok in args.positional]
-    if len(words) > 2 or "reason" not in args.flags:
-        args.fail("snooze.how")
-    durations = [w for w in words if is_duration(w)]
-    phases = [w for w in words if w not in durations]
-    if len(durations) > 1 or len(phases) > 1:
-        args.fail("snooze.how")
-    phase, duration = (phases or [None])[0], (durations or ["30m"])[0]
-    return c.Snooze(phase=phase, duration=duration, reason=args.flags["reason"], incident=number)
+    typed = words[1] if len(words) == 2 else "24"
+    hours = whole_number(typed.lower().removesuffix("h").removesuffix("小时"))
+    if hours is None or not 1 <= hours <= 720:
+        Args(lang, name, []).fail("history.bad_link_hours", value=typed)
+    return c.History(link_hours=hours)
 
 
 def help(lang: str, name: str, tail: str) -> c.Command:

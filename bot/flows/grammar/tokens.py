@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from bot.chat import Message, Text
 from bot.errors import UserError
 from bot.help import usage
 from bot.text.facts import narrow
+from bot.text.i18n import catalogue
 from bot.text.i18n import text as t
 from bot.text.times import TooLong, parse_when
 
@@ -82,15 +84,41 @@ def user_ref(raw: str) -> str | None:
     return None
 
 
+@cache
+def _chinese_flags() -> dict[str, tuple[str, ...]]:
+    """Chinese flag name → the flags it may mean (`原因` is --cause for close, --reason elsewhere)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for key, names in catalogue("zh").items():
+        if key.startswith("flag_names."):
+            for zh_name in names.split("/"):
+                found[zh_name.strip()] = found.get(zh_name.strip(), ()) + (key.removeprefix("flag_names."),)
+    return found
+
+
+def flag_key(name: str, accepted: set[str] | frozenset[str] = frozenset()) -> str:
+    """A flag as typed (`severity`, `key-safe`, `严重程度`) → its key (`severity`, `key_safe`)."""
+    meant = _chinese_flags().get(name.strip())
+    if meant:
+        return next((m for m in meant if m in accepted), meant[0])
+    return name.lower().replace("-", "_")
+
+
+def flag_names(lang: str, flag: str) -> str:
+    """How a flag is shown in a language: `--severity`, or `--严重程度` in Chinese."""
+    if lang == "zh" and (names := catalogue("zh").get(f"flag_names.{flag}")):
+        return "--" + names.split("/")[0]
+    return "--" + flag.replace("_", "-")
+
+
 def flag_of(token: Token, accepted: set[str] | frozenset[str]) -> tuple[str, str | None] | None:
-    """(flag, inline value) when a token is a flag: `--name`, or `—name` / `——name` for a flag this command
-    takes (a dash before any other word is just a dash)."""
+    """(flag, inline value) when a token is a flag: `--name` (English or Chinese: `--严重程度`), or `—name` /
+    `——name` for a flag this command takes (a dash before any other word is just a dash)."""
     if token.quoted:
         return None
     word = token.word
     if match := _PLAIN_FLAG.match(word):
-        return match[1].lower().replace("-", "_"), match[2]
-    if (match := _DASH_FLAG.match(word)) and (name := match[1].lower().replace("-", "_")) in accepted:
+        return flag_key(match[1], accepted), match[2]
+    if (match := _DASH_FLAG.match(word)) and (name := flag_key(match[1], accepted)) in accepted:
         return name, match[2]
     return None
 
@@ -140,7 +168,7 @@ class Args:
                 self.switches.add(flag)
                 i += 1
                 continue
-            shown = "--" + flag.replace("_", "-")
+            shown = flag_names(self.lang, flag)
             if flag not in values:
                 self.fail("error.unknown_flag", flag=token.text)
             if flag in self.flags:
@@ -233,4 +261,4 @@ def leading_incident(tail: str) -> tuple[int | None, str]:
     return None, tail
 
 
-__all__ = ["INCIDENT", "Args", "Token", "flag_of", "fold", "leading_incident", "tokenize", "user_ref"]
+__all__ = ["INCIDENT", "Args", "Token", "flag_key", "flag_names", "flag_of", "fold", "leading_incident", "tokenize", "user_ref"]

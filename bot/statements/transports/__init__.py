@@ -43,7 +43,7 @@ def build(settings: Settings, *, now: Callable[[], datetime]) -> dict[str, Trans
         found[EMAIL] = SmtpTransport(
             host=settings.smtp_host, port=settings.smtp_port, security=settings.smtp_security,
             user=settings.smtp_user, password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-            sender=settings.mail_from, sender_name=settings.firm_name, reply_to=settings.mail_reply_to or "",
+            sender=settings.mail_from, sender_name=settings.firm().name_in("en") or settings.firm().name, reply_to=settings.mail_reply_to or "",
             now=now, ca_file=settings.mail_ca_file)
     if settings.sms_access_key_id and settings.sms_access_key_secret:
         from bot.statements.transports.sms import AliyunSms

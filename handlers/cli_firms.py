@@ -1,0 +1,98 @@
+"""`breachbot config --workspace …` (one firm's settings; the operator names the first admin) and `breachbot firms`
+(every firm, its install, usage and health)."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+
+from bot.app import create_app
+from bot.errors import UserError
+from bot.flows import firm, tenancy
+from bot.incident import incidents
+from bot.settings import Settings
+from handlers.cli_records import settings_of
+from handlers.console.chat import ConsoleChat
+from handlers.firms import Firm, firms, listing
+from storage.db import make_engine, transaction, upgrade
+
+PLATFORMS = ("slack", "wecom", "console")
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    """Show a firm's settings, or set one as the operator (no admin check: this is how the first admin is named)."""
+    platform, _, external = (args.workspace or "").partition(":")
+    if platform not in PLATFORMS or not external:
+        print(f"--workspace is <platform>:<workspace id>, platform one of {', '.join(PLATFORMS)} "
+              "(e.g. slack:T0123ABCD, wecom:ww7f3a9c0d1e2b4a56, console:console)", file=sys.stderr)
+        return 2
+    settings = settings_of(args)
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    bot = create_app(settings, chat=ConsoleChat(out=io.StringIO()), engine=engine)
+    if args.key is not None and firm.key_of(args.key) is None:
+        print(f"no setting {args.key!r}; settings: {', '.join(firm.KEYS)}", file=sys.stderr)
+        return 2
+    try:
+        with transaction(bot.sessions) as session:
+            ws = incidents.workspace_for(session, platform=platform, external_id=external, lang=bot.lang,
+                                         timezone=bot.timezone)
+            values = tenancy.stored(session, ws.id)
+            if args.key is None:
+                print(firm.show(bot, ws, values).plain_text())
+                return 0
+            key = firm.key_of(args.key) or ""
+            said = firm.change(bot, session, ws, key=key, raw=" ".join(_people(key, args.value)), values=values,
+                               actor="breachbot config")
+    except UserError as exc:  # rolled back: nothing changed
+        print(exc.message.plain_text(), file=sys.stderr)
+        return 1
+    print(said.plain_text())
+    return 0
+
+
+def _people(key: str, words: list[str]) -> list[str]:
+    """On the command line people are their ids as they are (`admins U0123 U0456`); chat marks them with @."""
+    first = 1 if key == "roster" else 0
+    if key not in ("admins", "roster"):
+        return words
+    return words[:first] + [w if w.startswith("@") or w.lower() in firm.RESET | firm.NONE else f"@{w}"
+                            for w in words[first:]]
+
+
+def firm_rows(settings: Settings) -> list[Firm]:
+    """Every firm of the deployment (the database of `settings`)."""
+    from bot.clock import SystemClock
+
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        return firms(settings, engine, now=SystemClock().now())
+    finally:
+        engine.dispose()
+
+
+def cmd_firms(args: argparse.Namespace) -> int:
+    """List every firm; exit 1 when one of them needs fixing."""
+    settings = settings_of(args)
+    upgrade_engine = make_engine(settings.sqlalchemy_url)
+    upgrade(upgrade_engine)
+    upgrade_engine.dispose()
+    rows = firm_rows(settings)
+    print(listing(rows))
+    return 1 if any(f.problems for f in rows) else 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """`breachbot config --workspace <platform>:<id> [KEY VALUE…]`."""
+    config = sub.add_parser("config", help="show or set one firm's settings (language, timezone, name, contact, "
+                                           "profile, roster, playbook, admins)")
+    config.add_argument("--workspace", required=True, help="<platform>:<workspace id>, e.g. slack:T0123ABCD")
+    config.add_argument("key", nargs="?", help="the setting to change; none: show them all")
+    config.add_argument("value", nargs="*", help="its new value ('default' puts the deployment's back)")
+    config.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
+    config.set_defaults(func=cmd_config)
+
+    listed = sub.add_parser("firms", help="every firm the deployment serves: install, usage, health")
+    listed.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
+    listed.set_defaults(func=cmd_firms)

@@ -1,0 +1,144 @@
+"""`breachbot firms` and `breachbot doctor --all`: every firm the deployment serves, its install, usage and health.
+
+A firm is a workspace: a Slack team (installed through /slack/install, or the one of SLACK_BOT_TOKEN), a WeCom corp
+(WECOM_CORP_ID, WECOM_CORPS) or the local console. Firms installed or configured but not used yet are listed too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from bot import delivery
+from bot.errors import ConfigError
+from bot.settings import Settings
+from storage.models import Alert, FirmSettings, Incident, OutboundMessage, TimelineEvent, Workspace
+
+LATE = timedelta(minutes=5)
+
+
+@dataclass
+class Firm:
+    """One firm as the operator sees it."""
+
+    workspace: str  # platform:id
+    name: str = ""
+    lang: str = ""
+    timezone: str = ""
+    install: str = ""
+    incidents: int = 0
+    open: int = 0
+    drills: int = 0
+    last_activity: datetime | None = None
+    admins: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # what needs fixing (doctor --all fails on these)
+    notes: list[str] = field(default_factory=list)  # worth knowing, nothing broken
+
+
+def firms(settings: Settings, engine: Engine, *, now: datetime) -> list[Firm]:
+    """Every firm in the database or configured, in the order platform, id."""
+    installs = _installs(settings, engine)
+    found: dict[str, Firm] = {}
+    with Session(engine) as session:
+        for ws in session.exec(select(Workspace).order_by(col(Workspace.platform), col(Workspace.external_id))):
+            key = f"{ws.platform}:{ws.external_id}"
+            values = _values(session, ws.id)
+            firm = found[key] = Firm(workspace=key, name=values.get("name") or ws.name, lang=ws.lang,
+                                     timezone=ws.timezone, admins=list(values.get("admins") or []))
+            _usage(session, ws, firm, now=now)
+            firm.install = installs.pop(key, "") or _missing(ws, settings, firm)
+            if ws.removed_at is not None:
+                firm.install = f"removed {ws.removed_at:%Y-%m-%d %H:%M} UTC ({ws.removed_why})"
+    for key, install in installs.items():  # installed or configured, nothing typed yet
+        found[key] = Firm(workspace=key, install=install, notes=["not used yet"])
+    default_admins = settings.firm().admins
+    for firm in found.values():
+        if not firm.admins and not default_admins and not firm.workspace.startswith("console:"):
+            firm.notes.append(f"no admins: `breachbot config --workspace {firm.workspace} admins <user>`")
+    return sorted(found.values(), key=lambda f: f.workspace)
+
+
+def _values(session: Session, workspace_id: int | None) -> dict[str, Any]:
+    row = session.get(FirmSettings, workspace_id)
+    return dict(row.values) if row is not None else {}
+
+
+def _usage(session: Session, ws: Workspace, firm: Firm, *, now: datetime) -> None:
+    """Incidents, drills, the last thing recorded, and what is late or stuck."""
+    incidents = session.exec(select(Incident).where(Incident.workspace_id == ws.id)).all()
+    ids = [i.id for i in incidents]
+    firm.incidents = sum(1 for i in incidents if not i.drill)
+    firm.drills = sum(1 for i in incidents if i.drill)
+    firm.open = sum(1 for i in incidents if i.closed_at is None)
+    if not ids:
+        return
+    firm.last_activity = session.exec(select(func.max(TimelineEvent.at)).where(
+        col(TimelineEvent.incident_id).in_(ids))).one()
+    alerts = Counter(session.exec(select(Alert.state).where(
+        col(Alert.incident_id).in_(ids), col(Alert.state) == "pending", col(Alert.fire_at) < now - LATE)).all())
+    if alerts["pending"]:
+        firm.problems.append(f"{alerts['pending']} reminder(s) overdue by more than {LATE}: is a worker running?")
+    states = Counter(session.exec(select(OutboundMessage.state).where(
+        col(OutboundMessage.incident_id).in_(ids),
+        col(OutboundMessage.state).in_((*delivery.UNDELIVERED, delivery.DEAD)))).all())
+    if states[delivery.DEAD] and ws.removed_at is None:
+        firm.problems.append(f"{states[delivery.DEAD]} message(s) set aside: `breachbot outbox`")
+    waiting = sum(n for state, n in states.items() if state != delivery.DEAD)
+    if waiting:
+        firm.notes.append(f"{waiting} message(s) waiting to be delivered")
+
+
+def _installs(settings: Settings, engine: Engine) -> dict[str, str]:
+    """platform:id → how the deployment reaches that firm (an install, a configured corp)."""
+    found: dict[str, str] = {}
+    if settings.slack_oauth:
+        from sqlmodel import SQLModel
+
+        from storage.slack_tables import INSTALLATIONS
+
+        table = SQLModel.metadata.tables[INSTALLATIONS]
+        with engine.connect() as conn:
+            for row in conn.execute(table.select().order_by(table.c.installed_at)):
+                if row.team_id:
+                    found[f"slack:{row.team_id}"] = (f"Slack app installed {row.installed_at:%Y-%m-%d %H:%M} UTC "
+                                                     f"by {row.user_id} ({row.team_name or row.team_id})")
+    if settings.wecom_corp_id or settings.wecom_corps:
+        from handlers.wecom.config import corp_configs
+
+        try:
+            for corp in corp_configs(settings):
+                found[f"wecom:{corp.corp_id}"] = f"WeCom app {corp.agent_id} at /wecom/callback/{corp.corp_id}"
+        except ConfigError as exc:
+            found["wecom:?"] = f"WeCom configuration broken: {exc}"
+    return found
+
+
+def _missing(ws: Workspace, settings: Settings, firm: Firm) -> str:
+    """How a firm with no install of its own is reached (or that it no longer is)."""
+    if ws.platform == "console":
+        return "the local console"
+    if ws.platform == "slack" and settings.slack_bot_token and not settings.slack_oauth:
+        return "Slack, the single bot token (SLACK_BOT_TOKEN)"
+    firm.problems.append(f"no {ws.platform} install or configuration: the bot cannot reach it")
+    return "none"
+
+
+def listing(rows: list[Firm]) -> str:
+    """The firms as lines an operator reads."""
+    if not rows:
+        return "No firms yet: nothing installed, configured or used."
+    out = [f"{len(rows)} firm(s):"]
+    for f in rows:
+        mark = "✗" if f.problems else "⚠" if f.notes else "✓"
+        last = f"{f.last_activity:%Y-%m-%d %H:%M} UTC" if f.last_activity else "never"
+        out.append(f"{mark} {f.workspace}  {f.name or '(no name)'}  {f.lang or '-'} {f.timezone or ''}".rstrip())
+        out.append(f"    install: {f.install}")
+        out.append(f"    usage: {f.incidents} incident(s), {f.open} open, {f.drills} drill(s); last activity {last}; "
+                   f"admins: {', '.join(f.admins) or '(default)'}")
+        out += [f"    problem: {p}" for p in f.problems] + [f"    note: {n}" for n in f.notes]
+    return "\n".join(out)

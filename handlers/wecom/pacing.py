@@ -1,0 +1,49 @@
+"""WeCom's per-person limit on app messages, kept by the bot instead of being met by silence.
+
+message/send: "每应用对同一个成员不可超过30次/分钟，1000次/小时，超过部分会被丢弃不下发"
+(发送应用消息, developer.work.weixin.qq.com/document/path/90236): past 30 messages a minute to one
+person WeCom still answers errcode 0 but drops the rest. So the bot counts what it sent to each person
+and, before a message would be dropped, raises a temporary DeliveryError that names when it may go:
+the outbox keeps it and sends it then, in order.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from datetime import datetime, timedelta
+
+from bot.chat import DeliveryError
+
+PER_MINUTE = 30
+PER_HOUR = 1000
+
+
+class Pace:
+    """Messages sent to each person in the last minute and hour; says how long to wait before more."""
+
+    def __init__(self, *, per_minute: int = PER_MINUTE, per_hour: int = PER_HOUR) -> None:
+        self.limits = ((timedelta(minutes=1), per_minute), (timedelta(hours=1), per_hour))
+        self._sent: dict[str, deque[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, users: list[str], count: int, now: datetime) -> None:
+        """Count `count` messages to each of `users` as sent now, or raise (nothing counted) if one would
+        go past WeCom's limit: DeliveryError("wecom_pace", temporary, retry_after=seconds)."""
+        with self._lock:
+            wait = 0.0
+            for user in users:
+                times = self._sent.setdefault(user, deque())
+                while times and now - times[0] >= self.limits[-1][0]:
+                    times.popleft()
+                for span, limit in self.limits:
+                    recent = [t for t in times if now - t < span]
+                    if len(recent) + count > limit:
+                        oldest = recent[len(recent) + count - limit - 1]
+                        wait = max(wait, (oldest + span - now).total_seconds())
+            if wait > 0:
+                raise DeliveryError("wecom_pace", permanent=False, retry_after=max(wait, 1.0),
+                                    detail=f"WeCom takes at most {self.limits[0][1]} app messages a minute "
+                                           f"for one person; the rest waits {wait:.0f}s")
+            for user in users:
+                self._sent[user].extend([now] * count)

@@ -1,0 +1,89 @@
+"""The command line speaks the workspace's language: `verify`, `export`, `outbox` and `history` on a Chinese
+firm's database answer in Chinese, with no English word but ids, hashes, paths and the command names (#18.3)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.settings import FirmConfig
+from handlers.cli import main
+from storage.db import make_engine, upgrade
+from storage.models import TimelineEvent
+from tests.conftest import make_console
+from tests.test_zh_wording import latin_words
+
+TECHNICAL = re.compile(r"[0-9a-f]{64}|/\S+|\bbreachbot (?:outbox|verify)\b|\bconsole post\b|channel_not_found|--\w+")
+
+
+def chinese(out: str) -> list:
+    return latin_words(TECHNICAL.sub(" ", out))
+
+
+def test_verify_export_outbox_and_history_answer_in_chinese(tmp_path, capsys, monkeypatch):
+    for name in ("SLACK_BOT_TOKEN", "WECOM_CORP_ID", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BREACHBOT_LANG", "zh")
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'zh.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    console = make_console(engine, lang="zh")
+    console.say("alice", "/breach 宣布 客户工资表泄露", "general")
+    console.say("alice", "/breach 记录 已关闭外链", "breach-1")
+
+    assert main(["verify", "BR-1", "--db", url]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith("BR-1：时间线完好（共 ") and chinese(said) == []
+    assert main(["verify", "BR-1", "--db", url, "--upto", "2"]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith("BR-1：第 1–2 条事件完好，第 2 条的哈希为 ") and chinese(said) == []
+
+    exported = tmp_path / "e.json"
+    assert main(["export", "BR-1", "--db", url, "--out", str(exported)]) == 0
+    assert capsys.readouterr().out.strip() == f"BR-1 已写入 {exported}"
+    data = json.loads(exported.read_text(encoding="utf-8"))
+    data["timeline"][1]["text"] = "改过的记录"
+    exported.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert main(["verify", "BR-1", "--db", url, "--export", str(exported)]) == 1
+    said = capsys.readouterr().out
+    assert f"{exported} 与数据库不符：\n  导出文件中第 2 条事件的内容与其哈希所覆盖的不同" in said and chinese(said) == []
+
+    with Session(engine) as s:
+        event = s.exec(select(TimelineEvent).where(TimelineEvent.seq == 2)).one()
+        event.text = "被篡改"
+        s.add(event)
+        s.commit()
+    assert main(["verify", "BR-1", "--db", url]) == 1
+    said = capsys.readouterr().out
+    assert said.strip() == "BR-1：时间线已被改动，问题出在第 2 条事件：第 2 条事件在写入后被修改过"
+    with pytest.raises(SystemExit, match="^数据库中没有事件 BR-9。$"):
+        main(["verify", "BR-9", "--db", url])
+
+    assert main(["outbox", "--db", url]) == 0
+    assert capsys.readouterr().out.strip() == "所有消息均已送达。"
+    console.chat.rooms.pop("breach-1")  # the war room is gone: the next note is set aside
+    console.say("alice", "/breach 记录 外链已关闭", "general")
+    assert main(["outbox", "--db", url]) == 1
+    said = capsys.readouterr().out
+    assert "BR-1 console post 应急群：已搁置（自 " in said and "已尝试 " in said and chinese(said) == [], said
+
+    assert main(["history", "--db", url]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith("事件与演练") and chinese(said) == [], said
+
+
+def test_the_console_banner_speaks_chinese_and_names_the_zone_as_utc_plus_8(sqlite_engine):
+    from handlers.console.main import banner
+    from tests.conftest import make_settings
+
+    console = make_console(sqlite_engine, lang="zh")
+    console.bot.firm = FirmConfig(people={"alice": "陈晓"})
+    said = banner(console, make_settings(lang="zh", database_url="sqlite:///bb.db"))
+    assert "你是 #general 中的 陈晓。时间按 Asia/Shanghai（UTC+8）显示。" in said and "CST" not in said
+    assert chinese(re.sub(r"Asia/Shanghai|sqlite:///bb.db|#general|:\w+|~ \+2h", " ", said)) == [], said  # as typed
+    english = banner(make_console(sqlite_engine), make_settings(database_url="sqlite:///bb.db"))
+    assert "Times are Asia/Shanghai (UTC+8)." in english
