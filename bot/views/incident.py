@@ -310,7 +310,10 @@ def clocks(book: RegimeBook, *, incident: Incident, ws: Workspace, rows: list[Cl
         result = row.result
         audience = result.audience_zh if lang == "zh" else result.audience_en
         status = t(lang, "clocks.status.no_harm" if row.result.decided else f"clocks.status.{row.status}")
-        if row.status in ("pending", "missed") and result.due_at:
+        if row.status == "missed" and result.due_at:  # the status says overdue already: only when and how late
+            timing = t(lang, "due.past", at=when(ws, result.due_at, now),
+                       late=format_duration(now - result.due_at, lang))
+        elif row.status == "pending" and result.due_at:
             timing = due_phrase(ws, result.due_at, now)
         elif row.status == "met" and row.met_at:
             timing = t(lang, "clocks.met_at", at=when(ws, row.met_at, now), ref=row.reference or t(lang, "clocks.no_ref"))
