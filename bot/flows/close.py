@@ -151,9 +151,13 @@ def close(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Clos
     phases.close(session, incident=incident, playbook=bot.playbook, cause=cmd.cause, lessons=cmd.lessons,
                  actor=context.user, now=now, lang=lang, still_open=items.record() if items else None)
     if standard:
-        out.post(incident, message(lang, "followup.scheduled", items=("；" if lang == "zh" else "; ").join(
-            f"F-{f.number} {f.text}（@{f.owner}，{views.when(ws, f.due_at, now)}）" if lang == "zh" else
-            f"F-{f.number} {f.text} ({f.owner}, {views.when(ws, f.due_at, now)})" for f in standard)))
+        listed: list[Any] = []
+        for f in standard:  # each owner a mention, as everywhere else a person is named
+            if listed:
+                listed += line(lang, "followup.scheduled_sep")
+            listed += line(lang, "followup.scheduled_item", id=f"F-{f.number}", text=f.text, owner=Mention(f.owner),
+                          due=views.when(ws, f.due_at, now))
+        out.post(incident, message(lang, "followup.scheduled", items=tuple(listed)))
     elif incident.drill and bot.playbook.followups_on_close:
         out.post(incident, message(lang, "close.drill_followups", items="; ".join(
             spec.text(lang) for spec in bot.playbook.followups_on_close)).prefixed(prefix))
