@@ -166,7 +166,7 @@ def test_a_drill_close_schedules_no_real_follow_ups_and_says_drill(sqlite_engine
 
 def test_a_real_close_still_schedules_the_standard_follow_ups(team):
     text = say(team, "alice", CLOSE + " --confirm")
-    assert "📌 Standard follow-ups scheduled: F-1 Client satisfaction check with the affected clients (cathy" in text
+    assert "📌 Standard follow-ups scheduled: F-1 Client satisfaction check with the affected clients (@cathy" in text
     with Session(team.bot.engine) as s:
         assert len(s.exec(select(FollowUp)).all()) == 3
         assert s.exec(select(Incident)).one().status == "closed"
