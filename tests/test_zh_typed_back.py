@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import Session, select
+
 from bot.chat import Mention
+from storage.models import Incident, TaskState
 from tests.conftest import START, joined, make_console
 
 
@@ -44,3 +47,46 @@ def test_standard_follow_ups_name_their_owners_as_people(sqlite_engine):
         assert shown in scheduled.text and "(cathy" not in scheduled.text, scheduled.text
         spans = [span for line in scheduled.message.lines for span in line]
         assert Mention("cathy") in spans and Mention("frank") in spans  # rendered as each platform names people
+
+
+def _done(engine, incident_number: int = 1) -> list[tuple[str, str, bool]]:
+    with Session(engine) as s:
+        rows = s.exec(select(TaskState).join(Incident).where(Incident.number == incident_number)).all()
+        return sorted((r.phase_key, r.key, r.done_at is not None) for r in rows)
+
+
+def test_done_all_ticks_every_open_task_of_the_current_phase_and_lists_them(sqlite_engine):
+    console = make_console(sqlite_engine, lang="zh")
+    console.say("alice", "/breach 宣布 工资表泄露", "general")
+    console.say("alice", "/breach 完成 1", "breach-1")  # one done already: `全部` ticks the other two
+    said = joined(console.say("alice", "/breach 完成 全部 已由合伙人确认", "breach-1"))
+    assert ("☑️ @alice 勾选了“紧急响应”的全部未完成任务（2 项）：开启应急群并分配所有角色；"
+            "保全证据：日志、访问记录、泄露文件副本") in said, said
+    assert "组建应急小组" not in said.split("勾选了")[1].splitlines()[0]
+    assert "紧急响应" in said and "初步调查" in said  # the phase completed and the next one started
+    done = {(p, k) for p, k, d in _done(sqlite_engine) if d}
+    assert done == {("immediate_response", "assemble_team"), ("immediate_response", "open_war_room"),
+                    ("immediate_response", "preserve_evidence")}
+    with Session(sqlite_engine) as s:
+        notes = [x.note for x in s.exec(select(TaskState).where(TaskState.done_at.is_not(None))).all()]
+        assert notes.count("已由合伙人确认") == 2
+    # `1 2` still ticks two by number, in the phase that is now current
+    console.say("alice", "/breach 完成 1 2", "breach-1")
+    assert len([d for p, k, d in _done(sqlite_engine) if d and p == "investigation"]) == 2
+
+
+def test_done_all_in_english_and_a_phase_with_nothing_open(sqlite_engine):
+    console = make_console(sqlite_engine, roster=ROSTER)
+    console.say("alice", "/breach declare payroll leak", "general")
+    said = joined(console.say("alice", "/breach done all", "breach-1"))
+    assert "☑️ @alice ticked every open task of Immediate response (3): Assemble the team" in said, said
+    assert all(d for p, k, d in _done(sqlite_engine) if p == "immediate_response")
+    before = _done(sqlite_engine)
+    with Session(sqlite_engine) as s:  # the lead goes back to the finished phase: nothing is open there
+        incident = s.exec(select(Incident)).one()
+        incident.current_phase = "immediate_response"
+        s.add(incident)
+        s.commit()
+    refused = joined(console.say("alice", "/breach done all", "breach-1"))
+    assert refused.startswith("Every task of Immediate response is already done."), refused
+    assert _done(sqlite_engine) == before

@@ -28,6 +28,7 @@ from bot.flows import care
 from bot.flows import law as clock_flows
 from bot.flows.base import acknowledge, drill, here, resolve, role_holders
 from bot.flows.grammar import parsers as p
+from bot.flows.grammar.tasks import EVERY
 from bot.flows.port import Bot
 from bot.incident import deadlines, incidents, phases, questions, scenarios
 from bot.outbox import Outbox, pending_room
@@ -187,15 +188,19 @@ def log(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Log, o
 def done(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Done, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
-    try:
-        result = phases.complete_task(session, incident=incident, playbook=bot.playbook, task_ref=cmd.task,
-                                      note=cmd.note, actor=context.user, now=now, lang=lang)
-    except UserError as exc:
-        raise _as_note(exc, cmd, lang) from None
-    spec = bot.playbook.phase(result.task.phase_key)
-    task_text = spec.tasks[result.task.position - 1].text(lang)
-    out.post(incident, message(lang, "tasks.done", actor=Mention(context.user), task=task_text,
-                                        phase=spec.title(lang)))
+    if cmd.task == EVERY:
+        result = _done_every(bot, session, incident, context, cmd, out, lang=lang, now=now)
+        spec = bot.playbook.phase(result.task.phase_key)
+    else:
+        try:
+            result = phases.complete_task(session, incident=incident, playbook=bot.playbook, task_ref=cmd.task,
+                                          note=cmd.note, actor=context.user, now=now, lang=lang)
+        except UserError as exc:
+            raise _as_note(exc, cmd, lang) from None
+        spec = bot.playbook.phase(result.task.phase_key)
+        task_text = spec.tasks[result.task.position - 1].text(lang)
+        out.post(incident, message(lang, "tasks.done", actor=Mention(context.user), task=task_text,
+                                            phase=spec.title(lang)))
     if result.phase_completed and result.task.phase_key != incident.current_phase:
         out.post(incident, message(lang, "phase.completed", phase=spec.title(lang)))
     elif result.phase_completed and (spec.waits_for_lead or _numbers_after(cmd)):
@@ -209,6 +214,21 @@ def done(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Done,
         _enter(bot, session, ws, context, incident, moved, out)
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
+
+
+def _done_every(bot: Bot, session: Session, incident: Incident, context: Context, cmd: Done, out: Outbox, *,
+                lang: str, now: datetime) -> phases.TaskDone:
+    """`/breach done all`: tick every open task of the current phase, and say which in one message."""
+    spec = bot.playbook.phase(incident.current_phase)
+    open_tasks = [x for x in phases.task_states(session, incident, incident.current_phase) if x.done_at is None]
+    if not open_tasks:
+        raise UserError(t(lang, "tasks.none_open", phase=spec.title(lang)))
+    results = [phases.complete_task(session, incident=incident, playbook=bot.playbook, task_ref=f"{x.phase_key}.{x.key}",
+                                    note=cmd.note, actor=context.user, now=now, lang=lang) for x in open_tasks]
+    ticked = t(lang, "tasks.list_sep").join(spec.tasks[x.position - 1].text(lang) for x in open_tasks)
+    out.post(incident, message(lang, "tasks.done_every", actor=Mention(context.user), count=len(open_tasks),
+                               phase=spec.title(lang), tasks=ticked))
+    return results[-1]
 
 
 def _open_after(session: Session, incident: Incident) -> bool:

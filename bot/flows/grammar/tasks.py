@@ -10,6 +10,8 @@ _REF = re.compile(r"^\d{1,3}(?:\.\d{1,3})?$")  # 3 or 4.2: a task by number
 _SEPARATOR = re.compile(r"[,、;]+")  # ， and ； are already plain here
 _MOST_WORDS = 64
 _STOPS = "。.!！?？~～"  # a sentence's end after the last task (`/breach done 3。`) is not part of it
+EVERY = "all"  # `/breach done all`: every open task of the current phase
+_EVERY_WORDS = {"all", "全部", "所有", "全部任务", "所有任务"}
 
 
 def _refs(word: str) -> list[str] | None:
@@ -28,6 +30,8 @@ def done_words(body: str) -> tuple[list[str], str]:
         if len(words) >= _MOST_WORDS:
             break
     first = words[0]
+    if fold(first[0]).rstrip(_STOPS).lower() in _EVERY_WORDS:
+        return [EVERY], body[first.end():].strip()
     tasks = _refs(first[0]) or [first[0]]
     counted = 1
     if _refs(first[0]) is not None:
