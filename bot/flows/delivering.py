@@ -29,7 +29,7 @@ from bot.chat import (
     message_from_dict,
     message_to_dict,
 )
-from bot.flows import alerts, mail_out, tenancy
+from bot.flows import alerts, mail_out, send_progress, tenancy
 from bot.flows.port import Bot
 from bot.incident import incidents, questions, timeline
 from bot.outbox import PENDING_ROOM, Outbox, split_message, with_rooms
@@ -53,7 +53,7 @@ STEPS = {"room", "status", "invite"}  # what makes a war room usable: sent befor
 
 def lane_of(op: str, target: str, incident_id: int | None) -> str:
     """Which messages must keep their order with this one."""
-    if op in ("room", "status", "post") and incident_id is not None:
+    if op in ("room", "status", "post", send_progress.OP) and incident_id is not None:
         return f"room:{incident_id}"
     if op == "invite":
         return f"invite:{incident_id}:{target}"
@@ -129,6 +129,8 @@ def _send(bot: Breachbot, row: OutboundMessage) -> dict[str, Any] | None:
         bot.chat.invite(room=room, users=[row.target])
     elif row.op == "status":
         _status(bot, row, room)
+    elif row.op == send_progress.OP:
+        return send_progress.deliver(bot, row, room, lang=bot.lang)
     else:
         # A row taken over from a process that died while sending it, or whose last try failed (a timeout
         # may come after the platform took the message): each part is looked for first, by its key.
@@ -316,7 +318,7 @@ def _about(bot: Breachbot, session: Session, row: OutboundMessage) -> tuple[Inci
 def on_dead(bot: Breachbot, session: Session, row: OutboundMessage, failure: delivery.Failure) -> list[int]:
     """A row set aside: record it in the timeline and send its fallback, in the same transaction."""
     found = _about(bot, session, row)
-    if found is None:
+    if found is None or row.op == send_progress.OP:  # a send's bar is no record: its summary has the fallback
         return []
     incident, ws, lang = found
     reason = reason_text(lang, failure.code, row.op)

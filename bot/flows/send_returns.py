@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.chat import Mention, Message
-from bot.flows import tenancy
-from bot.flows.send_runner import Breachbot, post, vault
+from bot.chat import Mention
+from bot.flows import delivering, tenancy
+from bot.flows.send_runner import Breachbot, vault
 from bot.incident import incidents
+from bot.outbox import Outbox
 from bot.statements import clients, reach, sending, transports
 from bot.text.i18n import message
 from bot.text.i18n import text as t
@@ -29,7 +30,7 @@ RECEIPT_WINDOW = timedelta(days=3)
 
 def check_returns(bot: Breachbot) -> int:
     """Read bounces from the mailbox and SMS receipts; mark failures, open tasks, tell the war room."""
-    failures: list[tuple[int, Message]] = []
+    failures: list[int] = []  # the incident of each returned notice
     mailbox = transports.bounce_mailbox(bot.settings)
     if mailbox is not None:
         from bot.statements.transports.bounces import parse_dsn
@@ -54,19 +55,17 @@ def check_returns(bot: Breachbot) -> int:
     sms = bot.send_transports.get(sending.SMS)
     if sms is not None:
         failures += _receipts(bot, sms)
-    for incident_id, said in failures:
-        with bot.unit(write=False) as session:
-            incident = session.get(Incident, incident_id)
-            room = incident.war_room if incident else None
-        if room:
-            with tenancy.for_incident(bot, incident_id):  # that firm's credentials
-                post(bot, room, said)
-    if failures:
+    if failures:  # queued with each failure's record; the outbox sends them (and retries what Slack refuses)
+        lanes = {delivering.lane_of("post", "", incident_id) for incident_id in failures}
+        try:
+            bot.flush_outbox(lanes=lanes)
+        except Exception:
+            log.exception("could not tell the war rooms about returned notices; the outbox retries it")
         bot.notify_schedule_change()
     return len(failures)
 
 
-def _receipts(bot: Breachbot, provider: Any) -> list[tuple[int, Message]]:
+def _receipts(bot: Breachbot, provider: Any) -> list[int]:
     now = bot.now()
     with bot.unit(write=False) as session:
         pending = [(a.id, a.client_id, a.message_id, a.accepted_at) for a in session.exec(select(SendAttempt).where(
@@ -94,9 +93,9 @@ def _receipts(bot: Breachbot, provider: Any) -> list[tuple[int, Message]]:
     return out
 
 
-def _fail(bot: Breachbot, *, message_id: str, reason: str) -> tuple[int, Message] | None:
-    """Mark one returned notice failed, with its follow-up; the war-room line that says so (as its firm: its
-    playbook's senders, its profile's audiences)."""
+def _fail(bot: Breachbot, *, message_id: str, reason: str) -> int | None:
+    """Mark one returned notice failed, with its follow-up and the war-room line that says so, queued in the
+    same transaction (as its firm: its playbook's senders, its profile's audiences); the incident's id."""
     with bot.unit(write=False) as session:
         attempt = reach.by_message_id(session, message_id)
         incident_id = attempt.incident_id if attempt is not None else None
@@ -106,7 +105,7 @@ def _fail(bot: Breachbot, *, message_id: str, reason: str) -> tuple[int, Message
         return _failed(bot, message_id=message_id, reason=reason)
 
 
-def _failed(bot: Breachbot, *, message_id: str, reason: str) -> tuple[int, Message] | None:
+def _failed(bot: Breachbot, *, message_id: str, reason: str) -> int | None:
     now = bot.now()
     with bot.unit() as session:
         attempt = reach.by_message_id(session, message_id)
@@ -128,5 +127,9 @@ def _failed(bot: Breachbot, *, message_id: str, reason: str) -> tuple[int, Messa
         said = message(lang, "send.bounced", name=clients.mask(client.name if client else "?"),
                        channel=t(lang, f"send.channel.{attempt.channel}"), reason=reason[:200],
                        task=f"F-{number}", owner=Mention(owner))
+        if incident.war_room:
+            out = Outbox(about=incident.id)
+            out.post(incident, said)
+            delivering.enqueue(bot, session, out, now=now)
         assert incident.id is not None
-        return incident.id, said
+        return incident.id

@@ -14,11 +14,12 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from bot.chat import Message, MessageRef, Text
-from bot.flows import tenancy
+from bot.chat import Message
+from bot.flows import delivering, send_progress, tenancy
 from bot.flows.port import Bot
 from bot.incident import incidents
 from bot.law import clocks
+from bot.outbox import Outbox
 from bot.report.letter_pdf import letter_pdf
 from bot.statements import clients, reach, sending, template_context, transports
 from bot.statements import letters as letter_merge
@@ -41,9 +42,12 @@ class Breachbot(Bot, Protocol):
         """Tell a live scheduler that what is due changed."""
         ...
 
+    def flush_outbox(self, *, lanes: set[str] | None = None, ops: set[str] | None = None, parallel: int = 1) -> int:
+        """Send what is due in the outbox (some lanes)."""
+        ...
+
 log = logging.getLogger("breachbot.send")
 PROGRESS_EVERY = 25
-BAR = 20
 
 
 @dataclass
@@ -131,13 +135,12 @@ def _batch(bot: Breachbot, run_id: int) -> int:
         incident = session.get(Incident, run.incident_id)
         assert incident is not None
         ws = session.get(Workspace, incident.workspace_id)
-        lang, room, ref = (ws.lang if ws else bot.lang), incident.war_room, run.progress_message
-    if room and ref is None:
-        ref = post(bot, room, _progress(bot, run_id, lang))
-        with bot.unit() as session:
-            stored = session.get(SendRun, run_id)
-            assert stored is not None
-            stored.progress_message = ref
+        lang, room = (ws.lang if ws else bot.lang), incident.war_room
+        lane = delivering.lane_of(send_progress.OP, "", incident.id)
+        if room and run.progress_message is None:  # the bar goes up before the first notice
+            send_progress.queue(bot, session, run=run, lane=lane, now=bot.now())
+    if room:
+        _show(bot, lane)
     channels = transports_for(bot, incident)
     secret = vault(bot)
     with bot.unit(write=False) as session:  # the merge context once per batch, not once per letter
@@ -148,13 +151,18 @@ def _batch(bot: Breachbot, run_id: int) -> int:
     try:
         while True:
             now = bot.now()
+            moved = False  # the bar is due to move on (every PROGRESS_EVERY notices sent)
             # One transaction records the last outcome and claims the next notice, committed before it leaves.
             with bot.unit() as session:
                 run = session.get(SendRun, run_id)
                 assert run is not None
                 if done is not None:
                     paused = _record(bot, session, run, *done)
-                    sent += done[1][0] == "sent"
+                    if done[1][0] == "sent":
+                        sent += 1
+                        moved = bool(room) and sent % PROGRESS_EVERY == 0
+                        if moved:
+                            send_progress.queue(bot, session, run=run, lane=lane, now=now)
                     done = None
                     if paused:
                         break
@@ -173,14 +181,18 @@ def _batch(bot: Breachbot, run_id: int) -> int:
                     counts = sending.finish(session, incident=incident, run=run, now=now)
                     audiences = reach.audiences(session, incident=incident, book=bot.regimes,
                                                 firm_profile=bot.firm_profile, now=now, meet=True)
-                    summary = _summary(run, counts, audiences, lang)
+                    if room:  # the last bar, then the summary, queued with the run's end: said once, in order
+                        send_progress.queue(bot, session, run=run, lane=lane, now=now)
+                        out = Outbox(about=incident.id)
+                        out.post(incident, _summary(run, counts, audiences, lang))
+                        delivering.enqueue(bot, session, out, now=now)
                     finished = True
                     break
                 notice, transport = _prepare(session, attempt, channels, secret, composer)
                 assert attempt.id is not None
+            if moved:  # after the commit, never inside it; a bar the platform refuses waits in the outbox
+                _show(bot, lane)
             done = (attempt.id, _hand_over(transport, notice))
-            if sent and sent % PROGRESS_EVERY == 0 and room and ref:
-                ref = _refresh(bot, run_id, room, ref, lang)
         if done is not None:  # stopped with an outcome still to record
             with bot.unit() as session:
                 run = session.get(SendRun, run_id)
@@ -191,12 +203,24 @@ def _batch(bot: Breachbot, run_id: int) -> int:
             close = getattr(transport, "close", None)
             if close:
                 close()
-    if room and ref:
-        _refresh(bot, run_id, room, ref, lang)
-    if finished and room:
-        post(bot, room, summary)
+    if room:
+        if not finished:  # paused (the firm's rate, a server saying later): the bar shows where it stopped
+            with bot.unit() as session:
+                run = session.get(SendRun, run_id)
+                assert run is not None
+                send_progress.queue(bot, session, run=run, lane=lane, now=bot.now())
+        _show(bot, lane)
     bot.notify_schedule_change()
     return sent
+
+
+def _show(bot: Breachbot, lane: str) -> None:
+    """Send what waits in the war room's lane (the bar, the summary) through the outbox; never raises: what
+    the platform refuses stays queued and is retried with the outbox's backoff, the notices go on."""
+    try:
+        bot.flush_outbox(lanes={lane})
+    except Exception:
+        log.exception("could not deliver the send's progress in %s; the outbox retries it", lane)
 
 
 def _record(bot: Breachbot, session: Session, run: SendRun, attempt_id: int, outcome: tuple[str, str]) -> bool:
@@ -255,20 +279,6 @@ def _hand_over(transport: Any, notice: sending.Notice) -> tuple[str, str]:
         return "uncertain", str(exc)
 
 
-def _progress(bot: Breachbot, run_id: int, lang: str) -> Message:
-    with bot.unit(write=False) as session:
-        run = session.get(SendRun, run_id)
-        assert run is not None
-        counts = sending.tally(session, run)
-        drill = run.drill
-    filled = round(BAR * counts.done / counts.total) if counts.total else BAR
-    bar = "▓" * filled + "░" * (BAR - filled)
-    prefix = (Text(t(lang, "drill.prefix")),) if drill else ()
-    return Message(lines=(prefix + line(lang, "send.progress", id=f"S-{run.number}", bar=bar, done=counts.done,
-                                        total=counts.total, sent=counts.sent, refused=counts.refused,
-                                        unconfirmed=counts.unconfirmed),), kind="send_progress")
-
-
 def _summary(run: SendRun, counts: sending.Tally, audiences: list[reach.Audience], lang: str) -> Message:
     skipped = sum(run.skipped.values())
     reasons = ("、" if lang == "zh" else ", ").join(f"{t(lang, f'send.skip.{reason}')} {count}"
@@ -285,38 +295,6 @@ def _summary(run: SendRun, counts: sending.Tally, audiences: list[reach.Audience
         key = "send.clock_met" if audience.met else "send.clock_open"
         lines.append(line(lang, key, clock=audience.clock_id, reached=audience.reached, total=audience.total))
     return Message(lines=tuple(lines))
-
-
-def _refresh(bot: Breachbot, run_id: int, room: str, ref: str, lang: str) -> str | None:
-    """Move the progress bar on; a bar that cannot be updated is posted anew and kept as the run's."""
-    msg = _progress(bot, run_id, lang)
-    try:
-        _update(bot, room, ref, msg)
-        return ref
-    except Exception:
-        fresh = post(bot, room, msg)
-        with bot.unit() as session:
-            run = session.get(SendRun, run_id)
-            if run is not None:
-                run.progress_message = fresh
-        return fresh
-
-
-def post(bot: Breachbot, room: str, msg: Message) -> str | None:
-    """Post in the war room; a chat failure is logged, never raised (the send goes on)."""
-    try:
-        return bot.chat.post(room=room, message=msg).id
-    except Exception:
-        log.exception("could not post send progress in %s", room)
-        return None
-
-
-def _update(bot: Breachbot, room: str, ref: str, msg: Message) -> None:
-    try:
-        bot.chat.update(ref=MessageRef(room=room, id=ref), message=msg)
-    except Exception as exc:  # gone (a restarted console, a deleted message): the bar is posted again below
-        log.warning("could not update send progress in %s: %s", room, exc)
-        raise
 
 
 def preview(bot: Breachbot, composer: Composer, item: sending.Item) -> str:
