@@ -67,7 +67,7 @@ class FakeSlack(SlackMethods):
         self.auth_header = ""
         self.client_id, self.client_secret = "1234.5678", "oauth-secret"
         self.install_codes: dict[str, dict[str, Any]] = {}
-        self._failures: dict[str, list[tuple[str, int, int | None, str | None]]] = {}
+        self._failures: dict[str, list[tuple[str, int, int | None, str | None, str | None]]] = {}
         self._on_call: dict[tuple[str, int], tuple[str, int, int | None]] = {}
         self._counts: dict[str, int] = {}
         self.admins_only_private_channels = False
@@ -119,10 +119,11 @@ class FakeSlack(SlackMethods):
 
     # -- arranging -------------------------------------------------------------------------------
     def fail(self, method: str, error: str, *, status: int = 200, times: int = 1, retry_after: int | None = None,
-             channel: str | None = None) -> None:
+             channel: str | None = None, text: str | None = None) -> None:
         """The next `times` calls of `method` fail with `error` (HTTP `status`, e.g. 429 with Retry-After);
-        with `channel`, only calls to that channel (or person: a DM is posted to the user id)."""
-        self._failures.setdefault(method, []).extend([(error, status, retry_after, channel)] * times)
+        with `channel`, only calls to that channel (or person: a DM is posted to the user id); with `text`, only
+        calls whose message text contains it (one kind of message among others in the same channel)."""
+        self._failures.setdefault(method, []).extend([(error, status, retry_after, channel, text)] * times)
 
     def fail_call(self, method: str, number: int, error: str, *, status: int = 200,
                   retry_after: int | None = None) -> None:
@@ -253,9 +254,10 @@ class FakeSlack(SlackMethods):
                 headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
                 return status, {"ok": False, "error": error}, headers
             failures = self._failures.get(method)
-            which = next((n for n, f in enumerate(failures or []) if f[3] in (None, params.get("channel"))), None)
+            which = next((n for n, f in enumerate(failures or []) if f[3] in (None, params.get("channel"))
+                          and (f[4] is None or f[4] in str(params.get("text", "")))), None)
             if failures and which is not None:
-                error, status, retry_after, _ = failures.pop(which)
+                error, status, retry_after, *_ = failures.pop(which)
                 headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
                 return status, {"ok": False, "error": error}, headers
             handler = getattr(self, "_" + method.replace(".", "_"), None)
