@@ -197,7 +197,14 @@ class ConsoleWorkspace:
             except ScriptError as exc:
                 out.write(f"script line {number}: {exc}\n")
                 return 2
+            # What is due now goes out now, as the interactive console's scheduler sends it: an overdue phase
+            # or a prompt due at declare does not wait for the next `~` line.
+            self.fire_due()
         return 0
+
+    def fire_due(self) -> list[Sent]:
+        """Send every alert already due at the current virtual time (the clock does not move)."""
+        return self.advance(self.clock.now())
 
     def prompt(self) -> str:
         """The interactive prompt: `alice #general> `."""
