@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -70,7 +70,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
-    kwargs["connect_args"] = postgres_connect_args(kwargs.get("connect_args"))
+    # libpq `options` in the URL (`?options=-csearch_path%3Dfirm`) are kept: connect_args would replace them.
+    from_url = make_url(url).query.get("options")
+    extra = dict(kwargs.get("connect_args") or {})
+    if from_url:
+        extra["options"] = " ".join(filter(None, [" ".join(from_url) if isinstance(from_url, tuple) else from_url,
+                                                  extra.get("options")]))
+    kwargs["connect_args"] = postgres_connect_args(extra)
     kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
     kwargs.setdefault("pool_size", POOL_SIZE)
     kwargs.setdefault("max_overflow", POOL_OVERFLOW)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
+from sqlalchemy import Engine
 
 from bot.settings import FirmConfig
 from handlers.cli import main
@@ -50,14 +50,21 @@ def test_every_firm_with_its_install_usage_and_health(two_corps, tmp_path: Path,
     assert gone.problems == ["no wecom install or configuration: the bot cannot reach it"]
 
 
+def cli_url(engine: Engine) -> str:
+    """The test database as the command line is told it: on PostgreSQL the test's own schema in the URL's
+    libpq options (`?options=-csearch_path=…`), which the engine keeps."""
+    url = engine.url
+    if engine.dialect.name == "postgresql":
+        url = url.set(query={"options": f"-csearch_path={engine._breachbot_schema}"})  # type: ignore[attr-defined]
+    return url.render_as_string(hide_password=False)
+
+
 def test_the_command_line_lists_firms_and_doctor_all_fails_on_one_unreachable(two_corps, capsys):  # noqa: F811
     a, b = two_corps
     a.post(f"/wecom/callback/{CORP_ID}", "zhangsan", "配置")
     b.post(f"/wecom/callback/{CORP_B}", "lisi", "宣布 乙所演练 --演练")
-    if a.side.bot.engine.dialect.name != "sqlite":
-        pytest.skip("the command line cannot name the test's own PostgreSQL schema (DATABASE_URL has no search_path)")
     # This environment configures no WeCom corp: both firms are in the database, neither can be reached.
-    url = a.side.bot.engine.url.render_as_string(hide_password=False)
+    url = cli_url(a.side.bot.engine)
     assert main(["--db", url, "firms"]) == 1
     listed = capsys.readouterr().out
     assert listed.startswith("2 firm(s):") and "乙所" not in listed and "problem: no wecom install" in listed
