@@ -7,6 +7,8 @@ import argparse
 import io
 import sys
 
+from sqlmodel import col, select
+
 from bot.app import create_app
 from bot.errors import UserError
 from bot.flows import firm, tenancy
@@ -15,7 +17,8 @@ from bot.settings import Settings
 from handlers.cli_records import settings_of
 from handlers.console.chat import ConsoleChat
 from handlers.firms import Firm, firms, listing
-from storage.db import make_engine, transaction, upgrade
+from storage.db import make_engine, session_factory, transaction, upgrade
+from storage.models import Workspace
 
 PLATFORMS = ("slack", "wecom", "console")
 
@@ -83,6 +86,44 @@ def cmd_firms(args: argparse.Namespace) -> int:
     return 1 if any(f.problems for f in rows) else 0
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    """List each firm's data key (its reference, never the key); `rotate` gives firms new keys."""
+    from bot.clock import SystemClock
+    from bot.statements import keys
+
+    settings = settings_of(args)
+    master = settings.data_key.get_secret_value() if settings.data_key else None
+    if not master:
+        print("BREACHBOT_DATA_KEY is not set: no firm key can be unwrapped (breachbot keygen makes one)",
+              file=sys.stderr)
+        return 2
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    try:
+        with transaction(session_factory(engine)) as session:
+            chosen = [ws for ws in session.exec(select(Workspace).order_by(col(Workspace.id)))
+                      if args.all or f"{ws.platform}:{ws.external_id}" == args.workspace]
+            if args.action == "rotate" and not chosen:
+                print(f"no firm {args.workspace!r}: `breachbot firms` lists them (or --all)" if args.workspace
+                      else "rotate needs --workspace <platform>:<id> or --all", file=sys.stderr)
+                return 2
+            for ws in chosen if args.action == "rotate" else []:
+                done = keys.rotate(session, workspace_id=ws.id or 0, master=master, now=SystemClock().now())
+                print(f"{ws.platform}:{ws.external_id}: new data key {done.key}, {done.contacts} contact(s) sealed "
+                      "again under it")
+            if args.action == "list":
+                for ws in session.exec(select(Workspace).order_by(col(Workspace.platform), col(Workspace.external_id))):
+                    key = keys.current(session, ws.id)
+                    made = f"{keys.ref(key)}, made {key.created_at:%Y-%m-%d %H:%M} UTC" if key else "none yet"
+                    print(f"{ws.platform}:{ws.external_id}  data key: {made}")
+    except UserError as exc:  # a key that BREACHBOT_DATA_KEY does not open: rolled back, nothing changed
+        print(f"{exc.message.plain_text()} Nothing was changed.", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """`breachbot config --workspace <platform>:<id> [KEY VALUE…]`."""
     config = sub.add_parser("config", help="show or set one firm's settings (language, timezone, name, contact, "
@@ -96,3 +137,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     listed = sub.add_parser("firms", help="every firm the deployment serves: install, usage, health")
     listed.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
     listed.set_defaults(func=cmd_firms)
+
+    data_keys = sub.add_parser("keys", help="each firm's data key (list), or new keys with the contacts sealed "
+                                            "again (rotate)")
+    data_keys.add_argument("action", nargs="?", choices=("list", "rotate"), default="list")
+    chosen = data_keys.add_mutually_exclusive_group()
+    chosen.add_argument("--workspace", help="<platform>:<workspace id>, e.g. slack:T0123ABCD")
+    chosen.add_argument("--all", action="store_true", help="every firm")
+    data_keys.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
+    data_keys.set_defaults(func=cmd_keys)

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from bot import delivery
 from bot.errors import ConfigError
 from bot.settings import Settings
+from bot.statements import keys
 from storage.models import Alert, FirmSettings, Incident, OutboundMessage, TimelineEvent, Workspace
 
 LATE = timedelta(minutes=5)
@@ -36,6 +37,7 @@ class Firm:
     drills: int = 0
     last_activity: datetime | None = None
     admins: list[str] = field(default_factory=list)
+    data_key: str = ""  # the reference of the firm's data key (k12), never the key
     problems: list[str] = field(default_factory=list)  # what needs fixing (doctor --all fails on these)
     notes: list[str] = field(default_factory=list)  # worth knowing, nothing broken
 
@@ -51,6 +53,8 @@ def firms(settings: Settings, engine: Engine, *, now: datetime) -> list[Firm]:
             firm = found[key] = Firm(workspace=key, name=values.get("name") or ws.name, lang=ws.lang,
                                      timezone=ws.timezone, admins=list(values.get("admins") or []))
             _usage(session, ws, firm, now=now)
+            data_key = keys.current(session, ws.id)
+            firm.data_key = keys.ref(data_key) if data_key else ""
             firm.install = installs.pop(key, "") or _missing(ws, settings, firm)
             if ws.removed_at is not None:
                 firm.install = f"removed {ws.removed_at:%Y-%m-%d %H:%M} UTC ({ws.removed_why})"
@@ -139,6 +143,6 @@ def listing(rows: list[Firm]) -> str:
         out.append(f"{mark} {f.workspace}  {f.name or '(no name)'}  {f.lang or '-'} {f.timezone or ''}".rstrip())
         out.append(f"    install: {f.install}")
         out.append(f"    usage: {f.incidents} incident(s), {f.open} open, {f.drills} drill(s); last activity {last}; "
-                   f"admins: {', '.join(f.admins) or '(default)'}")
+                   f"admins: {', '.join(f.admins) or '(default)'}; data key: {f.data_key or 'none yet'}")
         out += [f"    problem: {p}" for p in f.problems] + [f"    note: {n}" for n in f.notes]
     return "\n".join(out)

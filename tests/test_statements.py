@@ -7,8 +7,10 @@ import io
 import zipfile
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
+from bot.errors import UserError
 from storage.models import Client, DraftVersion, TimelineEvent
 from tests.conftest import TEST_DATA_KEY, joined, make_console
 
@@ -127,9 +129,14 @@ def test_full_statement_scenario(engine, tmp_path):
     assert data["clients"]["total"] == 500 and data["clients"]["notified"] == 500
     assert [(d["id"], d["kind"], d["version"], d["status"], d["approved_by"]) for d in data["drafts"]] == [
         ("D-1", "client", 2, "approved", ["erin"]), ("D-2", "client", 1, "approved", ["erin"])]
+    from bot.statements import keys
     from bot.statements.clients import Vault
 
-    assert Vault(TEST_DATA_KEY).open(stored.contact_encrypted) == "client1@example.cn"
+    with Session(engine) as s:  # sealed under the firm's own key, which the deployment's key unwraps
+        firm_vault = keys.firm_vault(s, workspace_id=incident.workspace_id, master=TEST_DATA_KEY)
+    assert firm_vault.open(stored.contact_encrypted) == "client1@example.cn"
+    with pytest.raises(UserError):
+        Vault(TEST_DATA_KEY).open(stored.contact_encrypted)
 
 
 def test_media_needs_comms_and_the_executive(quick):

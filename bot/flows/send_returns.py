@@ -71,11 +71,13 @@ def _receipts(bot: Breachbot, provider: Any) -> list[int]:
         pending = [(a.id, a.client_id, a.message_id, a.accepted_at) for a in session.exec(select(SendAttempt).where(
             SendAttempt.channel == sending.SMS, SendAttempt.state == sending.SENT,
             col(SendAttempt.accepted_at) > now - RECEIPT_WINDOW))]
-    secret, out = vault(bot), []
+    out: list[tuple[int, Message]] = []
     for attempt_id, client_id, provider_id, accepted_at in pending:
-        with bot.unit(write=False) as session:
+        with bot.unit(write=False) as session:  # each client opened with its own firm's key
             client = session.get(Client, client_id)
-            phone = secret.open(client.contact_encrypted).replace(" ", "").replace("-", "") if client else ""
+            incident = session.get(Incident, client.incident_id) if client else None
+            secret = vault(bot, session, incident.workspace_id) if incident else None
+            phone = secret.open(client.contact_encrypted).replace(" ", "").replace("-", "") if client and secret else ""
         try:
             state, code = provider.receipt(phone=phone, provider_id=provider_id, sent_at=accepted_at)
         except sending.Unavailable as exc:

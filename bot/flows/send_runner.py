@@ -21,7 +21,7 @@ from bot.incident import incidents
 from bot.law import clocks
 from bot.outbox import Outbox
 from bot.report.letter_pdf import letter_pdf
-from bot.statements import clients, reach, sending, template_context, transports
+from bot.statements import clients, keys, reach, sending, template_context, transports
 from bot.statements import letters as letter_merge
 from bot.text.i18n import line
 from bot.text.i18n import text as t
@@ -93,9 +93,10 @@ class Composer:
                                           "hotline": (firm.contact or settings.mail_reply_to or "")[:35]})
 
 
-def vault(bot: Breachbot) -> clients.Vault:
-    """The contacts' key from settings."""
-    return clients.Vault(bot.settings.data_key.get_secret_value() if bot.settings.data_key else None)
+def vault(bot: Any, session: Session, workspace_id: int | None, *, create: bool = False) -> clients.Vault:
+    """The vault of one firm's contacts (its own data key; `create`: make the key if the firm has none yet)."""
+    master = bot.settings.data_key.get_secret_value() if bot.settings.data_key else None
+    return keys.firm_vault(session, workspace_id=workspace_id, master=master, now=bot.now() if create else None)
 
 
 def transports_for(bot: Breachbot, incident: Incident) -> dict[str, Any]:
@@ -142,8 +143,8 @@ def _batch(bot: Breachbot, run_id: int) -> int:
     if room:
         _show(bot, lane)
     channels = transports_for(bot, incident)
-    secret = vault(bot)
     with bot.unit(write=False) as session:  # the merge context once per batch, not once per letter
+        secret = vault(bot, session, incident.workspace_id)
         composer = Composer.of(bot, session, session.get(Incident, incident.id))
     sent = 0
     finished = False

@@ -121,7 +121,7 @@ def _send(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd
     _may_send(bot, session, ws, context, incident, kind)
     if not clients.register(session, incident):
         raise UserError(t(lang, "clients.none"))
-    vault = send_runner.vault(bot)
+    vault = send_runner.vault(bot, session, incident.workspace_id)
     if not vault.ready():
         raise UserError(t(lang, "clients.no_key"))
     channels = frozenset(send_runner.transports_for(bot, incident))

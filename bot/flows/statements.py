@@ -27,7 +27,7 @@ from bot.incident import care, incidents, timeline, wording
 from bot.law import clocks
 from bot.outbox import Outbox
 from bot.registry import command
-from bot.statements import clients, drafts, reach, template_context
+from bot.statements import clients, drafts, keys, reach, template_context
 from bot.statements import gaps as draft_gaps
 from bot.statements import letters as letter_merge
 from bot.text.i18n import drill_prefix, drill_suffix, line, message
@@ -197,7 +197,8 @@ def clients_import(bot: Bot, session: Session, ws: Workspace, context: Context, 
     incident = resolve(session, ws, context, cmd.incident)
     if cmd.content is None:
         raise UserError(t(lang, "clients.need_file"))
-    vault = clients.Vault(bot.settings.data_key.get_secret_value() if bot.settings.data_key else None)
+    vault = keys.firm_vault(session, workspace_id=incident.workspace_id, now=bot.now(),  # made at the first import
+                            master=bot.settings.data_key.get_secret_value() if bot.settings.data_key else None)
     progress_lines: list[str] = []
 
     def progress(done: int, total: int) -> None:

@@ -8,11 +8,11 @@ import re
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlmodel import Session, col, select
 
 from bot.errors import UserError
@@ -44,14 +44,16 @@ CLIENT = "client"
 
 
 class Vault:
-    """Encrypts client contacts at rest with the firm's key (Fernet: AES-128-CBC + HMAC-SHA256)."""
+    """Encrypts client contacts at rest (Fernet: AES-128-CBC + HMAC-SHA256). Several keys (a list, or comma-separated
+    text): the first seals, any of them opens (a key being rotated out still opens what it sealed)."""
 
-    def __init__(self, key: str | None) -> None:
-        self._fernet = Fernet(key.encode()) if key else None
+    def __init__(self, key: str | Sequence[str] | None) -> None:
+        keys = [k.strip() for k in (key.split(",") if isinstance(key, str) else key or []) if k.strip()]
+        self._fernet = MultiFernet([Fernet(k.encode()) for k in keys]) if keys else None
 
     @staticmethod
     def new_key() -> str:
-        """A fresh key for BREACHBOT_DATA_KEY."""
+        """A fresh key for BREACHBOT_DATA_KEY (or a firm's own data key)."""
         return Fernet.generate_key().decode()
 
     def ready(self) -> bool:
@@ -59,7 +61,7 @@ class Vault:
         return self._fernet is not None
 
     def seal(self, text: str) -> str:
-        """Encrypt."""
+        """Encrypt under the first key."""
         assert self._fernet is not None
         return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
 
@@ -68,6 +70,14 @@ class Vault:
         assert self._fernet is not None
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except InvalidToken:
+            raise UserError("A client contact cannot be decrypted with this BREACHBOT_DATA_KEY.") from None
+
+    def reseal(self, token: str) -> str:
+        """The same text sealed under the first key (a rotation); UserError when no key opens it."""
+        assert self._fernet is not None
+        try:
+            return self._fernet.rotate(token.encode("ascii")).decode("ascii")
         except InvalidToken:
             raise UserError("A client contact cannot be decrypted with this BREACHBOT_DATA_KEY.") from None
 
