@@ -307,7 +307,8 @@ class WeComChat(Chat):
     def _send_to(self, users: list[str], message: Message, seen: Seen | None = None) -> str:
         msg_id = ""
         pieces = self._pieces(message, seen)
-        self.pace.take(users, len(pieces), self.clock.now())  # past WeCom's limit it would be dropped unsaid
+        # Past WeCom's limit it would be dropped unsaid; counted per corp (one userid in two corps: two people).
+        self.pace.take([f"{acting_workspace() or ''}:{u}" for u in users], len(pieces), self.clock.now())
         for piece in pieces:
             result = check_delivered("message/send", call(
                 "message/send", self.client.message.send, self.agent_id, users,
