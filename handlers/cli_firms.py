@@ -127,7 +127,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """`breachbot config --workspace <platform>:<id> [KEY VALUE…]`."""
     config = sub.add_parser("config", help="show or set one firm's settings (language, timezone, name, contact, "
-                                           "profile, roster, playbook, admins)")
+                                           "profile, roster, playbook, regimes, admins)")
     config.add_argument("--workspace", required=True, help="<platform>:<workspace id>, e.g. slack:T0123ABCD")
     config.add_argument("key", nargs="?", help="the setting to change; none: show them all")
     config.add_argument("value", nargs="*", help="its new value ('default' puts the deployment's back)")

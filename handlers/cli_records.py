@@ -165,8 +165,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         # The firm as it set itself (/breach config): its name, playbook and profile over the deployment's.
         firm = tenancy.resolve(_Owner(settings), tenancy.stored(session, ws.id), firm=settings.firm(), lang=ws.lang,
                                timezone=ws.timezone, playbook=playbook,
-                               firm_profile=frozenset(settings.firm().firm_profile))
-        playbook, profile = firm.playbook, firm.firm_profile
+                               firm_profile=frozenset(settings.firm().firm_profile), regimes=regimes)
+        playbook, profile, regimes = firm.playbook, firm.firm_profile, firm.regimes
         now = SystemClock().now()
         if args.format == "json":
             data = as_dict(session, incident=incident, playbook=playbook, ws=ws, now=now, regimes=regimes,
@@ -188,6 +188,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from bot.flows import tenancy
     from bot.flows.report import history_message
 
     settings = settings_of(args)
@@ -204,7 +205,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         for ws in workspaces:
             if len(workspaces) > 1:
                 print(f"[{ws.platform}:{ws.external_id}]")
-            print(history_message(session, ws, regimes=regimes).plain_text())
+            book = tenancy.regimes_of(_Owner(settings), tenancy.stored(session, ws.id), regimes)
+            print(history_message(session, ws, regimes=book).plain_text())
     return 0
 
 

@@ -1,7 +1,7 @@
 """/breach config (配置): a firm's own settings, kept in the database and set from chat by the firm's admins.
 
 One deployment serves many firms; each firm's language, timezone, name and contact, firm profile, roster,
-playbook and admins live in `FirmSettings` and win over breachbot.toml and the environment (the defaults)
+playbook, regimes and admins live in `FirmSettings` and win over breachbot.toml and the environment (the defaults)
 for that firm only. Anyone may look (`/breach config`); only an admin may change (`/breach config lang zh`,
 `/breach 配置 语言 中文`). Values may be typed in either language.
 """
@@ -30,11 +30,12 @@ from bot.text.i18n import message
 from bot.text.i18n import text as t
 from storage.models import FirmSettings, Incident, Workspace
 
-KEYS = ("lang", "timezone", "name", "name_en", "contact", "profile", "roster", "playbook", "admins")
+KEYS = ("lang", "timezone", "name", "name_en", "contact", "profile", "roster", "playbook", "regimes", "admins")
 # The words a key is typed as, besides its English name and its Chinese name in the catalogue (config.keys.*).
 KEY_WORDS = {"lang": ("language", "语言"), "timezone": ("tz", "时区"), "name": ("名称", "事务所名称", "公司名称"),
              "name_en": ("英文名称",), "contact": ("联系方式", "联系人"), "profile": ("类型", "机构类型"),
-             "roster": ("名单", "值班名单"), "playbook": ("预案", "应急预案"), "admins": ("admin", "管理员")}
+             "roster": ("名单", "值班名单"), "playbook": ("预案", "应急预案"),
+             "regimes": ("regime", "法规", "法规文件", "监管规定"), "admins": ("admin", "管理员")}
 RESET = {"default", "reset", "默认", "恢复默认"}
 NONE = {"none", "无", "空"}
 LANG_WORDS = {"en": {"en", "english", "英文", "英语"}, "zh": {"zh", "zh-cn", "chinese", "中文", "汉语", "简体中文"}}
@@ -106,6 +107,8 @@ def change(bot: Bot, session: Session, ws: Workspace, *, key: str, raw: str, val
     firm's language as it is now. UserError for a bad value, and nothing changes."""
     lang = ws.lang
     if raw.strip().lower() in RESET:
+        if key in ("playbook", "regimes") and key in values:  # back to the default changes them too
+            _no_open_incidents(session, ws, lang, f"config.{key}_open")
         values.pop(key, None)
     else:
         if not raw.strip():
@@ -177,6 +180,8 @@ def _read(bot: Bot, session: Session, ws: Workspace, key: str, raw: str, values:
         return _roster(bot, value, values.get("roster"), lang, bad)
     if key == "playbook":
         return _playbook(bot, session, ws, value, lang, bad)
+    if key == "regimes":
+        return _regimes(bot, session, ws, value, lang, bad)
     people = [user_ref(w) for w in _LIST.split(value) if w]
     if not people or None in people:
         raise bad
@@ -216,12 +221,28 @@ def _playbook(bot: Bot, session: Session, ws: Workspace, name: str, lang: str, b
         tenancy.firm_playbook(bot, name)
     except Exception as exc:
         raise UserError(message(lang, "config.playbook_broken", kind="error", name=name, why=str(exc)[:300])) from None
+    _no_open_incidents(session, ws, lang, "config.playbook_open")
+    return name
+
+
+def _regimes(bot: Bot, session: Session, ws: Workspace, name: str, lang: str, bad: UserError) -> str:
+    """A regimes file over the deployment's, checked as BREACHBOT_REGIMES is (file, line, key and problem)."""
+    name = name.removesuffix(".yaml")
+    if tenancy.regimes_path(bot, name) is None:
+        raise bad
+    try:
+        tenancy.firm_regimes(bot, name)
+    except Exception as exc:
+        raise UserError(message(lang, "config.regimes_broken", kind="error", name=name, why=str(exc)[:600])) from None
+    _no_open_incidents(session, ws, lang, "config.regimes_open")
+    return name
+
+
+def _no_open_incidents(session: Session, ws: Workspace, lang: str, key: str) -> None:
     open_ = session.exec(select(Incident.number).where(Incident.workspace_id == ws.id,
                                                        col(Incident.closed_at).is_(None))).all()
     if open_:
-        raise UserError(message(lang, "config.playbook_open", kind="error",
-                                ids=", ".join(f"BR-{n}" for n in sorted(open_))))
-    return name
+        raise UserError(message(lang, key, kind="error", ids=", ".join(f"BR-{n}" for n in sorted(open_))))
 
 
 def _shown(lang: str, key: str, value: Any, roles: dict[str, str] | None = None) -> str:
@@ -244,6 +265,7 @@ def show(bot: Bot, ws: Workspace, values: dict[str, Any]) -> Message:
     firm = bot.firm
     current = {"lang": ws.lang, "timezone": ws.timezone, "name": firm.name, "name_en": firm.name_en,
                "contact": firm.contact, "profile": sorted(bot.firm_profile), "playbook": values.get("playbook", ""),
+               "regimes": values.get("regimes", ""),
                "roster": firm.roster, "admins": admins(bot, values)}
     lines: list[tuple[Any, ...]] = [(Strong(t(lang, "config.title")),)]
     for key in KEYS:
@@ -251,6 +273,8 @@ def show(bot: Bot, ws: Workspace, values: dict[str, Any]) -> Message:
         shown = _shown(lang, key, value, _roles(bot, lang)) if value else t(lang, "config.none")
         if key == "playbook":
             shown = f"{bot.playbook.key} · {bot.playbook.name(lang)}"
+        if key == "regimes" and not value:
+            shown = t(lang, "config.default")
         source = t(lang, "config.set_here" if key in values else "config.from_default")
         lines.append((Text(f"{_key_name(lang, key)}: {shown} ({source})"),))
     lines.append((Text(t(lang, "config.how")),))

@@ -165,12 +165,13 @@ class PageSite:
     def _firm(self, session: Session, ws: Workspace) -> tenancy.FirmView:
         """The deployment's settings as this workspace's firm set them (/breach config)."""
         return tenancy.resolve(self, tenancy.stored(session, ws.id), firm=self.settings.firm(), lang=ws.lang,
-                               timezone=ws.timezone, playbook=self.playbook, firm_profile=self.firm_profile)
+                               timezone=ws.timezone, playbook=self.playbook, firm_profile=self.firm_profile,
+                               regimes=self.regimes)
 
     def _build(self, session: Session, opened: links.Opened, lang: str | None, now: datetime) -> Shown:
         shown = self._lang(lang, opened.workspace)
         firm = self._firm(session, opened.workspace)
-        data = view.build(session, incident=opened.incident, playbook=firm.playbook, regimes=self.regimes,
+        data = view.build(session, incident=opened.incident, playbook=firm.playbook, regimes=firm.regimes,
                           firm_profile=firm.firm_profile, ws=opened.workspace, lang=shown,
                           now=now, firm_name=firm.firm.name_in(shown), name=self._namer(opened.workspace.platform))
         return Shown(data=data, version=links.head(session, opened.incident))
@@ -204,11 +205,11 @@ class PageSite:
             ident = incidents.ref(incident) + ("-DRILL" if incident.drill else "")
             if fmt == "export":
                 raw = as_dict(session, incident=incident, playbook=firm.playbook, ws=ws, now=now,
-                              regimes=self.regimes, firm_profile=firm.firm_profile, lang=lang)
+                              regimes=firm.regimes, firm_profile=firm.firm_profile, lang=lang)
                 return f"{ident}-export.json", as_json(raw).encode("utf-8")
             if fmt not in ("md", "html", "pdf"):
                 raise Refused("unknown format")
-            data = document.build(session, incident=incident, playbook=firm.playbook, regimes=self.regimes,
+            data = document.build(session, incident=incident, playbook=firm.playbook, regimes=firm.regimes,
                                   firm_profile=firm.firm_profile, ws=ws, lang=lang, now=now,
                                   firm_name=firm.firm.name_in(lang))
             return f"{ident}-report-{lang}.{fmt}", document.render(data, fmt, pdf_font=self.settings.pdf_font)
@@ -219,11 +220,12 @@ class PageSite:
         with transaction(self.readers) as session:
             ws = links.check_history(session, token=token, now=now)
             lang = self._lang(lang, ws)
-            firm_name = self._firm(session, ws).firm.name_in(lang)
+            firm = self._firm(session, ws)
+            firm_name = firm.firm.name_in(lang)
             rows = []
             for incident in session.exec(select(Incident).where(Incident.workspace_id == ws.id)
                                          .order_by(col(Incident.number))):
-                times = metrics.key_times(session, incident, self.regimes).hours()
+                times = metrics.key_times(session, incident, firm.regimes).hours()
                 score = care.average_score(incident)
                 rows.append({"id": incidents.ref(incident), "title": incident.title, "drill": incident.drill,
                              "score": f"{score}/5 ({len(care.feedback(incident))})" if score is not None else "—",

@@ -24,6 +24,7 @@ from bot.chat import acting_for
 from bot.flows.port import Bot
 from bot.incident import incidents, timeline
 from bot.incident.playbook import Playbook, load_playbook
+from bot.law.regimes import RegimeBook, load_regimes
 from bot.settings import PACKAGE_PLAYBOOKS, FirmConfig
 from bot.text.i18n import text as t
 from storage.models import Alert, FirmSettings, Incident, OutboundMessage, Workspace
@@ -63,6 +64,7 @@ class FirmView:
     timezone: str
     playbook: Playbook
     firm_profile: frozenset[str]
+    regimes: RegimeBook
 
 
 class _Loading:
@@ -79,11 +81,11 @@ class _Loading:
 
 
 _VIEW: ContextVar[tuple[int, _Loading] | None] = ContextVar("breachbot_firm_view", default=None)
-_SCOPED = ("firm", "lang", "timezone", "playbook", "firm_profile")
+_SCOPED = ("firm", "lang", "timezone", "playbook", "firm_profile", "regimes")
 
 
 class FirmScoped:
-    """`firm`, `lang`, `timezone`, `playbook` and `firm_profile` of the firm being served (inside `serving`),
+    """`firm`, `lang`, `timezone`, `playbook`, `firm_profile` and `regimes` of the firm being served (inside `serving`),
     else the deployment's (breachbot.toml, the environment); assigning sets the deployment's."""
 
     def _scoped(self, name: str) -> Any:
@@ -141,16 +143,55 @@ def firm_playbook(bot: Any, name: str) -> Playbook:
     return _playbook(path, path.stat().st_mtime)
 
 
+def regimes_path(bot: Any, name: str) -> Path | None:
+    """Where the regimes file called `name` lives: next to BREACHBOT_REGIMES or the deployment's playbook, or
+    among the packaged files."""
+    folders = [*([Path(bot.settings.regimes_file).parent] if bot.settings.regimes_file else []),
+               Path(bot.settings.playbook).parent, PACKAGE_PLAYBOOKS]
+    for folder in folders:
+        path = folder / f"{name.removesuffix('.yaml')}.yaml"
+        if name and "/" not in name and "\\" not in name and not name.startswith(".") and path.is_file():
+            return path
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _regimes(paths: tuple[Path, ...], versions: tuple[tuple[int, int], ...]) -> RegimeBook:
+    return load_regimes(list(paths))
+
+
+def firm_regimes(bot: Any, name: str) -> RegimeBook:
+    """The deployment's regimes with a firm's file over them (by key, as BREACHBOT_REGIMES is over the packaged
+    ones), loaded once per file version; RegimeError names the file, line and problem."""
+    path = regimes_path(bot, name)
+    if path is None:
+        raise FileNotFoundError(name)
+    paths = (*bot.settings.regime_files, path)
+    return _regimes(paths, tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in paths))
+
+
+def regimes_of(owner: Any, values: dict[str, Any], default: RegimeBook) -> RegimeBook:
+    """The regimes a firm set (`regimes`), else `default`; a file removed or broken since it was set gives the
+    default, and the log says so."""
+    if not values.get("regimes"):
+        return default
+    try:
+        return firm_regimes(owner, values["regimes"])
+    except Exception:
+        log.exception("regimes %r set for a firm cannot be loaded; using the default", values["regimes"])
+        return default
+
+
 def view(bot: Bot, values: dict[str, Any]) -> FirmView:
     """The firm's view of the settings from what its admins set."""
     scoped: Any = bot
     return resolve(bot, values, firm=scoped.default("firm"), lang=scoped.default("lang"),
                    timezone=scoped.default("timezone"), playbook=scoped.default("playbook"),
-                   firm_profile=scoped.default("firm_profile"))
+                   firm_profile=scoped.default("firm_profile"), regimes=scoped.default("regimes"))
 
 
 def resolve(owner: Any, values: dict[str, Any], *, firm: FirmConfig, lang: str, timezone: str, playbook: Playbook,
-            firm_profile: frozenset[str]) -> FirmView:
+            firm_profile: frozenset[str], regimes: RegimeBook) -> FirmView:
     """What a firm's admins set over the deployment's values (`owner`: anything with `settings`, for playbooks)."""
     update = {k: values[k] for k in ("name", "name_en", "contact") if values.get(k)}
     if values.get("name") and not values.get("name_en"):  # the firm's own name in every language, not the default's
@@ -166,7 +207,7 @@ def resolve(owner: Any, values: dict[str, Any], *, firm: FirmConfig, lang: str, 
         except Exception:  # removed or broken since it was set: the deployment's, and say so in the log
             log.exception("playbook %r set for a firm cannot be loaded; using the default", values["playbook"])
     return FirmView(firm=firm, lang=values.get("lang") or lang, timezone=values.get("timezone") or timezone,
-                    playbook=playbook,
+                    playbook=playbook, regimes=regimes_of(owner, values, regimes),
                     firm_profile=frozenset(firm.firm_profile) if "profile" in values else firm_profile)
 
 
