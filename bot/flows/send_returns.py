@@ -71,7 +71,7 @@ def _receipts(bot: Breachbot, provider: Any) -> list[int]:
         pending = [(a.id, a.client_id, a.message_id, a.accepted_at) for a in session.exec(select(SendAttempt).where(
             SendAttempt.channel == sending.SMS, SendAttempt.state == sending.SENT,
             col(SendAttempt.accepted_at) > now - RECEIPT_WINDOW))]
-    out: list[tuple[int, Message]] = []
+    out: list[int] = []
     for attempt_id, client_id, provider_id, accepted_at in pending:
         with bot.unit(write=False) as session:  # each client opened with its own firm's key
             client = session.get(Client, client_id)
