@@ -62,8 +62,8 @@ def in_room(fake, room: str, needle: str) -> list[dict]:
     return [m for (where, _), m in sorted(fake.messages.items()) if where == room and needle in m["text"]]
 
 
-def test_a_bar_slack_rate_limits_never_stops_the_notices_and_arrives_later(sqlite_engine, fake):
-    slack, room, mailer = ready(sqlite_engine, fake)
+def test_a_bar_slack_rate_limits_never_stops_the_notices_and_arrives_later(engine, fake):
+    slack, room, mailer = ready(engine, fake)
     fake.fail("chat.update", "ratelimited", status=429, retry_after=60, times=2, text="📨 S-1 ")
 
     slack.slash(ALICE, "send D-1 --confirm", channel=room)
@@ -74,7 +74,7 @@ def test_a_bar_slack_rate_limits_never_stops_the_notices_and_arrives_later(sqlit
     assert in_room(fake, room, "✅ S-1 finished") == []  # the summary waits behind the bar: the room's order
     refused = [c for c in fake.calls_to("chat.update") if "📨 S-1 " in c.get("text", "")]
     assert len(refused) == 1  # one try at 25; at 50 and at the end the waiting row will say the latest
-    with Session(sqlite_engine) as s:
+    with Session(engine) as s:
         waiting = [(r.op, r.state, r.reason) for r in s.exec(select(OutboundMessage))
                    if r.op == "progress" and r.state != "sent"]
     assert waiting == [("progress", "pending", "ratelimited")]
@@ -94,7 +94,7 @@ def test_a_bar_slack_rate_limits_never_stops_the_notices_and_arrives_later(sqlit
     assert len(mailer.to) == CLIENTS  # nothing sent again
     slack.bot.advance(slack.clock.now() + timedelta(hours=1))
     assert len(in_room(fake, room, "✅ S-1 finished")) == 1 and len(in_room(fake, room, "📨 S-1 ")) == 1
-    with Session(sqlite_engine) as s:
+    with Session(engine) as s:
         assert {r.state for r in s.exec(select(OutboundMessage)) if r.op == "progress"} == {"sent"}
 
 
