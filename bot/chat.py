@@ -297,9 +297,14 @@ class Chat(ABC):
         so `sent_before` can find it after a crash; elsewhere a plain post."""
         return self.post(room=room, message=message)
 
+    def direct_once(self, *, user: str, message: Message, key: str) -> MessageRef:
+        """A direct message marked with `key` like `post_once`, found again by `sent_before(room=user, …)` where
+        the platform lets the bot read its direct messages back; elsewhere a plain direct message."""
+        return self.direct(user=user, message=message)
+
     def sent_before(self, *, room: str, key: str) -> bool | None:
-        """Whether a message marked `key` is in `room`: True, False, or None when the platform cannot
-        tell (the outbox then sends again: at-least-once for that message)."""
+        """Whether a message marked `key` is in `room` (or in the direct messages with a person's id): True,
+        False, or None when the platform cannot tell (the outbox then sends again: at-least-once for it)."""
         return None
 
 

@@ -11,11 +11,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The Chat port's methods that make something appear on the platform (bot/chat.py); reading ones are free.
-SENDING = {"create_room", "invite", "post", "post_once", "update", "pin", "set_topic", "direct", "reply", "upload"}
+SENDING = {"create_room", "invite", "post", "post_once", "update", "pin", "set_topic", "direct", "direct_once", "reply",
+           "upload"}
 DELIVERY_PATH = "the outbox's sender: claims, sends, retries and sets aside each row"
 ALLOWED: dict[tuple[str, str], str] = {
     **{("bot/flows/delivering.py", method): DELIVERY_PATH
-       for method in ("create_room", "invite", "post", "post_once", "update", "pin", "set_topic", "direct")},
+       for method in ("create_room", "invite", "post", "post_once", "update", "pin", "set_topic", "direct_once")},
     ("bot/flows/send_progress.py", "update"): "a send's bar, from an outbox row (only delivering.send calls it)",
     ("bot/flows/send_progress.py", "post_once"): "the same bar posted (anew), from the same outbox row",
     ("bot/app.py", "reply"): "the answer to the person who typed, on their request's own channel (Slack's "

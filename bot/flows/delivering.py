@@ -118,8 +118,12 @@ def _send(bot: Breachbot, row: OutboundMessage) -> dict[str, Any] | None:
         if row.incident_id:
             bot.refresh_status(row.incident_id)
         return None
+    # A row taken over from a process that died while sending it, or whose last try failed (a timeout may come
+    # after the platform took the message): each part is looked for first, by its key, where the platform can.
+    again = row.state == delivery.SENDING or (row.attempts > 0 and row.reason != "ratelimited")
     if row.op == "direct":
-        _send_parts(bot, row, lambda part, _key: bot.chat.direct(user=row.target, message=part))
+        _send_parts(bot, row, lambda part, key: bot.chat.direct_once(user=row.target, message=part, key=key),
+                    seen=(lambda key: bot.chat.sent_before(room=row.target, key=key)) if again else None)
         return None
     if row.op == "email":
         mail_out.deliver(bot, row)
@@ -132,9 +136,6 @@ def _send(bot: Breachbot, row: OutboundMessage) -> dict[str, Any] | None:
     elif row.op == send_progress.OP:
         return send_progress.deliver(bot, row, room, lang=bot.lang)
     else:
-        # A row taken over from a process that died while sending it, or whose last try failed (a timeout
-        # may come after the platform took the message): each part is looked for first, by its key.
-        again = row.state == delivery.SENDING or (row.attempts > 0 and row.reason != "ratelimited")
         _send_parts(bot, row, lambda part, key: bot.chat.post_once(room=room, message=part, key=key),
                     seen=(lambda key: bot.chat.sent_before(room=room, key=key)) if again
                     else None)

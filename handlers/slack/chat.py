@@ -19,6 +19,8 @@ from slack_sdk.webhook import WebhookClient
 from bot.chat import Chat, Context, DeliveryError, Message, MessageRef, Upload, acting_workspace
 from bot.settings import Settings
 from handlers import platform_errors
+from handlers.slack import history
+from handlers.slack.history import KEY_EVENT
 from handlers.slack.render import Rendered, fits, render
 
 log = logging.getLogger("breachbot.slack")
@@ -48,14 +50,7 @@ PERMANENT = {
 }
 
 
-KEY_EVENT = "breachbot_delivery"  # the metadata event type carrying the outbox's key of a message
 API_TIMEOUT = 10  # seconds for one Web API call; a stalled call fails as temporary and the outbox retries it
-
-
-def _row_of(key: str) -> int | None:
-    """The outbox row of a message key `bb-<row>-<part>[-<piece>]`."""
-    parts = key.split("-")
-    return int(parts[1]) if len(parts) >= 3 and parts[0] == "bb" and parts[1].isdigit() else None
 
 
 def retry_handlers() -> list[RetryHandler]:
@@ -289,31 +284,9 @@ class SlackChat(Chat):
             return self._post(room, render(message, lang=self.lang), key=key)
 
     def sent_before(self, *, room: str, key: str) -> bool | None:
-        """Whether the war room has a message with this key (conversations.history with include_all_metadata;
-        groups:history), read newest first until an older key of the bot's (`bb-<row>-…` with a smaller row:
-        a war room's messages go out in row order, so ours would be above it). None when Slack cannot be
-        asked (a DM, an error): the outbox then sends again."""
-        mine = _row_of(key)
-        if _MEMBER_ID.match(room) or mine is None:
-            return None  # a direct message: reading it back would need im:history, which the app does not ask
-        cursor = None
-        try:
-            for _ in range(5):
-                page = self.client.conversations_history(channel=room, limit=200, cursor=cursor,
-                                                         include_all_metadata=True)
-                for found in page.get("messages") or []:
-                    meta = found.get("metadata") or {}
-                    other = (meta.get("event_payload") or {}).get("key") if meta.get("event_type") == KEY_EVENT else None
-                    if other == key:
-                        return True
-                    if other and (row := _row_of(str(other))) is not None and row < mine:
-                        return False
-                cursor = (page.get("response_metadata") or {}).get("next_cursor")
-                if not page.get("has_more") or not cursor:
-                    return False
-        except Exception as exc:  # noqa: BLE001 - cannot tell: the outbox sends again (at-least-once)
-            log.warning("could not read %s's history to find message %s: %s", room, key, exc)
-        return None
+        """Whether the war room, or the DM with a member id, already has the message with this key
+        (handlers/slack/history.py: a DM needs the im:history scope); None when Slack cannot tell."""
+        return history.sent_before(self.client, room=room, key=key, dm=bool(_MEMBER_ID.match(room)))
 
     def update(self, *, ref: MessageRef, message: Message) -> None:
         """chat.update of the same ts: one living message."""
@@ -334,6 +307,11 @@ class SlackChat(Chat):
         (one call instead of conversations.open + chat.postMessage; bench/ counts calls per declare)."""
         with translated(about="user"):
             return self._post(user, render(message, lang=self.lang))
+
+    def direct_once(self, *, user: str, message: Message, key: str) -> MessageRef:
+        """A direct message with the outbox's key in its metadata (found again by `sent_before` with im:history)."""
+        with translated(about="user"):
+            return self._post(user, render(message, lang=self.lang), key=key)
 
     def upload(self, *, room: str, upload: Upload) -> str:
         """files_upload_v2 into the room; returns the file's permalink."""

@@ -19,6 +19,8 @@ BLOCKS_MAX = 50
 SECTION_MAX = 3000
 BLOCKS_TEXT_MAX = 12_000
 TEXT_MAX = 40_000
+MANIFEST_SCOPES = ("chat:write", "commands", "files:read", "files:write", "groups:history", "groups:write",
+                   "im:write", "pins:write", "reactions:read", "users:read")  # handlers/slack/manifest.yml
 
 
 @dataclass
@@ -80,6 +82,7 @@ class SlackMethods:
     users: dict[str, dict[str, Any]]
     messages: dict[tuple[str, str], dict[str, Any]]
     admins_only_private_channels: bool
+    scopes: set[str]  # the bot token's scopes
     triggers: dict[str, float]  # trigger_id → when Slack issued it (time.monotonic())
     used_triggers: set[str]
     url: str
@@ -169,7 +172,14 @@ class SlackMethods:
     def _conversations_history(self, p: dict) -> dict:
         # conversations.history: the channel's own messages, newest first; replies in a thread are not
         # among them unless also sent to the channel (docs.slack.dev/reference/methods/conversations.history).
-        mine = [m for (channel, _), m in self.messages.items() if channel == p["channel"]
+        # A DM (the D… id conversations.open gave) needs im:history: "missing_scope" otherwise ("Errors").
+        channel = p["channel"]
+        if channel.startswith("D"):
+            if "im:history" not in self.scopes:
+                return {"ok": False, "error": "missing_scope", "needed": "im:history",
+                        "provided": ",".join(sorted(self.scopes))}
+            channel = "U" + channel[1:]  # the fake keeps a DM under the person's id it was posted to
+        mine = [m for (where, _), m in self.messages.items() if where == channel
                 and m.get("thread_ts") in (None, m["ts"])]
         found = sorted(self._window(p, mine), key=lambda m: float(m["ts"]), reverse=True)
         if str(p.get("include_all_metadata")).lower() not in ("1", "true"):

@@ -35,6 +35,7 @@ from tests.slack.fake_methods import (  # noqa: F401 - re-exported for tests
     BLOCKS_MAX,
     BLOCKS_TEXT_MAX,
     BOT_USER,
+    MANIFEST_SCOPES,
     SECTION_MAX,
     TEAM,
     TEXT_MAX,
@@ -71,6 +72,8 @@ class FakeSlack(SlackMethods):
         self._on_call: dict[tuple[str, int], tuple[str, int, int | None]] = {}
         self._counts: dict[str, int] = {}
         self.admins_only_private_channels = False
+        # The bot token's scopes: the manifest's (handlers/slack/manifest.yml); a test adds im:history to it.
+        self.scopes = set(MANIFEST_SCOPES)
         self.triggers: dict[str, float] = {}
         self._response_limits: list[int] = []
         self.used_triggers: set[str] = set()
