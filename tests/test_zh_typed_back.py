@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from bot.chat import Mention
-from storage.models import Incident, TaskState
+from storage.models import Incident, QuestionState, TaskState
 from tests.conftest import START, joined, make_console
 
 
@@ -90,3 +90,48 @@ def test_done_all_in_english_and_a_phase_with_nothing_open(sqlite_engine):
     refused = joined(console.say("alice", "/breach done all", "breach-1"))
     assert refused.startswith("Every task of Immediate response is already done."), refused
     assert _done(sqlite_engine) == before
+
+
+def _fact_and_state(engine, fact: str, question: str) -> tuple[object, bool, object]:
+    """(the fact's value, whether it is recorded at all, when the question was answered)."""
+    with Session(engine) as s:
+        incident = s.exec(select(Incident)).one()
+        state = s.exec(select(QuestionState).where(QuestionState.key == question)).first()
+        return incident.facts.get(fact), fact in incident.facts, state.answered_at if state else None
+
+
+def test_a_question_is_answered_by_its_chinese_title_and_with_chinese_yes_no(sqlite_engine):
+    console = make_console(sqlite_engine, lang="zh")
+    console.say("alice", "/breach 宣布 工资表泄露", "general")
+    said = joined(console.say("alice", "/breach 回答 泄露是否已控制 是", "breach-1"))
+    assert "回答了" in said and "泄露是否已得到控制" in said and "：是" in said, said
+    assert _fact_and_state(sqlite_engine, "contained", "contained")[0] is True
+    said = joined(console.say("alice", "/breach 回答 密钥是否安全 否", "breach-1"))  # the report's title for key_safe
+    assert _fact_and_state(sqlite_engine, "key_safe", "key_safe")[0] is False, said
+    said = joined(console.say("alice", "/breach 回答 密钥是否安全 不适用", "breach-1"))
+    assert "不适用" in said and _fact_and_state(sqlite_engine, "key_safe", "key_safe")[:2] == (None, True), said
+    assert _fact_and_state(sqlite_engine, "key_safe", "key_safe")[2] is not None  # n/a closes the question
+    said = joined(console.say("alice", "/breach 回答 是否涉嫌犯罪 不知道", "breach-1"))
+    assert "暂不清楚" in said and "稍后会再问" in said, said
+    value, _, answered = _fact_and_state(sqlite_engine, "crime_suspected", "crime")
+    assert value is None and answered is None  # unknown: still open, asked again
+    # n/a where the question does not take it: refused in Chinese, saying what it takes, nothing changed
+    said = joined(console.say("alice", "/breach 回答 泄露是否已控制 不适用", "breach-1"))
+    assert "'不适用' 不是" in said and "是 或 否，或 不知道" in said, said
+    assert _fact_and_state(sqlite_engine, "contained", "contained")[0] is True
+
+
+def test_english_answers_n_a_and_unknown_where_the_question_takes_them(sqlite_engine):
+    console = make_console(sqlite_engine)
+    console.say("alice", "/breach declare payroll leak", "general")
+    said = joined(console.say("alice", "/breach answer key_safe n/a", "breach-1"))
+    assert "answered key_safe" in said and ": n/a" in said, said
+    assert _fact_and_state(sqlite_engine, "key_safe", "key_safe")[:2] == (None, True)
+    console.say("alice", "/breach answer contained yes", "breach-1")
+    said = joined(console.say("alice", "/breach answer contained unknown", "breach-1"))
+    assert "does not know contained" in said and "asked again" in said, said
+    assert _fact_and_state(sqlite_engine, "contained", "contained")[:2] == (None, True)
+    said = joined(console.say("alice", "/breach answer contained n/a", "breach-1"))
+    assert "'n/a' is not a valid answer to contained. Valid: yes or no, or unknown" in said, said
+    said = joined(console.say("alice", "/breach answer discovered unknown", "breach-1"))
+    assert "is not a valid answer to discovered" in said, said

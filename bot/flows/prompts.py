@@ -14,7 +14,7 @@ from bot.flows.base import here, resolve
 from bot.flows.grammar import parsers as p
 from bot.flows.port import Bot
 from bot.incident import incidents, questions
-from bot.incident.answers import named, show
+from bot.incident.answers import UNKNOWN, extra, named, show
 from bot.outbox import Outbox
 from bot.registry import command
 from bot.text.i18n import message
@@ -38,6 +38,8 @@ def answer(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Ans
     previous = change.changed.get(spec.sets, (None, None))[0]
     again = previous not in (None, [], {}, "")  # a first answer (nothing known before) is not a change
     key = "question.answered_again" if again else "question.answered"
+    if extra(spec, value) == UNKNOWN:
+        key = "question.not_known"
     out.post(incident, message(lang, key, actor=Mention(context.user), key=named(bot.playbook, spec, lang),
                                         question=spec.text(lang), value=shown,
                                         previous=said(previous) if again else ""))

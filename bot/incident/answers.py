@@ -16,6 +16,12 @@ from bot.text.times import parse_when
 
 YES = {"yes", "y", "true", "1", "是", "是的", "有", "对"}
 NO = {"no", "n", "false", "0", "否", "不是", "没有", "无"}
+# Answers a question takes when its playbook entry says so (`also:`), in either language.
+NOT_APPLICABLE, UNKNOWN = "not_applicable", "unknown"
+EXTRA = {
+    NOT_APPLICABLE: {"n/a", "na", "n.a", "not applicable", "not_applicable", "不适用", "不涉及"},
+    UNKNOWN: {"unknown", "not known", "don't know", "dont know", "?", "不知道", "未知", "不清楚", "尚不清楚"},
+}
 
 
 def named(playbook: Playbook, spec: QuestionSpec, lang: str) -> str:
@@ -32,6 +38,10 @@ def parse_answer(spec: QuestionSpec, raw: str, *, now: datetime, tz: str, lang: 
     if not value:
         raise UserError(t(lang, "answer.empty", key=name, valid=valid_choices(spec, lang)))
     kind = spec.type
+    said = " ".join(narrow(value).lower().rstrip("。.!！").split())
+    for extra in spec.also:
+        if said in EXTRA[extra]:
+            return extra
     if kind == "yes_no":
         word = narrow(value).lower()
         if word in YES:
@@ -127,14 +137,23 @@ def valid_choices(spec: QuestionSpec, lang: str) -> str:
     """What a person may type for this question."""
     if spec.type in ("one_of", "several_of"):
         listing = " · ".join(f"{i} {o.label(lang) if lang == 'zh' else o.key}" for i, o in enumerate(spec.options, start=1))
-        return listing + (t(lang, "answer.several") if spec.type == "several_of" else "")
-    return t(lang, f"answer.type.{spec.type}")
+        listing += t(lang, "answer.several") if spec.type == "several_of" else ""
+    else:
+        listing = t(lang, f"answer.type.{spec.type}")
+    return listing + "".join(t(lang, f"answer.also.{extra}") for extra in spec.also)
+
+
+def extra(spec: QuestionSpec, value: Any) -> str | None:
+    """`not_applicable` or `unknown` when the answer is one of those this question also takes."""
+    return value if isinstance(value, str) and value in spec.also else None
 
 
 def show(spec: QuestionSpec, value: Any, lang: str) -> str:
     """An answer as people read it."""
     if isinstance(value, bool):
         return t(lang, "answer.yes" if value else "answer.no")
+    if extra(spec, value):
+        return t(lang, f"answer.said.{value}")
     labels = {o.key: o.label(lang) for o in spec.options}
     if isinstance(value, list):
         return ("、" if lang == "zh" else ", ").join(labels.get(v, str(v)) for v in value)

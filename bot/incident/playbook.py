@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -72,6 +72,9 @@ class QuestionSpec(BaseModel):
     every: timedelta = timedelta(minutes=30)
     times: int = Field(default=4, ge=1, le=20)
     unless: dict[str, Any] = Field(default_factory=dict)  # not asked while these facts hold (key_safe: encrypted no)
+    # also taken: `not_applicable` (n/a, 不适用: the fact is cleared, the question closed) and `unknown`
+    # (不知道: the fact is cleared, the question stays open and is asked again)
+    also: list[Literal["not_applicable", "unknown"]] = Field(default_factory=list)
 
     _parse_every = field_validator("every", mode="before")(lambda cls, v: _duration(v))
 

@@ -13,10 +13,11 @@ from sqlmodel import Session, select
 
 from bot.errors import UserError
 from bot.incident import deadlines, timeline
-from bot.incident.answers import named, parse_answer
+from bot.incident.answers import UNKNOWN, extra, named, parse_answer
 from bot.incident.incidents import active_roles, require_open
 from bot.incident.playbook import Playbook, QuestionSpec
-from bot.text.facts import whole_number
+from bot.text.facts import narrow, whole_number
+from bot.text.i18n import catalogue
 from bot.text.i18n import text as t
 from storage.models import Deadline, Incident, QuestionState, Workspace
 
@@ -118,6 +119,9 @@ def find(playbook: Playbook, ref: str, lang: str) -> QuestionSpec:
     for spec in specs:
         if spec.key == ref:
             return spec
+    titled = [spec for spec in specs if _folded(ref) in titles(spec)]
+    if len(titled) == 1:
+        return titled[0]
     # A word of the question as the bot shows it (`知悉` → “事务所最早是什么时候知悉的？”), when only one has it.
     if len(ref) >= 2:
         meant = [spec for spec in specs if any(ref in spec.text(shown).lower() for shown in ("zh", "en"))]
@@ -125,6 +129,23 @@ def find(playbook: Playbook, ref: str, lang: str) -> QuestionSpec:
             return meant[0]
     keys = f"Q1–Q{len(specs)}" if lang == "zh" else ", ".join(s.key for s in specs)  # zh: what the bot shows
     raise UserError(t(lang, "answer.unknown", value=ref, keys=keys))
+
+
+def _folded(text: str) -> str:
+    return "".join(ch for ch in narrow(text).casefold() if ch.isalnum())
+
+
+def titles(spec: QuestionSpec) -> set[str]:
+    """What a question is called where the bot shows it, in both languages (folded): its text, and the names of
+    the fact it sets in drafts' gaps (`泄露是否已控制`), the report (`密钥是否安全`) and /breach facts flags."""
+    names = [spec.text(lang) for lang in ("zh", "en")]
+    for lang in ("zh", "en"):
+        shown = catalogue(lang)
+        names += [shown.get(f"draft.fact.{spec.sets}", ""), shown.get(f"report.{spec.key}", ""),
+                  shown.get(f"report.{spec.sets}", "")]
+        for key in (spec.key, spec.sets):
+            names += shown.get(f"flag_names.{key}", "").split("/")
+    return {folded for name in names if (folded := _folded(name))}
 
 
 def open_questions(session: Session, *, incident: Incident, playbook: Playbook) -> list[tuple[int, QuestionSpec]]:
@@ -153,16 +174,19 @@ def answer(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
     require_open(incident, lang)
     spec = find(playbook, ref, lang)
     value = parse_answer(spec, raw, now=now, tz=ws.timezone, lang=lang, name=named(playbook, spec, lang))
-    if spec.sets == "cause" and value not in playbook.causes:
+    said = extra(spec, value)  # n/a or unknown: nothing is known, so the fact is cleared
+    if not said and spec.sets == "cause" and value not in playbook.causes:
         raise UserError(t(lang, "error.cause", value=value, choices=", ".join(playbook.causes)))
-    change = set_facts(session, incident=incident, playbook=playbook, changes={spec.sets: value}, actor=actor,
-                       now=now, lang=lang, via=f"answer:{spec.key}")
+    change = set_facts(session, incident=incident, playbook=playbook, changes={spec.sets: None if said else value},
+                       actor=actor, now=now, lang=lang, via=f"answer:{spec.key}" + (f":{said}" if said else ""),
+                       still_open=(spec.key,) if said == UNKNOWN else ())
     return spec, value, change
 
 
 def set_facts(session: Session, *, incident: Incident, playbook: Playbook, changes: dict[str, Any], actor: str,
-              now: datetime, lang: str, via: str) -> FactChange:
-    """Change incident facts, log them, mark the questions they answer, move dependent deadlines."""
+              now: datetime, lang: str, via: str, still_open: tuple[str, ...] = ()) -> FactChange:
+    """Change incident facts, log them, mark the questions they answer (but those `still_open`: answered
+    "unknown", they are asked again), move dependent deadlines."""
     require_open(incident, lang)
     result = FactChange()
     facts = dict(incident.facts)
@@ -184,7 +208,7 @@ def set_facts(session: Session, *, incident: Incident, playbook: Playbook, chang
     if result.phases_moved:
         _move_phase_deadlines(session, incident=incident, playbook=playbook, now=now)
     result.answered = mark_answered(session, incident=incident, playbook=playbook, values=changes, actor=actor,
-                                    now=now)
+                                    now=now, still_open=still_open)
     timeline.append(session, incident=incident, actor=actor, kind="facts_changed", now=now,
                     text=", ".join(f"{k}={_short(v)}" for k, v in changes.items()),
                     data={"via": via, "changes": {k: {"from": o, "to": n} for k, (o, n) in result.changed.items()},
@@ -193,11 +217,13 @@ def set_facts(session: Session, *, incident: Incident, playbook: Playbook, chang
 
 
 def mark_answered(session: Session, *, incident: Incident, playbook: Playbook, values: dict[str, Any], actor: str,
-                  now: datetime) -> list[str]:
+                  now: datetime, still_open: tuple[str, ...] = ()) -> list[str]:
     """Mark the questions whose facts `values` gives as answered (and stop asking them); their keys."""
     states = _states(session, incident)
     answered = []
     for spec in playbook.questions():
+        if spec.key in still_open:
+            continue
         if spec.sets in values:
             state = states.get(spec.key) or _state(session, incident, spec.key)
             state.answered_at, state.answered_by = now, actor
