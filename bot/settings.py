@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     pdf_font: Path | None = Field(None, validation_alias=_env("BREACHBOT_PDF_FONT"))
     files_dir: Path = Field(Path("breachbot-files"), validation_alias=_env("BREACHBOT_FILES"))
     log_level: str = Field("INFO", validation_alias=_env("BREACHBOT_LOG_LEVEL"))
+    # Who runs the deployment (/breach firms): comma-separated platform:workspace:user, e.g. slack:T0123:U0456.
+    operators: str = Field("", validation_alias=_env("BREACHBOT_OPERATORS"))
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
     slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
@@ -169,6 +171,11 @@ class Settings(BaseSettings):
     def page_base(self) -> str:
         """Where people reach `breachbot serve` (incident page links start with it), without a trailing slash."""
         return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
+
+    @property
+    def operator_ids(self) -> frozenset[str]:
+        """The deployment's operators as platform:workspace:user (userids are unique only within a workspace)."""
+        return frozenset(o.strip() for o in self.operators.split(",") if o.strip().count(":") >= 2)
 
     @property
     def slack_oauth(self) -> bool:

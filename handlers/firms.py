@@ -7,7 +7,6 @@ A firm is a workspace: a Slack team (installed through /slack/install, or the on
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,30 +15,12 @@ from sqlmodel import Session, col, select
 
 from bot import delivery
 from bot.errors import ConfigError
+from bot.flows.operators import Firm, Said, listing
 from bot.settings import Settings
 from bot.statements import keys
 from storage.models import Alert, FirmSettings, Incident, OutboundMessage, TimelineEvent, Workspace
 
 LATE = timedelta(minutes=5)
-
-
-@dataclass
-class Firm:
-    """One firm as the operator sees it."""
-
-    workspace: str  # platform:id
-    name: str = ""
-    lang: str = ""
-    timezone: str = ""
-    install: str = ""
-    incidents: int = 0
-    open: int = 0
-    drills: int = 0
-    last_activity: datetime | None = None
-    admins: list[str] = field(default_factory=list)
-    data_key: str = ""  # the reference of the firm's data key (k12), never the key
-    problems: list[str] = field(default_factory=list)  # what needs fixing (doctor --all fails on these)
-    notes: list[str] = field(default_factory=list)  # worth knowing, nothing broken
 
 
 def firms(settings: Settings, engine: Engine, *, now: datetime) -> list[Firm]:
@@ -55,15 +36,16 @@ def firms(settings: Settings, engine: Engine, *, now: datetime) -> list[Firm]:
             _usage(session, ws, firm, now=now)
             data_key = keys.current(session, ws.id)
             firm.data_key = keys.ref(data_key) if data_key else ""
-            firm.install = installs.pop(key, "") or _missing(ws, settings, firm)
+            firm.installed = installs.pop(key, None) or _missing(ws, settings, firm)
             if ws.removed_at is not None:
-                firm.install = f"removed {ws.removed_at:%Y-%m-%d %H:%M} UTC ({ws.removed_why})"
+                firm.installed = ("install.removed", {"at": f"{ws.removed_at:%Y-%m-%d %H:%M}", "why": ws.removed_why})
     for key, install in installs.items():  # installed or configured, nothing typed yet
-        found[key] = Firm(workspace=key, install=install, notes=["not used yet"])
+        found[key] = Firm(workspace=key, installed=install)
+        found[key].note("note.unused")
     default_admins = settings.firm().admins
     for firm in found.values():
         if not firm.admins and not default_admins and not firm.workspace.startswith("console:"):
-            firm.notes.append(f"no admins: `breachbot config --workspace {firm.workspace} admins <user>`")
+            firm.note("note.no_admins", workspace=firm.workspace)
     return sorted(found.values(), key=lambda f: f.workspace)
 
 
@@ -86,20 +68,20 @@ def _usage(session: Session, ws: Workspace, firm: Firm, *, now: datetime) -> Non
     alerts = Counter(session.exec(select(Alert.state).where(
         col(Alert.incident_id).in_(ids), col(Alert.state) == "pending", col(Alert.fire_at) < now - LATE)).all())
     if alerts["pending"]:
-        firm.problems.append(f"{alerts['pending']} reminder(s) overdue by more than {LATE}: is a worker running?")
+        firm.problem("problem.overdue", count=alerts["pending"], late=str(LATE))
     states = Counter(session.exec(select(OutboundMessage.state).where(
         col(OutboundMessage.incident_id).in_(ids),
         col(OutboundMessage.state).in_((*delivery.UNDELIVERED, delivery.DEAD)))).all())
     if states[delivery.DEAD] and ws.removed_at is None:
-        firm.problems.append(f"{states[delivery.DEAD]} message(s) set aside: `breachbot outbox`")
+        firm.problem("problem.set_aside", count=states[delivery.DEAD])
     waiting = sum(n for state, n in states.items() if state != delivery.DEAD)
     if waiting:
-        firm.notes.append(f"{waiting} message(s) waiting to be delivered")
+        firm.note("note.waiting", count=waiting)
 
 
-def _installs(settings: Settings, engine: Engine) -> dict[str, str]:
+def _installs(settings: Settings, engine: Engine) -> dict[str, Said]:
     """platform:id → how the deployment reaches that firm (an install, a configured corp)."""
-    found: dict[str, str] = {}
+    found: dict[str, Said] = {}
     if settings.slack_oauth:
         from sqlmodel import SQLModel
 
@@ -109,40 +91,33 @@ def _installs(settings: Settings, engine: Engine) -> dict[str, str]:
         with engine.connect() as conn:
             for row in conn.execute(table.select().order_by(table.c.installed_at)):
                 if row.team_id:
-                    found[f"slack:{row.team_id}"] = (f"Slack app installed {row.installed_at:%Y-%m-%d %H:%M} UTC "
-                                                     f"by {row.user_id} ({row.team_name or row.team_id})")
+                    found[f"slack:{row.team_id}"] = ("install.slack", {
+                        "at": f"{row.installed_at:%Y-%m-%d %H:%M}", "by": row.user_id,
+                        "team": row.team_name or row.team_id})
     if settings.wecom_corp_id or settings.wecom_corps:
         from handlers.wecom.config import corp_configs
 
         try:
             for corp in corp_configs(settings):
-                found[f"wecom:{corp.corp_id}"] = f"WeCom app {corp.agent_id} at /wecom/callback/{corp.corp_id}"
+                found[f"wecom:{corp.corp_id}"] = ("install.wecom", {"agent": corp.agent_id, "corp": corp.corp_id})
         except ConfigError as exc:
-            found["wecom:?"] = f"WeCom configuration broken: {exc}"
+            found["wecom:?"] = ("install.wecom_broken", {"why": str(exc)})
     return found
 
 
-def _missing(ws: Workspace, settings: Settings, firm: Firm) -> str:
+def _missing(ws: Workspace, settings: Settings, firm: Firm) -> Said:
     """How a firm with no install of its own is reached (or that it no longer is)."""
     if ws.platform == "console":
-        return "the local console"
+        return ("install.console", {})
     if ws.platform == "slack" and settings.slack_bot_token and not settings.slack_oauth:
-        return "Slack, the single bot token (SLACK_BOT_TOKEN)"
-    firm.problems.append(f"no {ws.platform} install or configuration: the bot cannot reach it")
-    return "none"
+        return ("install.slack_token", {})
+    firm.problem("problem.unreachable", platform=ws.platform)
+    return ("install.none", {})
 
 
-def listing(rows: list[Firm]) -> str:
-    """The firms as lines an operator reads."""
-    if not rows:
-        return "No firms yet: nothing installed, configured or used."
-    out = [f"{len(rows)} firm(s):"]
-    for f in rows:
-        mark = "✗" if f.problems else "⚠" if f.notes else "✓"
-        last = f"{f.last_activity:%Y-%m-%d %H:%M} UTC" if f.last_activity else "never"
-        out.append(f"{mark} {f.workspace}  {f.name or '(no name)'}  {f.lang or '-'} {f.timezone or ''}".rstrip())
-        out.append(f"    install: {f.install}")
-        out.append(f"    usage: {f.incidents} incident(s), {f.open} open, {f.drills} drill(s); last activity {last}; "
-                   f"admins: {', '.join(f.admins) or '(default)'}; data key: {f.data_key or 'none yet'}")
-        out += [f"    problem: {p}" for p in f.problems] + [f"    note: {n}" for n in f.notes]
-    return "\n".join(out)
+def attach(bot: Any, settings: Settings) -> None:
+    """Give a running bot the deployment's view of its firms (/breach firms, for its operators)."""
+    bot.deployment_firms = lambda now: firms(settings, bot.engine, now=now)
+
+
+__all__ = ["Firm", "attach", "firms", "listing"]

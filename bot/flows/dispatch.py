@@ -20,6 +20,7 @@ from bot.flows import (  # noqa: F401 - declarations
     law,
     media,
     no_harm,
+    operators,
     page,
     permissions,
     prompts,

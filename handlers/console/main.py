@@ -13,6 +13,7 @@ from bot.text.i18n import text as t
 from bot.text.times import zone_label
 from handlers.console.chat import ConsoleChat
 from handlers.console.workspace import ConsoleWorkspace, ScriptError, clock_for
+from handlers.firms import attach as attach_firms
 
 
 def build_console(settings: Settings, *, now: str | None, interactive: bool, user: str | None = None,
@@ -21,6 +22,7 @@ def build_console(settings: Settings, *, now: str | None, interactive: bool, use
     chat = ConsoleChat(out=out or sys.stdout, uploads=settings.files_dir)  # type: ignore[arg-type]
     clock = clock_for(now, interactive=interactive)
     bot = create_app(settings, chat=chat, clock=clock, migrate=True)
+    attach_firms(bot, settings)
     return ConsoleWorkspace(bot=bot, chat=chat, clock=clock, user=user or bot.firm.first_person() or "alice")
 
 

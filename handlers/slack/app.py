@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.errors import ConfigError
 from bot.flows import tenancy
 from bot.settings import Settings
+from handlers.firms import attach as attach_firms
 from handlers.roster import warn_at_start
 from handlers.slack.capture import TimelineCapture
 from handlers.slack.chat import SlackChat, make_client, make_outbox_client
@@ -93,6 +94,7 @@ def build_slack_app(settings: Settings, *, engine: Engine, clock: Clock | None =
         client = client or make_client(settings)
     bot = create_app(settings, chat=chat, clock=clock, engine=engine)
     chat.lang, chat.lang_of = bot.lang, lambda: bot.lang  # each firm's own (/breach config)
+    attach_firms(bot, settings)
     if installs is None:
         warn_at_start(chat, bot.firm)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""

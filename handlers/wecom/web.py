@@ -31,6 +31,7 @@ from bot.errors import UserError
 from bot.flows import lookups, tenancy
 from bot.incident import questions
 from bot.settings import Settings
+from handlers.firms import attach as attach_firms
 from handlers.roster import warn_at_start
 from handlers.router import parse
 from handlers.wecom.api import WeComClient
@@ -244,6 +245,7 @@ def build_all(settings: Settings, *, engine: Engine, clock: Clock | None = None,
     chat.corps = {c.corp_id: (clients[c.corp_id], c.agent_id) for c in configs}
     bot = create_app(wecom_settings(settings), chat=chat, clock=clock, engine=engine)
     chat.team = team_lookup(bot, first.corp_id)
+    attach_firms(bot, settings)
     chat.clock, chat.lang, chat.lang_of = bot.clock, bot.lang, lambda: bot.lang  # each firm's own (/breach config)
     warn_at_start(chat, bot.firm)
     chat.prompts = Prompts(playbook=lambda: bot.playbook, lang=lambda: bot.lang,

@@ -30,9 +30,9 @@ def _texts(corp: Corp, since: int = 0) -> str:
     return "\n".join(out)
 
 
-def _answer(corp: Corp, path: str, typed: str) -> str:
+def _answer(corp: Corp, path: str, typed: str, user: str = "zhangsan") -> str:
     mark = len(corp.side.fake.calls)
-    assert corp.post(path, "zhangsan", typed) == 200
+    assert corp.post(path, user, typed) == 200
     return re.sub(r"</?font[^>]*>", "", _texts(corp, mark))  # errors come in WeCom's warning colour
 
 
