@@ -1,12 +1,14 @@
 """One path for every outgoing message: bot/ speaks to a platform only through the outbox (bot/delivery.py,
 bot/flows/delivering.py), which orders per target, retries with backoff and Retry-After, and sets aside what
 is refused for good. A new direct call of the Chat port's sending methods anywhere else in bot/ fails here;
-the few legitimate ones are listed with why.
+the few legitimate ones are listed with why. Below the port, the adapters (handlers/) write to Slack and
+WeCom only in their Chat implementation, so nothing reaches a platform around the outbox that way either.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,3 +101,30 @@ def spoken(port: Chat, room):
 '''
     assert direct_calls(source) == [(3, "post"), (4, "update"), (6, "direct"), (8, "pin"), (9, "set_topic"),
                                     (14, "invite")]
+
+
+# The platforms' own message-writing calls belong in each Chat implementation, which the outbox drives.
+PLATFORM_WRITES = re.compile(r"\.(chat_postMessage|chat_postEphemeral|chat_update|chat_delete|files_upload_v2|"
+                             r"conversations_create|conversations_invite|conversations_setTopic|pins_add|"
+                             r"appchat\.(?:create|update|send)|message\.send)\b")
+PORTS = {"handlers/slack/chat.py", "handlers/wecom/chat.py"}
+ADAPTER_ALLOWED = {
+    ("handlers/slack/listeners.py", "chat_update"): "a pressed question's buttons become a line saying who "
+                                                    "answered (cosmetic, best effort, logged on failure): the "
+                                                    "answer itself is a command whose effects are outbox rows",
+}
+
+
+def test_adapters_write_to_the_platform_only_in_their_chat_port():
+    offenders, used = [], set()
+    for path in sorted((ROOT / "handlers").rglob("*.py")):
+        name = str(path.relative_to(ROOT))
+        if name in PORTS:
+            continue
+        for lineno, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for match in PLATFORM_WRITES.finditer(text):
+                used.add((name, match.group(1)))
+                if (name, match.group(1)) not in ADAPTER_ALLOWED:
+                    offenders.append(f"{name}:{lineno} calls {match.group(1)} outside its Chat port")
+    assert offenders == []
+    assert sorted(set(ADAPTER_ALLOWED) - used) == []
