@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from bot.statements.sending import EMAIL, Notice
-from storage.models import OutboundMessage, SendRun
+from storage.models import OutboundMessage, SendRun, TimelineEvent
 from tests.send_fixtures import EN_LETTER
 from tests.slack.conftest import USERS, SlackBot, make_slack
 
@@ -127,3 +127,24 @@ def test_a_bar_someone_deleted_is_posted_again_and_kept_as_the_runs(sqlite_engin
     with Session(sqlite_engine) as s:
         assert s.exec(select(SendRun)).one().progress_message == again["ts"]
     assert len(in_room(fake, room, "✅ S-1 finished")) == 1 and len(mailer.to) == CLIENTS
+
+
+def test_a_war_room_archived_mid_send_sets_the_bar_aside_and_the_summary_reaches_the_lead(sqlite_engine, fake):
+    slack, room, mailer = ready(sqlite_engine, fake)
+    fake.archive(room)  # someone archives the war room: every post there is refused for good (is_archived)
+
+    slack.slash(ALICE, "send D-1 --confirm", channel=room)
+
+    assert len(mailer.to) == CLIENTS and set(Counter(mailer.to).values()) == {1}
+    assert in_room(fake, room, "📨 S-1 ") == []
+    [summary] = [m for (where, _), m in fake.messages.items() if where == ALICE and "✅ S-1 finished" in m["text"]]
+    assert summary["text"].startswith("⚠️ BR-1: this could not be posted in the war room")
+    with Session(sqlite_engine) as s:
+        rows = [(r.op, r.state) for r in s.exec(select(OutboundMessage)) if r.op in ("progress", "post")
+                and ("S-1" in str(r.payload) or r.op == "progress")]
+        events = [e.data for e in s.exec(select(TimelineEvent)) if e.kind in ("delivery_fallback", "delivery_failed")]
+    assert ("progress", "dead") in rows and ("post", "dead") in rows  # set aside at once, never retried blindly
+    ops = [e["op"] for e in events]  # the posts' fallbacks (the send's start, its summary) are recorded
+    assert ops and set(ops) == {"post"}  # a bar is no record: set aside without a timeline event
+    slack.bot.advance(slack.clock.now() + timedelta(hours=1))
+    assert len(mailer.to) == CLIENTS
