@@ -105,7 +105,8 @@ def every_case() -> list[IncidentFacts]:
                                    encrypted=encrypted, key_safe=key_safe, crime_suspected=flag, ransom_paid=flag, on_behalf=flag,
                                    firm_profile=frozenset(FIRM_PROFILES)))
     for profile, level, recorded in itertools.product(
-            ((), ("cii_operator",), ("central_organ",), FIRM_PROFILES), (None, *CAC_LEVELS), (False, True)):
+            ((), ("cii_operator",), ("central_organ",), ("eu_targeting",), ("eu_outside",), FIRM_PROFILES),
+            (None, *CAC_LEVELS), (False, True)):
         when = T0 + timedelta(days=2) if recorded else None
         cases.append(IncidentFacts(aware_at=T0, affected=every, data_categories=frozenset({"bank_account"}),
                                    firm_profile=frozenset(profile), cac_level=level, determined_at=when,

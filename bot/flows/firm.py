@@ -175,6 +175,8 @@ def _read(bot: Bot, session: Session, ws: Workspace, key: str, raw: str, values:
         flags = [_profile(w) for w in words]
         if None in flags:
             raise bad
+        if len({f for f in flags if f and f.startswith("eu_")}) > 1:  # GDPR Art. 3: the firm stands one way only
+            raise UserError(message(lang, "config.eu_one", kind="error", typed=value[:60]))
         return list(dict.fromkeys(f for f in flags if f))
     if key == "roster":
         return _roster(bot, value, values.get("roster"), lang, bad)

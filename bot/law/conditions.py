@@ -14,7 +14,10 @@ from bot.incident.playbook import Localized
 from bot.law.reasons import Reason, join, reason
 from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES, RESIDENCES
 
-FIRM_PROFILES: tuple[str, ...] = ("cii_operator", "central_organ", "us_tax_preparer", "nydfs_covered")
+FIRM_PROFILES: tuple[str, ...] = ("cii_operator", "central_organ", "us_tax_preparer", "nydfs_covered",
+                                  "eu_established", "eu_targeting", "eu_outside")
+# GDPR Art. 3: where the firm stands towards the EU, from its profile (the first flag set wins; none set: unknown)
+EU_SCOPES: tuple[str, ...] = ("established", "targeting", "outside", "unknown")
 _FLAGS = ("encrypted", "key_safe", "crime_suspected", "ransom_paid", "on_behalf")  # facts where None counts as false
 
 
@@ -199,6 +202,24 @@ def _profile(op: str, arg: Any, where: str) -> Condition:
     return test
 
 
+def eu_scope(firm_profile: frozenset[str]) -> str:
+    """GDPR Art. 3 for this firm: established in the EU (3(1)), targeting people there (3(2)), outside, or unknown."""
+    return next((scope for scope in EU_SCOPES[:3] if f"eu_{scope}" in firm_profile), "unknown")
+
+
+def _eu_scope(op: str, arg: Any, where: str) -> Condition:
+    scopes = _fields(arg, {"in"}, where).get("in")
+    if not isinstance(scopes, list) or not scopes:
+        raise _fail(where, f"eu_scope needs in: a non-empty list of {', '.join(EU_SCOPES)}")
+    _check_known("EU scope", scopes, EU_SCOPES, where)
+
+    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
+        scope = eu_scope(facts.firm_profile)
+        flag = {} if scope == "unknown" else {"profile": reason(f"firm_profile.eu_{scope}")}
+        return scope in scopes, reason(f"eu_scope.{scope}", **flag)
+    return test
+
+
 def _cac_level(op: str, arg: Any, where: str) -> Condition:
     least = _fields(arg, {"at_least"}, where).get("at_least")
     _check_known("CAC level", [least], CAC_LEVELS, where)
@@ -215,7 +236,8 @@ def _cac_level(op: str, arg: Any, where: str) -> Condition:
 
 _OPERATORS: dict[str, Callable[[str, Any, str], Condition]] = {
     "all": _group, "any": _group, "not": _not, "affected": _affected, "data": _data,
-    "unencrypted": _flag, "profile": _profile, "no_harm": _no_harm, "cac_level": _cac_level, **dict.fromkeys(_FLAGS, _flag),
+    "unencrypted": _flag, "profile": _profile, "no_harm": _no_harm, "cac_level": _cac_level, "eu_scope": _eu_scope,
+    **dict.fromkeys(_FLAGS, _flag),
 }
 
 

@@ -1,0 +1,106 @@
+"""GDPR Art. 33 follows where the firm stands towards the EU (Art. 3): established (a lead authority), targeting people
+there without an establishment (every authority where affected people live, EDPB Guidelines 9/2022 para. 73),
+outside, or not said (the lead authority, asking for the flag)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.law.conditions import NoHarmDecision, eu_scope
+from bot.law.reasons import render
+from bot.law.regimes import evaluate, load_regimes
+from bot.settings import FirmConfig
+from storage.models import FirmSettings
+from tests.conftest import joined, make_console, said
+from tests.test_regimes import DEFAULT, T0, H, applicable, facts
+
+
+@pytest.fixture(scope="module")
+def book():
+    return load_regimes([DEFAULT])
+
+
+def gdpr(book, profile: tuple[str, ...], **kwargs) -> dict:
+    found = applicable(book, facts({"EU": 5}, firm_profile=frozenset(profile), **kwargs))
+    return {k: v for k, v in found.items() if k.startswith("eu-gdpr")}
+
+
+def results(book, profile: tuple[str, ...]) -> dict:
+    return {r.clock_id: r for r in evaluate(book, facts({"EU": 5}, firm_profile=frozenset(profile)))}
+
+
+@pytest.mark.parametrize(("profile", "expected"), [
+    # Art. 3(1) and Art. 56: an establishment in the EU -- one lead supervisory authority
+    pytest.param(("eu_established",), {"eu-gdpr-33/authority": T0 + 72 * H, "eu-gdpr-34/individuals": T0 + 72 * H},
+                 id="gdpr-3-1-established-lead-authority"),
+    # Art. 3(2): no establishment, goods or services offered to people in the EU -- every authority where they live
+    pytest.param(("eu_targeting",), {"eu-gdpr-33/authorities": T0 + 72 * H, "eu-gdpr-34/individuals": T0 + 72 * H},
+                 id="gdpr-3-2-targeting-every-authority"),
+    # Art. 3: neither -- outside the territorial scope, no GDPR clock
+    pytest.param(("eu_outside",), {}, id="gdpr-3-outside"),
+    # not said: the lead-authority clock still applies (never silence), and its reason asks for the flag
+    pytest.param((), {"eu-gdpr-33/authority": T0 + 72 * H, "eu-gdpr-34/individuals": T0 + 72 * H},
+                 id="gdpr-3-unknown"),
+    # an establishment wins over targeting
+    pytest.param(("eu_targeting", "eu_established"), {"eu-gdpr-33/authority": T0 + 72 * H,
+                 "eu-gdpr-34/individuals": T0 + 72 * H}, id="gdpr-3-1-wins"),
+])
+def test_the_gdpr_authority_clock_follows_the_firms_place_towards_the_eu(book, profile, expected):
+    assert gdpr(book, profile) == expected
+
+
+def test_the_reason_says_why_in_both_languages(book):
+    established = results(book, ("eu_established",))["eu-gdpr-33/authority"]
+    assert "the firm is established in the EU (GDPR Art. 3(1)): one lead supervisory authority (Art. 56)" in render(
+        established.reason, "en")
+    targeting = results(book, ("eu_targeting",))
+    why = render(targeting["eu-gdpr-33/authorities"].reason, "en")
+    assert "no EU establishment (GDPR Art. 3(2)): no one-stop shop, every authority where affected people live" in why
+    assert "须通知受影响者所在各成员国的监管机构" in render(targeting["eu-gdpr-33/authorities"].reason, "zh")
+    assert "EDPB Guidelines 9/2022" in targeting["eu-gdpr-33/authorities"].citation.en
+    assert not targeting["eu-gdpr-33/authority"].applies
+    assert "no EU establishment" in render(targeting["eu-gdpr-33/authority"].reason, "en")
+    unknown = render(results(book, ())["eu-gdpr-33/authority"].reason, "en")
+    assert "the firm profile does not say whether the firm is established in the EU" in unknown
+    outside = results(book, ("eu_outside",))["eu-gdpr-34/individuals"]
+    assert not outside.applies and "outside the GDPR" in render(outside.reason, "en")
+
+
+def test_outside_the_gdpr_no_owner_clock_and_a_no_harm_decision_closes_every_authority_clock(book):
+    assert "eu-gdpr-33/owner" not in gdpr(book, ("eu_outside",), on_behalf=True)
+    assert "eu-gdpr-33/owner" in gdpr(book, ("eu_targeting",), on_behalf=True)
+    decided = {"eu-gdpr-33": NoHarmDecision(at=T0 + H, by="erin", reason="sent to our own auditor, deleted")}
+    closed = {r.clock_id: r for r in evaluate(book, facts({"EU": 5}, firm_profile=frozenset({"eu_targeting"}),
+                                                         no_harm=decided))}
+    assert not closed["eu-gdpr-33/authorities"].applies and closed["eu-gdpr-33/authorities"].decided
+
+
+def test_eu_scope_reads_the_profile():
+    assert [eu_scope(frozenset(p)) for p in ((), ("eu_outside",), ("eu_targeting", "eu_outside"), ("eu_established",))] \
+        == ["unknown", "outside", "targeting", "established"]
+
+
+def test_a_firm_says_it_has_no_eu_establishment_and_the_war_room_sees_every_authority(sqlite_engine):
+    console = make_console(sqlite_engine, lang="en", roster={"legal": ["erin"]})
+    console.bot.firm = FirmConfig(admins=["alice"], roster={"legal": ["erin"]})
+    refused = said(console, "alice", "/breach config profile eu_established eu_outside", "general")
+    assert refused.startswith("“eu_established eu_outside” says more than one thing about the EU. Choose one:")
+    assert refused.endswith("Nothing was changed.")
+    assert said(console, "alice", "/breach config profile us_tax_preparer eu_targeting", "general").startswith(
+        "Settings: profile is now")
+    with Session(sqlite_engine) as s:
+        assert s.exec(select(FirmSettings)).one().values["profile"] == ["us_tax_preparer", "eu_targeting"]
+    console.say("alice", "/breach declare Payroll exported by mistake --data bank_account,name", "general")
+    sent = joined(console.say("erin", "/breach affected EU=3", "breach-1"))
+    assert "(eu-gdpr-33/authorities): due" in sent and "(eu-gdpr-33/authority)" not in sent
+    listing = joined(console.say("erin", "/breach clocks", "breach-1"))
+    assert ("eu-gdpr-33/authorities · GDPR: notify the supervisory authority → The supervisory authority of each "
+            "member state where affected people live (the firm has no EU establishment) · pending") in listing
+    assert "EDPB Guidelines 9/2022 (v2.0, 28 March 2023) para. 73" in listing
+    everything = joined(console.say("erin", "/breach clocks --all", "breach-1"))
+    lead = next(line for line in everything.splitlines() if line.startswith("eu-gdpr-33/authority ·"))
+    assert "not applicable" in lead and "with no EU establishment (GDPR Art. 3(2)): no one-stop shop" in lead
+    said(console, "alice", "/breach config lang zh", "general")
+    zh = joined(console.say("alice", "/breach 配置 类型 欧盟设立 面向欧盟", "general"))
+    assert "请只选一项" in zh and "没有做任何更改" in zh
