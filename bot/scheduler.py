@@ -36,6 +36,7 @@ class AlertScheduler:
         self.scheduler = scheduler or BackgroundScheduler(timezone=UTC)
         self._lock = threading.Lock()
         self._returns_read = datetime.min.replace(tzinfo=UTC)
+        self._closed = False  # set under _lock by shutdown: no job is added after it (see shutdown)
         self.started_at: datetime | None = None  # wall clock, for /healthz (handlers/liveness.py)
         self.last_tick: datetime | None = None
 
@@ -52,12 +53,19 @@ class AlertScheduler:
         """Stop; jobs that have not started never will, a running one is waited for when `wait`."""
         if self.bot.on_schedule_change and self.rebuild in self.bot.on_schedule_change:
             self.bot.on_schedule_change.remove(self.rebuild)
+        # APScheduler's shutdown holds its job-store lock while it waits for the running job; a running tick
+        # that then re-arms the wake-up (add_job needs that lock) would wait for ever. Closed first, under our
+        # lock, no rebuild adds a job any more.
+        with self._lock:
+            self._closed = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
 
     def rebuild(self) -> datetime | None:
         """Arm the wake-up job at the next moment something is due (bot time); returns that moment."""
         with self._lock:
+            if self._closed:
+                return None
             wake = self.bot.next_wakeup()
             if wake is None:
                 if self.scheduler.get_job(WAKE_JOB):

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from bot.app import create_app
 from bot.clock import VirtualClock
@@ -98,14 +99,31 @@ def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
     admin = create_engine(_pg_url())
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(_pg_url(), connect_args={"options": f"-csearch_path={schema}"})
+    # Every connection of the test is named after its schema, so the teardown can end the ones a test left
+    # behind (a thread still retrying, a session cut off by a partition) instead of waiting on their locks.
+    eng = make_engine(_pg_url(), connect_args={"options": f"-csearch_path={schema}", "application_name": schema})
     eng._breachbot_schema = schema  # type: ignore[attr-defined]  # child processes need it
     upgrade(eng)
     yield eng
     eng.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    drop_schema(admin, schema)
     admin.dispose()
+
+
+def drop_schema(admin: Engine, schema: str) -> None:
+    """Drop a test's schema, first ending every connection still using it; a lock wait is retried."""
+    for attempt in range(5):
+        with admin.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE application_name = :name AND pid <> pg_backend_pid()"), {"name": schema})
+        try:
+            with admin.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            return
+        except OperationalError:
+            if attempt == 4:
+                raise
 
 
 @pytest.fixture

@@ -34,7 +34,8 @@ class AnsweringChat(RecordingChat):
 def main(argv: list[str]) -> int:
     url, schema, now, out, go, count = argv[:6]
     workspace = argv[6] if len(argv) > 6 else "storm"
-    kwargs = {"connect_args": {"options": f"-csearch_path={schema}"}} if schema != "-" else {}
+    kwargs = ({"connect_args": {"options": f"-csearch_path={schema}", "application_name": schema}}
+              if schema != "-" else {})
     engine = make_engine(url, pool_size=int(count), max_overflow=0, **kwargs)
     settings = Settings(_env_file=None, database_url=url, timezone="Asia/Shanghai",  # type: ignore[call-arg]
                         config_file="/nonexistent/breachbot.toml")

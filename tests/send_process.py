@@ -23,7 +23,8 @@ from tests.worker_process import RecordingChat
 
 def main(argv: list[str]) -> int:
     url, schema, now, port, ca_file, out = argv[:6]
-    kwargs = {"connect_args": {"options": f"-csearch_path={schema}"}} if schema != "-" else {}
+    kwargs = ({"connect_args": {"options": f"-csearch_path={schema}", "application_name": schema}}
+              if schema != "-" else {})
     engine = make_engine(url, **kwargs)
     settings = make_settings(**mail_settings(smtp_port=int(port), ca_file=Path(ca_file), send_per_minute=100))
     clock = VirtualClock(datetime.fromisoformat(now))

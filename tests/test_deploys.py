@@ -4,6 +4,7 @@ and again while they send, and started again; every message is delivered once, n
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 from collections import Counter
 from datetime import timedelta
@@ -32,6 +33,18 @@ def undelivered(engine) -> int:
                                  .all())
 
 
+def stopped(worker, timeout: float = 120) -> str:
+    """Wait for a SIGTERM'd worker; one that does not stop fails the test with every thread's stack."""
+    try:
+        return worker.communicate(timeout=timeout)[1]
+    except subprocess.TimeoutExpired:
+        worker.send_signal(signal.SIGUSR1)  # faulthandler in tests/worker_process.py dumps the stacks
+        time.sleep(2)
+        worker.kill()
+        _, err = worker.communicate()
+        raise AssertionError(f"the worker did not stop within {timeout} s of SIGTERM:\n{err[-8000:]}") from None
+
+
 def test_workers_stopped_with_sigterm_mid_run_send_nothing_twice(engine, tmp_path):
     busy(engine)
     moment = START + timedelta(hours=2)
@@ -47,7 +60,7 @@ def test_workers_stopped_with_sigterm_mid_run_send_nothing_twice(engine, tmp_pat
             assert time.monotonic() < deadline, "the worker sent nothing"
             time.sleep(0.02)
         worker.send_signal(signal.SIGTERM)
-        _, err = worker.communicate(timeout=60)
+        err = stopped(worker)
         assert worker.returncode == 0, err[-3000:]
         assert "Traceback" not in err, err[-3000:]
         if not undelivered(engine):

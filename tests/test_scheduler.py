@@ -217,3 +217,31 @@ def test_a_question_escalated_in_chinese_names_it_once(sqlite_engine):
     console.say("alice", "/breach 回答 Q2 09:00", "breach-1")  # Q1 is left alone: its own escalation
     out = joined(console.advance(START + timedelta(hours=6)))
     assert "❗ BR-1 问题 Q1 已询问 4 次仍未回答" in out and "Q1（Q1）" not in out
+
+
+def test_shutdown_while_a_tick_rearms_the_wakeup_does_not_hang(quick):
+    """APScheduler's shutdown(wait=True) holds its job-store lock while it waits for the running job; a tick
+    that re-arms the wake-up at that moment (add_job needs the lock) used to hang the worker on SIGTERM."""
+    quick.say("alice", "/breach declare Payroll export leaked")
+    scheduler = AlertScheduler(quick.bot)
+    scheduler.start(paused=True)
+    go, rearmed = threading.Event(), []
+
+    def tick() -> None:  # a sweep that is still running when the deploy's SIGTERM arrives
+        go.wait(timeout=30)
+        rearmed.append(scheduler.rebuild())
+
+    scheduler.scheduler.add_job(tick, id="late-sweep")
+    scheduler.scheduler.resume()
+    while not [job for job in scheduler.scheduler.get_jobs() if job.id == "late-sweep"] == []:
+        threading.Event().wait(0.01)  # the job has been handed to the executor
+    stopper = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+    stopper.start()
+    lock = scheduler.scheduler._jobstores_lock
+    while lock.acquire(blocking=False):  # until shutdown holds APScheduler's job-store lock
+        lock.release()
+        threading.Event().wait(0.01)
+    go.set()
+    stopper.join(timeout=20)
+    assert not stopper.is_alive(), "shutdown waited for ever on the tick re-arming the wake-up"
+    assert rearmed == [None]  # a closed scheduler arms nothing

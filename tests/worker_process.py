@@ -76,10 +76,15 @@ class RecordingChat(Chat):
 
 
 def main(argv: list[str]) -> int:
+    import faulthandler
+    import signal
+
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # a test that waits too long asks for the stacks
     url, schema, now, out = argv[:4]
     hang = Path(argv[argv.index("--hang-marker") + 1]) if "--hang-marker" in argv else None
     delay = float(argv[argv.index("--serve") + 1]) if "--serve" in argv else 0.0
-    kwargs = {"connect_args": {"options": f"-csearch_path={schema}"}} if schema != "-" else {}
+    kwargs = ({"connect_args": {"options": f"-csearch_path={schema}", "application_name": schema}}
+              if schema != "-" else {})
     engine = make_engine(url, **kwargs)
     settings = Settings(_env_file=None, database_url=url, timezone="Asia/Shanghai",  # type: ignore[call-arg]
                         config_file="/nonexistent/breachbot.toml")

@@ -44,7 +44,8 @@ def test_a_partitioned_database_does_not_stop_slack_acks(engine, fake):
     url = engine.url
     proxy = PartitionProxy((url.host or "127.0.0.1", url.port or 5432))
     proxied = make_engine(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
-                          connect_args={"options": f"-csearch_path={engine._breachbot_schema}"})
+                          connect_args={"options": f"-csearch_path={engine._breachbot_schema}",
+                                        "application_name": engine._breachbot_schema})  # ended at teardown
     app, _ = create_web_app(slack_settings(fake), engine=proxied, clock=VirtualClock(START))
     liveness = app.extensions["breachbot.liveness"]
     liveness.database.every = 0.0  # every /healthz asks for a new probe: the worst case for the database
