@@ -40,6 +40,7 @@ log = logging.getLogger("breachbot.wecom")
 
 DM_PREFIX = "dm:"
 GROUP_NAME_MAX = 50  # WeCom cuts app chat names at 50 characters
+CHAT_EXISTS = 86215  # appchat/create: "chatid exists"
 _CHAT_ID = re.compile(r"^([a-z]+)(\d+)z[0-9a-f]+$")
 
 
@@ -138,21 +139,36 @@ class WeComChat(Chat):
             state.members += new  # only once WeCom took them: a refused person does not block the next
 
     def _create(self, chat_id: str, room: WarRoom) -> None:
-        call("appchat/create", self.client.appchat.create, chat_id=chat_id, name=room.name, owner=room.owner,
-             user_list=room.members)
+        try:
+            call("appchat/create", self.client.appchat.create, chat_id=chat_id, name=room.name, owner=room.owner,
+                 user_list=room.members)
+        except WeComAPIError as exc:
+            if exc.errcode != CHAT_EXISTS:
+                raise
+            # Another process made it a moment ago: it is a group; add whoever it lacks.
+            have = call("appchat/get", self.client.appchat.get, chat_id).get("userlist", [])
+            missing = [m for m in room.members if m not in have]
+            if missing:
+                call("appchat/update", self.client.appchat.update, chat_id, add_user_list=missing)
         room.created = True
         log.info("war room %s created with %s", chat_id, ", ".join(room.members))
 
     def _room(self, chat_id: str) -> WarRoom:
-        """A room this process made, or one it learns about (made before a restart, or elsewhere)."""
-        if chat_id in self.rooms:
-            return self.rooms[chat_id]
+        """A room as WeCom and the database say it is. `rooms` is only a cache: an app chat, once made, stays one,
+        so a made room is taken from it; a room still deferred here may have been made a group by another
+        process (serve and worker, several of each), so WeCom is asked again; one never seen is rebuilt from its
+        team in the database."""
+        known = self.rooms.get(chat_id)
+        if known is not None and known.created:
+            return known
         if chat_id.startswith(DM_PREFIX):  # someone's 1:1 chat with the app: never a group
             user = chat_id[len(DM_PREFIX):]
             return WarRoom(name=user, owner=user, members=[user])
         try:
             info = call("appchat/get", self.client.appchat.get, chat_id)
         except WeComAPIError as exc:
+            if known is not None:  # still deferred everywhere: as this process left it (people join one by one)
+                return known
             members = self.team(chat_id) if self.team else []
             if not members:
                 raise
