@@ -29,6 +29,7 @@ BENCHMARKS = {
     "scheduler": "5. Scheduler at scale: 1,000 incidents × 15 clocks",
     "storm": "6. Declare storms (SQLite, PostgreSQL) and declare at 100 ms per Web API call",
     "faults": "7. Delivery under faults: kill -9 duplicates, recovery after a 60 s Slack outage",
+    "firms": "8. Many firms: 50 firms, 2 web + 2 worker processes on PostgreSQL, a virtual day",
 }
 
 
