@@ -149,6 +149,7 @@ class NoHarm:  # a recorded decision that a breach will likely cause no harm, un
     regime: str
     reason: str = ""
     incident: int | None = None
+    withdraw: bool = False  # `noharm withdraw <regime>`: the decision is taken back, its clocks return
 
 
 @dataclass(frozen=True)
@@ -391,10 +392,9 @@ class ClientsFeedback:  # one client's satisfaction: a score 1-5 and what they s
     incident: int | None = None
 
 
-Command = (
-    Declare | Status | Roles | Assign | Unassign | Log | Tasks | Done | Phase | Close | Help | Capture | Answer
-    | Questions | Clocks | Facts | Affected | Notified | DraftNew | DraftEdit | DraftShow | Drafts | Approve
-    | ClientsImport | ClientsShow | ClientsNotified | Letters | Send | Summary | Report | FollowUpAdd | FollowUps
-    | FollowUpDone | Drill | History | Snooze | Severity | Rename | Public | Cost | Media | Correct | Offer | Brief
-    | ClientsCompensate | ClientsFeedback | NoHarm
-)
+Command = (Declare | Status | Roles | Assign | Unassign | Log | Tasks | Done | Phase | Close | Help
+           | Capture | Answer | Questions | Clocks | Facts | Affected | Notified | DraftNew | DraftEdit
+           | DraftShow | Drafts | Approve | ClientsImport | ClientsShow | ClientsNotified | Letters | Send
+           | Summary | Report | FollowUpAdd | FollowUps | FollowUpDone | Drill | History | Snooze | Severity
+           | Rename | Public | Cost | Media | Correct | Offer | Brief | ClientsCompensate | ClientsFeedback
+           | NoHarm)

@@ -190,6 +190,8 @@ def test_every_key_event_kind_is_described_in_both_languages():
         "captured": ("客户来电", {}), "closed": ("网盘不得公开", {"cause": "staff_error"}),
         "no_harm": ("us-fl-501-171: 误发给本所审计师，已删除", {"regime": "us-fl-501-171", "by": "erin",
                                                           "reason": "误发给本所审计师，已删除"}),
+        "no_harm_withdrawn": ("us-fl-501-171: 审计师已转发", {"regime": "us-fl-501-171", "by": "erin",
+                                                         "decided_by": "erin", "reason": "审计师已转发"}),
     }
     assert set(data) == set(document.KEY_EVENTS)
     words = events.Words(playbook=playbook, regimes=regimes, lang="zh", when=lambda at: "11月28日 10:05",

@@ -32,7 +32,7 @@ from storage.models import Incident, Workspace
 TEMPLATES = Path(__file__).resolve().parents[2] / "playbooks" / "templates" / "report"
 KEY_EVENTS = ("declared", "war_room_opened", "phase_started", "phase_completed", "phase_left_open", "escalated",
               "clocks_changed", "notified", "draft_approved", "clients_imported", "clients_notified", "captured",
-              "clock_missed", "closed", "no_harm")  # kinds every report must say in words (the timeline shows them all)
+              "clock_missed", "closed", "no_harm", "no_harm_withdrawn")  # kinds every report must say in words (the timeline shows them all)
 FORMATS = ("md", "html", "pdf", "json")
 DURATION_LABELS = {"declare": "to_declare", "assemble": "to_assemble", "contain": "to_contain",
                    "notify": "to_first_notice", "clients": "to_tell_clients", "close": "to_close"}

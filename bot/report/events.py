@@ -154,6 +154,8 @@ _DESCRIBE: dict[str, Callable[[TimelineEvent, Mapping[str, Any], Words], str]] =
     "notified": _notified,
     "no_harm": lambda e, d, w: _t(w, "no_harm", regime=w.regimes.regimes[d["regime"]].title(w.lang), by=d["by"],
                                   reason=d["reason"]),
+    "no_harm_withdrawn": lambda e, d, w: _t(w, "no_harm_withdrawn", regime=w.regimes.regimes[d["regime"]].title(w.lang),
+                                            by=d["by"], decided_by=d["decided_by"], reason=d["reason"]),
     "draft_created": lambda e, d, w: _draft(w, d),
     "draft_edited": lambda e, d, w: _draft(w, d),
     "draft_signed": lambda e, d, w: _t(w, "approved_as", what=_draft(w, d),
