@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session
@@ -17,6 +19,8 @@ from bot.text.i18n import text as t
 from bot.text.times import format_time, parse_when
 from bot.views import incident as views
 from storage.models import Incident, Workspace
+
+log = logging.getLogger("breachbot")
 
 
 def resolve(session: Session, ws: Workspace, context: Context, number: int | None, *,
@@ -85,3 +89,22 @@ def acknowledge(out: Outbox, context: Context, incident: Incident, lang: str) ->
     """A short 'Done.' for a change made from outside the war room (inside, the war room's post says it)."""
     if not here(context, incident):
         out.reply(message(lang, "ok.done"))
+
+
+def display_names(bot: Bot) -> Callable[[str], str]:
+    """How a record names people: the roster's [people] name, else the platform's display name, else the id
+    (`@id` keeps its @); a platform that cannot say never stops the record."""
+    people = bot.firm.people
+
+    def name(user: str) -> str:
+        at, bare = ("@", user[1:]) if user.startswith("@") else ("", user)
+        if bare in people:
+            return at + people[bare]
+        try:
+            shown = bot.chat.display_name(bare)
+        except Exception:  # a platform hiccup names the person by id, as before
+            log.warning("could not name %s on %s", bare, bot.chat.platform)
+            shown = bare
+        return at + (shown or bare)
+
+    return name

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from bot.chat import Context, Line, Mention, Message, Strong, Text, Upload
 from bot.commands import FollowUpAdd, FollowUpDone, FollowUps, History, Report, Summary
 from bot.errors import UserError
-from bot.flows.base import acknowledge, drill, here, resolve, role_holders
+from bot.flows.base import acknowledge, display_names, drill, here, resolve, role_holders
 from bot.flows.grammar import parsers as p
 from bot.flows.port import Bot
 from bot.incident import care, deadlines, followups, incidents, names, wording
@@ -90,7 +90,7 @@ def full_report(bot: Bot, session: Session, ws: Workspace, context: Context, cmd
     incident = resolve(session, ws, context, cmd.incident, lock=False)
     data = document.build(session, incident=incident, playbook=bot.playbook, regimes=bot.regimes,
                         firm_profile=bot.firm_profile, ws=ws, lang=lang, now=bot.now(),
-                        firm_name=bot.settings.identity(bot.firm).name_in(lang))
+                        firm_name=bot.settings.identity(bot.firm).name_in(lang), name=display_names(bot))
     body = document.render(data, cmd.format, pdf_font=bot.settings.pdf_font)
     name = f"{incidents.ref(incident)}-report{drill_suffix(incident.drill)}-{lang}.{cmd.format}"
     # Reports go to the war room only, never to a public room.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,10 @@ def labels(lang: str) -> dict[str, str]:
 
 
 def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: RegimeBook,
-          firm_profile: frozenset[str], ws: Workspace, lang: str, now: datetime, firm_name: str) -> dict[str, Any]:
-    """Everything the report shows, computed from the database (the timeline is its spine)."""
+          firm_profile: frozenset[str], ws: Workspace, lang: str, now: datetime, firm_name: str,
+          name: Callable[[str], str] = str) -> dict[str, Any]:
+    """Everything the report shows, computed from the database (the timeline is its spine); people by `name`
+    (their display name: the roster's [people], else the platform's), never by platform id."""
     tz = ws.timezone
     L = labels(lang)  # noqa: N806 - the templates call it L too
 
@@ -101,26 +104,26 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
             bars.append(chart.Bar(label=r.clock_id, start=incident.aware_at, due=r.due_at, done=row.met_at,
                                   kind="clock"))
 
-    team = [{"role": playbook.roles[role](lang) if role in playbook.roles else role, "user": a.user}
+    team = [{"role": playbook.roles[role](lang) if role in playbook.roles else role, "user": name(a.user)}
             for role, a in sorted(active_roles(session, incident).items(),
                                   key=lambda kv: list(playbook.roles).index(kv[0]) if kv[0] in playbook.roles else 99)]
-    changes = [{"at": when(a.assigned_at), "role": wording.role(playbook, a.role, lang), "user": a.user,
-                "by": actor(a.assigned_by, lang), "ended": when(a.ended_at) if a.ended_at else ""}
+    changes = [{"at": when(a.assigned_at), "role": wording.role(playbook, a.role, lang), "user": name(a.user),
+                "by": actor(a.assigned_by, lang, name), "ended": when(a.ended_at) if a.ended_at else ""}
                for a in role_history(session, incident)]
     every_draft = drafts.all_drafts(session, incident)
     words = Words(playbook=playbook, regimes=regimes, lang=lang, when=when,
-                  draft_kinds={d.number: d.kind for d, _ in every_draft})
+                  draft_kinds={d.number: d.kind for d, _ in every_draft}, name=name)
     for item, event in zip(raw["timeline"], events, strict=True):  # the JSON says each event in words too
         item["description"] = describe(event, words)
     told = record.sections(record.entries(events, words, lambda kind: L.get(f"event.{kind}", kind), when))
     statements = [{"id": f"D-{d.number}", "version": L["version"].format(version=v.version),
                    "kind": wording.name(lang, "draft_kind", d.kind), "lang": wording.name(lang, "lang", d.lang),
                    "status": t(lang, f"draft.status.{v.status}"),
-                   "approvals": ", ".join(f"{wording.role(playbook, a['role'], lang)} {a['user']}"
+                   "approvals": ", ".join(f"{wording.role(playbook, a['role'], lang)} {name(a['user'])}"
                                           for a in v.approvals) or "—"}
                   for d, v in every_draft]
     summary = clients.counts(clients.register(session, incident))
-    follow = [{"id": f"F-{f.number}", "text": f.text, "owner": f.owner, "due": when(f.due_at),
+    follow = [{"id": f"F-{f.number}", "text": f.text, "owner": name(f.owner), "due": when(f.due_at),
                "done": when(f.done_at) if f.done_at else "—"} for f in followups.all_of(session, incident)]
     verification = timeline.verify(session, incident)
 

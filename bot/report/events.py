@@ -36,11 +36,12 @@ class Words:
     lang: str
     when: Callable[[datetime], str]
     draft_kinds: Mapping[int, str]
+    name: Callable[[str], str] = str  # a person's id as their display name (roster, platform)
 
 
-def actor(name: str, lang: str) -> str:
-    """Who did it; the bot itself is named in the report's language."""
-    return t(lang, "report.bot_actor") if name == BOT else name
+def actor(name: str, lang: str, name_of: Callable[[str], str] = str) -> str:
+    """Who did it, by display name (`name_of`); the bot itself is named in the report's language."""
+    return t(lang, "report.bot_actor") if name == BOT else name_of(name)
 
 
 def describe(event: TimelineEvent, w: Words) -> str:
@@ -166,8 +167,8 @@ _DESCRIBE: dict[str, Callable[[TimelineEvent, Mapping[str, Any], Words], str]] =
     "clients_notified": lambda e, d, w: _t(w, "clients_told", count=d["count"],
                                            via=wording.name(w.lang, "via", d["via"])),
     "letters_merged": lambda e, d, w: _t(w, "letters", count=d["count"]),
-    "role_assigned": lambda e, d, w: _t(w, "role", role=wording.role(w.playbook, d["role"], w.lang), user=d["user"]),
-    "role_ended": lambda e, d, w: _t(w, "role", role=wording.role(w.playbook, d["role"], w.lang), user=d["user"]),
+    "role_assigned": lambda e, d, w: _t(w, "role", role=wording.role(w.playbook, d["role"], w.lang), user=w.name(d["user"])),
+    "role_ended": lambda e, d, w: _t(w, "role", role=wording.role(w.playbook, d["role"], w.lang), user=w.name(d["user"])),
     "task_done": lambda e, d, w: _with_note(w, _t(w, "task", phase=_phase(w, d["phase"]), task=next(
         x.text(w.lang) for x in w.playbook.phase(d["phase"]).tasks if x.key == d["task"])), e.text,
         f"{d['phase']}.{d['task']}"),
@@ -176,7 +177,7 @@ _DESCRIBE: dict[str, Callable[[TimelineEvent, Mapping[str, Any], Words], str]] =
     "facts_changed": _facts,
     "asked": lambda e, d, w: t(w.lang, "regime_reason.join.list").join(
         w.playbook.question(k).text(w.lang) for k in d["questions"]),
-    "followup_added": lambda e, d, w: _t(w, "followup", id=f"F-{d['number']}", owner=d["owner"],
+    "followup_added": lambda e, d, w: _t(w, "followup", id=f"F-{d['number']}", owner=w.name(d["owner"]),
                                          text=e.text.split(": ", 1)[-1], due=_when_iso(w, d["due_at"])),
     "followup_done": lambda e, d, w: f"F-{d['number']}",
     "closed": _closed,

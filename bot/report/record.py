@@ -56,7 +56,7 @@ def entries(events: list[TimelineEvent], words: Words, label: Callable[[str], st
             "recorded": when(recorded) if abs(recorded - at[event.seq]) >= SLACK else "",
             "was": when(event.at) if fixes else "",
             "corrected_by": ", ".join(f"#{f.seq}" for f in fixes),
-            "actor": actor(event.actor, words.lang),
+            "actor": actor(event.actor, words.lang, words.name),
             "kind": label("answered" if _is_answer(event) else event.kind),
             "text": describe(event, words) if event.kind not in WORDS else event.text,
             "words": _is_words(event),

@@ -87,7 +87,7 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
           name: Callable[[str], str] = str) -> dict[str, Any]:
     """Everything the incident page shows, from the database, in `lang`; `name` says a person's id as a name."""
     report = document.build(session, incident=incident, playbook=playbook, regimes=regimes, firm_profile=firm_profile,
-                            ws=ws, lang=lang, now=now, firm_name=firm_name)
+                            ws=ws, lang=lang, now=now, firm_name=firm_name, name=name)
     L, W = report["L"], words(lang)  # noqa: N806 - short names the template uses too
     tz, when = ws.timezone, report["say_time"]
 
