@@ -29,7 +29,8 @@ def test_several_drafts_are_approved_at_once_all_or_none(sqlite_engine):
     console = make_console(sqlite_engine, roster={"legal": ["erin"]})
     console.say("alice", "/breach declare Payroll share --severity high --data payroll", "general")
     for typed in ("/breach public A payroll file was readable on a shared drive", "/breach answer cause staff_error",
-                  "/breach facts --encrypted no", "/breach answer contained yes"):
+                  "/breach facts --encrypted no --from \"2026-11-20 09:00\" --to \"2026-11-27 18:00\"",
+                  "/breach answer contained yes"):
         console.say("alice", typed, "breach-1")
     for typed in ("client --lang zh", "client --lang en", "client --lang en --variant company"):
         console.say("erin", f"/breach draft {typed}", "breach-1")

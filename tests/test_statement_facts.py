@@ -42,11 +42,13 @@ def import_clients(console, tmp_path: Path, text: str = CSV) -> str:
     return say(console, "cathy", f"/breach clients import {path}")
 
 
-def record_facts(console) -> None:
+def record_facts(console, *, exposure: bool = True) -> None:
     """Everything a client letter states, recorded the way the team would."""
     say(console, "bob", "/breach answer cause staff_error")
     say(console, "bob", "/breach facts --encrypted no")
-    say(console, "bob", "/breach done 4.1")
+    if exposure:
+        say(console, "bob", '/breach facts --from "2026-11-20 09:00" --to "2026-11-27 18:00"')
+    say(console, "bob", "/breach facts --measures 4.1")
     say(console, "bob", "/breach answer contained yes")
 
 
@@ -60,12 +62,12 @@ def test_a_draft_with_gaps_cannot_be_approved_and_the_refusal_says_how_to_fill_e
     console = team(sqlite_engine)
     sent = console.say("cathy", "/breach draft client", "breach-1")
     card = joined(sent)
-    assert ("Gaps to fill before it can be approved: cause, whether the data was encrypted, measures taken, "
-            "contact point") in card
+    assert ("Gaps to fill before it can be approved: cause, when the exposure began, when the exposure ended, "
+            "whether the data was encrypted, measures taken, contact point") in card
     assert not [s for s in sent if s.message and s.message.buttons]  # no Approve button while gaps remain
     refused = say(console, "erin", "/breach approve D-1")
-    assert refused.startswith("D-1 v1 cannot be approved while it has gaps (cause, whether the data was encrypted, "
-                              "measures taken, contact point)")
+    assert refused.startswith("D-1 v1 cannot be approved while it has gaps (cause, when the exposure began, when the "
+                              "exposure ended, whether the data was encrypted, measures taken, contact point)")
     assert "  • cause: /breach answer cause <answer> (1 technical · 2 insider · 3 external_attack" in refused
     assert "  • whether the data was encrypted: /breach facts --encrypted yes|no" in refused
     assert "  • measures taken: mark each measure taken done with /breach done <phase.task>: 4.1 isolate, " \
@@ -206,8 +208,9 @@ def test_a_version_approved_with_gaps_is_never_merged(sqlite_engine, tmp_path):
         s.add(version)
         s.commit()
     refused = say(console, "cathy", "/breach letters D-1")
-    assert refused.startswith("D-1 v1 still has gaps (cause, whether the data was encrypted, measures taken, contact "
-                              "point); no letter goes out with one. Fill each one:")
+    assert refused.startswith("D-1 v1 still has gaps (cause, when the exposure began, when the exposure ended, whether "
+                              "the data was encrypted, measures taken, contact point); no letter goes out with one. "
+                              "Fill each one:")
     assert "  • contact point: write contact = " in refused
     assert "the approved D-1 still has gaps" in say(console, "cathy", "/breach clients notified 4 --via email")
 

@@ -78,8 +78,8 @@ def test_full_statement_scenario(engine, tmp_path):
 
     # The company letter is drafted from recorded facts only, so it has no gap and can be approved.
     say("dave", "/breach answer cause staff_error", "breach-1")
-    say("dave", "/breach facts --encrypted no", "breach-1")
-    say("dave", "/breach done 4.1", "breach-1")
+    say("dave", '/breach facts --encrypted no --from "2026-11-20 09:00" --to "2026-11-27 18:00"', "breach-1")
+    say("dave", "/breach facts --measures 4.1", "breach-1")
     card = joined(say("erin", "/breach draft client --lang en --variant company", "breach-1"))
     assert "Gaps" not in card and "- We isolated the affected systems." in card and "«DATA». " in card
     say("erin", "/breach approve D-2", "breach-1")

@@ -149,6 +149,9 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
         "clients": facts.get("clients"),
         "systems": facts.get("systems"),
         "cac_level": facts.get("cac_level"),
+        # the exposure window (/breach facts --from --to): when the data was open to others, each end a gap until set
+        **{key: long_date(datetime.fromisoformat(facts[key]), ws.timezone, lang) if facts.get(key) else None
+           for key in ("exposure_from", "exposure_to")},
         "late": any(r.status == "missed" for r in rows),
         "law_enforcement_delay": bool(facts.get("law_enforcement_delay")),
         "phase": f"{playbook.position(phase_spec.key)}/{len(playbook.phases)} {phase_spec.title(lang)}",
