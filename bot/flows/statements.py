@@ -298,7 +298,7 @@ def clients_notified(bot: Bot, session: Session, ws: Workspace, context: Context
     if told.left_out:
         out.post(incident, message(lang, "clients.left_out", count=len(told.left_out), missing=missing))
     for audience in reach.audiences(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
-                                    now=now, meet=True):
+                                    now=now, meet=True, actor=context.user):
         if audience.changed and audience.met:  # a law's audience is now all told
             out.post(incident, message(lang, "send.clock_met", clock=audience.clock_id,
                                                 reached=audience.reached, total=audience.total))

@@ -25,6 +25,7 @@ from storage.models import Client, Incident, SendAttempt
 
 AUDIENCE_CLOCKS = ("individuals", "residents")  # clocks whose audience is the affected people themselves
 BY_SEND = "breachbot send"
+BY_REGISTER = "by_register"  # a clock's deadline meta: met because every client it covers was reached
 TASK_DUE = timedelta(hours=24)
 
 
@@ -91,10 +92,11 @@ def _covers(jurisdiction: str, residence: str) -> bool:
 
 
 def audiences(session: Session, *, incident: Incident, book: RegimeBook, firm_profile: frozenset[str],
-              now: datetime, meet: bool) -> list[Audience]:
-    """The applicable clocks told through the register, with their counts; met (when `meet`) once all were reached.
+              now: datetime, meet: bool, actor: str = BY_SEND) -> list[Audience]:
+    """The applicable clocks told through the register, with their counts; met (when `meet`) once all were reached,
+    credited to `actor`: the person who recorded the last notices by hand, else `breachbot send`.
 
-    A clock the bot met is opened again when a notice to one of its audience fails.
+    A clock met through the register is opened again when a notice to one of its audience fails.
     """
     everyone = register.register(session, incident)
     out = []
@@ -111,9 +113,10 @@ def audiences(session: Session, *, incident: Incident, book: RegimeBook, firm_pr
         complete = bool(audience) and len(told) == len(audience) and len(told) >= recorded
         total = max(len(audience), recorded)
         deadline = deadlines.get(session, incident_id=incident.id, kind=clocks.REGIME, ref=result.clock_id)
-        if row.status == "met" and not complete and deadline is not None and deadline.meta.get("notified_by") == BY_SEND:
+        if row.status == "met" and not complete and deadline is not None and (
+                deadline.meta.get(BY_REGISTER) or deadline.meta.get("notified_by") == BY_SEND):
             deadline.met_at = None
-            deadline.meta = {k: v for k, v in deadline.meta.items() if k not in ("reference", "notified_by")}
+            deadline.meta = {k: v for k, v in deadline.meta.items() if k not in ("reference", "notified_by", BY_REGISTER)}
             session.add(deadline)
             span = (result.due_at - incident.aware_at) if result.due_at else timedelta(hours=24)
             deadlines.plan_alerts(session, deadline, remind_before=clocks.remind_before(span), now=now)
@@ -124,8 +127,12 @@ def audiences(session: Session, *, incident: Incident, book: RegimeBook, firm_pr
             continue
         if meet and complete and row.status != "met":
             last = max(c.notified_at for c in told if c.notified_at is not None)
-            clocks.mark_notified(session, incident=incident, row=row, at=last, actor=BY_SEND, now=now,
+            clocks.mark_notified(session, incident=incident, row=row, at=last, actor=actor, now=now,
                                  reference=f"{len(told)}/{len(audience)} clients reached")
+            met = deadlines.get(session, incident_id=incident.id, kind=clocks.REGIME, ref=result.clock_id)
+            if met is not None:  # met by the register's count, not by a notice typed in: a bounce reopens it
+                met.meta = {**met.meta, BY_REGISTER: True}
+                session.add(met)
             out.append(Audience(result.clock_id, len(told), len(audience), True, changed=True))
             continue
         out.append(Audience(result.clock_id, len(told), total, row.status == "met"))
