@@ -69,7 +69,7 @@ class Composer:
              survey: str = "") -> str:
         """The client's letter: merge fields filled in (`survey`: their link to the online survey), DRILL on top."""
         data = letter_merge.client_data(client, incident=self.incident, playbook=self.bot.playbook, lang=draft.lang)
-        body = letter_merge.fill(version.text, name=name or client.name, data=data,
+        body = letter_merge.fill(version.text, name=name or client.name, data=data, residence=client.residence,
                                  regulators=letter_merge.client_regulators(client, self.authorities[draft.lang],
                                                                            draft.lang), survey=survey)
         banner = t(draft.lang, "draft.drill_banner")

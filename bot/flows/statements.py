@@ -72,9 +72,10 @@ def draft_card(bot: Bot, incident: Incident, draft: Draft, version: DraftVersion
         lines += draft_gaps.fill_lines(gaps, playbook=bot.playbook, draft_id=f"D-{draft.number}", lang=lang,
                                        redraft=drafts.redraft_command(draft, lang))
     if draft.kind == "client":
-        fields = [t(lang, f"draft.merge.{name}") for name, token in (
-            ("client", drafts.CLIENT_TOKEN), ("data", drafts.DATA_TOKEN), ("regulators", drafts.REGULATORS_TOKEN))
-            if token in version.text]
+        fields = [t(lang, f"draft.merge.{name}") for name, tokens in (
+            ("client", (drafts.CLIENT_TOKEN,)), ("data", (drafts.DATA_TOKEN,)), ("regulators", (drafts.REGULATORS_TOKEN,)),
+            ("advice", tuple("\n" + tag for tag in drafts.ADVICE_TAGS.values())))
+            if any(token in version.text for token in tokens)]
         if fields:
             lines.append(line(lang, "draft.merge_fields", fields=" · ".join(fields)))
     if version.approvals:
@@ -357,7 +358,7 @@ def letters(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Le
             left_out.append((client, "no_data"))
             skipped.append(client.id)
             continue
-        body = letter_merge.fill(version.text, name=client.name, data=data,
+        body = letter_merge.fill(version.text, name=client.name, data=data, residence=client.residence,
                                  regulators=letter_merge.client_regulators(client, authorities[draft.lang],
                                                                            draft.lang))
         if incident.drill and not body.startswith(banner.strip()):

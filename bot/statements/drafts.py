@@ -43,6 +43,19 @@ CLIENT_TOKEN = "«CLIENT»"  # the client's name
 DATA_TOKEN = "«DATA»"  # the client's data categories (the register's, else the incident's)
 REGULATORS_TOKEN = "«REGULATORS»"  # authorities notified for the client's residence (line dropped if none)
 SURVEY_TOKEN = "«SURVEY»"  # the client's own link to answer the survey online (line dropped if none)
+# Advice lines for one place of residence: a line starting with its tag is kept, untagged, only in the letters
+# of clients living there (CN, any US state, the EU, anywhere else); untagged advice goes to everyone.
+ADVICE_TAGS = {"CN": "«CN» ", "US": "«US» ", "EU": "«EU» ", "OTHER": "«OTHER» "}
+
+
+def advice_region(residence: str | None) -> str | None:
+    """Which advice a client's residence gets: CN, US (any state), EU or OTHER; None when unknown."""
+    if not residence:
+        return None
+    code = residence.upper()
+    if code in ("CN", "EU"):
+        return code
+    return "US" if code == "US" or code.startswith("US-") else "OTHER"
 DRAFT_MAX = 60_000
 
 

@@ -2,7 +2,8 @@
 
 An approved client letter carries merge fields (bot.drafts): «CLIENT» (the name), «DATA» (the client's
 data categories from the register, else the incident's) and «REGULATORS» (the authorities told whose
-law covers the client's residence; the line is left out where there are none). A client counts as
+law covers the client's residence; the line is left out where there are none); advice lines tagged «CN»,
+«US», «EU» or «OTHER» are kept only in the letters of clients living there. A client counts as
 covered, and may be recorded as told, only once an approved letter in their language and type,
 without gaps, was merged for them (`letters_merged` in the timeline).
 """
@@ -40,11 +41,19 @@ def approved_letters(session: Session, incident: Incident) -> dict[tuple[str, st
     return found
 
 
-def fill(text: str, *, name: str, data: str | None, regulators: str, survey: str = "") -> str:
+def fill(text: str, *, name: str, data: str | None, regulators: str, survey: str = "",
+         residence: str | None = None) -> str:
     """One client's letter from the approved text: merge fields replaced, an empty «REGULATORS» or «SURVEY»
-    line left out (`survey`: the client's own link to the online survey, when the firm serves one)."""
+    line left out (`survey`: the client's own link to the online survey, when the firm serves one), and of the
+    advice tagged by place only the lines for the client's `residence` (all of them, untagged, when unknown)."""
     out = []
+    region = drafts.advice_region(residence)
     for line in text.split("\n"):
+        tag = next((key for key, prefix in drafts.ADVICE_TAGS.items() if line.startswith(prefix)), None)
+        if tag is not None:
+            if region is not None and tag != region:
+                continue
+            line = line[len(drafts.ADVICE_TAGS[tag]):]
         if drafts.SURVEY_TOKEN in line:
             if not survey:
                 continue
