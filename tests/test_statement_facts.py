@@ -70,8 +70,8 @@ def test_a_draft_with_gaps_cannot_be_approved_and_the_refusal_says_how_to_fill_e
                               "exposure ended, whether the data was encrypted, measures taken, contact point)")
     assert "  • cause: /breach answer cause <answer> (1 technical · 2 insider · 3 external_attack" in refused
     assert "  • whether the data was encrypted: /breach facts --encrypted yes|no" in refused
-    assert "  • measures taken: mark each measure taken done with /breach done <phase.task>: 4.1 isolate, " \
-           "4.2 fix_hole" in refused
+    assert "  • measures taken: record each measure actually taken (a ticked task is not enough): /breach facts " \
+           "--measures <task numbers or keys>, e.g. --measures 4.1,4.3 — measures: 4.1 isolate, 4.2 fix_hole" in refused
     assert "or record that the leak is contained: /breach answer contained yes" in refused
     assert "  • contact point: write contact = " in refused
     assert "Then redraft it from the facts: /breach draft client --lang en (the next version of D-1), or write " \
@@ -151,7 +151,7 @@ def test_statements_state_only_recorded_measures_and_say_each_fact_once(sqlite_e
     assert "We acted at once" not in media and ", and that work is continuing, and" not in media
     assert "[whether the leak is contained — to be confirmed]" in media
     say(console, "bob", "/breach answer contained no")
-    say(console, "bob", "/breach done 4.2")
+    say(console, "bob", "/breach facts --measures 4.2")
     media = say(console, "gina", "/breach draft media")
     assert "📝 D-4 v2 · media" in media and "Work to contain the leak is continuing." in media and "Gaps" not in media
     client = say(console, "cathy", "/breach draft client")

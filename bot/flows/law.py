@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +15,9 @@ from bot.flows.base import acknowledge, drill, here, moment_done, resolve
 from bot.flows.grammar import parsers as p
 from bot.flows.grammar.tokens import flag_names
 from bot.flows.port import Bot
-from bot.incident import incidents, questions, wording
+from bot.incident import incidents, names, questions, wording
 from bot.incident.answers import NO, YES, parse_residences
+from bot.incident.playbook import Playbook
 from bot.law import clocks
 from bot.outbox import Outbox
 from bot.registry import command
@@ -44,6 +46,7 @@ FACT_FLAGS = {
     "from": ("exposure_from", "when"),  # the exposure window: when the leak began …
     "to": ("exposure_to", "when"),  # … and ended
     "systems": ("systems", "text"),
+    "measures": ("measures", "measures"),  # what statements may say was done (a ticked task alone never is)
 }
 
 
@@ -51,10 +54,19 @@ AFTER_AWARE = ("determined", "assessed", "handled", "paid")  # steps of the resp
 
 
 def read_fact(flag: str, raw: str, *, now: datetime, tz: str, lang: str,
-              aware: datetime | None = None) -> tuple[str, Any]:
-    """One `--flag value` of /breach facts as (fact, value); UserError says what is valid."""
+              aware: datetime | None = None, measures: dict[str, str] | None = None) -> tuple[str, Any]:
+    """One `--flag value` of /breach facts as (fact, value); UserError says what is valid (`measures`: each way
+    of naming a measure the playbook words → its task key)."""
     fact, kind = FACT_FLAGS[flag]
     value = raw.strip()
+    if kind == "measures":
+        typed = [w.strip() for w in re.split(r"[,，、;；]+", value) if w.strip()]
+        known = measures or {}
+        unknown = [w for w in typed if names.fold(w) not in known]
+        if unknown or not typed:
+            raise UserError(t(lang, "facts.measures", value=", ".join(unknown) or "-",
+                              choices=", ".join(dict.fromkeys(known.values())) or "-"))
+        return fact, list(dict.fromkeys(known[names.fold(w)] for w in typed))
     if kind == "yes_no":
         if value.lower() in YES:
             return fact, True
@@ -84,6 +96,18 @@ def read_fact(flag: str, raw: str, *, now: datetime, tz: str, lang: str,
         raise UserError(t(lang, "correct.before_aware", what=flag_names(lang, flag), at=format_time(when, tz, now=now, lang=lang),
                           aware=format_time(aware, tz, now=now, lang=lang)))
     return fact, when.isoformat()
+
+
+def measure_names(playbook: Playbook) -> dict[str, str]:
+    """Every way to name a measure the playbook words (its key, `4.1`, the task or the measure in either
+    language), folded, → the task's key."""
+    found: dict[str, str] = {}
+    for number, phase in enumerate(playbook.phases, start=1):
+        for i, task in enumerate(phase.tasks, start=1):
+            if task.measure is not None:
+                for typed in (task.key, f"{number}.{i}", task.text.en, task.text.zh, task.measure.en, task.measure.zh):
+                    found.setdefault(names.fold(typed), task.key)
+    return found
 
 
 def resync(bot: Bot, session: Session, ws: Workspace, incident: Incident, out: Outbox) -> None:
@@ -121,7 +145,8 @@ def facts(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Fact
     incidents.require_open(incident, lang)
     if not cmd.changes:
         raise UserError(t(lang, "facts.nothing"))
-    changes = dict(read_fact(flag, raw, now=now, tz=ws.timezone, lang=lang, aware=incident.aware_at)
+    changes = dict(read_fact(flag, raw, now=now, tz=ws.timezone, lang=lang, aware=incident.aware_at,
+                             measures=measure_names(bot.playbook))
                    for flag, raw in cmd.changes)
     if "ransom_paid_at" in changes:  # a payment time says a ransom was paid
         changes.setdefault("ransom_paid", True)

@@ -99,6 +99,8 @@ def fact(key: str, value: Any, lang: str, *, when: Callable[[datetime], str]) ->
         return t(lang, base, level=t(lang, level) if _known(lang, level) else value)
     if key == "systems" and isinstance(value, str):
         return t(lang, base, systems=value)
+    if key == "measures" and isinstance(value, list):
+        return t(lang, base, measures=", ".join(value) or "—")
     if key == "affected" and isinstance(value, dict):
         return t(lang, base, counts=residences(value, lang) or "—")
     return None

@@ -10,7 +10,6 @@ from sqlmodel import Session
 
 from bot.incident import care, media
 from bot.incident.incidents import ref
-from bot.incident.phases import task_states
 from bot.incident.playbook import Playbook
 from bot.incident.wording import place_name
 from bot.law import clocks
@@ -41,10 +40,12 @@ def data_labels(playbook: Playbook, keys: list[str], lang: str) -> list[str]:
 
 
 def measures_done(session: Session, *, incident: Incident, playbook: Playbook, lang: str) -> list[str]:
-    """What statements may say was done: the done tasks the playbook words as a measure, in playbook order."""
-    done = {(task.phase_key, task.position) for task in task_states(session, incident) if task.done_at is not None}
-    return [task.measure(lang) for phase in playbook.phases for position, task in enumerate(phase.tasks, start=1)
-            if task.measure is not None and (phase.key, position) in done]
+    """What statements may say was done: the measures recorded as taken (/breach facts --measures), in the
+    playbook's words and order. A ticked task alone is not a claim ("restore from backups where needed" may
+    have needed nothing)."""
+    taken = set(incident.facts.get("measures") or [])
+    return [task.measure(lang) for phase in playbook.phases for task in phase.tasks
+            if task.measure is not None and task.key in taken]
 
 
 def _is_police(row: clocks.ClockRow) -> bool:
@@ -148,10 +149,10 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
         "affected_total": sum(affected.values()) or None,
         "clients": facts.get("clients"),
         "systems": facts.get("systems"),
-        "cac_level": facts.get("cac_level"),
         # the exposure window (/breach facts --from --to): when the data was open to others, each end a gap until set
         **{key: long_date(datetime.fromisoformat(facts[key]), ws.timezone, lang) if facts.get(key) else None
            for key in ("exposure_from", "exposure_to")},
+        "cac_level": facts.get("cac_level"),
         "late": any(r.status == "missed" for r in rows),
         "law_enforcement_delay": bool(facts.get("law_enforcement_delay")),
         "phase": f"{playbook.position(phase_spec.key)}/{len(playbook.phases)} {phase_spec.title(lang)}",

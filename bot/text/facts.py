@@ -101,6 +101,7 @@ FACTS: dict[str, str] = {
     "on_behalf": "yes_no",  # the data is held on behalf of clients (the firm is their processor / service provider)
     "clients_told": "yes_no",
     "systems": "text",
+    "measures": "several_of",  # the playbook's measure tasks recorded as taken (/breach facts --measures)
     "exposure_from": "datetime",
     "exposure_to": "datetime",
     "reputation": "one_of",

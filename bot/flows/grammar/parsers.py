@@ -152,7 +152,7 @@ def clocks(lang: str, name: str, tail: str) -> c.Command:
 
 
 _FACT_FLAGS = ("data", "encrypted", "key_safe", "crime", "ransom", "contained", "press", "on_behalf", "determined", "assessed",
-               "handled", "paid", "cac_level", "from", "to", "systems")
+               "handled", "paid", "cac_level", "from", "to", "systems", "measures")
 
 
 def facts(lang: str, name: str, tail: str) -> c.Command:
