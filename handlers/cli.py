@@ -162,15 +162,16 @@ def cmd_playbook(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from handlers.doctor import diagnose, report
+    from handlers.doctor import diagnose, language, report
 
     settings = _settings(args)
+    lang = language(settings)
     checks = diagnose(settings, probe_platforms=not args.offline)
-    print(report(checks))
+    print(report(checks, lang))
     healthy = all(c.ok for c in checks)
     if getattr(args, "all", False) and all(c.ok for c in checks if c.name in ("database", "migrations")):
         rows = cli_firms.firm_rows(settings)
-        print(cli_firms.listing(rows))
+        print(cli_firms.listing(rows, lang))
         healthy = healthy and not any(f.problems for f in rows)
     return 0 if healthy else 1
 

@@ -16,6 +16,7 @@ from bot.incident import incidents
 from bot.settings import Settings
 from handlers.cli_records import settings_of
 from handlers.console.chat import ConsoleChat
+from handlers.doctor import language
 from handlers.firms import Firm, firms, listing
 from storage.db import make_engine, session_factory, transaction, upgrade
 from storage.models import Workspace
@@ -82,7 +83,7 @@ def cmd_firms(args: argparse.Namespace) -> int:
     upgrade(upgrade_engine)
     upgrade_engine.dispose()
     rows = firm_rows(settings)
-    print(listing(rows))
+    print(listing(rows, language(settings)))  # in the deployment's language, as `doctor` speaks
     return 1 if any(f.problems for f in rows) else 0
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from bot.incident.playbook import load_playbook
 from bot.law.regimes import FIRM_PROFILES, load_regimes
 from bot.settings import FIRM_TEXTS, Settings
+from bot.text.i18n import text as t
 from storage.db import current_revision, head_revision, make_engine
 from storage.models import Alert
 
@@ -24,55 +25,75 @@ LATE = timedelta(minutes=5)
 class Check:
     """One line of the doctor's answer."""
 
-    name: str
+    name: str  # a stable name (`pdf font`); `label` is how it reads in the deployment's language
     ok: bool
     detail: str
     fix: str = ""
     warn: bool = False  # works, but people will notice something: said with its fix, exit code unaffected
+    label: str = ""
 
 
 class Problem(Exception):
     """A failed check whose message is already what the person should read."""
 
 
-def _try(name: str, fn: Callable[[], str], fix: str) -> Check:
+def language(settings: Settings) -> str:
+    """The deployment's language, as the command line speaks it: the firm's (breachbot.toml), else BREACHBOT_LANG."""
     try:
-        return Check(name, True, fn())
+        return settings.firm().lang or settings.lang
+    except Exception:  # a broken breachbot.toml is reported by the checks themselves
+        return settings.lang
+
+
+def _label(lang: str, name: str, **values: Any) -> str:
+    key = "slack" if name.startswith("slack (") else name.replace(" (", "_").rstrip(")").replace(" ", "_")
+    return t(lang, f"doctor.name.{key}", **values)
+
+
+def _check(lang: str, name: str, ok: bool, detail: str, fix: str = "", warn: bool = False, **values: Any) -> Check:
+    return Check(name, ok, detail, fix, warn, _label(lang, name, **values))
+
+
+def _try(name: str, fn: Callable[[], str], fix: str, lang: str = "en", **values: Any) -> Check:
+    try:
+        return _check(lang, name, True, fn(), **values)
     except Problem as exc:
-        return Check(name, False, str(exc), fix)
+        return _check(lang, name, False, str(exc), fix, **values)
     except Exception as exc:  # the doctor reports every failure as a line, never a traceback
-        return Check(name, False, f"{type(exc).__name__}: {exc}".splitlines()[0][:300], fix)
+        return _check(lang, name, False, f"{type(exc).__name__}: {exc}".splitlines()[0][:300], fix, **values)
 
 
 def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]:
-    """Every check, in the order a person would fix them."""
+    """Every check, in the order a person would fix them, in the deployment's language."""
     checks: list[Check] = []
+    lang = language(settings)
 
     def playbook() -> str:
         book = load_playbook(settings.playbook)
-        return f"{settings.playbook}: {len(book.phases)} phases"
+        return t(lang, "doctor.playbook", path=settings.playbook, count=len(book.phases))
 
     def regimes() -> str:
         paths = settings.regime_files
-        return f"{len(load_regimes(paths).regimes)} regimes"
+        return t(lang, "doctor.regimes", count=len(load_regimes(paths).regimes))
 
     def firm() -> str:
         config = settings.firm()
         unknown = set(config.firm_profile) - set(FIRM_PROFILES)
         if unknown:
-            raise Problem(f"unknown firm profile flags {sorted(unknown)}")
+            raise Problem(t(lang, "doctor.unknown_profile", flags=sorted(unknown)))
         people = sum(len(v) for v in config.roster.values())
-        return f"{settings.config_file if settings.config_file.exists() else 'no breachbot.toml'}; roster of {people}"
+        where = settings.config_file if settings.config_file.exists() else t(lang, "doctor.no_toml")
+        return t(lang, "doctor.firm_config", file=where, count=people)
 
-    checks.append(_try("playbook", playbook, "run `breachbot playbook check FILE` and fix what it names"))
-    checks.append(_try("regimes", regimes, "fix the regimes file named above (BREACHBOT_REGIMES)"))
-    checks.append(_try("firm config", firm, "fix breachbot.toml or BREACHBOT_FIRM_PROFILE"))
+    checks.append(_try("playbook", playbook, t(lang, "doctor.playbook_fix"), lang))
+    checks.append(_try("regimes", regimes, t(lang, "doctor.regimes_fix"), lang))
+    checks.append(_try("firm config", firm, t(lang, "doctor.firm_config_fix"), lang))
     checks.append(_identity(settings))
     checks.append(_partners(settings))
     checks.append(_pdf_font(settings))
-    checks.append(Check("data key", bool(settings.data_key),
-                        "set" if settings.data_key else "BREACHBOT_DATA_KEY is not set (client import refused)",
-                        "create one with `breachbot keygen` and set BREACHBOT_DATA_KEY"))
+    checks.append(_check(lang, "data key", bool(settings.data_key),
+                         t(lang, "doctor.data_key_set" if settings.data_key else "doctor.data_key_missing"),
+                         t(lang, "doctor.data_key_fix")))
 
     engine = make_engine(settings.sqlalchemy_url)
     where = engine.url.render_as_string(hide_password=True)
@@ -82,16 +103,17 @@ def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]
             conn.execute(text("select 1"))
         return where
 
-    db = _try("database", database, "check DATABASE_URL and that the database is running")
+    db = _try("database", database, t(lang, "doctor.database_fix"), lang)
     checks.append(db)
     if db.ok:
         def migrations() -> str:
             current, head = current_revision(engine), head_revision()
             if current != head:
-                raise Problem(f"at {current or 'nothing'}, code needs {head}")
-            return f"at {head}"
+                raise Problem(t(lang, "doctor.migrations_behind", head=head,
+                                current=current or t(lang, "doctor.migrations_nothing")))
+            return t(lang, "doctor.migrations_at", head=head)
 
-        checks.append(_try("migrations", migrations, "run `breachbot db upgrade`"))
+        checks.append(_try("migrations", migrations, t(lang, "doctor.migrations_fix"), lang))
     if db.ok and checks[-1].ok:
 
         def scheduler() -> str:
@@ -100,16 +122,23 @@ def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]
                 late = session.exec(select(Alert).where(col(Alert.state) == "pending",
                                                         col(Alert.fire_at) < now - LATE)).all()
             if late:
-                raise Problem(f"{len(late)} reminder(s) overdue by more than {LATE}: is a worker running?")
-            return "no reminder is overdue"
+                raise Problem(t(lang, "doctor.overdue", count=len(late), late=late_by(lang)))
+            return t(lang, "doctor.no_overdue")
 
-        checks.append(_try("scheduler", scheduler, "start `breachbot worker` (or `breachbot serve`)"))
-        checks.append(_outbox(engine))
+        checks.append(_try("scheduler", scheduler, t(lang, "doctor.scheduler_fix"), lang))
+        checks.append(_outbox(engine, lang))
     if probe_platforms:
         checks.extend(_platforms(settings))
         checks.append(_running(settings))
     engine.dispose()
     return checks
+
+
+def late_by(lang: str) -> str:
+    """How late a reminder may be before it counts as stuck, as the language says it."""
+    from bot.text.times import format_duration
+
+    return str(LATE) if lang == "en" else format_duration(LATE, lang)
 
 
 def _running(settings: Settings) -> Check:
@@ -120,6 +149,7 @@ def _running(settings: Settings) -> Check:
 
     seen: list[str] = []
     trouble = False
+    lang = language(settings)
     for name, port in (("serve", settings.port), ("worker", settings.health_port)):
         if not port:
             continue
@@ -130,66 +160,67 @@ def _running(settings: Settings) -> Check:
             body = json.loads(exc.read() or b"{}")
         except (OSError, ValueError):
             continue
-        parts = [f"{name} :{port} {body.get('status', '?')}"]
+        parts = [t(lang, "doctor.running", name=name, port=port, status=body.get("status", "?"))]
         if (tick := (body.get("scheduler") or {}).get("last_tick_age_s")) is not None:
-            parts.append(f"scheduler swept {tick:.0f}s ago")
+            parts.append(t(lang, "doctor.swept", tick=f"{tick:.0f}"))
         if socket := body.get("socket_mode"):
-            parts.append(f"Socket Mode {'connected' if socket.get('connected') else 'NOT connected'}, last message "
-                         f"{socket.get('last_message_age_s', 0):.0f}s ago, {socket.get('reconnects', 0)} reconnects")
+            parts.append(t(lang, "doctor.socket", state=t(lang, "doctor.connected" if socket.get("connected")
+                                                          else "doctor.not_connected"),
+                           age=f"{socket.get('last_message_age_s', 0):.0f}", reconnects=socket.get("reconnects", 0)))
         trouble = trouble or body.get("status") != "ok"
-        seen.append(", ".join(parts))
+        seen.append(t(lang, "doctor.sep").join(parts))
     if not seen:
-        return Check("liveness", True, f"no breachbot serve or worker answers /healthz on ports {settings.port} or "
-                     f"{settings.health_port} here", "run this on the machine the bot runs on", warn=True)
-    return Check("liveness", not trouble, "; ".join(seen), "see the process's log; restart it if it stays stalled")
+        return _check(lang, "liveness", True, t(lang, "doctor.running_nobody", port=settings.port,
+                                                health=settings.health_port),
+                      t(lang, "doctor.running_nobody_fix"), warn=True)
+    return _check(lang, "liveness", not trouble, "; ".join(seen), t(lang, "doctor.running_fix"))
 
 
-def _outbox(engine: Any) -> Check:
+def _outbox(engine: Any, lang: str = "en") -> Check:
     """A warning when messages wait or were set aside: people may be missing something."""
     from handlers.outbox import pending_and_dead
 
     with Session(engine) as session:
         waiting, dead = pending_and_dead(session)
     if not waiting and not dead:
-        return Check("outbox", True, "every message was delivered")
-    return Check("outbox", True, f"{waiting} message(s) waiting to be delivered, {dead} set aside",
-                 "`breachbot outbox` lists them with the reason; fix it, then `breachbot outbox --retry all`",
-                 warn=True)
+        return _check(lang, "outbox", True, t(lang, "doctor.delivered"))
+    return _check(lang, "outbox", True, t(lang, "doctor.waiting", waiting=waiting, dead=dead),
+                  t(lang, "doctor.outbox_fix"), warn=True)
 
 
 def _pdf_font(settings: Settings) -> Check:
     """Whether Chinese PDF reports embed a font: without one, pdfium and many browsers show their text blank."""
     from bot.report.pdf import choose_font
 
+    lang = language(settings)
     chosen = choose_font(settings.pdf_font)
     passed_over = "; ".join(chosen.problems)
     if chosen.path is None:
-        return Check("pdf font", True, "no TrueType font with Chinese glyphs can be embedded: Chinese text in PDF "
-                     "reports will show blank in pdfium, Chrome and many other viewers"
-                     + (f" ({passed_over})" if passed_over else ""),
-                     "reinstall breachbot's dependencies (justmytype-intl-cjk ships Noto Sans SC), or set "
-                     "BREACHBOT_PDF_FONT to a .ttf/.ttc with Chinese glyphs", warn=True)
+        return _check(lang, "pdf font", True, t(lang, "doctor.font_none")
+                      + (t(lang, "doctor.font_passed", problems=passed_over) if passed_over else ""),
+                      t(lang, "doctor.font_none_fix"), warn=True)
     if passed_over:
-        return Check("pdf font", True, f"{chosen.path} is embedded; passed over: {passed_over}",
-                     "fix or unset BREACHBOT_PDF_FONT", warn=True)
-    return Check("pdf font", True, f"{chosen.path} (embedded in PDF reports)")
+        return _check(lang, "pdf font", True, t(lang, "doctor.font_passed_over", path=chosen.path, problems=passed_over),
+                      t(lang, "doctor.font_passed_fix"), warn=True)
+    return _check(lang, "pdf font", True, t(lang, "doctor.font_ok", path=chosen.path))
 
 
 def _platforms(settings: Settings) -> list[Check]:
     checks = []
+    lang = language(settings)
     if settings.slack_bot_token:
         def slack() -> str:
             from handlers.slack.chat import make_client
 
             answer = make_client(settings).auth_test()
-            return f"team {answer.get('team')} as {answer.get('user')}"
+            return t(lang, "doctor.slack_ok", team=answer.get("team"), user=answer.get("user"))
 
-        mode = "Socket Mode" if settings.slack_app_token else (
-            "HTTP" if settings.slack_signing_secret else "no SLACK_APP_TOKEN or SLACK_SIGNING_SECRET")
-        checks.append(_try(f"slack ({mode})", slack, "check SLACK_BOT_TOKEN and that the app is installed"))
+        mode = "socket" if settings.slack_app_token else ("http" if settings.slack_signing_secret else "none")
+        checks.append(_try(f"slack ({t('en', 'doctor.mode.' + mode)})", slack, t(lang, "doctor.slack_fix"), lang,
+                           mode=t(lang, "doctor.mode." + mode)))
         if checks[-1].ok:
             checks.append(_try("roster (slack)", lambda: _roster(settings, "slack"),
-                               "list people by Slack member ID in breachbot.toml (profile → ⋮ → Copy member ID)"))
+                               t(lang, "doctor.roster_slack_fix"), lang))
     if settings.wecom_corp_id:
         def wecom() -> str:
             from handlers.wecom.api import WeComClient
@@ -199,14 +230,14 @@ def _platforms(settings: Settings) -> list[Check]:
 
             client = WeComClient(config.corp_id, config.secret, api_url=config.api_url)
             client.fetch_access_token()
-            return f"corp {config.corp_id}, agent {config.agent_id}: token fetched"
+            return t(lang, "doctor.wecom_ok", corp=config.corp_id, agent=config.agent_id)
 
-        checks.append(_try("wecom", wecom, "check WECOM_* and the app's trusted IP (errcode 60020)"))
+        checks.append(_try("wecom", wecom, t(lang, "doctor.wecom_fix"), lang))
         if checks[-1].ok:
             checks.append(_try("roster (wecom)", lambda: _roster(settings, "wecom"),
-                               "list people by WeCom userid (通讯录 → 成员 → 账号) in breachbot.toml"))
+                               t(lang, "doctor.roster_wecom_fix"), lang))
     if not settings.slack_bot_token and not settings.wecom_corp_id:
-        checks.append(Check("platform", True, "no Slack or WeCom credentials: the console workspace"))
+        checks.append(_check(lang, "platform", True, t(lang, "doctor.console")))
     return checks
 
 
@@ -228,54 +259,58 @@ def _roster(settings: Settings, platform: str) -> str:
         chat = WeComChat(WeComClient(config.corp_id, config.secret, api_url=config.api_url), agent_id=config.agent_id)
     firm = settings.firm()
     bad = bad_entries(chat, firm)
+    lang = language(settings)
     if bad:
-        raise Problem("not active accounts: " + "; ".join(f"{person} ({why})" for person, why in bad.items()))
-    return f"{sum(len(v) for v in firm.roster.values())} entries, all active accounts"
+        raise Problem(t(lang, "doctor.roster_bad", people="; ".join(f"{person} ({why})" for person, why in bad.items())))
+    return t(lang, "doctor.roster_ok", count=sum(len(v) for v in firm.roster.values()))
 
 
 def _identity(settings: Settings) -> Check:
     """The firm as statements name it: [firm] name (name_en), contact, address; a missing one is a gap in every draft."""
-    name, fix = "firm identity", "write name, name_en, contact and address under [firm] in breachbot.toml"
+    lang = language(settings)
+    name, fix = "firm identity", t(lang, "doctor.identity_fix")
     try:
         config = settings.firm()
         raw = tomllib.loads(settings.config_file.read_text(encoding="utf-8")) if settings.config_file.exists() else {}
     except Exception as exc:  # the firm config check above already says what is wrong with the file
-        return Check(name, False, str(exc).splitlines()[0][:300], fix)
+        return _check(lang, name, False, str(exc).splitlines()[0][:300], fix)
     unknown = sorted(set(raw.get("firm", {})) - {"profile", "partners", "admins", *FIRM_TEXTS})
     if unknown:
-        return Check(name, False, f"unknown [firm] keys {unknown}; known: {', '.join(FIRM_TEXTS)}, profile, partners, admins",
-                     fix)
-    lang = config.lang or settings.lang
-    missing = [what for what, value in (("name", config.name_in(lang)), ("name_en", config.name_in("en")),
-                                        ("contact", config.contact)) if not value]
-    shown = " · ".join(v for v in (config.name, config.name_en, config.contact, config.address) if v) or "none"
+        return _check(lang, name, False, t(lang, "doctor.identity_unknown", keys=unknown, known=t(lang, "doctor.sep").join(
+            FIRM_TEXTS if lang == "en" else (f"`{k}`" for k in FIRM_TEXTS))), fix)
+    missing = [t(lang, f"doctor.identity_field.{what}") for what, value in (
+        ("name", config.name_in(lang)), ("name_en", config.name_in("en")), ("contact", config.contact)) if not value]
+    shown = " · ".join(v for v in (config.name, config.name_en, config.contact, config.address) if v) or t(
+        lang, "doctor.identity_none")
     if missing:
-        return Check(name, True, f"{shown}; not set: {', '.join(missing)} (statements carry a gap for each)", fix,
-                     warn=True)
-    return Check(name, True, shown)
+        return _check(lang, name, True, t(lang, "doctor.identity_missing", shown=shown,
+                                          missing=t(lang, "doctor.sep").join(missing)), fix, warn=True)
+    return _check(lang, name, True, shown)
 
 
 def _partners(settings: Settings) -> Check:
     """[firm] partners: who management briefings reach; a partner listed by address needs the firm's mail server."""
-    name = "partners"
+    name, lang = "partners", language(settings)
     try:
         partners = settings.firm().partners
     except Exception as exc:  # the firm config check above already says what is wrong with the file
-        return Check(name, False, str(exc).splitlines()[0][:300], "fix breachbot.toml")
+        return _check(lang, name, False, str(exc).splitlines()[0][:300], t(lang, "doctor.partners_fix_file"))
     addresses = [p for p in partners if "@" in p]
-    shown = f"{len(partners)} listed ({len(addresses)} by e-mail address)" if partners else "none listed"
+    shown = (t(lang, "doctor.partners_listed", count=len(partners), mail=len(addresses)) if partners
+             else t(lang, "doctor.partners_none"))
     if addresses and not (settings.smtp_host and settings.mail_from):
-        return Check(name, True, f"{shown}; e-mail is not set up, so {', '.join(addresses)} get no briefing",
-                     "set BREACHBOT_SMTP_HOST and BREACHBOT_MAIL_FROM, or list them by their chat account", warn=True)
-    return Check(name, True, shown)
+        return _check(lang, name, True, t(lang, "doctor.partners_no_mail", shown=shown,
+                                          addresses=t(lang, "doctor.sep").join(addresses)),
+                      t(lang, "doctor.partners_fix"), warn=True)
+    return _check(lang, name, True, shown)
 
 
-def report(checks: list[Check]) -> str:
+def report(checks: list[Check], lang: str = "en") -> str:
     """The checks as lines a person can act on."""
     out = []
     for check in checks:
         mark = "✗" if not check.ok else "⚠" if check.warn else "✓"
-        out.append(f"{mark} {check.name}: {check.detail}"
-                   + (f"\n    fix: {check.fix}" if not check.ok or check.warn else ""))
+        out.append(t(lang, "doctor.line", mark=mark, name=check.label or check.name, detail=check.detail)
+                   + ("\n" + t(lang, "doctor.fix", fix=check.fix) if not check.ok or check.warn else ""))
     return "\n".join(out)
 

@@ -87,3 +87,70 @@ def test_the_console_banner_speaks_chinese_and_names_the_zone_as_utc_plus_8(sqli
     assert chinese(re.sub(r"Asia/Shanghai|sqlite:///bb.db|#general|:\w+|~ \+2h", " ", said)) == [], said  # as typed
     english = banner(make_console(sqlite_engine), make_settings(database_url="sqlite:///bb.db"))
     assert "Times are Asia/Shanghai (UTC+8)." in english
+
+
+# What a person types or reads as an identifier stays as it is: `code`, environment variables, URLs, workspace ids,
+# zone names, data key references.
+OPERATOR = re.compile(r"`[^`]*`|\b[A-Z][A-Z0-9]*_[A-Z0-9_*]+\b|\b\w+(?:\+\w+)?://\S*|\b(?:console|slack|wecom):\S+"
+                      r"|\b[A-Z][a-z]+/[A-Za-z_]+\b|\bk\d+\b|breachbot\.toml|\.ttf|/healthz")
+
+
+def operator_words(out: str) -> list:
+    return chinese(OPERATOR.sub(" ", out))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_doctor_firms_and_doctor_all_speak_the_deployments_language(lang, tmp_path, capsys, monkeypatch):
+    for name in ("SLACK_BOT_TOKEN", "WECOM_CORP_ID", "DATABASE_URL", "BREACHBOT_DATA_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BREACHBOT_LANG", lang)
+    monkeypatch.setenv("PORT", str(_free_port()))  # nothing answers /healthz: the liveness line is a warning
+    monkeypatch.setenv("BREACHBOT_HEALTH_PORT", str(_free_port()))
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+
+    assert main(["firms", "--db", url]) == 0
+    said = capsys.readouterr().out
+    assert said.strip() == ("尚无事务所：没有安装、配置或使用记录。" if lang == "zh"
+                            else "No firms yet: nothing installed, configured or used.")
+
+    engine = make_engine(url)
+    console = make_console(engine, lang=lang)
+    console.say("alice", "/breach 宣布 客户工资表泄露" if lang == "zh" else "/breach declare payroll leaked", "general")
+
+    assert main(["doctor", "--db", url]) == 1  # no BREACHBOT_DATA_KEY
+    said = capsys.readouterr().out
+    if lang == "zh":
+        assert "✗ 数据密钥：未设置 BREACHBOT_DATA_KEY（无法导入客户名单）\n    处理：用 `breachbot keygen` 生成" in said
+        assert "✓ 数据库迁移：已是 " in said and "✓ 聊天平台：未设置任何聊天平台的凭据：使用本地控制台工作区" in said
+        assert "⚠ 事务所身份：（无）；未设置：名称、英文名称、联系方式" in said and "⚠ 运行状态：本机端口 " in said
+        assert operator_words(said) == [], said
+    else:
+        assert "✗ data key: BREACHBOT_DATA_KEY is not set (client import refused)\n    fix: create one" in said
+        assert "✓ platform: no Slack or WeCom credentials: the console workspace" in said
+
+    # The console ran on its own clock (28 Nov): by the real one its reminders are long overdue.
+    assert main(["firms", "--db", url]) == 1
+    said = capsys.readouterr().out
+    if lang == "zh":
+        assert said.startswith("共 1 个事务所：\n✗ console:console  （未命名）  中文 Asia/Shanghai\n"), said
+        assert "    问题：" in said and " 条提醒逾期超过 0:05:00：`breachbot worker` 是否在运行？" in said, said
+        assert "    安装：本地控制台\n    使用：事件 1 起，进行中 1 起，演练 0 次；最近活动 " in said, said
+        assert "管理员：（默认）；数据密钥：尚未生成" in said and operator_words(said) == [], said
+    else:
+        assert said.startswith("1 firm(s):\n✗ console:console  (no name)  en ") and "    install: the local console" in said
+        assert "reminder(s) overdue by more than 0:05:00: is a worker running?" in said
+
+    assert main(["doctor", "--all", "--offline", "--db", url]) == 1
+    said = capsys.readouterr().out
+    assert ("共 1 个事务所：" if lang == "zh" else "1 firm(s):") in said
+    if lang == "zh":
+        assert "✗ 提醒调度：" in said and "    处理：启动 `breachbot worker`" in said and operator_words(said) == [], said

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from bot.chat import Context, Message, Strong, Text
 from bot.errors import UserError
 from bot.flows.port import Bot
+from bot.incident import wording
 from bot.outbox import Outbox
 from bot.registry import command
 from bot.text.i18n import message
@@ -81,7 +82,8 @@ def listing(rows: list[Firm], lang: str = "en") -> str:
         kinds = {kind for kind, _ in f.issues}
         mark = "✗" if "problem" in kinds else "⚠" if kinds else "✓"
         last = f"{f.last_activity:%Y-%m-%d %H:%M} UTC" if f.last_activity else t(lang, "firms.never")
-        out.append(f"{mark} {f.workspace}  {f.name or t(lang, 'firms.no_name')}  {f.lang or '-'} {f.timezone or ''}"
+        spoken = (f.lang if lang == "en" else wording.name(lang, "lang", f.lang)) if f.lang else "-"
+        out.append(f"{mark} {f.workspace}  {f.name or t(lang, 'firms.no_name')}  {spoken} {f.timezone or ''}"
                    .rstrip())
         out.append(t(lang, "firms.install_line", install=_say(lang, f.installed)))
         out.append(t(lang, "firms.usage_line", incidents=f.incidents, open=f.open, drills=f.drills, last=last,
