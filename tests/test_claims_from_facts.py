@@ -34,8 +34,8 @@ def test_ticked_tasks_claim_nothing_and_recorded_measures_are_stated(sqlite_engi
         assert GAP[lang] in text, command
 
     recorded = say(console, "bob", RECORD[lang])
-    assert ("measures taken: isolate, reset_credentials" if lang == "en" else "已采取的措施：isolate, reset_credentials") \
-        in recorded
+    assert ("measures taken: Isolate the affected systems, Reset exposed credentials" if lang == "en"
+            else "已采取的措施：隔离受影响的系统、重置泄露的账号密码") in recorded
     for command in DRAFTS[lang]:
         text = say(console, "cathy", command)
         assert isolated in text and reset in text, command
@@ -46,8 +46,8 @@ def test_ticked_tasks_claim_nothing_and_recorded_measures_are_stated(sqlite_engi
 def test_an_unknown_measure_is_refused_with_the_choices_and_nothing_changes(sqlite_engine, lang):
     console = team(sqlite_engine, lang=lang)
     refused = say(console, "bob", "/breach facts --measures 4.1,aliens")
-    assert refused.startswith("No measure called aliens. Measures the playbook words: isolate, fix_hole, "
-                              if lang == "en" else "没有名为 aliens 的措施。剧本中可对外说明的措施：isolate, fix_hole, ")
+    assert refused.startswith("No measure called aliens. The measures statements can state: 4.1 isolate, 4.2 fix_hole, "
+                              if lang == "en" else "没有名为 aliens 的措施。可对外说明的措施：4.1 隔离受影响的系统、4.2 修复导致泄露的漏洞、")
     assert ("/breach facts --measures" if lang == "en" else "/breach 事实 --措施") in refused
     with Session(sqlite_engine) as s:
         assert "measures" not in s.exec(select(Incident)).one().facts

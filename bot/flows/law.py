@@ -21,6 +21,7 @@ from bot.incident.playbook import Playbook
 from bot.law import clocks
 from bot.outbox import Outbox
 from bot.registry import command
+from bot.statements.gaps import measure_tasks
 from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES
 from bot.text.i18n import message
 from bot.text.i18n import text as t
@@ -54,7 +55,8 @@ AFTER_AWARE = ("determined", "assessed", "handled", "paid")  # steps of the resp
 
 
 def read_fact(flag: str, raw: str, *, now: datetime, tz: str, lang: str,
-              aware: datetime | None = None, measures: dict[str, str] | None = None) -> tuple[str, Any]:
+              aware: datetime | None = None, measures: dict[str, str] | None = None,
+              measure_choices: str = "-") -> tuple[str, Any]:
     """One `--flag value` of /breach facts as (fact, value); UserError says what is valid (`measures`: each way
     of naming a measure the playbook words → its task key)."""
     fact, kind = FACT_FLAGS[flag]
@@ -64,8 +66,7 @@ def read_fact(flag: str, raw: str, *, now: datetime, tz: str, lang: str,
         known = measures or {}
         unknown = [w for w in typed if names.fold(w) not in known]
         if unknown or not typed:
-            raise UserError(t(lang, "facts.measures", value=", ".join(unknown) or "-",
-                              choices=", ".join(dict.fromkeys(known.values())) or "-"))
+            raise UserError(t(lang, "facts.measures", value=", ".join(unknown) or "-", choices=measure_choices))
         return fact, list(dict.fromkeys(known[names.fold(w)] for w in typed))
     if kind == "yes_no":
         if value.lower() in YES:
@@ -146,13 +147,15 @@ def facts(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Fact
     if not cmd.changes:
         raise UserError(t(lang, "facts.nothing"))
     changes = dict(read_fact(flag, raw, now=now, tz=ws.timezone, lang=lang, aware=incident.aware_at,
-                             measures=measure_names(bot.playbook))
+                             measures=measure_names(bot.playbook), measure_choices=measure_tasks(bot.playbook, lang))
                    for flag, raw in cmd.changes)
     if "ransom_paid_at" in changes:  # a payment time says a ransom was paid
         changes.setdefault("ransom_paid", True)
     apply(bot, session, ws, context, incident, changes, out, via="facts")
+    shown = {**changes, **({"measures": [task.text(lang) for phase in bot.playbook.phases for task in phase.tasks
+                                         if task.key in changes["measures"]]} if "measures" in changes else {})}
     out.post(incident, message(lang, "facts.recorded", actor=Mention(context.user),
-                                        facts=wording.facts(changes, lang, when=lambda at: views.when(ws, at, now))))
+                                        facts=wording.facts(shown, lang, when=lambda at: views.when(ws, at, now))))
     acknowledge(out, context, incident, lang)
 
 

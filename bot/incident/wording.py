@@ -100,7 +100,7 @@ def fact(key: str, value: Any, lang: str, *, when: Callable[[datetime], str]) ->
     if key == "systems" and isinstance(value, str):
         return t(lang, base, systems=value)
     if key == "measures" and isinstance(value, list):
-        return t(lang, base, measures=", ".join(value) or "—")
+        return t(lang, base, measures=("、" if lang == "zh" else ", ").join(value) or "—")
     if key == "affected" and isinstance(value, dict):
         return t(lang, base, counts=residences(value, lang) or "—")
     return None
