@@ -3,7 +3,7 @@ exact due time, citing the section it comes from. The helpers are those of test_
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,6 +18,8 @@ def book():
     return load_regimes([DEFAULT])
 
 
+VT_AG = datetime(2026, 3, 20, 23, 59, 59, tzinfo=UTC)  # 14 business days after Monday 2 March 2026
+
 STATE_CASES = [
     # 6 Del. C. §12B-102(c): 60 days after determination; (d): the AG when more than 500 residents
     pytest.param({"US-DE": 500}, {"determined_at": DET}, {"us-de-12b-102/residents": end(DET, 60), **FTC},
@@ -25,9 +27,11 @@ STATE_CASES = [
     pytest.param({"US-DE": 501}, {"determined_at": DET}, {"us-de-12b-102/residents": end(DET, 60),
                  "us-de-12b-102/ag": end(DET, 60), **FTC}, id="de-12b-102-d-501-ag"),
     # 9 V.S.A. §2435(b)(1): 45 days after discovery; consumer reporting agencies above 1,000
-    pytest.param({"US-VT": 1000}, {}, {"us-vt-2435/residents": end(T0, 45), **FTC}, id="vt-2435-b-1-1000"),
-    pytest.param({"US-VT": 1001}, {}, {"us-vt-2435/residents": end(T0, 45), "us-vt-2435/cra": T0 + 72 * H, **FTC},
-                 id="vt-2435-c-1001-cra"),
+    # and (b)(3)(A)(i): the AG's preliminary notice within 14 business days (Mon 2 Mar -> Fri 20 Mar, weekends skipped)
+    pytest.param({"US-VT": 1000}, {}, {"us-vt-2435/residents": end(T0, 45), "us-vt-2435/ag": VT_AG, **FTC},
+                 id="vt-2435-b-1-1000"),
+    pytest.param({"US-VT": 1001}, {}, {"us-vt-2435/residents": end(T0, 45), "us-vt-2435/ag": VT_AG,
+                 "us-vt-2435/cra": T0 + 72 * H, **FTC}, id="vt-2435-c-1001-cra"),
     # 10 M.R.S. §1348: 30 days; the AG or regulator whenever residents are told; CRAs above 1,000
     pytest.param({"US-ME": 2}, {}, {"us-me-1348/residents": end(T0, 30), "us-me-1348/state": end(T0, 30)},
                  id="me-1348-30-days"),

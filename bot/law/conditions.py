@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,6 +49,7 @@ class IncidentFacts:
     firm_profile: frozenset[str] = frozenset()
     ransom_paid_at: datetime | None = None
     timezone: str = "UTC"  # whose calendar days the law's day counts end on (the workspace's)
+    holidays: frozenset[date] = frozenset()  # local dates that are not business days (besides weekends)
     notified: Mapping[str, datetime] = field(default_factory=dict)  # clock id: when its notice went out
     no_harm: Mapping[str, NoHarmDecision] = field(default_factory=dict)  # regime key: the decision recorded
 

@@ -63,11 +63,20 @@ class CalendarDays(timedelta):
     """A deadline the law counts in days ("30d"): it ends at the end of the last local calendar day."""
 
 
+class BusinessDays(timedelta):
+    """A deadline the law counts in business days ("14bd"): Saturdays, Sundays and the firm's holidays are not
+    counted; it ends at the end of the last local business day."""
+
+
 def _duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"must be a duration such as 90m, 4h or 30d, not {value!r}")
+        raise ValueError(f"must be a duration such as 90m, 4h, 30d or 14bd, not {value!r}")
+    if business := re.fullmatch(r"\s*(\d+)\s*bd\s*", value):
+        if int(business.group(1)) <= 0:
+            raise ValueError(f"{value!r} must be longer than zero")
+        return BusinessDays(days=int(business.group(1)))
     delta = parse_duration(value)
     if delta <= timedelta(0):
         raise ValueError(f"{value!r} must be longer than zero")
@@ -87,8 +96,23 @@ def day_end(start: datetime, days: int, timezone: str) -> datetime:
     return datetime.combine(last, time(23, 59, 59), tzinfo=zone).astimezone(UTC)
 
 
-def due_after(start: datetime, span: timedelta, timezone: str) -> datetime:
-    """A deadline `span` after `start`: calendar days end at the end of the local day, hours are exact."""
+def business_day_end(start: datetime, days: int, timezone: str, holidays: frozenset[date] = frozenset()) -> datetime:
+    """The end (23:59:59 local) of the `days`-th business day after the local day of `start`, in UTC.
+
+    The day of the event is not counted; Saturdays, Sundays and `holidays` (local dates) are skipped.
+    """
+    zone = ZoneInfo(timezone)
+    last, counted = start.astimezone(zone).date(), 0
+    while counted < days:
+        last += timedelta(days=1)
+        counted += last.weekday() < 5 and last not in holidays
+    return datetime.combine(last, time(23, 59, 59), tzinfo=zone).astimezone(UTC)
+
+
+def due_after(start: datetime, span: timedelta, timezone: str, holidays: frozenset[date] = frozenset()) -> datetime:
+    """A deadline `span` after `start`: calendar and business days end at the end of the local day, hours are exact."""
+    if isinstance(span, BusinessDays):
+        return business_day_end(start, span.days, timezone, holidays)
     if isinstance(span, CalendarDays):
         return day_end(start, span.days, timezone)
     return start.astimezone(UTC) + span
@@ -277,8 +301,11 @@ def _timing(clock: Clock, facts: IncidentFacts, earlier: _Earlier,
         start = getattr(facts, _START_FACT[clock.starts])
         missing = reason(f"to_record.{clock.starts}") if start is None else None
     assert span is not None  # a validated clock has a deadline or a firm target
+    if isinstance(span, BusinessDays):  # the law counts working days: say so, and that weekends are skipped
+        how = join("clauses", [part for part in (how, reason("timing.business_days", days=span.days)) if part])
     target = clock.deadline is None and not clock.deadline_when
-    due = None if start is None else (start.astimezone(UTC) + span if target else due_after(start, span, facts.timezone))
+    due = None if start is None else (start.astimezone(UTC) + span if target
+                                      else due_after(start, span, facts.timezone, facts.holidays))
     return due, hard, missing, how
 
 
