@@ -83,6 +83,10 @@ STATE_CASES = [
     # 10 L.P.R.A. §4052: the Department of Consumer Affairs within a non-extendable 10 days of detection
     pytest.param({"US-PR": 1}, {}, {"us-pr-4052/daco": end(T0, 10), "us-pr-4052/residents": T0 + 72 * H},
                  id="pr-4052-daco-10-days"),
+    # Iowa Code §715C.2(8): the AG within 5 business days after the residents are told, when more than 500
+    pytest.param({"US-IA": 500}, {}, {"us-ia-715c-2/residents": T0 + 72 * H, **FTC}, id="ia-715c-2-500"),
+    pytest.param({"US-IA": 501}, {}, {"us-ia-715c-2/residents": T0 + 72 * H,  # Thu 5 Mar + 5 business days
+                 "us-ia-715c-2/ag": datetime(2026, 3, 12, 23, 59, 59, tzinfo=UTC), **FTC}, id="ia-715c-2-8-501-ag"),
 ]
 
 
@@ -92,7 +96,7 @@ def test_more_us_state_clocks(book, affected, extra, expected):
 
 
 STATES = ("US-DE", "US-VT", "US-ME", "US-RI", "US-TN", "US-OH", "US-WI", "US-MD", "US-SD", "US-IN", "US-LA", "US-AL",
-          "US-DC", "US-PR")
+          "US-DC", "US-PR", "US-IA")
 
 
 def test_each_state_exempts_encrypted_data_and_reads_its_own_data_list(book):
@@ -103,7 +107,7 @@ def test_each_state_exempts_encrypted_data_and_reads_its_own_data_list(book):
     # login credentials: Delaware, Vermont, Maine, Rhode Island, Maryland, South Dakota, Alabama, DC, Puerto Rico name
     # them; Tennessee, Ohio, Wisconsin, Indiana and Louisiana do not
     with_logins = {code for code in STATES if applicable(book, facts({code: 5}, data=("name", "login_credentials")))}
-    assert with_logins == {"US-DE", "US-VT", "US-ME", "US-RI", "US-MD", "US-SD", "US-AL", "US-DC", "US-PR"}
+    assert with_logins == {"US-DE", "US-VT", "US-ME", "US-RI", "US-MD", "US-SD", "US-AL", "US-DC", "US-PR", "US-IA"}
 
 
 def test_every_new_state_cites_a_section_and_says_where_it_was_checked(book):
@@ -112,7 +116,8 @@ def test_every_new_state_cites_a_section_and_says_where_it_was_checked(book):
             assert "§" in regime.citation.en and "第" in regime.citation.zh, regime.key
             assert regime.source.en and regime.verified_on, regime.key
     # entries whose sections were not read in the statute's own text say so, for counsel
-    for key in ("us-me-1348", "us-wi-134-98", "us-oh-1349-19", "us-dc-28-3852", "us-al-8-38", "us-md-14-3504"):
+    for key in ("us-me-1348", "us-wi-134-98", "us-oh-1349-19", "us-dc-28-3852", "us-al-8-38", "us-md-14-3504",
+                "us-ia-715c-2"):
         assert "unverified, confirm with counsel" in book.regimes[key].source.en, key
         assert "未核实，请与律师确认" in book.regimes[key].source.zh, key
 
@@ -138,3 +143,9 @@ def test_louisiana_ag_counts_from_the_residents_notice_once_recorded(book):
     told = T0 + 3 * timedelta(days=1)
     found = applicable(book, facts({"US-LA": 7}, notified={"us-la-51-3074/residents": told}))
     assert found["us-la-51-3074/ag"] == end(told, 10)
+
+
+def test_iowa_ag_counts_five_business_days_from_the_residents_notice(book):
+    told = datetime(2026, 3, 6, 15, tzinfo=UTC)  # a Friday: Mon-Fri of the next week are the five
+    found = applicable(book, facts({"US-IA": 600}, notified={"us-ia-715c-2/residents": told}))
+    assert found["us-ia-715c-2/ag"] == datetime(2026, 3, 13, 23, 59, 59, tzinfo=UTC)
