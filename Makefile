@@ -24,11 +24,14 @@ run: $(STAMP)
 
 ## Install what the tests need, lint, audit the pinned dependencies for known vulnerabilities
 ## (pip-audit; skipped with a NOTE when no advisory feed answers, see README "Security"), and run
-## every test (PostgreSQL runs when it answers).
+## every test (PostgreSQL runs when it answers): in parallel on JOBS workers (pytest-xdist; JOBS=1 for one
+## process), then, alone, the tests marked `serial` (they time themselves or race processes of their own).
+JOBS ?= auto
 test: $(STAMP)
 	$(BIN)/ruff check bot handlers storage tests bench
 	$(BIN)/python -m tests.dependency_audit
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS) -m "not serial"
+	BREACHBOT_SECOND_RUN=1 $(BIN)/python -m pytest -m serial
 
 ## Benchmarks (bench/): Slack command latency, declare, timeline, report, scheduler, declare storms, kill -9 and
 ## outage recovery; rewrites bench/RESULTS.md. Several minutes on 2 cores; `make bench BENCH=--quick` for smaller

@@ -33,6 +33,18 @@ START = datetime(2026, 11, 28, 10, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
 CHROMIUM = os.environ.get("BREACHBOT_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_CHROMIUM = os.environ.get("BREACHBOT_REQUIRE_CHROMIUM") == "1"
 _pg_state: dict[str, object] = {}
+# `make test` runs the suite twice: in parallel (pytest-xdist), then these modules and tests alone with `-m serial`. They
+# time themselves against the wall clock (the Slack 3-second ack, a partition's recovery, a render budget) or
+# start processes of their own that race each other; sharing two cores with the parallel workers would make
+# them measure the machine's load instead of the bot.
+SERIAL = {
+    "tests/test_deploys.py", "tests/test_processes.py", "tests/test_concurrent_declare.py", "tests/test_sending.py",
+    "tests/test_hostile_render.py::test_a_long_time_phrase_is_refused_quickly", "tests/test_page_browser.py",
+    "tests/test_times.py::test_reading_stays_bounded",
+    "tests/slack/test_forms.py", "tests/slack/test_http.py", "tests/slack/test_partition.py",
+    "tests/slack/test_no_call_in_transaction.py", "tests/wecom/test_two_processes.py",
+}
+SECOND_RUN = os.environ.get("BREACHBOT_SECOND_RUN") == "1"
 
 
 def _pg_url() -> str:
@@ -59,7 +71,18 @@ def chromium_available() -> bool:
     return os.access(CHROMIUM, os.X_OK)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests of the SERIAL modules `serial` (see SERIAL)."""
+    root = Path(str(config.rootpath))
+    for item in items:
+        module = Path(str(item.path)).relative_to(root).as_posix()
+        if module in SERIAL or f"{module}::{item.originalname}" in SERIAL:
+            item.add_marker(pytest.mark.serial)
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    if SECOND_RUN:  # the first run said it already
+        return []
     if postgres_available():
         lines = [f"PostgreSQL: storage tests also run on {PG_URL}"]
     elif REQUIRE_PG:
@@ -73,6 +96,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if SECOND_RUN:
+        return
     if not postgres_available() and not REQUIRE_PG:
         terminalreporter.write_line(
             f"NOTE: PostgreSQL storage tests were skipped: nothing answers at {PG_URL}", yellow=True)
