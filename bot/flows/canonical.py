@@ -68,6 +68,8 @@ def canonical(command: c.Command, *, playbook: Playbook, lang: str, now: datetim
         return replace(command, severity=names.resolve("severity", command.severity, playbook, lang, "error.severity"))
     if isinstance(command, c.Cost) and command.amount:
         return replace(command, category=names.resolve("cost", command.category, playbook, lang, "cost.category"))
+    if isinstance(command, c.Offer) and command.kind:
+        return replace(command, kind=names.resolve("offer", command.kind, playbook, lang, "offer.kind"))
     if isinstance(command, c.FollowUpAdd):
         return replace(command, due=moment(command.due, **when, facing=FUTURE))
     return command

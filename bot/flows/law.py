@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ from bot.incident.playbook import Playbook
 from bot.law import clocks
 from bot.outbox import Outbox
 from bot.registry import command
-from bot.statements.gaps import measure_tasks
+from bot.statements.gaps import measure_labels, measure_tasks
 from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES
 from bot.text.i18n import message
 from bot.text.i18n import text as t
@@ -56,18 +57,26 @@ AFTER_AWARE = ("determined", "assessed", "handled", "paid")  # steps of the resp
 
 def read_fact(flag: str, raw: str, *, now: datetime, tz: str, lang: str,
               aware: datetime | None = None, measures: dict[str, str] | None = None,
-              measure_choices: str = "-") -> tuple[str, Any]:
+              measure_choices: str = "-", measure_shown: dict[str, str] | None = None) -> tuple[str, Any]:
     """One `--flag value` of /breach facts as (fact, value); UserError says what is valid (`measures`: each way
-    of naming a measure the playbook words → its task key)."""
+    of naming a measure the playbook words → its task key; `measure_shown`: task key → how the list shows it)."""
+    measure_shown = measure_shown or {}
     fact, kind = FACT_FLAGS[flag]
     value = raw.strip()
     if kind == "measures":
         typed = [w.strip() for w in re.split(r"[,，、;；]+", value) if w.strip()]
         known = measures or {}
-        unknown = [w for w in typed if names.fold(w) not in known]
+        found = {w: measure_key(w, known) for w in typed}
+        unknown = [w for w, keys in found.items() if len(keys) != 1]
         if unknown or not typed:
-            raise UserError(t(lang, "facts.measures", value=", ".join(unknown) or "-", choices=measure_choices))
-        return fact, list(dict.fromkeys(known[names.fold(w)] for w in typed))
+            said = t(lang, "facts.measures", value=("、" if lang == "zh" else ", ").join(unknown) or "-",
+                     choices=measure_choices)
+            meant = [k for w in unknown for k in found[w] or _near(w, known)]
+            if meant:
+                said += t(lang, "names.did_you_mean", suggestion=(" / ".join(dict.fromkeys(
+                    measure_shown.get(k, k) for k in meant))))
+            raise UserError(said)
+        return fact, list(dict.fromkeys(found[w][0] for w in typed))
     if kind == "yes_no":
         if value.lower() in YES:
             return fact, True
@@ -111,6 +120,28 @@ def measure_names(playbook: Playbook) -> dict[str, str]:
     return found
 
 
+def measure_key(typed: str, known: dict[str, str]) -> list[str]:
+    """The measures a typed word names: one exactly, else every one whose name starts with it or holds it
+    as a word (`隔离` → 隔离受影响的系统; `backups` → restore …); several when it is ambiguous, none when unknown."""
+    folded = names.fold(typed)
+    if folded in known:
+        return [known[folded]]
+    if len(folded) < 2 or re.fullmatch(r"[\d.]+", folded):
+        return []
+    for test in (lambda name: name.startswith(folded),
+                 lambda name: folded in (name.split() if folded.isascii() else name)):
+        keys = list(dict.fromkeys(key for name, key in known.items() if test(name)))
+        if keys:
+            return keys
+    return []
+
+
+def _near(typed: str, known: dict[str, str]) -> list[str]:
+    """A measure a typo most likely meant ('isolat' → isolate), or nothing."""
+    close = difflib.get_close_matches(names.fold(typed), list(known), n=1, cutoff=0.6 if typed.isascii() else 0.5)
+    return [known[close[0]]] if close else []
+
+
 def resync(bot: Bot, session: Session, ws: Workspace, incident: Incident, out: Outbox) -> None:
     """Recompute the legal clocks after a fact changed, and say in the war room what moved."""
     changes = clocks.sync(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
@@ -147,7 +178,8 @@ def facts(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Fact
     if not cmd.changes:
         raise UserError(t(lang, "facts.nothing"))
     changes = dict(read_fact(flag, raw, now=now, tz=ws.timezone, lang=lang, aware=incident.aware_at,
-                             measures=measure_names(bot.playbook), measure_choices=measure_tasks(bot.playbook, lang))
+                             measures=measure_names(bot.playbook), measure_choices=measure_tasks(bot.playbook, lang),
+                             measure_shown=measure_labels(bot.playbook, lang))
                    for flag, raw in cmd.changes)
     if "ransom_paid_at" in changes:  # a payment time says a ransom was paid
         changes.setdefault("ransom_paid", True)

@@ -23,12 +23,6 @@ from bot.text.i18n import line, message
 from bot.text.i18n import text as t
 from storage.models import Incident, Workspace
 
-# Words people type for an offer's kind, in either language.
-_OFFER_WORDS = {"monitoring": "monitoring", "credit": "monitoring", "信用监控": "monitoring", "监控": "monitoring",
-                "compensation": "compensation", "赔偿": "compensation", "补偿": "compensation",
-                "hotline": "hotline", "热线": "hotline", "咨询热线": "hotline",
-                "support": "support", "心理支持": "support", "支持": "support", "other": "other", "其他": "other"}
-
 
 def parse_offer(lang: str, name: str, tail: str) -> Offer:
     """`/breach offer monitoring 12 months of credit monitoring, free` (or `/breach offer` for the list)."""
@@ -38,7 +32,7 @@ def parse_offer(lang: str, name: str, tail: str) -> Offer:
         return Offer(incident=number)
     if len(words) < 2:
         Args(lang, name, []).fail("offer.how")
-    return Offer(kind=_OFFER_WORDS.get(words[0].lower(), words[0].lower()), text=words[1].strip(), incident=number)
+    return Offer(kind=words[0], text=words[1].strip(), incident=number)
 
 
 def parse_brief(lang: str, name: str, tail: str) -> Brief:

@@ -38,7 +38,8 @@ def add_offer(session: Session, *, incident: Incident, kind: str, text: str, act
     """Record an offer (credit monitoring, compensation, a hotline…); letters drafted after it say so."""
     require_open(incident, lang)
     if kind not in OFFER_KINDS:
-        raise UserError(t(lang, "offer.kind", value=kind, choices=", ".join(OFFER_KINDS)))
+        raise UserError(t(lang, "offer.kind", value=kind, choices=("、" if lang == "zh" else ", ").join(
+            t(lang, f"names.offer.{k}").split("/")[0] if lang == "zh" else k for k in OFFER_KINDS)))
     text = " ".join(check_text(text, lang, what=t(lang, "word.offer")).split())
     entries = offers(incident)
     entry = {"n": len(entries) + 1, "kind": kind, "text": text, "by": actor, "at": now.isoformat()}

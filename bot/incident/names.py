@@ -46,7 +46,7 @@ def _keys(kind: str, playbook: Playbook | None) -> list[str]:
         return list(RESIDENCES)
     if kind == "cost":
         return list(COST_CATEGORIES)
-    return {"lang": ["en", "zh"], "variant": ["individual", "company"], "via": ["email", "phone", "post", "wecom", "sms"],
+    return {"offer": ["monitoring", "compensation", "hotline", "support", "other"], "lang": ["en", "zh"], "variant": ["individual", "company"], "via": ["email", "phone", "post", "wecom", "sms"],
             "format": ["md", "html", "pdf", "json"]}[kind]
 
 
@@ -63,7 +63,7 @@ def _labels(kind: str, key: str, playbook: Playbook | None) -> list[str]:
         found += [o.label(lang) for q in playbook.questions() if q.sets == "data" for o in q.options if o.key == key
                   for lang in ("en", "zh")]
     shown = {"cac_level": "regime_reason.cac_level", "data": "regime_reason.category",
-             "residence": "regime_reason.place"}.get(kind)
+             "residence": "regime_reason.place", "offer": "offer.kinds"}.get(kind)
     for lang in ("en", "zh"):
         words = catalogue(lang)
         found += [words.get(f"names.{kind}.{key}", ""), words.get(f"{shown}.{key}", "") if shown else ""]

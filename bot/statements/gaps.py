@@ -87,13 +87,17 @@ def redraft_command(*, kind: str, lang: str, template_name: str, regime: str | N
     return command
 
 
+def measure_labels(playbook: Playbook, lang: str = "en") -> dict[str, str]:
+    """Task key → how the list of measures shows it: '4.1 isolate' ('4.1 隔离受影响系统' in Chinese)."""
+    return {task.key: f"{p}.{i} {task.text.zh.replace('：', ':').split(':')[0] if lang == 'zh' else task.key}"
+            for p, phase in enumerate(playbook.phases, start=1)
+            for i, task in enumerate(phase.tasks, start=1) if task.measure is not None}
+
+
 def measure_tasks(playbook: Playbook, lang: str = "en") -> str:
     """The tasks whose completion statements may state, as `/breach done` takes them: '4.1 isolate'
     ('4.1 隔离受影响系统' in Chinese)."""
-    found = [f"{p}.{i} {task.text.zh.replace('：', ':').split(':')[0] if lang == 'zh' else task.key}"
-             for p, phase in enumerate(playbook.phases, start=1)
-             for i, task in enumerate(phase.tasks, start=1) if task.measure is not None]
-    return ("、" if lang == "zh" else ", ").join(found) or "-"
+    return ("、" if lang == "zh" else ", ").join(measure_labels(playbook, lang).values()) or "-"
 
 
 def how_to_fill(gap: str, *, playbook: Playbook, draft_id: str, lang: str) -> str:
