@@ -1,0 +1,44 @@
+"""The states added for #21 in the war room: /breach affected with residents of Pennsylvania, Michigan, North
+Carolina, Virginia and Minnesota starts their clocks with the due times the statutes give (the firm's target where
+they say "without unreasonable delay"), in English and in Chinese."""
+
+from __future__ import annotations
+
+from tests.conftest import joined, make_console
+from tests.test_clocks import shanghai_firm
+
+
+def test_new_states_start_their_clocks_in_the_console(sqlite_engine):
+    console = shanghai_firm(sqlite_engine)  # aware Saturday 28 November 2026, 10:05 Shanghai time
+    sent = joined(console.say("erin", "/breach affected US-PA=600 US-MI=20 US-NC=4 US-VA=1200 US-MN=501", "breach-1"))
+    # "without unreasonable delay": the firm's 72-hour target from awareness
+    for clock in ("us-pa-2303/residents", "us-pa-2303/ag", "us-pa-2303/cra", "us-mi-445-72/residents",
+                  "us-nc-75-65/residents", "us-nc-75-65/ag", "us-va-18-2-186-6/residents", "us-va-18-2-186-6/ag",
+                  "us-va-18-2-186-6/cra", "us-mn-325e-61/residents"):
+        assert f"({clock}): due Tue 01 Dec 10:05, in 3d" in sent, clock
+    # Minn. Stat. §325E.61 subd. 2: the agencies within 48 hours when more than 500
+    assert "(us-mn-325e-61/cra): due Mon 30 Nov 10:05, in 2d" in sent
+    # below their thresholds: Michigan's agencies (1,000), North Carolina's (1,000)
+    assert "us-mi-445-72/cra" not in sent and "us-nc-75-65/cra" not in sent
+    listing = joined(console.say("erin", "/breach clocks", "breach-1"))
+    assert "us-pa-2303/ag · Pennsylvania data breach notification → Pennsylvania Office of Attorney General" in listing
+    assert "73 P.S. §2303(c.1)" in listing and "⚠️ US-PA" not in listing
+    decided = joined(console.say("erin", '/breach noharm us-mi-445-72 --reason "the laptop was recovered sealed"',
+                                 "breach-1"))
+    assert "Michigan data breach notification (us-mi-445-72/residents) no longer applies" in decided
+    after = joined(console.say("erin", "/breach clocks", "breach-1"))
+    assert ("us-mi-445-72/residents · Michigan data breach notification → Michigan residents · closed by a no-harm "
+            "decision · closed by the no-harm decision recorded by erin: the laptop was recovered sealed") in after
+
+
+def test_new_states_in_a_chinese_workspace(sqlite_engine):
+    console = make_console(sqlite_engine, roster={"legal": ["erin"]}, lang="zh")
+    console.say("alice", "/breach 宣布 客户税号泄露 --数据 tax_id", None)
+    sent = joined(console.say("erin", "/breach 影响 宾夕法尼亚州=501 北卡=3 佐治亚=7", "breach-1"))
+    assert "宾夕法尼亚州数据泄露通知" in sent and "us-pa-2303/ag" in sent and "us-nc-75-65/ag" in sent
+    listing = joined(console.say("erin", "/breach 时限", "breach-1"))
+    assert "宾夕法尼亚州总检察长办公室" in listing and "北卡罗来纳州总检察长消费者保护司" in listing
+    # Georgia's law binds information brokers only: a visible line with the reason, no clock
+    assert "⚠️ 佐治亚州（7 人）：尚未建模" in listing and "信息经纪商" in listing
+    told = joined(console.say("erin", "/breach 已通报 宾州 居民 --编号 mail-1", "breach-1"))
+    assert "us-pa-2303/residents" in told
