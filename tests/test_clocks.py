@@ -199,7 +199,7 @@ def test_a_no_harm_decision_closes_the_notices_and_opens_the_filing(sqlite_engin
     assert "Name the law and say why" in joined(console.say("erin", "/breach noharm us-fl-501-171", "breach-1"))
     unknown = joined(console.say("erin", '/breach noharm us-tx-521 --reason "x"', "breach-1"))
     assert "No law with a no-harm exception called 'us-tx-521'. Laws that have one: eu-gdpr-33, uk-gdpr-33, " \
-           "us-ny-899aa, us-fl-501-171, us-de-12b-102, us-mi-445-72." in unknown
+           "us-ny-899aa, us-fl-501-171, us-de-12b-102, us-mi-445-72, us-ut-13-44-202." in unknown
     sent = joined(console.say("erin", '/breach noharm us-fl-501-171 --reason "sent by mistake to our auditor; '
                                       'deleted unread, police consulted"', "breach-1"))
     assert "⚖️ @erin recorded a no-harm decision under Florida data breach notification." in sent
@@ -234,7 +234,7 @@ def test_a_no_harm_decision_in_chinese(sqlite_engine):
     listing = joined(console.say("erin", "/breach 时限", "breach-1"))
     assert "已因无害认定免除" in listing and "已因erin记录的无害认定而免除：邮件误发给本所另一位同事" in listing
     bad = joined(console.say("erin", '/breach 无害认定 个保法 --理由 "无"', "breach-1"))
-    assert "没有名为 '个保法' 且设有无害例外的法规。设有该例外的法规：GDPR、英国GDPR、纽约州、佛州、特拉华州、密歇根州。" in bad
+    assert "没有名为 '个保法' 且设有无害例外的法规。设有该例外的法规：GDPR、英国GDPR、纽约州、佛州、特拉华州、密歇根州、犹他州。" in bad
     assert "请写明法规和理由" in joined(console.say("erin", "/breach 无害认定", "breach-1"))
 def test_a_clock_is_named_by_its_regime_and_for_whom_in_chinese_or_english(sqlite_engine):
     """`/breach 已通报 个保法 个人`: the regime's short name and a word for whom, as a partner says it."""
@@ -304,10 +304,10 @@ def test_a_us_firm_with_residents_in_twelve_states(sqlite_engine):
 def test_not_modelled_lines_in_chinese(sqlite_engine):
     console = make_console(sqlite_engine, roster={"legal": ["erin"]}, lang="zh")
     console.say("alice", "/breach 宣布 客户税号泄露 --数据 tax_id", None)
-    console.say("erin", "/breach 影响 美国=5 内华达=12 华州=3", "breach-1")
+    console.say("erin", "/breach 影响 美国=5 怀俄明=12 华州=3", "breach-1")
     listing = joined(console.say("erin", "/breach 时限", "breach-1"))
     assert "❓ 有 5 名美国居民未注明州：美国各州法律按州计算。请写明是哪些州" in listing
-    assert "⚠️ 内华达州（12 人）：尚未建模" in listing and "us-wa-19-255-010/residents ·" in listing
+    assert "⚠️ 怀俄明州（12 人）：尚未建模" in listing and "us-wa-19-255-010/residents ·" in listing
     everything = joined(console.say("erin", "/breach 时限 --全部", "breach-1"))
     assert "⚠️ 韩国（— 人）：尚未建模——韩国《个人信息保护法》" in everything
     assert "⚠️ 尚未建模的美国司法管辖区" in everything and "阿拉斯加州、阿肯色州" in everything

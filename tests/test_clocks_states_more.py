@@ -42,3 +42,15 @@ def test_new_states_in_a_chinese_workspace(sqlite_engine):
     assert "⚠️ 佐治亚州（7 人）：尚未建模" in listing and "信息经纪商" in listing
     told = joined(console.say("erin", "/breach 已通报 宾州 居民 --编号 mail-1", "breach-1"))
     assert "us-pa-2303/residents" in told
+
+
+def test_oklahoma_and_utah_attorney_general_clocks_in_the_console(sqlite_engine):
+    console = shanghai_firm(sqlite_engine)  # aware Saturday 28 November 2026, 10:05 Shanghai time
+    sent = joined(console.say("erin", "/breach affected US-OK=500 US-UT=600 US-SC=1001", "breach-1"))
+    # 24 O.S. §163 (S.B. 626): 60 days after the residents are told; until then counted from their target (1 Dec)
+    assert "(us-ok-24-163/ag): due Sat 30 Jan 23:59" in sent
+    # Utah Code §13-44-202: the AG and the Utah Cyber Center at 500 or more; S.C. §39-1-90: the Department above 1,000
+    assert "(us-ut-13-44-202/ag): due Tue 01 Dec 10:05" in sent and "(us-sc-39-1-90/dca-cra): due Tue 01 Dec 10:05" in sent
+    assert "us-ut-13-44-202/cra" not in sent  # 1,000 or more
+    told = joined(console.say("erin", "/breach notified us-ok-24-163/residents --ref mail-1", "breach-1"))
+    assert "(us-ok-24-163/ag) moved from Sat 30 Jan 23:59: now due Wed 27 Jan 23:59" in told

@@ -329,7 +329,8 @@ def test_vocabularies_and_default_book(book):
         "us-de-12b-102", "us-vt-2435", "us-me-1348", "us-ri-11-49-3-4", "us-tn-47-18-2107", "us-oh-1349-19",
         "us-wi-134-98", "us-md-14-3504", "us-sd-22-40-20", "us-in-24-4-9", "us-la-51-3074", "us-al-8-38",
         "us-dc-28-3852", "us-pr-4052", "us-ia-715c-2", "us-pa-2303", "us-mi-445-72", "us-nc-75-65",
-        "us-va-18-2-186-6", "us-mn-325e-61", "us-nydfs-500-17", "sg-pdpa-26d", "au-ndb", "ca-pipeda", "jp-appi-26",
+        "us-va-18-2-186-6", "us-mn-325e-61", "us-nv-603a-220", "us-ut-13-44-202", "us-sc-39-1-90",
+        "us-ky-365-732", "us-ok-24-163", "us-nydfs-500-17", "sg-pdpa-26d", "au-ndb", "ca-pipeda", "jp-appi-26",
         "hk-pdpo",
     ]
     assert book.disclaimer.en.startswith("Not legal advice")

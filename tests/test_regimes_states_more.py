@@ -4,6 +4,8 @@ Georgia, whose law binds only information brokers, is a visible "not modelled" l
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.law import coverage
@@ -45,6 +47,30 @@ CASES = [
     pytest.param({"US-MN": 500}, {"us-mn-325e-61/residents": TARGET, **FTC}, id="mn-325e-61-500"),
     pytest.param({"US-MN": 501}, {"us-mn-325e-61/residents": TARGET, "us-mn-325e-61/cra": T0 + 48 * H, **FTC},
                  id="mn-325e-61-2-501-cra-48h"),
+    # NRS 603A.220(1): most expedient time; the agencies when more than 1,000
+    pytest.param({"US-NV": 1000}, {"us-nv-603a-220/residents": TARGET, **FTC}, id="nv-603a-220-1-1000"),
+    pytest.param({"US-NV": 1001}, {"us-nv-603a-220/residents": TARGET, "us-nv-603a-220/cra": TARGET, **FTC},
+                 id="nv-603a-220-1001-cra"),
+    # Utah Code §13-44-202 (S.B. 98, 2024): the AG and the Utah Cyber Center at 500 or more, the agencies at 1,000
+    pytest.param({"US-UT": 499}, {"us-ut-13-44-202/residents": TARGET}, id="ut-13-44-202-499"),
+    pytest.param({"US-UT": 500}, {"us-ut-13-44-202/residents": TARGET, "us-ut-13-44-202/ag": TARGET, **FTC},
+                 id="ut-13-44-202-500-ag"),
+    pytest.param({"US-UT": 1000}, {"us-ut-13-44-202/residents": TARGET, "us-ut-13-44-202/ag": TARGET,
+                                   "us-ut-13-44-202/cra": TARGET, **FTC}, id="ut-13-44-202-1000-cra"),
+    # S.C. Code §39-1-90: the Department of Consumer Affairs and the agencies when more than 1,000
+    pytest.param({"US-SC": 1000}, {"us-sc-39-1-90/residents": TARGET, **FTC}, id="sc-39-1-90-1000"),
+    pytest.param({"US-SC": 1001}, {"us-sc-39-1-90/residents": TARGET, "us-sc-39-1-90/dca-cra": TARGET, **FTC},
+                 id="sc-39-1-90-k-1001-dca-cra"),
+    # KRS §365.732: the agencies when more than 1,000
+    pytest.param({"US-KY": 1000}, {"us-ky-365-732/residents": TARGET, **FTC}, id="ky-365-732-1000"),
+    pytest.param({"US-KY": 1001}, {"us-ky-365-732/residents": TARGET, "us-ky-365-732/cra": TARGET, **FTC},
+                 id="ky-365-732-1001-cra"),
+    # 24 O.S. §163 (S.B. 626, 2025): the AG at 500 or more, within 60 days after the residents are told (until that
+    # notice is recorded, counted from its target: Thu 5 Mar + 60 days = Mon 4 May 2026, end of day)
+    pytest.param({"US-OK": 499}, {"us-ok-24-163/residents": TARGET}, id="ok-24-163-499"),
+    pytest.param({"US-OK": 500}, {"us-ok-24-163/residents": TARGET,
+                                  "us-ok-24-163/ag": datetime(2026, 5, 4, 23, 59, 59, tzinfo=UTC), **FTC},
+                 id="ok-24-163-500-ag-60-days"),
 ]
 
 
@@ -54,7 +80,8 @@ def test_state_clocks_around_their_thresholds(book, affected, expected):
 
 
 STATES = {"US-PA": "us-pa-2303", "US-MI": "us-mi-445-72", "US-NC": "us-nc-75-65", "US-VA": "us-va-18-2-186-6",
-          "US-MN": "us-mn-325e-61"}
+          "US-MN": "us-mn-325e-61", "US-NV": "us-nv-603a-220", "US-UT": "us-ut-13-44-202", "US-SC": "us-sc-39-1-90",
+          "US-KY": "us-ky-365-732", "US-OK": "us-ok-24-163"}
 
 
 def test_each_state_exempts_encrypted_data_and_reads_its_own_data_list(book):
@@ -64,17 +91,18 @@ def test_each_state_exempts_encrypted_data_and_reads_its_own_data_list(book):
         assert f"{key}/residents" in applicable(book, facts({code: 5}, data=("name", "tax_id"))), code
         # the encryption key taken with the data: the safe harbour is lost
         assert f"{key}/residents" in applicable(book, facts({code: 5}, encrypted=True, key_safe=False)), code
-    # login credentials alone: Pennsylvania names them (Act 151 of 2022); Michigan, North Carolina (only with
-    # access to a financial account), Virginia and Minnesota do not
+    # login credentials alone: Pennsylvania (Act 151 of 2022) and Nevada (NRS 603A.040) name them; Michigan, North
+    # Carolina and South Carolina (only with access to a financial account), Virginia, Minnesota, Utah, Kentucky and
+    # Oklahoma do not
     with_logins = {code for code in STATES if applicable(book, facts({code: 5}, data=("name", "login_credentials")))}
-    assert with_logins == {"US-PA"}
+    assert with_logins == {"US-PA", "US-NV"}
 
 
 def test_every_new_state_cites_its_section_and_says_where_it_was_checked(book):
     for code, key in STATES.items():
         regime = book.regimes[key]
         assert regime.jurisdiction == code
-        assert "§" in regime.citation.en and "第" in regime.citation.zh, key
+        assert ("§" in regime.citation.en or regime.citation.en.startswith("NRS ")) and "条" in regime.citation.zh, key
         assert regime.source.en and regime.verified_on, key
         # every one of these was checked at least in part against secondary summaries: it says so, for counsel
         assert "unverified, confirm with counsel" in regime.source.en, key
@@ -84,8 +112,11 @@ def test_every_new_state_cites_its_section_and_says_where_it_was_checked(book):
 def test_a_processor_tells_the_owning_client_where_the_statute_says_so(book):
     # 73 P.S. §2303(c) "upon discovery"; N.C. §75-65(b) and Minn. §325E.61 subd. 1(b) "immediately following
     # discovery"; Va. §18.2-186.6(D) "without unreasonable delay": the firm's 24-hour target
-    found = applicable(book, facts({"US-PA": 5, "US-NC": 5, "US-VA": 5, "US-MN": 5}, on_behalf=True))
-    for key in ("us-pa-2303", "us-nc-75-65", "us-va-18-2-186-6", "us-mn-325e-61"):
+    # NRS 603A.220(2), S.C. §39-1-90(B) and Utah §13-44-202 "immediately following discovery" likewise
+    found = applicable(book, facts({"US-PA": 5, "US-NC": 5, "US-VA": 5, "US-MN": 5, "US-NV": 5, "US-SC": 5,
+                                    "US-UT": 5}, on_behalf=True))
+    for key in ("us-pa-2303", "us-nc-75-65", "us-va-18-2-186-6", "us-mn-325e-61", "us-nv-603a-220", "us-sc-39-1-90",
+                "us-ut-13-44-202"):
         assert found[f"{key}/owner"] == T0 + 24 * H, key
     assert not any(clock.endswith("/owner") for clock in applicable(book, facts({"US-PA": 5, "US-NC": 5})))
 
@@ -99,12 +130,24 @@ def test_virginia_payroll_data_goes_to_the_attorney_general(book):
                                                                    encrypted=True, key_safe=True))
 
 
-def test_michigan_no_harm_decision_closes_its_notices(book):
-    decided = {"us-mi-445-72": NoHarmDecision(at=DET, by="erin", reason="laptop recovered sealed")}
-    after = {r.clock_id: r for r in evaluate(book, facts({"US-MI": 1500}, no_harm=decided))}
-    assert not after["us-mi-445-72/residents"].applies and after["us-mi-445-72/residents"].decided
-    assert not after["us-mi-445-72/cra"].applies
-    assert "us-mi-445-72" in {key for key, regime in book.regimes.items() if regime.no_harm is not None}
+@pytest.mark.parametrize(("code", "key", "clocks"), [
+    ("US-MI", "us-mi-445-72", ("residents", "cra")),  # MCL §445.72(1): the firm determines no substantial loss
+    ("US-UT", "us-ut-13-44-202", ("residents", "ag", "cra")),  # §13-44-202(1): misuse not reasonably likely
+])
+def test_a_no_harm_decision_closes_the_states_notices(book, code, key, clocks):
+    decided = {key: NoHarmDecision(at=DET, by="erin", reason="laptop recovered sealed")}
+    before = applicable(book, facts({code: 1500}))
+    after = {r.clock_id: r for r in evaluate(book, facts({code: 1500}, no_harm=decided))}
+    for clock in clocks:
+        assert f"{key}/{clock}" in before
+        assert not after[f"{key}/{clock}"].applies and after[f"{key}/{clock}"].decided, clock
+    assert key in {k for k, regime in book.regimes.items() if regime.no_harm is not None}
+
+
+def test_oklahoma_ag_counts_sixty_days_from_the_residents_notice_once_recorded(book):
+    told = datetime(2026, 3, 4, 15, tzinfo=UTC)
+    found = applicable(book, facts({"US-OK": 800}, notified={"us-ok-24-163/residents": told}))
+    assert found["us-ok-24-163/ag"] == datetime(2026, 5, 3, 23, 59, 59, tzinfo=UTC)  # 4 March + 60 days
 
 
 def test_georgia_says_why_no_clock_runs(book):
