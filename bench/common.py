@@ -159,6 +159,16 @@ def slack_settings(api_url: str, **overrides: Any) -> Settings:
     return settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_api_url=api_url, **overrides)
 
 
+CLIENT_ID, CLIENT_SECRET = "1234.5678", "oauth-secret"  # the app's OAuth client (the fake checks them)
+
+
+def oauth_settings(api_url: str, **overrides: Any) -> Settings:
+    """Settings for HTTP-mode Slack installed in several workspaces (no single bot token: each team's from the
+    installation store, as SLACK_CLIENT_ID and SLACK_CLIENT_SECRET make `breachbot serve` and `worker` do)."""
+    return settings(slack_signing_secret=SECRET, slack_api_url=api_url, slack_client_id=CLIENT_ID,
+                    slack_client_secret=CLIENT_SECRET, **overrides)
+
+
 def start_fake() -> Any:
     """The repository's fake Slack Web API on 127.0.0.1 (zero latency), with #general and the firm's people."""
     from tests.slack.fake_slack import FakeSlack

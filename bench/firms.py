@@ -12,14 +12,20 @@ Every alert due in the day must go out exactly once: none left unsent (pending, 
 none delivered twice (two Slack messages carrying the same outbox key, war-room posts and direct messages
 alike). Needs PostgreSQL (BREACHBOT_BENCH_DATABASE_URL or BREACHBOT_TEST_DATABASE_URL).
 
-Not modelled: per-workspace bot tokens from OAuth installs (one token serves every team here; the per-token
-routing is tested in tests/slack/test_install.py), and WeCom corps.
+Each firm installs the app first through Bolt's OAuth flow, as an admin would: /slack/install on one web
+process, Slack's approval (the fake's oauth.v2.access trades the code for the team's own bot token,
+xoxb-T001…), the redirect back through the balancer (the next web process: the OAuth state is in the
+database). Each team has its own #general and its own people; the fake Slack refuses a call whose token is
+not the workspace's of the channel or person it names (channel_not_found, user_not_found, invalid_auth), and
+every such refusal fails the run: every Web API call, from web and worker processes alike, must carry the
+token of the firm it is about. Not modelled: WeCom corps (tests/wecom/test_corps.py).
 """
 
 from __future__ import annotations
 
 import http.client
 import os
+import re
 import subprocess
 import sys
 import time
@@ -34,8 +40,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bench.common import (
+    CLIENT_ID,
+    CLIENT_SECRET,
     REPO,
-    USERS,
     Row,
     cli,
     loopback_only,
@@ -83,8 +90,48 @@ def _webs(url: str, api_url: str, scratch: Path, count: int = 2) -> tuple[list[s
     return procs, ports
 
 
+def _team(fake: Any, f: int) -> str:
+    """Firm f's workspace: its own #general and people (alice, bob) that only its token may name."""
+    team = f"T{f:03d}"
+    people = {name: f"U{f:03d}{name.upper()}" for name in ("alice", "bob")}
+    for name, user in people.items():
+        fake.add_member(user, name, team=team)
+    fake.add_channel(_general(team), "general", members=tuple(people.values()), team=team)
+    return team
+
+
+def _general(team: str) -> str:
+    return f"C{team}GENERAL"
+
+
+def _get(port: int, path: str, cookie: str = "") -> tuple[int, str, str]:
+    """A browser's GET: status, body, the cookie it was given."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = conn.getresponse()
+        body = response.read().decode("utf-8", "replace")
+        given = "; ".join(c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or [])
+        return response.status, body, given
+    finally:
+        conn.close()
+
+
+def _install(fake: Any, team: str, ports: list[int], n: int) -> None:
+    """An admin of `team` clicks Add to Slack on one web process, approves in Slack, and comes back on the
+    redirect through the balancer (the other web process): the team's own bot token is stored."""
+    status, page, cookie = _get(ports[n % 2], "/slack/install")
+    found = re.search(r"state=([^&\"]+)", page)
+    if status != 200 or found is None:
+        raise RuntimeError(f"{team}: /slack/install answered {status}")
+    fake.arrange_install(f"code-{team}", team=team, name=f"Firm {team}", token=f"xoxb-{team}")
+    status, page, _ = _get(ports[(n + 1) % 2], f"/slack/oauth_redirect?code=code-{team}&state={found[1]}", cookie)
+    if status != 200:
+        raise RuntimeError(f"{team}: the OAuth redirect answered {status}: {page[:200]}")
+
+
 def _body(fake: Any, team: str, user: str, text: str, n: int) -> str:
-    return urlencode({"token": "legacy", "team_id": team, "team_domain": team.lower(), "channel_id": "C0GENERAL",
+    return urlencode({"token": "legacy", "team_id": team, "team_domain": team.lower(), "channel_id": _general(team),
                       "channel_name": "general", "user_id": user, "user_name": "alice", "command": "/breach",
                       "text": text, "api_app_id": "A0BREACH", "is_enterprise_install": "false",
                       "response_url": fake.response_url(f"firms{n}"), "trigger_id": fake.issue_trigger(f"t.f{n}")},
@@ -107,12 +154,11 @@ def _ack(port: int, body: str) -> tuple[float, int]:
 
 def _commands(fake: Any, firms: int, per_firm: int, declares: int) -> list[tuple[str, str]]:
     """(team, body) in the order typed: each firm's declares first, then its log lines, firms interleaved."""
-    alice = USERS["alice"]
     out: list[tuple[str, str]] = []
     n = 0
     for step in range(per_firm):
         for f in range(1, firms + 1):
-            team = f"T{f:03d}"
+            team, alice = f"T{f:03d}", f"U{f:03d}ALICE"
             n += 1
             text = (f"declare Firm {f:03d} leak {step + 1}" if step < declares
                     else f"log BR-{1 + step % declares} firm {f:03d} note {step}")
@@ -133,7 +179,8 @@ def _settle(engine: Any, incidents: int, limit_s: float = 120) -> None:
 
 def _workers(url: str, api_url: str, moment: Any, scratch: Path) -> None:
     procs = [subprocess.Popen([sys.executable, "-m", "tests.worker_process", url, "-", moment.isoformat(),
-                               str(scratch / f"w{n}.jsonl"), "--slack", api_url], cwd=REPO, env=_env(),
+                               str(scratch / f"w{n}.jsonl"), "--slack", api_url,
+                               "--oauth", f"{CLIENT_ID}:{CLIENT_SECRET}"], cwd=REPO, env=_env(),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for n in range(2)]
     for proc in procs:
         proc.wait(600)
@@ -141,11 +188,17 @@ def _workers(url: str, api_url: str, moment: Any, scratch: Path) -> None:
 
 def run_firms(engine: Any, *, firms: int, per_firm: int, declares: int, step: timedelta) -> dict[str, Any]:
     fake = start_fake()
+    fake.client_id, fake.client_secret = CLIENT_ID, CLIENT_SECRET
     webs: list[subprocess.Popen] = []
     try:
         with workdir("bench-firms-") as scratch:
             url = _url(engine)
             webs, ports = _webs(url, fake.api_url, scratch)
+            teams = [_team(fake, f) for f in range(1, firms + 1)]
+            began = time.monotonic()
+            for n, team in enumerate(teams):
+                _install(fake, team, ports, n)
+            say(f"  {len(teams)} firms installed through OAuth in {time.monotonic() - began:.1f} s")
             commands = _commands(fake, firms, per_firm, declares)
             began = time.monotonic()
             with ThreadPoolExecutor(8) as pool:
@@ -170,6 +223,8 @@ def run_firms(engine: Any, *, firms: int, per_firm: int, declares: int, step: ti
                 incidents = s.exec(select(func.count()).select_from(Incident)).one()
                 teams = len(set(s.exec(select(Incident.workspace_id)).all()))
             messages = list(fake.messages.values())
+            refused = Counter(error for _, error, _ in fake.refusals)
+            tokens = Counter(c.token for c in fake.calls if c.method != "oauth.v2.access")
     finally:
         for web in webs:
             web.kill()
@@ -180,7 +235,8 @@ def run_firms(engine: Any, *, firms: int, per_firm: int, declares: int, step: ti
     return {"commands": len(commands), "acks": [a for a, _ in acks], "bad": sum(1 for _, s in acks if s != 200),
             "typed_s": typed_s, "alerts": alerts, "undelivered": undelivered, "incidents": incidents,
             "teams": teams, "rounds": rounds, "after_commands": len(messages) - base,
-            "keyed": len(keys), "twice": sum(c - 1 for c in keys.values())}
+            "keyed": len(keys), "twice": sum(c - 1 for c in keys.values()), "refused": refused,
+            "tokens": len(set(tokens) - {None}), "untokened": tokens.get(None, 0) + tokens.get(fake.bot_token, 0)}
 
 
 def run(quick: bool = False) -> list[Row]:
@@ -201,6 +257,8 @@ def run(quick: bool = False) -> list[Row]:
         f"{r['bad']} not 200")
     say(f"  alerts due in the day: {dict(r['alerts'])}; {r['rounds']} worker rounds × 2 processes; "
         f"{r['keyed']} keyed Slack messages, {r['twice']} twice; {r['undelivered']} left in the outbox")
+    say(f"  Web API calls with {r['tokens']} firms' own tokens; refused across workspaces: {dict(r['refused'])}; "
+        f"{r['untokened']} without a firm's token")
     late = sum(1 for a in acks if a >= ACK_LIMIT)
     return [
         Row(f"{TITLE}: acks", f"{r['commands']} commands from {r['teams']} firms: p50 {ms(percentile(acks, 50))}, "
@@ -211,6 +269,12 @@ def run(quick: bool = False) -> list[Row]:
             "each exactly once: none twice, none left",
             verdict(r["twice"] == 0 and left == 0 and r["undelivered"] == 0,
                     f"{r['twice']} twice, {left} alerts and {r['undelivered']} messages left")),
+        Row(f"{TITLE}: tokens", f"{r['teams']} firms installed through OAuth; Web API calls made with "
+            f"{r['tokens']} firms' own bot tokens; refused by Slack across workspaces: "
+            f"{sum(r['refused'].values())} {dict(r['refused']) or ''}".rstrip(),
+            "every call with its own firm's token, none refused",
+            verdict(not r["refused"] and r["untokened"] == 0 and r["tokens"] == r["teams"],
+                    f"{sum(r['refused'].values())} refused, {r['untokened']} without a firm's token")),
     ]
 
 

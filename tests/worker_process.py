@@ -6,7 +6,8 @@ sends every due alert once and exits; each message it sends is appended to OUT a
 With --hang-marker, it writes FILE when it is about to send and then hangs (to be killed).
 With --hang-on TEXT, it hangs only on a message containing TEXT; with --refuse-posts, every
 war-room post is refused for good (an archived room), so fallbacks go out by DM.
-With --slack API_URL, it sends with the product's Slack client to that Web API instead of recording.
+With --slack API_URL, it sends with the product's Slack client to that Web API instead of recording; with
+--oauth CLIENT_ID:SECRET too, as installed in several workspaces (each team's token from the installation store).
 With --serve, it runs as `breachbot worker` does (the scheduler, SIGTERM handled) until signalled,
 each send taking SECONDS.
 """
@@ -18,6 +19,8 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+
+from pydantic import SecretStr
 
 from bot.app import create_app
 from bot.chat import Chat, Context, DeliveryError, Message, MessageRef, Upload
@@ -95,8 +98,17 @@ def main(argv: list[str]) -> int:
 
         settings = settings.model_copy(update={"slack_api_url": argv[argv.index("--slack") + 1]})
         chat = SlackChat(make_outbox_client(settings, "xoxb-1-bench"))
-    bot = create_app(settings, chat=chat,
-                     clock=VirtualClock(datetime.fromisoformat(now)), engine=engine)
+    clock = VirtualClock(datetime.fromisoformat(now))
+    if "--oauth" in argv:  # `breachbot worker` with SLACK_CLIENT_ID/SECRET: the bot build_slack_app makes
+        from handlers.slack.app import build_slack_app
+        from handlers.web import slack_stores
+
+        client_id, secret = argv[argv.index("--oauth") + 1].split(":", 1)
+        settings = settings.model_copy(update={"slack_client_id": client_id, "slack_client_secret": SecretStr(secret),
+                                               "slack_signing_secret": SecretStr("unused-by-a-worker")})
+        bot = build_slack_app(settings, engine=engine, clock=clock, stores=slack_stores(settings, engine))[1]
+    else:
+        bot = create_app(settings, chat=chat, clock=clock, engine=engine)
     bot.worker_id = f"proc-{schema}-{now}"
     if "--serve" in argv:
         import os

@@ -13,6 +13,13 @@ It refuses what Slack refuses, with Slack's own error codes (docs.slack.dev/refe
   `msg_too_long`; an archived channel → `is_archived`; a channel the bot was removed from →
   `not_in_channel`; a person's id that is not a member of the workspace (or deactivated) →
   `channel_not_found`.
+- several workspaces (OAuth installs): a channel or a person of another workspace than the bot token's →
+  `channel_not_found` ("Value passed for channel was invalid", api.slack.com/methods/chat.postMessage,
+  "Errors"; a channel id of another workspace is invalid for this token), `user_not_found` for
+  conversations.invite, conversations.open and users.info; a token no workspace issued → `invalid_auth` ("Some aspect of
+  authentication cannot be validated. Either the provided token is invalid …", the errors every method
+  lists, e.g. api.slack.com/methods/calls.info); a revoked one → `token_revoked`; none → `not_authed`.
+  Each such refusal is also kept in `refusals`, so a test or a benchmark can say none happened.
 - conversations.invite: an archived channel → `is_archived`; an id that is no member →
   `user_not_found`; a deactivated member → `cant_invite` ("User cannot be invited to this channel").
 - conversations.create: a workspace where only admins may create private channels →
@@ -64,6 +71,8 @@ class FakeSlack(SlackMethods):
         self.teams: dict[str, str] = {}
         self.revoked: set[str] = set()
         self.channel_team: dict[str, str] = {}
+        self.user_team: dict[str, str] = {}  # a person → the workspace they are a member of
+        self.refusals: list[tuple[str, str, str | None]] = []  # (method, error, token) refused across workspaces
         self.token: str | None = None
         self.auth_header = ""
         self.client_id, self.client_secret = "1234.5678", "oauth-secret"
@@ -173,8 +182,18 @@ class FakeSlack(SlackMethods):
         self._holds[method] = threading.Event()
         return self._holds[method]
 
-    def add_channel(self, channel_id: str, name: str, *, private: bool = False, members: tuple[str, ...] = ()) -> None:
+    def add_channel(self, channel_id: str, name: str, *, private: bool = False, members: tuple[str, ...] = (),
+                    team: str | None = None) -> None:
+        """A channel people made; with `team`, it belongs to that workspace (another one's token cannot use it)."""
         self.channels[channel_id] = Channel(channel_id, name, private, set(members))
+        if team is not None:
+            self.channel_team[channel_id] = team
+
+    def add_member(self, user: str, name: str, *, team: str) -> None:
+        """A person of one workspace (users.info answers them only to that workspace's token)."""
+        self.users[user] = {"id": user, "name": name, "real_name": name.title(), "profile": {"display_name": name},
+                            "team_id": team}
+        self.user_team[user] = team
 
     def add_message(self, channel: str, *, user: str, text: str, ts: str, thread_ts: str | None = None) -> None:
         """A message people wrote (a reply in a thread with `thread_ts`, its parent's ts)."""
@@ -213,9 +232,15 @@ class FakeSlack(SlackMethods):
             return "token_revoked"
         if self.token not in self.teams and self.token != self.bot_token:
             return "invalid_auth"
-        owner = self.channel_team.get(str(params.get("channel", "")))
-        if owner is not None and owner != self.teams.get(self.token, owner):
+        mine = self.teams.get(self.token, TEAM)  # the single-workspace token is the default team's
+        target = str(params.get("channel", ""))
+        owner = self.channel_team.get(target) or self.user_team.get(target)  # a DM is posted to the person's id
+        if owner is not None and owner != mine:
             return "channel_not_found"
+        people = [u for u in str(params.get("users") or params.get("user") or "").split(",") if u]
+        if method in ("conversations.invite", "users.info", "conversations.open") and any(
+                self.user_team.get(u, mine) != mine for u in people):
+            return "user_not_found"
         return None
 
     # -- reading -------------------------------------------------------------------------------
@@ -249,6 +274,7 @@ class FakeSlack(SlackMethods):
             self.token, self.auth_header = token, auth
             refused = self._tenancy(method, params)
             if refused:
+                self.refusals.append((method, refused, token))
                 return 200, {"ok": False, "error": refused}, {}
             self._counts[method] = self._counts.get(method, 0) + 1
             arranged = self._on_call.pop((method, self._counts[method]), None)

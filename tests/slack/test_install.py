@@ -204,3 +204,61 @@ def test_the_installer_is_the_firms_first_admin_and_each_firm_keeps_its_own_sett
     assert langs["T0ONE"][0] == "zh" and langs["T0TWO"][0] == "en"
     assert "你是 BR-1 的事件负责人" in _said(fake, "xoxb-one") and "Incident lead for BR-1" in _said(fake, "xoxb-two")
     assert "事件负责人" not in _said(fake, "xoxb-two") and "Incident lead" not in _said(fake, "xoxb-one")
+
+
+def _separate_workspaces(fake: FakeSlack) -> None:
+    """Each workspace has its own #general and its own people, as real Slack workspaces do."""
+    for team, prefix in (("T0ONE", "U1"), ("T0TWO", "U2")):
+        fake.add_channel(f"C{team}GEN", "general", members=(f"{prefix}ANN", f"{prefix}BEN"), team=team)
+        fake.add_member(f"{prefix}ANN", "ann", team=team)
+        fake.add_member(f"{prefix}BEN", "ben", team=team)
+
+
+def test_the_fake_refuses_a_token_used_for_another_workspace(deployment: Deployment, fake: FakeSlack):
+    """What the next test relies on: one workspace's token on another's channel or person is refused as Slack does."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    _separate_workspaces(fake)
+    deployment.install(ONE, code="code-one")
+    deployment.install(TWO, code="code-two")
+    one = WebClient(token="xoxb-one", base_url=fake.api_url)
+    stranger = WebClient(token="xoxb-nobody-issued", base_url=fake.api_url)
+    refusals = []
+    for call in (lambda: one.chat_postMessage(channel="CT0TWOGEN", text="hello"),
+                 lambda: one.chat_postMessage(channel="U2ANN", text="hello"),
+                 lambda: one.conversations_invite(channel="CT0ONEGEN", users="U2BEN"),
+                 lambda: stranger.chat_postMessage(channel="CT0ONEGEN", text="hello")):
+        with pytest.raises(SlackApiError) as refused:
+            call()
+        refusals.append(refused.value.response["error"])
+    assert refusals == ["channel_not_found", "channel_not_found", "user_not_found", "invalid_auth"]
+    assert one.chat_postMessage(channel="CT0ONEGEN", text="hello")["ok"]  # its own channel: fine
+    assert [error for _, error, _ in fake.refusals] == refusals
+
+
+def test_every_call_of_two_separate_workspaces_is_accepted_by_its_own_slack(deployment: Deployment,
+                                                                              fake: FakeSlack):
+    """Two workspaces with their own channels and people: declares, invites, reminders and DMs all go out with
+    the token of the workspace they belong to, so Slack refuses none (a cross-workspace token would be)."""
+    _separate_workspaces(fake)
+    deployment.install(ONE, code="code-one")
+    deployment.install(TWO, code="code-two")
+    for team, prefix in (("T0ONE", "U1"), ("T0TWO", "U2")):
+        assert deployment.slash(team, f"{prefix}ANN", f"declare {team} payroll leak --severity high",
+                                channel=f"C{team}GEN").status_code == 200
+        deployment.slash(team, f"{prefix}ANN", f"assign <@{prefix}BEN|ben> legal", channel=f"C{team}GEN")
+        deployment.slash(team, f"{prefix}ANN", "log checked the share", channel=f"C{team}GEN")
+    deployment.bot.advance(START + timedelta(hours=6))
+    assert fake.refusals == []
+    for team, token in (("T0ONE", "xoxb-one"), ("T0TWO", "xoxb-two")):
+        made = [c for c in fake.calls_with(token) if c.method == "conversations.create"]
+        rooms = [ch for ch, owner in fake.channel_team.items() if owner == team and ch.startswith("C0WAR")]
+        assert len(made) == 1 and len(rooms) == 1
+        posted = {c.params["channel"] for c in fake.calls_with(token) if c.method == "chat.postMessage"}
+        assert rooms[0] in posted
+        invited = [c.params["users"] for c in fake.calls_with(token) if c.method == "conversations.invite"]
+        assert any(("U1BEN" if team == "T0ONE" else "U2BEN") in users for users in invited)
+        dms = {c.params["channel"] for c in fake.calls_with(token) if c.method == "chat.postMessage"
+               and c.params["channel"].startswith("U")}
+        assert dms and all(fake.user_team[u] == team for u in dms)
