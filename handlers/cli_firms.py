@@ -44,7 +44,7 @@ def cmd_config(args: argparse.Namespace) -> int:
                                          timezone=bot.timezone)
             values = tenancy.stored(session, ws.id)
             if args.key is None:
-                print(firm.show(bot, ws, values).plain_text())
+                print(firm.show(bot, ws, values, session=session).plain_text())
                 return 0
             key = firm.key_of(args.key) or ""
             said = firm.change(bot, session, ws, key=key, raw=" ".join(_people(key, args.value)), values=values,

@@ -151,3 +151,35 @@ def test_the_command_line_export_names_the_firm_as_it_set_itself(sqlite_engine, 
     url = sqlite_engine.url.render_as_string(hide_password=False)
     assert main(["--db", url, "export", "BR-1", "--format", "md"]) == 0
     assert "Peony Partners" in capsys.readouterr().out
+
+
+def test_config_names_the_firms_own_data_key_by_reference_never_the_key(engine, tmp_path):
+    """`/breach config` shows which data key seals the firm's client contacts: its reference and when it was made
+    (zh and en), never the key, wrapped or not; before the first import it says when the firm gets one."""
+    from bot.statements import keys
+    from bot.statements.clients import Vault
+    from storage.firm_tables import FirmKey
+    from tests.conftest import TEST_DATA_KEY
+    from tests.test_statements import write_csv
+
+    console = make_console(engine, lang="en", roster={"client_liaison": ["lily"]})
+    console.bot.firm = FirmConfig(admins=["alice"], roster={"client_liaison": ["lily"]})
+    before = said(console, "bob", "/breach config", "general")
+    assert "data key: none yet (the firm gets its own the first time it imports clients)" in before
+    console.say("alice", "/breach declare Payroll export on a public share", "general")
+    rows = [{"name": "Ann Lee", "type": "individual", "contact": "ann@x.example", "language": "en",
+             "residence": "CN", "data": "payroll"}]
+    console.say("lily", f"/breach clients import {write_csv(tmp_path / 'c.csv', rows)}", "breach-1")
+    with Session(console.bot.engine) as s:
+        key = s.exec(select(FirmKey)).one()
+        unwrapped = keys._firm_keys(s, key.workspace_id, Vault(TEST_DATA_KEY))  # the firm's key itself
+    ref = keys.ref(key)
+    shown = said(console, "bob", "/breach config", "general")
+    assert f"data key: {ref}, made {key.created_at:%Y-%m-%d} (the firm's own:" in shown
+    said(console, "alice", "/breach config lang zh", "general")
+    zh = said(console, "bob", "/breach 配置", "general")
+    assert f"数据密钥：{ref}，{key.created_at:%Y-%m-%d} 生成（本所专用" in zh and "data key" not in zh
+    secrets = [key.wrapped, TEST_DATA_KEY, *unwrapped]
+    assert len(unwrapped) == 1 and len(unwrapped[0]) > 20
+    for text in (shown, zh):
+        assert not any(secret in text for secret in secrets)

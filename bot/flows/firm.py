@@ -26,6 +26,7 @@ from bot.law.conditions import FIRM_PROFILES
 from bot.outbox import Outbox
 from bot.registry import command
 from bot.settings import FIRM_TEXT_MAX
+from bot.statements import keys
 from bot.text.i18n import message
 from bot.text.i18n import text as t
 from storage.models import FirmSettings, Incident, Workspace
@@ -92,7 +93,7 @@ def config(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Con
     row = session.get(FirmSettings, ws.id)
     values = dict(row.values) if row is not None else {}
     if cmd.key is None:
-        out.reply(show(bot, ws, values))
+        out.reply(show(bot, ws, values, session=session))
         return
     lang = ws.lang
     allowed = admins(bot, values)
@@ -261,8 +262,9 @@ def _shown(lang: str, key: str, value: Any, roles: dict[str, str] | None = None)
     return str(value)
 
 
-def show(bot: Bot, ws: Workspace, values: dict[str, Any]) -> Message:
-    """Every setting of the firm, each marked as set by its admins or the deployment's default."""
+def show(bot: Bot, ws: Workspace, values: dict[str, Any], *, session: Session | None = None) -> Message:
+    """Every setting of the firm, each marked as set by its admins or the deployment's default; with `session`,
+    also which data key seals the firm's client contacts, by its reference (`k12`), never the key itself."""
     lang = ws.lang
     firm = bot.firm
     current = {"lang": ws.lang, "timezone": ws.timezone, "name": firm.name, "name_en": firm.name_en,
@@ -279,5 +281,9 @@ def show(bot: Bot, ws: Workspace, values: dict[str, Any]) -> Message:
             shown = t(lang, "config.default")
         source = t(lang, "config.set_here" if key in values else "config.from_default")
         lines.append((Text(f"{_key_name(lang, key)}: {shown} ({source})"),))
+    if session is not None:
+        data_key = keys.current(session, ws.id)
+        lines.append((Text(t(lang, "config.data_key", ref=keys.ref(data_key), made=f"{data_key.created_at:%Y-%m-%d}")
+                           if data_key is not None else t(lang, "config.data_key_none")),))
     lines.append((Text(t(lang, "config.how")),))
     return Message(lines=tuple(lines))
