@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.chat import Context, Mention, Message, Strong, Text
 from bot.errors import UserError
-from bot.flows import tenancy
+from bot.flows import law, tenancy
 from bot.flows.grammar.tokens import tokenize, user_ref
 from bot.flows.port import Bot
 from bot.incident import names
@@ -31,11 +31,12 @@ from bot.text.i18n import message
 from bot.text.i18n import text as t
 from storage.models import FirmSettings, Incident, Workspace
 
-KEYS = ("lang", "timezone", "name", "name_en", "contact", "profile", "roster", "playbook", "regimes", "admins")
+KEYS = ("lang", "timezone", "name", "name_en", "contact", "profile", "holidays", "roster", "playbook", "regimes",
+        "admins")
 # The words a key is typed as, besides its English name and its Chinese name in the catalogue (config.keys.*).
 KEY_WORDS = {"lang": ("language", "语言"), "timezone": ("tz", "时区"), "name": ("名称", "事务所名称", "公司名称"),
              "name_en": ("英文名称",), "contact": ("联系方式", "联系人"), "profile": ("类型", "机构类型"),
-             "roster": ("名单", "值班名单"), "playbook": ("预案", "应急预案"),
+             "holidays": ("holiday", "节假日", "假日", "法定节假日"), "roster": ("名单", "值班名单"), "playbook": ("预案", "应急预案"),
              "regimes": ("regime", "法规", "法规文件", "监管规定"), "admins": ("admin", "管理员")}
 RESET = {"default", "reset", "默认", "恢复默认"}
 NONE = {"none", "无", "空"}
@@ -100,6 +101,10 @@ def config(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Con
     if context.user not in allowed:
         raise UserError(_refusal(lang, allowed, f"{ws.platform}:{ws.external_id}"))
     out.reply(change(bot, session, ws, key=cmd.key, raw=cmd.value, values=values, actor=context.user))
+    if cmd.key == "holidays":  # business-day deadlines of open incidents count the firm's days as they are now
+        for incident in session.exec(select(Incident).where(Incident.workspace_id == ws.id,
+                                                            col(Incident.closed_at).is_(None))).all():
+            law.resync(bot, session, ws, incident, out)
 
 
 def change(bot: Bot, session: Session, ws: Workspace, *, key: str, raw: str, values: dict[str, Any],
@@ -179,6 +184,8 @@ def _read(bot: Bot, session: Session, ws: Workspace, key: str, raw: str, values:
         if len({f for f in flags if f and f.startswith("eu_")}) > 1:  # GDPR Art. 3: the firm stands one way only
             raise UserError(message(lang, "config.eu_one", kind="error", typed=value[:60]))
         return list(dict.fromkeys(f for f in flags if f))
+    if key == "holidays":
+        return _holidays(value, bad)
     if key == "roster":
         return _roster(bot, value, values.get("roster"), lang, bad)
     if key == "playbook":
@@ -197,6 +204,20 @@ def _profile(word: str) -> str | None:
                                             t("en", f"regime_reason.firm_profile.{flag}")):
             return flag
     return None
+
+
+def _holidays(value: str, bad: UserError) -> list[str]:
+    """`2026-12-25,2027-01-01 …` (or `none`): the firm's holidays, which business-day deadlines skip."""
+    words = [w for w in _LIST.split(value) if w]
+    if {w.lower() for w in words} <= NONE:
+        return []
+    try:
+        days = [date.fromisoformat(w) for w in words if re.fullmatch(r"\d{4}-\d{2}-\d{2}", w)]
+    except ValueError:
+        raise bad from None
+    if len(days) != len(words):
+        raise bad
+    return [day.isoformat() for day in sorted(set(days))]
 
 
 def _roster(bot: Bot, value: str, current: Any, lang: str, bad: UserError) -> dict[str, list[str]]:
@@ -259,6 +280,8 @@ def _shown(lang: str, key: str, value: Any, roles: dict[str, str] | None = None)
                          for r, people in value.items()) or t(lang, "config.none")
     if key == "admins":
         return " ".join(f"@{p}" for p in value)
+    if key == "holidays":
+        return sep.join(value) or t(lang, "config.none")
     return str(value)
 
 
@@ -269,7 +292,7 @@ def show(bot: Bot, ws: Workspace, values: dict[str, Any], *, session: Session | 
     firm = bot.firm
     current = {"lang": ws.lang, "timezone": ws.timezone, "name": firm.name, "name_en": firm.name_en,
                "contact": firm.contact, "profile": sorted(bot.firm_profile), "playbook": values.get("playbook", ""),
-               "regimes": values.get("regimes", ""),
+               "regimes": values.get("regimes", ""), "holidays": values.get("holidays", []),
                "roster": firm.roster, "admins": admins(bot, values)}
     lines: list[tuple[Any, ...]] = [(Strong(t(lang, "config.title")),)]
     for key in KEYS:

@@ -8,8 +8,10 @@ the notice went out. A clock already met stays met whatever changes later.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -18,7 +20,7 @@ from bot.incident.names import fold
 from bot.law.conditions import NoHarmDecision
 from bot.law.regimes import ClockResult, IncidentFacts, RegimeBook, evaluate
 from bot.text.i18n import catalogue
-from storage.models import Deadline, Incident, Workspace
+from storage.models import Deadline, FirmSettings, Incident, Workspace
 
 REGIME = "regime"
 
@@ -29,7 +31,7 @@ def remind_before(span: timedelta) -> timedelta:
 
 
 def facts_of(incident: Incident, firm_profile: frozenset[str], *, timezone: str = "UTC",
-             notified: dict[str, datetime] | None = None) -> IncidentFacts:
+             notified: dict[str, datetime] | None = None, holidays: frozenset[date] = frozenset()) -> IncidentFacts:
     """The facts the regimes read, from what the incident has recorded (and the notices already sent)."""
     f = incident.facts
 
@@ -52,6 +54,7 @@ def facts_of(incident: Incident, firm_profile: frozenset[str], *, timezone: str 
         cac_level=f.get("cac_level"),
         firm_profile=firm_profile,
         timezone=timezone,
+        holidays=holidays,
         notified=notified or {},
         no_harm={key: NoHarmDecision(at=datetime.fromisoformat(d["at"]), by=d["by"], reason=d["reason"])
                  for key, d in (f.get("no_harm") or {}).items()},
@@ -60,10 +63,18 @@ def facts_of(incident: Incident, firm_profile: frozenset[str], *, timezone: str 
 
 def _facts(session: Session, incident: Incident, firm_profile: frozenset[str],
            stored: dict[str, Deadline]) -> IncidentFacts:
-    """The facts with the workspace's time zone (where the law's days end) and the notices recorded."""
+    """The facts with the workspace's time zone (where the law's days end), the firm's holidays (not business
+    days: /breach config holidays) and the notices recorded."""
     workspace = session.get(Workspace, incident.workspace_id)
+    settings = session.get(FirmSettings, incident.workspace_id)
     return facts_of(incident, firm_profile, timezone=workspace.timezone if workspace else "UTC",
-                    notified={ref: row.met_at for ref, row in stored.items() if row.met_at is not None})
+                    notified={ref: row.met_at for ref, row in stored.items() if row.met_at is not None},
+                    holidays=holidays_of(settings.values if settings is not None else {}))
+
+
+def holidays_of(values: Mapping[str, Any]) -> frozenset[date]:
+    """The local dates a firm set as holidays (its settings' `holidays`, ISO dates)."""
+    return frozenset(date.fromisoformat(day) for day in values.get("holidays") or ())
 
 
 @dataclass(frozen=True)
