@@ -54,3 +54,17 @@ def test_oklahoma_and_utah_attorney_general_clocks_in_the_console(sqlite_engine)
     assert "us-ut-13-44-202/cra" not in sent  # 1,000 or more
     told = joined(console.say("erin", "/breach notified us-ok-24-163/residents --ref mail-1", "breach-1"))
     assert "(us-ok-24-163/ag) moved from Sat 30 Jan 23:59: now due Wed 27 Jan 23:59" in told
+
+
+def test_north_dakota_nebraska_and_alaska_in_a_chinese_workspace(sqlite_engine):
+    console = make_console(sqlite_engine, roster={"legal": ["erin"]}, lang="zh")
+    console.say("alice", "/breach 宣布 客户出生日期泄露 --数据 date_of_birth", None)
+    sent = joined(console.say("erin", "/breach 影响 北达科他州=251 内布拉斯加州=2 阿拉斯加州=4", "breach-1"))
+    # N.D.C.C. §51-30-01: a date of birth with a name is personal information; §51-30-02: the AG above 250
+    assert "us-nd-51-30-02/residents" in sent and "us-nd-51-30-02/ag" in sent
+    assert "us-ne-87-803" not in sent and "us-ak-45-48" not in sent  # their lists do not name a date of birth
+    console.say("erin", "/breach 事实 --数据 tax_id", "breach-1")
+    listing = joined(console.say("erin", "/breach 时限", "breach-1"))
+    assert "内布拉斯加州总检察长" in listing and "阿拉斯加州居民" in listing
+    decided = joined(console.say("erin", '/breach 无害认定 阿拉斯加 --理由 "笔记本已密封找回"', "breach-1"))
+    assert "us-ak-45-48/no-harm" in decided  # Alaska Stat. §45.48.010(c): written notice to the AG opens

@@ -71,6 +71,43 @@ CASES = [
     pytest.param({"US-OK": 500}, {"us-ok-24-163/residents": TARGET,
                                   "us-ok-24-163/ag": datetime(2026, 5, 4, 23, 59, 59, tzinfo=UTC), **FTC},
                  id="ok-24-163-500-ag-60-days"),
+    # N.D.C.C. §51-30-02: the Attorney General when the breach exceeds 250 individuals
+    pytest.param({"US-ND": 250}, {"us-nd-51-30-02/residents": TARGET}, id="nd-51-30-02-250"),
+    pytest.param({"US-ND": 251}, {"us-nd-51-30-02/residents": TARGET, "us-nd-51-30-02/ag": TARGET},
+                 id="nd-51-30-02-251-ag"),
+    # Neb. Rev. Stat. §87-803(2): the AG not later than the residents, whatever the number
+    pytest.param({"US-NE": 1}, {"us-ne-87-803/residents": TARGET, "us-ne-87-803/ag": TARGET}, id="ne-87-803-2-ag"),
+    # N.H. Rev. Stat. §359-C:20, I(b): the AG (or the primary regulator) always; the agencies above 1,000
+    pytest.param({"US-NH": 1000}, {"us-nh-359-c-20/residents": TARGET, "us-nh-359-c-20/ag": TARGET, **FTC},
+                 id="nh-359-c-20-1000"),
+    pytest.param({"US-NH": 1001}, {"us-nh-359-c-20/residents": TARGET, "us-nh-359-c-20/ag": TARGET,
+                                   "us-nh-359-c-20/cra": TARGET, **FTC}, id="nh-359-c-20-1001-cra"),
+    # Mont. Code Ann. §30-14-1704: the Office of Consumer Protection simultaneously, whatever the number
+    pytest.param({"US-MT": 2}, {"us-mt-30-14-1704/residents": TARGET, "us-mt-30-14-1704/ag": TARGET},
+                 id="mt-30-14-1704-ag"),
+    # Alaska Stat. §45.48.040(a): the agencies when more than 1,000
+    pytest.param({"US-AK": 1000}, {"us-ak-45-48/residents": TARGET, **FTC}, id="ak-45-48-1000"),
+    pytest.param({"US-AK": 1001}, {"us-ak-45-48/residents": TARGET, "us-ak-45-48/cra": TARGET, **FTC},
+                 id="ak-45-48-040-1001-cra"),
+    # HRS §487N-2: the Office of Consumer Protection and the agencies when more than 1,000
+    pytest.param({"US-HI": 1000}, {"us-hi-487n-2/residents": TARGET, **FTC}, id="hi-487n-2-1000"),
+    pytest.param({"US-HI": 1001}, {"us-hi-487n-2/residents": TARGET, "us-hi-487n-2/ocp-cra": TARGET, **FTC},
+                 id="hi-487n-2-1001-ocp-cra"),
+    # Mo. Rev. Stat. §407.1500: the AG and the agencies when more than 1,000
+    pytest.param({"US-MO": 1000}, {"us-mo-407-1500/residents": TARGET, **FTC}, id="mo-407-1500-1000"),
+    pytest.param({"US-MO": 1001}, {"us-mo-407-1500/residents": TARGET, "us-mo-407-1500/ag-cra": TARGET, **FTC},
+                 id="mo-407-1500-1001-ag-cra"),
+    # K.S.A. §50-7a02 and W. Va. Code §46A-2A-102: the agencies when more than 1,000
+    pytest.param({"US-KS": 1001, "US-WV": 1000}, {"us-ks-50-7a02/residents": TARGET, "us-ks-50-7a02/cra": TARGET,
+                                                  "us-wv-46a-2a-102/residents": TARGET, **FTC}, id="ks-1001-wv-1000"),
+    pytest.param({"US-WV": 1001}, {"us-wv-46a-2a-102/residents": TARGET, "us-wv-46a-2a-102/cra": TARGET, **FTC},
+                 id="wv-46a-2a-102-1001-cra"),
+    # Wyo. Stat. §40-12-502: residents only
+    pytest.param({"US-WY": 5000}, {"us-wy-40-12-502/residents": TARGET, **FTC}, id="wy-40-12-502-residents-only"),
+    # Ark. Code §4-110-105: the AG when more than 1,000
+    pytest.param({"US-AR": 1000}, {"us-ar-4-110-105/residents": TARGET, **FTC}, id="ar-4-110-105-1000"),
+    pytest.param({"US-AR": 1001}, {"us-ar-4-110-105/residents": TARGET, "us-ar-4-110-105/ag": TARGET, **FTC},
+                 id="ar-4-110-105-1001-ag"),
 ]
 
 
@@ -81,7 +118,10 @@ def test_state_clocks_around_their_thresholds(book, affected, expected):
 
 STATES = {"US-PA": "us-pa-2303", "US-MI": "us-mi-445-72", "US-NC": "us-nc-75-65", "US-VA": "us-va-18-2-186-6",
           "US-MN": "us-mn-325e-61", "US-NV": "us-nv-603a-220", "US-UT": "us-ut-13-44-202", "US-SC": "us-sc-39-1-90",
-          "US-KY": "us-ky-365-732", "US-OK": "us-ok-24-163"}
+          "US-KY": "us-ky-365-732", "US-OK": "us-ok-24-163", "US-ND": "us-nd-51-30-02", "US-NE": "us-ne-87-803",
+          "US-NH": "us-nh-359-c-20", "US-MT": "us-mt-30-14-1704", "US-AK": "us-ak-45-48", "US-HI": "us-hi-487n-2",
+          "US-MO": "us-mo-407-1500", "US-KS": "us-ks-50-7a02", "US-WV": "us-wv-46a-2a-102", "US-WY": "us-wy-40-12-502",
+          "US-AR": "us-ar-4-110-105"}
 
 
 def test_each_state_exempts_encrypted_data_and_reads_its_own_data_list(book):
@@ -91,11 +131,13 @@ def test_each_state_exempts_encrypted_data_and_reads_its_own_data_list(book):
         assert f"{key}/residents" in applicable(book, facts({code: 5}, data=("name", "tax_id"))), code
         # the encryption key taken with the data: the safe harbour is lost
         assert f"{key}/residents" in applicable(book, facts({code: 5}, encrypted=True, key_safe=False)), code
-    # login credentials alone: Pennsylvania (Act 151 of 2022) and Nevada (NRS 603A.040) name them; Michigan, North
-    # Carolina and South Carolina (only with access to a financial account), Virginia, Minnesota, Utah, Kentucky and
-    # Oklahoma do not
+    # login credentials alone: Pennsylvania (Act 151 of 2022), Nevada (NRS 603A.040), Nebraska and Wyoming name
+    # them; the others do not (North and South Carolina, Alaska, only with access to a financial account)
     with_logins = {code for code in STATES if applicable(book, facts({code: 5}, data=("name", "login_credentials")))}
-    assert with_logins == {"US-PA", "US-NV"}
+    assert with_logins == {"US-PA", "US-NV", "US-NE", "US-WY"}
+    # a date of birth with a name: North Dakota alone (N.D.C.C. §51-30-01)
+    with_birth = {code for code in STATES if applicable(book, facts({code: 5}, data=("name", "date_of_birth")))}
+    assert with_birth == {"US-ND"}
 
 
 def test_every_new_state_cites_its_section_and_says_where_it_was_checked(book):
@@ -112,11 +154,13 @@ def test_every_new_state_cites_its_section_and_says_where_it_was_checked(book):
 def test_a_processor_tells_the_owning_client_where_the_statute_says_so(book):
     # 73 P.S. §2303(c) "upon discovery"; N.C. §75-65(b) and Minn. §325E.61 subd. 1(b) "immediately following
     # discovery"; Va. §18.2-186.6(D) "without unreasonable delay": the firm's 24-hour target
-    # NRS 603A.220(2), S.C. §39-1-90(B) and Utah §13-44-202 "immediately following discovery" likewise
-    found = applicable(book, facts({"US-PA": 5, "US-NC": 5, "US-VA": 5, "US-MN": 5, "US-NV": 5, "US-SC": 5,
-                                    "US-UT": 5}, on_behalf=True))
-    for key in ("us-pa-2303", "us-nc-75-65", "us-va-18-2-186-6", "us-mn-325e-61", "us-nv-603a-220", "us-sc-39-1-90",
-                "us-ut-13-44-202"):
+    # NRS 603A.220(2), S.C. §39-1-90(B), Utah §13-44-202, N.D. §51-30-03, N.H. §359-C:20, I(c), HRS §487N-2(b),
+    # Mo. §407.1500, K.S.A. §50-7a02(b), W. Va. §46A-2A-102(c), Wyo. §40-12-502 and Ark. §4-110-105 likewise
+    owners = ("US-PA", "US-NC", "US-VA", "US-MN", "US-NV", "US-SC", "US-UT", "US-ND", "US-NH", "US-HI", "US-MO",
+              "US-KS", "US-WV", "US-WY", "US-AR")
+    found = applicable(book, facts(dict.fromkeys(owners, 5), on_behalf=True))
+    assert {clock.split("/")[0] for clock in found if clock.endswith("/owner")} == {STATES[code] for code in owners}
+    for key in (STATES[code] for code in owners):
         assert found[f"{key}/owner"] == T0 + 24 * H, key
     assert not any(clock.endswith("/owner") for clock in applicable(book, facts({"US-PA": 5, "US-NC": 5})))
 
@@ -133,6 +177,7 @@ def test_virginia_payroll_data_goes_to_the_attorney_general(book):
 @pytest.mark.parametrize(("code", "key", "clocks"), [
     ("US-MI", "us-mi-445-72", ("residents", "cra")),  # MCL §445.72(1): the firm determines no substantial loss
     ("US-UT", "us-ut-13-44-202", ("residents", "ag", "cra")),  # §13-44-202(1): misuse not reasonably likely
+    ("US-AK", "us-ak-45-48", ("residents", "cra")),  # Alaska Stat. §45.48.010(c): no reasonable likelihood of harm
 ])
 def test_a_no_harm_decision_closes_the_states_notices(book, code, key, clocks):
     decided = {key: NoHarmDecision(at=DET, by="erin", reason="laptop recovered sealed")}
@@ -168,3 +213,11 @@ def test_the_readme_lists_exactly_the_us_jurisdictions_modelled(book):
     codes = {regime.jurisdiction for regime in book.regimes.values() if regime.jurisdiction.startswith("US-")}
     assert listed == sorted(listed)
     assert set(listed) == {catalogue("en").get(f"regime_reason.place.{code}") for code in codes}
+
+
+def test_alaska_no_harm_decision_opens_the_written_notice_to_the_attorney_general(book):
+    # Alaska Stat. §45.48.010(c): the determination needs written notification to the AG
+    assert "us-ak-45-48/no-harm" not in applicable(book, facts({"US-AK": 40}))
+    decided = {"us-ak-45-48": NoHarmDecision(at=DET, by="erin", reason="the laptop was recovered sealed")}
+    found = applicable(book, facts({"US-AK": 40}, no_harm=decided))
+    assert found == {"us-ak-45-48/no-harm": DET + 24 * H}
