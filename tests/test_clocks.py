@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -277,24 +278,25 @@ def test_every_residence_gets_a_clock_or_a_visible_not_modelled_line(sqlite_engi
             aware_at=START, affected={code: 10}, data_categories=frozenset(DATA_CATEGORIES), encrypted=False))
             if r.regime_key not in ("us-ftc-safeguards",))
         assert covered or code in said, code
-    assert "US" in said and "US-ID" in said and "US-WA" not in said
+    assert "US" in said and "US-GA" in said and "US-WA" not in said
 
 
 def test_a_us_firm_with_residents_in_twelve_states(sqlite_engine):
     console = shanghai_firm(sqlite_engine)
     console.say("erin", "/breach affected US-CA=40 US-NY=10 US-TX=300 US-FL=20 US-WA=5 US-CO=5 US-AZ=5 US-OR=5 "
-                        "US-CT=5 US-NJ=12 US-ID=3 Massachusetts=7 US=4", "breach-1")
+                        "US-CT=5 US-NJ=12 US-GA=3 Massachusetts=7 US=4", "breach-1")
     listing = joined(console.say("erin", "/breach clocks", "breach-1"))
     for clock in ("us-ca-1798-82/residents", "us-ny-899aa/residents", "us-tx-521/ag", "us-fl-501-171/individuals",
                   "us-wa-19-255-010/residents", "us-co-6-1-716/residents", "us-az-18-552/residents",
                   "us-or-646a-604/residents", "us-ct-36a-701b/ag"):
         assert f"{clock} ·" in listing, clock
     assert "us-nj-56-8-163/police ·" in listing and "us-ma-93h-3/state ·" in listing
-    assert "⚠️ US-ID (3 people): not modelled — no regime entry for this law yet" in listing
+    # Georgia's law binds information brokers only: the line says so instead of computing a clock
+    assert "⚠️ Georgia (3 people): not modelled — O.C.G.A. §10-1-912 binds only information brokers" in listing
     assert "❓ 4 people in the US with no state recorded: US state laws count by state. Which states?" in listing
     assert "Colo. Rev. Stat. §6-1-716" in listing and "RCW 19.255.010" in listing
     everything = joined(console.say("erin", "/breach clocks --all", "breach-1"))
-    assert "⚠️ US jurisdictions not modelled yet" in everything and "US-MS, US-GU, US-VI" in everything
+    assert "⚠️ US jurisdictions not modelled yet" not in everything  # every one has a regime or its reason
     assert "⚠️ South Korea (— people): not modelled — Personal Information Protection Act (PIPA)" in everything
     for place in ("India", "Malaysia", "Thailand", "the Philippines", "Vietnam", "Indonesia", "Taiwan", "Macau",
                   "Brazil", "Alberta (Canada)", "Québec (Canada)"):
@@ -303,23 +305,28 @@ def test_a_us_firm_with_residents_in_twelve_states(sqlite_engine):
 
 def test_not_modelled_lines_in_chinese(sqlite_engine):
     console = make_console(sqlite_engine, roster={"legal": ["erin"]}, lang="zh")
+    book = console.bot.regimes  # a deployment whose regimes file lacks Wyoming and Mississippi says so
+    console.bot.regimes = replace(book, regimes={k: v for k, v in book.regimes.items()
+                                                 if k not in ("us-wy-40-12-502", "us-ms-75-24-29")})
     console.say("alice", "/breach 宣布 客户税号泄露 --数据 tax_id", None)
-    console.say("erin", "/breach 影响 美国=5 爱达荷=12 华州=3", "breach-1")
+    console.say("erin", "/breach 影响 美国=5 怀俄明=12 华州=3", "breach-1")
     listing = joined(console.say("erin", "/breach 时限", "breach-1"))
     assert "❓ 有 5 名美国居民未注明州：美国各州法律按州计算。请写明是哪些州" in listing
-    assert "⚠️ 爱达荷州（12 人）：尚未建模" in listing and "us-wa-19-255-010/residents ·" in listing
+    assert "⚠️ 怀俄明州（12 人）：尚未建模" in listing and "us-wa-19-255-010/residents ·" in listing
     everything = joined(console.say("erin", "/breach 时限 --全部", "breach-1"))
     assert "⚠️ 韩国（— 人）：尚未建模——韩国《个人信息保护法》" in everything
-    assert "⚠️ 尚未建模的美国司法管辖区" in everything and "密西西比州、关岛、美属维尔京群岛" in everything
+    assert "⚠️ 尚未建模的美国司法管辖区" in everything and "：密西西比州" in everything
 
 
 def test_the_export_names_what_no_clock_covers(sqlite_engine):
     console = shanghai_firm(sqlite_engine)
-    console.say("erin", "/breach affected US-WA=5 US-ID=3 US=2", "breach-1")
+    console.say("erin", "/breach affected US-WA=5 US-GA=3 US=2", "breach-1")
     with Session(sqlite_engine) as s:
         incident = s.exec(select(Incident)).one()
         data = as_dict(s, incident=incident, playbook=console.bot.playbook, ws=s.get(Workspace, incident.workspace_id),
                        now=console.clock.now(), regimes=console.bot.regimes)
-    assert data["not_modelled"] == [{"place": "US-ID", "kind": "not_modelled", "people": 3, "note": None},
+    georgia = console.bot.regimes.not_modelled["US-GA"].note.en
+    assert data["not_modelled"] == [{"place": "US-GA", "kind": "not_modelled", "people": 3, "note": georgia},
                                     {"place": "US", "kind": "state_unknown", "people": 2, "note": None}]
+    assert georgia.startswith("O.C.G.A. §10-1-912 binds only information brokers")
     assert "us-wa-19-255-010/residents" in {c["id"] for c in data["clocks"] if c["applies"]}

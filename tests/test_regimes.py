@@ -332,7 +332,8 @@ def test_vocabularies_and_default_book(book):
         "us-va-18-2-186-6", "us-mn-325e-61", "us-nv-603a-220", "us-ut-13-44-202", "us-sc-39-1-90",
         "us-ky-365-732", "us-ok-24-163", "us-nd-51-30-02", "us-ne-87-803", "us-nh-359-c-20",
         "us-mt-30-14-1704", "us-ak-45-48", "us-hi-487n-2", "us-mo-407-1500", "us-ks-50-7a02", "us-wv-46a-2a-102",
-        "us-wy-40-12-502", "us-ar-4-110-105", "us-nydfs-500-17", "sg-pdpa-26d", "au-ndb", "ca-pipeda", "jp-appi-26",
+        "us-wy-40-12-502", "us-ar-4-110-105", "us-id-28-51-105", "us-ms-75-24-29", "us-gu-48-30",
+        "us-vi-2209", "us-nydfs-500-17", "sg-pdpa-26d", "au-ndb", "ca-pipeda", "jp-appi-26",
         "hk-pdpo",
     ]
     assert book.disclaimer.en.startswith("Not legal advice")

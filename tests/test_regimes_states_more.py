@@ -108,6 +108,10 @@ CASES = [
     pytest.param({"US-AR": 1000}, {"us-ar-4-110-105/residents": TARGET, **FTC}, id="ar-4-110-105-1000"),
     pytest.param({"US-AR": 1001}, {"us-ar-4-110-105/residents": TARGET, "us-ar-4-110-105/ag": TARGET, **FTC},
                  id="ar-4-110-105-1001-ag"),
+    # Idaho Code §28-51-105, Miss. Code §75-24-29(3), 9 GCA §48.30, 14 V.I.C. §2209: residents only, at any number
+    pytest.param({"US-ID": 5000, "US-MS": 5000, "US-GU": 5000, "US-VI": 5000},
+                 {"us-id-28-51-105/residents": TARGET, "us-ms-75-24-29/residents": TARGET,
+                  "us-gu-48-30/residents": TARGET, "us-vi-2209/residents": TARGET, **FTC}, id="id-ms-gu-vi-residents-only"),
 ]
 
 
@@ -121,7 +125,8 @@ STATES = {"US-PA": "us-pa-2303", "US-MI": "us-mi-445-72", "US-NC": "us-nc-75-65"
           "US-KY": "us-ky-365-732", "US-OK": "us-ok-24-163", "US-ND": "us-nd-51-30-02", "US-NE": "us-ne-87-803",
           "US-NH": "us-nh-359-c-20", "US-MT": "us-mt-30-14-1704", "US-AK": "us-ak-45-48", "US-HI": "us-hi-487n-2",
           "US-MO": "us-mo-407-1500", "US-KS": "us-ks-50-7a02", "US-WV": "us-wv-46a-2a-102", "US-WY": "us-wy-40-12-502",
-          "US-AR": "us-ar-4-110-105"}
+          "US-AR": "us-ar-4-110-105", "US-ID": "us-id-28-51-105", "US-MS": "us-ms-75-24-29", "US-GU": "us-gu-48-30",
+          "US-VI": "us-vi-2209"}
 
 
 def test_each_state_exempts_encrypted_data_and_reads_its_own_data_list(book):
@@ -157,7 +162,7 @@ def test_a_processor_tells_the_owning_client_where_the_statute_says_so(book):
     # NRS 603A.220(2), S.C. §39-1-90(B), Utah §13-44-202, N.D. §51-30-03, N.H. §359-C:20, I(c), HRS §487N-2(b),
     # Mo. §407.1500, K.S.A. §50-7a02(b), W. Va. §46A-2A-102(c), Wyo. §40-12-502 and Ark. §4-110-105 likewise
     owners = ("US-PA", "US-NC", "US-VA", "US-MN", "US-NV", "US-SC", "US-UT", "US-ND", "US-NH", "US-HI", "US-MO",
-              "US-KS", "US-WV", "US-WY", "US-AR")
+              "US-KS", "US-WV", "US-WY", "US-AR", "US-ID", "US-MS")
     found = applicable(book, facts(dict.fromkeys(owners, 5), on_behalf=True))
     assert {clock.split("/")[0] for clock in found if clock.endswith("/owner")} == {STATES[code] for code in owners}
     for key in (STATES[code] for code in owners):
@@ -193,6 +198,15 @@ def test_oklahoma_ag_counts_sixty_days_from_the_residents_notice_once_recorded(b
     told = datetime(2026, 3, 4, 15, tzinfo=UTC)
     found = applicable(book, facts({"US-OK": 800}, notified={"us-ok-24-163/residents": told}))
     assert found["us-ok-24-163/ag"] == datetime(2026, 5, 3, 23, 59, 59, tzinfo=UTC)  # 4 March + 60 days
+
+
+def test_every_us_jurisdiction_has_a_regime_or_says_why_not(book):
+    from bot.text.facts import RESIDENCES
+
+    modelled = {regime.jurisdiction for regime in book.regimes.values()}
+    for code in (c for c in RESIDENCES if c.startswith("US-")):
+        assert code in modelled or book.not_modelled[code].note.en, code
+    assert [c for c in RESIDENCES if c.startswith("US-") and c not in modelled] == ["US-GA"]
 
 
 def test_georgia_says_why_no_clock_runs(book):
