@@ -238,7 +238,7 @@ def history(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Hi
         for person in allowed:
             who += ([Text("、" if ws.lang == "zh" else ", ")] if who else []) + [Mention(person)]
         raise UserError(message(ws.lang, "history.not_admin" if allowed else "config.no_admins", kind="error",
-                                who=tuple(who)))
+                                who=tuple(who), workspace=f"{ws.platform}:{ws.external_id}"))
     now = bot.now()
     token = links.history_token(session, workspace=ws, hours=cmd.link_hours, now=now)
     out.reply(message(ws.lang, "history.link", url=f"{bot.settings.page_base}/history?k={token}",

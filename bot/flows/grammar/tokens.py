@@ -8,6 +8,7 @@ kept exactly as typed.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from functools import cache
 
 from bot.chat import Message, Text
 from bot.errors import UserError
-from bot.help import usage
+from bot.help import usage, usage_line
 from bot.text.facts import narrow
 from bot.text.i18n import catalogue
 from bot.text.i18n import text as t
@@ -110,6 +111,36 @@ def flag_names(lang: str, flag: str) -> str:
     return "--" + flag.replace("_", "-")
 
 
+def _flag_words(flag: str) -> list[str]:
+    """Every name of a flag, folded: its key, with dashes, and each Chinese name."""
+    zh = catalogue("zh").get(f"flag_names.{flag}", "")
+    return [flag.casefold(), flag.replace("_", "-").casefold(), *(n.strip() for n in zh.split("/") if n.strip())]
+
+
+def meant_flags(typed: str, accepted: frozenset[str], lang: str, usage_text: str = "") -> list[str]:
+    """The flags of a command a wrong one most likely meant, as the command's usage shows them: `--开始` →
+    `--开始时间`, `--时间` → every time flag, `--severty` → `--severity`; none when nothing is close."""
+    word = fold(typed).lstrip("-—–―‒‐‑").split("=")[0].strip().casefold()
+    if not word:
+        return []
+    names = {name: flag for flag in sorted(accepted) for name in _flag_words(flag)}
+    found = [flag for name, flag in names.items()
+             if len(word) >= 2 and (name.startswith(word) or word.startswith(name) and len(name) >= 2
+                                    or not word.isascii() and name.endswith(word))]
+    if not found:
+        alike = [name for name in names if abs(len(name) - len(word)) <= max(1, len(word) // 3)]  # a typo, not a word
+        close = difflib.get_close_matches(word, alike, n=2, cutoff=0.6 if word.isascii() else 0.5)
+        found = [names[c] for c in close]
+    shown: list[str] = []
+    for flag in dict.fromkeys(found):
+        said = flag_names(lang, flag)
+        if lang == "zh":  # the name the usage line uses (`--结束时间` in facts, `--收件人` in send)
+            said = next((f"--{n}" for n in _flag_words(flag)[2:] if f"--{n} " in usage_text + " "
+                         or f"--{n}]" in usage_text), said)
+        shown.append(said)
+    return sorted(shown, key=lambda said: usage_text.find(said + " ") % (len(usage_text) + 1))
+
+
 def flag_of(token: Token, accepted: set[str] | frozenset[str]) -> tuple[str, str | None] | None:
     """(flag, inline value) when a token is a flag: `--name` (English or Chinese: `--严重程度`), or `—name` /
     `——name` for a flag this command takes (a dash before any other word is just a dash)."""
@@ -170,7 +201,7 @@ class Args:
                 continue
             shown = flag_names(self.lang, flag)
             if flag not in values:
-                self.fail("error.unknown_flag", flag=token.text)
+                self.unknown_flag(token.text, accepted)
             if flag in self.flags:
                 self.fail("error.flag_twice", flag=shown)
             run: list[Token] = []
@@ -205,6 +236,13 @@ class Args:
         if as_typed and self._source:
             return self._source[run[0].start:run[-1].end]
         return " ".join(tok.text if as_typed else tok.word for tok in run)
+
+    def unknown_flag(self, typed: str, accepted: frozenset[str]) -> None:
+        """Refuse a flag this command does not take, with the ones it may have meant as its usage shows them."""
+        said = t(self.lang, "error.unknown_flag", flag=typed)
+        if meant := meant_flags(typed, accepted, self.lang, usage_line(self.lang, self.name)):
+            said += t(self.lang, "names.did_you_mean", suggestion=("、" if self.lang == "zh" else ", ").join(meant))
+        raise UserError(Message(lines=((Text(said),),) + usage(self.lang, self.name).lines, kind="error"))
 
     def fail(self, key: str, **values: object) -> None:
         raise UserError(Message(lines=((Text(t(self.lang, key, **values)),),) + usage(self.lang, self.name).lines,
