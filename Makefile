@@ -17,10 +17,11 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-## Start the bot: the console workspace on SQLite unless Slack or WeCom credentials are set.
+## Start the bot: the console workspace on SQLite unless Slack or WeCom credentials are set
+## (`make run USER_NAME=carol`: who you are in the console, from the roster).
 run: $(STAMP)
 	$(BIN)/breachbot db upgrade
-	$(BIN)/breachbot run
+	$(BIN)/breachbot run $(if $(USER_NAME),--user "$(USER_NAME)")
 
 ## Install what the tests need, lint, audit the pinned dependencies for known vulnerabilities
 ## (pip-audit; skipped with a NOTE when no advisory feed answers, see README "Security"), and run

@@ -26,24 +26,53 @@ def build_console(settings: Settings, *, now: str | None, interactive: bool, use
     return ConsoleWorkspace(bot=bot, chat=chat, clock=clock, user=user or bot.firm.first_person() or "alice")
 
 
+def roster_people(workspace: ConsoleWorkspace) -> list[str]:
+    """Everyone the firm lists (roster first, then [people]), each once; empty when there is no roster."""
+    firm = workspace.bot.firm
+    return list(dict.fromkeys([p for members in firm.roster.values() for p in members] + list(firm.people)))
+
+
+def known_person(workspace: ConsoleWorkspace, typed: str) -> str | None:
+    """The person a name, display name or roster number stands for; None when the roster has no such person
+    (any name goes when there is no roster at all)."""
+    people = roster_people(workspace)
+    typed = typed.strip()
+    if typed.isdigit() and 1 <= int(typed) <= len(people):
+        return people[int(typed) - 1]
+    person = workspace.person(typed)
+    return person if person in people or (not people and person) else None
+
+
+def unknown_person(workspace: ConsoleWorkspace, typed: str) -> str:
+    """The line for a name not on the roster, listing the names to choose from."""
+    sep = "、" if workspace.bot.lang == "zh" else ", "
+    names = sep.join(workspace.shown(p) + (f" ({p})" if p in workspace.bot.firm.people else "")
+                     for p in roster_people(workspace))
+    return t(workspace.bot.lang, "console.unknown_user", name=typed.strip(), names=names,
+             example=roster_people(workspace)[0])
+
+
 def ask_who(workspace: ConsoleWorkspace, *, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> str:
-    """Ask once who is at the keyboard: a number from the roster, a name or display name; Enter takes the first."""
-    lang, firm = workspace.bot.lang, workspace.bot.firm
-    people = list(dict.fromkeys([p for members in firm.roster.values() for p in members] + list(firm.people)))
+    """Ask once who is at the keyboard: a number from the roster, a name or display name; Enter takes the first.
+    A name not on the roster is refused with the names to choose from, and asked again."""
+    lang = workspace.bot.lang
+    people = roster_people(workspace)
     if not people:
         return workspace.user
     out.write(t(lang, "console.who") + "\n")
     for number, person in enumerate(people, start=1):
-        out.write(f"  {number}. {workspace.shown(person)}" + (f" ({person})" if person in firm.people else "") + "\n")
-    try:
-        typed = read(t(lang, "console.who_prompt", first=workspace.shown(people[0]))).strip()
-    except EOFError:
-        typed = ""
-    if not typed:
-        return people[0]
-    if typed.isdigit() and 1 <= int(typed) <= len(people):
-        return people[int(typed) - 1]
-    return workspace.person(typed)
+        out.write(f"  {number}. {workspace.shown(person)}" + (f" ({person})" if person in workspace.bot.firm.people
+                                                               else "") + "\n")
+    while True:
+        try:
+            typed = read(t(lang, "console.who_prompt", first=workspace.shown(people[0]))).strip()
+        except EOFError:
+            typed = ""
+        if not typed:
+            return people[0]
+        if (found := known_person(workspace, typed)) is not None:
+            return found
+        out.write(unknown_person(workspace, typed) + "\n")
 
 
 def banner(workspace: ConsoleWorkspace, settings: Settings) -> str:
@@ -63,12 +92,15 @@ def run_console(settings: Settings, *, script: str | None, now: str | None, user
     except ValueError as exc:
         print(f"breachbot: {exc}", file=sys.stderr)
         return 2
+    if user is not None and known_person(workspace, user) is None:
+        print(unknown_person(workspace, user), file=sys.stderr)
+        return 2
     if script is not None:
         lines = sys.stdin if script == "-" else Path(script).read_text(encoding="utf-8").splitlines()
         return workspace.run_script(lines, out=sys.stdout)
     from bot.scheduler import AlertScheduler
 
-    if user is None:
+    if user is None and sys.stdin.isatty():  # piped lines are commands, never taken as a name
         workspace.user = ask_who(workspace)
     scheduler = AlertScheduler(workspace.bot)
     scheduler.start()

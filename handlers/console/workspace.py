@@ -174,7 +174,11 @@ class ConsoleWorkspace:
             self.user = self.person(arg)
         elif word == ":room" and arg:
             room = arg.lstrip("#")
-            self.chat.ensure_room(room)
+            if room not in self.chat.rooms:  # a typo or a war room not made yet: say so, stay where you are
+                out.write(t(self.bot.lang, "console.no_room", room=room,
+                            rooms=("、" if self.bot.lang == "zh" else ", ").join(f"#{r}" for r in self.chat.rooms))
+                          + "\n")
+                return True
             self.rooms[self.user] = room
         elif word == ":rooms":
             for name, room in self.chat.rooms.items():

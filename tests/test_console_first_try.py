@@ -1,0 +1,84 @@
+"""What a new user trying the console by hand found: who you are, rooms that do not exist, the clock on restart."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from bot.settings import FirmConfig
+from handlers.console.main import ask_who
+from tests.conftest import make_console
+from tests.test_console_cli import run_cli
+
+TOML = """[workspace]
+lang = "{lang}"
+timezone = "Asia/Shanghai"
+
+[roster]
+lead = ["carol"]
+it_security = ["dave"]
+
+[people]
+carol = "陈晓"
+"""
+
+UNKNOWN = {"zh": "breachbot.toml 的名单中没有 'zed'。请从中选一位：陈晓 (carol)、dave（例如 --user carol，或 make run "
+                 "USER_NAME=carol）。",
+           "en": "'zed' is not on the roster in breachbot.toml. Choose one of: 陈晓 (carol), dave (for example "
+                 "--user carol, or make run USER_NAME=carol)."}
+
+
+def _firm(console, lang: str):
+    console.bot.firm = FirmConfig(roster={"lead": ["carol"], "it_security": ["dave"]}, people={"carol": "陈晓"})
+    console.chat.names = dict(console.bot.firm.people)
+    return console
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_run_with_an_unknown_user_names_the_roster_and_starts_nothing(tmp_path, lang):
+    (tmp_path / "breachbot.toml").write_text(TOML.format(lang=lang), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'bb.db'}"
+    assert run_cli("db", "upgrade", "--db", db, cwd=tmp_path).returncode == 0
+    done = run_cli("--db", db, "run", "--user", "zed", stdin="/breach status\n", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == UNKNOWN[lang]
+    assert "#general>" not in done.stdout
+    chosen = run_cli("--db", db, "run", "--user", "dave", stdin="/breach status\n:quit\n", cwd=tmp_path)
+    assert chosen.returncode == 0, chosen.stderr
+    assert "dave #general>" in chosen.stdout and "陈晓 #general>" not in chosen.stdout
+
+
+def test_piped_lines_are_commands_not_a_name(tmp_path):
+    (tmp_path / "breachbot.toml").write_text(TOML.format(lang="zh"), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'bb.db'}"
+    assert run_cli("db", "upgrade", "--db", db, cwd=tmp_path).returncode == 0
+    done = run_cli("--db", db, "run", stdin="/breach 状态\n:quit\n", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "你是 #general 中的 陈晓" in done.stdout  # the roster's first, as Enter would take
+    assert "你没有进行中的事件" in done.stdout  # the first line ran as a command
+    assert "/breach 状态 #general>" not in done.stdout
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_asked_who_you_are_an_unknown_name_is_refused_and_asked_again(sqlite_engine, lang):
+    console = _firm(make_console(sqlite_engine, lang=lang), lang)
+    answers = iter(["zed", "2"])
+    out = io.StringIO()
+    assert ask_who(console, read=lambda prompt: next(answers), out=out) == "dave"
+    assert UNKNOWN[lang] in out.getvalue()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_room_that_does_not_exist_is_named_with_the_rooms_that_do(sqlite_engine, lang):
+    console = make_console(sqlite_engine, lang=lang)
+    console.say("alice", "/breach declare test", "general")
+    out = io.StringIO()
+    assert console.line(":room #breach-9", out=out, interactive=True)
+    said = {"zh": "没有 #breach-9 这个群，仍留在原处。现有的群：#general、#breach-1。请输入 :room #群名（从中选一个）。\n",
+            "en": "There is no room #breach-9; you stay where you are. Rooms: #general, #breach-1. "
+                  "Type :room #NAME with one of them.\n"}
+    assert out.getvalue() == said[lang]
+    assert console.room_of(console.user) == "general" and "breach-9" not in console.chat.rooms
+    console.line(":room #breach-1", out=out, interactive=True)
+    assert console.room_of(console.user) == "breach-1"
