@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,31 @@ from bot.errors import ConfigError
 from bot.incident.playbook import PlaybookError, load_playbook
 from bot.law.regimes import RegimeError
 from bot.settings import Settings
+from bot.text.i18n import text as t
 from handlers import cli_firms
 from handlers.cli_records import cmd_export, cmd_history, cmd_outbox, cmd_verify
 from handlers.cli_records import settings_of as _settings
 from storage.db import current_revision, head_revision, make_engine, upgrade
+
+
+def lang_of(settings: Settings) -> str:
+    """The deployment's language for the command line: the firm's (breachbot.toml), else BREACHBOT_LANG."""
+    from handlers.doctor import language
+
+    return language(settings)
+
+
+def _lang(args: argparse.Namespace) -> str:
+    """The command line's language even when the settings cannot be read (then BREACHBOT_LANG, else English)."""
+    try:
+        return lang_of(_settings(args))
+    except Exception:  # the error itself is what gets reported
+        return "zh" if os.environ.get("BREACHBOT_LANG", "").strip().lower().startswith("zh") else "en"
+
+
+def _platforms(bots: list[Any], settings: Settings) -> str:
+    lang = lang_of(settings)
+    return ("、" if lang == "zh" else ", ").join(t(lang, f"platform_name.{b.chat.platform}") for b in bots)
 
 
 def cmd_console(args: argparse.Namespace) -> int:
@@ -47,11 +69,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app, bots = create_web_app(settings, engine=engine)
     if not bots:
         # The console keeps its own process; serve still gives the incident pages of this database.
-        print("breachbot serve: no Slack (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET) or WeCom (WECOM_*) credentials "
-              f"are set; serving only the incident pages on port {settings.port} (see the README).", file=sys.stderr)
+        print(t(lang_of(settings), "cli.serve_pages_only", port=settings.port), file=sys.stderr)
     else:
-        print(f"breachbot serving {', '.join(b.chat.platform for b in bots)} and the incident pages on port "
-              f"{settings.port}", file=sys.stderr)
+        print(t(lang_of(settings), "cli.serving", platforms=_platforms(bots, settings), port=settings.port),
+              file=sys.stderr)
     try:
         _with_schedulers(bots, lambda: serve(app, port=settings.port), app.extensions["breachbot.liveness"])
     finally:
@@ -114,10 +135,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
         bots.append(register(Flask("breachbot-worker"), settings=settings, engine=engine))
     if not bots:
-        print("breachbot worker: no Slack or WeCom credentials are set; nothing to send reminders to.",
-              file=sys.stderr)
+        print(t(lang_of(settings), "cli.worker_nothing"), file=sys.stderr)
         return 2
-    print(f"breachbot worker: scheduler running for {', '.join(b.chat.platform for b in bots)}", file=sys.stderr)
+    print(t(lang_of(settings), "cli.worker_running", platforms=_platforms(bots, settings)), file=sys.stderr)
     liveness.platforms = [b.chat.platform for b in bots]
     if settings.health_port:  # only once there is something to report on (no stray server on a refusal)
         serve_health(liveness, port=settings.health_port)
@@ -134,19 +154,21 @@ def _sqlite_file(url: str) -> Path | None:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    url = _settings(args).sqlalchemy_url
+    settings = _settings(args)
+    lang, url = lang_of(settings), settings.sqlalchemy_url
     missing = _sqlite_file(url)
     if args.action == "current" and missing is not None and not missing.exists():
         # Looking must not create: connecting to SQLite would leave an empty file behind.
-        print(f"database {url} does not exist yet; create it with: breachbot db upgrade")
+        print(t(lang, "cli.db_missing", url=url))
         return 0
     engine = make_engine(url)
     if args.action == "upgrade":
         upgrade(engine)
     current = current_revision(engine)
     head = head_revision()
-    state = "up to date" if current == head else f"behind (head is {head}); run: breachbot db upgrade"
-    print(f"database {engine.url.render_as_string(hide_password=True)} at revision {current or 'none'}: {state}")
+    state = t(lang, "cli.db_up_to_date") if current == head else t(lang, "cli.db_behind", head=head)
+    print(t(lang, "cli.db_state", url=engine.url.render_as_string(hide_password=True),
+            revision=current or t(lang, "cli.db_no_revision"), state=state))
     return 0 if current == head or args.action == "current" else 1
 
 
@@ -157,7 +179,8 @@ def cmd_playbook(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     tasks = sum(len(p.tasks) for p in playbook.phases)
-    print(f"{args.file}: ok — {len(playbook.phases)} phases, {tasks} tasks, {len(playbook.roles)} roles")
+    print(t(_lang(args), "cli.playbook_ok", file=args.file, phases=len(playbook.phases), tasks=tasks,
+            roles=len(playbook.roles)))
     return 0
 
 
@@ -179,9 +202,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_keygen(args: argparse.Namespace) -> int:
     from bot.statements.clients import Vault
 
-    print(Vault.new_key())
-    print("Set it as BREACHBOT_DATA_KEY and keep a copy somewhere safe: without it the client contacts "
-          "cannot be read.", file=sys.stderr)
+    print(Vault.new_key())  # the key alone on stdout, for scripts
+    print(t(_lang(args), "cli.keygen_keep"), file=sys.stderr)
     return 0
 
 
@@ -284,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return func(args)
     except (ConfigError, PlaybookError, RegimeError) as exc:
-        print(f"breachbot: {exc}", file=sys.stderr)
+        print(t(_lang(args), "cli.error_line", error=exc), file=sys.stderr)
         return 2
 
 

@@ -47,7 +47,8 @@ class Vault:
     """Encrypts client contacts at rest (Fernet: AES-128-CBC + HMAC-SHA256). Several keys (a list, or comma-separated
     text): the first seals, any of them opens (a key being rotated out still opens what it sealed)."""
 
-    def __init__(self, key: str | Sequence[str] | None) -> None:
+    def __init__(self, key: str | Sequence[str] | None, lang: str = "en") -> None:
+        self.lang = lang  # what a contact no key opens is said in
         keys = [k.strip() for k in (key.split(",") if isinstance(key, str) else key or []) if k.strip()]
         self._fernet = MultiFernet([Fernet(k.encode()) for k in keys]) if keys else None
 
@@ -71,7 +72,7 @@ class Vault:
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except InvalidToken:
-            raise UserError("A client contact cannot be decrypted with this BREACHBOT_DATA_KEY.") from None
+            raise UserError(t(self.lang, "keys.undecryptable")) from None
 
     def reseal(self, token: str) -> str:
         """The same text sealed under the first key (a rotation); UserError when no key opens it."""
@@ -79,7 +80,7 @@ class Vault:
         try:
             return self._fernet.rotate(token.encode("ascii")).decode("ascii")
         except InvalidToken:
-            raise UserError("A client contact cannot be decrypted with this BREACHBOT_DATA_KEY.") from None
+            raise UserError(t(self.lang, "keys.undecryptable")) from None
 
 
 def matches(client: Client, fragment: str) -> bool:

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.statements.clients import Vault
 from storage.firm_tables import FirmKey
-from storage.models import Client, Incident
+from storage.models import Client, Incident, Workspace
 
 
 @dataclass(frozen=True)
@@ -40,31 +40,39 @@ def current(session: Session, workspace_id: int | None) -> FirmKey | None:
                         .order_by(col(FirmKey.id).desc())).first()
 
 
+def _lang(session: Session, workspace_id: int | None) -> str:
+    """The firm's language, for what a key that opens nothing says."""
+    ws = session.get(Workspace, workspace_id) if workspace_id is not None else None
+    return ws.lang if ws is not None else "en"
+
+
 def firm_vault(session: Session, *, workspace_id: int | None, master: str | None,
                now: datetime | None = None) -> Vault:
     """The vault of one firm: its own keys (the newest seals), then the deployment's, which opens only contacts
     stored before firms had keys. With `now`, a firm without a key gets one. Not ready without BREACHBOT_DATA_KEY."""
-    deployment = Vault(master)
+    lang = _lang(session, workspace_id)
+    deployment = Vault(master, lang)
     if not deployment.ready():
-        return Vault(None)
+        return Vault(None, lang)
     keys = _firm_keys(session, workspace_id, deployment)
     if not keys and now is not None and workspace_id is not None:
         keys = [Vault.new_key()]
         session.add(FirmKey(workspace_id=workspace_id, wrapped=deployment.seal(keys[0]), created_at=now))
         session.flush()
-    return Vault(keys + _keys(master))
+    return Vault(keys + _keys(master), lang)
 
 
 def rotate(session: Session, *, workspace_id: int, master: str | None, now: datetime) -> Rotation:
     """A new key for the firm, wrapped under the deployment's first key; every contact of the firm sealed again
     under it and the firm's older keys dropped, in one transaction."""
-    deployment = Vault(master)
+    lang = _lang(session, workspace_id)
+    deployment = Vault(master, lang)
     old = _firm_keys(session, workspace_id, deployment)
     fresh = Vault.new_key()
     key = FirmKey(workspace_id=workspace_id, wrapped=deployment.seal(fresh), created_at=now)
     session.add(key)
     session.flush()
-    both = Vault([fresh, *old, *_keys(master)])
+    both = Vault([fresh, *old, *_keys(master)], lang)
     count = 0
     for client in session.exec(select(Client).join(Incident, col(Client.incident_id) == col(Incident.id))
                                .where(Incident.workspace_id == workspace_id)):
