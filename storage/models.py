@@ -384,4 +384,4 @@ class PageLink(SQLModel, table=True):
     revoked_by: str | None = Field(default=None, max_length=100)
 
 
-from storage import firm_tables, slack_tables  # noqa: E402,F401 - more tables on the same metadata
+from storage import firm_tables, slack_tables, wecom_tables  # noqa: E402,F401 - more tables on the same metadata

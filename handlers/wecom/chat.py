@@ -27,6 +27,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.chat import Chat, Context, Line, Message, MessageRef, Text, Upload, acting_workspace, line_text
 from bot.clock import Clock, SystemClock
@@ -57,7 +58,8 @@ class WarRoom:
     owner: str
     members: list[str] = field(default_factory=list)
     created: bool = False  # False: deferred until it has two members; posts go 1:1
-    status_due: bool = False  # became a group after its status went out: show the next one
+    status_due: bool = False  # became a group after its status went out: show the next one (one process only;
+    # with `WeComChat.due` set, as web.build does, the database says so for every process)
 
 
 class WeComChat(Chat):
@@ -78,6 +80,8 @@ class WeComChat(Chat):
         self.rooms: dict[str, WarRoom] = {}
         self.clock: Clock = SystemClock()  # the bot's clock (web.build): what paces messages to people
         self.pace = Pace()
+        # Rooms owed a fresh status, shared by every process (handlers.wecom_shared.StatusDue, set by web.build).
+        self.due: Any = None
         self._names: dict[tuple[str | None, str], str] = {}
         self.lang_of: Callable[[], str] | None = None  # the served firm's language (the bot's, web.build)
         self.lang = "zh"  # the workspace language (web.build), for what this adapter says itself
@@ -136,6 +140,7 @@ class WeComChat(Chat):
             if len(state.members + new) >= 2:
                 self._create(room, WarRoom(name=state.name, owner=state.owner, members=state.members + new))
                 state.created, state.status_due = True, True
+                self._owe_status(room)
             state.members += new  # only once WeCom took them: a refused person does not block the next
 
     def _create(self, chat_id: str, room: WarRoom) -> None:
@@ -177,6 +182,7 @@ class WeComChat(Chat):
             if len(members) >= 2:
                 self._create(chat_id, state)
                 state.status_due = True
+                self._owe_status(chat_id)
         else:
             state = WarRoom(name=info.get("name") or chat_id, owner=info.get("owner", ""),
                             members=list(info.get("userlist", [])), created=True)
@@ -211,10 +217,20 @@ class WeComChat(Chat):
         """WeCom cannot edit a sent message: only a room that just became a group gets a fresh status."""
         with self._lock:
             state = self.rooms.get(ref.room)
-            if state is None or not (state.created and state.status_due):
+            if self.due is not None:  # several processes: whichever refreshes first shows it, once
+                if state is not None:
+                    state.status_due = False
+                if not self.due.claim(ref.room):
+                    return
+            elif state is None or not (state.created and state.status_due):
                 return
-            state.status_due = False
+            else:
+                state.status_due = False
         self.post(room=ref.room, message=message)
+
+    def _owe_status(self, chat_id: str) -> None:
+        if self.due is not None:
+            self.due.mark(chat_id, self.clock.now())
 
     def pin(self, *, ref: MessageRef) -> None:
         """App chats have no pins; the status is one `/breach status` away."""

@@ -5,6 +5,11 @@ message/send: "每应用对同一个成员不可超过30次/分钟，1000次/小
 person WeCom still answers errcode 0 but drops the rest. So the bot counts what it sent to each person
 and, before a message would be dropped, raises a temporary DeliveryError that names when it may go:
 the outbox keeps it and sends it then, in order.
+
+`handlers.wecom_shared.DatabasePace` keeps the count in the database (table `wecom_sent`), so every `serve` and `worker` on it counts
+the same messages: two web processes each sending 30 a minute to one person would otherwise be 60, and half
+dropped. Taking is one transaction per send: the rows are written first (on PostgreSQL under a per-person
+advisory lock; SQLite has one writer at a time), then counted, and rolled back if they go past the limit.
 """
 
 from __future__ import annotations
@@ -36,14 +41,25 @@ class Pace:
                 times = self._sent.setdefault(user, deque())
                 while times and now - times[0] >= self.limits[-1][0]:
                     times.popleft()
-                for span, limit in self.limits:
-                    recent = [t for t in times if now - t < span]
-                    if len(recent) + count > limit:
-                        oldest = recent[len(recent) + count - limit - 1]
-                        wait = max(wait, (oldest + span - now).total_seconds())
-            if wait > 0:
-                raise DeliveryError("wecom_pace", permanent=False, retry_after=max(wait, 1.0),
-                                    detail=f"WeCom takes at most {self.limits[0][1]} app messages a minute "
-                                           f"for one person; the rest waits {wait:.0f}s")
+                wait = max(wait, self.wait(list(times), count, now))
+            self.check(wait)
             for user in users:
                 self._sent[user].extend([now] * count)
+
+    def wait(self, times: list[datetime], count: int, now: datetime) -> float:
+        """Seconds before `count` more messages may go to a person who was sent one at each of `times`."""
+        wait = 0.0
+        ordered = sorted(times)
+        for span, limit in self.limits:
+            recent = [t for t in ordered if now - t < span]
+            if len(recent) + count > limit:
+                oldest = recent[len(recent) + count - limit - 1]
+                wait = max(wait, (oldest + span - now).total_seconds())
+        return wait
+
+    def check(self, wait: float) -> None:
+        """Raise the temporary DeliveryError that holds a message back `wait` seconds (none if 0)."""
+        if wait > 0:
+            raise DeliveryError("wecom_pace", permanent=False, retry_after=max(wait, 1.0),
+                                detail=f"WeCom takes at most {self.limits[0][1]} app messages a minute "
+                                       f"for one person; the rest waits {wait:.0f}s")

@@ -55,6 +55,7 @@ from handlers.wecom.numbered import (
     sender_incident,
 )
 from handlers.wecom.worker import SeenDeliveries, Worker
+from handlers.wecom_shared import DatabasePace, StatusDue
 
 log = logging.getLogger("breachbot.wecom")
 
@@ -247,6 +248,8 @@ def build_all(settings: Settings, *, engine: Engine, clock: Clock | None = None,
     chat.team = team_lookup(bot, first.corp_id)
     attach_firms(bot, settings)
     chat.clock, chat.lang, chat.lang_of = bot.clock, bot.lang, lambda: bot.lang  # each firm's own (/breach config)
+    chat.pace = DatabasePace(engine)  # every serve and worker on the database counts the same messages
+    chat.due = StatusDue(engine)  # and knows which new group is owed its first status
     warn_at_start(chat, bot.firm)
     chat.prompts = Prompts(playbook=lambda: bot.playbook, lang=lambda: bot.lang,
                            incident_of=incident_lookup(bot, first.corp_id))

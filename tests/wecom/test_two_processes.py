@@ -69,3 +69,46 @@ def test_two_processes_making_the_same_group_at_once_make_one(fake_wecom: FakeWe
     assert fake_wecom.chats[room]["userlist"] == ["alice", "bob", "carol"]
     one.post(room=room, message=Message.plain("大家好"))
     assert fake_wecom.chat_posts(room) == ["大家好"]
+
+
+def test_the_per_person_pace_is_counted_over_both_processes(two_processes):
+    """WeCom drops what goes past 30 app messages a minute to one person, whichever process sent them: the count is
+    in the database, so the 31st waits (a temporary DeliveryError the outbox retries) instead of being dropped."""
+    from datetime import timedelta
+
+    from bot.chat import DeliveryError
+
+    one, two = two_processes
+    fake = one.fake
+    for n in range(30):
+        (one if n % 3 else two).bot.chat.direct(user="alice", message=Message.plain(f"提醒 {n}"))
+    for process in (one, two):
+        with pytest.raises(DeliveryError) as paced:
+            process.bot.chat.direct(user="alice", message=Message.plain("提醒 30"))
+        assert (paced.value.code, paced.value.permanent) == ("wecom_pace", False)
+        assert 1 <= paced.value.retry_after <= 60
+    two.bot.chat.direct(user="bob", message=Message.plain("别人不受影响"))
+    for process in (one, two):
+        process.clock.advance(timedelta(seconds=paced.value.retry_after))
+    two.bot.chat.direct(user="alice", message=Message.plain("提醒 30"))
+    assert fake.messages_to("alice") == [f"提醒 {n}" for n in range(31)] and fake.dropped == []
+    assert fake.messages_to("bob") == ["别人不受影响"]
+
+
+def test_a_new_group_gets_its_fresh_status_once_whichever_process_refreshes_it(two_processes):
+    """One process makes a deferred room a group; the status refresh that follows may run in the other (another
+    serve, or a worker's outbox): the room is owed one fresh status in the database, and exactly one shows it."""
+    from bot.chat import MessageRef
+
+    one, two = two_processes
+    fake = one.fake
+    one.say("alice", "宣布 工资表泄露")
+    room = one.bot.chat.create_room(name="breach-9", topic="", members=["alice"], title="测试")
+    one.bot.chat.invite(room=room, users=["bob"])  # process one makes it a group
+    assert fake.chats[room]["userlist"] == ["alice", "bob"]
+    status = Message.plain("🚨 BR-9 当前状态")
+    two.bot.chat.update(ref=MessageRef(room=room, id="1"), message=status)  # the refresh runs in process two
+    assert fake.chat_posts(room) == ["🚨 BR-9 当前状态"]
+    one.bot.chat.update(ref=MessageRef(room=room, id="1"), message=status)  # and not again in process one
+    two.bot.chat.update(ref=MessageRef(room=room, id="1"), message=status)
+    assert fake.chat_posts(room) == ["🚨 BR-9 当前状态"]
