@@ -357,7 +357,7 @@ class Breachbot(tenancy.FirmScoped):
                 out.append(WarRoomState(
                     room=incident.war_room or "", members=team, status_id=incident.status_message,
                     topic=views.topic(session, incident=incident, playbook=self.playbook, ws=ws, now=now),
-                    status=views.status(session, incident=incident, playbook=self.playbook, ws=ws, now=now)))
+                    status=views.pinned(session, incident=incident, playbook=self.playbook, ws=ws, now=now)))
         return out
 
     def home(self, context: Context) -> Message:

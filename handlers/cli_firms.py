@@ -14,6 +14,7 @@ from bot.errors import UserError
 from bot.flows import firm, tenancy
 from bot.incident import incidents
 from bot.settings import Settings
+from bot.text.i18n import text as t
 from handlers.cli_records import settings_of
 from handlers.console.chat import ConsoleChat
 from handlers.doctor import language
@@ -93,10 +94,10 @@ def cmd_keys(args: argparse.Namespace) -> int:
     from bot.statements import keys
 
     settings = settings_of(args)
+    lang = language(settings)
     master = settings.data_key.get_secret_value() if settings.data_key else None
     if not master:
-        print("BREACHBOT_DATA_KEY is not set: no firm key can be unwrapped (breachbot keygen makes one)",
-              file=sys.stderr)
+        print(t(lang, "cli.keys_no_master"), file=sys.stderr)
         return 2
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
@@ -105,20 +106,21 @@ def cmd_keys(args: argparse.Namespace) -> int:
             chosen = [ws for ws in session.exec(select(Workspace).order_by(col(Workspace.id)))
                       if args.all or f"{ws.platform}:{ws.external_id}" == args.workspace]
             if args.action == "rotate" and not chosen:
-                print(f"no firm {args.workspace!r}: `breachbot firms` lists them (or --all)" if args.workspace
-                      else "rotate needs --workspace <platform>:<id> or --all", file=sys.stderr)
+                print(t(lang, "cli.keys_no_firm", workspace=args.workspace) if args.workspace
+                      else t(lang, "cli.keys_rotate_which"), file=sys.stderr)
                 return 2
             for ws in chosen if args.action == "rotate" else []:
                 done = keys.rotate(session, workspace_id=ws.id or 0, master=master, now=SystemClock().now())
-                print(f"{ws.platform}:{ws.external_id}: new data key {done.key}, {done.contacts} contact(s) sealed "
-                      "again under it")
+                print(t(lang, "cli.keys_rotated", workspace=f"{ws.platform}:{ws.external_id}", key=done.key,
+                        count=done.contacts))
             if args.action == "list":
                 for ws in session.exec(select(Workspace).order_by(col(Workspace.platform), col(Workspace.external_id))):
                     key = keys.current(session, ws.id)
-                    made = f"{keys.ref(key)}, made {key.created_at:%Y-%m-%d %H:%M} UTC" if key else "none yet"
-                    print(f"{ws.platform}:{ws.external_id}  data key: {made}")
+                    made = t(lang, "cli.keys_made", key=keys.ref(key), at=f"{key.created_at:%Y-%m-%d %H:%M}") if key \
+                        else t(lang, "cli.keys_none")
+                    print(t(lang, "cli.keys_line", workspace=f"{ws.platform}:{ws.external_id}", made=made))
     except UserError as exc:  # a key that BREACHBOT_DATA_KEY does not open: rolled back, nothing changed
-        print(f"{exc.message.plain_text()} Nothing was changed.", file=sys.stderr)
+        print(exc.message.plain_text() + t(lang, "cli.nothing_changed"), file=sys.stderr)
         return 1
     finally:
         engine.dispose()

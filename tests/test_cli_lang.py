@@ -93,3 +93,24 @@ def test_a_contact_no_key_opens_is_said_in_the_firm_language(lang):
     with pytest.raises(UserError) as refused:
         Vault(TEST_DATA_KEY, lang).open(sealed)
     assert str(refused.value).startswith(SAID[lang]["key"]), str(refused.value)
+
+
+@pytest.mark.parametrize("lang, unset, none", [
+    ("zh", "未设置 BREACHBOT_DATA_KEY：无法解开任何事务所的数据密钥", "console:console  数据密钥：尚未生成"),
+    ("en", "BREACHBOT_DATA_KEY is not set: no firm key can be unwrapped", "console:console  data key: none yet"),
+])
+def test_keys_speaks_the_deployment_language(deployment, capsys, monkeypatch, lang, unset, none):
+    from storage.db import make_engine, upgrade
+    from tests.conftest import make_console
+
+    monkeypatch.setenv("BREACHBOT_LANG", lang)
+    monkeypatch.delenv("BREACHBOT_DATA_KEY", raising=False)
+    url = f"sqlite:///{deployment / 'firm.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    make_console(engine, lang=lang).say("alice", "/breach help", "general")  # the console firm, no key yet
+    assert main(["--db", url, "keys"]) == 2
+    assert capsys.readouterr().err.startswith(unset)
+    monkeypatch.setenv("BREACHBOT_DATA_KEY", TEST_DATA_KEY)
+    assert main(["--db", url, "keys"]) == 0
+    assert capsys.readouterr().out.strip() == none

@@ -114,7 +114,7 @@ def test_answering_when_aware_moves_every_phase_deadline(console):
     timeline = console.advance(START + timedelta(minutes=20))
     assert [s.text for s in timeline if s.op == "direct"] == [
         "⏰ BR-1: phase 1/10 Immediate response is due 10:35, in 15m. War room: #breach-1"]
-    assert "status" and "due 10:35" in console.chat.pinned("breach-1")[0].plain_text()
+    assert "status" and "due Sat 28 Nov 10:35" in console.chat.pinned("breach-1")[0].plain_text()
 
 
 def test_a_later_phase_asks_its_own_questions_with_residence_counts(quick):

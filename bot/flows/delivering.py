@@ -199,7 +199,7 @@ def _status(bot: Breachbot, row: OutboundMessage, room: str) -> None:
         ws = session.get(Workspace, incident.workspace_id)
         assert ws is not None
         ref_id, now = incident.status_message, bot.now()
-        status = views.status(session, incident=incident, playbook=bot.playbook, ws=ws, now=now)
+        status = views.pinned(session, incident=incident, playbook=bot.playbook, ws=ws, now=now)
         topic = views.topic(session, incident=incident, playbook=bot.playbook, ws=ws, now=now)
     topic_set = beside(bot.chat, lambda: bot.chat.set_topic(room=room, topic=topic))  # needs nothing else
     try:
@@ -229,7 +229,7 @@ def refresh(bot: Breachbot, incident_id: int) -> None:
         ws = session.get(Workspace, incident.workspace_id)
         assert ws is not None
         now = bot.now()
-        status = views.status(session, incident=incident, playbook=bot.playbook, ws=ws, now=now)
+        status = views.pinned(session, incident=incident, playbook=bot.playbook, ws=ws, now=now)
         topic = views.topic(session, incident=incident, playbook=bot.playbook, ws=ws, now=now)
         room, ref_id = incident.war_room, incident.status_message
     try:

@@ -8,6 +8,9 @@ fuzzy guess at arbitrary text. Errors come from the message catalogue in the wor
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -119,11 +122,25 @@ LOCALES = {"en": "en", "zh": "zh_Hans_CN"}
 _MOMENT = {"en": "EEE dd MMM HH:mm", "zh": "M月d日 HH:mm"}
 
 
+_DATED: ContextVar[bool] = ContextVar("dated", default=False)
+
+
+@contextmanager
+def dated() -> Iterator[None]:
+    """Within it every moment carries its date: for text that stays on screen across days (the pinned status, the
+    room's topic), where a bare '13:50' would be read against the day someone looks, not the day it was written."""
+    token = _DATED.set(True)
+    try:
+        yield
+    finally:
+        _DATED.reset(token)
+
+
 def format_time(when: datetime, tz: str, *, now: datetime | None = None, lang: str = "en") -> str:
-    """'11:05' today, 'Sat 28 Nov 11:05' (or '11月28日 11:05') otherwise, in the workspace timezone; month and
-    weekday names from the kept CLDR data (Babel), not by hand."""
+    """'11:05' today, 'Sat 28 Nov 11:05' (or '11月28日 11:05') on any other day than `now`, in the workspace
+    timezone, and always inside `dated()`; month and weekday names from the kept CLDR data (Babel), not by hand."""
     local = when.astimezone(ZoneInfo(tz))
-    if now is not None and local.date() == now.astimezone(ZoneInfo(tz)).date():
+    if now is not None and not _DATED.get() and local.date() == now.astimezone(ZoneInfo(tz)).date():
         return local.strftime("%H:%M")
     return format_datetime(local, _MOMENT.get(lang, _MOMENT["en"]), locale=LOCALES.get(lang, "en"))
 

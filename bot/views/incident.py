@@ -18,7 +18,7 @@ from bot.law.regimes import RegimeBook
 from bot.statements import clients
 from bot.text.i18n import catalogue, drill_prefix, line, message
 from bot.text.i18n import text as t
-from bot.text.times import format_duration, format_time
+from bot.text.times import dated, format_duration, format_time
 from storage.models import Deadline, Incident, OutboundMessage, TimelineEvent, Workspace
 
 
@@ -58,8 +58,14 @@ def role_line(holders: dict[str, str], playbook: Playbook, lang: str, *, everyon
     return tuple(spans)
 
 
+def pinned(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime) -> Message:
+    """The status as pinned in the war room: it stays up for days, so every time in it says which day."""
+    with dated():
+        return status(session, incident=incident, playbook=playbook, ws=ws, now=now)
+
+
 def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime) -> Message:
-    """The living status message pinned in the war room."""
+    """The living status message (pinned in the war room, and the answer to /breach status)."""
     lang = ws.lang
     holders = {r: a.user for r, a in active_roles(session, incident).items()}
     states = phase_states(session, incident)
@@ -187,10 +193,12 @@ def topic(session: Session, *, incident: Incident, playbook: Playbook, ws: Works
     state = next(s for s in phase_states(session, incident) if s.key == incident.current_phase)
     d = deadlines.get(session, incident_id=incident.id, kind="phase", ref=state.key)
     prefix = "".join(x.text for x in drill_prefix(lang, incident.drill))
+    with dated():  # a topic stays up for days: its deadline always says which day
+        due = when(ws, d.due_at, now) if d else "-"
     return prefix + t(lang, "topic", id=ref(incident), severity=wording.severity(lang, incident.severity),
                       position=state.position,
                       total=len(playbook.phases), phase=playbook.phase(state.key).title(lang),
-                      due=when(ws, d.due_at, now) if d else "-", state=wording.state(lang, incident.status))
+                      due=due, state=wording.state(lang, incident.status))
 
 
 def phase_prompt(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime,
