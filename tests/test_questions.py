@@ -276,7 +276,7 @@ def test_every_phase_start_asks_in_one_message_and_a_lone_question_as_itself(qui
 def test_the_answer_hints_of_a_phase_digest_are_commands_that_work(quick):
     quick.say("alice", "/breach declare Payroll export leaked")
     [digest] = posts(quick.say("alice", '/breach phase next --reason "go"', "breach-1"), "❓")
-    samples = {"data": "3,8", "clients": "40", "people": "CN=1200", "encrypted": "no", "key_safe": "no",
+    samples = {"data": "3,8", "clients": "40", "people": "CN=1200", "encrypted": "yes", "key_safe": "no",
                "crime": "yes", "press": "no"}
     hints = [ln.strip().removeprefix("Answer: ").split(" — ")[0] for ln in digest.splitlines()
              if ln.startswith("    Answer: ")]

@@ -36,7 +36,8 @@ def answer(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Ans
 
     shown = said(value)
     previous = change.changed.get(spec.sets, (None, None))[0]
-    again = previous not in (None, [], {}, "")  # a first answer (nothing known before) is not a change
+    # A first answer is recorded, not a change, even when it moves a default (aware = the time of declare).
+    again = change.answered_before and previous not in (None, [], {}, "")
     key = "question.answered_again" if again else "question.answered"
     if extra(spec, value) == UNKNOWN:
         key = "question.not_known"

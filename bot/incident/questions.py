@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from bot.errors import UserError
 from bot.incident import deadlines, timeline
-from bot.incident.answers import UNKNOWN, extra, named, parse_answer
+from bot.incident.answers import NOT_APPLICABLE, UNKNOWN, extra, named, parse_answer, show
 from bot.incident.incidents import active_roles, require_open
 from bot.incident.playbook import Playbook, QuestionSpec
 from bot.text.facts import narrow, whole_number
@@ -31,6 +31,7 @@ class FactChange:
     changed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     answered: list[str] = field(default_factory=list)  # question keys now answered
     phases_moved: bool = False
+    answered_before: bool = False  # the question had an answer already (this one replaces it)
 
 
 def _states(session: Session, incident: Incident) -> dict[str, QuestionState]:
@@ -78,6 +79,16 @@ def ask_phase(session: Session, *, incident: Incident, playbook: Playbook, phase
 def moot(spec: QuestionSpec, incident: Incident) -> bool:
     """Whether the facts recorded make the question pointless (no key to keep safe when nothing was encrypted)."""
     return bool(spec.unless) and all(current_value(incident, f) == v for f, v in spec.unless.items())
+
+
+def _moot(playbook: Playbook, spec: QuestionSpec, incident: Incident, lang: str) -> str:
+    """Why a question does not apply (the answers that make it pointless) and what to do instead."""
+    setters = [q for q in playbook.questions() if q.sets in spec.unless]
+    because = ("；" if lang == "zh" else "; ").join(
+        t(lang, "answer.moot_because", key=named(playbook, q, lang), question=q.text(lang),
+          value=show(q, current_value(incident, q.sets), lang)) for q in setters)
+    return t(lang, "answer.moot", key=named(playbook, spec, lang), because=because,
+             again=", ".join(named(playbook, q, lang) for q in setters))
 
 
 def times_asked(session: Session, *, incident: Incident, key: str) -> int:
@@ -175,11 +186,16 @@ def answer(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
     spec = find(playbook, ref, lang)
     value = parse_answer(spec, raw, now=now, tz=ws.timezone, lang=lang, name=named(playbook, spec, lang))
     said = extra(spec, value)  # n/a or unknown: nothing is known, so the fact is cleared
+    if moot(spec, incident) and said != NOT_APPLICABLE:  # key_safe once the data was not encrypted
+        raise UserError(_moot(playbook, spec, incident, lang))
+    before = _states(session, incident).get(spec.key)
+    answered_before = before is not None and before.answered_at is not None and not (before.answer or {}).get("moot")
     if not said and spec.sets == "cause" and value not in playbook.causes:
         raise UserError(t(lang, "error.cause", value=value, choices=", ".join(playbook.causes)))
     change = set_facts(session, incident=incident, playbook=playbook, changes={spec.sets: None if said else value},
                        actor=actor, now=now, lang=lang, via=f"answer:{spec.key}" + (f":{said}" if said else ""),
                        still_open=(spec.key,) if said == UNKNOWN else ())
+    change.answered_before = answered_before
     return spec, value, change
 
 

@@ -1,0 +1,55 @@
+"""Answers as a new user typed them: a first answer reads as recorded, and a question the facts made pointless
+(the encryption key when nothing was encrypted) is not accepted."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+
+from storage.models import Incident
+from tests.conftest import joined, make_console
+
+DECLARE = {"zh": "/breach 宣布 测试泄露 --严重程度 高", "en": "/breach declare test leak --severity high"}
+NEXT = {"zh": "/breach 下一阶段 --理由 测试", "en": "/breach phase next --reason test"}
+ANSWER = {"zh": "/breach 回答", "en": "/breach answer"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_first_answer_to_the_aware_time_is_recorded_a_later_one_is_a_change(sqlite_engine, lang):
+    console = make_console(sqlite_engine, lang=lang)  # START is 10:05 UTC+8: aware defaults to it
+    console.say("alice", DECLARE[lang], "general")
+    first = joined(console.say("alice", f"{ANSWER[lang]} Q2 03:15", "breach-1"))
+    second = joined(console.say("alice", f"{ANSWER[lang]} Q2 04:15", "breach-1"))
+    if lang == "zh":
+        assert "✅ @alice 回答了 Q2（事务所最早是什么时候知悉的？）：03:15" in first
+        assert "修改了" not in first and "原为" not in first
+        assert "✅ @alice 修改了 Q2 的答案（事务所最早是什么时候知悉的？）：04:15（原为 03:15）" in second
+    else:
+        assert "✅ @alice answered aware (When did the firm first become aware?): 03:15" in first
+        assert "changed the answer" not in first and "(was" not in first
+        assert "✅ @alice changed the answer to aware (When did the firm first become aware?): 04:15 (was 03:15)" in second
+
+
+MOOT = {"zh": "Q7 不适用：Q6（泄露的数据是否加密？）的答案是“否”。未做任何记录。如该答案有误，请先重新回答 Q6。",
+        "en": "key_safe does not apply: encrypted (Was the leaked data encrypted?) was answered No. Nothing was "
+              "recorded. If that answer is wrong, answer encrypted again first."}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_key_question_is_not_applicable_once_the_data_was_not_encrypted(sqlite_engine, lang):
+    console = make_console(sqlite_engine, lang=lang)
+    console.say("alice", DECLARE[lang], "general")
+    console.say("alice", NEXT[lang], "breach-1")  # phase 2 asks Q6 and Q7
+    no, yes, na = ("否", "是", "不适用") if lang == "zh" else ("no", "yes", "n/a")
+    console.say("alice", f"{ANSWER[lang]} Q6 {no}", "breach-1")
+    refused = joined(console.say("alice", f"{ANSWER[lang]} Q7 {yes}", "breach-1"))
+    assert refused.strip() == MOOT[lang]
+    with Session(sqlite_engine) as s:
+        assert "key_safe" not in (s.get(Incident, 1).facts or {})
+    listed = joined(console.say("alice", "/breach 问题" if lang == "zh" else "/breach questions", "breach-1"))
+    assert "Q6" not in listed and "Q7" not in listed and ("加密密钥" not in listed and "encryption key" not in listed)
+    assert MOOT[lang] not in joined(console.say("alice", f"{ANSWER[lang]} Q7 {na}", "breach-1"))
+    console.say("alice", f"{ANSWER[lang]} Q6 {yes}", "breach-1")  # encrypted after all: the key matters again
+    console.say("alice", f"{ANSWER[lang]} Q7 {yes}", "breach-1")
+    with Session(sqlite_engine) as s:
+        assert s.get(Incident, 1).facts.get("key_safe") is True
