@@ -39,9 +39,9 @@ def brief_management(bot: Bot, session: Session, ws: Workspace, incident: Incide
             out.post(incident, message(lang, "brief.no_mail", who=", ".join(unmailed)))
         return
     summary = summary_message(bot, session, ws, incident)
-    intro = line(lang, "brief.intro", id=incidents.ref(incident),
-                 actor=t(lang, "brief.automatic") if why == "phase"  # the phase started it, not whoever ticked a task
-                 else Mention(actor) if actor != "breachbot" else t(lang, "report.bot_actor"))
+    # The phase started it, not whoever ticked a task: a sentence of its own (zh has no spaces around words).
+    intro = line(lang, "brief.intro_automatic" if why == "phase" or actor == "breachbot" else "brief.intro",
+                 id=incidents.ref(incident), actor=Mention(actor))
     briefing = Message(lines=(intro, *summary.lines), kind="summary")
     for person in people:
         if person in addresses:
