@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.chat import Button, Line, Message, RoomRef, Span, Strong, Text
+from bot.chat import Button, Line, Message, RoomRef, Span, Strong, Text, Upload
 
 
 class HasRoom(Protocol):
@@ -34,6 +34,9 @@ class Outbox:
     refresh: set[int] = field(default_factory=set)
     # War rooms to make after the commit: (incident id, base name, title, first members).
     rooms: list[tuple[int, str, str, list[str]]] = field(default_factory=list)
+    # Files to share in a war room after the commit, each with the message naming it (FILE_PLACE where it
+    # says where the file is): (position among `posts`, incident id, file, message).
+    uploads: list[tuple[int, int, Upload, Message]] = field(default_factory=list)
     # Other due alerts this message also says (questions asked again together); counted with it.
     covers: list[int] = field(default_factory=list)
     # Question keys asked again by this alert: counted as asked once delivered, not before.
@@ -51,6 +54,12 @@ class Outbox:
         """Post in an incident's war room (made after the commit when it does not exist yet)."""
         if incident is not None and incident.id is not None:
             self.posts.append((incident.id, incident.war_room, message))
+
+    def upload(self, incident: HasRoom, upload: Upload, message: Message) -> None:
+        """Share a file in an incident's war room after the commit, then post `message` naming it (FILE_PLACE in
+        it becomes where the platform put the file), in order with the room's other posts."""
+        assert incident.id is not None
+        self.uploads.append((len(self.posts), incident.id, upload, message))
 
     def direct(self, user: str, message: Message) -> None:
         """Send someone a direct message."""
@@ -73,6 +82,7 @@ class Outbox:
     def incident_ids(self) -> list[int]:
         """The incidents this command spoke about, first one first."""
         seen = ([self.about] if self.about is not None else []) + [i for i, _, _ in self.posts if i is not None] + [i for i, _ in self.invites if i is not None]
+        seen += [i for _, i, _, _ in self.uploads]
         seen += [i for i, *_ in self.rooms] + sorted(self.refresh)
         return list(dict.fromkeys(seen))
 
@@ -98,6 +108,20 @@ def with_rooms(message: Message, rooms: Callable[[str], str | None]) -> Message:
             else:
                 out.append(span)
         return tuple(out)
+    return Message(lines=tuple(swap(line) for line in message.lines),
+                   fields=tuple((label, swap(value)) for label, value in message.fields),
+                   buttons=message.buttons, kind=message.kind)
+
+
+# Where a shared file can be found, unknown until the platform has it: the message naming the file says this,
+# and the outbox puts the platform's answer (a link, a name, a path) in when it posts the message.
+FILE_PLACE = "\ue000file\ue000"
+
+
+def with_file(message: Message, where: str) -> Message:
+    """The message with FILE_PLACE replaced by where the file is."""
+    def swap(line: Line) -> Line:
+        return tuple(type(s)(s.text.replace(FILE_PLACE, where)) if isinstance(s, Text | Strong) else s for s in line)
     return Message(lines=tuple(swap(line) for line in message.lines),
                    fields=tuple((label, swap(value)) for label, value in message.fields),
                    buttons=message.buttons, kind=message.kind)

@@ -18,15 +18,14 @@ SENDING = {"create_room", "invite", "post", "post_once", "update", "pin", "set_t
 DELIVERY_PATH = "the outbox's sender: claims, sends, retries and sets aside each row"
 ALLOWED: dict[tuple[str, str], str] = {
     **{("bot/flows/delivering.py", method): DELIVERY_PATH
-       for method in ("create_room", "invite", "post", "post_once", "update", "pin", "set_topic", "direct_once")},
+       for method in ("create_room", "invite", "post", "post_once", "pin", "set_topic", "direct_once")},
     ("bot/flows/send_progress.py", "update"): "a send's bar, from an outbox row (only delivering.send calls it)",
     ("bot/flows/send_progress.py", "post_once"): "the same bar posted (anew), from the same outbox row",
+    ("bot/flows/file_out.py", "upload"): "a file shared from an outbox row (only delivering.send calls it)",
+    **{("bot/flows/status_out.py", method): "the living status, from an outbox `refresh` row (delivering.send)"
+       for method in ("update", "post", "pin", "set_topic")},
     ("bot/app.py", "reply"): "the answer to the person who typed, on their request's own channel (Slack's "
                              "response_url); it says what of the command the outbox has not delivered yet",
-    ("bot/flows/report.py", "upload"): "a file the person asked for, shared while they wait: a failure is the "
-                                       "command's error and nothing is recorded; the post naming it is a row",
-    ("bot/flows/statements.py", "upload"): "the merged letters the person asked for (as report.py)",
-    ("bot/flows/support.py", "upload"): "the mailing archive the person asked for (as report.py)",
 }
 
 

@@ -29,7 +29,7 @@ from bot.chat import (
     message_from_dict,
     message_to_dict,
 )
-from bot.flows import alerts, mail_out, send_progress, tenancy
+from bot.flows import alerts, file_out, mail_out, send_progress, status_out, tenancy
 from bot.flows.port import Bot
 from bot.incident import incidents, questions, timeline
 from bot.outbox import PENDING_ROOM, Outbox, split_message, with_rooms
@@ -48,12 +48,13 @@ class Breachbot(Bot, Protocol):
         """Re-render the pinned status message and the room topic from the database."""
         ...
 
+refresh = status_out.refresh  # the living status re-rendered (app.refresh_status)
 STEPS = {"room", "status", "invite"}  # what makes a war room usable: sent before the command's answer
 
 
 def lane_of(op: str, target: str, incident_id: int | None) -> str:
     """Which messages must keep their order with this one."""
-    if op in ("room", "status", "post", send_progress.OP) and incident_id is not None:
+    if op in ("room", "status", "post", "upload", send_progress.OP) and incident_id is not None:
         return f"room:{incident_id}"
     if op == "invite":
         return f"invite:{incident_id}:{target}"
@@ -87,8 +88,17 @@ def enqueue(bot: Breachbot, session: Session, out: Outbox, *, now: datetime) -> 
             add("invite", user, incident_id, {})
     for incident_id, *_ in out.rooms:
         add("status", "", incident_id, {})
-    for incident_id, _room, msg in out.posts:
+    uploads = list(out.uploads)
+
+    def files_before(position: int) -> None:  # a file, then what names it, in the order the command decided
+        while uploads and uploads[0][0] <= position:
+            _, upload_incident, upload, named = uploads.pop(0)
+            add(file_out.OP, upload.filename[:100], upload_incident, file_out.payload(upload, named))
+
+    for position, (incident_id, _room, msg) in enumerate(out.posts):
+        files_before(position)
         add("post", "", incident_id, message_to_dict(msg))
+    files_before(len(out.posts))
     for user, msg in out.directs:
         add("direct", user, about, message_to_dict(msg), {"workspace": acting_workspace()} if about is None and "workspace" not in meta else None)
     for address, subject, text, lang in out.emails:
@@ -135,6 +145,10 @@ def _send(bot: Breachbot, row: OutboundMessage) -> dict[str, Any] | None:
         _status(bot, row, room)
     elif row.op == send_progress.OP:
         return send_progress.deliver(bot, row, room, lang=bot.lang)
+    elif row.op == file_out.OP:
+        _send_parts(bot, row, lambda part, key: bot.chat.post_once(room=room, message=part, key=key),
+                    seen=(lambda key: bot.chat.sent_before(room=room, key=key)) if again else None,
+                    msg=file_out.deliver(bot, row, room))
     else:
         _send_parts(bot, row, lambda part, key: bot.chat.post_once(room=room, message=part, key=key),
                     seen=(lambda key: bot.chat.sent_before(room=room, key=key)) if again
@@ -220,39 +234,13 @@ def _status(bot: Breachbot, row: OutboundMessage, room: str) -> None:
     topic_set()
 
 
-def refresh(bot: Breachbot, incident_id: int) -> None:
-    """Re-render the status message and the topic; a status someone deleted is posted and pinned again."""
-    with bot.unit(write=False) as session:
-        incident = session.get(Incident, incident_id)
-        if incident is None or not incident.war_room or not incident.status_message:
-            return
-        ws = session.get(Workspace, incident.workspace_id)
-        assert ws is not None
-        now = bot.now()
-        status = views.pinned(session, incident=incident, playbook=bot.playbook, ws=ws, now=now)
-        topic = views.topic(session, incident=incident, playbook=bot.playbook, ws=ws, now=now)
-        room, ref_id = incident.war_room, incident.status_message
-    try:
-        bot.chat.update(ref=MessageRef(room=room, id=ref_id), message=status)
-    except DeliveryError as exc:
-        if exc.subject != "message":
-            raise
-        ref = bot.chat.post(room=room, message=status)
-        with bot.unit() as session:
-            fresh = session.get(Incident, incident_id)
-            assert fresh is not None
-            fresh.status_message = ref.id
-            session.add(fresh)
-        bot.chat.pin(ref=ref)
-    bot.chat.set_topic(room=room, topic=topic)
-
-
-def _send_parts(bot: Breachbot, row: OutboundMessage, deliver: Any, *, seen: Any = None) -> None:
+def _send_parts(bot: Breachbot, row: OutboundMessage, deliver: Any, *, seen: Any = None,
+                msg: Message | None = None) -> None:
     """Send a message in as many parts as the platform needs; parts already sent are not sent again.
 
     Each part is sent with its key (`bb-<row>-<part>`); `seen(key)` True means the platform already has
     that part (sent by a process that died before recording it), so it is not sent again."""
-    msg = with_rooms(message_from_dict(row.payload), _rooms(bot))
+    msg = with_rooms(msg or message_from_dict(row.payload), _rooms(bot))
     lang = bot.lang
 
     def heading(n: int, total: int) -> str:
@@ -282,7 +270,9 @@ def _send_parts(bot: Breachbot, row: OutboundMessage, deliver: Any, *, seen: Any
 
 # -- what delivery means --------------------------------------------------------------------------
 def on_sent(bot: Breachbot, session: Session, row: OutboundMessage, result: dict[str, Any]) -> None:
-    """In the transaction that marks the row sent: the alerts it says now count as said."""
+    """In the transaction that marks the row sent: the alerts it says now count as said; a shared file's
+    content is not kept once the platform has it."""
+    file_out.forget(row, session.add)
     alert_ids = [int(i) for i in row.meta.get("alerts", [])]
     first = True
     for alert_id in alert_ids:
@@ -316,6 +306,12 @@ def _about(bot: Breachbot, session: Session, row: OutboundMessage) -> tuple[Inci
     return incident, ws, ws.lang if ws else bot.lang
 
 
+def _lead_and_sponsor(session: Session, incident: Incident) -> list[str]:
+    """Who hears what the war room cannot: the incident lead and the executive sponsor."""
+    holders = {role: a.user for role, a in incidents.active_roles(session, incident).items()}
+    return list(dict.fromkeys(u for u in (holders.get("lead"), holders.get("executive")) if u))
+
+
 def on_dead(bot: Breachbot, session: Session, row: OutboundMessage, failure: delivery.Failure) -> list[int]:
     """A row set aside: record it in the timeline and send its fallback, in the same transaction."""
     found = _about(bot, session, row)
@@ -336,14 +332,21 @@ def on_dead(bot: Breachbot, session: Session, row: OutboundMessage, failure: del
         out.post(incident, message(lang, "delivery.email_failed", id=ref, address=row.target,
                                    reason=failure.text()[:200]))
         fallback = "war room"
+    elif row.op == file_out.OP and depth == 0:  # in the room unless the room is the problem
+        note = message(lang, "delivery.upload_failed", id=ref, file=row.target, reason=reason)
+        people = [] if incident.war_room and failure.subject != "room" else _lead_and_sponsor(session, incident)
+        for user in people:
+            out.direct(user, note)
+        if not people:
+            out.post(incident, note)
+        fallback = ", ".join(people) or "war room"
     elif row.op == "invite" and incident.war_room:
         out.post(incident, message(lang, "delivery.invite_failed", id=ref, user=Mention(row.target), reason=reason))
         fallback = "war room"
     elif row.op in ("post", "direct") and depth == 0:
         original = message_from_dict(row.payload)
         if row.op == "post":
-            holders = {role: a.user for role, a in incidents.active_roles(session, incident).items()}
-            people = list(dict.fromkeys(u for u in (holders.get("lead"), holders.get("executive")) if u))
+            people = _lead_and_sponsor(session, incident)
             note = message(lang, "delivery.room_failed_dm", id=ref, reason=reason)
             for user in people:
                 out.direct(user, Message(lines=note.lines + original.lines, fields=original.fields, kind=original.kind))
@@ -379,8 +382,7 @@ def on_late(bot: Breachbot, session: Session, row: OutboundMessage, failure: del
     warning = message(lang, "error.undelivered", target=target, since=since, error=failure.text()[:200])
     out = Outbox(about=incident.id)
     if room_problem:
-        holders = {role: a.user for role, a in incidents.active_roles(session, incident).items()}
-        for user in dict.fromkeys(u for u in (holders.get("lead"), holders.get("executive")) if u):
+        for user in _lead_and_sponsor(session, incident):
             out.direct(user, warning)
     else:
         out.post(incident, warning)

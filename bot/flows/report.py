@@ -16,7 +16,7 @@ from bot.incident import care, deadlines, followups, incidents, names, wording
 from bot.incident.phases import phase_states, task_states
 from bot.law import clocks
 from bot.law.regimes import RegimeBook
-from bot.outbox import Outbox
+from bot.outbox import FILE_PLACE, Outbox
 from bot.registry import command
 from bot.report import document, metrics
 from bot.statements import drafts
@@ -96,11 +96,11 @@ def full_report(bot: Bot, session: Session, ws: Workspace, context: Context, cmd
     # Reports go to the war room only, never to a public room.
     if not incident.war_room:
         raise UserError(t(ws.lang, "report.no_war_room", id=incidents.ref(incident)))
-    room = incident.war_room
-    where = bot.chat.upload(room=room, upload=Upload(filename=name, content=body, title=name))
-    out.post(incident, message(ws.lang, "report.saved", id=incidents.ref(incident),
-                           format=wording.name(ws.lang, "format", cmd.format), where=where)
-             .prefixed(drill(incident, ws.lang)))
+    # Shared after the commit by the outbox (never while the transaction holds the database), then named.
+    out.upload(incident, Upload(filename=name, content=body, title=name),
+               message(ws.lang, "report.saved", id=incidents.ref(incident),
+                       format=wording.name(ws.lang, "format", cmd.format), where=FILE_PLACE)
+               .prefixed(drill(incident, ws.lang)))
 
 
 HISTORY_KEYS = ("declare", "contain", "notify", "clients", "close")  # the columns of /breach history

@@ -25,7 +25,7 @@ from bot.flows.grammar import parsers as p
 from bot.flows.port import Bot
 from bot.incident import care, incidents, timeline, wording
 from bot.law import clocks
-from bot.outbox import Outbox
+from bot.outbox import FILE_PLACE, Outbox
 from bot.registry import command
 from bot.statements import clients, drafts, keys, reach, template_context
 from bot.statements import gaps as draft_gaps
@@ -383,9 +383,8 @@ def letters(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Le
                                                                           for d, v in approved.values()),
                         data={"letters": [{"draft": d.number, "version": v.version} for d, v in approved.values()],
                               "count": len(merged), "upto": max(c.id or 0 for c in everyone), "skipped": skipped})
-    room = incident.war_room
-    where = bot.chat.upload(room=room, upload=Upload(filename=name, content=archive, title=name))
-    out.post(incident, message(lang, "letters.done", count=len(merged), where=where))
+    out.upload(incident, Upload(filename=name, content=archive, title=name),  # shared after the commit
+               message(lang, "letters.done", count=len(merged), where=FILE_PLACE))
     if left_out:
         out.post(incident, message(lang, "letters.left_out", count=len(left_out), missing=missing))
 

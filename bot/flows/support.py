@@ -16,7 +16,7 @@ from bot.flows.changes import default_currency
 from bot.flows.grammar.tokens import Args, leading_incident
 from bot.flows.port import Bot
 from bot.incident import care, changes, incidents
-from bot.outbox import Outbox
+from bot.outbox import FILE_PLACE, Outbox
 from bot.registry import command
 from bot.statements import clients
 from bot.text.i18n import line, message
@@ -170,5 +170,5 @@ def mailing(bot: Bot, session: Session, ws: Workspace, context: Context, inciden
                                                         "drafts": [d.number for d, _ in chosen.values()]})
     name = f"{incidents.ref(incident)}-{kind}{drill_suffix(incident.drill)}.zip"
     archive = clients.letters_zip(letters=merged, manifest_rows=manifest)
-    where = bot.chat.upload(room=incident.war_room, upload=Upload(filename=name, content=archive, title=name))
-    out.post(incident, message(lang, "mailing.done", count=len(merged), where=where, left=left))
+    out.upload(incident, Upload(filename=name, content=archive, title=name),  # shared after the commit
+               message(lang, "mailing.done", count=len(merged), where=FILE_PLACE, left=left))

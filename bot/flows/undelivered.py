@@ -55,7 +55,7 @@ def report(rows: list[Waiting], *, lang: str, now: datetime, name: Callable[[str
     `name(user_id)` is how a person is shown (it may ask the platform: never called inside a transaction)."""
     kept, failed = [], []
     for row in rows:
-        who = row.target if row.op == "email" else f"@{name(row.target)}" if row.target else ""
+        who = row.target if row.op in ("email", "upload") else f"@{name(row.target)}" if row.target else ""
         what = t(lang, f"delivery.what_{row.op}", user=who)
         if row.state == delivery.DEAD:
             failed.append(t(lang, "delivery.failed", what=what, reason=reason_text(lang, row.reason, row.op)))
