@@ -331,7 +331,8 @@ def clocks(book: RegimeBook, *, incident: Incident, ws: Workspace, rows: list[Cl
         lines.append((Strong(f"{result.clock_id}"), Text(f" · {_clock_title(book, result.clock_id, lang)} → "
                                                           f"{audience} · {status} · {timing}{target}")))
         lines.append((Text(f"    {result.citation(lang)}" + (f" — {result.note(lang)}" if result.note else "")),))
-        if result.source and result.verified_on:
+        # what an entry was checked against, for the laws that apply (--all would repeat it for every state's law)
+        if result.source and result.verified_on and (row.status != "not_applicable" or result.decided):
             lines.append((Text("    " + t(lang, "clocks.source", source=result.source(lang),
                                           date=result.verified_on.isoformat())),))
     lines += gap_lines(book, incident=incident, lang=lang, everything=everything)
