@@ -82,3 +82,32 @@ def test_a_room_that_does_not_exist_is_named_with_the_rooms_that_do(sqlite_engin
     assert console.room_of(console.user) == "general" and "breach-9" not in console.chat.rooms
     console.line(":room #breach-1", out=out, interactive=True)
     assert console.room_of(console.user) == "breach-1"
+
+
+RESUMED = {"zh": "时钟从 {at} 继续：这是本数据库记录的最晚时间（上次运行曾跳过时间），时钟不会倒退。",
+           "en": "The clock goes on from {at}, the latest time this database recorded (an earlier run skipped time "
+                 "ahead); it never goes back."}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_restart_goes_on_from_the_time_the_last_run_skipped_to(tmp_path, lang):
+    import json
+    from datetime import datetime
+
+    db = f"sqlite:///{tmp_path / 'bb.db'}"
+    declare = "/breach 宣布 测试" if lang == "zh" else "/breach declare test"
+    log = "/breach 记录 重启后" if lang == "zh" else "/breach log after the restart"
+    first = run_cli("--db", db, "console", "--script", "-", "--lang", lang, "--tz", "Asia/Shanghai",
+                    stdin=f"alice #general> {declare}\n~ +2h\n", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    skipped_to = [ln for ln in first.stdout.splitlines() if ln.startswith("~ ")][-1].removeprefix("~ ")
+    second = run_cli("--db", db, "console", "--script", "-", "--lang", lang, "--tz", "Asia/Shanghai",
+                     stdin=f"alice #breach-1> {log}\n", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert RESUMED[lang].format(at=skipped_to) in second.stderr
+    events = json.loads(run_cli("--db", db, "export", "BR-1", "--format", "json", cwd=tmp_path).stdout)["timeline"]
+    times = [datetime.fromisoformat(e["at"]) for e in events]
+    assert times == sorted(times)  # the note after the restart is not stamped before the skipped time
+    assert times[-1] >= datetime.fromisoformat(skipped_to.replace(" UTC+8", "+08:00"))
+    third = run_cli("--db", db, "console", "--script", "-", "--now", "2030-01-01T09:00+08:00", stdin="", cwd=tmp_path)
+    assert third.returncode == 0 and "2030" not in third.stderr and third.stderr.strip() == ""

@@ -6,12 +6,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.app import create_app
 from bot.settings import Settings
 from bot.text.i18n import text as t
 from bot.text.times import zone_label
 from handlers.console.chat import ConsoleChat
+from handlers.console.restore import last_recorded
 from handlers.console.workspace import ConsoleWorkspace, ScriptError, clock_for
 from handlers.firms import attach as attach_firms
 
@@ -23,7 +25,20 @@ def build_console(settings: Settings, *, now: str | None, interactive: bool, use
     clock = clock_for(now, interactive=interactive)
     bot = create_app(settings, chat=chat, clock=clock, migrate=True)
     attach_firms(bot, settings)
-    return ConsoleWorkspace(bot=bot, chat=chat, clock=clock, user=user or bot.firm.first_person() or "alice")
+    workspace = ConsoleWorkspace(bot=bot, chat=chat, clock=clock, user=user or bot.firm.first_person() or "alice")
+    if now is None and (last := last_recorded(bot)) is not None and last > clock.now():
+        clock.set(last)  # a restart never goes back before what an earlier run (that skipped time) recorded
+        workspace.resumed = last
+    return workspace
+
+
+def resumed_line(workspace: ConsoleWorkspace) -> str | None:
+    """The one line saying the clock goes on from an earlier run's time (None when it did not have to)."""
+    if workspace.resumed is None:
+        return None
+    zone = workspace.bot.timezone
+    return t(workspace.bot.lang, "console.resumed",
+             at=f"{workspace.resumed.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone_label(zone, workspace.resumed)}")
 
 
 def roster_people(workspace: ConsoleWorkspace) -> list[str]:
@@ -96,6 +111,8 @@ def run_console(settings: Settings, *, script: str | None, now: str | None, user
         print(unknown_person(workspace, user), file=sys.stderr)
         return 2
     if script is not None:
+        if (said := resumed_line(workspace)) is not None:
+            print(said, file=sys.stderr)  # the transcript on stdout stays what the script made
         lines = sys.stdin if script == "-" else Path(script).read_text(encoding="utf-8").splitlines()
         return workspace.run_script(lines, out=sys.stdout)
     from bot.scheduler import AlertScheduler
@@ -105,6 +122,8 @@ def run_console(settings: Settings, *, script: str | None, now: str | None, user
     scheduler = AlertScheduler(workspace.bot)
     scheduler.start()
     print(banner(workspace, settings))
+    if (said := resumed_line(workspace)) is not None:
+        print(said)
     try:
         while True:
             try:

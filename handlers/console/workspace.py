@@ -47,6 +47,7 @@ class ConsoleWorkspace:
 
     def __post_init__(self) -> None:
         self.rooms: dict[str, str] = {}
+        self.resumed: datetime | None = None  # the clock went on from the time an earlier run recorded
         # A text block in progress: `/breach draft edit D-1 <<<`, lines, then `>>>`.
         self._block: tuple[str, str, list[str]] | None = None
         # A second run on the same database finds its war rooms, members and pinned status again.
