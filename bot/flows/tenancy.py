@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot import delivery
 from bot.chat import acting_for
@@ -27,7 +28,7 @@ from bot.incident.playbook import Playbook, load_playbook
 from bot.law.regimes import RegimeBook, load_regimes
 from bot.settings import PACKAGE_PLAYBOOKS, FirmConfig
 from bot.text.i18n import text as t
-from storage.models import Alert, FirmSettings, Incident, OutboundMessage, Workspace
+from storage.models import Alert, FirmSettings, Incident, OutboundMessage, TimelineEvent, Workspace
 
 log = logging.getLogger("breachbot")
 
@@ -306,3 +307,19 @@ def installed(bot: Bot, *, platform: str, workspace: str) -> int:
             timeline.append(session, incident=incident, actor="breachbot", kind="app_installed", now=bot.now(),
                             text=t(ws.lang, "install.back"))
     return resumed
+
+
+def last_recorded(session: Session, *, platform: str, workspace: str) -> datetime | None:
+    """The latest moment the database holds for a workspace (an event, an alert sent, a message written)."""
+    ws = session.exec(select(Workspace).where(Workspace.platform == platform,
+                                              Workspace.external_id == workspace)).first()
+    if ws is None:
+        return None
+    ids = select(Incident.id).where(Incident.workspace_id == ws.id)
+    moments = [session.exec(select(func.max(column)).where(col(owner).in_(ids))).one()
+               for column, owner in ((TimelineEvent.recorded_at, TimelineEvent.incident_id),
+                                     (TimelineEvent.at, TimelineEvent.incident_id),
+                                     (Alert.sent_at, Alert.incident_id),
+                                     (OutboundMessage.created_at, OutboundMessage.incident_id))]
+    found = [m if m.tzinfo else m.replace(tzinfo=UTC) for m in moments if m is not None]
+    return max(found) if found else None

@@ -7,13 +7,11 @@ same database goes on exactly where the first one stopped.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from sqlmodel import col, func, select
+from datetime import datetime
 
 from bot.app import Breachbot
+from bot.flows import tenancy
 from handlers.console.chat import ConsoleChat
-from storage.models import Alert, Incident, OutboundMessage, TimelineEvent, Workspace
 
 
 def restore_rooms(bot: Breachbot, chat: ConsoleChat, *, workspace: str = "console") -> int:
@@ -35,19 +33,9 @@ def restore_rooms(bot: Breachbot, chat: ConsoleChat, *, workspace: str = "consol
     return len(rooms)
 
 
+
 def last_recorded(bot: Breachbot, *, workspace: str = "console") -> datetime | None:
-    """The latest moment the database holds for the console workspace (an event, an alert sent, a message
-    written): a second run's clock starts no earlier, so nothing is stamped before what is already recorded."""
+    """The latest moment the database holds for the console workspace: a second run's clock starts no earlier,
+    so nothing is stamped before what is already recorded."""
     with bot.unit(write=False) as session:
-        ws = session.exec(select(Workspace).where(Workspace.platform == "console",
-                                                  Workspace.external_id == workspace)).first()
-        if ws is None:
-            return None
-        ids = select(Incident.id).where(Incident.workspace_id == ws.id)
-        moments = [session.exec(select(func.max(column)).where(col(owner).in_(ids))).one()
-                   for column, owner in ((TimelineEvent.recorded_at, TimelineEvent.incident_id),
-                                         (TimelineEvent.at, TimelineEvent.incident_id),
-                                         (Alert.sent_at, Alert.incident_id),
-                                         (OutboundMessage.created_at, OutboundMessage.incident_id))]
-    found = [m if m.tzinfo else m.replace(tzinfo=UTC) for m in moments if m is not None]
-    return max(found) if found else None
+        return tenancy.last_recorded(session, platform="console", workspace=workspace)
