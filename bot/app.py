@@ -230,7 +230,7 @@ class Breachbot(tenancy.FirmScoped):
     def _report(self, context: Context, rows: list[int]) -> None:
         """Tell the person what of their command is not delivered: kept and when it is retried, or what failed and why."""
         with self.unit(write=False) as session:
-            waiting = undelivered.waiting(session, rows)
+            waiting = undelivered.waiting(session, rows, now=self.now())
         told = undelivered.report(waiting, lang=self.lang, now=self.now(), name=self.chat.display_name)
         if told is not None:
             self._safe_reply(context, told)

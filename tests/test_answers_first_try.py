@@ -53,3 +53,29 @@ def test_the_key_question_is_not_applicable_once_the_data_was_not_encrypted(sqli
     console.say("alice", f"{ANSWER[lang]} Q7 {yes}", "breach-1")
     with Session(sqlite_engine) as s:
         assert s.get(Incident, 1).facts.get("key_safe") is True
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_message_the_scheduler_is_sending_is_not_called_undelivered(sqlite_engine, lang):
+    """The interactive console's scheduler sweeps the outbox every 30 s in its own thread: when it takes a
+    command's rows first, they are on their way, and the command must not say "not delivered, will retry"."""
+    from sqlmodel import col, select
+
+    from bot import delivery
+    from storage.models import OutboundMessage
+
+    console = make_console(sqlite_engine, lang=lang)
+    console.say("alice", DECLARE[lang], "general")
+    bot, real = console.bot, console.bot.flush_outbox
+
+    def swept_first(**kwargs):  # the sweep claims every row waiting, as its thread would, before the command's flush
+        with bot.sessions() as s:
+            ids = list(s.exec(select(OutboundMessage.id).where(col(OutboundMessage.state) == delivery.PENDING)))
+        for row_id in ids:
+            delivery._claim(bot.sessions, row_id, bot.now())
+        return real(**kwargs)
+
+    bot.flush_outbox = swept_first
+    said = joined(console.say("alice", "/breach 完成 1" if lang == "zh" else "/breach done 1", "breach-1"))
+    assert "暂未送达" not in said and "not delivered yet" not in said
+    assert "重试" not in said and "retried" not in said

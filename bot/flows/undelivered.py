@@ -43,11 +43,19 @@ class Waiting:
     next_try_at: datetime
 
 
-def waiting(session: Session, rows: list[int]) -> list[Waiting]:
-    """The rows of a command that did not go out, oldest first."""
+def waiting(session: Session, rows: list[int], *, now: datetime) -> list[Waiting]:
+    """The rows of a command that did not go out, oldest first. A row another worker is sending right now (the
+    scheduler's sweep took it first) is not among them, nor is one never tried that waits behind nothing that
+    failed: it is on its way, and saying "not delivered" of it would be false."""
+    mine = list(session.exec(select(OutboundMessage).where(col(OutboundMessage.id).in_(rows))
+                             .order_by(col(OutboundMessage.id))))
+    stuck = {r.lane for r in session.exec(select(OutboundMessage).where(
+        col(OutboundMessage.lane).in_(sorted({r.lane for r in mine}) or [""]),
+        col(OutboundMessage.state).in_(delivery.UNDELIVERED), col(OutboundMessage.attempts) > 0))}
     return [Waiting(r.op, r.target, r.state, r.reason, r.last_error, r.attempts, r.next_try_at)
-            for r in session.exec(select(OutboundMessage).where(col(OutboundMessage.id).in_(rows))
-                                  .order_by(col(OutboundMessage.id))) if r.state != delivery.SENT]
+            for r in mine if r.state != delivery.SENT
+            and not (r.state == delivery.SENDING and r.lease_until is not None and r.lease_until >= now)
+            and (r.attempts > 0 or r.state == delivery.DEAD or r.lane in stuck)]
 
 
 def report(rows: list[Waiting], *, lang: str, now: datetime, name: Callable[[str], str]) -> Message | None:
