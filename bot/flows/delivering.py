@@ -145,14 +145,10 @@ def _send(bot: Breachbot, row: OutboundMessage) -> dict[str, Any] | None:
         _status(bot, row, room)
     elif row.op == send_progress.OP:
         return send_progress.deliver(bot, row, room, lang=bot.lang)
-    elif row.op == file_out.OP:
+    else:  # a post, or a file shared first and then the message that names it
         _send_parts(bot, row, lambda part, key: bot.chat.post_once(room=room, message=part, key=key),
                     seen=(lambda key: bot.chat.sent_before(room=room, key=key)) if again else None,
-                    msg=file_out.deliver(bot, row, room))
-    else:
-        _send_parts(bot, row, lambda part, key: bot.chat.post_once(room=room, message=part, key=key),
-                    seen=(lambda key: bot.chat.sent_before(room=room, key=key)) if again
-                    else None)
+                    msg=file_out.deliver(bot, row, room) if row.op == file_out.OP else None)
     return None
 
 
