@@ -53,6 +53,8 @@ class Workspace(SQLModel, table=True):
     # The app was taken out of the workspace (Slack: app_uninstalled, tokens_revoked): its alerts stop.
     removed_at: datetime | None = _when(nullable=True)
     removed_why: str = Field(default="", max_length=40)
+    # The console's virtual clock as its last run left it (`~ +20h`): a restart goes on from here, never back.
+    clock_at: datetime | None = _when(nullable=True)
 
 
 class FirmSettings(SQLModel, table=True):

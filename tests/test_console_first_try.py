@@ -98,7 +98,7 @@ def test_a_restart_goes_on_from_the_time_the_last_run_skipped_to(tmp_path, lang)
     declare = "/breach 宣布 测试" if lang == "zh" else "/breach declare test"
     log = "/breach 记录 重启后" if lang == "zh" else "/breach log after the restart"
     first = run_cli("--db", db, "console", "--script", "-", "--lang", lang, "--tz", "Asia/Shanghai",
-                    stdin=f"alice #general> {declare}\n~ +2h\n", cwd=tmp_path)
+                    stdin=f"alice #general> {declare}\n~ +20h\n", cwd=tmp_path)  # past the last alert
     assert first.returncode == 0, first.stderr
     skipped_to = [ln for ln in first.stdout.splitlines() if ln.startswith("~ ")][-1].removeprefix("~ ")
     second = run_cli("--db", db, "console", "--script", "-", "--lang", lang, "--tz", "Asia/Shanghai",

@@ -309,8 +309,17 @@ def installed(bot: Bot, *, platform: str, workspace: str) -> int:
     return resumed
 
 
+def keep_clock(session: Session, *, platform: str, workspace: str, at: datetime, lang: str, timezone: str) -> None:
+    """Keep the time a console skipped to (`~ +20h`), so the next run on this database goes on from it."""
+    ws = incidents.workspace_for(session, platform=platform, external_id=workspace, lang=lang, timezone=timezone)
+    if ws.clock_at is None or at > ws.clock_at:
+        ws.clock_at = at
+        session.add(ws)
+
+
 def last_recorded(session: Session, *, platform: str, workspace: str) -> datetime | None:
-    """The latest moment the database holds for a workspace (an event, an alert sent, a message written)."""
+    """The latest moment the database holds for a workspace: the time its console last skipped to, an event, an
+    alert sent, a message written."""
     ws = session.exec(select(Workspace).where(Workspace.platform == platform,
                                               Workspace.external_id == workspace)).first()
     if ws is None:
@@ -321,5 +330,5 @@ def last_recorded(session: Session, *, platform: str, workspace: str) -> datetim
                                      (TimelineEvent.at, TimelineEvent.incident_id),
                                      (Alert.sent_at, Alert.incident_id),
                                      (OutboundMessage.created_at, OutboundMessage.incident_id))]
-    found = [m if m.tzinfo else m.replace(tzinfo=UTC) for m in moments if m is not None]
+    found = [m if m.tzinfo else m.replace(tzinfo=UTC) for m in [*moments, ws.clock_at] if m is not None]
     return max(found) if found else None

@@ -33,9 +33,15 @@ def restore_rooms(bot: Breachbot, chat: ConsoleChat, *, workspace: str = "consol
     return len(rooms)
 
 
-
 def last_recorded(bot: Breachbot, *, workspace: str = "console") -> datetime | None:
     """The latest moment the database holds for the console workspace: a second run's clock starts no earlier,
     so nothing is stamped before what is already recorded."""
     with bot.unit(write=False) as session:
         return tenancy.last_recorded(session, platform="console", workspace=workspace)
+
+
+def keep_clock(bot: Breachbot, at: datetime, *, workspace: str = "console") -> None:
+    """Keep the time the console skipped to, so a restart goes on from it (not from the last thing recorded)."""
+    with bot.unit() as session:
+        tenancy.keep_clock(session, platform="console", workspace=workspace, at=at, lang=bot.lang,
+                           timezone=bot.timezone)

@@ -19,7 +19,7 @@ from bot.flows import tenancy
 from bot.text.i18n import text as t
 from bot.text.times import parse_duration, zone_label
 from handlers.console.chat import ConsoleChat
-from handlers.console.restore import restore_rooms
+from handlers.console.restore import keep_clock, restore_rooms
 from handlers.router import command_word, is_command, parse
 
 WORKSPACE_ID = "console"
@@ -150,6 +150,7 @@ class ConsoleWorkspace:
             if target < self.clock.now():
                 raise ScriptError(f"{text!r} is in the past; time only moves forward")
             self.advance(target)
+            keep_clock(self.bot, target)
             out.write(f"~ {target.astimezone(ZoneInfo(self.bot.timezone)):%Y-%m-%d %H:%M} "
                       f"{zone_label(self.bot.timezone, target)}\n")
             return True
