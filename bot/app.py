@@ -74,7 +74,7 @@ class Breachbot(tenancy.FirmScoped):
         self.firm = firm or settings.firm()
         paths = settings.regime_files
         try:
-            self.regimes = load_regimes(paths)
+            self.regimes = replace(load_regimes(paths), holidays=frozenset(self.firm.holidays))  # [holidays]
         except RegimeError as exc:
             raise ConfigError(str(exc)) from exc
         unknown = set(self.firm.firm_profile) - set(FIRM_PROFILES)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -36,6 +38,9 @@ class FirmConfig(BaseModel):
     address: str = ""
     partners: list[str] = Field(default_factory=list)  # [firm] partners: briefed when management is told
     admins: list[str] = Field(default_factory=list)  # [firm] admins: who may change the settings from chat
+    # [holidays]: the deployment's holidays, local dates business-day deadlines skip for every firm that does not
+    # set its own (/breach config holidays)
+    holidays: list[date] = Field(default_factory=list)
 
     def first_person(self) -> str | None:
         """The roster's first person (the lead's first, else whoever is listed first)."""
@@ -215,6 +220,7 @@ class Settings(BaseSettings):
                     people={str(k): _as_text(v, f"[people] {k}") for k, v in raw.get("people", {}).items()},
                     partners=_as_list(firm.get("partners", [])),
                     admins=_as_list(firm.get("admins", [])),
+                    holidays=_holidays(raw.get("holidays", {})),
                     **{k: _as_text(firm[k], f"[firm] {k}") for k in FIRM_TEXTS if k in firm},
                 )
             except (ValueError, TypeError) as exc:
@@ -241,6 +247,27 @@ def _as_text(value: object, where: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > FIRM_TEXT_MAX or "\n" in value:
         raise ConfigError(f"{where} must be one line of text (1-{FIRM_TEXT_MAX} characters), got {value!r}")
     return value.strip()
+
+
+def _holidays(table: object) -> list[date]:
+    """`[holidays]`: each entry a name and a date or a list of dates (`christmas = 2026-12-25`,
+    `spring_festival = [2027-02-06, 2027-02-07]`; TOML dates or "2026-12-25"), sorted, each once; ValueError says
+    which entry is not a date."""
+    if not isinstance(table, dict):
+        raise ValueError("[holidays] must be a table: one line a holiday, e.g. christmas = 2026-12-25")
+    days: set[date] = set()
+    for name, value in table.items():
+        for day in value if isinstance(value, list) else [value]:
+            if isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day.strip()):
+                try:
+                    day = date.fromisoformat(day.strip())
+                except ValueError:
+                    pass
+            if not isinstance(day, date) or isinstance(day, datetime):
+                raise ValueError(f"[holidays] {name}: {day!r} is not a date; write a date such as 2026-12-25, "
+                                  f"or a list of them such as [2027-02-06, 2027-02-07]")
+            days.add(day)
+    return sorted(days)
 
 
 def _as_list(value: object) -> list[str]:

@@ -11,8 +11,9 @@ from sqlmodel import col, select
 
 from bot.app import create_app
 from bot.errors import UserError
-from bot.flows import firm, tenancy
+from bot.flows import delivering, firm, tenancy
 from bot.incident import incidents
+from bot.outbox import Outbox
 from bot.settings import Settings
 from bot.text.i18n import text as t
 from handlers.cli_records import settings_of
@@ -40,7 +41,7 @@ def cmd_config(args: argparse.Namespace) -> int:
         print(f"no setting {args.key!r}; settings: {', '.join(firm.KEYS)}", file=sys.stderr)
         return 2
     try:
-        with transaction(bot.sessions) as session:
+        with tenancy.serving(bot, external, platform=platform), transaction(bot.sessions) as session:
             ws = incidents.workspace_for(session, platform=platform, external_id=external, lang=bot.lang,
                                          timezone=bot.timezone)
             values = tenancy.stored(session, ws.id)
@@ -48,12 +49,16 @@ def cmd_config(args: argparse.Namespace) -> int:
                 print(firm.show(bot, ws, values, session=session).plain_text())
                 return 0
             key = firm.key_of(args.key) or ""
-            said = firm.change(bot, session, ws, key=key, raw=" ".join(_people(key, args.value)), values=values,
-                               actor="breachbot config")
+            said = [firm.change(bot, session, ws, key=key, raw=" ".join(_people(key, args.value)), values=values,
+                                actor="breachbot config")]
+            if key == "holidays":  # open incidents' business-day clocks move now; the running bot tells each war room
+                out = Outbox()
+                said += [moved] if (moved := firm.recount(bot, session, ws, out)) is not None else []
+                delivering.enqueue(bot, session, out, now=bot.now(), platform=platform)
     except UserError as exc:  # rolled back: nothing changed
         print(exc.message.plain_text(), file=sys.stderr)
         return 1
-    print(said.plain_text())
+    print("\n".join(m.plain_text() for m in said))
     return 0
 
 

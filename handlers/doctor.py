@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -90,6 +90,7 @@ def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]
     checks.append(_try("firm config", firm, t(lang, "doctor.firm_config_fix"), lang))
     checks.append(_identity(settings))
     checks.append(_partners(settings))
+    checks.append(holidays(settings, today=datetime.now(UTC).date()))
     checks.append(_pdf_font(settings))
     checks.append(_check(lang, "data key", bool(settings.data_key),
                          t(lang, "doctor.data_key_set" if settings.data_key else "doctor.data_key_missing"),
@@ -303,6 +304,23 @@ def _partners(settings: Settings) -> Check:
                                           addresses=t(lang, "doctor.sep").join(addresses)),
                       t(lang, "doctor.partners_fix"), warn=True)
     return _check(lang, name, True, shown)
+
+
+def holidays(settings: Settings, *, today: date) -> Check:
+    """[holidays]: the deployment's holidays, which business-day deadlines skip; a warning when none lies ahead."""
+    name, lang = "holidays", language(settings)
+    try:
+        days = settings.firm().holidays
+    except Exception as exc:  # a date that is not one: the line says which entry, and the fix how to write one
+        return _check(lang, name, False, str(exc).splitlines()[0][:300], t(lang, "doctor.holidays_fix"))
+    if not days:
+        return _check(lang, name, True, t(lang, "doctor.holidays_none"))
+    coming = [day for day in days if day >= today]
+    if not coming:
+        return _check(lang, name, True, t(lang, "doctor.holidays_past", count=len(days), last=days[-1].isoformat()),
+                      t(lang, "doctor.holidays_past_fix"), warn=True)
+    return _check(lang, name, True, t(lang, "doctor.holidays_ok", count=len(days), first=days[0].isoformat(),
+                                      last=days[-1].isoformat(), next=coming[0].isoformat()))
 
 
 def report(checks: list[Check], lang: str = "en") -> str:

@@ -30,15 +30,16 @@ def test_bad_holidays_are_refused_and_change_nothing(sqlite_engine):
     said(console, "alice", "/breach config holidays 2026-12-25", "general")
     before = stored(console)
     assert said(console, "alice", "/breach config holidays 2026-13-01", "general") == (
-        "holidays cannot be “2026-13-01”. Type: /breach config holidays <dates such as 2026-12-25,2027-01-01, or "
-        "none: business-day deadlines skip them as they skip weekends>. Nothing was changed.")
+        "holidays cannot be “2026-13-01”. Type: /breach config holidays <dates such as 2026-12-25,2027-01-01 (instead "
+        "of the deployment's), +2026-12-24 (added to the holidays in force), or none: business-day deadlines skip "
+        "them as they skip weekends>. Nothing was changed.")
     assert "cannot be “25 December”" in said(console, "alice", "/breach config holidays 25 December", "general")
     assert said(console, "bob", "/breach config holidays 2027-01-01", "general").startswith("Only the firm's admins")
     assert stored(console) == before
     said(console, "alice", "/breach config lang zh", "general")
     assert said(console, "alice", "/breach 配置 节假日 圣诞节", "general") == (
-        "节假日不能是“圣诞节”。请输入：/breach 配置 节假日 <日期，如 2026-12-25,2027-01-01；或 无：按工作日计算的时限与周末一样"
-        "跳过这些日期>。没有做任何更改。")
+        "节假日不能是“圣诞节”。请输入：/breach 配置 节假日 <日期，如 2026-12-25,2027-01-01（取代系统统一设定的节假日）；"
+        "+2026-12-24（加在现行节假日之上）；或 无：按工作日计算的时限与周末一样跳过这些日期>。没有做任何更改。")
     assert said(console, "alice", "/breach 配置 节假日 2027-01-01、2027-02-17", "general") == \
         "设置已更新：节假日 现在是 2027-01-01、2027-02-17。"
     assert stored(console)[0]["holidays"] == ["2027-01-01", "2027-02-17"]

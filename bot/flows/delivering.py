@@ -63,9 +63,10 @@ def lane_of(op: str, target: str, incident_id: int | None) -> str:
     return f"{op}:{target}"
 
 
-def enqueue(bot: Breachbot, session: Session, out: Outbox, *, now: datetime) -> list[int]:
-    """Write a command's (or an alert's) chat effects as outbox rows; returns their ids."""
-    platform = bot.chat.platform
+def enqueue(bot: Breachbot, session: Session, out: Outbox, *, now: datetime, platform: str | None = None) -> list[int]:
+    """Write a command's (or an alert's) chat effects as outbox rows; returns their ids. `platform`: for another
+    platform's bot to send (the command line writes them; the running serve or worker delivers them)."""
+    platform = platform or bot.chat.platform
     about = (out.incident_ids() or [None])[0]
     meta = dict(out.meta)
     if out.reasked:

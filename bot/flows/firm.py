@@ -9,6 +9,7 @@ for that firm only. Anyone may look (`/breach config`); only an admin may change
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -40,6 +41,7 @@ KEY_WORDS = {"lang": ("language", "语言"), "timezone": ("tz", "时区"), "name
              "regimes": ("regime", "法规", "法规文件", "监管规定"), "admins": ("admin", "管理员")}
 RESET = {"default", "reset", "默认", "恢复默认"}
 NONE = {"none", "无", "空"}
+ADD = {"add", "plus", "加", "加上", "增加", "另加", "添加"}  # `/breach config holidays add 2026-12-24`: on top of the others
 LANG_WORDS = {"en": {"en", "english", "英文", "英语"}, "zh": {"zh", "zh-cn", "chinese", "中文", "汉语", "简体中文"}}
 # Timezones as people in a Chinese firm say them.
 PLACES = {"北京": "Asia/Shanghai", "北京时间": "Asia/Shanghai", "上海": "Asia/Shanghai", "中国": "Asia/Shanghai",
@@ -101,10 +103,27 @@ def config(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Con
     if context.user not in allowed:
         raise UserError(_refusal(lang, allowed, f"{ws.platform}:{ws.external_id}"))
     out.reply(change(bot, session, ws, key=cmd.key, raw=cmd.value, values=values, actor=context.user))
-    if cmd.key == "holidays":  # business-day deadlines of open incidents count the firm's days as they are now
-        for incident in session.exec(select(Incident).where(Incident.workspace_id == ws.id,
-                                                            col(Incident.closed_at).is_(None))).all():
-            law.resync(bot, session, ws, incident, out)
+    if cmd.key == "holidays" and (moved := recount(bot, session, ws, out)) is not None:
+        out.reply(moved)
+
+
+def recount(bot: Bot, session: Session, ws: Workspace, out: Outbox) -> Message | None:
+    """After the firm's holidays changed: its open incidents' clocks counted again at once (business-day deadlines
+    move), each war room told what moved; returns what to tell whoever changed them (None: no open incident)."""
+    moved: list[str] = []
+    open_ = session.exec(select(Incident).where(Incident.workspace_id == ws.id, col(Incident.closed_at).is_(None))
+                         .order_by(col(Incident.number))).all()
+    if not open_:
+        return None
+    for incident in open_:
+        changes = law.resync(bot, session, ws, incident, out)
+        if changes:
+            out.refresh.add(incident.id or 0)
+            moved.append(t(ws.lang, "config.holidays_moved_one", id=f"BR-{incident.number}", count=len(changes),
+                           clocks=t(ws.lang, "config.list_sep").join(c.clock_id for c in changes)))
+    if not moved:
+        return message(ws.lang, "config.holidays_moved_none")
+    return message(ws.lang, "config.holidays_moved", moved=t(ws.lang, "config.holidays_sep").join(moved))
 
 
 def change(bot: Bot, session: Session, ws: Workspace, *, key: str, raw: str, values: dict[str, Any],
@@ -128,7 +147,8 @@ def change(bot: Bot, session: Session, ws: Workspace, *, key: str, raw: str, val
                                                timezone=defaults.default("timezone"))
         session.add(ws)
     new_lang = values.get("lang") or defaults.default("lang")
-    shown = _shown(new_lang, key, values[key], _roles(bot, new_lang)) if key in values else t(new_lang, "config.default")
+    shown = (_shown(new_lang, key, values[key], _roles(bot, new_lang), base=deployment_holidays(bot)) if key in values
+             else t(new_lang, "config.default"))
     return message(new_lang, "config.set", key=_key_name(new_lang, key), value=shown)
 
 
@@ -185,7 +205,7 @@ def _read(bot: Bot, session: Session, ws: Workspace, key: str, raw: str, values:
             raise UserError(message(lang, "config.eu_one", kind="error", typed=value[:60]))
         return list(dict.fromkeys(f for f in flags if f))
     if key == "holidays":
-        return _holidays(value, bad)
+        return _holidays(value, values.get("holidays"), bad)
     if key == "roster":
         return _roster(bot, value, values.get("roster"), lang, bad)
     if key == "playbook":
@@ -206,18 +226,26 @@ def _profile(word: str) -> str | None:
     return None
 
 
-def _holidays(value: str, bad: UserError) -> list[str]:
-    """`2026-12-25,2027-01-01 …` (or `none`): the firm's holidays, which business-day deadlines skip."""
+def _holidays(value: str, current: Any, bad: UserError) -> list[str] | dict[str, list[str]]:
+    """`2026-12-25,2027-01-01 …` the firm's holidays instead of the deployment's; `+2026-12-24 …` added to the
+    holidays in force (the deployment's stay: `{"add": [...]}`); `none`: no holidays at all."""
     words = [w for w in _LIST.split(value) if w]
     if {w.lower() for w in words} <= NONE:
         return []
+    adding = bool(words) and (words[0].lower() in ADD or any(w[:1] in "+＋" for w in words))
+    words = [w.lstrip("+＋") for w in words if w.lower() not in ADD and w.lstrip("+＋")]
     try:
         days = [date.fromisoformat(w) for w in words if re.fullmatch(r"\d{4}-\d{2}-\d{2}", w)]
     except ValueError:
         raise bad from None
-    if len(days) != len(words):
+    if len(days) != len(words) or not days:
         raise bad
-    return [day.isoformat() for day in sorted(set(days))]
+    if not adding:
+        return [day.isoformat() for day in sorted(set(days))]
+    if isinstance(current, list):  # added to the firm's own list, which stays instead of the deployment's
+        return sorted({*current, *(day.isoformat() for day in days)})
+    before = current.get("add", []) if isinstance(current, dict) else []
+    return {"add": sorted({*before, *(day.isoformat() for day in days)})}
 
 
 def _roster(bot: Bot, value: str, current: Any, lang: str, bad: UserError) -> dict[str, list[str]]:
@@ -269,8 +297,21 @@ def _no_open_incidents(session: Session, ws: Workspace, lang: str, key: str) -> 
         raise UserError(message(lang, key, kind="error", ids=", ".join(f"BR-{n}" for n in sorted(open_))))
 
 
-def _shown(lang: str, key: str, value: Any, roles: dict[str, str] | None = None) -> str:
+def deployment_holidays(bot: Bot) -> list[str]:
+    """The deployment's holidays ([holidays] in breachbot.toml) as ISO dates."""
+    defaults: Any = bot
+    return [day.isoformat() for day in defaults.default("firm").holidays]
+
+
+def _shown(lang: str, key: str, value: Any, roles: dict[str, str] | None = None, *,
+           base: Sequence[str] = ()) -> str:
     sep = t(lang, "config.list_sep")
+    if key == "holidays":  # the firm's own, with what became of the deployment's
+        if isinstance(value, dict):
+            return t(lang, "config.holidays_both", days=sep.join(sorted({*base, *value.get("add", [])})),
+                     own=sep.join(value.get("add", [])))
+        days = sep.join(value) or t(lang, "config.none")
+        return t(lang, "config.holidays_instead", days=days, base=sep.join(base)) if base and value != list(base) else days
     if key == "lang":
         return t(lang, f"config.langs.{value}")
     if key == "profile":
@@ -280,8 +321,6 @@ def _shown(lang: str, key: str, value: Any, roles: dict[str, str] | None = None)
                          for r, people in value.items()) or t(lang, "config.none")
     if key == "admins":
         return " ".join(f"@{p}" for p in value)
-    if key == "holidays":
-        return sep.join(value) or t(lang, "config.none")
     return str(value)
 
 
@@ -292,12 +331,13 @@ def show(bot: Bot, ws: Workspace, values: dict[str, Any], *, session: Session | 
     firm = bot.firm
     current = {"lang": ws.lang, "timezone": ws.timezone, "name": firm.name, "name_en": firm.name_en,
                "contact": firm.contact, "profile": sorted(bot.firm_profile), "playbook": values.get("playbook", ""),
-               "regimes": values.get("regimes", ""), "holidays": values.get("holidays", []),
+               "regimes": values.get("regimes", ""), "holidays": values.get("holidays", deployment_holidays(bot)),
                "roster": firm.roster, "admins": admins(bot, values)}
     lines: list[tuple[Any, ...]] = [(Strong(t(lang, "config.title")),)]
     for key in KEYS:
         value = current[key]
-        shown = _shown(lang, key, value, _roles(bot, lang)) if value else t(lang, "config.none")
+        shown = (_shown(lang, key, value, _roles(bot, lang), base=deployment_holidays(bot))
+                 if value or key == "holidays" else t(lang, "config.none"))
         if key == "playbook":
             shown = f"{bot.playbook.key} · {bot.playbook.name(lang)}"
         if key == "regimes" and not value:

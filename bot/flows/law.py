@@ -142,13 +142,14 @@ def _near(typed: str, known: dict[str, str]) -> list[str]:
     return [known[close[0]]] if close else []
 
 
-def resync(bot: Bot, session: Session, ws: Workspace, incident: Incident, out: Outbox) -> None:
-    """Recompute the legal clocks after a fact changed, and say in the war room what moved."""
+def resync(bot: Bot, session: Session, ws: Workspace, incident: Incident, out: Outbox) -> list[clocks.ClockChange]:
+    """Recompute the legal clocks after a fact changed, and say in the war room what moved; returns what did."""
     changes = clocks.sync(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
                           now=bot.now())
     for change in changes:
         out.post(incident, views.clock_change(bot.regimes, ws=ws, change=change, now=bot.now(),
                                                        drill=incident.drill))
+    return changes
 
 
 def announce(bot: Bot, ws: Workspace, incident: incidents.Incident, change: questions.FactChange,

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -71,13 +71,13 @@ class FirmView:
 class _Loading:
     """A firm's view, read from the database the first time something asks (a Slack ack never does)."""
 
-    def __init__(self, bot: Bot, workspace: str) -> None:
-        self.bot, self.workspace = bot, workspace
+    def __init__(self, bot: Bot, workspace: str, platform: str | None = None) -> None:
+        self.bot, self.workspace, self.platform = bot, workspace, platform or bot.chat.platform
         self._view: FirmView | None = None
 
     def get(self) -> FirmView:
         if self._view is None:  # two threads may both read it: the same answer, no harm
-            self._view = view(self.bot, _read_values(self.bot, self.workspace))
+            self._view = view(self.bot, _read_values(self.bot, self.workspace, self.platform))
         return self._view
 
 
@@ -193,7 +193,9 @@ def view(bot: Bot, values: dict[str, Any]) -> FirmView:
 
 def resolve(owner: Any, values: dict[str, Any], *, firm: FirmConfig, lang: str, timezone: str, playbook: Playbook,
             firm_profile: frozenset[str], regimes: RegimeBook) -> FirmView:
-    """What a firm's admins set over the deployment's values (`owner`: anything with `settings`, for playbooks)."""
+    """What a firm's admins set over the deployment's values (`owner`: anything with `settings`, for playbooks);
+    the regimes carry the deployment's holidays (`firm.holidays`, [holidays] in breachbot.toml)."""
+    deployment = firm
     update = {k: values[k] for k in ("name", "name_en", "contact") if values.get(k)}
     if values.get("name") and not values.get("name_en"):  # the firm's own name in every language, not the default's
         update["name_en"] = values["name"]
@@ -207,29 +209,33 @@ def resolve(owner: Any, values: dict[str, Any], *, firm: FirmConfig, lang: str, 
             playbook = firm_playbook(owner, values["playbook"])
         except Exception:  # removed or broken since it was set: the deployment's, and say so in the log
             log.exception("playbook %r set for a firm cannot be loaded; using the default", values["playbook"])
+    book = regimes_of(owner, values, regimes)
+    if book.holidays != frozenset(deployment.holidays):  # the deployment's holidays go with whichever regimes
+        book = replace(book, holidays=frozenset(deployment.holidays))
     return FirmView(firm=firm, lang=values.get("lang") or lang, timezone=values.get("timezone") or timezone,
-                    playbook=playbook, regimes=regimes_of(owner, values, regimes),
+                    playbook=playbook, regimes=book,
                     firm_profile=frozenset(firm.firm_profile) if "profile" in values else firm_profile)
 
 
-def _read_values(bot: Bot, workspace: str) -> dict[str, Any]:
+def _read_values(bot: Bot, workspace: str, platform: str) -> dict[str, Any]:
     try:
         with bot.unit(write=False) as session:
-            ws = _find(session, bot.chat.platform, workspace)
+            ws = _find(session, platform, workspace)
             return stored(session, ws.id) if ws is not None else {}
     except Exception:  # the database is down: what runs inside fails and says so; the defaults meanwhile
-        log.exception("settings of %s workspace %s could not be read", bot.chat.platform, workspace)
+        log.exception("settings of %s workspace %s could not be read", platform, workspace)
         return {}
 
 
 @contextmanager
-def serving(bot: Bot, workspace: str | None, *, lazy: bool = False) -> Iterator[None]:
+def serving(bot: Bot, workspace: str | None, *, lazy: bool = False, platform: str | None = None) -> Iterator[None]:
     """Inside, the bot works for one firm: its settings, and its credentials on the platform. `lazy`: read the
-    settings only when something asks for them (a platform's middleware, which must answer at once)."""
+    settings only when something asks for them (a platform's middleware, which must answer at once); `platform`:
+    a workspace of another platform than the bot's own (the command line's)."""
     if workspace is None:
         yield
         return
-    loading = _Loading(bot, workspace)
+    loading = _Loading(bot, workspace, platform)
     if not lazy:
         loading.get()
     token = _VIEW.set((id(bot), loading))

@@ -61,20 +61,26 @@ def facts_of(incident: Incident, firm_profile: frozenset[str], *, timezone: str 
     )
 
 
-def _facts(session: Session, incident: Incident, firm_profile: frozenset[str],
+def _facts(session: Session, incident: Incident, book: RegimeBook, firm_profile: frozenset[str],
            stored: dict[str, Deadline]) -> IncidentFacts:
-    """The facts with the workspace's time zone (where the law's days end), the firm's holidays (not business
-    days: /breach config holidays) and the notices recorded."""
+    """The facts with the workspace's time zone (where the law's days end), the holidays business days skip (the
+    deployment's, as the firm replaced or added to them: /breach config holidays) and the notices recorded."""
     workspace = session.get(Workspace, incident.workspace_id)
     settings = session.get(FirmSettings, incident.workspace_id)
     return facts_of(incident, firm_profile, timezone=workspace.timezone if workspace else "UTC",
                     notified={ref: row.met_at for ref, row in stored.items() if row.met_at is not None},
-                    holidays=holidays_of(settings.values if settings is not None else {}))
+                    holidays=holidays_of(settings.values if settings is not None else {}, book.holidays))
 
 
-def holidays_of(values: Mapping[str, Any]) -> frozenset[date]:
-    """The local dates a firm set as holidays (its settings' `holidays`, ISO dates)."""
-    return frozenset(date.fromisoformat(day) for day in values.get("holidays") or ())
+def holidays_of(values: Mapping[str, Any], deployment: frozenset[date] = frozenset()) -> frozenset[date]:
+    """The local dates a firm's business days skip: its settings' `holidays` (ISO dates) instead of the
+    deployment's, or `{"add": [...]}` on top of them; the deployment's when it set none."""
+    own = values.get("holidays")
+    if own is None:
+        return deployment
+    if isinstance(own, dict):
+        return deployment | frozenset(date.fromisoformat(day) for day in own.get("add") or ())
+    return frozenset(date.fromisoformat(day) for day in own)
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,7 @@ def sync(session: Session, *, incident: Incident, book: RegimeBook, firm_profile
     """Make the incident's regime deadlines match the regimes for its current facts."""
     existing = {d.ref: d for d in session.exec(select(Deadline).where(
         Deadline.incident_id == incident.id, Deadline.kind == REGIME))}
-    results = {r.clock_id: r for r in evaluate(book, _facts(session, incident, firm_profile, existing))}
+    results = {r.clock_id: r for r in evaluate(book, _facts(session, incident, book, firm_profile, existing))}
     changes: list[ClockChange] = []
     for clock_id, result in results.items():
         row = existing.get(clock_id)
@@ -143,7 +149,7 @@ def rows(session: Session, *, incident: Incident, book: RegimeBook, firm_profile
     stored = {d.ref: d for d in session.exec(select(Deadline).where(
         Deadline.incident_id == incident.id, Deadline.kind == REGIME))}
     out = []
-    for result in evaluate(book, _facts(session, incident, firm_profile, stored)):
+    for result in evaluate(book, _facts(session, incident, book, firm_profile, stored)):
         row = stored.get(result.clock_id)
         if row is not None and row.met_at is not None:
             out.append(ClockRow(result, "met", row.met_at, row.meta.get("reference")))

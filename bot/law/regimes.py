@@ -204,6 +204,9 @@ class RegimeBook:
     sources: Mapping[str, Path]
     disclaimer: Localized
     not_modelled: Mapping[str, NotModelled] = field(default_factory=dict)  # place: why no clock speaks for it
+    # The deployment's holidays ([holidays] in breachbot.toml): local dates business-day deadlines skip for a firm
+    # that set none of its own (/breach config holidays replaces or adds to them: bot.law.clocks.holidays_of).
+    holidays: frozenset[date] = frozenset()
 
 
 def load_regimes(paths: list[Path]) -> RegimeBook:
