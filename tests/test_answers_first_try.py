@@ -28,6 +28,13 @@ def test_the_first_answer_to_the_aware_time_is_recorded_a_later_one_is_a_change(
         assert "✅ @alice answered aware (When did the firm first become aware?): 03:15" in first
         assert "changed the answer" not in first and "(was" not in first
         assert "✅ @alice changed the answer to aware (When did the firm first become aware?): 04:15 (was 03:15)" in second
+    # Quotes as the bot's own hints show them (`/breach answer aware "<when>"`), straight or as a phone writes them.
+    aware = "知悉" if lang == "zh" else "aware"
+    quoted = joined(console.say("alice", f'{ANSWER[lang]} {aware} "05:15"', "breach-1"))
+    assert "05:15（原为 04:15）" in quoted if lang == "zh" else "05:15 (was 04:15)" in quoted
+    found = joined(console.say("alice", f"{ANSWER[lang]} “Q1” 「staff_report」", "breach-1"))
+    assert ("回答了 Q1（泄露是如何发现的？）：员工报告" if lang == "zh"
+            else "answered discovered (How was the leak discovered?): A member of staff reported it") in found
 
 
 MOOT = {"zh": "Q7 不适用：Q6（泄露的数据是否加密？）的答案是“否”。未做任何记录。如该答案有误，请先重新回答 Q6。",

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from bot import commands as c
 from bot.flows.grammar.reminders import snooze  # noqa: F401  (the command table names parsers.snooze)
 from bot.flows.grammar.tasks import done_words
-from bot.flows.grammar.tokens import Args, fold, leading_incident, tokenize, user_ref
+from bot.flows.grammar.tokens import Args, fold, leading_incident, tokenize, unquote, user_ref
 from bot.help import subcommand
 from bot.text.facts import whole_number
 from bot.text.i18n import text as t
@@ -139,7 +139,7 @@ def answer(lang: str, name: str, tail: str) -> c.Command:
     if not body.strip():
         Args(lang, name, []).fail("error.answer_missing")
     question, value = _split(body)
-    return c.Answer(question=question, value=value.strip(), incident=number)
+    return c.Answer(question=unquote(question), value=unquote(value.strip()), incident=number)
 
 
 def clocks(lang: str, name: str, tail: str) -> c.Command:
@@ -232,7 +232,7 @@ def clients(lang: str, name: str, tail: str) -> c.Command:
         return c.ClientsShow(incident=number)
     verb, rest = _split(body)
     if verb.lower() in ("import", "导入"):
-        return c.ClientsImport(source=rest.strip(), incident=number)
+        return c.ClientsImport(source=unquote(rest.strip()), incident=number)
     if (shown := _register_view(body)) is not None:
         untold, fragment, page = shown
         return c.ClientsShow(incident=number, untold=untold, fragment=fragment, page=page)
@@ -349,7 +349,7 @@ def followup(lang: str, name: str, tail: str) -> c.Command:
 
 
 def drill(lang: str, name: str, tail: str) -> c.Command:
-    words = tail.split()
+    words = unquote(tail).split()
     if len(words) > 1:
         Args(lang, name, []).fail("error.extra_words", words=tail)
     return c.Drill(scenario=fold(words[0]).lower() if words else None)

@@ -24,7 +24,10 @@ from bot.text.times import TooLong, parse_when
 
 INCIDENT = re.compile(r"^(?:BR-?)(\d{1,9})$", re.I)
 _SLACK_USER = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
-_QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」"}
+_QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」", "『": "』", "＂": "＂"}
+# Quotes that pair up around a whole value as phones and input methods write them (`"今早8点"`, `”是”`): (opening,
+# closing) characters of each kind.
+_QUOTE_PAIRS = (('"“”＂', '"”“＂'), ("'‘’", "'’‘"), ("「", "」"), ("『", "』"))
 # `--` as autocorrect and input methods write it: an em or en dash, two of them, a horizontal bar.
 _DASH_FLAG = re.compile(r"^(?:[—–―‒‐‑]{1,2})(?=[^\W\d_])([\w\-]+)(?:=(.*))?$", re.S)
 _PLAIN_FLAG = re.compile(r"^--(?=.)([^=]*)(?:=(.*))?$", re.S)
@@ -70,6 +73,15 @@ def tokenize(text: str) -> list[Token]:
             i += 1
         tokens.append(Token(text[start:i], start, i))
     return tokens
+
+
+def unquote(text: str) -> str:
+    """A value typed in quotes, as the bot's own hints show it (`"今早8点"`, `“staff_report”`, `「是」`) → the value;
+    anything else as typed."""
+    inner = text.strip()
+    if len(inner) >= 2 and any(inner[0] in opening and inner[-1] in closing for opening, closing in _QUOTE_PAIRS):
+        return inner[1:-1].strip()
+    return text
 
 
 _NAME = re.compile(r"^[\w.\-]{1,64}$")
@@ -299,4 +311,5 @@ def leading_incident(tail: str) -> tuple[int | None, str]:
     return None, tail
 
 
-__all__ = ["INCIDENT", "Args", "Token", "flag_key", "flag_names", "flag_of", "fold", "leading_incident", "tokenize", "user_ref"]
+__all__ = ["INCIDENT", "Args", "Token", "flag_key", "flag_names", "flag_of", "fold", "leading_incident", "tokenize",
+           "unquote", "user_ref"]
