@@ -36,6 +36,7 @@ from bot.statements import drafts, sending, transports
 from bot.text import mentions
 from bot.text.i18n import message
 from bot.text.i18n import text as t
+from bot.text.worded import Listing
 from bot.views import incident as views
 from storage.db import make_engine, session_factory, transaction, upgrade
 from storage.models import Incident, OutboundMessage, Participant, Workspace
@@ -72,14 +73,13 @@ class Breachbot(tenancy.FirmScoped):
         self.readers = session_factory(self.engine, write=False)
         self.playbook = playbook or load_playbook(settings.playbook)
         self.firm = firm or settings.firm()
-        paths = settings.regime_files
         try:
-            self.regimes = replace(load_regimes(paths), holidays=frozenset(self.firm.holidays))  # [holidays]
+            self.regimes = replace(load_regimes(settings.regime_files), holidays=frozenset(self.firm.holidays))  # [holidays]
         except RegimeError as exc:
-            raise ConfigError(str(exc)) from exc
+            raise ConfigError("problem.as_is", problem=exc) from exc
         unknown = set(self.firm.firm_profile) - set(FIRM_PROFILES)
         if unknown:
-            raise ConfigError(f"unknown firm profile flags {', '.join(sorted(unknown))}; use: {', '.join(FIRM_PROFILES)}")
+            raise ConfigError("problem.settings.profile", flags=Listing(sorted(unknown)), choices=Listing(FIRM_PROFILES))
         self.firm_profile = frozenset(self.firm.firm_profile)
         self.lang = self.firm.lang or settings.lang
         self.timezone = self.firm.timezone or settings.timezone

@@ -6,6 +6,7 @@ import secrets
 
 from bot.chat import Line, Message
 from bot.text.i18n import line
+from bot.text.worded import Worded
 
 
 class UserError(Exception):
@@ -34,8 +35,9 @@ class WhichIncident(UserError):
         return Message(lines=(header, *self.listing), kind="error")
 
 
-class ConfigError(Exception):
-    """Configuration (settings, playbook, roster) that cannot be used; says what to fix."""
+class ConfigError(Worded):
+    """Configuration (settings, playbook, roster, platform credentials) that cannot be used; says what to fix, in
+    any language (`said(lang)`: a catalogue key under `problem.` and its values)."""
 
 
 def new_error_id() -> str:

@@ -8,10 +8,11 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.text.worded import Listing, Worded, problems
 
 PACKAGE_PLAYBOOKS = Path(__file__).resolve().parent.parent / "playbooks"
 DEFAULT_PLAYBOOK = PACKAGE_PLAYBOOKS / "breach-default.yaml"
@@ -136,7 +137,7 @@ class Settings(BaseSettings):
     def _known_security(cls, value: str) -> str:
         value = value.lower()
         if value not in ("starttls", "ssl", "none"):
-            raise ValueError(f"security must be starttls, ssl or none, not {value!r}")
+            raise Worded("problem.settings.security", value=repr(value))
         return value
 
     @field_validator("lang")
@@ -144,7 +145,7 @@ class Settings(BaseSettings):
     def _known_lang(cls, value: str) -> str:
         value = value.lower().replace("-cn", "").replace("_cn", "")
         if value not in LANGS:
-            raise ValueError(f"BREACHBOT_LANG must be one of {', '.join(LANGS)}, not {value!r}")
+            raise Worded("problem.settings.lang", choices=Listing(LANGS), value=repr(value))
         return value
 
     @field_validator("timezone")
@@ -153,7 +154,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"BREACHBOT_TIMEZONE {value!r} is not a timezone name such as Asia/Shanghai") from exc
+            raise Worded("problem.settings.timezone", value=repr(value)) from exc
         return value
 
     @property
@@ -208,7 +209,7 @@ class Settings(BaseSettings):
             try:
                 raw = tomllib.loads(path.read_text(encoding="utf-8"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+                raise ConfigError("problem.settings.toml", path=path, why=exc) from exc
             workspace = raw.get("workspace", {})
             firm = raw.get("firm", {})
             try:
@@ -223,11 +224,21 @@ class Settings(BaseSettings):
                     holidays=_holidays(raw.get("holidays", {})),
                     **{k: _as_text(firm[k], f"[firm] {k}") for k in FIRM_TEXTS if k in firm},
                 )
+            except ValidationError as exc:
+                raise ConfigError("problem.in_file", path=path, problem=problems(exc)) from exc
             except (ValueError, TypeError) as exc:
-                raise ConfigError(f"{path}: {exc}") from exc
+                raise ConfigError("problem.in_file", path=path, problem=exc) from exc
         if self.firm_profile:
             config.firm_profile = [p.strip() for p in self.firm_profile.split(",") if p.strip()]
         return self.identity(config)
+
+    def language(self) -> str:
+        """The deployment's language: the firm's (breachbot.toml), else BREACHBOT_LANG (also when breachbot.toml
+        cannot be read: what is wrong with it is said in that language)."""
+        try:
+            return self.firm().lang or self.lang
+        except ConfigError:
+            return self.lang
 
     def identity(self, firm: FirmConfig) -> FirmConfig:
         """The firm as statements name it: `breachbot.toml`'s [firm], with BREACHBOT_FIRM_NAME / _CONTACT over it."""
@@ -245,7 +256,7 @@ FIRM_TEXT_MAX = 200
 
 def _as_text(value: object, where: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > FIRM_TEXT_MAX or "\n" in value:
-        raise ConfigError(f"{where} must be one line of text (1-{FIRM_TEXT_MAX} characters), got {value!r}")
+        raise ConfigError("problem.settings.firm_text", where=where, max=FIRM_TEXT_MAX, value=repr(value))
     return value.strip()
 
 
@@ -254,7 +265,7 @@ def _holidays(table: object) -> list[date]:
     `spring_festival = [2027-02-06, 2027-02-07]`; TOML dates or "2026-12-25"), sorted, each once; ValueError says
     which entry is not a date."""
     if not isinstance(table, dict):
-        raise ValueError("[holidays] must be a table: one line a holiday, e.g. christmas = 2026-12-25")
+        raise Worded("problem.settings.holidays_table")
     days: set[date] = set()
     for name, value in table.items():
         for day in value if isinstance(value, list) else [value]:
@@ -264,8 +275,7 @@ def _holidays(table: object) -> list[date]:
                 except ValueError:
                     pass
             if not isinstance(day, date) or isinstance(day, datetime):
-                raise ValueError(f"[holidays] {name}: {day!r} is not a date; write a date such as 2026-12-25, "
-                                  f"or a list of them such as [2027-02-06, 2027-02-07]")
+                raise Worded("problem.settings.holiday", name=name, value=repr(day))
             days.add(day)
     return sorted(days)
 
@@ -275,4 +285,4 @@ def _as_list(value: object) -> list[str]:
         return [value]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list(value)
-    raise ConfigError(f"expected a name or a list of names, got {value!r}")
+    raise ConfigError("problem.settings.names", value=repr(value))

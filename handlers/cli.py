@@ -16,6 +16,7 @@ from bot.incident.playbook import PlaybookError, load_playbook
 from bot.law.regimes import RegimeError
 from bot.settings import Settings
 from bot.text.i18n import text as t
+from bot.text.worded import said
 from handlers import cli_firms
 from handlers.cli_records import cmd_export, cmd_history, cmd_outbox, cmd_verify
 from handlers.cli_records import settings_of as _settings
@@ -176,7 +177,7 @@ def cmd_playbook(args: argparse.Namespace) -> int:
     try:
         playbook = load_playbook(Path(args.file))
     except PlaybookError as exc:
-        print(exc, file=sys.stderr)
+        print(exc.said(_lang(args)), file=sys.stderr)
         return 1
     tasks = sum(len(p.tasks) for p in playbook.phases)
     print(t(_lang(args), "cli.playbook_ok", file=args.file, phases=len(playbook.phases), tasks=tasks,
@@ -306,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return func(args)
     except (ConfigError, PlaybookError, RegimeError) as exc:
-        print(t(_lang(args), "cli.error_line", error=exc), file=sys.stderr)
+        lang = _lang(args)
+        print(t(lang, "cli.error_line", error=said(exc, lang)), file=sys.stderr)
         return 2
 
 

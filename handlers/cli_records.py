@@ -9,20 +9,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from bot.errors import ConfigError
 from bot.incident.playbook import load_playbook
 from bot.incident.timeline import verify
 from bot.law.regimes import load_regimes
 from bot.report.export import as_dict, as_json
 from bot.settings import Settings
 from bot.text.i18n import text as t
+from bot.text.worded import problems
 from storage.db import make_engine, upgrade
 from storage.models import Incident, Workspace
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
-    """Settings from the environment, with --db, --lang and --tz applied."""
+    """Settings from the environment, with --db, --lang and --tz applied; a setting that cannot be used is a
+    ConfigError naming each variable and what to write instead."""
     overrides = {}
     if getattr(args, "db", None):
         overrides["database_url"] = args.db
@@ -30,7 +34,10 @@ def settings_of(args: argparse.Namespace) -> Settings:
         overrides["lang"] = args.lang
     if getattr(args, "tz", None):
         overrides["timezone"] = args.tz
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError("problem.lines", lines=problems(exc)) from None
 
 
 def _find(session: Session, ident: str, workspace: str | None, lang: str = "en") -> tuple[Incident, Workspace]:

@@ -15,6 +15,7 @@ from bot.incident.playbook import load_playbook
 from bot.law.regimes import FIRM_PROFILES, load_regimes
 from bot.settings import FIRM_TEXTS, Settings
 from bot.text.i18n import text as t
+from bot.text.worded import Worded, said
 from storage.db import current_revision, head_revision, make_engine
 from storage.models import Alert
 
@@ -39,10 +40,7 @@ class Problem(Exception):
 
 def language(settings: Settings) -> str:
     """The deployment's language, as the command line speaks it: the firm's (breachbot.toml), else BREACHBOT_LANG."""
-    try:
-        return settings.firm().lang or settings.lang
-    except Exception:  # a broken breachbot.toml is reported by the checks themselves
-        return settings.lang
+    return settings.language()  # a broken breachbot.toml is reported by the checks themselves
 
 
 def _label(lang: str, name: str, **values: Any) -> str:
@@ -59,6 +57,8 @@ def _try(name: str, fn: Callable[[], str], fix: str, lang: str = "en", **values:
         return _check(lang, name, True, fn(), **values)
     except Problem as exc:
         return _check(lang, name, False, str(exc), fix, **values)
+    except Worded as exc:  # a configuration problem, said in the deployment's language
+        return _check(lang, name, False, exc.said(lang).splitlines()[0][:300], fix, **values)
     except Exception as exc:  # the doctor reports every failure as a line, never a traceback
         return _check(lang, name, False, f"{type(exc).__name__}: {exc}".splitlines()[0][:300], fix, **values)
 
@@ -274,7 +274,7 @@ def _identity(settings: Settings) -> Check:
         config = settings.firm()
         raw = tomllib.loads(settings.config_file.read_text(encoding="utf-8")) if settings.config_file.exists() else {}
     except Exception as exc:  # the firm config check above already says what is wrong with the file
-        return _check(lang, name, False, str(exc).splitlines()[0][:300], fix)
+        return _check(lang, name, False, str(said(exc, lang)).splitlines()[0][:300], fix)
     unknown = sorted(set(raw.get("firm", {})) - {"profile", "partners", "admins", *FIRM_TEXTS})
     if unknown:
         return _check(lang, name, False, t(lang, "doctor.identity_unknown", keys=unknown, known=t(lang, "doctor.sep").join(
@@ -295,7 +295,7 @@ def _partners(settings: Settings) -> Check:
     try:
         partners = settings.firm().partners
     except Exception as exc:  # the firm config check above already says what is wrong with the file
-        return _check(lang, name, False, str(exc).splitlines()[0][:300], t(lang, "doctor.partners_fix_file"))
+        return _check(lang, name, False, str(said(exc, lang)).splitlines()[0][:300], t(lang, "doctor.partners_fix_file"))
     addresses = [p for p in partners if "@" in p]
     shown = (t(lang, "doctor.partners_listed", count=len(partners), mail=len(addresses)) if partners
              else t(lang, "doctor.partners_none"))
@@ -312,7 +312,7 @@ def holidays(settings: Settings, *, today: date) -> Check:
     try:
         days = settings.firm().holidays
     except Exception as exc:  # a date that is not one: the line says which entry, and the fix how to write one
-        return _check(lang, name, False, str(exc).splitlines()[0][:300], t(lang, "doctor.holidays_fix"))
+        return _check(lang, name, False, str(said(exc, lang)).splitlines()[0][:300], t(lang, "doctor.holidays_fix"))
     if not days:
         return _check(lang, name, True, t(lang, "doctor.holidays_none"))
     coming = [day for day in days if day >= today]

@@ -101,7 +101,7 @@ def _installs(settings: Settings, engine: Engine) -> dict[str, Said]:
             for corp in corp_configs(settings):
                 found[f"wecom:{corp.corp_id}"] = ("install.wecom", {"agent": corp.agent_id, "corp": corp.corp_id})
         except ConfigError as exc:
-            found["wecom:?"] = ("install.wecom_broken", {"why": str(exc)})
+            found["wecom:?"] = ("install.wecom_broken", {"why": exc})  # said in the listing's language
     return found
 
 

@@ -94,9 +94,9 @@ def test_playbook_check_accepts_the_default(capsys):
 @pytest.mark.parametrize(("edit", "expected"), [
     (("owner: it_security\n    due: 8h", "owner: hacker\n    due: 8h"),
      "phases.1 (investigation): owner 'hacker' is not a role"),
-    (("due: 8h", "due: soon"), ":{line}: phases.1.due: 'soon' is not a duration such as 90m, 8h or 30d"),
+    (("due: 8h", "due: soon"), ":{line}: phases.1.due: must be a duration such as 15m, 8h or 30d, not 'soon'"),
     (("  scribe: {en: Scribe, zh: 记录员}\n", ""), "roles is missing scribe"),
-    (("key: breach-default", "key: breach-default\nbogus: 1"), ":{line+1}: bogus: Extra inputs are not permitted"),
+    (("key: breach-default", "key: breach-default\nbogus: 1"), ":{line+1}: bogus: not a key this place takes: remove it or correct its spelling"),
     (("phases:\n", "phases: [\n"), "not valid YAML"),
 ])
 def test_playbook_check_names_file_line_and_problem(tmp_path, capsys, edit, expected):
@@ -119,7 +119,7 @@ def test_a_broken_playbook_stops_the_console_with_the_reason(tmp_path):
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "BREACHBOT_PLAYBOOK": str(broken)},
                           timeout=120)
     assert done.returncode == 2
-    assert f"breachbot: {broken}:" in done.stderr and "Field required" in done.stderr
+    assert f"breachbot: {broken}:" in done.stderr and "name: missing: add it" in done.stderr
 
 
 def test_serve_without_credentials_serves_only_the_incident_pages_and_worker_needs_them(tmp_path, capsys,

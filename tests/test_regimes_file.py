@@ -36,12 +36,12 @@ def write(tmp_path: Path, text: str, name: str = "regimes.yaml") -> Path:
 
 @pytest.mark.parametrize(("old", "new", "problem"), [
     pytest.param("        audience: {en: Regulator, zh: 监管机构}\n", "",
-                 ":8: regime 'test-regime': clocks.0.audience: Field required", id="missing-field"),
+                 ":8: regime 'test-regime': clocks.0.audience: missing: add it", id="missing-field"),
     # a citation is read in the workspace's language, like title: English alone is refused
     pytest.param("citation: {en: Test Act s. 1, zh: 测试法第1条}", "citation: Test Act s. 1",
-                 ":6: regime 'test-regime': citation.zh: Field required", id="citation-without-chinese"),
+                 ":6: regime 'test-regime': citation.zh: missing: add it", id="citation-without-chinese"),
     pytest.param("deadline: 72h", "deadline: three days",
-                 ":11: regime 'test-regime': clocks.0.deadline: 'three days' is not a duration such as 90m, 8h or 30d",
+                 ":11: regime 'test-regime': clocks.0.deadline: must be a duration such as 90m, 4h, 30d or 14bd, not 'three days'",
                  id="bad-duration"),
     pytest.param("{affected: {in: [EU], at_least: 1}}", "{all: [{affected: {in: [EU], at_least: 1}}, {greater_than: 3}]}",
                  ":12: regime 'test-regime': clocks.0.when: all[1]: unknown condition operator 'greater_than'",
@@ -50,7 +50,7 @@ def write(tmp_path: Path, text: str, name: str = "regimes.yaml") -> Path:
                  ":12: regime 'test-regime': clocks.0.when: affected: unknown residence code 'US-ZZ'",
                  id="unknown-residence"),
     pytest.param("{affected: {in: [EU], at_least: 1}}", "{data: {any_of: [ssn]}}",
-                 ":12: regime 'test-regime': clocks.0.when: data: unknown data category 'ssn'; known: name, contact,", id="unknown-data-category"),
+                 ":12: regime 'test-regime': clocks.0.when: data: unknown data category 'ssn': write one of name, contact,", id="unknown-data-category"),
     pytest.param("at_least: 1}", "at_least: 1, more_than: 3}",
                  ":12: regime 'test-regime': clocks.0.when: affected: needs `in` and exactly one of at_least "
                  "or more_than", id="two-thresholds"),
@@ -73,17 +73,17 @@ def test_broken_regime_names_file_line_key_and_problem(tmp_path, old, new, probl
 
 def test_regime_without_key_and_repeated_key(tmp_path):
     no_key = write(tmp_path, MINIMAL.replace("  - key: test-regime\n    jurisdiction", "  - jurisdiction"))
-    with pytest.raises(RegimeError, match=r"regime #1 \(no key\): key: Field required"):
+    with pytest.raises(RegimeError, match=r"regime #1 \(no key\): key: missing: add it"):
         load_regimes([no_key])
     twice = write(tmp_path, MINIMAL + MINIMAL.split("regimes:\n")[1], "twice.yaml")
     with pytest.raises(RegimeError) as caught:
         load_regimes([twice])
-    assert str(caught.value) == f"{twice}: regime 'test-regime': appears twice in this file"
+    assert str(caught.value) == f"{twice}: regime 'test-regime': appears twice in this file: keep one of them"
 
 
 def test_not_yaml_and_no_disclaimer(tmp_path):
     bad = write(tmp_path, "regimes: [\n  - key: x\n", "bad.yaml")
-    with pytest.raises(RegimeError, match=r"bad\.yaml: line \d+: not valid YAML"):
+    with pytest.raises(RegimeError, match=r"bad\.yaml:\d+: not valid YAML \(.*\): correct the file at that line"):
         load_regimes([bad])
     bare = write(tmp_path, MINIMAL.split("\n", 1)[1], "bare.yaml")
     with pytest.raises(RegimeError, match="no file gives the `disclaimer:`"):
@@ -145,13 +145,13 @@ def test_broken_override_names_the_firm_file(tmp_path):
     with pytest.raises(RegimeError) as caught:
         load_regimes([DEFAULT, firm])
     assert str(caught.value) == (
-        f"{firm}:25: regime 'contract-acme': clocks.0.deadline: 'soon' is not a duration such as 90m, 8h or 30d")
+        f"{firm}:25: regime 'contract-acme': clocks.0.deadline: must be a duration such as 90m, 4h, 30d or 14bd, not 'soon'")
 
 
 @pytest.mark.parametrize(("drop", "problem"), [
-    pytest.param("    source: {en: Test Act (official gazette), zh: 测试法（官方公报）}\n", "source: Field required", id="no-source"),
-    pytest.param("    verified_on: 2026-12-01\n", "verified_on: Field required", id="no-verified-on"),
-    pytest.param("    source: {en: Test Act (official gazette), zh: 测试法（官方公报）}\n    verified_on: 2026-12-01\n", "source: Field required",
+    pytest.param("    source: {en: Test Act (official gazette), zh: 测试法（官方公报）}\n", "source: missing: add it", id="no-source"),
+    pytest.param("    verified_on: 2026-12-01\n", "verified_on: missing: add it", id="no-verified-on"),
+    pytest.param("    source: {en: Test Act (official gazette), zh: 测试法（官方公报）}\n    verified_on: 2026-12-01\n", "source: missing: add it",
                  id="neither"),
 ])
 def test_every_regime_names_the_source_it_was_checked_against_and_when(tmp_path, drop, problem):
@@ -177,5 +177,5 @@ def test_not_modelled_places_are_read_and_checked(tmp_path):
     assert book.not_modelled["KZ"].name.zh == "哈萨克斯坦" and "KR" in book.not_modelled
     broken = write(tmp_path, "not_modelled:\n  - place: KZ\n    name: {en: Kazakhstan}\n    note: {en: x, zh: 否}\n"
                              "    verified_on: 2026-12-04\n", "broken.yaml")
-    with pytest.raises(RegimeError, match=r"broken.yaml:3: not_modelled #1: name.zh: Field required"):
+    with pytest.raises(RegimeError, match=r"broken.yaml:3: not_modelled #1: name.zh: missing: add it"):
         load_regimes([DEFAULT, broken])

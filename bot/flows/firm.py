@@ -30,6 +30,7 @@ from bot.settings import FIRM_TEXT_MAX
 from bot.statements import keys
 from bot.text.i18n import message
 from bot.text.i18n import text as t
+from bot.text.worded import said
 from storage.models import FirmSettings, Incident, Workspace
 
 KEYS = ("lang", "timezone", "name", "name_en", "contact", "profile", "holidays", "roster", "playbook", "regimes",
@@ -272,7 +273,7 @@ def _playbook(bot: Bot, session: Session, ws: Workspace, name: str, lang: str, b
     try:
         tenancy.firm_playbook(bot, name)
     except Exception as exc:
-        raise UserError(message(lang, "config.playbook_broken", kind="error", name=name, why=str(exc)[:300])) from None
+        raise UserError(message(lang, "config.playbook_broken", kind="error", name=name, why=said(exc, lang)[:300])) from None
     _no_open_incidents(session, ws, lang, "config.playbook_open")
     return name
 
@@ -285,7 +286,7 @@ def _regimes(bot: Bot, session: Session, ws: Workspace, name: str, lang: str, ba
     try:
         tenancy.firm_regimes(bot, name)
     except Exception as exc:
-        raise UserError(message(lang, "config.regimes_broken", kind="error", name=name, why=str(exc)[:600])) from None
+        raise UserError(message(lang, "config.regimes_broken", kind="error", name=name, why=said(exc, lang)[:600])) from None
     _no_open_incidents(session, ws, lang, "config.regimes_open")
     return name
 

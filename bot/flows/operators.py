@@ -22,6 +22,7 @@ from bot.outbox import Outbox
 from bot.registry import command
 from bot.text.i18n import message
 from bot.text.i18n import text as t
+from bot.text.worded import said as worded
 from storage.models import Workspace
 
 Said = tuple[str, dict[str, Any]]  # a catalogue key under firms. and its values
@@ -70,7 +71,7 @@ class Firm:
 
 def _say(lang: str, said: Said) -> str:
     key, values = said
-    return t(lang, f"firms.{key}", **values)
+    return t(lang, f"firms.{key}", **{name: worded(value, lang) for name, value in values.items()})
 
 
 def listing(rows: list[Firm], lang: str = "en") -> str:

@@ -11,13 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.text.facts import ANSWER_TYPES, FACTS
 from bot.text.times import parse_duration
+from bot.text.worded import Lines, Listing, Worded, from_pydantic, place
 
 REQUIRED_ROLES = ("lead", "it_security", "legal", "executive", "comms", "client_liaison", "scribe")
 _KEY = r"^[a-z][a-z0-9_]*$"
 
 
-class PlaybookError(ValueError):
-    """A playbook that cannot be used; the message names the file, the place and the problem."""
+class PlaybookError(Worded):
+    """A playbook that cannot be used; it names the file, the place and the problem, in any language."""
 
 
 class Localized(BaseModel):
@@ -35,9 +36,12 @@ class Localized(BaseModel):
 def _duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
-    if not isinstance(value, str | int):
-        raise ValueError("must be a duration such as 15m, 8h or 30d")
-    return parse_duration(str(value))
+    try:
+        if isinstance(value, str | int):
+            return parse_duration(str(value))
+    except ValueError:
+        pass
+    raise Worded("problem.playbook.duration", value=repr(value))
 
 
 class TaskSpec(BaseModel):
@@ -81,17 +85,17 @@ class QuestionSpec(BaseModel):
     @model_validator(mode="after")
     def _sane(self) -> QuestionSpec:
         if self.type not in ANSWER_TYPES:
-            raise ValueError(f"type {self.type!r} is not one of {', '.join(ANSWER_TYPES)}")
+            raise Worded("problem.playbook.type", value=repr(self.type), choices=Listing(ANSWER_TYPES))
         if self.sets not in FACTS:
-            raise ValueError(f"sets {self.sets!r} is not a fact; facts: {', '.join(FACTS)}")
+            raise Worded("problem.playbook.sets", value=repr(self.sets), choices=Listing(FACTS))
         if unknown := [f for f in self.unless if f not in FACTS]:
-            raise ValueError(f"unless names {unknown} that are not facts; facts: {', '.join(FACTS)}")
+            raise Worded("problem.playbook.unless", names=Listing(unknown), choices=Listing(FACTS))
         if FACTS[self.sets] != self.type:
-            raise ValueError(f"the fact {self.sets} takes a {FACTS[self.sets]} answer, not {self.type}")
+            raise Worded("problem.playbook.fact_type", fact=self.sets, wanted=FACTS[self.sets], type=self.type)
         if self.type in ("one_of", "several_of") and not self.options:
-            raise ValueError(f"a {self.type} question needs options")
+            raise Worded("problem.playbook.needs_options", type=self.type)
         if self.every <= timedelta(0):
-            raise ValueError("every must be a positive duration")
+            raise Worded("problem.playbook.every")
         return self
 
 
@@ -137,7 +141,7 @@ class ClientUpdates(BaseModel):
     @model_validator(mode="after")
     def _sane(self) -> ClientUpdates:
         if self.every <= timedelta(0) or self.remind_before >= self.every:
-            raise ValueError("every must be positive and longer than remind_before")
+            raise Worded("problem.playbook.updates")
         return self
 
 
@@ -171,12 +175,12 @@ class PhaseSpec(BaseModel):
     @model_validator(mode="after")
     def _sane(self) -> PhaseSpec:
         if self.due <= timedelta(0):
-            raise ValueError("due must be after aware_at (a positive duration)")
+            raise Worded("problem.playbook.due")
         if self.remind_before >= self.due:
-            raise ValueError("remind_before must be shorter than due")
+            raise Worded("problem.playbook.remind_before")
         keys = [t.key for t in self.tasks]
         if len(keys) != len(set(keys)):
-            raise ValueError(f"task keys repeat: {sorted({k for k in keys if keys.count(k) > 1})}")
+            raise Worded("problem.playbook.tasks_repeat", keys=_twice(keys))
         return self
 
 
@@ -207,40 +211,40 @@ class Playbook(BaseModel):
     def _consistent(self) -> Playbook:
         missing = [r for r in REQUIRED_ROLES if r not in self.roles]
         if missing:
-            raise ValueError(f"roles is missing {', '.join(missing)} (every playbook needs {', '.join(REQUIRED_ROLES)})")
+            raise Worded("problem.playbook.roles_missing", missing=Listing(missing), required=Listing(REQUIRED_ROLES))
         if self.default_severity not in self.severities:
-            raise ValueError(f"default_severity {self.default_severity!r} is not one of severities")
+            raise Worded("problem.playbook.default_severity", value=repr(self.default_severity),
+                         choices=Listing(self.severities))
         keys = [p.key for p in self.phases]
         if len(keys) != len(set(keys)):
-            raise ValueError(f"phase keys repeat: {sorted({k for k in keys if keys.count(k) > 1})}")
+            raise Worded("problem.playbook.phases_repeat", keys=_twice(keys))
         for i, phase in enumerate(self.phases):
             if phase.owner not in self.roles:
-                raise ValueError(
-                    f"phases.{i} ({phase.key}): owner {phase.owner!r} is not a role; roles: {', '.join(self.roles)}"
-                )
+                raise Worded("problem.playbook.owner", i=i, phase=phase.key, value=repr(phase.owner),
+                             choices=Listing(self.roles))
             for j, question in enumerate(phase.questions):
                 if question.ask not in self.roles:
-                    raise ValueError(f"phases.{i}.questions.{j} ({question.key}): ask {question.ask!r} is not a role")
+                    raise Worded("problem.playbook.ask", i=i, j=j, question=question.key, value=repr(question.ask),
+                                 choices=Listing(self.roles))
         qkeys = [q.key for q in self.questions()]
         if len(qkeys) != len(set(qkeys)):
-            raise ValueError(f"question keys repeat: {sorted({k for k in qkeys if qkeys.count(k) > 1})}")
+            raise Worded("problem.playbook.questions_repeat", keys=_twice(qkeys))
         for kind, rule in DEFAULT_DRAFT_RULES.items():  # a kind the file leaves out keeps its default rule
             self.drafts.setdefault(kind, DraftRule.model_validate(rule))
         for kind, rule in self.drafts.items():
             if kind not in DEFAULT_DRAFT_RULES:
-                raise ValueError(f"drafts.{kind}: not a kind of statement; kinds: {', '.join(DEFAULT_DRAFT_RULES)}")
-            bad = [r for r in rule.approvers if r not in self.roles]
-            if bad:
-                raise ValueError(f"drafts.{kind}.approvers: {', '.join(bad)} not a role")
-            bad = [r for r in rule.senders if r not in self.roles]
-            if bad:
-                raise ValueError(f"drafts.{kind}.senders: {', '.join(bad)} not a role")
+                raise Worded("problem.playbook.draft_kind", kind=kind, choices=Listing(DEFAULT_DRAFT_RULES))
+            for field, named in (("approvers", rule.approvers), ("senders", rule.senders)):
+                if bad := [r for r in named if r not in self.roles]:
+                    raise Worded("problem.playbook.draft_roles", kind=kind, field=field, roles=Listing(bad),
+                                 choices=Listing(self.roles))
         for i, follow in enumerate(self.followups_on_close):
             if follow.owner not in self.roles:
-                raise ValueError(f"followups_on_close.{i}: owner {follow.owner!r} is not a role")
+                raise Worded("problem.playbook.followup_owner", i=i, value=repr(follow.owner),
+                             choices=Listing(self.roles))
         unknown = [r for r in self.role_prompts.roles if r not in self.roles]
         if unknown:
-            raise ValueError(f"role_prompts names unknown roles: {', '.join(unknown)}")
+            raise Worded("problem.playbook.role_prompts", roles=Listing(unknown), choices=Listing(self.roles))
         return self
 
     def questions(self) -> list[QuestionSpec]:
@@ -270,6 +274,10 @@ class Playbook(BaseModel):
         return [p.key for p in self.phases].index(key) + 1
 
 
+def _twice(keys: list[str]) -> Listing:
+    return Listing(sorted({k for k in keys if keys.count(k) > 1}))
+
+
 def yaml_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     """Follow a pydantic error location through the YAML node tree to a line number."""
     line = node.start_mark.line + 1 if node is not None else None
@@ -291,24 +299,24 @@ def load_playbook(path: Path) -> Playbook:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise PlaybookError(f"{path}: cannot read the playbook ({exc.strerror})") from exc
+        raise PlaybookError("problem.playbook.unreadable", path=path, why=exc.strerror) from exc
     try:
         raw = yaml.safe_load(text)
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        raise PlaybookError(f"{path}: {where}not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+        mark, why = getattr(exc, "problem_mark", None), getattr(exc, "problem", exc)
+        if mark:
+            raise PlaybookError("problem.playbook.yaml_at", path=path, line=mark.line + 1, why=why) from exc
+        raise PlaybookError("problem.playbook.yaml", path=path, why=why) from exc
     if not isinstance(raw, dict):
-        raise PlaybookError(f"{path}: a playbook is a mapping with key, name, roles and phases")
+        raise PlaybookError("problem.playbook.not_mapping", path=path)
     try:
         return Playbook.model_validate(raw)
     except ValidationError as exc:
-        problems = []
+        problems = Lines()
         for error in exc.errors():
             loc = tuple(p for p in error["loc"] if p not in ("function-after",))
-            line = yaml_line(root, loc)
-            place = ".".join(str(p) for p in loc) or "(top)"
-            message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"{path}:{line if line else '?'}: {place}: {message}")
-        raise PlaybookError("\n".join(problems)) from None
+            where = place(loc)
+            problems.append(Worded("problem.at" if where else "problem.at_top", path=path,
+                                   line=yaml_line(root, loc) or "?", place=where, problem=from_pydantic(error)))
+        raise PlaybookError("problem.lines", lines=problems) from None

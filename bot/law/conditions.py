@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from bot.incident.playbook import Localized
 from bot.law.reasons import Reason, join, reason
 from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES, RESIDENCES
+from bot.text.worded import Listing, Worded
 
 FIRM_PROFILES: tuple[str, ...] = ("cii_operator", "central_organ", "us_tax_preparer", "nydfs_covered",
                                   "eu_established", "eu_targeting", "eu_outside")
@@ -68,20 +69,22 @@ class IncidentFacts:
         _check_known("residence", self.affected, RESIDENCES)
         if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in self.affected.values()):
             raise ValueError("affected counts must be whole numbers of 0 or more")
-        _check_known("data category", self.data_categories, DATA_CATEGORIES)
-        _check_known("firm profile flag", self.firm_profile, FIRM_PROFILES)
-        _check_known("CAC level", [self.cac_level] if self.cac_level is not None else [], CAC_LEVELS)
+        _check_known("data_category", self.data_categories, DATA_CATEGORIES)
+        _check_known("firm_profile", self.firm_profile, FIRM_PROFILES)
+        _check_known("cac_level", [self.cac_level] if self.cac_level is not None else [], CAC_LEVELS)
 
 
 
-def _fail(where: str, problem: str) -> ValueError:
-    return ValueError(f"{where}: {problem}" if where else problem)
+def _fail(where: str, key: str, **values: Any) -> ValueError:
+    problem = Worded(f"problem.condition.{key}", **values)
+    return Worded("problem.condition.at", where=where, problem=problem) if where else problem
 
 
 def _check_known(kind: str, values: Any, known: tuple[str, ...], where: str = "") -> None:
     unknown = sorted(set(values) - set(known), key=str)
     if unknown:
-        raise _fail(where, f"unknown {kind} {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
+        raise _fail(where, "unknown", kind=Worded(f"problem.condition.kind.{kind}"),
+                    values=Listing(map(repr, unknown)), choices=Listing(known))
 
 
 # A condition is a function of the facts that says whether it holds and why (a Reason, put into words later).
@@ -90,13 +93,13 @@ Condition = Callable[[IncidentFacts], tuple[bool, Reason]]
 
 def _fields(arg: Any, keys: set[str], where: str) -> dict[str, Any]:
     if not isinstance(arg, dict) or set(arg) - keys:
-        raise _fail(where, f"expects a mapping with only these fields: {', '.join(sorted(keys))}; got {arg!r}")
+        raise _fail(where, "fields", fields=Listing(sorted(keys)), value=repr(arg))
     return arg
 
 
 def _group(op: str, arg: Any, where: str) -> Condition:
     if not isinstance(arg, list) or not arg:
-        raise _fail(where, "needs a non-empty list of conditions")
+        raise _fail(where, "group")
     parts = [parse_condition(part, f"{where}[{i}]") for i, part in enumerate(arg)]
 
     def test(facts: IncidentFacts) -> tuple[bool, Reason]:
@@ -121,23 +124,23 @@ def _not(op: str, arg: Any, where: str) -> Condition:
 def _affected(op: str, arg: Any, where: str) -> Condition:
     spec = _fields(arg, {"in", "at_least", "more_than", "who"}, where)
     if ("at_least" in spec) == ("more_than" in spec) or "in" not in spec:
-        raise _fail(where, "needs `in` and exactly one of at_least or more_than")
+        raise _fail(where, "affected")
     bound, above = spec.get("at_least", spec.get("more_than")), "more_than" in spec
     if isinstance(bound, bool) or not isinstance(bound, int) or bound < 0:
-        raise _fail(where, f"threshold must be a whole number of 0 or more, not {bound!r}")
+        raise _fail(where, "threshold", value=repr(bound))
     codes: list[str] = []
     for code in spec["in"] if isinstance(spec["in"], list) else [spec["in"]]:
         wild = isinstance(code, str) and code.endswith("*")
         matched = [r for r in RESIDENCES if r.startswith(code[:-1])] if wild else [code]
         if not matched or not (wild or code in RESIDENCES):
-            raise _fail(where, f"unknown residence code {code!r}; codes: {', '.join(RESIDENCES)} (or US*, *)")
+            raise _fail(where, "residence", value=repr(code), choices=Listing(RESIDENCES))
         codes += [c for c in matched if c not in codes]
     who: Localized | Reason = reason(f"who.{codes[0]}") if len(codes) == 1 else reason(
         "people_in", places=tuple(reason(f"place.{c}") for c in codes))
     try:
         who = Localized.model_validate(spec["who"]) if "who" in spec else who
     except ValidationError:
-        raise _fail(where, f"who needs en and zh text, e.g. {{en: US consumers, zh: 美国消费者}}; got {spec['who']!r}") from None
+        raise _fail(where, "who", value=repr(spec["who"])) from None
 
     def test(facts: IncidentFacts) -> tuple[bool, Reason]:
         n = sum(facts.affected.get(code, 0) for code in codes)
@@ -153,8 +156,8 @@ def _affected(op: str, arg: Any, where: str) -> Condition:
 def _data(op: str, arg: Any, where: str) -> Condition:
     any_of = _fields(arg, {"any_of"}, where).get("any_of")
     if not isinstance(any_of, list) or not any_of:
-        raise _fail(where, "data needs any_of: a non-empty list of data categories")
-    _check_known("data category", any_of, DATA_CATEGORIES, where)
+        raise _fail(where, "data")
+    _check_known("data_category", any_of, DATA_CATEGORIES, where)
 
     def test(facts: IncidentFacts) -> tuple[bool, Reason]:
         hit = [c for c in any_of if c in facts.data_categories]
@@ -165,7 +168,7 @@ def _data(op: str, arg: Any, where: str) -> Condition:
 
 def _flag(op: str, arg: Any, where: str) -> Condition:
     if not isinstance(arg, bool):
-        raise _fail(where, f"takes true or false, not {arg!r}")
+        raise _fail(where, "flag", value=repr(arg))
 
     def test(facts: IncidentFacts) -> tuple[bool, Reason]:
         if op != "unencrypted":
@@ -182,7 +185,7 @@ def _flag(op: str, arg: Any, where: str) -> Condition:
 def _no_harm(op: str, arg: Any, where: str) -> Condition:
     spec = _fields(arg, {"decided", "open"}, where)
     if len(spec) != 1 or not isinstance(next(iter(spec.values())), str):
-        raise _fail(where, f"needs one of decided: <regime key> or open: <regime key>; got {arg!r}")
+        raise _fail(where, "no_harm", value=repr(arg))
     ((kind, key),) = spec.items()
 
     def test(facts: IncidentFacts) -> tuple[bool, Reason]:
@@ -195,7 +198,7 @@ def _no_harm(op: str, arg: Any, where: str) -> Condition:
 
 
 def _profile(op: str, arg: Any, where: str) -> Condition:
-    _check_known("firm profile flag", [arg], FIRM_PROFILES, where)
+    _check_known("firm_profile", [arg], FIRM_PROFILES, where)
 
     def test(facts: IncidentFacts) -> tuple[bool, Reason]:
         ok = arg in facts.firm_profile
@@ -211,8 +214,8 @@ def eu_scope(firm_profile: frozenset[str]) -> str:
 def _eu_scope(op: str, arg: Any, where: str) -> Condition:
     scopes = _fields(arg, {"in"}, where).get("in")
     if not isinstance(scopes, list) or not scopes:
-        raise _fail(where, f"eu_scope needs in: a non-empty list of {', '.join(EU_SCOPES)}")
-    _check_known("EU scope", scopes, EU_SCOPES, where)
+        raise _fail(where, "eu_scope", choices=Listing(EU_SCOPES))
+    _check_known("eu_scope", scopes, EU_SCOPES, where)
 
     def test(facts: IncidentFacts) -> tuple[bool, Reason]:
         scope = eu_scope(facts.firm_profile)
@@ -223,7 +226,7 @@ def _eu_scope(op: str, arg: Any, where: str) -> Condition:
 
 def _cac_level(op: str, arg: Any, where: str) -> Condition:
     least = _fields(arg, {"at_least"}, where).get("at_least")
-    _check_known("CAC level", [least], CAC_LEVELS, where)
+    _check_known("cac_level", [least], CAC_LEVELS, where)
 
     def test(facts: IncidentFacts) -> tuple[bool, Reason]:
         level = facts.cac_level
@@ -247,8 +250,8 @@ def parse_condition(raw: Any, where: str = "") -> Condition:
     if callable(raw):
         return raw
     if not isinstance(raw, dict) or len(raw) != 1:
-        raise _fail(where, f"a condition is a mapping with one operator ({', '.join(_OPERATORS)}), got {raw!r}")
+        raise _fail(where, "form", choices=Listing(_OPERATORS), value=repr(raw))
     ((op, arg),) = raw.items()
     if op not in _OPERATORS:
-        raise _fail(where, f"unknown condition operator {op!r}; operators: {', '.join(_OPERATORS)}")
+        raise _fail(where, "operator", value=repr(op), choices=Listing(_OPERATORS))
     return _OPERATORS[op](op, arg, f"{where}.{op}" if where else str(op))

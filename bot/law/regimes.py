@@ -25,6 +25,7 @@ from bot.law.conditions import (  # noqa: F401  (re-exported: the regimes' vocab
 from bot.law.reasons import Reason, join, reason
 from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES, RESIDENCES  # noqa: F401
 from bot.text.times import parse_duration
+from bot.text.worded import Lines, Listing, Worded, from_pydantic, place
 
 STARTS: tuple[str, ...] = ("aware", "discovery", "determination", "determination_or_belief", "assessment",
                            "handling_ended", "payment", "no_harm")
@@ -33,8 +34,8 @@ _START_FACT = {"aware": "aware_at", "discovery": "aware_at", "determination": "d
 _Earlier = dict[str, tuple[datetime | None, bool, Reason | None]]  # clock id: (due_at, hard, what to record)
 
 
-class RegimeError(ValueError):
-    """A regimes file that cannot be used; the message names the file, the regime key and the problem."""
+class RegimeError(Worded):
+    """A regimes file that cannot be used; it names the file, the regime key and the problem, in any language."""
 
 
 @dataclass(frozen=True)
@@ -72,14 +73,17 @@ def _duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"must be a duration such as 90m, 4h, 30d or 14bd, not {value!r}")
+        raise Worded("problem.regimes.duration", value=repr(value))
     if business := re.fullmatch(r"\s*(\d+)\s*bd\s*", value):
         if int(business.group(1)) <= 0:
-            raise ValueError(f"{value!r} must be longer than zero")
+            raise Worded("problem.regimes.not_positive", value=repr(value))
         return BusinessDays(days=int(business.group(1)))
-    delta = parse_duration(value)
+    try:
+        delta = parse_duration(value)
+    except ValueError:
+        raise Worded("problem.regimes.duration", value=repr(value)) from None
     if delta <= timedelta(0):
-        raise ValueError(f"{value!r} must be longer than zero")
+        raise Worded("problem.regimes.not_positive", value=repr(value))
     if re.fullmatch(r"\s*\d+\s*d\s*", value):
         return CalendarDays(days=delta.days)
     return delta
@@ -150,13 +154,13 @@ class Clock(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Clock:
         if self.starts not in STARTS and not self.starts.startswith("after:"):
-            raise ValueError(f"starts {self.starts!r} must be one of {', '.join(STARTS)} or after:<clock id>")
+            raise Worded("problem.regimes.starts", value=repr(self.starts), choices=Listing(STARTS))
         if self.deadline is None and self.firm_target is None:
-            raise ValueError("deadline: none needs firm_target (the firm's own target)")
+            raise Worded("problem.regimes.no_deadline")
         if self.deadline is not None and self.firm_target is not None:
-            raise ValueError("firm_target is only for clocks whose law gives no number (deadline: none)")
+            raise Worded("problem.regimes.firm_target")
         if self.deadline is None and self.deadline_when:
-            raise ValueError("deadline_when needs a deadline the law sets, not deadline: none")
+            raise Worded("problem.regimes.deadline_when")
         return self
 
 
@@ -178,10 +182,10 @@ class Regime(BaseModel):
         seen: list[str] = []
         for clock in self.clocks:
             if clock.id in seen:
-                raise ValueError(f"clock id {clock.id!r} appears twice")
+                raise Worded("problem.regimes.clock_twice", id=repr(clock.id))
             ref = clock.starts.removeprefix("after:")
             if clock.starts.startswith("after:") and ref not in seen:
-                raise ValueError(f"clock {clock.id!r} starts after {ref!r}, which is not an earlier clock here")
+                raise Worded("problem.regimes.after", id=repr(clock.id), ref=repr(ref))
             seen.append(clock.id)
         return self
 
@@ -220,48 +224,52 @@ def load_regimes(paths: list[Path]) -> RegimeBook:
             text = path.read_text(encoding="utf-8")
             raw, root = yaml.safe_load(text), yaml.compose(text)
         except OSError as exc:
-            raise RegimeError(f"{path}: cannot read the regimes file ({exc.strerror})") from exc
+            raise RegimeError("problem.regimes.unreadable", path=path, why=exc.strerror) from exc
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}: " if mark else ""
-            raise RegimeError(f"{path}: {where}not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+            mark, why = getattr(exc, "problem_mark", None), getattr(exc, "problem", exc)
+            if mark:
+                raise RegimeError("problem.regimes.yaml_at", path=path, line=mark.line + 1, why=why) from exc
+            raise RegimeError("problem.regimes.yaml", path=path, why=why) from exc
         if (not isinstance(raw, dict) or not isinstance(raw.get("regimes", []), list)
                 or not isinstance(raw.get("not_modelled", []), list) or set(raw) - {"regimes", "disclaimer", "not_modelled"}):
-            raise RegimeError(f"{path}: a regimes file is a mapping with `regimes:` (a list) and optionally "
-                              "`disclaimer:` and `not_modelled:` (a list)")
+            raise RegimeError("problem.regimes.not_mapping", path=path)
         for i, entry in enumerate(raw.get("not_modelled") or []):
             try:
-                place = NotModelled.model_validate(entry)
+                unmodelled = NotModelled.model_validate(entry)
             except ValidationError as exc:
                 error = exc.errors()[0]
-                raise RegimeError(f"{path}:{yaml_line(root, ('not_modelled', i, *error['loc'])) or '?'}: not_modelled "
-                                  f"#{i + 1}: {'.'.join(map(str, error['loc']))}: {error['msg']}") from None
-            not_modelled[place.place] = place
+                raise RegimeError("problem.regimes.not_modelled_at", path=path, n=i + 1,
+                                  line=yaml_line(root, ("not_modelled", i, *error["loc"])) or "?",
+                                  place=place(tuple(error["loc"])), problem=from_pydantic(error)) from None
+            not_modelled[unmodelled.place] = unmodelled
         if "disclaimer" in raw:
             try:
                 disclaimer = Localized.model_validate(raw["disclaimer"])
             except ValidationError as exc:
-                raise RegimeError(f"{path}: disclaimer: needs en and zh text ({exc.errors()[0]['msg']})") from None
+                raise RegimeError("problem.regimes.disclaimer", path=path,
+                                  problem=from_pydantic(exc.errors()[0])) from None
         seen: set[str] = set()
         for i, entry in enumerate(raw.get("regimes") or []):
             key = entry.get("key") if isinstance(entry, dict) else None
-            label = f"regime {key!r}" if isinstance(key, str) else f"regime #{i + 1} (no key)"
+            label = (Worded("problem.regimes.label", key=repr(key)) if isinstance(key, str)
+                     else Worded("problem.regimes.label_no_key", n=i + 1))
             if isinstance(key, str) and key in seen:
-                raise RegimeError(f"{path}: {label}: appears twice in this file")
+                raise RegimeError("problem.regimes.twice", path=path, key=repr(key))
             try:
                 regime = Regime.model_validate(entry)
             except ValidationError as exc:
-                problems = []
+                problems = Lines()
                 for error in exc.errors():
-                    place = ".".join(map(str, error["loc"]))
-                    problems.append(f"{path}:{yaml_line(root, ('regimes', i, *error['loc'])) or '?'}: {label}: "
-                                    f"{place + ': ' if place else ''}{error['msg'].removeprefix('Value error, ')}")
-                raise RegimeError("\n".join(problems)) from None
+                    where = place(tuple(error["loc"]))
+                    problems.append(Worded("problem.regimes.at" if where else "problem.regimes.at_top", path=path,
+                                           line=yaml_line(root, ("regimes", i, *error["loc"])) or "?", label=label,
+                                           place=where, problem=from_pydantic(error)))
+                raise RegimeError("problem.lines", lines=problems) from None
             seen.add(regime.key)
             regimes[regime.key] = regime  # an override keeps the original's place in the order
             sources[regime.key] = path
     if disclaimer is None:
-        raise RegimeError(f"{', '.join(map(str, paths))}: no file gives the `disclaimer:` (en and zh)")
+        raise RegimeError("problem.regimes.no_disclaimer", paths=Listing(map(str, paths)))
     covered = {regime.jurisdiction for regime in regimes.values()}
     return RegimeBook(regimes=regimes, sources=sources, disclaimer=disclaimer,
                       not_modelled={k: v for k, v in not_modelled.items() if k not in covered})

@@ -12,6 +12,7 @@ from bot.app import create_app
 from bot.settings import Settings
 from bot.text.i18n import text as t
 from bot.text.times import zone_label
+from bot.text.worded import said as worded
 from handlers.console.chat import ConsoleChat
 from handlers.console.restore import last_recorded
 from handlers.console.workspace import ConsoleWorkspace, ScriptError, clock_for
@@ -104,8 +105,9 @@ def run_console(settings: Settings, *, script: str | None, now: str | None, user
     """Run a script (exit code says whether every line was read) or an interactive prompt."""
     try:
         workspace = build_console(settings, now=now, interactive=script is None, user=user)
-    except ValueError as exc:
-        print(f"breachbot: {exc}", file=sys.stderr)
+    except ValueError as exc:  # configuration that cannot be used, said in the deployment's language
+        lang = settings.language()
+        print(t(lang, "cli.error_line", error=worded(exc, lang)), file=sys.stderr)
         return 2
     if user is not None and known_person(workspace, user) is None:
         print(unknown_person(workspace, user), file=sys.stderr)

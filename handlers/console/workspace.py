@@ -14,7 +14,7 @@ from bot.app import Breachbot
 from bot.chat import Context, Sent
 from bot.clock import OffsetClock, VirtualClock
 from bot.commands import ClientsImport
-from bot.errors import UserError
+from bot.errors import ConfigError, UserError
 from bot.flows import tenancy
 from bot.text.i18n import text as t
 from bot.text.times import parse_duration, zone_label
@@ -220,8 +220,11 @@ class ConsoleWorkspace:
 def clock_for(now: str | None, *, interactive: bool) -> VirtualClock | OffsetClock:
     """Scripts run on a virtual clock (from --now, or the real time); people get real time they can skip."""
     if now:
-        start = datetime.fromisoformat(now)
-        if start.tzinfo is None:
-            raise ValueError("--now needs an offset, e.g. 2026-11-28T10:05+08:00")
+        try:
+            start = datetime.fromisoformat(now)
+        except ValueError:
+            start = None
+        if start is None or start.tzinfo is None:
+            raise ConfigError("problem.settings.now", value=repr(now))
         return VirtualClock(start) if not interactive else OffsetClock(start - datetime.now(UTC))
     return VirtualClock(datetime.now(UTC)) if not interactive else OffsetClock(timedelta(0))

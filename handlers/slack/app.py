@@ -77,13 +77,12 @@ def build_slack_app(settings: Settings, *, engine: Engine, clock: Clock | None =
     behind listeners that sleep through rate limits (threads start on first use).
     """
     if settings.slack_bot_token is None and not settings.slack_oauth:
-        raise ConfigError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from the Slack app "
-                          "(or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install it in several workspaces)")
+        raise ConfigError("problem.slack.no_bot_token")
     installs: Installations | None = None
     if settings.slack_oauth:
         # Several workspaces: each call uses the bot token its workspace stored at install (installs.py).
         if stores is None:
-            raise ConfigError("SLACK_CLIENT_ID is set but no installation store was given")
+            raise ConfigError("problem.slack.no_store")
         installs = Installations(stores.installations, make=lambda token: make_outbox_client(settings, token))
         chat = SlackChat(make_outbox_client(settings, None), tokens=installs.client_for)
         client = client or make_client(settings, None)

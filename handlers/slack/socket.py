@@ -21,8 +21,7 @@ log = logging.getLogger("breachbot.slack")
 
 def _app_token(settings: Settings) -> str:
     if settings.slack_app_token is None:
-        raise ConfigError("SLACK_APP_TOKEN is not set: create an App-Level Token (xapp-…) with "
-                          "connections:write in the Slack app's Basic Information page")
+        raise ConfigError("problem.slack.no_app_token")
     return settings.slack_app_token.get_secret_value()
 
 

@@ -24,8 +24,7 @@ def register(app: Flask, *, settings: Settings, engine: Engine, clock: Clock | N
              stores: OAuthStores | None = None) -> Breachbot:
     """Mount the Slack app at /slack/events on `app` (commands, interactivity and events share the path)."""
     if settings.slack_signing_secret is None:
-        raise ConfigError("SLACK_SIGNING_SECRET is not set: copy the Signing Secret from the Slack app's "
-                          "Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)")
+        raise ConfigError("problem.slack.no_signing_secret")
     bolt, bot = build_slack_app(settings, engine=engine, clock=clock, listener_executor=listener_executor,
                                 form_executor=form_executor, stores=stores)
     handler = SlackRequestHandler(bolt)

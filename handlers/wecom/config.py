@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.errors import ConfigError
 from bot.settings import Settings
+from bot.text.worded import Listing
 from handlers.wecom.callback import AES_KEY_LENGTH
 
 WECOM_LANG = "zh"
@@ -39,15 +40,13 @@ class WeComConfig:
         }
         missing = [name for name, value in values.items() if not value]
         if missing:
-            raise ConfigError(f"WeCom needs {', '.join(missing)} (from the self-built app's page in the WeCom "
-                              "admin console)")
+            raise ConfigError("problem.wecom.missing", names=Listing(missing))
         agent = str(values["WECOM_AGENT_ID"]).strip()
         if not agent.isdecimal():
-            raise ConfigError(f"WECOM_AGENT_ID is the app's numeric AgentId, not {agent!r}")
+            raise ConfigError("problem.wecom.agent_id", value=repr(agent))
         aes_key = str(values["WECOM_AES_KEY"]).strip()
         if len(aes_key) != AES_KEY_LENGTH:
-            raise ConfigError(f"WECOM_AES_KEY is the {AES_KEY_LENGTH}-character EncodingAESKey, "
-                              f"not {len(aes_key)} characters")
+            raise ConfigError("problem.wecom.aes_key", length=AES_KEY_LENGTH, actual=len(aes_key))
         return cls(corp_id=str(values["WECOM_CORP_ID"]).strip(), agent_id=int(agent),
                    secret=str(values["WECOM_SECRET"]), token=str(values["WECOM_TOKEN"]), aes_key=aes_key,
                    api_url=settings.wecom_api_url)
@@ -67,7 +66,7 @@ def corp_configs(settings: Settings) -> list[WeComConfig]:
     ids = [c.corp_id for c in found]
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
-        raise ConfigError(f"WeCom corp {', '.join(twice)} is configured twice (WECOM_CORP_ID and WECOM_CORPS)")
+        raise ConfigError("problem.wecom.twice", corps=Listing(twice))
     return found
 
 
@@ -75,34 +74,31 @@ def _from_file(path: Path, *, api_url: str) -> list[WeComConfig]:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"WECOM_CORPS: {path} does not exist") from None
+        raise ConfigError("problem.wecom.no_file", path=path) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"WECOM_CORPS: {path} is not valid TOML ({exc})") from None
+        raise ConfigError("problem.wecom.toml", path=path, why=exc) from None
     corps = raw.get("corps")
     if not isinstance(corps, dict) or not corps:
-        raise ConfigError(f"WECOM_CORPS: {path} has no [corps.<name>] table (corp_id, agent_id, secret, token, "
-                          "aes_key)")
+        raise ConfigError("problem.wecom.no_corps", path=path, keys=Listing(CORP_KEYS))
     return [_one(f"{path} [corps.{name}]", table, api_url) for name, table in corps.items()]
 
 
 def _one(where: str, table: Any, api_url: str) -> WeComConfig:
     if not isinstance(table, dict):
-        raise ConfigError(f"{where} must be a table of {', '.join(CORP_KEYS)}")
+        raise ConfigError("problem.wecom.table", where=where, keys=Listing(CORP_KEYS))
     missing = [key for key in CORP_KEYS if not str(table.get(key, "")).strip()]
     if missing:
-        raise ConfigError(f"{where} needs {', '.join(missing)} (from the self-built app's page in the WeCom "
-                          "admin console)")
+        raise ConfigError("problem.wecom.corp_missing", where=where, names=Listing(missing))
     agent, aes_key, corp_id = str(table["agent_id"]).strip(), str(table["aes_key"]).strip(), str(table["corp_id"])
     if not agent.isdecimal():
-        raise ConfigError(f"{where} agent_id is the app's numeric AgentId, not {agent!r}")
+        raise ConfigError("problem.wecom.corp_agent_id", where=where, value=repr(agent))
     if len(aes_key) != AES_KEY_LENGTH:
-        raise ConfigError(f"{where} aes_key is the {AES_KEY_LENGTH}-character EncodingAESKey, "
-                          f"not {len(aes_key)} characters")
+        raise ConfigError("problem.wecom.corp_aes_key", where=where, length=AES_KEY_LENGTH, actual=len(aes_key))
     if not corp_id.strip().isalnum():
-        raise ConfigError(f"{where} corp_id is the corp's ID (letters and digits, ww…), not {corp_id!r}")
+        raise ConfigError("problem.wecom.corp_id", where=where, value=repr(corp_id))
     admins = table.get("admins", [])
     if not isinstance(admins, list) or not all(isinstance(a, str) and a.strip() for a in admins):
-        raise ConfigError(f"{where} admins is a list of userids, e.g. admins = [\"zhangsan\"], not {admins!r}")
+        raise ConfigError("problem.wecom.admins", where=where, value=repr(admins))
     return WeComConfig(corp_id=corp_id.strip(), agent_id=int(agent), secret=str(table["secret"]),
                        token=str(table["token"]), aes_key=aes_key, api_url=str(table.get("api_url") or api_url),
                        admins=tuple(a.strip() for a in admins))

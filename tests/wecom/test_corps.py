@@ -160,7 +160,7 @@ def test_only_corps_from_the_file_and_no_single_path(sqlite_engine: Engine, fake
     ({"agent_id": "abc"}, "agent_id is the app's numeric AgentId, not 'abc'"),
     ({"secret": ""}, "[corps.branch] needs secret"),
     ({"corp_id": CORP_ID}, f"WeCom corp {CORP_ID} is configured twice"),
-    ({"admins": "wangwu"}, "admins is a list of userids, e.g. admins = [\"zhangsan\"], not 'wangwu'"),
+    ({"admins": "wangwu"}, "admins is a list of userids, such as admins = [\"zhangsan\"], not 'wangwu'"),
 ])
 def test_a_bad_corps_file_names_what_to_fix(tmp_path: Path, extra: dict, says: str):
     settings = make_settings(wecom_corp_id=CORP_ID, wecom_agent_id=str(AGENT_ID), wecom_secret=SECRET,
