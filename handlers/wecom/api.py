@@ -27,6 +27,7 @@ from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
 
 from bot.chat import DeliveryError
+from bot.errors import ConfigError
 from handlers import platform_errors
 
 DEFAULT_API_URL = "https://qyapi.weixin.qq.com/cgi-bin/"
@@ -165,6 +166,6 @@ def token_storage(url: str | None) -> SessionStorage:
         try:
             import redis  # optional: only firms that share a token cache install it
         except ImportError as exc:
-            raise ValueError(f"a redis token cache ({url}) needs the 'redis' package: pip install redis") from exc
+            raise ConfigError("problem.wecom.no_redis", url=url) from exc
         return RedisStorage(redis.Redis.from_url(url), prefix="breachbot:wecom")
-    raise ValueError(f"unknown WeCom token cache {url!r}: use 'memory' or 'redis://host:6379/0'")
+    raise ConfigError("problem.wecom.token_cache", value=repr(url))

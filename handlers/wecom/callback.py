@@ -16,6 +16,8 @@ from wechatpy.enterprise import WeChatCrypto, parse_message
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
+from bot.errors import ConfigError
+
 log = logging.getLogger("breachbot.wecom")
 
 AES_KEY_LENGTH = 43
@@ -47,8 +49,7 @@ class CallbackCrypto:
 
     def __init__(self, *, token: str, aes_key: str, corp_id: str) -> None:
         if len(aes_key) != AES_KEY_LENGTH:
-            raise ValueError(f"WECOM_AES_KEY must be the {AES_KEY_LENGTH}-character EncodingAESKey from the "
-                             f"app's callback settings, not {len(aes_key)} characters")
+            raise ConfigError("problem.wecom.aes_key", length=AES_KEY_LENGTH, actual=len(aes_key))
         self.crypto = WeChatCrypto(token, aes_key, corp_id)
 
     def verify_url(self, args: Mapping[str, str]) -> str:

@@ -160,8 +160,10 @@ def test_processes_sharing_a_token_store_fetch_one_token(fake_wecom):
     second.direct(user="bob", message=Message.plain("二"))
     assert fake_wecom.apis().count("gettoken") == 1
     assert shared.get(f"{CORP_ID}_{SECRET[:10]}_access_token") == "FAKE-ACCESS-TOKEN"
-    with pytest.raises(ValueError, match="unknown WeCom token cache"):
+    with pytest.raises(ValueError, match="unknown WeCom token cache") as refused:
         token_storage("memcached://localhost")
+    assert refused.value.said("zh") == ("未知的企业微信令牌缓存 'memcached://localhost'：请写 WECOM_TOKEN_CACHE=memory 或 "
+                                        "WECOM_TOKEN_CACHE=redis://host:6379/0")
 
 
 def test_a_restart_between_declare_and_assign_still_opens_the_group(wecom_quick: WeComSide):
