@@ -86,3 +86,23 @@ def test_a_message_the_scheduler_is_sending_is_not_called_undelivered(sqlite_eng
     said = joined(console.say("alice", "/breach 完成 1" if lang == "zh" else "/breach done 1", "breach-1"))
     assert "暂未送达" not in said and "not delivered yet" not in said
     assert "重试" not in said and "retried" not in said
+
+
+SAME_WORDS = {"zh": [("/breach 回答 原因 员工操作失误", "✅ @alice 回答了 Q11（泄露的原因是什么？）：员工失误"),
+                     ("/breach 回答 数据 银行卡号、税号", "✅ @alice 回答了 Q3（泄露了哪些类别的数据？）：银行卡、税号 / 社保号")],
+              "en": [("/breach answer cause human error", "✅ @alice answered cause (What caused the leak?): Staff error"),
+                     ("/breach answer data bank account, SSN",
+                      "✅ @alice answered data (Which data categories are exposed?): Bank accounts, Tax IDs / SSN / TFN")]}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_question_takes_the_words_its_flag_takes(sqlite_engine, lang):
+    """`/breach 结案 --原因 员工操作失误` is accepted, so the cause question takes 员工操作失误 too (and data, its words)."""
+    console = make_console(sqlite_engine, lang=lang)
+    console.say("alice", DECLARE[lang], "general")
+    for typed, said in SAME_WORDS[lang]:
+        assert said in joined(console.say("alice", typed, "breach-1"))
+    with Session(sqlite_engine) as s:
+        facts = s.get(Incident, 1).facts
+    assert facts["cause"] == "staff_error"
+    assert facts["data"] == (["card", "tax_id"] if lang == "zh" else ["bank_account", "tax_id"])

@@ -9,6 +9,7 @@ from typing import Any
 from bot.errors import UserError
 from bot.incident import wording
 from bot.incident.names import choices, residence
+from bot.incident.names import key as name_key
 from bot.incident.playbook import Playbook, QuestionSpec
 from bot.text.facts import RESIDENCES, TEXT_MAX, narrow, whole_number
 from bot.text.i18n import text as t
@@ -31,7 +32,8 @@ def named(playbook: Playbook, spec: QuestionSpec, lang: str) -> str:
     return f"Q{[q.key for q in playbook.questions()].index(spec.key) + 1}"
 
 
-def parse_answer(spec: QuestionSpec, raw: str, *, now: datetime, tz: str, lang: str, name: str | None = None) -> Any:
+def parse_answer(spec: QuestionSpec, raw: str, *, now: datetime, tz: str, lang: str, name: str | None = None,
+                 playbook: Playbook | None = None) -> Any:
     """The JSON value of an answer to `spec`; UserError lists what is valid and nothing changes."""
     value = raw.strip()
     name = name or spec.key
@@ -49,14 +51,15 @@ def parse_answer(spec: QuestionSpec, raw: str, *, now: datetime, tz: str, lang: 
         if word in NO:
             return False
     elif kind == "one_of":
-        picked = _option(spec, value)
+        picked = _option(spec, value, playbook)
         if picked:
             return picked
     elif kind == "several_of":
-        parts = [p for p in re.split(r"[,，、;；\s]+", value) if p]
-        picked = [_option(spec, p) for p in parts]
-        if parts and all(picked):
-            return list(dict.fromkeys(p for p in picked if p))
+        for separators in (r"[,，、;；]+", r"[,，、;；\s]+"):  # `bank card, SSN` as the flag reads it, then `3 8`
+            parts = [p for p in re.split(separators, value) if p.strip()]
+            picked = [_option(spec, p, playbook) for p in parts]
+            if parts and all(picked):
+                return list(dict.fromkeys(p for p in picked if p))
     elif kind == "number":
         digits = narrow(value).replace(",", "").replace("_", "")
         if (count := whole_number(digits)) is not None:
@@ -116,7 +119,12 @@ def parse_residences(raw: str, lang: str) -> dict[str, int]:
     return counts
 
 
-def _option(spec: QuestionSpec, raw: str) -> str | None:
+# Questions whose options are a kind of thing a flag names too: they take the same words (`员工操作失误` answers the
+# cause question as `--原因 员工操作失误` does).
+_NAMED = {"cause": "cause", "data": "data", "severity": "severity"}
+
+
+def _option(spec: QuestionSpec, raw: str, playbook: Playbook | None = None) -> str | None:
     word = raw.strip()
     position = whole_number(word, limit=len(spec.options))
     if position:
@@ -125,6 +133,10 @@ def _option(spec: QuestionSpec, raw: str) -> str | None:
     for option in spec.options:
         if folded in (_fold(option.key), _fold(option.label.en), _fold(option.label.zh)):
             return option.key
+    kind = _NAMED.get(spec.sets)
+    if kind is not None and (playbook is not None or kind == "data"):
+        found = name_key(kind, word, playbook)
+        return found if found in {o.key for o in spec.options} else None
     return None
 
 

@@ -184,7 +184,8 @@ def answer(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
     lang = ws.lang
     require_open(incident, lang)
     spec = find(playbook, ref, lang)
-    value = parse_answer(spec, raw, now=now, tz=ws.timezone, lang=lang, name=named(playbook, spec, lang))
+    value = parse_answer(spec, raw, now=now, tz=ws.timezone, lang=lang, name=named(playbook, spec, lang),
+                         playbook=playbook)
     said = extra(spec, value)  # n/a or unknown: nothing is known, so the fact is cleared
     if moot(spec, incident) and said != NOT_APPLICABLE:  # key_safe once the data was not encrypted
         raise UserError(_moot(playbook, spec, incident, lang))
