@@ -212,7 +212,7 @@ def test_a_no_harm_decision_closes_the_notices_and_opens_the_filing(sqlite_engin
            "no-harm decision · closed by the no-harm decision recorded by erin" in listing
     assert "Florida Department of Legal Affairs (the written no-harm determination) · pending" in listing
     assert "Fla. Stat. §501.171(4)(c)" in listing
-    assert "eu-gdpr-33/authority" in listing and "eu-gdpr-33/authority · GDPR" in listing  # GDPR untouched
+    assert "eu-gdpr-33/authorities" in listing and "eu-gdpr-33/authorities · GDPR" in listing  # GDPR untouched
     again = joined(console.say("erin", '/breach noharm florida --reason "again"', "breach-1"))
     assert "already recorded (by erin: sent by mistake" in again
     with Session(sqlite_engine) as s:

@@ -80,6 +80,6 @@ def test_withdrawing_in_chinese(sqlite_engine):
     console.say("erin", '/breach 无害认定 eu-gdpr-33 --理由 "误发给本所同事，已删除"', "breach-1")
     sent = joined(console.say("erin", '/breach 无害认定 撤回 GDPR --理由 "同事已转发给外部"', "breach-1"))
     assert "⚖️ @erin 撤回了依GDPR：通知监管机构作出的无害认定（原由erin记录：误发给本所同事，已删除）。" in sent
-    assert "该认定免除的通知义务恢复适用" in sent and "eu-gdpr-33/authority" in sent
+    assert "该认定免除的通知义务恢复适用" in sent and "eu-gdpr-33/authorities" in sent
     none = joined(console.say("erin", '/breach 无害认定 撤回 GDPR --理由 "再次"', "breach-1"))
     assert "没有依GDPR作出的无害认定记录，无可撤回（已记录：（无））。没有做任何更改。" in none

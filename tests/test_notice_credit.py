@@ -35,7 +35,7 @@ def test_clients_told_by_hand_credit_the_clock_to_who_recorded_it(sqlite_engine,
     assert "cn-pipl-57/individuals" in told
     with Session(sqlite_engine) as s:
         notices = {e.data["clock"]: e.actor for e in s.exec(select(TimelineEvent).where(TimelineEvent.kind == "notified"))}
-    assert notices == {"eu-gdpr-33/authority": "erin", "cn-pipl-57/individuals": "cathy", "eu-gdpr-34/individuals": "cathy",
+    assert notices == {"eu-gdpr-33/authorities": "erin", "cn-pipl-57/individuals": "cathy", "eu-gdpr-34/individuals": "cathy",
                        "us-ca-1798-82/residents": "cathy"}
     said = say(console, "alice", "/breach report")
     text = Path(re.search(r"(/\S+\.md)", said)[1]).read_text(encoding="utf-8")

@@ -39,7 +39,7 @@ CN_BASE = {  # mainland-China residents always bring these four, due at the firm
 FTC = {"us-ftc-safeguards/ftc": end(T0, 30)}
 CA = {"us-ca-1798-82/residents": end(T0, 30)}
 NY = {"us-ny-899aa/residents": end(T0, 30), "us-ny-899aa/state": end(T0, 30)}
-EU = {"eu-gdpr-33/authority": T0 + 72 * H, "eu-gdpr-34/individuals": T0 + 72 * H}
+EU = {"eu-gdpr-33/authorities": T0 + 72 * H, "eu-gdpr-34/individuals": T0 + 72 * H}
 JP = {"jp-appi-26/preliminary": T0 + 3 * D, "jp-appi-26/final": end(T0, 30), "jp-appi-26/individuals": T0 + 3 * D}
 
 
@@ -93,7 +93,7 @@ CASES = [
     pytest.param(facts({"US-NY": 5001}), {**NY, "us-ny-899aa/cra": end(T0, 30), **FTC}, id="ny-5001-cra"),
     # encryption: key safe takes out state laws and GDPR Art. 34, never GDPR Art. 33 or PIPL
     pytest.param(facts({"US-CA": 40, "EU": 10}, encrypted=True, key_safe=True),
-                 {"eu-gdpr-33/authority": T0 + 72 * H}, id="encrypted-key-safe"),
+                 {"eu-gdpr-33/authorities": T0 + 72 * H}, id="encrypted-key-safe"),
     pytest.param(facts({"US-CA": 40, "EU": 10}, encrypted=True, key_safe=False), {**EU, **CA}, id="encrypted-key-stolen"),
     pytest.param(facts({"US-CA": 40, "EU": 10}, encrypted=None), {**EU, **CA}, id="encryption-unknown"),
     pytest.param(facts({"US-CA": 40, "EU": 10}, encrypted=True, key_safe=None), {**EU, **CA},
@@ -101,12 +101,12 @@ CASES = [
     pytest.param(facts({"CN": 10}, encrypted=True, key_safe=True), CN_BASE, id="encryption-does-not-exempt-pipl"),
     # an awareness time in the past gives due times in the past, not clamped to now
     pytest.param(facts({"EU": 3}, aware_at=datetime(2025, 1, 10, 9, 0, tzinfo=UTC)), {
-        "eu-gdpr-33/authority": datetime(2025, 1, 13, 9, 0, tzinfo=UTC),
+        "eu-gdpr-33/authorities": datetime(2025, 1, 13, 9, 0, tzinfo=UTC),
         "eu-gdpr-34/individuals": datetime(2025, 1, 13, 9, 0, tzinfo=UTC),
     }, id="aware-in-the-past"),
     pytest.param(facts({"EU": 3}, aware_at=datetime(2026, 3, 2, 17, 0, tzinfo=ZoneInfo("Asia/Shanghai"))), EU,
                  id="aware-given-in-shanghai-time"),
-    pytest.param(facts({"EU": 5}, data=("name", "contact")), {"eu-gdpr-33/authority": T0 + 72 * H},
+    pytest.param(facts({"EU": 5}, data=("name", "contact")), {"eu-gdpr-33/authorities": T0 + 72 * H},
                  id="gdpr-names-only-no-art34"),
     pytest.param(facts({"UK": 5}), {"uk-gdpr-33/ico": T0 + 72 * H, "uk-gdpr-34/individuals": T0 + 72 * H},
                  id="uk-bank-accounts"),
@@ -211,7 +211,7 @@ def test_a_clock_without_a_number_in_the_law_is_the_firms_target(book):
         "1,200 residents of mainland China; no number in the law (immediately (立即)); the firm's own target is 1d")
     assert render(pipl.reason, "zh") == "中国大陆居民1,200人；法律未规定具体时限（立即），本所自定目标为1天"
     assert (pipl.audience_en, pipl.audience_zh) == ("Personal information protection authority", "履行个人信息保护职责的部门")
-    assert result(book, facts({"EU": 2}), "eu-gdpr-33/authority").hard_deadline is True
+    assert result(book, facts({"EU": 2}), "eu-gdpr-33/authorities").hard_deadline is True
 
 
 def test_unknown_encryption_is_treated_as_unencrypted_and_says_so(book):
@@ -291,7 +291,7 @@ DAY_CASES = [
                  "us-ny-899aa/residents", datetime(2026, 4, 1, 15, 59, 59, tzinfo=UTC), id="ny-899aa-2-shanghai-days"),
     # GDPR Art. 33(1): 72 hours are hours, not days, across the EU change on 29 Mar 2026 (11:00 CEST on 31 Mar)
     pytest.param({"EU": 3}, datetime(2026, 3, 28, 10, 0, tzinfo=ZoneInfo("Europe/Berlin")), "Europe/Berlin",
-                 "eu-gdpr-33/authority", datetime(2026, 3, 31, 9, 0, tzinfo=UTC), id="gdpr-33-1-72-hours-exact"),
+                 "eu-gdpr-33/authorities", datetime(2026, 3, 31, 9, 0, tzinfo=UTC), id="gdpr-33-1-72-hours-exact"),
 ]
 
 

@@ -1,6 +1,7 @@
-"""GDPR Art. 33 follows where the firm stands towards the EU (Art. 3): established (a lead authority), targeting people
-there without an establishment (every authority where affected people live, EDPB Guidelines 9/2022 para. 73),
-outside, or not said (the lead authority, asking for the flag)."""
+"""GDPR Art. 33 follows where the firm stands towards the EU (Art. 3): established (a lead authority, Art. 56(1)),
+targeting people there without an establishment (every authority where affected people live, EDPB Guidelines 9/2022
+para. 73), outside, or not said (no establishment is known, so no lead authority: every authority, asking for the
+flag)."""
 
 from __future__ import annotations
 
@@ -39,9 +40,10 @@ def results(book, profile: tuple[str, ...]) -> dict:
                  id="gdpr-3-2-targeting-every-authority"),
     # Art. 3: neither -- outside the territorial scope, no GDPR clock
     pytest.param(("eu_outside",), {}, id="gdpr-3-outside"),
-    # not said: the lead-authority clock still applies (never silence), and its reason asks for the flag
-    pytest.param((), {"eu-gdpr-33/authority": T0 + 72 * H, "eu-gdpr-34/individuals": T0 + 72 * H},
-                 id="gdpr-3-unknown"),
+    # not said: the GDPR still applies (never silence), but only an EU establishment gives a lead authority
+    # (Art. 56(1)): every authority where affected people live, and the reason asks for the flag
+    pytest.param((), {"eu-gdpr-33/authorities": T0 + 72 * H, "eu-gdpr-34/individuals": T0 + 72 * H},
+                 id="gdpr-3-unknown-every-authority"),
     # an establishment wins over targeting
     pytest.param(("eu_targeting", "eu_established"), {"eu-gdpr-33/authority": T0 + 72 * H,
                  "eu-gdpr-34/individuals": T0 + 72 * H}, id="gdpr-3-1-wins"),
@@ -61,8 +63,12 @@ def test_the_reason_says_why_in_both_languages(book):
     assert "EDPB Guidelines 9/2022" in targeting["eu-gdpr-33/authorities"].citation.en
     assert not targeting["eu-gdpr-33/authority"].applies
     assert "no EU establishment" in render(targeting["eu-gdpr-33/authority"].reason, "en")
-    unknown = render(results(book, ())["eu-gdpr-33/authority"].reason, "en")
-    assert "the firm profile does not say whether the firm is established in the EU" in unknown
+    unknown = results(book, ())
+    assert not unknown["eu-gdpr-33/authority"].applies
+    assert ("the firm profile does not say that the firm is established in the EU: the GDPR is assumed to apply (Art. 3), "
+            "with no lead authority, which only an EU establishment gives (Art. 56(1)): every authority where affected "
+            "people live") in render(unknown["eu-gdpr-33/authorities"].reason, "en")
+    assert "只有在欧盟设有营业机构才有牵头监管机构（第56条第1款）" in render(unknown["eu-gdpr-33/authorities"].reason, "zh")
     outside = results(book, ("eu_outside",))["eu-gdpr-34/individuals"]
     assert not outside.applies and "outside the GDPR" in render(outside.reason, "en")
 
@@ -96,7 +102,7 @@ def test_a_firm_says_it_has_no_eu_establishment_and_the_war_room_sees_every_auth
     assert "(eu-gdpr-33/authorities): due" in sent and "(eu-gdpr-33/authority)" not in sent
     listing = joined(console.say("erin", "/breach clocks", "breach-1"))
     assert ("eu-gdpr-33/authorities · GDPR: notify the supervisory authority → The supervisory authority of each "
-            "member state where affected people live (the firm has no EU establishment) · pending") in listing
+            "member state where affected people live (no EU establishment, or none in the firm profile) · pending") in listing
     assert "EDPB Guidelines 9/2022 (v2.0, 28 March 2023) para. 73" in listing
     everything = joined(console.say("erin", "/breach clocks --all", "breach-1"))
     lead = next(line for line in everything.splitlines() if line.startswith("eu-gdpr-33/authority ·"))

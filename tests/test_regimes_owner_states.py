@@ -83,7 +83,7 @@ NO_HARM_CASES = [
     pytest.param({"US-NY": 501}, "us-ny-899aa", "us-ny-899aa/residents", "us-ny-899aa/no-harm", end(DET, 10),
                  id="ny-899aa-2-a-over-500"),
     # GDPR Art. 33(1) "unlikely to result in a risk": no notice to the authority, no filing (the Art. 33(5) record)
-    pytest.param({"EU": 5}, "eu-gdpr-33", "eu-gdpr-33/authority", None, None, id="gdpr-33-1-unlikely-risk"),
+    pytest.param({"EU": 5}, "eu-gdpr-33", "eu-gdpr-33/authorities", None, None, id="gdpr-33-1-unlikely-risk"),
     # UK GDPR Art. 33(1): the same for the ICO
     pytest.param({"UK": 5}, "uk-gdpr-33", "uk-gdpr-33/ico", None, None, id="uk-gdpr-33-1-unlikely-risk"),
 ]

@@ -120,8 +120,7 @@ def test_each_letter_names_that_clients_own_data_and_the_authorities_of_their_re
     assert "Payroll, Bank accounts" not in hans
     assert "涉及哪些信息\n银行账户、税号 / 社保号。上述信息未加密。" in wang
     assert "涉及哪些信息\n工资数据、银行账户。" in li  # no data in the CSV row: the incident's categories
-    assert ("- We have notified the authorities concerned: Lead supervisory authority (a firm with no EU establishment: "
-            "the authority of each member state where affected people live).") in hans
+    assert "- We have notified the authorities concerned: Every EU supervisory authority where affected people live." in hans
     assert "- 已向以下机关报告：履行个人信息保护职责的部门。" in wang
     assert "authorities concerned" not in acme  # nobody told for California: the line is left out
     assert not any("«" in text or "to be confirmed" in text for text in letters.values())
