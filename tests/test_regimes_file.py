@@ -179,3 +179,22 @@ def test_not_modelled_places_are_read_and_checked(tmp_path):
                              "    verified_on: 2026-12-04\n", "broken.yaml")
     with pytest.raises(RegimeError, match=r"broken.yaml:3: not_modelled #1: name.zh: missing: add it"):
         load_regimes([DEFAULT, broken])
+
+
+def test_the_header_of_the_regimes_file_names_the_vocabulary_the_loader_reads():
+    """The comment that teaches how to write a regime names every start, condition, residence code, data
+    category and profile flag the code knows, and no residence code it does not (it once listed 'US (other US
+    states)' and four states, from before every jurisdiction was modelled)."""
+    from bot.law.conditions import _OPERATORS, FIRM_PROFILES
+    from bot.law.regimes import STARTS
+    from bot.text.facts import DATA_CATEGORIES, RESIDENCES
+
+    header = DEFAULT.read_text(encoding="utf-8").split("\ndisclaimer:")[0]
+    words = set(header.replace(",", " ").replace(";", " ").replace("(", " ").replace(")", " ").split())
+    missing = [w for w in (*STARTS, *_OPERATORS, *DATA_CATEGORIES, *FIRM_PROFILES, "after:<clock")
+               if w not in words and f"{w}:" not in words]
+    assert missing == [] and "`not_modelled:`" in header
+    codes_line = next(line for line in header.splitlines() if "codes:" in line)
+    listed = set(codes_line.split("codes:")[1].split(";")[0].split())
+    assert listed == {code for code in RESIDENCES if "-" not in code and code != "US"}
+    assert "US-XX" in header and "(other US states)" not in header
