@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.text.i18n import text as t
 from bot.text.worded import said
 from handlers import cli_firms
+from handlers.cli_parser import parser_class
 from handlers.cli_records import cmd_export, cmd_history, cmd_outbox, cmd_verify
 from handlers.cli_records import settings_of as _settings
 from storage.db import current_revision, head_revision, make_engine, upgrade
@@ -35,7 +36,11 @@ def _lang(args: argparse.Namespace) -> str:
     try:
         return lang_of(_settings(args))
     except Exception:  # the error itself is what gets reported
-        return "zh" if os.environ.get("BREACHBOT_LANG", "").strip().lower().startswith("zh") else "en"
+        return _env_lang()
+
+
+def _env_lang() -> str:
+    return "zh" if os.environ.get("BREACHBOT_LANG", "").strip().lower().startswith("zh") else "en"
 
 
 def _platforms(bots: list[Any], settings: Settings) -> str:
@@ -208,97 +213,82 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command line, one subcommand per job."""
-    parser = argparse.ArgumentParser(prog="breachbot", description="Breach response in your firm's chat.")
-    parser.add_argument("--db", help="database URL or a SQLite file path (default: DATABASE_URL, else sqlite:///breachbot.db); "
-                                     "before or after the subcommand")
-    sub = parser.add_subparsers(dest="command")
+def build_parser(lang: str = "en") -> argparse.ArgumentParser:
+    """The command line, one subcommand per job, its help in `lang` (the deployment's)."""
+    def h(key: str) -> str:
+        return t(lang, f"cli_help.{key}")
 
-    run = sub.add_parser("run", help="start the bot on the platform your credentials point at (console if none)")
-    run.add_argument("--user", default=None, help="console: who you are (default: asked; Enter takes the roster's first)")
-    run.set_defaults(func=cmd_run)
+    def m(key: str) -> str:  # what stands for a value in the usage line
+        return t(lang, f"cli_help.metavar.{key}")
 
-    serve = sub.add_parser("serve", help="HTTP: Slack events, WeCom callbacks and /healthz on $PORT")
-    serve.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
-    serve.set_defaults(func=cmd_serve)
+    parser = parser_class(lang)(prog="breachbot", description=h("description"))
+    parser.add_argument("--db", metavar=m("db"), help=h("db"))
+    sub = parser.add_subparsers(dest="command", title=h("commands"), metavar=h("command"))
 
-    worker = sub.add_parser("worker", help="the scheduler, and Slack Socket Mode when SLACK_APP_TOKEN is set")
-    worker.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
-    worker.set_defaults(func=cmd_worker)
+    def command(name: str, key: str, func: Any, *, db: bool = True) -> argparse.ArgumentParser:
+        found = sub.add_parser(name, help=h(key), description=h(key))
+        if func is not None:
+            found.set_defaults(func=func)
+        if db:
+            found.add_argument("--db", metavar=m("db"), help=h("db_url"), default=argparse.SUPPRESS)
+        return found
 
-    console = sub.add_parser("console", help="the local workspace in this terminal")
-    console.add_argument("--script", help="read lines from FILE ('-' for stdin) instead of a prompt")
-    console.add_argument("--now", help="start the clock at this ISO time, e.g. 2026-11-28T10:05+08:00")
-    console.add_argument("--user", default=None, help="who you are at the prompt (default: asked; Enter takes the "
-                                                       "roster's first person)")
-    console.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
-    console.add_argument("--lang", choices=("en", "zh"), help="workspace language")
-    console.add_argument("--tz", help="workspace timezone, e.g. Asia/Shanghai")
-    console.set_defaults(func=cmd_console)
+    run = command("run", "run", cmd_run, db=False)
+    run.add_argument("--user", default=None, metavar=m("user"), help=h("run_user"))
+    command("serve", "serve", cmd_serve)
+    command("worker", "worker", cmd_worker)
 
-    db = sub.add_parser("db", help="database schema")
-    db.add_argument("action", choices=("upgrade", "current"))
-    db.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
-    db.set_defaults(func=cmd_db)
+    console = command("console", "console", cmd_console)
+    console.add_argument("--script", metavar=m("file"), help=h("console_script"))
+    console.add_argument("--now", metavar=m("time"), help=h("console_now"))
+    console.add_argument("--user", default=None, metavar=m("user"), help=h("console_user"))
+    console.add_argument("--lang", choices=("en", "zh"), help=h("console_lang"))
+    console.add_argument("--tz", metavar=m("zone"), help=h("console_tz"))
 
-    ver = sub.add_parser("verify", help="check an incident's timeline has not been altered")
-    ver.add_argument("incident", help="BR-1")
-    ver.add_argument("--workspace", help="workspace id when several share the database")
-    ver.add_argument("--export", help="also check that this exported JSON matches the database")
-    ver.add_argument("--upto", type=int, help="check events #1 to this one only (the last event a report includes)")
-    ver.add_argument("--report", help="check the events a report (md, html, pdf or json) says it includes")
-    ver.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
-    ver.set_defaults(func=cmd_verify)
+    command("db", "db_cmd", cmd_db).add_argument("action", choices=("upgrade", "current"), help=h("db_action"))
 
-    exp = sub.add_parser("export", help="print an incident as JSON or Markdown")
-    exp.add_argument("incident", help="BR-1")
-    exp.add_argument("--format", choices=("json", "md", "html", "pdf"), default="json")
-    exp.add_argument("--lang", choices=("en", "zh"), help="report language (default: the workspace's)")
-    exp.add_argument("--out", help="write to this file instead of standard output (needed for pdf)")
-    exp.add_argument("--workspace", help="workspace id when several share the database")
-    exp.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
-    exp.set_defaults(func=cmd_export)
+    ver = command("verify", "verify", cmd_verify)
+    ver.add_argument("incident", metavar=m("incident"), help=h("incident"))
+    ver.add_argument("--workspace", metavar=m("workspace"), help=h("workspace"))
+    ver.add_argument("--export", metavar=m("file"), help=h("verify_export"))
+    ver.add_argument("--upto", type=int, metavar=m("number"), help=h("verify_upto"))
+    ver.add_argument("--report", metavar=m("file"), help=h("verify_report"))
 
-    hist = sub.add_parser("history", help="past incidents and drills with their key times")
-    hist.add_argument("--workspace", help="only this workspace id")
-    hist.add_argument("--link", type=int, nargs="?", const=24, metavar="HOURS",
-                      help="print a firm admin's link to the history page (valid 24 hours unless HOURS given)")
-    hist.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
-    hist.set_defaults(func=cmd_history)
+    exp = command("export", "export", cmd_export)
+    exp.add_argument("incident", metavar=m("incident"), help=h("incident"))
+    exp.add_argument("--format", choices=("json", "md", "html", "pdf"), default="json", help=h("export_format"))
+    exp.add_argument("--lang", choices=("en", "zh"), help=h("export_lang"))
+    exp.add_argument("--out", metavar=m("file"), help=h("export_out"))
+    exp.add_argument("--workspace", metavar=m("workspace"), help=h("workspace"))
 
-    doctor = sub.add_parser("doctor", help="check configuration, database, migrations, credentials, scheduler")
-    doctor.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
-    doctor.add_argument("--offline", action="store_true", help="do not call Slack or WeCom")
-    doctor.add_argument("--all", action="store_true", help="also every firm: its install, usage and health")
-    doctor.set_defaults(func=cmd_doctor)
+    hist = command("history", "history", cmd_history)
+    hist.add_argument("--workspace", metavar=m("workspace"), help=h("history_workspace"))
+    hist.add_argument("--link", type=int, nargs="?", const=24, metavar=m("hours"), help=h("history_link"))
 
-    out = sub.add_parser("outbox", help="messages not delivered yet or set aside, and why")
-    out.add_argument("--retry", metavar="ID", help="try a set-aside message again (its #id, or 'all')")
-    out.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
-    out.set_defaults(func=cmd_outbox)
+    doctor = command("doctor", "doctor", cmd_doctor)
+    doctor.add_argument("--offline", action="store_true", help=h("doctor_offline"))
+    doctor.add_argument("--all", action="store_true", help=h("doctor_all"))
 
-    cli_firms.add_parser(sub)
+    command("outbox", "outbox", cmd_outbox).add_argument("--retry", metavar=m("message"), help=h("outbox_retry"))
+    cli_firms.add_parser(command, h, m)
+    command("keygen", "keygen", cmd_keygen, db=False)
 
-    keygen = sub.add_parser("keygen", help="print a new key for BREACHBOT_DATA_KEY (client contacts)")
-    keygen.set_defaults(func=cmd_keygen)
-
-    pb = sub.add_parser("playbook", help="playbook tools")
-    pb_sub = pb.add_subparsers(dest="action", required=True)
-    check = pb_sub.add_parser("check", help="validate a playbook file")
-    check.add_argument("file")
+    pb_sub = command("playbook", "playbook", None, db=False).add_subparsers(
+        dest="action", required=True, title=h("commands"), metavar=h("command"))
+    check = pb_sub.add_parser("check", help=h("playbook_check"), description=h("playbook_check"))
+    check.add_argument("file", metavar=m("file"), help=h("playbook_file"))
     check.set_defaults(func=cmd_playbook)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `breachbot` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        level = Settings().log_level.upper()
+        settings = Settings()
+        level, lang = settings.log_level.upper(), settings.language()
     except ValueError:  # a broken setting is reported by the command itself
-        level = "INFO"
+        level, lang = "INFO", _env_lang()
+    args = build_parser(lang).parse_args(argv)
     logging.basicConfig(level=getattr(logging, level, logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+from collections.abc import Callable
 
 from sqlmodel import col, select
 
@@ -132,25 +133,17 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    """`breachbot config --workspace <platform>:<id> [KEY VALUE…]`."""
-    config = sub.add_parser("config", help="show or set one firm's settings (language, timezone, name, contact, "
-                                           "profile, roster, playbook, regimes, admins)")
-    config.add_argument("--workspace", required=True, help="<platform>:<workspace id>, e.g. slack:T0123ABCD")
-    config.add_argument("key", nargs="?", help="the setting to change; none: show them all")
-    config.add_argument("value", nargs="*", help="its new value ('default' puts the deployment's back)")
-    config.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
-    config.set_defaults(func=cmd_config)
-
-    listed = sub.add_parser("firms", help="every firm the deployment serves: install, usage, health")
-    listed.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
-    listed.set_defaults(func=cmd_firms)
-
-    data_keys = sub.add_parser("keys", help="each firm's data key (list), or new keys with the contacts sealed "
-                                            "again (rotate)")
-    data_keys.add_argument("action", nargs="?", choices=("list", "rotate"), default="list")
+def add_parser(command: Callable[..., argparse.ArgumentParser], h: Callable[[str], str],
+               m: Callable[[str], str]) -> None:
+    """`breachbot config --workspace <platform>:<id> [KEY VALUE…]`, `firms` and `keys`; `command` adds a
+    subcommand, `h` gives a help text and `m` a value's placeholder in the deployment's language."""
+    config = command("config", "config", cmd_config)
+    config.add_argument("--workspace", required=True, metavar=m("workspace"), help=h("config_workspace"))
+    config.add_argument("key", nargs="?", metavar=m("key"), help=h("config_key"))
+    config.add_argument("value", nargs="*", metavar=m("value"), help=h("config_value"))
+    command("firms", "firms", cmd_firms)
+    data_keys = command("keys", "keys", cmd_keys)
+    data_keys.add_argument("action", nargs="?", choices=("list", "rotate"), default="list", help=h("keys_action"))
     chosen = data_keys.add_mutually_exclusive_group()
-    chosen.add_argument("--workspace", help="<platform>:<workspace id>, e.g. slack:T0123ABCD")
-    chosen.add_argument("--all", action="store_true", help="every firm")
-    data_keys.add_argument("--db", help="database URL", default=argparse.SUPPRESS)
-    data_keys.set_defaults(func=cmd_keys)
+    chosen.add_argument("--workspace", metavar=m("workspace"), help=h("config_workspace"))
+    chosen.add_argument("--all", action="store_true", help=h("keys_all"))
