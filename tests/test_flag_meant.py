@@ -30,6 +30,20 @@ def _events(engine) -> int:
     ("en", "/breach facts --encryted no", "Did you mean --encrypted?", "facts"),
     ("en", "/breach notified pipl --reference GA-1", "Did you mean --ref?", "notified"),
     ("en", "/breach severity high --reasn confirmed", "Did you mean --reason?", "severity"),
+    # English words for a flag, in a zh workspace too: the flag they mean, named as the usage names it
+    ("zh", "/breach 事实 --start 昨天 9点", "是不是想输入 --开始时间？", "facts"),
+    ("zh", "/breach 事实 --end 1小时前", "是不是想输入 --结束时间？", "facts"),
+    ("zh", "/breach 已通报 个保法 --time 1小时前", "是不是想输入 --时间？", "notified"),
+    ("zh", "/breach 结案 --教训 外链须设密码 --root-cause 员工操作失误", "是不是想输入 --原因？", "close"),
+    ("zh", "/breach 结案 --原因 员工操作失误 --learned 外链须设密码", "是不是想输入 --教训？", "close"),
+    ("zh", "/breach 事实 --police 是", "是不是想输入 --涉嫌犯罪？", "facts"),
+    ("zh", "/breach 客户 已通知 全部 --channel 电话", "是不是想输入 --方式？", "clients"),
+    ("zh", "/breach 起草 客户 --audience 企业", "是不是想输入 --对象？", "draft"),
+    ("en", "/breach facts --start yesterday 9am", "Did you mean --from?", "facts"),
+    ("en", "/breach notified pipl --when 1h ago", "Did you mean --at?", "notified"),
+    ("en", "/breach close --lessons x --root-cause staff_error", "Did you mean --cause?", "close"),
+    ("en", "/breach severity high --why confirmed", "Did you mean --reason?", "severity"),
+    ("en", "/breach draft client --law pipl", "Did you mean --regime?", "draft"),
 ])
 def test_a_wrong_flag_gets_the_flags_it_may_mean_and_the_usage(sqlite_engine, lang, typed, meant, command):
     console = make_console(sqlite_engine, lang=lang)
@@ -49,6 +63,8 @@ def test_a_wrong_flag_gets_the_flags_it_may_mean_and_the_usage(sqlite_engine, la
 
 @pytest.mark.parametrize("lang, typed, meant", [
     ("zh", "/breach 宣布 工资表泄露 --客户 40", "是不是想输入 --客户数？"),
+    ("zh", "/breach 宣布 工资表泄露 --level 高", "是不是想输入 --严重程度？"),
+    ("en", "/breach declare payroll leak --count 40", "Did you mean --clients?"),
     ("en", "/breach declare payroll leak --severty high", "Did you mean --severity?"),
 ])
 def test_a_wrong_flag_on_declare_opens_nothing(sqlite_engine, lang, typed, meant):

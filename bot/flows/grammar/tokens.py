@@ -129,6 +129,13 @@ def _flag_words(flag: str) -> list[str]:
     return [flag.casefold(), flag.replace("_", "-").casefold(), *(n.strip() for n in zh.split("/") if n.strip())]
 
 
+@cache
+def _synonyms(flag: str) -> frozenset[str]:
+    """Other words for a flag (`flag_synonyms.` of both catalogues), folded."""
+    return frozenset(fold(n).strip().casefold() for lang in ("en", "zh")
+                     for n in catalogue(lang).get(f"flag_synonyms.{flag}", "").split("/") if n.strip())
+
+
 def meant_flags(typed: str, accepted: frozenset[str], lang: str, usage_text: str = "") -> list[str]:
     """The flags of a command a wrong one most likely meant, as the command's usage shows them: `--开始` →
     `--开始时间`, `--时间` → every time flag, `--severty` → `--severity`; none when nothing is close."""
@@ -136,7 +143,9 @@ def meant_flags(typed: str, accepted: frozenset[str], lang: str, usage_text: str
     if not word:
         return []
     names = {name: flag for flag in sorted(accepted) for name in _flag_words(flag)}
-    found = [flag for name, flag in names.items()
+    # a word people use for the flag (--start for --from, --channel for --via) in either language
+    found = [flag for flag in sorted(accepted) if word in _synonyms(flag)]
+    found = found or [flag for name, flag in names.items()
              if len(word) >= 2 and (name.startswith(word) or word.startswith(name) and len(name) >= 2
                                     or not word.isascii() and name.endswith(word))]
     if not found:
