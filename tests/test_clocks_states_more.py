@@ -68,3 +68,16 @@ def test_north_dakota_nebraska_and_alaska_in_a_chinese_workspace(sqlite_engine):
     assert "内布拉斯加州总检察长" in listing and "阿拉斯加州居民" in listing
     decided = joined(console.say("erin", '/breach 无害认定 阿拉斯加 --理由 "笔记本已密封找回"', "breach-1"))
     assert "us-ak-45-48/no-harm" in decided  # Alaska Stat. §45.48.010(c): written notice to the AG opens
+
+
+def test_an_owner_clock_whose_statute_was_not_read_says_so_in_the_listing(sqlite_engine):
+    # KRS §365.732: Kentucky's notice to the owning client is known from summaries only; the listing must not claim
+    # "no number in the law" for it, while Pennsylvania's (§2303(c), "upon discovery") may
+    console = shanghai_firm(sqlite_engine)
+    console.say("erin", "/breach facts --on-behalf yes", "breach-1")
+    console.say("erin", "/breach affected US-KY=3 US-PA=3", "breach-1")
+    listing = joined(console.say("erin", "/breach clocks", "breach-1")).splitlines()
+    kentucky = next(line for line in listing if line.startswith("us-ky-365-732/owner ·"))
+    assert kentucky.endswith("(the law's timing not read: the firm's own target; confirm with counsel)")
+    pennsylvania = next(line for line in listing if line.startswith("us-pa-2303/owner ·"))
+    assert pennsylvania.endswith("(no number in the law: the firm's own target)")

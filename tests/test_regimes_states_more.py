@@ -11,7 +11,7 @@ import pytest
 from bot.law import coverage
 from bot.law.conditions import NoHarmDecision
 from bot.law.regimes import evaluate, load_regimes
-from tests.test_regimes import DEFAULT, DET, FTC, T0, H, applicable, facts
+from tests.test_regimes import DEFAULT, DET, FTC, T0, H, applicable, facts, why
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ CASES = [
     pytest.param({"US-NV": 1000}, {"us-nv-603a-220/residents": TARGET, **FTC}, id="nv-603a-220-1-1000"),
     pytest.param({"US-NV": 1001}, {"us-nv-603a-220/residents": TARGET, "us-nv-603a-220/cra": TARGET, **FTC},
                  id="nv-603a-220-1001-cra"),
-    # Utah Code §13-44-202 (S.B. 98, 2024): the AG and the Utah Cyber Center at 500 or more, the agencies at 1,000
+    # Utah Code §13-44-202 as amended since 2019: the AG and the Utah Cyber Center at 500 or more, the agencies at 1,000
     pytest.param({"US-UT": 499}, {"us-ut-13-44-202/residents": TARGET}, id="ut-13-44-202-499"),
     pytest.param({"US-UT": 500}, {"us-ut-13-44-202/residents": TARGET, "us-ut-13-44-202/ag": TARGET, **FTC},
                  id="ut-13-44-202-500-ag"),
@@ -159,15 +159,28 @@ def test_every_new_state_cites_its_section_and_says_where_it_was_checked(book):
 def test_a_processor_tells_the_owning_client_where_the_statute_says_so(book):
     # 73 P.S. §2303(c) "upon discovery"; N.C. §75-65(b) and Minn. §325E.61 subd. 1(b) "immediately following
     # discovery"; Va. §18.2-186.6(D) "without unreasonable delay": the firm's 24-hour target
-    # NRS 603A.220(2), S.C. §39-1-90(B), Utah §13-44-202, N.D. §51-30-03, N.H. §359-C:20, I(c), HRS §487N-2(b),
-    # Mo. §407.1500, K.S.A. §50-7a02(b), W. Va. §46A-2A-102(c), Wyo. §40-12-502 and Ark. §4-110-105 likewise
+    # NRS 603A.220(2), S.C. §39-1-90(B), Utah §13-44-202(3)(a), N.D. §51-30-03, N.H. §359-C:20, I(c), HRS §487N-2(b),
+    # Mo. §407.1500, K.S.A. §50-7a02(b), W. Va. §46A-2A-102(c), Wyo. §40-12-502 and Ark. §4-110-105 likewise;
+    # Neb. §87-803(3) "give notice to and cooperate with the owner or licensee"; KRS §365.732, 24 O.S. §163,
+    # Mont. §30-14-1704, Alaska §45.48.070, 9 GCA §48.30 and 14 V.I.C. §2209 as summaries say (their words unread)
     owners = ("US-PA", "US-NC", "US-VA", "US-MN", "US-NV", "US-SC", "US-UT", "US-ND", "US-NH", "US-HI", "US-MO",
-              "US-KS", "US-WV", "US-WY", "US-AR", "US-ID", "US-MS")
-    found = applicable(book, facts(dict.fromkeys(owners, 5), on_behalf=True))
+              "US-KS", "US-WV", "US-WY", "US-AR", "US-ID", "US-MS", "US-KY", "US-OK", "US-NE", "US-MT", "US-AK",
+              "US-GU", "US-VI")
+    held = facts(dict.fromkeys(owners, 5), on_behalf=True)
+    found = applicable(book, held)
     assert {clock.split("/")[0] for clock in found if clock.endswith("/owner")} == {STATES[code] for code in owners}
     for key in (STATES[code] for code in owners):
         assert found[f"{key}/owner"] == T0 + 24 * H, key
     assert not any(clock.endswith("/owner") for clock in applicable(book, facts({"US-PA": 5, "US-NC": 5})))
+    assert "the data is held on behalf of clients" in why(book, held, "us-pa-2303/owner")
+    assert "no number in the law" in why(book, held, "us-pa-2303/owner")  # read: "upon discovery"
+    for code in ("US-KY", "US-OK", "US-NE", "US-MT", "US-AK", "US-GU", "US-VI"):  # never shown as checked
+        said = why(book, held, f"{STATES[code]}/owner")
+        assert "the statute's words on when were not read (confirm with counsel)" in said, code
+        assert "no number in the law" not in said and "法条关于时限的原文未核对" in why(
+            book, held, f"{STATES[code]}/owner", "zh"), code
+    owners_clock = next(r for r in evaluate(book, held) if r.clock_id == "us-ky-365-732/owner")
+    assert "unverified, confirm with counsel" in owners_clock.citation.en and "未核实" in owners_clock.citation.zh
 
 
 def test_virginia_payroll_data_goes_to_the_attorney_general(book):

@@ -57,6 +57,7 @@ class ClockResult:
     source: Localized | None = None  # the text the regime entry was checked against …
     verified_on: date | None = None  # … and when
     decided: bool = False  # closed by a recorded no-harm decision (it would apply without one)
+    timing_unread: bool = False  # a firm target where the statute's words on when were not read
 
 
 
@@ -145,6 +146,7 @@ class Clock(BaseModel):
     deadline: Annotated[timedelta | None, PlainValidator(lambda v: None if v in ("none", None) else _duration(v))]
     firm_target: Duration | None = None
     law_says: Localized | None = None  # what the law says instead of a number, quoted in the reason
+    timing_unread: bool = False  # the statute's words on when were not read: never said to give "no number"
     deadline_when: list[DeadlineRule] = Field(default_factory=list)
     when: When
     content: list[str]
@@ -283,7 +285,8 @@ def _timing(clock: Clock, facts: IncidentFacts, earlier: _Earlier,
     span, hard, how = clock.deadline, clock.deadline is not None, None
     if span is None:
         span = clock.firm_target
-        how = (reason("timing.firm_target", law_says=clock.law_says, target=span) if clock.law_says
+        how = (reason("timing.firm_target_unread", target=span) if clock.timing_unread
+               else reason("timing.firm_target", law_says=clock.law_says, target=span) if clock.law_says
                else reason("timing.firm_target_only", target=span))
     for rule in clock.deadline_when:
         ok, why = rule.when(facts)
@@ -344,6 +347,6 @@ def evaluate(book: RegimeBook, facts: IncidentFacts) -> list[ClockResult]:
                 audience_zh=clock.audience.zh, applies=applies, reason=why, starts=starts,
                 due_at=due if applies else None, hard_deadline=hard, citation=clock.citation or regime.citation,
                 content=list(clock.content), note=clock.note, source=regime.source, verified_on=regime.verified_on,
-                decided=decided,
+                decided=decided, timing_unread=clock.timing_unread,
             ))
     return results

@@ -327,7 +327,8 @@ def clocks(book: RegimeBook, *, incident: Incident, ws: Workspace, rows: list[Cl
             timing = t(lang, "clocks.met_at", at=when(ws, row.met_at, now), ref=row.reference or t(lang, "clocks.no_ref"))
         else:
             timing = render(result.reason, lang)
-        target = "" if result.hard_deadline or row.status == "not_applicable" else t(lang, "clocks.firm_target")
+        target = "" if result.hard_deadline or row.status == "not_applicable" else t(
+            lang, "clocks.firm_target_unread" if result.timing_unread else "clocks.firm_target")
         lines.append((Strong(f"{result.clock_id}"), Text(f" · {_clock_title(book, result.clock_id, lang)} → "
                                                           f"{audience} · {status} · {timing}{target}")))
         lines.append((Text(f"    {result.citation(lang)}" + (f" — {result.note(lang)}" if result.note else "")),))
