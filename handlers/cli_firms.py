@@ -45,6 +45,9 @@ def cmd_config(args: argparse.Namespace) -> int:
         with tenancy.serving(bot, external, platform=platform), transaction(bot.sessions) as session:
             ws = incidents.workspace_for(session, platform=platform, external_id=external, lang=bot.lang,
                                          timezone=bot.timezone)
+            # as a command in chat would find it: the firm's language and zone, else the deployment's as they are now
+            ws.lang, ws.timezone = tenancy.settled(session, ws, lang=bot.default("lang"),
+                                                   timezone=bot.default("timezone"))
             values = tenancy.stored(session, ws.id)
             if args.key is None:
                 print(firm.show(bot, ws, values, session=session).plain_text())

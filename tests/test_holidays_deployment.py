@@ -110,9 +110,9 @@ def test_the_operator_changes_holidays_and_the_war_room_is_told_what_moved(
     said(console, "alice", DECLARE, "general")
     assert "(us-vt-2435/ag): due Thu 17 Dec 23:59" in said(console, "erin", "/breach affected US-VT=12")
     later = console.clock.advance(timedelta(hours=2))
-    monkeypatch.setattr(
-        SystemClock, "now", lambda self: later
-    )  # the command line runs at the console's virtual time
+    # the command line runs at the console's virtual time, with the deployment's settings
+    monkeypatch.setattr(SystemClock, "now", lambda self: later)
+    monkeypatch.setenv("BREACHBOT_TIMEZONE", "Asia/Shanghai")
     argv = ["--db", str(sqlite_engine.url), "config", "--workspace", "console:console"]
     assert main([*argv, "holidays", "2026-12-01"]) == 0
     assert capsys.readouterr().out.splitlines() == [
@@ -131,3 +131,14 @@ def test_the_operator_changes_holidays_and_the_war_room_is_told_what_moved(
     assert "holidays cannot be “2026-12-32”" in capsys.readouterr().err
     assert main([*argv, "holidays", "default"]) == 0
     assert "now due Thu 17 Dec 23:59" in joined(console.advance(later))
+    capsys.readouterr()
+    monkeypatch.setenv(
+        "BREACHBOT_LANG", "zh"
+    )  # the deployment now speaks Chinese, and the firm set no language:
+    assert (
+        main([*argv, "holidays", "2026-12-01"]) == 0
+    )  # every line in Chinese, as a command in chat would be
+    assert capsys.readouterr().out.splitlines() == [
+        "设置已更新：节假日 现在是 2026-12-01。",
+        "已按新的节假日重新计算按工作日计的时限：BR-1 有 1 项变动（us-vt-2435/ag）。各作战室会收到变动通知。",
+    ]
