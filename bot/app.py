@@ -19,9 +19,9 @@ from sqlmodel import Session, col, select
 from bot import delivery
 from bot.chat import Chat, Context, Message
 from bot.clock import Clock, SystemClock
-from bot.commands import Assign, Capture, Command, Declare, FollowUpAdd, Help, Log, Send
+from bot.commands import Command, Declare, Help, Send
 from bot.errors import ConfigError, UserError, WhichIncident, new_error_id
-from bot.flows import alerts, delivering, dispatch, send_returns, send_runner, tenancy, undelivered
+from bot.flows import alerts, delivering, dispatch, lookups, send_returns, send_runner, tenancy, undelivered
 from bot.flows.base import resolve
 from bot.flows.canonical import canonical
 from bot.flows.dispatch import each, unstorable
@@ -33,7 +33,6 @@ from bot.outbox import PENDING_ROOM, Outbox, split_message, with_rooms
 from bot.registry import word
 from bot.settings import FirmConfig, Settings
 from bot.statements import drafts, sending, transports
-from bot.text import mentions
 from bot.text.i18n import message
 from bot.text.i18n import text as t
 from bot.text.worded import Listing
@@ -130,7 +129,7 @@ class Breachbot(tenancy.FirmScoped):
         try:
             # People typed as text become platform accounts, or the command is refused: asked before the
             # transaction, so no platform call ever holds the database.
-            command = self._people(command)
+            command = lookups.named_people(self, command)
             with self.unit() as session:
                 ws = self.workspace(session, context)
                 lang = ws.lang
@@ -185,27 +184,6 @@ class Breachbot(tenancy.FirmScoped):
         """Tell a live scheduler that what is due changed."""
         for hook in self.on_schedule_change:
             hook()
-
-    def _people(self, command: Command) -> Command:
-        """Assign and follow-up owners as the platform's ids; UserError naming who could not be found.
-        People mentioned in free text get their names (a note or capture keeps their ids: incidents.record)."""
-        for f in ("text", "note", "lessons", "title", "reason"):
-            if self.chat.marks_mentions and isinstance(value := getattr(command, f, None), str) and "<@" in value:
-                value, people = mentions.resolve(mentions.named(value, self.chat.display_name))
-                kept = f == "text" and isinstance(command, Log | Capture)
-                command = replace(command, **{f: value}, **({"mentioned": tuple(people)} if kept else {}))
-        field = "user" if isinstance(command, Assign) else "owner" if isinstance(command, FollowUpAdd) else None
-        if field is None:
-            return command
-        typed = getattr(command, field)
-        found = self.chat.find_user(typed)
-        if not found and (named := mentions.by_name(typed, people=self.firm.people, name_of=self.chat.display_name,
-                                                     roster=[u for ids in self.firm.roster.values() for u in ids])):
-            found = self.chat.find_user(named)
-        if not found:
-            raise UserError(message(self.lang, "error.unknown_person", kind="error", typed=typed,
-                                    platform=t(self.lang, f"platform_name.{self.chat.platform}")))
-        return replace(command, **{field: found})
 
     def deliver(self, context: Context | None, outbox: Outbox, rows: list[int]) -> None:
         """After the commit: make the war room, answer the person, send the rest; say what did not go."""

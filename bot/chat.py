@@ -235,6 +235,9 @@ class Chat(ABC):
     # How many outbox lanes (a war room, one invite, a person) may be sent to at once after a command: calls
     # that do not depend on each other go out together (a war room's invites beside its status). 1: in turn.
     parallel_lanes: int = 1
+    # Whether the firm's roster is everyone there is (the console: people exist only as breachbot.toml lists
+    # them); a platform with its own directory (Slack, WeCom) answers find_user from it instead.
+    roster_is_everyone: bool = False
 
     @abstractmethod
     def create_room(self, *, name: str, topic: str, members: list[str], private: bool = True,

@@ -180,14 +180,15 @@ def _uploads_root() -> Path:
 
 
 def make_console(engine: Engine, *, roster: dict | None = None, lang: str = "en", start: datetime = START,
-                 timezone: str = "Asia/Shanghai") -> ConsoleWorkspace:
-    """A console workspace on `engine` with a virtual clock, printing into a buffer."""
+                 timezone: str = "Asia/Shanghai", people: dict | None = None) -> ConsoleWorkspace:
+    """A console workspace on `engine` with a virtual clock, printing into a buffer (`people`: breachbot.toml's
+    [people], who may be given roles besides the roster on a console)."""
     # Created only when something is uploaded (most tests upload nothing); removed when the run ends.
     chat = ConsoleChat(out=io.StringIO(), uploads=_uploads_root() / uuid.uuid4().hex[:12])
     clock = VirtualClock(start)
     settings = make_settings(lang=lang, timezone=timezone)
     bot = create_app(settings, chat=chat, clock=clock, engine=engine)
-    bot.firm = FirmConfig(roster=roster or {})
+    bot.firm = FirmConfig(roster=roster or {}, people=people or {})
     return ConsoleWorkspace(bot=bot, chat=chat, clock=clock)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.settings import FirmConfig
 from handlers.console.main import ask_who
-from tests.conftest import make_console
+from tests.conftest import joined, make_console
 from tests.test_console_cli import run_cli
 
 TOML = """[workspace]
@@ -111,3 +111,36 @@ def test_a_restart_goes_on_from_the_time_the_last_run_skipped_to(tmp_path, lang)
     assert times[-1] >= datetime.fromisoformat(skipped_to.replace(" UTC+8", "+08:00"))
     third = run_cli("--db", db, "console", "--script", "-", "--now", "2030-01-01T09:00+08:00", stdin="", cwd=tmp_path)
     assert third.returncode == 0 and "2030" not in third.stderr and third.stderr.strip() == ""
+
+
+NOT_ON_ROSTER = {"zh": ("breachbot.toml 的名单中没有 '张三'，你仍是 dave。请从中选一位：陈晓 (carol)、dave（例如 :as carol）。\n",
+                        "事务所名单中没有 @nobody。请从中选一位：@carol (陈晓)、@dave；未做任何更改。"),
+                 "en": ("'张三' is not on the roster in breachbot.toml; you are still dave. Choose one of: 陈晓 (carol), "
+                        "dave (for example :as carol).\n",
+                        "@nobody is not on the firm's roster. Choose one of: @carol (陈晓), @dave; nothing was changed.")}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_someone_not_on_the_roster_is_refused_by_as_and_by_assign(sqlite_engine, lang):
+    from sqlmodel import Session, select
+
+    from storage.models import RoleAssignment
+
+    console = _firm(make_console(sqlite_engine, lang=lang), lang)
+    out = io.StringIO()
+    console.line(":as dave", out=out, interactive=True)
+    assert console.user == "dave" and out.getvalue() == ""
+    console.line(":as 张三", out=out, interactive=True)
+    assert out.getvalue() == NOT_ON_ROSTER[lang][0] and console.user == "dave"
+    console.line(":as 陈晓", out=out, interactive=True)
+    assert console.user == "carol"
+    console.say("carol", "/breach 宣布 测试" if lang == "zh" else "/breach declare test", "general")
+    before = len(console.chat.sent)
+    said = joined(console.say("carol", "/breach 指派 @nobody 法务" if lang == "zh" else "/breach assign @nobody legal",
+                              "breach-1"))
+    assert said.strip() == NOT_ON_ROSTER[lang][1]
+    assert [s.op for s in console.chat.sent[before:]] == ["reply"]  # nothing posted, nobody invited
+    console.say("carol", "/breach 指派 @陈晓 法务" if lang == "zh" else "/breach assign @陈晓 legal", "breach-1")
+    with Session(sqlite_engine) as s:
+        holders = {a.role: a.user for a in s.exec(select(RoleAssignment).where(RoleAssignment.ended_at.is_(None)))}
+    assert holders.get("legal") == "carol" and "nobody" not in holders.values()

@@ -27,13 +27,14 @@ def test_the_readme_has_zh_examples_of_flags_and_picks():
 
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_every_zh_example_in_the_readme_is_taken(sqlite_engine, tmp_path, example):
-    console = make_console(sqlite_engine, lang="zh", roster={"it_security": ["bob"], "legal": ["erin"]})
+    console = make_console(sqlite_engine, lang="zh", roster={"it_security": ["bob"], "legal": ["erin"], "scribe": ["dave"]})
     playbook = tmp_path / "breach-default.yaml"
     playbook.write_text(console.bot.settings.playbook.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "firm-regimes.yaml").write_text(FIRM_FILE, encoding="utf-8")
     console.bot.settings = console.bot.settings.model_copy(update={
         "playbook": playbook, "operators": "console:console:alice"})
-    console.bot.firm = FirmConfig(admins=["alice"], roster={"it_security": ["bob"], "legal": ["erin"]})
+    console.bot.firm = FirmConfig(admins=["alice"], roster={"it_security": ["bob"], "legal": ["erin"], "scribe": ["dave"]},
+                                  people={"dave": "王磊"})  # README's [people]: `@王磊` is dave
     firms.attach(console.bot, console.bot.settings)
     word = example.split()[1]
     user = "alice"

@@ -14,7 +14,7 @@ ROSTER = {"legal": ["erin"], "executive": ["frank"], "comms": ["carl"], "it_secu
 
 @pytest.fixture
 def team(sqlite_engine):
-    console = make_console(sqlite_engine, roster=ROSTER)
+    console = make_console(sqlite_engine, roster=ROSTER, people={"gina": "gina"})
     console.say("alice", "/breach declare Payroll export leaked")
     return console
 

@@ -39,7 +39,7 @@ def test_declare_opens_a_private_war_room_with_pinned_status(console):
 
 
 def test_full_incident_from_declare_to_verify(engine):
-    console = make_console(engine, roster=ROSTER)
+    console = make_console(engine, roster=ROSTER, people={"carol": "carol", "gina": "gina"})
     say = console.say
     say("alice", "/breach declare Client tax IDs emailed to the wrong client --aware \"10m ago\" --severity critical",
         "general")

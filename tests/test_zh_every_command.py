@@ -63,7 +63,7 @@ SCRIPT = [
 
 def test_every_command_typed_in_chinese_answers_in_chinese(sqlite_engine, tmp_path):
     console = make_console(sqlite_engine, lang="zh", roster=ROSTER)
-    console.bot.firm = FirmConfig(roster=ROSTER, name="上海莲花会计师事务所", contact="021-5555 0000")
+    console.bot.firm = FirmConfig(roster=ROSTER, name="上海莲花会计师事务所", contact="021-5555 0000", people={"gina": "gina"})
     csv = tmp_path / "客户.csv"
     csv.write_bytes(CSV.encode("gbk"))
     console.say("carol", "/breach 宣布 客户工资表在公共网盘被发现 --严重程度 高 --知悉时间 2小时前", "general")

@@ -104,7 +104,7 @@ def check_the_chinese_incident(engine) -> None:
 
 def test_a_whole_incident_typed_in_chinese_on_the_console(sqlite_engine, tmp_path):
     console = make_console(sqlite_engine, lang="zh", roster=ROSTER)
-    console.bot.firm = FirmConfig(roster=ROSTER, name="上海莲花会计师事务所", contact="021-5555 0000")
+    console.bot.firm = FirmConfig(roster=ROSTER, name="上海莲花会计师事务所", contact="021-5555 0000", people={"gina": "gina"})
     console.bot.settings = console.bot.settings.model_copy(update={"firm_name": "", "firm_contact": ""})
     csv = tmp_path / "客户.csv"
     csv.write_bytes(CSV.encode("gbk"))  # as a Chinese Excel saves it

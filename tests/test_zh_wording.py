@@ -76,7 +76,7 @@ Golden Gate Trading,企业,ap@ggt.example,英文,US-CA,账簿
 
 def chinese_response(engine, folder: Path) -> tuple[list[str], dict[str, str]]:
     """A whole response in a zh workspace: everything the bot said, and the report files it made."""
-    console = make_console(engine, lang="zh", roster=ROSTER)
+    console = make_console(engine, lang="zh", roster=ROSTER, people={"dave": "dave"})
     (folder / "clients.csv").write_text(CLIENTS, encoding="utf-8")
     sent = list(console.say("alice", "/breach 宣布 客户工资表在公共网盘被发现 --severity high", "general"))
     script = [

@@ -3,12 +3,17 @@ keeps no state the bot owns: after a restart the answers are the same)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.chat import Context
+from bot.commands import Assign, Capture, Command, FollowUpAdd, Log
+from bot.errors import UserError
 from bot.flows.port import Bot
 from bot.incident import incidents, questions
 from bot.incident.playbook import QuestionSpec
+from bot.text import mentions
+from bot.text.i18n import message
+from bot.text.i18n import text as t
 
 
 @dataclass(frozen=True)
@@ -51,3 +56,32 @@ def last_asked(bot: Bot, context: Context, *, types: frozenset[str]) -> LastAske
             return None
         asked = questions.last_asked(session, incident=mine[0], playbook=bot.playbook, types=types)
         return LastAsked(incident=mine[0].number, lang=ws.lang, questions=tuple(asked)) if asked else None
+
+
+def named_people(bot: Bot, command: Command) -> Command:
+    """Assign and follow-up owners as the platform's ids; UserError naming who could not be found (on the console,
+    anyone not on the firm's roster, with the names on it).
+    People mentioned in free text get their names (a note or capture keeps their ids: incidents.record)."""
+    for f in ("text", "note", "lessons", "title", "reason"):
+        if bot.chat.marks_mentions and isinstance(value := getattr(command, f, None), str) and "<@" in value:
+            value, people = mentions.resolve(mentions.named(value, bot.chat.display_name))
+            kept = f == "text" and isinstance(command, Log | Capture)
+            command = replace(command, **{f: value}, **({"mentioned": tuple(people)} if kept else {}))
+    field = "user" if isinstance(command, Assign) else "owner" if isinstance(command, FollowUpAdd) else None
+    if field is None:
+        return command
+    typed = getattr(command, field)
+    found = bot.chat.find_user(typed)
+    if not found and (named := mentions.by_name(typed, people=bot.firm.people, name_of=bot.chat.display_name,
+                                                 roster=[u for ids in bot.firm.roster.values() for u in ids])):
+        found = bot.chat.find_user(named)
+    roster = list(dict.fromkeys([u for ids in bot.firm.roster.values() for u in ids] + list(bot.firm.people)))
+    if found and bot.chat.roster_is_everyone and roster and found not in roster:
+        names = ("、" if bot.lang == "zh" else ", ").join(
+            f"@{u}" + (f" ({bot.firm.people[u]})" if u in bot.firm.people else "") for u in roster)
+        raise UserError(message(bot.lang, "error.not_on_roster", kind="error", typed=typed.lstrip("@"),
+                                names=names))
+    if not found:
+        raise UserError(message(bot.lang, "error.unknown_person", kind="error", typed=typed,
+                                platform=t(bot.lang, f"platform_name.{bot.chat.platform}")))
+    return replace(command, **{field: found})

@@ -21,6 +21,7 @@ class ConsoleChat(Chat):
     """A whole chat workspace in one process. Records everything it did in `sent`."""
 
     platform = "console"
+    roster_is_everyone = True  # with a roster in breachbot.toml, a name not on it is nobody
 
     def __init__(self, out: TextIO | None = None, uploads: Path | None = None) -> None:
         self.out = out if out is not None else sys.stdout

@@ -44,28 +44,17 @@ def resumed_line(workspace: ConsoleWorkspace) -> str | None:
 
 def roster_people(workspace: ConsoleWorkspace) -> list[str]:
     """Everyone the firm lists (roster first, then [people]), each once; empty when there is no roster."""
-    firm = workspace.bot.firm
-    return list(dict.fromkeys([p for members in firm.roster.values() for p in members] + list(firm.people)))
+    return workspace.roster_people()
 
 
 def known_person(workspace: ConsoleWorkspace, typed: str) -> str | None:
-    """The person a name, display name or roster number stands for; None when the roster has no such person
-    (any name goes when there is no roster at all)."""
-    people = roster_people(workspace)
-    typed = typed.strip()
-    if typed.isdigit() and 1 <= int(typed) <= len(people):
-        return people[int(typed) - 1]
-    person = workspace.person(typed)
-    return person if person in people or (not people and person) else None
+    """The person a name, display name or roster number stands for (None: not on the roster)."""
+    return workspace.known_person(typed)
 
 
 def unknown_person(workspace: ConsoleWorkspace, typed: str) -> str:
     """The line for a name not on the roster, listing the names to choose from."""
-    sep = "、" if workspace.bot.lang == "zh" else ", "
-    names = sep.join(workspace.shown(p) + (f" ({p})" if p in workspace.bot.firm.people else "")
-                     for p in roster_people(workspace))
-    return t(workspace.bot.lang, "console.unknown_user", name=typed.strip(), names=names,
-             example=roster_people(workspace)[0])
+    return workspace.unknown_person(typed)
 
 
 def ask_who(workspace: ConsoleWorkspace, *, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> str:

@@ -64,6 +64,29 @@ class ConsoleWorkspace:
         """How the console names a person: the roster's display name, else the id."""
         return self.bot.firm.people.get(user, user)
 
+    def roster_people(self) -> list[str]:
+        """Everyone the firm lists (roster first, then [people]), each once; empty when there is no roster."""
+        with tenancy.serving(self.bot, WORKSPACE_ID):  # the roster as the firm's admins set it (/breach config)
+            firm = self.bot.firm
+            return list(dict.fromkeys([p for members in firm.roster.values() for p in members] + list(firm.people)))
+
+    def known_person(self, typed: str) -> str | None:
+        """The person a name, display name or roster number stands for; None when the roster has no such person
+        (any name goes when there is no roster at all)."""
+        people = self.roster_people()
+        typed = typed.strip()
+        if typed.isdigit() and 1 <= int(typed) <= len(people):
+            return people[int(typed) - 1]
+        person = self.person(typed)
+        return person if person in people or (not people and person) else None
+
+    def unknown_person(self, typed: str, *, key: str = "console.unknown_user") -> str:
+        """The line for a name not on the roster, listing the names to choose from."""
+        people = self.roster_people()
+        sep = "、" if self.bot.lang == "zh" else ", "
+        names = sep.join(self.shown(p) + (f" ({p})" if p in self.bot.firm.people else "") for p in people)
+        return t(self.bot.lang, key, name=typed.strip(), names=names, example=people[0], user=self.shown(self.user))
+
     def _ids_for_names(self, text: str) -> str:
         """`@陈晓` typed in a command → `@carol`, the id the bot knows."""
         for user, shown in sorted(self.bot.firm.people.items(), key=lambda p: -len(p[1])):
@@ -173,7 +196,10 @@ class ConsoleWorkspace:
         if word == ":quit" or word == ":q":
             return False
         if word == ":as" and arg:
-            self.user = self.person(arg)
+            if (found := self.known_person(arg)) is None:  # not on the roster: say so, stay who you are
+                out.write(self.unknown_person(arg, key="console.unknown_as") + "\n")
+                return True
+            self.user = found
         elif word == ":room" and arg:
             room = arg.lstrip("#")
             if room not in self.chat.rooms:  # a typo or a war room not made yet: say so, stay where you are
