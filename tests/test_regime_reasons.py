@@ -177,7 +177,7 @@ def test_a_group_named_in_english_only_is_refused(tmp_path):
         load_regimes([DEFAULT_REGIMES, path])
     assert str(caught.value) == (
         f"{path}:14: regime 'every-reason': clocks.0.when: affected: who needs en and zh text, "
-        "e.g. {en: US consumers, zh: 美国消费者}; got 'everyone'")
+        "such as {en: US consumers, zh: 美国消费者}; not 'everyone'")
 
 
 @pytest.mark.parametrize("field", ["law_says: immediately", "note: Tell the DPO too."])
@@ -187,8 +187,9 @@ def test_a_quote_or_note_in_english_only_is_refused(tmp_path, field):
                     encoding="utf-8")
     with pytest.raises(RegimeError) as caught:
         load_regimes([DEFAULT_REGIMES, path])
-    assert f"regime 'every-reason': clocks.0.{field.split(':')[0]}: Input should be a valid dictionary" in str(
-        caught.value)
+    key, _, typed = field.partition(": ")
+    assert (f"regime 'every-reason': clocks.0.{key}: must be a mapping (one `key: value` a line), not {typed!r}"
+            in str(caught.value))
 
 
 def test_a_chinese_workspace_explains_every_clock_in_chinese(sqlite_engine):
