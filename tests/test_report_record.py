@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import joined, make_console
 
 ZH = """
@@ -108,3 +110,14 @@ def test_the_facts_table_reads_as_chinese_and_keeps_the_incident_level(sqlite_en
     facts = md.split("## 时间线")[0]
     assert "| 网络安全事件级别 | 一般 |" in facts and "| 涉及数据 | 工资数据、银行账户 |" in facts
     assert "| 受影响人数 | 1,200 |" in facts
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_answer_of_dont_know_reads_as_words_in_the_report(sqlite_engine, lang):
+    console = make_console(sqlite_engine, lang=lang)
+    console.say("alice", "/breach 宣布 网盘泄露" if lang == "zh" else "/breach declare share leak", "general")
+    console.say("alice", "/breach 回答 press 不知道" if lang == "zh" else "/breach answer press don't know", "breach-1")
+    md = _report(console, "md", lang)
+    assert "None" not in md
+    assert ("回答问题：媒体或公众是否已知晓此次泄露？不知道" if lang == "zh"
+            else "question answered: Do the press or the public know about the leak? don't know") in md

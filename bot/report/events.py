@@ -134,11 +134,14 @@ def _closed(e: TimelineEvent, d: Mapping[str, Any], w: Words) -> str:
 def _facts(e: TimelineEvent, d: Mapping[str, Any], w: Words) -> str:
     """Facts set by /breach facts in words; an answer to a question as the question and its answer."""
     said = []
+    # `answer:<question>:unknown` (or `:not_applicable`): the fact was cleared, the answer said so in words
+    extra = str(d.get("via", "")).split(":")[2:3]
     for key, value in d["set"].items():
         words = wording.fact(key, value, w.lang, when=w.when)
         spec = next((q for q in w.playbook.questions() if q.sets == key), None)
         if words is None and spec is not None:
-            shown = (w.when(datetime.fromisoformat(value)) if spec.type == "datetime" and isinstance(value, str)
+            shown = (t(w.lang, f"answer.said.{extra[0]}") if value is None and extra
+                     else w.when(datetime.fromisoformat(value)) if spec.type == "datetime" and isinstance(value, str)
                      else show(spec, value, w.lang))
             words = _t(w, "answer", question=spec.text(w.lang), answer=shown)
         said.append(words or f"{key}={value}")
