@@ -247,18 +247,17 @@ class Breachbot(tenancy.FirmScoped):
             now = self.now()
             with self.unit(write=False) as session:
                 batch = deadlines.due(session, now=now, limit=20)
-            if not batch:
-                return sent
-            progressed = False
+            progressed = False  # stays so when nothing is due
             for alert in batch:
+                if self.stopping.is_set():  # SIGTERM: the rest of the batch waits for the next process
+                    return sent
                 with self.unit() as session:
                     if not deadlines.claim(session, alert_id=alert.id, worker=self.worker_id, now=now,
                                            lease=ALERT_LEASE):
                         continue
                 progressed = True
                 with tenancy.for_incident(self, alert.incident_id):  # said as that firm, with its credentials
-                    if self._fire(alert.id):
-                        sent += 1
+                    sent += self._fire(alert.id)  # True: it went out
             if not progressed:
                 break
         return sent

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from bot.clock import OffsetClock
 from bot.incident import deadlines
 from bot.scheduler import AlertScheduler
-from storage.models import Alert, Deadline, TimelineEvent
+from storage.models import Alert, Deadline, OutboundMessage, TimelineEvent
 from tests.conftest import START, joined, make_console
 
 
@@ -245,3 +245,29 @@ def test_shutdown_while_a_tick_rearms_the_wakeup_does_not_hang(quick):
     stopper.join(timeout=20)
     assert not stopper.is_alive(), "shutdown waited for ever on the tick re-arming the wake-up"
     assert rearmed == [None]  # a closed scheduler arms nothing
+
+
+def test_a_sigterm_while_due_alerts_go_out_claims_no_further_alert(sqlite_engine):
+    """SIGTERM while a sweep works through a batch of due alerts: the alert in hand is said and confirmed, no
+    further one is claimed or composed (they wait, pending, for the next process), so the stop is not held up."""
+    console = make_console(sqlite_engine)
+    for title in ("Payroll export leaked", "Laptop stolen"):
+        console.say("alice", f"/breach declare {title}")
+    bot = console.bot
+    bot.clock.set(START + timedelta(hours=2))
+    with Session(sqlite_engine) as s:
+        due = len(s.exec(select(Alert).where(Alert.fire_at <= bot.now(), Alert.state == deadlines.PENDING)).all())
+    post = bot.chat.post
+
+    def post_then_stop(**kwargs):
+        bot.stopping.set()  # the deploy's SIGTERM arrives while the first alert is being said
+        return post(**kwargs)
+
+    bot.chat.post = post_then_stop
+    assert bot.run_due() == 1
+    with Session(sqlite_engine) as s:
+        taken = s.exec(select(Alert).where(Alert.fire_at <= bot.now(), Alert.state != deadlines.PENDING)).all()
+        rows = s.exec(select(OutboundMessage)).all()
+    assert due > 3 and len(taken) == 1 and taken[0].state == deadlines.SENT
+    # Nothing composed and left for the next process to redo.
+    assert [r.state for r in rows if r.meta.get("alerts")] == ["sent"]
