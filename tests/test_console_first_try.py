@@ -144,3 +144,27 @@ def test_someone_not_on_the_roster_is_refused_by_as_and_by_assign(sqlite_engine,
     with Session(sqlite_engine) as s:
         holders = {a.role: a.user for a in s.exec(select(RoleAssignment).where(RoleAssignment.ended_at.is_(None)))}
     assert holders.get("legal") == "carol" and "nobody" not in holders.values()
+    # dave (on the roster, so on the team) has not moved yet: :as puts him in the one war room he is on
+    assert console.room_of("dave") == "general"
+    console.line(":as dave", out=out, interactive=True)
+    assert console.room_of("dave") == "breach-1" and console.prompt() == "dave #breach-1> "
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_what_only_the_person_sees_is_printed_as_theirs_not_the_rooms(sqlite_engine, lang):
+    """A signed link, or the clocks asked in #general, are answers only the person sees (ephemeral on Slack, the
+    chat with the app on WeCom): the console prints them as [@alice], never as said in the room."""
+    console = make_console(sqlite_engine, lang=lang)
+    console.say("alice", "/breach 宣布 测试" if lang == "zh" else "/breach declare test", "general")
+    console.say("alice", "/breach 链接 --有效期 2 --给 保险公司" if lang == "zh" else "/breach link --hours 2 --for insurer",
+                "breach-1")
+    console.say("alice", "/breach 时限" if lang == "zh" else "/breach clocks", "general")
+    printed = console.chat.out.getvalue().splitlines()
+    token = [line for line in printed if "?k=" in line]
+    assert len(token) == 1 and token[0].startswith("    http")  # the link's own line, under its heading
+    heading = printed[printed.index(token[0]) - 1]
+    assert heading.startswith("[@alice] 🔗 L-1")
+    told = next(line for line in printed if line.startswith("[#breach-1] 🔗"))
+    assert ("@alice 发出了" if lang == "zh" else "@alice gave out a link") in told and "?k=" not in told
+    clocks = [line for line in printed if line.startswith("[") and "⚖️" in line]
+    assert len(clocks) == 1 and clocks[0].startswith("[@alice] ⚖️")

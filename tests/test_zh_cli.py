@@ -87,6 +87,13 @@ def test_the_console_banner_speaks_chinese_and_names_the_zone_as_utc_plus_8(sqli
     assert chinese(re.sub(r"Asia/Shanghai|sqlite:///bb.db|#general|:\w+|~ \+2h", " ", said)) == [], said  # as typed
     english = banner(make_console(sqlite_engine), make_settings(database_url="sqlite:///bb.db"))
     assert "Times are Asia/Shanghai (UTC+8)." in english
+    # UTC is said once; someone on one open incident starts in its war room
+    for lang, said in (("zh", "你是 #breach-1 中的 alice。时间按 UTC显示。"), ("en", "You are alice in #breach-1. Times are UTC.")):
+        utc = make_console(sqlite_engine, lang=lang, timezone="UTC")
+        utc.say("alice", "/breach declare test", "general")
+        utc.rooms.clear()  # a new run: nobody has moved yet
+        utc.land("alice")
+        assert said in banner(utc, make_settings(lang=lang, database_url="sqlite:///bb.db"))
 
 
 # What a person types or reads as an identifier stays as it is: `code`, environment variables, URLs, workspace ids,

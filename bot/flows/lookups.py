@@ -32,6 +32,13 @@ def room_team(bot: Bot, context: Context) -> list[str]:
         return incidents.participants(session, incident) if incident else []
 
 
+def open_war_rooms(bot: Bot, context: Context) -> list[str]:
+    """The war rooms of the open incidents a person is on the team of, newest first."""
+    with bot.unit(write=False) as session:
+        ws = bot.workspace(session, context)
+        return [i.war_room for i in incidents.open_for_user(session, workspace=ws, user=context.user) if i.war_room]
+
+
 def room_incident(bot: Bot, context: Context) -> int | None:
     """The number of the incident whose war room is `context.room`, or None."""
     with bot.unit(write=False) as session:

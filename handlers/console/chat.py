@@ -87,7 +87,9 @@ class ConsoleChat(Chat):
     def reply(self, *, context: Context, message: Message, public: bool = False) -> None:
         self.sent.append(Sent("reply", room=context.room, user=context.user, message=message, text=render(message, self.names),
                               extra={"public": public}))
-        self._print(f"#{context.room}", message)
+        # An answer only the person sees (Slack's ephemeral reply, WeCom's chat with the app) is printed as theirs,
+        # so a signed link or a clock list typed in #general is not shown as said in the room.
+        self._print(f"#{context.room}" if public else f"@{self.names.get(context.user, context.user)}", message)
 
     def upload(self, *, room: str, upload: Upload) -> str:
         self.uploads.mkdir(parents=True, exist_ok=True)

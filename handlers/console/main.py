@@ -84,10 +84,11 @@ def banner(workspace: ConsoleWorkspace, settings: Settings) -> str:
     """What the interactive console says first, in the workspace's language, its zone as `UTC+8` (never CST)."""
     lang = workspace.bot.lang
     where = settings.database_url or "SQLite: ./breachbot.db"
-    zone = (f"{workspace.bot.timezone}（{{}}）" if lang == "zh" else f"{workspace.bot.timezone} ({{}})").format(
-        zone_label(workspace.bot.timezone, workspace.clock.now()))
-    return t(lang, "console.banner", where=where, user=workspace.shown(workspace.user), zone=zone) + "\n" + t(
-        lang, "console.keys")
+    label = zone_label(workspace.bot.timezone, workspace.clock.now())
+    zone = (workspace.bot.timezone if label == workspace.bot.timezone  # UTC, said once (not "UTC (UTC)")
+            else f"{workspace.bot.timezone}（{label}）" if lang == "zh" else f"{workspace.bot.timezone} ({label})")
+    return t(lang, "console.banner", where=where, user=workspace.shown(workspace.user), zone=zone,
+             room=workspace.room_of(workspace.user)) + "\n" + t(lang, "console.keys")
 
 
 def run_console(settings: Settings, *, script: str | None, now: str | None, user: str | None) -> int:
@@ -110,6 +111,7 @@ def run_console(settings: Settings, *, script: str | None, now: str | None, user
 
     if user is None and sys.stdin.isatty():  # piped lines are commands, never taken as a name
         workspace.user = ask_who(workspace)
+    workspace.land(workspace.user)  # in the war room of their one open incident, if they have one
     scheduler = AlertScheduler(workspace.bot)
     scheduler.start()
     print(banner(workspace, settings))

@@ -15,7 +15,7 @@ from bot.chat import Context, Sent
 from bot.clock import OffsetClock, VirtualClock
 from bot.commands import ClientsImport
 from bot.errors import ConfigError, UserError
-from bot.flows import tenancy
+from bot.flows import lookups, tenancy
 from bot.text.i18n import text as t
 from bot.text.times import parse_duration, zone_label
 from handlers.console.chat import ConsoleChat
@@ -92,6 +92,16 @@ class ConsoleWorkspace:
         for user, shown in sorted(self.bot.firm.people.items(), key=lambda p: -len(p[1])):
             text = re.sub(rf"[@＠]{re.escape(shown)}(?![\w.\-])", f"@{user}", text)
         return text
+
+    def land(self, user: str) -> None:
+        """Put a person who has not moved yet in their war room, when they are on exactly one open incident."""
+        if user in self.rooms:
+            return
+        context = Context(workspace=WORKSPACE_ID, user=user, room="general", platform="console")
+        with tenancy.serving(self.bot, WORKSPACE_ID):
+            rooms = lookups.open_war_rooms(self.bot, context)
+        if len(rooms) == 1 and rooms[0] in self.chat.rooms:
+            self.rooms[user] = rooms[0]
 
     def room_of(self, user: str) -> str:
         """The room a person is in now (#general until they move)."""
@@ -200,6 +210,7 @@ class ConsoleWorkspace:
                 out.write(self.unknown_person(arg, key="console.unknown_as") + "\n")
                 return True
             self.user = found
+            self.land(found)
         elif word == ":room" and arg:
             room = arg.lstrip("#")
             if room not in self.chat.rooms:  # a typo or a war room not made yet: say so, stay where you are
