@@ -35,9 +35,22 @@ def test_clients_still_untold_at_close_are_written_to_and_recorded_after_it(team
     assert "closed" in said(team, "erin", "/breach draft press --lang en").lower()
 
 
-def test_a_state_clock_is_not_met_while_people_recorded_as_affected_there_are_untold(team, tmp_path):
+PEOPLE_UNTOLD = {
+    "en": "⚖️ us-ca-1798-82/residents: 1/1 clients in the register reached, but 30 people are recorded as affected "
+          "there (/breach affected) — not met until every one of them is told: import them into the register, or "
+          "record the notice with /breach notified us-ca-1798-82/residents.",
+    "zh": "⚖️ us-ca-1798-82/residents：客户登记册中 1/1 个客户已送达，但该地区记录的受影响人数为 30 人（/breach 影响）"
+          "—— 每个人都告知前不算满足：请把他们导入客户登记册，或用 /breach 已通报 us-ca-1798-82/residents 记录通知。"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_state_clock_is_not_met_while_people_recorded_as_affected_there_are_untold(sqlite_engine, tmp_path, lang):
     """30 California residents recorded as affected, one of them in the register: telling that one client
-    does not meet the residents' clock (it is met once everyone recorded there is told)."""
+    does not meet the residents' clock (it is met once everyone recorded there is told), and the count says clients
+    against clients, people as people (not '1/30 clients')."""
+    team = team_of(sqlite_engine, lang)
+    team.say("alice", "/breach declare Payroll export leaked --data payroll")
+    team.say("alice", "/breach public A payroll file was shared by mistake", "breach-1")
     team.say("erin", "/breach facts --data name,bank_account,tax_id --encrypted no", "breach-1")
     team.say("erin", "/breach affected US-CA=30", "breach-1")
     rows = [{"name": "Ann Lee", "type": "individual", "contact": "a@x.example", "language": "en",
@@ -48,7 +61,7 @@ def test_a_state_clock_is_not_met_while_people_recorded_as_affected_there_are_un
     team.say("erin", "/breach approve D-1", "breach-1")
     team.say("lily", "/breach letters D-1", "breach-1")
     out = said(team, "lily", "/breach clients notified all --via email")
-    assert "us-ca-1798-82/residents: 1/30 clients reached — not met" in out, out
+    assert PEOPLE_UNTOLD[lang] in out, out
     with Session(team.bot.engine) as s:
         clock = s.exec(select(Deadline).where(Deadline.ref == "us-ca-1798-82/residents")).one()
         assert clock.met_at is None

@@ -293,8 +293,8 @@ def _summary(run: SendRun, counts: sending.Tally, audiences: list[reach.Audience
     if counts.unconfirmed:
         lines.append(line(lang, "send.unconfirmed", count=counts.unconfirmed))
     for audience in audiences:
-        key = "send.clock_met" if audience.met else "send.clock_open"
-        lines.append(line(lang, key, clock=audience.clock_id, reached=audience.reached, total=audience.total))
+        key, values = audience.said()
+        lines.append(line(lang, key, **values))
     return Message(lines=tuple(lines))
 
 

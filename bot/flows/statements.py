@@ -300,12 +300,10 @@ def clients_notified(bot: Bot, session: Session, ws: Workspace, context: Context
         out.post(incident, message(lang, "clients.left_out", count=len(told.left_out), missing=missing))
     for audience in reach.audiences(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
                                     now=now, meet=True, actor=context.user):
-        if audience.changed and audience.met:  # a law's audience is now all told
-            out.post(incident, message(lang, "send.clock_met", clock=audience.clock_id,
-                                                reached=audience.reached, total=audience.total))
-        elif not audience.met and audience.reached:  # some told, the law's notice still owed to the rest
-            out.post(incident, message(lang, "send.clock_open", clock=audience.clock_id,
-                                       reached=audience.reached, total=audience.total))
+        if (audience.changed and audience.met  # a law's audience is now all told
+                or not audience.met and audience.reached):  # some told, the law's notice still owed to the rest
+            key, values = audience.said()
+            out.post(incident, message(lang, key, **values))
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
 

@@ -85,6 +85,14 @@ class Audience:
     total: int
     met: bool
     changed: bool = False  # met or reopened just now
+    people: int = 0  # people recorded as affected there (/breach affected): more than the register holds are untold
+
+    def said(self) -> tuple[str, dict[str, object]]:
+        """The catalogue key and values that say where this clock stands: clients counted against clients, and
+        the people recorded as affected beyond the register named as people."""
+        key = ("send.clock_met" if self.met else "send.clock_people" if self.people > self.total
+               else "send.clock_open")
+        return key, {"clock": self.clock_id, "reached": self.reached, "total": self.total, "people": self.people}
 
 
 def _covers(jurisdiction: str, residence: str) -> bool:
@@ -111,7 +119,6 @@ def audiences(session: Session, *, incident: Incident, book: RegimeBook, firm_pr
         recorded = sum(n for code, n in ((incident.facts or {}).get("affected") or {}).items()
                        if _covers(jurisdiction, code))
         complete = bool(audience) and len(told) == len(audience) and len(told) >= recorded
-        total = max(len(audience), recorded)
         deadline = deadlines.get(session, incident_id=incident.id, kind=clocks.REGIME, ref=result.clock_id)
         if row.status == "met" and not complete and deadline is not None and (
                 deadline.meta.get(BY_REGISTER) or deadline.meta.get("notified_by") == BY_SEND):
@@ -123,7 +130,7 @@ def audiences(session: Session, *, incident: Incident, book: RegimeBook, firm_pr
             timeline.append(session, incident=incident, actor="breachbot", kind="clock_reopened", now=now,
                             text=f"{result.clock_id}: {len(told)}/{len(audience)} reached",
                             data={"clock": result.clock_id, "reached": len(told), "total": len(audience)})
-            out.append(Audience(result.clock_id, len(told), len(audience), False, changed=True))
+            out.append(Audience(result.clock_id, len(told), len(audience), False, changed=True, people=recorded))
             continue
         if meet and complete and row.status != "met":
             last = max(c.notified_at for c in told if c.notified_at is not None)
@@ -135,5 +142,5 @@ def audiences(session: Session, *, incident: Incident, book: RegimeBook, firm_pr
                 session.add(met)
             out.append(Audience(result.clock_id, len(told), len(audience), True, changed=True))
             continue
-        out.append(Audience(result.clock_id, len(told), total, row.status == "met"))
+        out.append(Audience(result.clock_id, len(told), len(audience), row.status == "met", people=recorded))
     return out
