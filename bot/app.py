@@ -22,6 +22,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import Command, Declare, Help, Send
 from bot.errors import ConfigError, UserError, WhichIncident, new_error_id
 from bot.flows import alerts, delivering, dispatch, lookups, send_returns, send_runner, tenancy, undelivered
+from bot.flows import report as report_flows
 from bot.flows.base import resolve
 from bot.flows.canonical import canonical
 from bot.flows.dispatch import each, unstorable
@@ -130,7 +131,7 @@ class Breachbot(tenancy.FirmScoped):
             # People typed as text become platform accounts, or the command is refused: asked before the
             # transaction, so no platform call ever holds the database.
             command = lookups.named_people(self, command)
-            with self.unit() as session:
+            with report_flows.names_asked_first(self, context, command), self.unit() as session:
                 ws = self.workspace(session, context)
                 lang = ws.lang
                 # A platform's retried delivery runs once, across processes; the key is written in the

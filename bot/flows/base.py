@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from sqlmodel import Session
@@ -91,20 +93,40 @@ def acknowledge(out: Outbox, context: Context, incident: Incident, lang: str) ->
         out.reply(message(lang, "ok.done"))
 
 
+# The platform's names of people, asked before the command's transaction (names_asked_first), for the record.
+_ASKED: ContextVar[Mapping[str, str] | None] = ContextVar("names_asked", default=None)
+
+
+def ask_names(bot: Bot, users: set[str]) -> dict[str, str]:
+    """Each person's name on the platform (Slack users.info, WeCom user/get), asked outside any transaction; one
+    the platform cannot say is left out (named by id); the roster's [people] is not asked about."""
+    names: dict[str, str] = {}
+    for user in sorted(users - set(bot.firm.people)):
+        try:
+            names[user] = bot.chat.display_name(user)
+        except Exception:  # a platform hiccup names the person by id, as before
+            log.warning("could not name %s on %s", user, bot.chat.platform)
+    return names
+
+
+@contextmanager
+def names_known(names: Mapping[str, str]) -> Iterator[None]:
+    """While inside: display_names also knows these names (asked before the transaction)."""
+    token = _ASKED.set(names)
+    try:
+        yield
+    finally:
+        _ASKED.reset(token)
+
+
 def display_names(bot: Bot) -> Callable[[str], str]:
-    """How a record names people: the roster's [people] name, else the platform's display name, else the id
-    (`@id` keeps its @); a platform that cannot say never stops the record."""
-    people = bot.firm.people
+    """How a record names people: the roster's [people] name, else the platform's name asked before the
+    transaction (names_known), else the id (`@id` keeps its @). It never calls the platform: it runs inside
+    the command's transaction."""
+    people, asked = bot.firm.people, _ASKED.get() or {}
 
     def name(user: str) -> str:
         at, bare = ("@", user[1:]) if user.startswith("@") else ("", user)
-        if bare in people:
-            return at + people[bare]
-        try:
-            shown = bot.chat.display_name(bare)
-        except Exception:  # a platform hiccup names the person by id, as before
-            log.warning("could not name %s on %s", bare, bot.chat.platform)
-            shown = bare
-        return at + (shown or bare)
+        return at + (people.get(bare) or asked.get(bare) or bare)
 
     return name

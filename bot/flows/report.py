@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from bot.chat import Context, Line, Mention, Message, Strong, Text, Upload
-from bot.commands import FollowUpAdd, FollowUpDone, FollowUps, History, Report, Summary
+from bot.commands import Command, FollowUpAdd, FollowUpDone, FollowUps, History, Report, Summary
 from bot.errors import UserError
-from bot.flows.base import acknowledge, display_names, drill, here, resolve, role_holders
+from bot.flows.base import (
+    acknowledge,
+    ask_names,
+    display_names,
+    drill,
+    here,
+    names_known,
+    resolve,
+    role_holders,
+)
 from bot.flows.grammar import parsers as p
 from bot.flows.port import Bot
 from bot.incident import care, deadlines, followups, incidents, names, wording
@@ -88,9 +99,7 @@ def full_report(bot: Bot, session: Session, ws: Workspace, context: Context, cmd
     if lang not in ("en", "zh"):
         raise UserError(t(ws.lang, "draft.bad_lang", value=lang))
     incident = resolve(session, ws, context, cmd.incident, lock=False)
-    data = document.build(session, incident=incident, playbook=bot.playbook, regimes=bot.regimes,
-                        firm_profile=bot.firm_profile, ws=ws, lang=lang, now=bot.now(),
-                        firm_name=bot.settings.identity(bot.firm).name_in(lang), name=display_names(bot))
+    data = _document(bot, session, ws, incident, lang, name=display_names(bot))
     body = document.render(data, cmd.format, pdf_font=bot.settings.pdf_font)
     name = f"{incidents.ref(incident)}-report{drill_suffix(incident.drill)}-{lang}.{cmd.format}"
     # Reports go to the war room only, never to a public room.
@@ -101,6 +110,34 @@ def full_report(bot: Bot, session: Session, ws: Workspace, context: Context, cmd
                message(ws.lang, "report.saved", id=incidents.ref(incident),
                        format=wording.name(ws.lang, "format", cmd.format), where=FILE_PLACE)
                .prefixed(drill(incident, ws.lang)))
+
+
+def _document(bot: Bot, session: Session, ws: Workspace, incident: Incident, lang: str, *,
+              name: Callable[[str], str]) -> dict:
+    return document.build(session, incident=incident, playbook=bot.playbook, regimes=bot.regimes,
+                          firm_profile=bot.firm_profile, ws=ws, lang=lang, now=bot.now(),
+                          firm_name=bot.settings.identity(bot.firm).name_in(lang), name=name)
+
+
+@contextmanager
+def names_asked_first(bot: Bot, context: Context, cmd: Command) -> Iterator[None]:
+    """For /breach report: the platform's names of the people it names, asked before the command's transaction
+    (a read of the record finds who they are), so no platform call holds the database; other commands: nothing."""
+    named: set[str] = set()
+    if isinstance(cmd, Report):
+        def note(user: str) -> str:
+            named.add(user.removeprefix("@"))
+            return user
+
+        try:
+            with bot.unit(write=False) as session:
+                ws = bot.workspace(session, context)
+                incident = resolve(session, ws, context, cmd.incident, lock=False)
+                _document(bot, session, ws, incident, cmd.lang or ws.lang, name=note)
+        except UserError:
+            pass  # the command itself says what is wrong, in its transaction
+    with names_known(ask_names(bot, named)):
+        yield
 
 
 HISTORY_KEYS = ("declare", "contain", "notify", "clients", "close")  # the columns of /breach history

@@ -165,9 +165,10 @@ def test_a_report_upload_held_by_a_429_for_20_s_waits_in_the_outbox_and_other_co
         [row] = s.exec(select(OutboundMessage).where(OutboundMessage.op == "upload")).all()
     assert row.state == "sent" and "content" not in row.payload  # the file's bytes are not kept
     assert "files.getUploadURLExternal" in watch.calls and "files.completeUploadExternal" in watch.calls
-    # Not one write inside a transaction. Still inside one (known, not yet moved): the report asks Slack for the
-    # display name of people the roster's [people] does not name (users.info, a read, cached per process).
-    assert [m for m, _ in watch.inside if m != "users.info"] == []
+    # The report names people the roster's [people] does not by their Slack names (users.info): asked before the
+    # command's transaction, like every other call.
+    assert "users.info" in watch.calls and watch.inside == []
+    assert b"IT security" in report and b"Bob" in report and BOB.encode() not in report
 
 
 def test_a_report_upload_refused_for_good_is_said_in_the_war_room(engine, fake, monkeypatch):
