@@ -6,6 +6,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -13,9 +14,10 @@ from sqlmodel import Session, col, select
 
 from bot.incident.playbook import load_playbook
 from bot.law.regimes import FIRM_PROFILES, load_regimes
-from bot.settings import FIRM_TEXTS, Settings
+from bot.settings import FIRM_TEXTS, FirmConfig, Settings
 from bot.text.i18n import text as t
 from bot.text.worded import Worded, said
+from handlers import firms
 from storage.db import current_revision, head_revision, make_engine
 from storage.models import Alert
 
@@ -88,7 +90,7 @@ def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]
     checks.append(_try("playbook", playbook, t(lang, "doctor.playbook_fix"), lang))
     checks.append(_try("regimes", regimes, t(lang, "doctor.regimes_fix"), lang))
     checks.append(_try("firm config", firm, t(lang, "doctor.firm_config_fix"), lang))
-    checks.append(_identity(settings))
+    checks.append(_identity(settings, stored=_stored_firms(settings)))
     checks.append(_partners(settings))
     checks.append(holidays(settings, today=datetime.now(UTC).date()))
     checks.append(_pdf_font(settings))
@@ -266,8 +268,24 @@ def _roster(settings: Settings, platform: str) -> str:
     return t(lang, "doctor.roster_ok", count=sum(len(v) for v in firm.roster.values()))
 
 
-def _identity(settings: Settings) -> Check:
-    """The firm as statements name it: [firm] name (name_en), contact, address; a missing one is a gap in every draft."""
+def _stored_firms(settings: Settings) -> dict[str, FirmConfig]:
+    """The firms in the database with what their admins set (/breach config); none when it cannot be read (the
+    database check below says why)."""
+    url = settings.sqlalchemy_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return {}  # not made yet: the doctor does not make it here
+    engine = make_engine(url)
+    try:
+        return firms.identities(settings, engine)
+    except Exception:  # no database, no tables yet: the checks below say so
+        return {}
+    finally:
+        engine.dispose()
+
+
+def _identity(settings: Settings, *, stored: dict[str, FirmConfig] | None = None) -> Check:
+    """The firm as statements name it: [firm] name (name_en), contact, address, or what a firm's admins set with
+    /breach config (each firm in the database); a missing one is a gap in every draft."""
     lang = language(settings)
     name, fix = "firm identity", t(lang, "doctor.identity_fix")
     try:
@@ -279,14 +297,22 @@ def _identity(settings: Settings) -> Check:
     if unknown:
         return _check(lang, name, False, t(lang, "doctor.identity_unknown", keys=unknown, known=t(lang, "doctor.sep").join(
             FIRM_TEXTS if lang == "en" else (f"`{k}`" for k in FIRM_TEXTS))), fix)
+    said_of = [(_identity_said(lang, own), key) for key, own in (stored or {"": config}).items()]
+    shown = t(lang, "doctor.sep").join(f"{key}{'：' if lang == 'zh' else ': '}{words}" if key else words for (words, _), key in said_of)
+    if any(missing for (_, missing), _key in said_of):
+        return _check(lang, name, True, shown, t(lang, "doctor.identity_fix_firm") if stored else fix, warn=True)
+    return _check(lang, name, True, shown)
+
+
+def _identity_said(lang: str, config: FirmConfig) -> tuple[str, bool]:
+    """One firm's identity in words, and whether something is missing."""
     missing = [t(lang, f"doctor.identity_field.{what}") for what, value in (
         ("name", config.name_in(lang)), ("name_en", config.name_in("en")), ("contact", config.contact)) if not value]
-    shown = " · ".join(v for v in (config.name, config.name_en, config.contact, config.address) if v) or t(
-        lang, "doctor.identity_none")
+    shown = " · ".join(dict.fromkeys(v for v in (config.name, config.name_en, config.contact, config.address) if v)) \
+        or t(lang, "doctor.identity_none")
     if missing:
-        return _check(lang, name, True, t(lang, "doctor.identity_missing", shown=shown,
-                                          missing=t(lang, "doctor.sep").join(missing)), fix, warn=True)
-    return _check(lang, name, True, shown)
+        return t(lang, "doctor.identity_missing", shown=shown, missing=t(lang, "doctor.sep").join(missing)), True
+    return shown, False
 
 
 def _partners(settings: Settings) -> Check:

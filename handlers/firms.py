@@ -15,8 +15,9 @@ from sqlmodel import Session, col, select
 
 from bot import delivery
 from bot.errors import ConfigError
+from bot.flows import tenancy
 from bot.flows.operators import Firm, Said, listing
-from bot.settings import Settings
+from bot.settings import FirmConfig, Settings
 from bot.statements import keys
 from storage.models import Alert, FirmSettings, Incident, OutboundMessage, TimelineEvent, Workspace
 
@@ -27,12 +28,15 @@ def firms(settings: Settings, engine: Engine, *, now: datetime) -> list[Firm]:
     """Every firm in the database or configured, in the order platform, id."""
     installs = _installs(settings, engine)
     found: dict[str, Firm] = {}
+    deployment = settings.firm()
     with Session(engine) as session:
         for ws in session.exec(select(Workspace).order_by(col(Workspace.platform), col(Workspace.external_id))):
             key = f"{ws.platform}:{ws.external_id}"
             values = _values(session, ws.id)
-            firm = found[key] = Firm(workspace=key, name=values.get("name") or ws.name, lang=ws.lang,
-                                     timezone=ws.timezone, admins=list(values.get("admins") or []))
+            own = tenancy.own_firm(deployment, values)  # what its admins set (/breach config) over breachbot.toml
+            firm = found[key] = Firm(workspace=key, name=own.name_in(ws.lang) or ws.name, lang=ws.lang,
+                                     timezone=ws.timezone, admins=list(own.admins),
+                                     admins_default=not values.get("admins"))
             _usage(session, ws, firm, now=now)
             data_key = keys.current(session, ws.id)
             firm.data_key = keys.ref(data_key) if data_key else ""
@@ -40,13 +44,21 @@ def firms(settings: Settings, engine: Engine, *, now: datetime) -> list[Firm]:
             if ws.removed_at is not None:
                 firm.installed = ("install.removed", {"at": f"{ws.removed_at:%Y-%m-%d %H:%M}", "why": ws.removed_why})
     for key, install in installs.items():  # installed or configured, nothing typed yet
-        found[key] = Firm(workspace=key, installed=install)
+        found[key] = Firm(workspace=key, installed=install, admins=list(deployment.admins))
         found[key].note("note.unused")
-    default_admins = settings.firm().admins
     for firm in found.values():
-        if not firm.admins and not default_admins and not firm.workspace.startswith("console:"):
+        if not firm.admins and not firm.workspace.startswith("console:"):
             firm.note("note.no_admins", workspace=firm.workspace)
     return sorted(found.values(), key=lambda f: f.workspace)
+
+
+def identities(settings: Settings, engine: Engine) -> dict[str, FirmConfig]:
+    """Each firm the database holds as its statements name it: what its admins set (/breach config) over
+    breachbot.toml; empty when the database holds no firm (or has no tables yet)."""
+    deployment = settings.firm()
+    with Session(engine) as session:
+        return {f"{ws.platform}:{ws.external_id}": tenancy.own_firm(deployment, _values(session, ws.id))
+                for ws in session.exec(select(Workspace).order_by(col(Workspace.platform), col(Workspace.external_id)))}
 
 
 def _values(session: Session, workspace_id: int | None) -> dict[str, Any]:

@@ -138,7 +138,7 @@ def test_doctor_firms_and_doctor_all_speak_the_deployments_language(lang, tmp_pa
     if lang == "zh":
         assert "✗ 数据密钥：未设置 BREACHBOT_DATA_KEY（无法导入客户名单）\n    处理：用 `breachbot keygen` 生成" in said
         assert "✓ 数据库迁移：已是 " in said and "✓ 聊天平台：未设置任何聊天平台的凭据：使用本地控制台工作区" in said
-        assert "⚠ 事务所身份：（无）；未设置：名称、英文名称、联系方式" in said and "⚠ 运行状态：本机端口 " in said
+        assert "⚠ 事务所身份：console:console：（无）；未设置：名称、英文名称、联系方式" in said and "⚠ 运行状态：本机端口 " in said
         assert operator_words(said) == [], said
     else:
         assert "✗ data key: BREACHBOT_DATA_KEY is not set (client import refused)\n    fix: create one" in said
@@ -161,3 +161,15 @@ def test_doctor_firms_and_doctor_all_speak_the_deployments_language(lang, tmp_pa
     assert ("共 1 个事务所：" if lang == "zh" else "1 firm(s):") in said
     if lang == "zh":
         assert "✗ 提醒调度：" in said and "    处理：启动 `breachbot worker`" in said and operator_words(said) == [], said
+
+    # What the firm set for itself (/breach config, or the operator's breachbot config) is what doctor and firms say.
+    for setting in (["name", "Lotus Accounting"], ["contact", "021-5555 0000"], ["admins", "alice"]):
+        assert main(["--db", url, "config", "--workspace", "console:console", *setting]) == 0
+    capsys.readouterr()
+    main(["doctor", "--offline", "--db", url])
+    said = capsys.readouterr().out
+    assert ("✓ 事务所身份：console:console：Lotus Accounting · 021-5555 0000" if lang == "zh"
+            else "✓ firm identity: console:console: Lotus Accounting · 021-5555 0000") in said, said
+    main(["firms", "--db", url])
+    said = capsys.readouterr().out
+    assert "console:console  Lotus Accounting  " in said and ("管理员：alice；" if lang == "zh" else "admins: alice;") in said

@@ -42,6 +42,7 @@ class Firm:
     drills: int = 0
     last_activity: datetime | None = None
     admins: list[str] = field(default_factory=list)
+    admins_default: bool = True  # the deployment's admins (breachbot.toml), not the firm's own (/breach config)
     data_key: str = ""  # the reference of the firm's data key (k12), never the key
     issues: list[tuple[str, Said]] = field(default_factory=list)  # ("problem" | "note", what)
 
@@ -88,7 +89,9 @@ def listing(rows: list[Firm], lang: str = "en") -> str:
                    .rstrip())
         out.append(t(lang, "firms.install_line", install=_say(lang, f.installed)))
         out.append(t(lang, "firms.usage_line", incidents=f.incidents, open=f.open, drills=f.drills, last=last,
-                     admins=", ".join(f.admins) or t(lang, "firms.default_admins"),
+                     admins=("、" if lang == "zh" else ", ").join(f.admins) + (
+                         (" " if f.admins and lang == "en" else "") + t(lang, "firms.default_admins")
+                         if f.admins_default else ""),
                      key=f.data_key or t(lang, "firms.no_key")))
         out += [t(lang, f"firms.{kind}_line", text=_say(lang, what)) for kind, what in f.issues]
     return "\n".join(out)

@@ -191,19 +191,26 @@ def view(bot: Bot, values: dict[str, Any]) -> FirmView:
                    firm_profile=scoped.default("firm_profile"), regimes=scoped.default("regimes"))
 
 
-def resolve(owner: Any, values: dict[str, Any], *, firm: FirmConfig, lang: str, timezone: str, playbook: Playbook,
-            firm_profile: frozenset[str], regimes: RegimeBook) -> FirmView:
-    """What a firm's admins set over the deployment's values (`owner`: anything with `settings`, for playbooks);
-    the regimes carry the deployment's holidays (`firm.holidays`, [holidays] in breachbot.toml)."""
-    deployment = firm
-    update = {k: values[k] for k in ("name", "name_en", "contact") if values.get(k)}
+def own_firm(firm: FirmConfig, values: dict[str, Any]) -> FirmConfig:
+    """The deployment's firm config with what a firm's admins set over it: name, contact, roster, profile, admins."""
+    update: dict[str, Any] = {k: values[k] for k in ("name", "name_en", "contact") if values.get(k)}
     if values.get("name") and not values.get("name_en"):  # the firm's own name in every language, not the default's
         update["name_en"] = values["name"]
     if "roster" in values:
         update["roster"] = {role: list(people) for role, people in values["roster"].items() if people}
     if "profile" in values:
         update["firm_profile"] = list(values["profile"])
-    firm = firm.model_copy(update=update) if update else firm
+    if values.get("admins"):
+        update["admins"] = list(values["admins"])
+    return firm.model_copy(update=update) if update else firm
+
+
+def resolve(owner: Any, values: dict[str, Any], *, firm: FirmConfig, lang: str, timezone: str, playbook: Playbook,
+            firm_profile: frozenset[str], regimes: RegimeBook) -> FirmView:
+    """What a firm's admins set over the deployment's values (`owner`: anything with `settings`, for playbooks);
+    the regimes carry the deployment's holidays (`firm.holidays`, [holidays] in breachbot.toml)."""
+    deployment = firm
+    firm = own_firm(firm, values)
     if values.get("playbook"):
         try:
             playbook = firm_playbook(owner, values["playbook"])

@@ -29,7 +29,9 @@ def test_every_firm_with_its_install_usage_and_health(two_corps, tmp_path: Path,
     firm_a, firm_b = rows[f"wecom:{CORP_ID}"], rows[f"wecom:{CORP_B}"]
     assert list(rows) == sorted([f"wecom:{CORP_ID}", f"wecom:{CORP_B}"])
     assert (firm_a.name, firm_a.lang, firm_a.incidents, firm_a.open, firm_a.drills) == ("甲所", "zh", 1, 1, 0)
-    assert (firm_b.name, firm_b.incidents, firm_b.open, firm_b.drills) == ("", 0, 1, 1)
+    # a firm that set no name of its own is named as its statements name it: the deployment's [firm] name
+    assert (firm_b.name, firm_b.incidents, firm_b.open, firm_b.drills) == (settings.firm().name_in(firm_b.lang), 0, 1, 1)
+    assert firm_b.name
     assert firm_a.install == f"WeCom app {AGENT_ID} at /wecom/callback/{CORP_ID}"
     assert firm_b.install == f"WeCom app {AGENT_B} at /wecom/callback/{CORP_B}"
     assert firm_a.problems == [] and firm_b.problems == [] and firm_a.last_activity == bot.now()
