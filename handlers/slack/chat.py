@@ -85,13 +85,20 @@ translated = platform_errors.translating(SlackApiError, lambda exc, about: deliv
 MAX_DOWNLOAD = 20 * 1024 * 1024  # a client register of 10,000 rows is well under this
 
 
+class FileTooLarge(ValueError):
+    """A shared file over MAX_DOWNLOAD: not read further (the person is told in their language)."""
+
+    megabytes = MAX_DOWNLOAD // (1024 * 1024)
+
+
 def download(client: WebClient, url: str) -> bytes:
-    """A file someone shared with the app (url_private), read with the bot token."""
+    """A file someone shared with the app (url_private), read with the bot token; FileTooLarge over MAX_DOWNLOAD,
+    OSError if Slack will not give it."""
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
     with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - Slack's own file URL
         body = answer.read(MAX_DOWNLOAD + 1)
     if len(body) > MAX_DOWNLOAD:
-        raise ValueError(f"the file is larger than {MAX_DOWNLOAD // (1024 * 1024)} MB")
+        raise FileTooLarge(url)
     return body
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
+from urllib.error import HTTPError
 
 from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
@@ -21,7 +22,7 @@ from bot.text.i18n import message
 from handlers.router import parse
 from handlers.slack import inbound, modals
 from handlers.slack.catalogue import ui
-from handlers.slack.chat import SlackChat, download
+from handlers.slack.chat import FileTooLarge, SlackChat, download
 from handlers.slack.forms import FormChecks
 from handlers.slack.render import answered, escape, render
 
@@ -33,7 +34,7 @@ def ack_now(ack: Ack) -> None:
     ack()
 
 
-IMPORT_WITHOUT_FILE = re.compile(r"(?:clients|客户)\s+import(?:\s+BR-?(?P<incident>\d+))?", re.I)
+IMPORT_WITHOUT_FILE = re.compile(r"(?:clients|客户)\s+(?:import|导入)(?:\s+BR-?(?P<incident>\d+))?", re.I)
 EDIT_WITHOUT_TEXT = re.compile(r"(?:draft|起草)\s+edit\s+(?:BR-?(?P<incident>\d+)\s+)?D-?(?P<draft>\d+)", re.I)
 
 
@@ -269,10 +270,16 @@ class Listeners:
         if not url:
             self.answer(context, message(self.bot.lang, "clients.need_file", kind="error"), origin.response_url)
             return
+        name = shared.get("name", "CSV")
         try:
             content = download(self.chat.client, url)
-        except (OSError, ValueError) as exc:
-            self.answer(context, Message.plain(f"{shared.get('name', 'CSV')}: {exc}", kind="error"),
+        except FileTooLarge as exc:
+            self.answer(context, message(self.bot.lang, "clients.file_too_large", kind="error", name=name,
+                                         megabytes=exc.megabytes), origin.response_url)
+            return
+        except OSError as exc:  # Slack would not give it: gone, no access, a timeout
+            why = f"HTTP {exc.code}" if isinstance(exc, HTTPError) else str(getattr(exc, "reason", exc))
+            self.answer(context, message(self.bot.lang, "clients.file_unread", kind="error", name=name, why=why),
                         origin.response_url)
             return
         self.run(context, commands.ClientsImport(content=content, source=shared.get("name", ""),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlmodel import Session, select
 
 from storage.models import Incident, PhaseState, RoleAssignment, TaskState
-from tests.slack.conftest import GENERAL, USERS, blocks_text, buttons
+from tests.slack.conftest import GENERAL, USERS, blocks_text, buttons, make_slack
 
 ALICE, BOB = USERS["alice"], USERS["bob"]
 TITLE = "Payroll export for 40 clients found on a public file share"
@@ -194,6 +195,37 @@ def test_clients_are_imported_from_a_csv_picked_in_a_form(slack, fake, sqlite_en
     said = [p["text"] for p in fake.posted(room)]
     assert any(t.startswith(f"📇 <@{ALICE}> imported 500 affected clients") for t in said)
     assert not any("example.com" in t for t in said)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_register_over_20_mb_or_one_slack_will_not_give_is_refused_in_the_firms_language(sqlite_engine, fake,
+                                                                                           lang):
+    from storage.models import Client
+
+    slack = make_slack(sqlite_engine, fake, lang=lang)
+    slack.slash(ALICE, f"declare {TITLE}")
+    room = fake.channel_named("breach-1").id
+    slack.slash(ALICE, "clients import" if lang == "en" else "客户 导入", channel=room)
+    view = fake.calls_to("views.open")[-1]["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    big = fake.share_file("clients.csv", b"name,type,contact\n" + b"x" * (20 * 1024 * 1024))
+    slack.submit(ALICE, view, {"file": {"value": {"type": "file_input", "files": [big]}}}, view_id="V0BIG")
+    too_big = fake.responses[-1][1]["text"]
+    gone = {**fake.share_file("old.csv", b""), "url_private_download": f"{fake.url}/files/F999999"}
+    slack.submit(ALICE, view, {"file": {"value": {"type": "file_input", "files": [gone]}}}, view_id="V0GONE")
+    unread = fake.responses[-1][1]["text"]
+    if lang == "en":
+        assert too_big == ("clients.csv is larger than 20 MB, more than a client register needs: split it into "
+                           "CSV files under 20 MB and import each (/breach clients import).")
+        assert unread == ("old.csv could not be read from Slack (HTTP 404): pick the file again "
+                          "and submit the form, or upload it with /breach clients import.")
+    else:
+        assert too_big == ("clients.csv 超过 20 MB，客户名单用不了这么大：请拆成几个小于 20 MB 的 CSV 文件，"
+                           "分别导入（/breach 客户 导入）。")
+        assert unread == ("无法从 Slack 读取 old.csv（HTTP 404）：请重新选择文件并提交表单，"
+                          "或用 /breach 客户 导入 上传。")
+    with Session(sqlite_engine) as s:
+        assert s.exec(select(Client)).all() == []  # nothing imported
 
 
 def test_close_is_a_form_the_lead_submits_on_purpose(slack, fake, sqlite_engine):
