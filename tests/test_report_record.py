@@ -121,3 +121,27 @@ def test_an_answer_of_dont_know_reads_as_words_in_the_report(sqlite_engine, lang
     assert "None" not in md
     assert ("回答问题：媒体或公众是否已知晓此次泄露？不知道" if lang == "zh"
             else "question answered: Do the press or the public know about the leak? don't know") in md
+
+
+MOVED = {"zh": ("| 1 | 紧急响应 | 事件负责人 | 2026年11月28日 09:00 | 2026年11月28日 10:35 | 逾期 1小时35分 |",
+                "alice · 阶段截止时间调整：阶段 1 紧急响应：截止 2026年11月28日 11:05 → 2026年11月28日 09:00（知悉时间已更正），"
+                "现为逾期完成"),
+         "en": ("| 1 | Immediate response | Incident lead | 28 November 2026, 09:00 | 28 November 2026, 10:35 | late by 1h 35m |",
+                "alice · phase target moved: phase 1 Immediate response: due 28 November 2026, 11:05 → 28 November 2026, "
+                "09:00 \\(the awareness time was changed\\), now after its deadline")}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_completed_phase_is_judged_against_its_target_once_awareness_moves_earlier(sqlite_engine, lang):
+    """Phase 1 done at 10:35 against 11:05; then the firm says it knew at 08:00: phase 1 was due 09:00, so it was
+    late, and the timeline says its target moved."""
+    from datetime import timedelta
+
+    console = make_console(sqlite_engine, lang=lang)  # START: 10:05 UTC+8
+    console.say("alice", "/breach 宣布 网盘泄露" if lang == "zh" else "/breach declare share leak", "general")
+    console.advance(console.clock.now() + timedelta(minutes=30))
+    console.say("alice", "/breach 完成 全部" if lang == "zh" else "/breach done all", "breach-1")
+    console.say("alice", "/breach 回答 知悉 今早8点" if lang == "zh" else "/breach answer aware 08:00", "breach-1")
+    md = _report(console, "md", lang)
+    row, moved = MOVED[lang]
+    assert row in md and moved in md

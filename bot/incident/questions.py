@@ -223,7 +223,7 @@ def set_facts(session: Session, *, incident: Incident, playbook: Playbook, chang
     incident.facts = facts
     session.add(incident)
     if result.phases_moved:
-        _move_phase_deadlines(session, incident=incident, playbook=playbook, now=now)
+        _move_phase_deadlines(session, incident=incident, playbook=playbook, now=now, actor=actor)
     result.answered = mark_answered(session, incident=incident, playbook=playbook, values=changes, actor=actor,
                                     now=now, still_open=still_open)
     timeline.append(session, incident=incident, actor=actor, kind="facts_changed", now=now,
@@ -265,13 +265,19 @@ def _short(value: Any) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-def _move_phase_deadlines(session: Session, *, incident: Incident, playbook: Playbook, now: datetime) -> None:
-    """aware_at changed: every phase target counts from the new moment."""
+def _move_phase_deadlines(session: Session, *, incident: Incident, playbook: Playbook, now: datetime,
+                          actor: str) -> None:
+    """aware_at changed: every phase target counts from the new moment, those of completed phases too (whether a
+    phase was done on time is judged against its target as it now stands, and the timeline says it moved)."""
     rows = session.exec(select(Deadline).where(Deadline.incident_id == incident.id, Deadline.kind == "phase"))
-    for deadline in rows:
-        if deadline.met_at is not None:
-            continue
+    for deadline in list(rows):
         spec = playbook.phase(deadline.ref)
-        deadlines.move(session, deadline, due_at=incident.aware_at + spec.due, remind_before=spec.remind_before,
-                       now=now)
+        before, after = deadline.due_at, incident.aware_at + spec.due
+        deadlines.move(session, deadline, due_at=after, remind_before=spec.remind_before, now=now)
+        if deadline.met_at is not None and before != after:
+            timeline.append(session, incident=incident, actor=actor, kind="phase_due_moved", now=now,
+                            text=f"{deadline.ref}: {before.isoformat()} -> {after.isoformat()}",
+                            data={"phase": deadline.ref, "from": before.isoformat(), "to": after.isoformat(),
+                                  "on_time": deadline.met_at <= after,
+                                  "was_on_time": deadline.met_at <= before})
 

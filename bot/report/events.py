@@ -92,6 +92,12 @@ def _phase_completed(e: TimelineEvent, d: Mapping[str, Any], w: Words) -> str:
     return _with_note(w, what, e.text, d["phase"])
 
 
+def _phase_due_moved(e: TimelineEvent, d: Mapping[str, Any], w: Words) -> str:
+    """A completed phase's target moved with the awareness time: from, to, and whether it now counts as on time."""
+    return _t(w, "phase_due_moved", phase=_phase(w, d["phase"]), before=_when_iso(w, d.get("from")),
+              after=_when_iso(w, d.get("to")), verdict=_t(w, "now_on_time" if d.get("on_time") else "now_late"))
+
+
 def _left_open(e: TimelineEvent, d: Mapping[str, Any], w: Words) -> str:
     what = _t(w, "left_open", phase=_phase(w, d["phase"]), count=d["open_tasks"])
     return _with_note(w, what, e.text, d["phase"])
@@ -153,6 +159,7 @@ _DESCRIBE: dict[str, Callable[[TimelineEvent, Mapping[str, Any], Words], str]] =
     "war_room_opened": lambda e, d, w: f"#{d['room']}",
     "phase_started": lambda e, d, w: _phase(w, d["phase"]),
     "phase_completed": _phase_completed,
+    "phase_due_moved": _phase_due_moved,
     "phase_left_open": _left_open,
     "clocks_changed": _clocks_changed,
     "notified": _notified,
