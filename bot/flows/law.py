@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import datetime
 from typing import Any
@@ -66,12 +65,12 @@ def read_fact(flag: str, raw: str, *, now: datetime, tz: str, lang: str,
     if kind == "measures":
         typed = [w.strip() for w in re.split(r"[,，、;；]+", value) if w.strip()]
         known = measures or {}
-        found = {w: measure_key(w, known) for w in typed}
+        found = {w: names.matching(w, known) for w in typed}
         unknown = [w for w, keys in found.items() if len(keys) != 1]
         if unknown or not typed:
             said = t(lang, "facts.measures", value=("、" if lang == "zh" else ", ").join(unknown) or "-",
                      choices=measure_choices)
-            meant = [k for w in unknown for k in found[w] or _near(w, known)]
+            meant = [k for w in unknown for k in found[w] or names.near(w, known)]
             if meant:
                 said += t(lang, "names.did_you_mean", suggestion=(" / ".join(dict.fromkeys(
                     measure_shown.get(k, k) for k in meant))))
@@ -118,28 +117,6 @@ def measure_names(playbook: Playbook) -> dict[str, str]:
                 for typed in (task.key, f"{number}.{i}", task.text.en, task.text.zh, task.measure.en, task.measure.zh):
                     found.setdefault(names.fold(typed), task.key)
     return found
-
-
-def measure_key(typed: str, known: dict[str, str]) -> list[str]:
-    """The measures a typed word names: one exactly, else every one whose name starts with it or holds it
-    as a word (`隔离` → 隔离受影响的系统; `backups` → restore …); several when it is ambiguous, none when unknown."""
-    folded = names.fold(typed)
-    if folded in known:
-        return [known[folded]]
-    if len(folded) < 2 or re.fullmatch(r"[\d.]+", folded):
-        return []
-    for test in (lambda name: name.startswith(folded),
-                 lambda name: folded in (name.split() if folded.isascii() else name)):
-        keys = list(dict.fromkeys(key for name, key in known.items() if test(name)))
-        if keys:
-            return keys
-    return []
-
-
-def _near(typed: str, known: dict[str, str]) -> list[str]:
-    """A measure a typo most likely meant ('isolat' → isolate), or nothing."""
-    close = difflib.get_close_matches(names.fold(typed), list(known), n=1, cutoff=0.6 if typed.isascii() else 0.5)
-    return [known[close[0]]] if close else []
 
 
 def resync(bot: Bot, session: Session, ws: Workspace, incident: Incident, out: Outbox) -> list[clocks.ClockChange]:

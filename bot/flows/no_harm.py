@@ -63,7 +63,8 @@ def no_harm(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: No
     if not keys:
         raise UserError(t(lang, "no_harm.unknown", value=cmd.regime, choices=_choices(bot, lang)))
     if len(keys) > 1:
-        raise UserError(t(lang, "no_harm.which", value=cmd.regime, choices=("、" if lang == "zh" else ", ").join(keys)))
+        raise UserError(t(lang, "no_harm.which", value=cmd.regime, choices=("、" if lang == "zh" else ", ").join(
+            clocks.shown_regime(bot.regimes, k, lang) for k in keys)))
     key, why = keys[0], " ".join(cmd.reason.split())
     if len(why) > REASON_MAX:
         raise UserError(t(lang, "error.text_long", what="--reason", max=REASON_MAX, length=len(why)))

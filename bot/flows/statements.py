@@ -23,7 +23,7 @@ from bot.flows import support
 from bot.flows.base import acknowledge, here, moment_done, resolve, role_holders
 from bot.flows.grammar import parsers as p
 from bot.flows.port import Bot
-from bot.incident import care, incidents, timeline, wording
+from bot.incident import care, incidents, names, timeline, wording
 from bot.law import clocks
 from bot.outbox import FILE_PLACE, Outbox
 from bot.registry import command
@@ -103,10 +103,12 @@ def draft_new(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: 
     if cmd.variant not in ("individual", "company"):
         raise UserError(t(ws.lang, "draft.bad_variant", value=cmd.variant))
     if cmd.regime and cmd.regime not in bot.regimes.regimes:
-        named = clocks.regime_keys(bot.regimes, cmd.regime)
+        named = clocks.named_regime(bot.regimes, cmd.regime)
         if not named:
             raise UserError(t(ws.lang, "draft.bad_regime", value=cmd.regime, choices=("、" if ws.lang == "zh" else ", ").join(
                 clocks.shown_regime(bot.regimes, k, ws.lang) for k in bot.regimes.regimes)))
+        if len(named) > 1:
+            raise names.ambiguous(cmd.regime, [clocks.shown_regime(bot.regimes, k, ws.lang) for k in named], ws.lang)
         cmd = replace(cmd, regime=named[0])
     name = drafts.template_name(cmd.kind, lang, variant=cmd.variant, regime=cmd.regime)
     rendered = drafts.render(bot.templates, name, _context(bot, session, ws, incident, lang, cmd.regime), lang)

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.errors import UserError
 from bot.incident import wording
-from bot.incident.names import choices, residence
+from bot.incident.names import choices, fold, matching, residence
 from bot.incident.names import key as name_key
 from bot.incident.playbook import Playbook, QuestionSpec
 from bot.text.facts import RESIDENCES, TEXT_MAX, narrow, whole_number
@@ -129,20 +129,14 @@ def _option(spec: QuestionSpec, raw: str, playbook: Playbook | None = None) -> s
     position = whole_number(word, limit=len(spec.options))
     if position:
         return spec.options[position - 1].key
-    folded = _fold(word)
-    for option in spec.options:
-        if folded in (_fold(option.key), _fold(option.label.en), _fold(option.label.zh)):
-            return option.key
+    found = matching(word, [(fold(name), o.key) for o in spec.options for name in (o.key, o.label.en, o.label.zh)])
+    if len(found) == 1:
+        return found[0]
     kind = _NAMED.get(spec.sets)
     if kind is not None and (playbook is not None or kind == "data"):
         found = name_key(kind, word, playbook)
         return found if found in {o.key for o in spec.options} else None
     return None
-
-
-def _fold(text: str) -> str:
-    """Options compare with case, full-width forms, '_' / '-' and spacing ignored."""
-    return " ".join(re.sub(r"[_\-\s]+", " ", narrow(text).casefold()).split())
 
 
 def valid_choices(spec: QuestionSpec, lang: str) -> str:

@@ -1,5 +1,6 @@
 """One place that reads what people type for a thing the bot shows — a role, a cause, a phase, a data
-category … by its key or by its English or Chinese name, any case, full-width or not — as its key.
+category, a measure, a regime, a task … by its key or by its English or Chinese name, any case, full-width or not,
+or by the start of a name or a word of it when that names one thing — as its key (`matching`).
 
 bot/flows/canonical.py applies it to a whole command before it runs, on every platform.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot.errors import UserError
@@ -23,6 +25,31 @@ _LIST = re.compile(r"[,，、;；]+")
 def fold(text: str) -> str:
     """How names compare: full-width folded, case ignored, and '_', '-' and runs of spaces alike."""
     return " ".join(re.sub(r"[_\-\s]+", " ", narrow(text).casefold()).split())
+
+
+def matching(typed: str, named: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[str]:
+    """The keys a typed name means among (folded name, key) pairs, trying in turn: the exact key or name; the
+    names it starts; the names it is a word of (English) or a part of (Chinese). One key: that is the thing;
+    several: ambiguous (the caller asks which, listing them); none: unknown. A number or a single character only
+    ever matches exactly."""
+    pairs = list(named.items() if isinstance(named, Mapping) else named)
+    folded = fold(typed)
+    tests = [lambda name: name == folded]
+    if len(folded) >= 2 and not re.fullmatch(r"[\d.]+", folded):
+        tests += [lambda name: name.startswith(folded),
+                  lambda name: folded in (name.split() if folded.isascii() else name)]
+    for test in tests:
+        keys = list(dict.fromkeys(key for name, key in pairs if test(name)))
+        if keys:
+            return keys
+    return []
+
+
+def near(typed: str, named: Mapping[str, str]) -> list[str]:
+    """The key a typo most likely meant ('isolat' → isolate, 'lawer' → legal), or nothing."""
+    folded = fold(typed)
+    close = difflib.get_close_matches(folded, list(named), n=1, cutoff=0.6 if folded.isascii() else 0.5)
+    return [named[close[0]]] if close else []
 
 
 def _keys(kind: str, playbook: Playbook | None) -> list[str]:
@@ -80,15 +107,27 @@ def table(kind: str, playbook: Playbook | None) -> dict[str, str]:
     return names
 
 
-def key(kind: str, raw: str, playbook: Playbook | None) -> str | None:
-    """The key `raw` names (a key or a shown name), or None. Only roles, causes, phases, severities and
-    data categories need the playbook."""
+def candidates(kind: str, raw: str, playbook: Playbook | None) -> list[str]:
+    """The keys `raw` may mean (`matching`: a key, a shown name, the start or a word of one)."""
     if kind == "residence" and (code := residence_code(raw)):
-        return code
-    found = table(kind, playbook).get(fold(raw))
-    if found is None and kind == "residence" and len(raw.strip()) > 2 and raw.strip()[-1] in "省市":
-        return table(kind, playbook).get(fold(raw.strip()[:-1]))  # 广东省, 上海市
+        return [code]
+    named = table(kind, playbook)
+    found = matching(raw, named)
+    if not found and kind == "residence" and len(raw.strip()) > 2 and raw.strip()[-1] in "省市":
+        return matching(raw.strip()[:-1], named)  # 广东省, 上海市
     return found
+
+
+def key(kind: str, raw: str, playbook: Playbook | None) -> str | None:
+    """The key `raw` names (a key, a shown name, or the start or a word of one that names one thing), or None.
+    Only roles, causes, phases, severities and data categories need the playbook."""
+    found = candidates(kind, raw, playbook)
+    return found[0] if len(found) == 1 else None
+
+
+def ambiguous(raw: str, shown_keys: list[str], lang: str) -> UserError:
+    """The refusal of a name that could mean several things: it lists them as the bot shows them."""
+    return UserError(t(lang, "names.ambiguous", value=raw, choices=("、" if lang == "zh" else ", ").join(shown_keys)))
 
 
 def residence(raw: str) -> str | None:
@@ -98,14 +137,11 @@ def residence(raw: str) -> str | None:
 
 def suggest(kind: str, raw: str, playbook: Playbook, extra: tuple[str, ...] = ()) -> str | None:
     """The key a typo most likely meant ('lawer' → legal, 'nxt' → next), or None."""
-    folded = fold(raw)
     names = table(kind, playbook) | {fold(word): word for word in extra}
-    if len(folded) >= 2:
-        starts = {k for name, k in names.items() if name.startswith(folded)}
-        if len(starts) == 1:
-            return starts.pop()
-    close = difflib.get_close_matches(folded, list(names), n=1, cutoff=0.6 if folded.isascii() else 0.5)
-    return names[close[0]] if close else None
+    found = matching(raw, names)
+    if len(found) == 1:
+        return found[0]
+    return next(iter(near(raw, names)), None)
 
 
 def shown(kind: str, key: str, playbook: Playbook | None, lang: str) -> str:
@@ -129,9 +165,11 @@ def shown(kind: str, key: str, playbook: Playbook | None, lang: str) -> str:
 def resolve(kind: str, raw: str, playbook: Playbook, lang: str, error: str, **values: Any) -> str:
     """The key for `raw`; anything else is refused in the workspace's language, with the choices as it
     shows them and, for a typo with a likely meaning, 'did you mean'."""
-    found = key(kind, raw, playbook)
-    if found is not None:
-        return found
+    found = candidates(kind, raw, playbook)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise ambiguous(raw, [shown(kind, k, playbook, lang) for k in found], lang)
     values.setdefault("choices", choices(kind, playbook, lang))
     said = t(lang, error, value=raw, **values)
     if (meant := suggest(kind, raw, playbook)) is not None:
@@ -179,6 +217,8 @@ def known_categories(raw: str, playbook: Playbook, lang: str) -> list[str]:
     """`categories`, refusing a typo that has a likely meaning ('bank' → bank_account) with 'did you mean'."""
     found = categories(raw, playbook)
     for word in found:
+        if word not in DATA_CATEGORIES and len(meant := candidates("data", word, playbook)) > 1:
+            raise ambiguous(word, [shown("data", k, playbook, lang) for k in meant], lang)
         if word not in DATA_CATEGORIES:
             said = t(lang, "error.data", value=word, choices=choices("data", playbook, lang))
             if (meant := suggest("data", word, playbook)) is not None:

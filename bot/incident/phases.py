@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.chat import Mention
 from bot.errors import UserError
-from bot.incident import deadlines, timeline
+from bot.incident import deadlines, names, timeline
 from bot.incident.incidents import CLOSED, check_text, require_open
 from bot.incident.playbook import Playbook
 from bot.text.facts import whole_number
@@ -76,40 +77,36 @@ def find_task(session: Session, *, incident: Incident, playbook: Playbook, ref: 
         if len(matches) > 1:
             raise UserError(t(lang, "error.task_ambiguous", value=ref,
                               choices=", ".join(f"{x.phase_key}.{x.key}" for x in matches)))
-        if found := _by_title(tasks, playbook, ref, current):
+        if found := _by_title(tasks, playbook, ref, current, lang):
             return found
     raise UserError(t(lang, "error.unknown_task", value=ref))
 
 
-def _fold(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
-
-
-def _by_title(tasks: list[TaskState], playbook: Playbook, ref: str, current: str) -> TaskState | None:
-    """A task by its title as the bot shows it, in either language: whole, or the words before its colon
-    (`组建应急小组`), or the start of it when that names one task (the current phase's first)."""
-    typed = _fold(ref)
-    if len(typed) < 2:
-        return None
-    whole, starts = [], []
-    for task in tasks:
+def _by_title(tasks: list[TaskState], playbook: Playbook, ref: str, current: str, lang: str) -> TaskState | None:
+    """A task by its title as the bot shows it, in either language (`names.matching`: whole, the words before its
+    colon (`组建应急小组`), the start or a word of it); of several, the current phase's one; still several: asks
+    which, listing them as the checklist shows them."""
+    named: list[tuple[str, str]] = []
+    for i, task in enumerate(tasks):
         spec = next((x for x in playbook.phase(task.phase_key).tasks if x.key == task.key), None)
-        if spec is None:
-            continue
-        for title in (spec.text.zh, spec.text.en):
-            head = title.replace("：", ":").split(":")[0]
-            if typed in (_fold(title), _fold(head)):
-                whole.append(task)
-            elif _fold(title).startswith(typed):
-                starts.append(task)
-    for found in (whole, starts):
-        unique = list({id(x): x for x in found}.values())
-        here = [x for x in unique if x.phase_key == current]
-        if len(here) == 1:
-            return here[0]
-        if len(unique) == 1:
-            return unique[0]
-    return None
+        for title in (spec.text.zh, spec.text.en) if spec is not None else ():  # a task the playbook dropped
+            named += [(names.fold(title), str(i)), (names.fold(title.replace("：", ":").split(":")[0]), str(i))]
+    found = [tasks[int(i)] for i in names.matching(ref, named)]
+    if len(found) > 1 and len(here := [x for x in found if x.phase_key == current]) == 1:
+        return here[0]
+    if len(found) > 1:
+        raise names.ambiguous(ref, [_numbered(playbook, tasks, x, lang) for x in found], lang)
+    return found[0] if found else None
+
+
+def _spec(playbook: Playbook, task: TaskState) -> Any:
+    return next(x for x in playbook.phase(task.phase_key).tasks if x.key == task.key)
+
+
+def _numbered(playbook: Playbook, tasks: list[TaskState], task: TaskState, lang: str) -> str:
+    """A task as the checklist shows it: `4.1 隔离受影响的系统`."""
+    number = [x for x in tasks if x.phase_key == task.phase_key].index(task) + 1
+    return f"{playbook.position(task.phase_key)}.{number} {_spec(playbook, task).text(lang)}"
 
 
 @dataclass

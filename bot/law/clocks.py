@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from bot.incident import deadlines, timeline
-from bot.incident.names import fold
+from bot.incident.names import fold, matching
 from bot.law.conditions import NoHarmDecision
 from bot.law.regimes import ClockResult, IncidentFacts, RegimeBook, evaluate
 from bot.text.i18n import catalogue
@@ -176,11 +176,20 @@ def regime_names(book: RegimeBook, key: str) -> list[str]:
 
 
 def regime_keys(book: RegimeBook, raw: str) -> list[str]:
-    """The regimes a typed name means: a key, a short name or a title, in either language, any case."""
+    """The regimes a typed name means (`matching`): a key, a short name or a title in either language, any case,
+    or the start or a word of one; several when it is ambiguous."""
     typed = fold(raw)
     if typed.replace(" ", "-") in book.regimes:
         return [typed.replace(" ", "-")]
-    return [key for key in book.regimes if typed in {fold(name) for name in regime_names(book, key)}]
+    return matching(raw, [(fold(name), key) for key in book.regimes for name in regime_names(book, key)])
+
+
+def named_regime(book: RegimeBook, raw: str) -> list[str]:
+    """The regime a typed name means for one document: a name several regimes share (GDPR: Art. 33 and 34) means
+    the first of them; otherwise as `regime_keys` (several when the name is ambiguous)."""
+    keys = regime_keys(book, raw)
+    exact = [key for key in keys if fold(raw) in {fold(name) for name in regime_names(book, key)}]
+    return exact[:1] or keys
 
 
 def shown_regime(book: RegimeBook, key: str, lang: str) -> str:
