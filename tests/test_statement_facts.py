@@ -168,7 +168,7 @@ def test_only_clients_with_an_approved_merged_letter_are_recorded_as_told(sqlite
     refused = say(console, "cathy", "/breach clients notified all --via email")
     assert refused.startswith("Nobody was recorded as told: a client is recorded only once an approved letter was "
                               "merged for them.")
-    assert "  • en/company: 1 (Ac** Tr***** L**) — no approved letter: /breach draft client --lang en --variant " \
+    assert "  • en/company: 1 (Acme Trading Ltd) — no approved letter: /breach draft client --lang en --variant " \
            "company, then /breach approve D-n and /breach letters D-n" in refused
 
     record_facts(console)
@@ -178,15 +178,15 @@ def test_only_clients_with_an_approved_merged_letter_are_recorded_as_told(sqlite
         "— D-1 is approved but not merged for them yet: /breach letters D-1")
     done = say(console, "cathy", "/breach letters D-1")
     assert "📦 1 letters merged" in done
-    assert "  • en/company: 1 (Ac** Tr***** L**) — no approved letter: /breach draft client --lang en --variant " \
+    assert "  • en/company: 1 (Acme Trading Ltd) — no approved letter: /breach draft client --lang en --variant " \
            "company" in done
     told = say(console, "cathy", "/breach clients notified all --via email")
     assert "📬 @cathy recorded 1 client(s) told via email (1/4 told)." in told
     assert "Not recorded as told (3): no approved, merged letter for them yet." in told
-    unknown = say(console, "cathy", "/breach clients notified Wang --via email")
-    assert unknown == ("No client named 'Wang' in the register. Name them as in the CSV (case and spaces do not "
-                       "matter) or by their number in /breach clients (1–4), e.g. /breach clients notified 1 --via "
-                       "email.")
+    unknown = say(console, "cathy", "/breach clients notified Zhao --via email")
+    assert unknown == ("No client named 'Zhao' in the register. Name them as in the CSV or by a part of that name "
+                       "(case and spaces do not matter) or by their number in /breach clients (1–4), e.g. /breach "
+                       "clients notified 1 --via email.")
     say(console, "cathy", "/breach draft client --lang zh")
     say(console, "erin", "/breach approve D-2")
     say(console, "cathy", "/breach letters D-2")

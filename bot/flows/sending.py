@@ -106,7 +106,7 @@ def _target(session: Session, incident: Incident, raw: str, lang: str, kind: str
             raise UserError(t(lang, "send.told_only"))
         return "not-notified"
     everyone = clients.register(session, incident)
-    client = clients.find(everyone, raw)
+    client = clients.find(everyone, raw, lang)
     if client is None:
         raise UserError(t(lang, "send.bad_to", value=raw, count=len(everyone)))
     return f"client:{client.id}"

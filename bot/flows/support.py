@@ -69,7 +69,7 @@ def _client(session: Session, incident: Incident, who: str, lang: str) -> client
     everyone = clients.register(session, incident)
     if not everyone:
         raise UserError(t(lang, "clients.none"))
-    found = clients.find(everyone, who)
+    found = clients.find(everyone, who, lang)
     if found is None:
         raise UserError(t(lang, "clients.unknown", name=who, count=len(everyone)))
     return found

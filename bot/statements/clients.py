@@ -268,14 +268,19 @@ def counts(clients: list[Client]) -> dict:
             "by_language": dict(Counter(c.lang for c in clients))}
 
 
-def find(everyone: list[Client], who: str) -> Client | None:
-    """A client by name as in the CSV (case, spacing and full-width ignored) or by number in `/breach clients`."""
+def find(everyone: list[Client], who: str, lang: str = "en") -> Client | None:
+    """A client by number in `/breach clients`, or by name as in the CSV (case, spacing and full-width ignored;
+    `names.matching`: the start or a word of it too, `明星` → 上海明星贸易有限公司); a name several clients share a
+    part of is asked about, listed as the register shows them."""
     wanted = _normal(who.strip().strip("\"'“”‘’"))
-    for client in everyone:
-        if _normal(client.name) == wanted:
-            return client
     number = whole_number(wanted.lstrip("#"), limit=len(everyone))
-    return everyone[number - 1] if number else None
+    exact = [c for c in everyone if _normal(c.name) == wanted]
+    if exact or number:
+        return exact[0] if exact else everyone[number - 1]
+    found = [everyone[int(i)] for i in names.matching(wanted, [(names.fold(c.name), str(i)) for i, c in enumerate(everyone)])]
+    if len(found) > 1:
+        raise names.ambiguous(who, [f"{everyone.index(c) + 1}. {shown_name(c)}" for c in found], lang)
+    return found[0] if found else None
 
 
 @dataclass
@@ -307,11 +312,11 @@ def mark_notified(session: Session, *, incident: Incident, who: str, via: str, a
         if not pending:
             raise UserError(t(lang, "clients.all_told"))
     else:
-        client = find(everyone, who)
+        client = find(everyone, who, lang)
         if client is None:
             raise UserError(t(lang, "clients.unknown", name=who, count=len(everyone)))
         if client.notified_at is not None:
-            raise UserError(t(lang, "clients.told_already", name=mask(client.name)))
+            raise UserError(t(lang, "clients.told_already", name=shown_name(client)))
         pending = [client]
     verdicts = [(c, why_not(c)) for c in pending]
     chosen = [c for c, reason in verdicts if reason is None]

@@ -18,7 +18,7 @@ from bot.incident import wording
 from bot.incident.playbook import Playbook
 from bot.statements import drafts, sending
 from bot.statements import gaps as draft_gaps
-from bot.statements.clients import mask
+from bot.statements.clients import shown_name
 from bot.statements.template_context import data_labels, for_residence
 from bot.text.i18n import text as t
 from storage.models import Client, Draft, DraftVersion, Incident, TimelineEvent
@@ -131,7 +131,7 @@ def missing_lines(left_out: list[tuple[Client, str]], coverage: Coverage, lang: 
         groups.setdefault((reason, client.lang, client.kind), []).append(client)
     lines = []
     for (reason, client_lang, kind), clients in sorted(groups.items(), key=lambda g: (g[0][1], g[0][2], g[0][0])):
-        names = ", ".join(mask(c.name) for c in clients[:SHOWN_NAMES]) + ("…" if len(clients) > SHOWN_NAMES else "")
+        names = ("、" if lang == "zh" else ", ").join(shown_name(c) for c in clients[:SHOWN_NAMES]) + ("…" if len(clients) > SHOWN_NAMES else "")
         found = coverage.letters.get((client_lang, kind))
         ident = f"D-{found[-1][0].number}" if found else "D-n"
         command = draft_gaps.redraft_command(kind="client", lang=client_lang, regime=None,
