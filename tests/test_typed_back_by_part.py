@@ -91,3 +91,16 @@ def test_tasks_and_regimes_are_typed_back_by_part_of_their_names(sqlite_engine, 
     book = console.bot.regimes
     assert clocks.regime_keys(book, "个保") == ["cn-pipl-57"] and clocks.named_regime(book, "GDPR") == ["eu-gdpr-33"]
     assert clocks.regime_keys(book, "数据安") == clocks.regime_keys(book, "data security") == ["cn-dsl-29"]
+
+
+def test_a_client_is_named_by_a_part_of_its_name(sqlite_engine, tmp_path):
+    console = make_console(sqlite_engine, lang="zh")
+    console.say("alice", "/breach 宣布 工资表泄露", "general")
+    csv = tmp_path / "c.csv"
+    csv.write_text("姓名,类型,联系方式,语言,居住地\n上海明星贸易有限公司,企业,a@x.example,中文,上海\n"
+                   "金门贸易,企业,b@x.example,中文,北京\n", encoding="utf-8")
+    console.say("alice", f"/breach 客户 导入 {csv}", "breach-1")
+    assert say(console, "alice", "/breach 客户 已通知 贸易 --方式 邮件") == (
+        "“贸易”可能是：1. 上海明星贸易有限公司、2. 金门贸易。请照上面的写法输入其中一个。")
+    said = say(console, "alice", "/breach 客户 已通知 明星 --方式 邮件")  # one client: no letter for it yet
+    assert "1 个（上海明星贸易有限公司）— 没有已批准的信函" in said, said
