@@ -10,6 +10,7 @@ from bot.chat import Action, Mention, Message, RoomRef, Text
 from bot.flows.base import drill, role_holders
 from bot.flows.care import enquiry_alert, update_alert
 from bot.flows.port import Bot
+from bot.flows.status_out import STATUS
 from bot.incident import care, deadlines, incidents, questions, scenarios, timeline
 from bot.incident.answers import named
 from bot.incident.followups import all_of
@@ -197,7 +198,12 @@ def _inject(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, de
     outbox.post(incident, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="inject"))
 
 
-_COMPOSERS = {"phase": _phase, "question": _question, "role": _role, "regime": _regime, "followup": _followup,
+def _status(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
+            alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
+    outbox.refresh.add(incident.id)  # the time left reads differently now; the refresh plans the next one
+
+
+_COMPOSERS = {STATUS: _status, "phase": _phase, "question": _question, "role": _role, "regime": _regime, "followup": _followup,
               "inject": _inject, care.UPDATE: update_alert, "media_enquiry": enquiry_alert}
 
 # What each alert is called in the timeline, by deadline kind and alert kind.
@@ -226,6 +232,8 @@ def alert_sent(bot: Bot, session: Session, *, alert_id: int, now: datetime) -> N
     incident = incidents.lock(session, session.get(Incident, alert.incident_id))
     assert deadline is not None
     deadlines.finish(session, alert_id=alert_id, state=deadlines.SENT, now=now)
+    if deadline.kind == STATUS:  # the pin refreshed by itself: nothing was said, nothing to record
+        return
     kind = _EVENT.get((deadline.kind, alert.kind), f"{deadline.kind}_{alert.kind}")
     timeline.append(session, incident=incident, actor="breachbot", kind=kind, now=now,
                     text=f"{deadline.kind}:{deadline.ref}",

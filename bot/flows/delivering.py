@@ -73,11 +73,13 @@ def enqueue(bot: Breachbot, session: Session, out: Outbox, *, now: datetime, pla
         meta["reasked"] = list(out.reasked)
     ids: list[int] = []
     lanes: set[str] = set()
+    # an alert that only refreshes the status (the pin's own timer) is said when that refresh is done
+    only = "refresh" if not (out.rooms or out.invites or out.posts or out.directs or out.emails or out.uploads) else ""
 
     def add(op: str, target: str, incident_id: int | None, payload: dict[str, Any], extra: dict | None = None) -> None:
         row = delivery.add(session, platform=platform, op=op, target=target,
                            lane=lane_of(op, target, incident_id), payload=payload, incident_id=incident_id,
-                           now=now, meta={**meta, **(extra or {})} if op in ("post", "direct") else {})
+                           now=now, meta={**meta, **(extra or {})} if op in ("post", "direct") or op == only else {})
         assert row.id is not None
         ids.append(row.id)
         lanes.add(row.lane)
