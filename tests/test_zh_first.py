@@ -37,13 +37,15 @@ SCRIPT = [
     ("dave", "breach-1", "/breach 事实 --数据 工资、银行卡号、身份证 --加密 否 --涉嫌犯罪 是"),
     ("dave", "breach-1", "/breach 影响 上海=300 北京市=20 加利福尼亚=5 德国=3"),
     ("dave", "breach-1", "/breach 回答 4 120"),
+    ("dave", "breach-1", "/breach 事实 --开始时间 3天前 --结束时间 昨天 --措施 隔离、重置"),  # measures by a part
+    ("carol", "breach-1", "/breach 回答 11 员工失误"),
     ("erin", "breach-1", "/breach 时限"),
     ("erin", "breach-1", "/breach 已通报 公安 --回执 报案回执110"),
     ("carol", "breach-1", "/breach 严重程度 特别严重 --理由 范围扩大"),
     ("carol", "breach-1", "/breach 对外说明 一份工资表被误放在公共网盘，已被外部下载"),
     ("carol", "breach-1", "/breach 费用 1.2万 法律"),
     ("gina", "breach-1", "/breach 媒体 新民晚报 是否泄露了身份证？"),
-    ("erin", "breach-1", "/breach 起草 监管报告 --法规 个保法"),
+    ("erin", "breach-1", "/breach 起草 监管报告 --法规 个保"),  # a regime by the start of its name
     ("gina", "breach-1", "/breach 起草 媒体"),
     ("carol", "breach-1", "/breach 草稿"),
     ("carol", "breach-1", "/breach 决定 关闭网盘外链"),
@@ -55,9 +57,9 @@ SCRIPT = [
     ("dave", "breach-1", "/breach 完成 隔离受影响的系统"),
     ("carol", "breach-1", "/breach 帮助 严重程度"),
     ("carol", "breach-1", "/breach 报告 --格式 网页"),
-    ("carol", "breach-1", "/breach 结案 --原因 员工操作失误 --教训 网盘不得公开"),
+    ("dave", "breach-1", "/breach 完成 重置"),  # a task by the start of its title
     ("carol", "breach-1", "/breach 结案 --原因 员工操作失误 --教训 网盘不得公开 --确认"),
-    ("carol", "breach-1", "/breach 状态"),
+    ("carol", "breach-1", "/breach 状态 BR-1"),  # closed: on WeCom, where nothing is open any more, named
 ]
 # The same response in English (keys and English names), to show nothing English-speaking was lost.
 ENGLISH = [
@@ -74,13 +76,45 @@ ENGLISH = [
     ("dave", "breach-1", "/breach done isolate"),
     ("carol", "breach-1", "/breach close --cause staff error --lessons Shares must not be public --confirm"),
 ]
+# On the console only: WeCom delivers no files to an app (its callbacks carry text, images, voice, video, places
+# and links: developer.work.weixin.qq.com/document/path/96467), so a register comes from a CSV on the console.
+CLIENTS = [
+    ("chen", "/breach 客户 导入 {csv}"),
+    ("chen", "/breach 客户"),
+    ("chen", "/breach 起草 客户通知"),
+    ("erin", "/breach 批准 D-2"),
+    ("chen", "/breach 信函 D-2"),
+    ("chen", "/breach 客户 已通知 王芳 --方式 电话"),
+    ("chen", "/breach 客户 已通知 李强 --渠道 邮寄"),
+    ("chen", "/breach 客户 未通知"),
+]
 CSV = ("姓名,类型,联系方式,语言,居住地,数据,通知时限\n王芳,个人,wang@example.cn,普通话,上海,工资,48\n"
        "李强,个人,13800000000,中文,北京市,银行卡号,\n上海明星贸易有限公司,企业,ap@mx.example,中文,广东省,账簿,24\n"
        "金门贸易,企业,ap@ggt.example,英文,加利福尼亚,账簿,\n")
 
 
+def count_refusals(bot) -> list:
+    """What the bot refuses from now on, on any platform: a command it did not carry out, or a line it could not
+    read (said with an error) — recorded as it happens."""
+    refused, handle, reply = [], bot.handle, bot.chat.reply
+
+    def handling(context, command):
+        done = handle(context, command)
+        if done is False:
+            refused.append(command)
+        return done
+
+    def answering(*, context, message, public=False):
+        if message.kind == "error":
+            refused.append(message.plain_text())
+        reply(context=context, message=message, public=public)
+
+    bot.handle, bot.chat.reply = handling, answering
+    return refused
+
+
 def test_the_script_has_no_english_word():
-    for _, _, typed in SCRIPT:
+    for typed in [typed for _, _, typed in SCRIPT] + [line.format(csv="客户.csv") for _, line in CLIENTS]:
         assert not re.search(r"[A-Za-z]", NOT_WORDS.sub(" ", typed)), typed
 
 
@@ -108,13 +142,12 @@ def test_a_whole_incident_typed_in_chinese_on_the_console(sqlite_engine, tmp_pat
     console.bot.settings = console.bot.settings.model_copy(update={"firm_name": "", "firm_contact": ""})
     csv = tmp_path / "客户.csv"
     csv.write_bytes(CSV.encode("gbk"))  # as a Chinese Excel saves it
-    said = []
-    for number, (user, room, typed) in enumerate(SCRIPT):
+    said, refused = [], count_refusals(console.bot)
+    for user, room, typed in SCRIPT:
         said += console.say(user, typed, room)
-        if number == 15:
-            said += console.say("chen", f"/breach 客户 导入 {csv}", "breach-1")
-            said += console.say("chen", "/breach 客户", "breach-1")
-            said += console.say("chen", "/breach 起草 客户通知", "breach-1")
+        if typed.startswith("/breach 起草 监管报告"):  # the register, its letters and who was told how
+            for who, line in CLIENTS:
+                said += console.say(who, line.format(csv=csv), "breach-1")
     said += console.advance(START + timedelta(hours=30))
     check_the_chinese_incident(sqlite_engine)
     with Session(sqlite_engine) as s:
@@ -126,8 +159,10 @@ def test_a_whole_incident_typed_in_chinese_on_the_console(sqlite_engine, tmp_pat
                   "¥12,000（法律）", "/breach 媒体 已答复 M-1", "1 系统告警 · 2 客户告知", "⏱ 下一个到期：",
                   "上海莲花会计师事务所", "/breach 严重程度 <低|中|高|特别严重> --理由"):
         assert shown in text, shown
-    refused = [x.text for x in said if x.op == "reply" and x.message and x.message.kind == "error"]
-    assert len(refused) == 1 and refused[0].startswith("⚠️ BR-1 尚未结案。")  # closing lists what is open, once
+    assert refused == []
+    with Session(sqlite_engine) as s:
+        told = {c.name: c.notified_via for c in s.exec(select(Client)) if c.notified_at}
+    assert told == {"王芳": "phone", "李强": "post"}
 
 
 def test_the_same_incident_typed_in_english_still_runs(sqlite_engine):
