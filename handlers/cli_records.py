@@ -40,6 +40,15 @@ def settings_of(args: argparse.Namespace) -> Settings:
         raise ConfigError("problem.lines", lines=problems(exc)) from None
 
 
+def spoken(settings: Settings, session: Session) -> str:
+    """The language the command line answers in: the deployment's (breachbot.toml, BREACHBOT_LANG, --lang), else,
+    when none is set, the one every workspace in the database speaks (a console run with --lang zh)."""
+    if settings.language() != settings.lang or "lang" in settings.model_fields_set:
+        return settings.language()
+    langs = set(session.exec(select(Workspace.lang)))
+    return langs.pop() if len(langs) == 1 else settings.language()
+
+
 def _find(session: Session, ident: str, workspace: str | None, lang: str = "en") -> tuple[Incident, Workspace]:
     match = re.fullmatch(r"(?:BR-?)?(\d+)", ident.strip(), re.I)
     if not match:
@@ -58,14 +67,18 @@ def _find(session: Session, ident: str, workspace: str | None, lang: str = "en")
 
 def cmd_outbox(args: argparse.Namespace) -> int:
     """List what the outbox holds (exit 1 when anything is set aside); --retry puts it back."""
-    from handlers.outbox import listing, retry
+    from handlers.outbox import listing, not_set_aside, retry
 
     settings = settings_of(args)
-    engine, lang = make_engine(settings.sqlalchemy_url), settings.lang
+    engine = make_engine(settings.sqlalchemy_url)
     with Session(engine) as session:
+        lang = spoken(settings, session)
         if args.retry:
             if args.retry != "all" and not args.retry.lstrip("#").isdigit():
                 raise SystemExit(t(lang, "cli.bad_message_id", value=args.retry))
+            if (why := not_set_aside(session, which=args.retry, lang=lang)) is not None:
+                print(t(lang, why[0], **why[1]), file=sys.stderr)
+                return 1
             print(t(lang, "cli.put_back", count=retry(session, which=args.retry)))
             return 0
         lines, set_aside = listing(session, lang=lang, tz=settings.timezone)
@@ -95,7 +108,9 @@ def stated_head(body: bytes) -> tuple[int, str] | None:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     settings = settings_of(args)
-    engine, lang = make_engine(settings.sqlalchemy_url), settings.lang
+    engine = make_engine(settings.sqlalchemy_url)
+    with Session(engine) as session:
+        lang = spoken(settings, session)
     from bot.incident.timeline import compare_export
 
     upto, claimed = args.upto, None
@@ -168,7 +183,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     settings, engine, playbook, regimes = _context(args)
     with Session(engine) as session:
-        incident, ws = _find(session, args.incident, args.workspace, settings.lang)
+        incident, ws = _find(session, args.incident, args.workspace, spoken(settings, session))
         # The firm as it set itself (/breach config): its name, playbook and profile over the deployment's.
         firm = tenancy.resolve(_Owner(settings), tenancy.stored(session, ws.id), firm=settings.firm(), lang=ws.lang,
                                timezone=ws.timezone, playbook=playbook,
@@ -206,7 +221,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         if args.workspace:
             workspaces = [w for w in workspaces if w.external_id == args.workspace]
         if not workspaces:
-            print(t(settings.lang, "cli.no_incidents"))
+            print(t(settings.language(), "cli.no_incidents"))
         if args.link is not None:
             return _history_links(settings, engine, workspaces, hours=args.link)
         for ws in workspaces:

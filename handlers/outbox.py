@@ -43,6 +43,20 @@ def listing(session: Session, *, lang: str = "en", tz: str = "UTC") -> tuple[lis
     return lines, set_aside
 
 
+def not_set_aside(session: Session, *, which: str, lang: str) -> tuple[str, dict[str, object]] | None:
+    """Why a message id cannot be put back (no such message, or it is not set aside), as a catalogue key and
+    its values; None when it can (or for 'all')."""
+    if which == "all":
+        return None
+    row = session.get(OutboundMessage, int(which.lstrip("#")))
+    if row is None:
+        return "cli.no_message", {"id": which.lstrip("#")}
+    if row.state != delivery.DEAD:
+        state = "waiting" if row.state in delivery.UNDELIVERED else "sent"
+        return "cli.not_set_aside", {"id": row.id, "state": t(lang, f"cli.message_state.{state}")}
+    return None
+
+
 def retry(session: Session, *, which: str) -> int:
     """Put set-aside rows back in their lane, due at once (`which`: a row id, or 'all'); returns how many."""
     stmt = update(OutboundMessage).where(col(OutboundMessage.state) == delivery.DEAD)

@@ -36,6 +36,13 @@ def test_set_aside_messages_are_listed_warned_about_and_can_be_retried(tmp_path,
     assert "⚠ outbox: 0 message(s) waiting to be delivered, 1 set aside" in out
     assert "fix: `breachbot outbox` lists them with the reason" in out
 
+    # An id that is no message, or one not set aside, is refused (exit 1) and nothing is put back.
+    assert main(["outbox", "--db", url, "--retry", "99"]) == 1
+    assert capsys.readouterr().err.strip() == ("No message #99 in the outbox; `breachbot outbox` lists the set-aside "
+                                               "ones with their #id. Nothing was put back.")
+    assert main(["outbox", "--db", url, "--retry", "#1"]) == 1
+    assert "Message #1 is not set aside: it was delivered." in capsys.readouterr().err
+
     console.chat.rooms["breach-1"] = gone  # someone unarchives it
     assert main(["outbox", "--db", url, "--retry", "all"]) == 0
     assert "1 message(s) put back" in capsys.readouterr().out
@@ -43,3 +50,24 @@ def test_set_aside_messages_are_listed_warned_about_and_can_be_retried(tmp_path,
     assert [s.text for s in console.chat.sent if s.op == "post"][-1].startswith("📝 Noted by @alice")
     with Session(engine) as s:
         assert {r.state for r in s.exec(select(OutboundMessage))} == {"sent"}
+
+
+def test_the_command_line_speaks_the_language_of_a_zh_workspace(tmp_path, capsys, monkeypatch):
+    """A console run with --lang zh made the only workspace: verify, outbox and --retry answer in Chinese."""
+    for name in ("SLACK_BOT_TOKEN", "WECOM_CORP_ID", "BREACHBOT_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'z.db'}"
+    main(["db", "upgrade", "--db", url])
+    make_console(make_engine(url), lang="zh").say("alice", "/breach 宣布 工资表泄露")
+    capsys.readouterr()
+    assert main(["outbox", "--db", url]) == 0
+    assert capsys.readouterr().out.strip() == "所有消息均已送达。"
+    assert main(["outbox", "--db", url, "--retry", "99"]) == 1
+    assert capsys.readouterr().err.strip() == ("发件箱中没有消息 #99；`breachbot outbox` 会列出被搁置的消息及其 #编号。"
+                                               "没有放回任何消息。")
+    try:
+        main(["verify", "BR-9", "--db", url])
+    except SystemExit as exc:
+        said = str(exc)
+    assert said == "数据库中没有事件 BR-9。"
