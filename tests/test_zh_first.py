@@ -68,12 +68,14 @@ ENGLISH = [
     ("carol", "breach-1", "/breach done 1 2 3"),  # and phase 2 starts
     ("dave", "breach-1", "/breach facts --data payroll,card,national_id --encrypted no --crime yes"),
     ("dave", "breach-1", "/breach affected CN=320 US-CA=5 DE=3"),
+    ("dave", "breach-1", "/breach facts --from 3 days ago --to yesterday --measures isolate, reset"),
     ("erin", "breach-1", "/breach notified cn-police --ref 110"),
     ("carol", "breach-1", "/breach severity critical --reason scope grew"),
     ("carol", "breach-1", "/breach cost 1.2万 legal"),
     ("erin", "breach-1", "/breach draft regulator --regime PIPL"),
     ("carol", "breach-1", "/breach phase containment --reason scope known"),
     ("dave", "breach-1", "/breach done isolate"),
+    ("dave", "breach-1", "/breach done reset"),  # a task by the start of its title
     ("carol", "breach-1", "/breach close --cause staff error --lessons Shares must not be public --confirm"),
 ]
 # On the console only: WeCom delivers no files to an app (its callbacks carry text, images, voice, video, places
@@ -167,13 +169,18 @@ def test_a_whole_incident_typed_in_chinese_on_the_console(sqlite_engine, tmp_pat
 
 def test_the_same_incident_typed_in_english_still_runs(sqlite_engine):
     console = make_console(sqlite_engine, roster=ROSTER)
+    console.bot.firm = FirmConfig(roster=ROSTER, people={"gina": "gina"})
+    refused = count_refusals(console.bot)
     for user, room, typed in ENGLISH:
         console.say(user, typed, room)
+    assert refused == [], "\n".join(map(str, refused))
     with Session(sqlite_engine) as s:
         incident = s.exec(select(Incident)).one()
         assert (incident.status, incident.severity, incident.cause) == ("closed", "critical", "staff_error")
         assert incident.facts["affected"] == {"CN": 320, "US-CA": 5, "EU": 3}
         assert [(d.kind, d.regime) for d in s.exec(select(Draft))] == [("regulator", "cn-pipl-57")]
+        assert {"isolate", "reset_credentials"} <= {t.key for t in s.exec(select(TaskState)) if t.done_at}
+        assert incident.facts["measures"] == ["isolate", "reset_credentials"]
     costs = joined(console.say("carol", "/breach cost", "breach-1"))
     assert "¥12,000" in costs and "$12,000" not in costs  # 万 is a Chinese unit: yuan, even in English
 
