@@ -168,3 +168,21 @@ def test_what_only_the_person_sees_is_printed_as_theirs_not_the_rooms(sqlite_eng
     assert ("@alice 发出了" if lang == "zh" else "@alice gave out a link") in told and "?k=" not in told
     clocks = [line for line in printed if line.startswith("[") and "⚖️" in line]
     assert len(clocks) == 1 and clocks[0].startswith("[@alice] ⚖️")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rooms_and_pins_speak_the_workspace_language_and_name_people_as_the_roster_shows_them(sqlite_engine, lang):
+    console = _firm(make_console(sqlite_engine, lang=lang), lang)
+    console.say("carol", "/breach 宣布 测试" if lang == "zh" else "/breach declare test", "general")
+    out = io.StringIO()
+    console.line(":rooms", out=out, interactive=True)
+    general, war_room = out.getvalue().splitlines()
+    if lang == "zh":
+        assert general == "#general（公开）  成员：暂无"
+        assert war_room.startswith("#breach-1（私密）") and war_room.endswith("  成员：dave、陈晓")
+    else:
+        assert general == "#general (public)  members: none yet"
+        assert war_room.startswith("#breach-1 (private) ") and war_room.endswith("  members: dave, 陈晓")
+    out = io.StringIO()
+    console.line(":pins #breach-1", out=out, interactive=True)
+    assert "@陈晓" in out.getvalue() and "@carol" not in out.getvalue()

@@ -18,7 +18,7 @@ from bot.errors import ConfigError, UserError
 from bot.flows import lookups, tenancy
 from bot.text.i18n import text as t
 from bot.text.times import parse_duration, zone_label
-from handlers.console.chat import ConsoleChat
+from handlers.console.chat import ConsoleChat, render
 from handlers.console.restore import keep_clock, restore_rooms
 from handlers.router import command_word, is_command, parse
 
@@ -220,13 +220,15 @@ class ConsoleWorkspace:
                 return True
             self.rooms[self.user] = room
         elif word == ":rooms":
+            lang = self.bot.lang
             for name, room in self.chat.rooms.items():
-                kind = "private" if room["private"] else "public"
-                members = ", ".join(sorted(room["members"])) or "-"
-                out.write(f"#{name} ({kind}) {room['topic']}  members: {members}\n")
+                members = ("、" if lang == "zh" else ", ").join(sorted(self.shown(m) for m in room["members"]))
+                out.write(t(lang, "console.room_line", room=name, topic=f" {room['topic']}" if room["topic"] else "",
+                            kind=t(lang, f"console.room_{'private' if room['private'] else 'public'}"),
+                            members=members or t(lang, "console.no_members")).rstrip() + "\n")
         elif word == ":pins" and arg:
             for message in self.chat.pinned(arg.lstrip("#")):
-                out.write(message.plain_text() + "\n")
+                out.write(render(message, self.chat.names) + "\n")
         else:
             raise ScriptError(f"unknown console command {text!r}: try :as NAME, :room #NAME, :rooms, :pins #ROOM, :quit")
         return True
