@@ -105,7 +105,7 @@ def test_full_statement_scenario(engine, tmp_path):
     assert "📬 @lily recorded 1 client(s) told via email (1/500 told)." in joined(sent)
     # All this happened at the moment of declaring: "10m ago" is before the firm knew, and refused.
     sent = say("lily", '/breach clients notified all --via post --at "10m ago"', "breach-1")
-    assert "is before the firm became aware of the breach (10:05); nothing was recorded" in joined(sent)
+    assert "--at 09:55 is before the firm became aware of the breach (10:05); nothing was recorded" in joined(sent)
     sent = say("lily", '/breach clients notified all --via post --at "0m ago"', "breach-1")
     assert "(500/500 told)" in joined(sent)
 
@@ -215,7 +215,7 @@ def test_a_contractual_notice_duty_becomes_a_clock(quick, tmp_path):
     assert "📦 1 letters merged" in merged
     assert "  • zh/individual: 1 (客户****) — no data categories (none in their CSV row, none recorded for the " \
            "incident): /breach facts --data bank_account,tax_id,…, then /breach letters D-1" in merged
-    assert "en/company: 1 (Cl**** C* 00**) — no approved letter: /breach draft client --lang en --variant company" \
+    assert "en/company: 1 (Client Co 0000) — no approved letter: /breach draft client --lang en --variant company" \
         in merged
     quick.say("alice", "/breach clients notified 客户0001 --via phone", "breach-1")
     with Session(quick.bot.engine) as s:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.chat import Context, Text
 from bot.errors import UserError, WhichIncident
+from bot.flows.grammar.tokens import flag_names
 from bot.flows.port import Bot
 from bot.incident import incidents
 from bot.incident.corrections import check_time
@@ -54,7 +55,7 @@ def may_see(session: Session, incident: Incident, context: Context) -> bool:
 
 
 def moment_done(raw: str | None, *, now: datetime, ws: Workspace, incident: Incident | None = None,
-                what: str = "--at") -> datetime:
+                what: str | None = None) -> datetime:
     """When something was done, as typed (`--at "10m ago"`), or now; never in the future, and never before
     the firm became aware of `incident` (the reason is said, and nothing is recorded)."""
     try:
@@ -64,7 +65,7 @@ def moment_done(raw: str | None, *, now: datetime, ws: Workspace, incident: Inci
     if at > now:
         raise UserError(t(ws.lang, "clocks.future"))
     if incident is not None:
-        check_time(at, incident=incident, now=now, lang=ws.lang, what=what,
+        check_time(at, incident=incident, now=now, lang=ws.lang, what=what or flag_names(ws.lang, "at"),
                    say=lambda when: format_time(when, ws.timezone, now=now, lang=ws.lang))
     return at
 

@@ -55,7 +55,7 @@ def correct(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Co
         if notice is None:
             raise UserError(t(lang, "correct.which_notice", value=cmd.target, choices="—"))
         seq = notice.seq
-    at = moment_done(cmd.at, now=now, ws=ws, incident=incident, what="--at") if cmd.at else None
+    at = moment_done(cmd.at, now=now, ws=ws, incident=incident) if cmd.at else None
     done = corrections.correct(session, incident=incident, seq=seq, at=at, reference=cmd.reference,
                                reason=cmd.reason, actor=context.user, now=now, lang=lang)
     kind = catalogue(lang).get(f"report.event.{done.target.kind}", done.target.kind)
