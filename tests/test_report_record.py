@@ -113,14 +113,20 @@ def test_the_facts_table_reads_as_chinese_and_keeps_the_incident_level(sqlite_en
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_an_answer_of_dont_know_reads_as_words_in_the_report(sqlite_engine, lang):
+def test_an_answer_of_dont_know_and_measures_read_as_words_in_the_report(sqlite_engine, lang):
     console = make_console(sqlite_engine, lang=lang)
     console.say("alice", "/breach 宣布 网盘泄露" if lang == "zh" else "/breach declare share leak", "general")
     console.say("alice", "/breach 回答 press 不知道" if lang == "zh" else "/breach answer press don't know", "breach-1")
+    console.say("alice", "/breach 事实 --措施 隔离、重置" if lang == "zh" else "/breach facts --measures isolate,reset",
+                "breach-1")
+    console.say("alice", "/breach 回答 clients 40" if lang == "zh" else "/breach answer clients 40", "breach-1")
     md = _report(console, "md", lang)
-    assert "None" not in md
+    assert ("| 受影响客户数 | 40 |" if lang == "zh" else "| Clients affected | 40 |") in md  # the question's answer
+    assert "None" not in md and "isolate" not in md and "reset\\_credentials" not in md
     assert ("回答问题：媒体或公众是否已知晓此次泄露？不知道" if lang == "zh"
             else "question answered: Do the press or the public know about the leak? don't know") in md
+    assert ("记录事实：已采取的措施：隔离受影响的系统、重置泄露的账号密码" if lang == "zh"
+            else "facts recorded: measures taken: Isolate the affected systems, Reset exposed credentials") in md
 
 
 MOVED = {"zh": ("| 1 | 紧急响应 | 事件负责人 | 2026年11月28日 09:00 | 2026年11月28日 10:35 | 逾期 1小时35分 |",

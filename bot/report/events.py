@@ -142,7 +142,10 @@ def _facts(e: TimelineEvent, d: Mapping[str, Any], w: Words) -> str:
     said = []
     # `answer:<question>:unknown` (or `:not_applicable`): the fact was cleared, the answer said so in words
     extra = str(d.get("via", "")).split(":")[2:3]
+    titles = {task.key: task.text(w.lang) for phase in w.playbook.phases for task in phase.tasks}
     for key, value in d["set"].items():
+        if key == "measures" and isinstance(value, list):  # the tasks' titles in the report's language, not keys
+            value = [titles.get(str(v), str(v)) for v in value]
         words = wording.fact(key, value, w.lang, when=w.when)
         spec = next((q for q in w.playbook.questions() if q.sets == key), None)
         if words is None and spec is not None:
