@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.chat import Mention
@@ -135,3 +136,17 @@ def test_english_answers_n_a_and_unknown_where_the_question_takes_them(sqlite_en
     assert "'n/a' is not a valid answer to contained. Valid: yes or no, or unknown" in said, said
     said = joined(console.say("alice", "/breach answer discovered unknown", "breach-1"))
     assert "is not a valid answer to discovered" in said, said
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_drill_scenario_is_named_as_the_refusal_lists_it(sqlite_engine, lang):
+    console = make_console(sqlite_engine, lang=lang)
+    refused = joined(console.say("alice", "/breach 演练 网盘X" if lang == "zh" else "/breach drill nope", "general"))
+    assert refused.strip() == ("没有演练场景 '网盘X'。场景：公共网盘（public-share）。" if lang == "zh"
+                               else "No drill scenario 'nope'. Scenarios: public-share.")
+    said = joined(console.say("alice", "/breach 演练 公共网盘" if lang == "zh" else '/breach drill "public share"',
+                              "general"))
+    assert ("🎭 已根据场景“公共网盘”开始演练 BR-1。" if lang == "zh"
+            else "🎭 Drill BR-1 started from scenario public-share.") in said
+    with Session(sqlite_engine) as s:
+        assert s.get(Incident, 1).drill

@@ -313,11 +313,12 @@ def run_drill(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: 
     """Declare a drill from a scenario and schedule its injects as timed alerts."""
     lang, now = ws.lang, bot.now()
     choices = scenarios.available()
-    key = cmd.scenario or (choices[0] if choices else "")
+    key = (scenarios.named(cmd.scenario) or cmd.scenario) if cmd.scenario else (choices[0] if choices else "")
     try:
         scenario = scenarios.load(key)
     except FileNotFoundError:
-        raise UserError(t(lang, "drill.unknown", value=key, choices=", ".join(choices) or "-")) from None
+        raise UserError(t(lang, "drill.unknown", value=cmd.scenario or key, choices=(
+            "、" if lang == "zh" else ", ").join(scenarios.shown(c, lang) for c in choices) or "-")) from None
     declare(bot, session, ws, context, Declare(title=scenario.title(lang), severity=scenario.severity,
                                                clients=scenario.clients, data=tuple(scenario.data), drill=True), out)
     incident = session.get(Incident, out.rooms[-1][0]) if out.rooms else None
@@ -327,7 +328,8 @@ def run_drill(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: 
         deadlines.schedule(session, incident_id=incident.id, kind="inject", ref=f"{scenario.key}:{i}",
                            due_at=now + inject.at, remind_before=None, now=now,
                            meta={"en": inject.text.en, "zh": inject.text.zh, "at": str(inject.at)})
-    out.post(incident, message(lang, "drill.started", id=incidents.ref(incident), scenario=scenario.key))
+    out.post(incident, message(lang, "drill.started", id=incidents.ref(incident),
+                               scenario=scenario.name.zh if scenario.name and lang == "zh" else scenario.key))
 
 
 @command(Capture, "capture")

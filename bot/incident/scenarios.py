@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.incident.playbook import Localized
-from bot.text.facts import DATA_CATEGORIES
+from bot.text.facts import DATA_CATEGORIES, narrow
 from bot.text.times import format_duration, parse_duration
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "playbooks" / "scenarios"
@@ -32,6 +32,9 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     key: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    # How people name it (`/breach 演练 公共网盘`, `/breach drill public share`); listed in the workspace's language.
+    name: Localized | None = None
+    aliases: list[str] = Field(default_factory=list)
     title: Localized
     severity: str = "high"
     data: list[str] = Field(default_factory=list)
@@ -64,6 +67,37 @@ def load(key: str, folder: Path = SCENARIOS) -> Scenario:
         return Scenario.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError) as exc:
         raise ValueError(f"{path}: {exc}") from exc
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.sub(r"[_\-\s]+", " ", narrow(text).casefold()).split())
+
+
+def named(typed: str, folder: Path = SCENARIOS) -> str | None:
+    """The key of the scenario a person named: its key, its name in either language or one of its aliases."""
+    wanted = _fold(typed)
+    for key in available(folder):
+        if _fold(key) == wanted:
+            return key
+        try:
+            scenario = load(key, folder)
+        except (FileNotFoundError, ValueError):
+            continue
+        names = [*([scenario.name.en, scenario.name.zh] if scenario.name else []), *scenario.aliases]
+        if wanted in {_fold(n) for n in names}:
+            return key
+    return None
+
+
+def shown(key: str, lang: str, folder: Path = SCENARIOS) -> str:
+    """A scenario as the workspace names it: `公共网盘（public-share）` in Chinese, `public-share` in English."""
+    try:
+        scenario = load(key, folder)
+    except (FileNotFoundError, ValueError):
+        return key
+    if scenario.name is None or lang != "zh":
+        return key
+    return f"{scenario.name.zh}（{key}）"
 
 
 _STORED_OFFSET = re.compile(r"(?:(\d+) days?, )?(\d+):(\d\d):(\d\d)")

@@ -349,10 +349,8 @@ def followup(lang: str, name: str, tail: str) -> c.Command:
 
 
 def drill(lang: str, name: str, tail: str) -> c.Command:
-    words = unquote(tail).split()
-    if len(words) > 1:
-        Args(lang, name, []).fail("error.extra_words", words=tail)
-    return c.Drill(scenario=fold(words[0]).lower() if words else None)
+    typed = " ".join(unquote(tail).split())  # a scenario's name may be words (`public share`)
+    return c.Drill(scenario=fold(typed) if typed else None)
 
 
 def history(lang: str, name: str, tail: str) -> c.Command:
