@@ -65,3 +65,23 @@ def test_a_state_clock_is_not_met_while_people_recorded_as_affected_there_are_un
     with Session(team.bot.engine) as s:
         clock = s.exec(select(Deadline).where(Deadline.ref == "us-ca-1798-82/residents")).one()
         assert clock.met_at is None
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_company_is_named_in_full_everywhere_a_person_is_masked(sqlite_engine, tmp_path, lang):
+    """The register shows `Acme GmbH · company`; compensation and feedback name it the same way, never `Ac** Gm**`
+    (a company's name is not personal data), while a person stays masked."""
+    team = team_of(sqlite_engine, lang)
+    team.say("alice", "/breach declare Payroll export leaked --data payroll")
+    rows = [{"name": "Acme GmbH", "type": "company", "contact": "ap@acme.example", "language": "en",
+             "residence": "EU", "data": "payroll"},
+            {"name": "Ann Lee", "type": "individual", "contact": "a@x.example", "language": "en",
+             "residence": "CN", "data": "payroll"}]
+    team.say("lily", f"/breach clients import {write_csv(tmp_path / 'c.csv', rows)}", "breach-1")
+    register = said(team, "lily", "/breach clients")
+    assert "Acme GmbH" in register and "Ann Lee" not in register
+    paid = said(team, "lily", '/breach clients compensate "Acme GmbH" 500 goodwill')
+    scored = said(team, "lily", '/breach clients feedback "Acme GmbH" 4 quick answers')
+    person = said(team, "lily", '/breach clients compensate "Ann Lee" 100')
+    assert "Acme GmbH" in paid and "Acme GmbH" in scored and "Ac**" not in paid + scored
+    assert "A** L**" in person and "Ann Lee" not in person

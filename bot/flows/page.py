@@ -270,7 +270,7 @@ class Survey:
             given = next((e for e in care.feedback(incident) if e["client"] == client.id), None)
             firm = self.site._firm(session, ws)  # the firm as it set itself (/breach config)
             return {"W": view.words(lang), "lang": lang, "firm": firm.firm.name_in(lang),
-                    "id": incidents.ref(incident), "drill": incident.drill, "name": clients.mask(client.name),
+                    "id": incidents.ref(incident), "drill": incident.drill, "name": clients.shown_name(client),
                     "questions": [{"n": i, "text": q(lang), "scored": bool(SCORED.search(q(lang)))}
                                   for i, q in enumerate(firm.playbook.survey, start=1)],
                     "given": long_date(datetime.fromisoformat(given["at"]), ws.timezone, lang) if given else ""}

@@ -126,7 +126,7 @@ def _failed(bot: Breachbot, *, message_id: str, reason: str) -> int | None:
         reach.audiences(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=now,
                         meet=False)
         client = session.get(Client, attempt.client_id)
-        said = message(lang, "send.bounced", name=clients.mask(client.name if client else "?"),
+        said = message(lang, "send.bounced", name=clients.shown_name(client) if client else "?",
                        channel=t(lang, f"send.channel.{attempt.channel}"), reason=reason[:200],
                        task=f"F-{number}", owner=Mention(owner))
         if incident.war_room:

@@ -301,4 +301,4 @@ def _summary(run: SendRun, counts: sending.Tally, audiences: list[reach.Audience
 def preview(bot: Breachbot, composer: Composer, item: sending.Item) -> str:
     """The sample shown before a send: the first client's letter with their name masked."""
     assert item.draft is not None and item.version is not None
-    return composer.body(item.client, item.draft, item.version, name=clients.mask(item.client.name))
+    return composer.body(item.client, item.draft, item.version, name=clients.shown_name(item.client))

@@ -168,7 +168,7 @@ def _preview(bot: Breachbot, incident: Incident, plan: sending.Plan, composer: s
     if plan.skipped():
         lines.append(line(lang, "send.preview_skipped", skipped=_skipped(plan, lang)))
     sample = send_runner.preview(bot, composer, plan.going[0])
-    lines.append(line(lang, "send.sample", name=clients.mask(plan.going[0].client.name)))
+    lines.append(line(lang, "send.sample", name=clients.shown_name(plan.going[0].client)))
     lines += [(Text("    " + part),) for part in sample.split("\n")[:SAMPLE_LINES]]
     if len(sample.split("\n")) > SAMPLE_LINES:
         lines.append((Text("    …"),))
@@ -205,7 +205,7 @@ def _test(bot: Breachbot, ws: Workspace, incident: Incident, plan: sending.Plan,
         if close:
             close()
     again = "/breach send " + " ".join(f"D-{n}" for n in cmd.numbers) + (f" --to {cmd.to}" if cmd.to != "all" else "")
-    out.reply(message(lang, "send.test_sent", address=address, name=clients.mask(item.client.name),
+    out.reply(message(lang, "send.test_sent", address=address, name=clients.shown_name(item.client),
                       confirm=f"{again} --confirm"))
 
 

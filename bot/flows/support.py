@@ -83,11 +83,11 @@ def clients_compensate(bot: Bot, session: Session, ws: Workspace, context: Conte
     incident = resolve(session, ws, context, cmd.incident)
     client = _client(session, incident, cmd.who, lang)
     amount = changes.parse_amount(cmd.amount, default_currency=default_currency(lang), lang=lang)
-    care.compensate(session, incident=incident, client=client, shown=clients.mask(client.name), amount=amount,
+    care.compensate(session, incident=incident, client=client, shown=clients.shown_name(client), amount=amount,
                     note=cmd.note, actor=context.user, now=bot.now(), lang=lang)
     total = " + ".join(a.show() for a in care.compensation_totals(incident).values())
     out.post(incident, message(lang, "clients.compensated", actor=Mention(context.user), id=incidents.ref(incident),
-                               client=clients.mask(client.name), amount=amount.show(), total=total))
+                               client=clients.shown_name(client), amount=amount.show(), total=total))
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
 
@@ -99,11 +99,11 @@ def clients_feedback(bot: Bot, session: Session, ws: Workspace, context: Context
     lang = ws.lang
     incident = resolve(session, ws, context, cmd.incident)
     client = _client(session, incident, cmd.who, lang)
-    entry = care.record_feedback(session, incident=incident, client=client, shown=clients.mask(client.name),
+    entry = care.record_feedback(session, incident=incident, client=client, shown=clients.shown_name(client),
                                  score=cmd.score, comment=cmd.comment,
                                  actor=context.user, now=bot.now(), lang=lang)
     out.post(incident, message(lang, "clients.feedback_recorded", actor=Mention(context.user),
-                               id=incidents.ref(incident), client=clients.mask(client.name), score=entry["score"],
+                               id=incidents.ref(incident), client=clients.shown_name(client), score=entry["score"],
                                average=care.average_score(incident), count=len(care.feedback(incident))))
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)

@@ -106,7 +106,7 @@ def as_dict(session: Session, *, incident: Incident, playbook: Playbook, ws: Wor
         "drafts": statements,
         "clients": {"total": summary["total"], "notified": summary["notified"], "by_type": summary["by_type"],
                     "by_residence": summary["by_residence"]},
-        "client_clocks": [{"client": clients.mask(c.name), "notice_hours": c.notice_hours,
+        "client_clocks": [{"client": clients.shown_name(c), "notice_hours": c.notice_hours,
                            "due_at": iso(incident.aware_at + timedelta(hours=c.notice_hours)),
                            "notified_at": iso(c.notified_at),
                            "status": "met" if c.notified_at and c.notified_at <= incident.aware_at

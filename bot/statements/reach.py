@@ -65,7 +65,7 @@ def failed(session: Session, *, incident: Incident, attempt: SendAttempt, reason
                     text=f"{attempt.channel} to client {client.id}: {reason[:200]}",
                     data={"client": client.id, "channel": attempt.channel, "reason": reason[:200]})
     task = followups.add(session, incident=incident, owner=owner, due_at=at + TASK_DUE, actor="breachbot", now=at,
-                         lang=lang, text=t(lang, "send.bounce_task", name=register.mask(client.name),
+                         lang=lang, text=t(lang, "send.bounce_task", name=register.shown_name(client),
                                            channel=t(lang, f"send.channel.{attempt.channel}"), reason=reason[:200]))
     return task.number
 

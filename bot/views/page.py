@@ -136,7 +136,7 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
                            "previous": shown[-2] if len(shown) > 1 else None})
 
     register = clients.register(session, incident)
-    client_rows = [{"n": i, "name": clients.mask(c.name) if c.kind == "individual" else c.name,
+    client_rows = [{"n": i, "name": clients.shown_name(c),
                     "kind": wording.name(lang, "variant", c.kind), "residence": c.residence,
                     "told": when(c.notified_at) if c.notified_at else ""}
                    for i, c in enumerate(register, start=1)]
