@@ -33,6 +33,7 @@ FIRST_RETRY = timedelta(seconds=5)
 MAX_RETRY = timedelta(minutes=30)
 WARN_AFTER = timedelta(minutes=10)
 LEASE = timedelta(minutes=2)
+HELD_UNTIL = "held_until"  # in a row's meta: the moment the platform said to come back (no early retry_now)
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 UNDELIVERED = (PENDING, SENDING)
 
@@ -95,10 +96,17 @@ def retry_now(session: Session, *, lanes: set[str], now: datetime) -> int:
     so at most one extra try per new message to a lane that keeps failing. Returns how many were moved."""
     if not lanes:
         return 0
-    return session.execute(update(OutboundMessage).where(
-        col(OutboundMessage.lane).in_(sorted(lanes)), col(OutboundMessage.state) == PENDING,
-        col(OutboundMessage.attempts) > 0, col(OutboundMessage.next_try_at) > now,
-        col(OutboundMessage.reason) != "ratelimited").values(next_try_at=now)).rowcount or 0
+    moved = 0
+    for row in session.exec(select(OutboundMessage).where(
+            col(OutboundMessage.lane).in_(sorted(lanes)), col(OutboundMessage.state) == PENDING,
+            col(OutboundMessage.attempts) > 0, col(OutboundMessage.next_try_at) > now,
+            col(OutboundMessage.reason) != "ratelimited")):
+        if (held := row.meta.get(HELD_UNTIL)) and datetime.fromisoformat(held) > now:
+            continue  # the platform said when (Slack's Retry-After, WeCom's minute): not a moment sooner
+        row.next_try_at = now
+        session.add(row)
+        moved += 1
+    return moved
 
 
 def next_try(session: Session, *, platform: str) -> datetime | None:
@@ -287,6 +295,8 @@ def _failed(sessions: Callable[[], Session], row_id: int | None, failure: Failur
         wait = backoff(row.attempts, key=row.id or 0, failing=now - row.first_failed_at)
         if failure.retry_after:
             wait = max(wait, timedelta(seconds=failure.retry_after))
+        held = {HELD_UNTIL: (now + timedelta(seconds=failure.retry_after)).isoformat()} if failure.retry_after else {}
+        row.meta = {**{k: v for k, v in row.meta.items() if k != HELD_UNTIL}, **held}
         late = row.warned_at is None and now - row.first_failed_at >= WARN_AFTER
         if late:
             row.warned_at = now

@@ -257,19 +257,26 @@ class WeComChat(Chat):
         The file message sits right next to whatever the bot says about it, so its name is where
         people find it (a WeCom media id means nothing to them, and expires after three days).
         """
-        result = call("media/upload", self.client.media.upload, "file",
-                      (upload.filename, io.BytesIO(upload.content)))
-        media_id = result.get("media_id")
-        if not media_id:
-            raise WeComAPIError("media/upload", result.get("errcode"), "no media_id in the answer")
         with self._lock:
             state = self._room(room)
-            if state.created:
-                call("appchat/send", self.client.appchat.send, room, "file", media_id=media_id)
-            else:
-                check_delivered("message/send", call(
-                    "message/send", self.client.message.send, self.agent_id, state.members,
-                    msg={"msgtype": "file", "file": {"media_id": media_id}}))
+            one_to_one = [] if state.created else list(state.members)
+        if one_to_one:  # sent as an app message to each member: past their 30 a minute WeCom would drop it
+            self.pace.take([f"{acting_workspace() or ''}:{u}" for u in one_to_one], 1, self.clock.now())
+        # WeCom's errcodes as DeliveryErrors: 45009 (the minute's calls used up) waits the 60 s WeCom blocks for.
+        with translated(about="room"):
+            result = call("media/upload", self.client.media.upload, "file",
+                          (upload.filename, io.BytesIO(upload.content)))
+            media_id = result.get("media_id")
+            if not media_id:
+                raise WeComAPIError("media/upload", result.get("errcode"), "no media_id in the answer")
+            with self._lock:
+                state = self._room(room)
+                if state.created:
+                    call("appchat/send", self.client.appchat.send, room, "file", media_id=media_id)
+                else:
+                    check_delivered("message/send", call(
+                        "message/send", self.client.message.send, self.agent_id, state.members,
+                        msg={"msgtype": "file", "file": {"media_id": media_id}}))
         log.info("%s sent to %s as WeCom media %s", upload.filename, room, media_id)
         return upload.filename
 
