@@ -85,7 +85,8 @@ def named_people(bot: Bot, command: Command) -> Command:
     roster = list(dict.fromkeys([u for ids in bot.firm.roster.values() for u in ids] + list(bot.firm.people)))
     if found and bot.chat.roster_is_everyone and roster and found not in roster:
         names = ("、" if bot.lang == "zh" else ", ").join(
-            f"@{u}" + (f" ({bot.firm.people[u]})" if u in bot.firm.people else "") for u in roster)
+            f"@{u}" + ((f"（{bot.firm.people[u]}）" if bot.lang == "zh" else f" ({bot.firm.people[u]})")
+                       if u in bot.firm.people else "") for u in roster)
         raise UserError(message(bot.lang, "error.not_on_roster", kind="error", typed=typed.lstrip("@"),
                                 names=names))
     if not found:
