@@ -247,7 +247,7 @@ class Breachbot(tenancy.FirmScoped):
         while not self.stopping.is_set():
             now = self.now()
             with self.unit(write=False) as session:
-                batch = deadlines.due(session, now=now, limit=20)
+                batch = deadlines.due(session, now=now, limit=20, platform=self.chat.platform)
             progressed = False  # stays so when nothing is due
             for alert in batch:
                 if self.stopping.is_set():  # SIGTERM: the rest of the batch waits for the next process
@@ -314,8 +314,9 @@ class Breachbot(tenancy.FirmScoped):
     def next_wakeup(self) -> datetime | None:
         """When the next pending alert, kept message or batch of a send is due."""
         with self.unit(write=False) as session:
-            moments = [deadlines.next_fire_at(session), delivery.next_try(session, platform=self.chat.platform),
-                       sending.next_due(session)]
+            platform = self.chat.platform  # only this platform's firms (a deployment may serve Slack and WeCom)
+            moments = [deadlines.next_fire_at(session, platform=platform), delivery.next_try(session, platform=platform),
+                       sending.next_due(session, platform=platform)]
         return min((m for m in moments if m is not None), default=None)
 
     def war_rooms(self, *, platform: str, workspace: str) -> list[WarRoomState]:

@@ -128,18 +128,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             serve_health(liveness, port=settings.health_port)
         run_socket_mode(settings, engine=engine, liveness=liveness)
         return 0
-    bots = []
-    if settings.slack_bot_token or settings.slack_oauth:  # several workspaces: each one's token from the store
-        from handlers.slack.app import build_slack_app
-        from handlers.web import slack_stores
-
-        bots.append(build_slack_app(settings, engine=engine, stores=slack_stores(settings, engine))[1])
-    if settings.platform == "wecom":
-        from flask import Flask
-
-        from handlers.wecom.web import register
-
-        bots.append(register(Flask("breachbot-worker"), settings=settings, engine=engine))
+    bots = worker_bots(settings, engine)
     if not bots:
         print(t(lang_of(settings), "cli.worker_nothing"), file=sys.stderr)
         return 2
@@ -149,6 +138,26 @@ def cmd_worker(args: argparse.Namespace) -> int:
         serve_health(liveness, port=settings.health_port)
     _with_schedulers(bots, threading.Event().wait, liveness)
     return 0
+
+
+def worker_bots(settings: Settings, engine: Any, clock: Any = None) -> list[Any]:
+    """The bots a worker runs alerts for: every platform `serve` answers (Slack, one token or several workspaces;
+    WeCom, one corp or several), so a deployment serving Slack firms and WeCom corps reminds them all."""
+    from handlers.web import serves_slack, serves_wecom
+
+    bots = []
+    if serves_slack(settings, signed=False):  # several workspaces: each one's token from the store
+        from handlers.slack.app import build_slack_app
+        from handlers.web import slack_stores
+
+        bots.append(build_slack_app(settings, engine=engine, clock=clock, stores=slack_stores(settings, engine))[1])
+    if serves_wecom(settings):
+        from flask import Flask
+
+        from handlers.wecom.web import register
+
+        bots.append(register(Flask("breachbot-worker"), settings=settings, engine=engine, clock=clock))
+    return bots
 
 
 def _sqlite_file(url: str) -> Path | None:

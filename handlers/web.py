@@ -21,13 +21,12 @@ def create_web_app(settings: Settings, *, engine: Engine, clock: Clock | None = 
     app = Flask("breachbot")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY  # a second guard behind the edge's (handlers/edge.py)
     bots: list[Any] = []
-    if (settings.slack_bot_token or settings.slack_oauth) and settings.slack_signing_secret:
+    if serves_slack(settings):
         from handlers.slack.web import register as register_slack
 
         bots.append(register_slack(app, settings=settings, engine=engine, clock=clock,
                                    stores=slack_stores(settings, engine)))
-    if settings.platform == "wecom" or settings.wecom_corps or (settings.wecom_corp_id and settings.wecom_token
-                                                                and settings.wecom_aes_key):
+    if serves_wecom(settings):
         from handlers.wecom.api import token_storage
         from handlers.wecom.web import register as register_wecom
 
@@ -44,6 +43,17 @@ def create_web_app(settings: Settings, *, engine: Engine, clock: Clock | None = 
     app.extensions["breachbot.liveness"] = liveness  # the schedulers join it when they start (cli.py)
 
     return app, bots
+
+
+def serves_slack(settings: Settings, *, signed: bool = True) -> bool:
+    """Whether Slack is configured: a bot token or an OAuth client (and the signing secret, for `serve`)."""
+    return bool((settings.slack_bot_token or settings.slack_oauth) and (settings.slack_signing_secret or not signed))
+
+
+def serves_wecom(settings: Settings) -> bool:
+    """Whether WeCom is configured: one corp (WECOM_*) or several (WECOM_CORPS), beside Slack or alone."""
+    return bool(settings.platform == "wecom" or settings.wecom_corps
+                or (settings.wecom_corp_id and settings.wecom_token and settings.wecom_aes_key))
 
 
 def slack_stores(settings: Settings, engine: Engine) -> Any:

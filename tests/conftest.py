@@ -43,7 +43,7 @@ SERIAL = {
     "tests/test_times.py::test_reading_stays_bounded",
     "tests/slack/test_forms.py", "tests/slack/test_http.py", "tests/slack/test_partition.py",
     "tests/slack/test_no_call_in_transaction.py", "tests/wecom/test_two_processes.py",
-    "tests/wecom/test_corps_processes.py",
+    "tests/test_firms_processes.py",
 }
 SECOND_RUN = os.environ.get("BREACHBOT_SECOND_RUN") == "1"
 

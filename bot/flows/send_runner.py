@@ -114,7 +114,7 @@ def run_sends(bot: Breachbot) -> int:
     """Send what is due of every running send this process can hold; returns how many notices went out."""
     now = bot.now()
     with bot.unit(write=False) as session:
-        due = [r.id for r in sending.due_runs(session, now=now)]
+        due = [r.id for r in sending.due_runs(session, now=now, platform=bot.chat.platform)]
     total = 0
     for run_id in due:
         with bot.unit() as session:

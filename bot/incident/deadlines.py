@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from storage.models import Alert, Deadline
+from storage.models import Alert, Deadline, Incident, Workspace
 
 REMINDER = "reminder"
 ESCALATION = "escalation"
@@ -84,21 +84,30 @@ def cancel_alerts(session: Session, *, deadline_ids: list[int | None] | None = N
     return result.rowcount or 0
 
 
-def due(session: Session, *, now: datetime, limit: int = 100) -> list[Alert]:
-    """Alerts that should go out by `now`: pending ones, and claimed ones whose lease ran out."""
+def on_platform(platform: str | None) -> Any:
+    """The ids of the incidents of one platform's workspaces (None: every platform), for a `where ... in_`: a
+    deployment with Slack and WeCom runs a bot for each on one database, and each says only its own firms' alerts."""
+    query = select(Incident.id).join(Workspace, col(Incident.workspace_id) == col(Workspace.id))
+    return query.where(Workspace.platform == platform) if platform is not None else query
+
+
+def due(session: Session, *, now: datetime, limit: int = 100, platform: str | None = None) -> list[Alert]:
+    """Alerts that should go out by `now` (for one platform's firms): pending ones, and claimed ones whose lease
+    ran out."""
     return list(session.exec(
         select(Alert)
-        .where(col(Alert.fire_at) <= now)
+        .where(col(Alert.fire_at) <= now, col(Alert.incident_id).in_(on_platform(platform)))
         .where(or_(col(Alert.state) == PENDING, (col(Alert.state) == CLAIMED) & (col(Alert.lease_until) < now)))
         .order_by(col(Alert.fire_at), col(Alert.id))
         .limit(limit)
     ))
 
 
-def next_fire_at(session: Session) -> datetime | None:
-    """When the earliest pending alert falls due."""
+def next_fire_at(session: Session, *, platform: str | None = None) -> datetime | None:
+    """When the earliest pending alert (of one platform's firms) falls due."""
     alert = session.exec(
-        select(Alert).where(col(Alert.state) == PENDING).order_by(col(Alert.fire_at)).limit(1)
+        select(Alert).where(col(Alert.state) == PENDING, col(Alert.incident_id).in_(on_platform(platform)))
+        .order_by(col(Alert.fire_at)).limit(1)
     ).first()
     return alert.fire_at if alert else None
 

@@ -211,16 +211,18 @@ def stop(session: Session, *, incident: Incident, actor: str, now: datetime) -> 
     return running
 
 
-def due_runs(session: Session, *, now: datetime) -> list[SendRun]:
-    """Running sends whose next batch is due and that no live process holds."""
+def due_runs(session: Session, *, now: datetime, platform: str | None = None) -> list[SendRun]:
+    """Running sends (of one platform's firms) whose next batch is due and that no live process holds."""
     return list(session.exec(select(SendRun).where(
-        SendRun.state == RUNNING, col(SendRun.next_at) <= now,
+        SendRun.state == RUNNING, col(SendRun.next_at) <= now, col(SendRun.incident_id).in_(deadlines.on_platform(platform)),
         (col(SendRun.lease_until).is_(None)) | (col(SendRun.lease_until) <= now)).order_by(col(SendRun.id))))
 
 
-def next_due(session: Session) -> datetime | None:
-    """When the earliest running send may go on (a run held by a process that died: when its lease ends)."""
-    rows = session.exec(select(SendRun.next_at, SendRun.lease_until).where(SendRun.state == RUNNING)).all()
+def next_due(session: Session, *, platform: str | None = None) -> datetime | None:
+    """When the earliest running send (of one platform's firms) may go on (a run held by a process that died:
+    when its lease ends)."""
+    rows = session.exec(select(SendRun.next_at, SendRun.lease_until).where(
+        SendRun.state == RUNNING, col(SendRun.incident_id).in_(deadlines.on_platform(platform)))).all()
     return min((max(at, lease) if lease else at for at, lease in rows), default=None)
 
 
