@@ -7,7 +7,6 @@ credentials of that incident's workspace, never another firm's.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -131,17 +130,12 @@ def playbook_path(bot: Any, name: str) -> Path | None:
     return None
 
 
-@functools.lru_cache(maxsize=64)
-def _playbook(path: Path, mtime: float) -> Playbook:
-    return load_playbook(path)
-
-
 def firm_playbook(bot: Any, name: str) -> Playbook:
     """A firm's playbook override, loaded once per file version (`bot`: anything with `settings`)."""
     path = playbook_path(bot, name)
     if path is None:
         raise FileNotFoundError(name)
-    return _playbook(path, path.stat().st_mtime)
+    return load_playbook(path)
 
 
 def regimes_path(bot: Any, name: str) -> Path | None:
@@ -156,11 +150,6 @@ def regimes_path(bot: Any, name: str) -> Path | None:
     return None
 
 
-@functools.lru_cache(maxsize=64)
-def _regimes(paths: tuple[Path, ...], versions: tuple[tuple[int, int], ...]) -> RegimeBook:
-    return load_regimes(list(paths))
-
-
 def firm_regimes(bot: Any, name: str) -> RegimeBook:
     """The deployment's regimes with a firm's file over them (by key, as BREACHBOT_REGIMES is over the packaged
     ones), loaded once per file version; RegimeError names the file, line and problem."""
@@ -168,7 +157,7 @@ def firm_regimes(bot: Any, name: str) -> RegimeBook:
     if path is None:
         raise FileNotFoundError(name)
     paths = (*bot.settings.regime_files, path)
-    return _regimes(paths, tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in paths))
+    return load_regimes(list(paths))
 
 
 def regimes_of(owner: Any, values: dict[str, Any], default: RegimeBook) -> RegimeBook:

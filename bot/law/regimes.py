@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -14,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.functional_validators import PlainValidator
 
-from bot.incident.playbook import Localized, yaml_line
+from bot.incident.playbook import Localized, file_version, parse_yaml, yaml_line, yaml_tree
 from bot.incident.wording import Citation
 from bot.law.conditions import (  # noqa: F401  (re-exported: the regimes' vocabulary lives with them)
     FIRM_PROFILES,
@@ -216,7 +217,13 @@ class RegimeBook:
 
 
 def load_regimes(paths: list[Path]) -> RegimeBook:
-    """Load regimes files in order; a later file replaces regimes by key or adds new ones."""
+    """Load regimes files in order; a later file replaces regimes by key or adds new ones. Read once per version
+    of the files (a book is never changed in place: the bot and every firm share it)."""
+    return _load_regimes(tuple(paths), tuple(file_version(Path(p)) for p in paths))
+
+
+@functools.lru_cache(maxsize=32)
+def _load_regimes(paths: tuple[Path, ...], versions: tuple[tuple[int, int] | None, ...]) -> RegimeBook:
     regimes: dict[str, Regime] = {}
     sources: dict[str, Path] = {}
     disclaimer: Localized | None = None
@@ -224,7 +231,7 @@ def load_regimes(paths: list[Path]) -> RegimeBook:
     for path in paths:
         try:
             text = path.read_text(encoding="utf-8")
-            raw, root = yaml.safe_load(text), yaml.compose(text)
+            raw = parse_yaml(text)
         except OSError as exc:
             raise RegimeError("problem.regimes.unreadable", path=path, why=exc.strerror) from exc
         except yaml.YAMLError as exc:
@@ -241,7 +248,7 @@ def load_regimes(paths: list[Path]) -> RegimeBook:
             except ValidationError as exc:
                 error = exc.errors()[0]
                 raise RegimeError("problem.regimes.not_modelled_at", path=path, n=i + 1,
-                                  line=yaml_line(root, ("not_modelled", i, *error["loc"])) or "?",
+                                  line=yaml_line(yaml_tree(text), ("not_modelled", i, *error["loc"])) or "?",
                                   place=place(tuple(error["loc"])), problem=from_pydantic(error)) from None
             not_modelled[unmodelled.place] = unmodelled
         if "disclaimer" in raw:
@@ -264,7 +271,7 @@ def load_regimes(paths: list[Path]) -> RegimeBook:
                 for error in exc.errors():
                     where = place(tuple(error["loc"]))
                     problems.append(Worded("problem.regimes.at" if where else "problem.regimes.at_top", path=path,
-                                           line=yaml_line(root, ("regimes", i, *error["loc"])) or "?", label=label,
+                                           line=yaml_line(yaml_tree(text), ("regimes", i, *error["loc"])) or "?", label=label,
                                            place=where, problem=from_pydantic(error)))
                 raise RegimeError("problem.lines", lines=problems) from None
             seen.add(regime.key)
