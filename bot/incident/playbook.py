@@ -341,10 +341,10 @@ def _load_playbook(path: Path, version: tuple[int, int] | None) -> Playbook:
     try:
         return Playbook.model_validate(raw)
     except ValidationError as exc:
-        problems = Lines()
+        problems, root = Lines(), yaml_tree(text)
         for error in exc.errors():
             loc = tuple(p for p in error["loc"] if p not in ("function-after",))
             where = place(loc)
             problems.append(Worded("problem.at" if where else "problem.at_top", path=path,
-                                   line=yaml_line(yaml_tree(text), loc) or "?", place=where, problem=from_pydantic(error)))
+                                   line=yaml_line(root, loc) or "?", place=where, problem=from_pydantic(error)))
         raise PlaybookError("problem.lines", lines=problems) from None

@@ -267,11 +267,11 @@ def _load_regimes(paths: tuple[Path, ...], versions: tuple[tuple[int, int] | Non
             try:
                 regime = Regime.model_validate(entry)
             except ValidationError as exc:
-                problems = Lines()
+                problems, root = Lines(), yaml_tree(text)
                 for error in exc.errors():
                     where = place(tuple(error["loc"]))
                     problems.append(Worded("problem.regimes.at" if where else "problem.regimes.at_top", path=path,
-                                           line=yaml_line(yaml_tree(text), ("regimes", i, *error["loc"])) or "?", label=label,
+                                           line=yaml_line(root, ("regimes", i, *error["loc"])) or "?", label=label,
                                            place=where, problem=from_pydantic(error)))
                 raise RegimeError("problem.lines", lines=problems) from None
             seen.add(regime.key)
