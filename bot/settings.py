@@ -43,6 +43,10 @@ class FirmConfig(BaseModel):
     # set its own (/breach config holidays)
     holidays: list[date] = Field(default_factory=list)
 
+    def listed(self) -> list[str]:
+        """Everyone the firm lists (the roster first, then [people]), each once; empty when it lists nobody."""
+        return list(dict.fromkeys([p for members in self.roster.values() for p in members] + list(self.people)))
+
     def first_person(self) -> str | None:
         """The roster's first person (the lead's first, else whoever is listed first)."""
         for role in ("lead", *self.roster):

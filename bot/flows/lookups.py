@@ -82,7 +82,7 @@ def named_people(bot: Bot, command: Command) -> Command:
     if not found and (named := mentions.by_name(typed, people=bot.firm.people, name_of=bot.chat.display_name,
                                                  roster=[u for ids in bot.firm.roster.values() for u in ids])):
         found = bot.chat.find_user(named)
-    roster = list(dict.fromkeys([u for ids in bot.firm.roster.values() for u in ids] + list(bot.firm.people)))
+    roster = bot.firm.listed()
     if found and bot.chat.roster_is_everyone and roster and found not in roster:
         names = ("、" if bot.lang == "zh" else ", ").join(
             f"@{u}" + ((f"（{bot.firm.people[u]}）" if bot.lang == "zh" else f" ({bot.firm.people[u]})")

@@ -67,8 +67,7 @@ class ConsoleWorkspace:
     def roster_people(self) -> list[str]:
         """Everyone the firm lists (roster first, then [people]), each once; empty when there is no roster."""
         with tenancy.serving(self.bot, WORKSPACE_ID):  # the roster as the firm's admins set it (/breach config)
-            firm = self.bot.firm
-            return list(dict.fromkeys([p for members in firm.roster.values() for p in members] + list(firm.people)))
+            return self.bot.firm.listed()
 
     def known_person(self, typed: str) -> str | None:
         """The person a name, display name or roster number stands for; None when the roster has no such person
