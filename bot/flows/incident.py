@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot import help
-from bot.chat import Context, Mention, RoomRef, Strong
+from bot.chat import Context, Mention, Message, RoomRef, Strong
 from bot.commands import (
     Assign,
     Capture,
@@ -34,7 +34,7 @@ from bot.incident import deadlines, incidents, phases, questions, scenarios
 from bot.outbox import Outbox, pending_room
 from bot.registry import command
 from bot.text import mentions
-from bot.text.i18n import message
+from bot.text.i18n import line, message
 from bot.text.i18n import text as t
 from bot.text.times import parse_duration, parse_when
 from bot.views import incident as views
@@ -104,8 +104,23 @@ def declare(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: De
 # -- reading -------------------------------------------------------------------------------------
 @command(Status, "status", parse=p.status, zh=("状态",), group="start")
 def status(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Status, out: Outbox) -> None:
-    incident = resolve(session, ws, context, cmd.incident, lock=False)
-    out.reply(views.status(session, incident=incident, playbook=bot.playbook, ws=ws, now=bot.now()),
+    lang, now = ws.lang, bot.now()
+    try:
+        incident = resolve(session, ws, context, cmd.incident, lock=False)
+    except UserError:
+        # No incident named, none open, not in a war room: the one that closed last, said to be closed.
+        last = None if cmd.incident is not None or incidents.open_for_user(
+            session, workspace=ws, user=context.user) else incidents.last_closed_for_user(
+            session, workspace=ws, user=context.user)
+        if last is None:
+            raise
+        shown = views.status(session, incident=last, playbook=bot.playbook, ws=ws, now=now)
+        intro = line(lang, "status.none_open", id=Strong(incidents.ref(last)),
+                     at=views.when(ws, last.closed_at or now, now))
+        out.reply(Message(lines=(intro, *shown.lines), fields=shown.fields, buttons=shown.buttons,
+                          kind=shown.kind), public=False)
+        return
+    out.reply(views.status(session, incident=incident, playbook=bot.playbook, ws=ws, now=now),
               public=here(context, incident))
 
 

@@ -69,6 +69,15 @@ def open_for_user(session: Session, *, workspace: Workspace, user: str) -> list[
     ))
 
 
+def last_closed_for_user(session: Session, *, workspace: Workspace, user: str) -> Incident | None:
+    """The closed incident this person was on the team of that closed last (None if there is none)."""
+    return session.exec(
+        select(Incident).join(Participant, col(Participant.incident_id) == col(Incident.id))
+        .where(Incident.workspace_id == workspace.id, Incident.status == CLOSED, Participant.user == user)
+        .order_by(col(Incident.closed_at).desc(), col(Incident.number).desc())
+    ).first()
+
+
 def lock(session: Session, incident: Incident) -> Incident:
     """Re-read an incident holding its row lock (PostgreSQL), so concurrent commands queue."""
     locked = session.exec(select(Incident).where(Incident.id == incident.id).with_for_update()).one()
