@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
-from bot.flows import send_returns, send_runner
+from bot.flows import restart, send_returns, send_runner
 
 if TYPE_CHECKING:
     from bot.app import Breachbot
@@ -41,7 +41,12 @@ class AlertScheduler:
         self.last_tick: datetime | None = None
 
     def start(self, *, paused: bool = False) -> None:
-        """Arm the wake-up from the database, start, and follow later changes."""
+        """Count again the open clocks counted with other holidays than now (restart.recount_holidays), arm the
+        wake-up from the database, start, and follow later changes."""
+        try:
+            restart.recount_holidays(self.bot)
+        except Exception:  # the database is down: reminders still start; the next fact change counts them
+            log.exception("could not check open clocks against the holidays at start")
         self.rebuild()
         self.scheduler.add_job(self.tick, "interval", seconds=SWEEP_EVERY.total_seconds(), id="sweep",
                                replace_existing=True, coalesce=True, max_instances=1)

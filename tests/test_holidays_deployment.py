@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from bot.app import create_app
 from bot.clock import SystemClock
-from bot.settings import Settings
+from bot.settings import FirmConfig, Settings
 from handlers.console.chat import ConsoleChat
 from handlers.doctor import holidays
 from storage.models import Deadline
@@ -142,3 +142,36 @@ def test_the_operator_changes_holidays_and_the_war_room_is_told_what_moved(
         "设置已更新：节假日 现在是 2026-12-01。",
         "已按新的节假日重新计算按工作日计的时限：BR-1 有 1 项变动（us-vt-2435/ag）。各作战室会收到变动通知。",
     ]
+
+
+def test_a_restart_with_changed_holidays_moves_open_clocks_and_the_timeline_records_it(sqlite_engine):
+    from bot.scheduler import AlertScheduler
+    from storage.models import TimelineEvent
+    from tests.conftest import make_console
+
+    console = admin_console(sqlite_engine)  # no holidays in breachbot.toml
+    said(console, "alice", DECLARE, "general")
+    assert "(us-vt-2435/ag): due Thu 17 Dec 23:59" in said(console, "erin", "/breach affected US-VT=12")
+    # breachbot.toml gets [holidays] 1 and 2 December; the bot restarts on the same database, and nothing else
+    # happens to the incident: its clock moves at the start (9 V.S.A. §2435(b)(3)(A)(i): 14 business days)
+    again = make_console(sqlite_engine, start=console.clock.now())
+    again.bot.firm = FirmConfig(admins=["alice"], holidays=[date(2026, 12, 1), date(2026, 12, 2)])
+    scheduler = AlertScheduler(again.bot)
+    scheduler.start(paused=True)
+    scheduler.shutdown()
+    with Session(sqlite_engine) as s:
+        row = s.exec(select(Deadline).where(Deadline.ref == "us-vt-2435/ag")).one()
+        assert row.due_at.replace(tzinfo=UTC) == datetime(2026, 12, 21, 15, 59, 59, tzinfo=UTC)  # Mon 23:59 Shanghai
+        recorded = s.exec(select(TimelineEvent).where(TimelineEvent.kind == "clocks_changed")).all()[-1]
+        assert recorded.data["changes"] == [{"clock": "us-vt-2435/ag", "change": "moved",
+                                             "due_at": "2026-12-21T15:59:59+00:00",
+                                             "before": "2026-12-17T15:59:59+00:00"}]
+    told = joined(again.chat.sent)
+    assert "The holidays in force changed since these clocks were counted ([holidays] in breachbot.toml" in told
+    assert "(us-vt-2435/ag) moved from Thu 17 Dec 23:59: now due Mon 21 Dec 23:59" in told
+    # a second start with the same holidays counts nothing again and says nothing
+    before = len(again.chat.sent)
+    second = AlertScheduler(again.bot)
+    second.start(paused=True)
+    second.shutdown()
+    assert len(again.chat.sent) == before

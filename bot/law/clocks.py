@@ -7,6 +7,7 @@ the notice went out. A clock already met stays met whatever changes later.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -83,6 +84,20 @@ def holidays_of(values: Mapping[str, Any], deployment: frozenset[date] = frozens
     return frozenset(date.fromisoformat(day) for day in own)
 
 
+def holidays_mark(days: frozenset[date]) -> str:
+    """A fingerprint of the holidays a clock was counted with, stored with it (meta `holidays`): a process that
+    starts with other holidays ([holidays] in breachbot.toml edited meanwhile) counts that incident's clocks again."""
+    return hashlib.sha256(",".join(sorted(day.isoformat() for day in days)).encode()).hexdigest()[:16]
+
+
+def counted_with_other_holidays(session: Session, *, incident: Incident, book: RegimeBook) -> bool:
+    """Whether an open clock of the incident was counted with other holidays than the firm's in force now."""
+    settings = session.get(FirmSettings, incident.workspace_id)
+    mark = holidays_mark(holidays_of(settings.values if settings is not None else {}, book.holidays))
+    return any(row.meta.get("holidays") != mark for row in session.exec(select(Deadline).where(
+        Deadline.incident_id == incident.id, Deadline.kind == REGIME)) if row.met_at is None and row.cancelled_at is None)
+
+
 @dataclass(frozen=True)
 class ClockChange:
     """A clock that started to apply, moved, or stopped applying."""
@@ -98,7 +113,9 @@ def sync(session: Session, *, incident: Incident, book: RegimeBook, firm_profile
     """Make the incident's regime deadlines match the regimes for its current facts."""
     existing = {d.ref: d for d in session.exec(select(Deadline).where(
         Deadline.incident_id == incident.id, Deadline.kind == REGIME))}
-    results = {r.clock_id: r for r in evaluate(book, _facts(session, incident, book, firm_profile, existing))}
+    facts = _facts(session, incident, book, firm_profile, existing)
+    mark = holidays_mark(facts.holidays)
+    results = {r.clock_id: r for r in evaluate(book, facts)}
     changes: list[ClockChange] = []
     for clock_id, result in results.items():
         row = existing.get(clock_id)
@@ -113,7 +130,8 @@ def sync(session: Session, *, incident: Incident, book: RegimeBook, firm_profile
                 changes.append(ClockChange(clock_id, "dropped", None, row.due_at))
             continue
         span = wanted - incident.aware_at if wanted > incident.aware_at else timedelta(hours=1)
-        meta = {"regime": result.regime_key, "hard": result.hard_deadline, "citation": result.citation.model_dump()}
+        meta = {"regime": result.regime_key, "hard": result.hard_deadline, "citation": result.citation.model_dump(),
+                "holidays": mark}
         if row is None:
             deadlines.schedule(session, incident_id=incident.id, kind=REGIME, ref=clock_id, due_at=wanted,
                                remind_before=remind_before(span), now=now, meta=meta)
@@ -123,6 +141,9 @@ def sync(session: Session, *, incident: Incident, book: RegimeBook, firm_profile
             row.cancelled_at, row.meta = None, meta
             deadlines.move(session, row, due_at=wanted, remind_before=remind_before(span), now=now)
             changes.append(ClockChange(clock_id, "applies" if before is None else "moved", wanted, before))
+        elif row.meta.get("holidays") != mark:  # counted again with other holidays, and nothing moved
+            row.meta = {**row.meta, "holidays": mark}
+            session.add(row)
     if changes:
         timeline.append(session, incident=incident, actor="breachbot", kind="clocks_changed", now=now,
                         text=", ".join(f"{c.clock_id} {c.change}" for c in changes),
