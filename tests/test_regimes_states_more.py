@@ -104,7 +104,7 @@ CASES = [
                  id="wv-46a-2a-102-1001-cra"),
     # Wyo. Stat. §40-12-502: residents only
     pytest.param({"US-WY": 5000}, {"us-wy-40-12-502/residents": TARGET, **FTC}, id="wy-40-12-502-residents-only"),
-    # Ark. Code §4-110-105: the AG when more than 1,000
+    # Ark. Code §4-110-105(b)(2) (read in the text): the AG when more than 1,000
     pytest.param({"US-AR": 1000}, {"us-ar-4-110-105/residents": TARGET, **FTC}, id="ar-4-110-105-1000"),
     pytest.param({"US-AR": 1001}, {"us-ar-4-110-105/residents": TARGET, "us-ar-4-110-105/ag": TARGET, **FTC},
                  id="ar-4-110-105-1001-ag"),
@@ -181,6 +181,23 @@ def test_a_processor_tells_the_owning_client_where_the_statute_says_so(book):
             book, held, f"{STATES[code]}/owner", "zh"), code
     owners_clock = next(r for r in evaluate(book, held) if r.clock_id == "us-ky-365-732/owner")
     assert "unverified, confirm with counsel" in owners_clock.citation.en and "未核实" in owners_clock.citation.zh
+
+
+def test_sections_read_in_the_statutes_text_cite_their_subsection_and_say_nothing_is_unverified(book):
+    # Ark. Code §4-110-105 (text republished by getpocketlaw.com): (b)(1) the owner immediately following discovery,
+    # (b)(2) the Attorney General above 1,000, at the same time as the individuals or within 45 days after
+    # determining a reasonable likelihood of harm, whichever is first
+    read = {"us-ar-4-110-105/ag": "Ark. Code §4-110-105(b)(2)", "us-ar-4-110-105/owner": "Ark. Code §4-110-105(b)(1)"}
+    held = {r.clock_id: r for r in evaluate(book, facts({"US-AR": 1001}, on_behalf=True))}
+    for clock, citation in read.items():
+        assert held[clock].applies and held[clock].citation.en == citation, clock
+        assert "unverified" not in held[clock].citation.en and "未核实" not in held[clock].citation.zh, clock
+    assert held["us-ar-4-110-105/ag"].due_at == TARGET and held["us-ar-4-110-105/owner"].due_at == T0 + 24 * H
+    assert "45 days after determining a reasonable likelihood of harm" in why(book, facts({"US-AR": 1001}),
+                                                                            "us-ar-4-110-105/ag")
+    regime = book.regimes["us-ar-4-110-105"]
+    assert "§4-110-105(a)-(b)" in regime.source.en and "getpocketlaw.com" in regime.source.en
+    assert str(regime.verified_on) == "2026-12-05"
 
 
 def test_virginia_payroll_data_goes_to_the_attorney_general(book):
