@@ -145,13 +145,19 @@ def test_each_state_exempts_encrypted_data_and_reads_its_own_data_list(book):
     assert with_birth == {"US-ND"}
 
 
+READ_IN_FULL = {"US-HI"}  # HRS §§487N-1 and 487N-2 read in full in the statute's text
+
+
 def test_every_new_state_cites_its_section_and_says_where_it_was_checked(book):
     for code, key in STATES.items():
         regime = book.regimes[key]
         assert regime.jurisdiction == code
         assert ("§" in regime.citation.en or regime.citation.en.startswith("NRS ")) and "条" in regime.citation.zh, key
         assert regime.source.en and regime.verified_on, key
-        # every one of these was checked at least in part against secondary summaries: it says so, for counsel
+        if code in READ_IN_FULL:  # every part read in the statute's own text: nothing left to mark
+            assert "unverified" not in regime.source.en and "未核实" not in regime.source.zh, key
+            continue
+        # the others were checked at least in part against secondary summaries: they say so, for counsel
         assert "unverified, confirm with counsel" in regime.source.en, key
         assert "未核实，请与律师确认" in regime.source.zh, key
 
@@ -187,8 +193,11 @@ def test_sections_read_in_the_statutes_text_cite_their_subsection_and_say_nothin
     # Ark. Code §4-110-105 (text republished by getpocketlaw.com): (b)(1) the owner immediately following discovery,
     # (b)(2) the Attorney General above 1,000, at the same time as the individuals or within 45 days after
     # determining a reasonable likelihood of harm, whichever is first
-    read = {"us-ar-4-110-105/ag": "Ark. Code §4-110-105(b)(2)", "us-ar-4-110-105/owner": "Ark. Code §4-110-105(b)(1)"}
-    held = {r.clock_id: r for r in evaluate(book, facts({"US-AR": 1001}, on_behalf=True))}
+    # HRS §487N-2 (the Legislative Reference Bureau's text as reproduced by KailuaHRS/hawaii-statutes): (b) the owner
+    # immediately following discovery, (f) the Office of Consumer Protection and the agencies above 1,000
+    read = {"us-ar-4-110-105/ag": "Ark. Code §4-110-105(b)(2)", "us-ar-4-110-105/owner": "Ark. Code §4-110-105(b)(1)",
+            "us-hi-487n-2/ocp-cra": "HRS §487N-2(f)", "us-hi-487n-2/owner": "HRS §487N-2(b)"}
+    held = {r.clock_id: r for r in evaluate(book, facts({"US-AR": 1001, "US-HI": 1001}, on_behalf=True))}
     for clock, citation in read.items():
         assert held[clock].applies and held[clock].citation.en == citation, clock
         assert "unverified" not in held[clock].citation.en and "未核实" not in held[clock].citation.zh, clock
@@ -198,6 +207,10 @@ def test_sections_read_in_the_statutes_text_cite_their_subsection_and_say_nothin
     regime = book.regimes["us-ar-4-110-105"]
     assert "§4-110-105(a)-(b)" in regime.source.en and "getpocketlaw.com" in regime.source.en
     assert str(regime.verified_on) == "2026-12-05"
+    hawaii = book.regimes["us-hi-487n-2"]
+    assert "§487N-2(a)-(h)" in hawaii.source.en and "KailuaHRS/hawaii-statutes" in hawaii.source.en
+    assert str(hawaii.verified_on) == "2026-12-05"
+    assert held["us-hi-487n-2/ocp-cra"].due_at == TARGET  # "without unreasonable delay": the firm's target
 
 
 def test_virginia_payroll_data_goes_to_the_attorney_general(book):
