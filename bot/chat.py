@@ -238,6 +238,9 @@ class Chat(ABC):
     # Whether the firm's roster is everyone there is (the console: people exist only as breachbot.toml lists
     # them); a platform with its own directory (Slack, WeCom) answers find_user from it instead.
     roster_is_everyone: bool = False
+    # Whether a person can hand the bot a file with a command (Slack: shared with it; the console: a path). A WeCom
+    # app never receives one, so the register is imported through a signed upload link (bot/flows/register_import.py).
+    receives_files: bool = True
 
     @abstractmethod
     def create_room(self, *, name: str, topic: str, members: list[str], private: bool = True,

@@ -1,8 +1,12 @@
 """The HTTP edge of `breachbot serve`: what a stranger can send before any signature is checked.
 
 Slack's payloads are a few kilobytes; anything over `MAX_BODY` is refused with 413 from its
-Content-Length, before a byte of the body is read (waitress enforces the same limit on chunked
-bodies while it buffers them, before a worker thread is involved). A Slack request whose timestamp
+Content-Length, before a byte of the body is read. One path has its own, larger limit on purpose: the
+client register's upload form (`UPLOAD_PATH`, bot/flows/upload.py) takes a CSV as large as a Slack file
+may be (`UPLOAD_BODY`: `MAX_CSV`, 20 MB, and the form's envelope). waitress buffers a chunked body up to
+that larger limit only for that path (spooled to a temporary file, before a worker thread is involved):
+waitress's limit is chosen by path once the request line is read, so a chunked body to any other path
+is still cut off past `MAX_BODY`. A Slack request whose timestamp
 or signature is missing, malformed or wrong is refused with 400 or 401 before Bolt parses it, and
 a signed body that is not the JSON or form it claims gets 400, never a traceback. Each refusal is
 one log line without the body; past `LOG_BURST` lines a minute they are counted and summed up.
@@ -10,8 +14,10 @@ one log line without the body; past `LOG_BURST` lines a minute they are counted 
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -20,9 +26,13 @@ from urllib.parse import parse_qsl
 
 from slack_sdk.signature import SignatureVerifier
 
+from bot.statements.clients import MAX_CSV
+
 log = logging.getLogger("breachbot.web")
 
 MAX_BODY = 1024 * 1024  # 1 MB: Slack's largest payloads (a modal's state) are well under 100 kB
+UPLOAD_PATH = re.compile(r"^/incidents/[^/]{1,20}/clients/upload$")  # the register upload form
+UPLOAD_BODY = MAX_CSV + 64 * 1024  # the CSV and its multipart envelope (boundaries, headers, the token)
 LOG_BURST = 20  # refusal lines a minute; beyond that one summary line a minute
 # waitress: worker threads, open connections at once, seconds an idle or stalled connection is kept.
 THREADS = 16
@@ -68,10 +78,12 @@ def _plain(start_response: Callable[..., Any], status: str, text: str) -> list[b
 
 
 class BodyLimit:
-    """WSGI middleware: a request whose declared body is over `limit` (or unreadable) is answered at once."""
+    """WSGI middleware: a request whose declared body is over its path's limit (or unreadable) is answered at once:
+    `limit`, or `upload_limit` on the register upload form."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], *, limit: int = MAX_BODY) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: Callable[..., Iterable[bytes]], *, limit: int = MAX_BODY,
+                 upload_limit: int = UPLOAD_BODY) -> None:
+        self.app, self.limit, self.upload_limit = app, limit, upload_limit
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """Check Content-Length before the app (or anything) reads the body."""
@@ -80,9 +92,10 @@ class BodyLimit:
             if not declared.isdigit():
                 refused(400, "unreadable Content-Length", environ)
                 return _plain(start_response, "400 Bad Request", "bad Content-Length\n")
-            if int(declared) > self.limit:
-                refused(413, f"body over {self.limit} bytes", environ)
-                return _plain(start_response, "413 Request Entity Too Large", f"body over {self.limit} bytes\n")
+            limit = self.upload_limit if UPLOAD_PATH.match(str(environ.get("PATH_INFO", ""))) else self.limit
+            if int(declared) > limit:
+                refused(413, f"body over {limit} bytes", environ)
+                return _plain(start_response, "413 Request Entity Too Large", f"body over {limit} bytes\n")
         return self.app(environ, start_response)
 
 
@@ -120,6 +133,7 @@ def make_server(app: Any, *, host: str, port: int, threads: int = THREADS,
     """A waitress server for `app` within the limits above; `run()` serves, `close()` stops it."""
     from waitress import create_server
     from waitress.channel import HTTPChannel
+    from waitress.parser import HTTPRequestParser
     from waitress.server import BaseWSGIServer
     from waitress.task import ErrorTask
 
@@ -135,8 +149,19 @@ def make_server(app: Any, *, host: str, port: int, threads: int = THREADS,
                 "CONTENT_LENGTH": self.request.headers.get("CONTENT_LENGTH", "")})
             super().execute()
 
+    class Parser(HTTPRequestParser):  # type: ignore[misc]
+        """waitress's body limit by path, known once the request line is read: the upload form's, else MAX_BODY
+        (a chunked body to any other path is cut off past 1 MB, as before the upload form existed)."""
+
+        def parse_header(self, header_plus: bytes) -> None:
+            super().parse_header(header_plus)
+            if not UPLOAD_PATH.match(str(getattr(self, "path", "") or "")):
+                self.adj = copy.copy(self.adj)
+                self.adj.max_request_body_size = MAX_BODY
+
     class Channel(HTTPChannel):  # type: ignore[misc]
         error_task_class = LoggedErrorTask
+        parser_class = Parser
 
     server = create_server(BodyLimit(app), **server_options(host=host, port=port, threads=threads,
                                                            connection_limit=connection_limit))
@@ -150,8 +175,8 @@ def serve(app: Any, *, port: int, host: str = "0.0.0.0", threads: int = THREADS,
           connection_limit: int = CONNECTION_LIMIT) -> None:
     """Serve `app` until the process is told to stop (SystemExit or KeyboardInterrupt in the main thread)."""
     server = make_server(app, host=host, port=port, threads=threads, connection_limit=connection_limit)
-    log.info("listening on %s:%s (%d threads, %d connections, %d s idle timeout, %d byte bodies)", host,
-             port, threads, connection_limit, IDLE_TIMEOUT, MAX_BODY)
+    log.info("listening on %s:%s (%d threads, %d connections, %d s idle timeout, %d byte bodies, %d on the register "
+             "upload)", host, port, threads, connection_limit, IDLE_TIMEOUT, MAX_BODY, UPLOAD_BODY)
     server.run()
 
 
@@ -159,6 +184,6 @@ def server_options(*, host: str, port: int, threads: int = THREADS,
                    connection_limit: int = CONNECTION_LIMIT) -> dict[str, Any]:
     """waitress's settings for the edge."""
     return {"host": host, "port": port, "threads": threads, "connection_limit": connection_limit,
-            "channel_timeout": IDLE_TIMEOUT, "max_request_body_size": MAX_BODY,
+            "channel_timeout": IDLE_TIMEOUT, "max_request_body_size": UPLOAD_BODY,  # BodyLimit: MAX_BODY elsewhere
             "max_request_header_size": 64 * 1024, "cleanup_interval": 10, "asyncore_use_poll": True,
             "ident": "breachbot"}

@@ -46,6 +46,8 @@ ALLOWED = [
     r"Form \d+", rf"{L}App{R}",
     rf"{L}(?:{'|'.join(PEOPLE)}){R}",  # people's names where the report lists them without @
     rf"{L}UTC(?:[+-]\d+(?::\d\d)?)?{R}",  # a time's zone as nobody misreads it (UTC+8, never CST)
+    rf"{L}\d+ MB{R}", rf"{L}Excel{R}",  # a file's size, and the spreadsheet a register is saved from, as named in China
+    r"https?://\S+",  # a link the bot gives (the incident page, the register upload form)
     rf"{L}(?:D|F|M|L|BR)-编号", rf"{L}(?:CSV|ZIP|URL){R}", rf"{L}breachbot{R}",  # id placeholders, file kinds, the product
 ]
 

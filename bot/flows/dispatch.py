@@ -24,6 +24,7 @@ from bot.flows import (  # noqa: F401 - declarations
     page,
     permissions,
     prompts,
+    register_import,
     report,
     sending,
     statements,

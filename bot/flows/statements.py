@@ -9,7 +9,6 @@ from sqlmodel import Session
 from bot.chat import Action, Context, Mention, Message, Strong, Text, Upload
 from bot.commands import (
     Approve,
-    ClientsImport,
     ClientsNotified,
     ClientsShow,
     DraftEdit,
@@ -27,7 +26,7 @@ from bot.incident import care, incidents, names, timeline, wording
 from bot.law import clocks
 from bot.outbox import FILE_PLACE, Outbox
 from bot.registry import command
-from bot.statements import clients, drafts, keys, reach, template_context
+from bot.statements import clients, drafts, reach, template_context
 from bot.statements import gaps as draft_gaps
 from bot.statements import letters as letter_merge
 from bot.text.i18n import drill_prefix, drill_suffix, line, message
@@ -193,55 +192,11 @@ def approve(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Ap
     acknowledge(out, context, incident, lang)
 
 
-@command(ClientsImport, "clients import")
-def clients_import(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: ClientsImport,
-                   out: Outbox) -> None:
-    lang = ws.lang
-    incident = resolve(session, ws, context, cmd.incident)
-    if cmd.content is None:
-        raise UserError(t(lang, "clients.need_file"))
-    vault = keys.firm_vault(session, workspace_id=incident.workspace_id, now=bot.now(),  # made at the first import
-                            master=bot.settings.data_key.get_secret_value() if bot.settings.data_key else None)
-    progress_lines: list[str] = []
-
-    def progress(done: int, total: int) -> None:
-        progress_lines.append(t(lang, "clients.progress", done=done, total=total))
-
-    result = clients.import_csv(session, incident=incident, raw=cmd.content, vault=vault, actor=context.user,
-                                now=bot.now(), lang=lang, progress=progress, data_aliases=_data_words(bot))
-    if result.problems:
-        shown = result.problems[:20]
-        more = len(result.problems) - len(shown)
-        text = "\n".join([t(lang, "clients.rejected", count=len(result.problems))] + shown
-                         + ([t(lang, "clients.more", count=more)] if more else []))
-        raise UserError(text)
-    if len(progress_lines) > 1:
-        out.reply(Message.plain("\n".join(progress_lines)))
-    summary = clients.counts(clients.register(session, incident))
-    out.post(incident, message(lang, "clients.imported", actor=Mention(context.user),
-                                        count=result.imported, total=summary["total"], encoding=result.encoding,
-                                        residences=wording.residences(summary["by_residence"], lang)))
-    acknowledge(out, context, incident, lang)
-    out.refresh.add(incident.id)
-
-
 def _counted(lang: str, group: str, counts: dict[str, int]) -> str:
     """`individual=3 company=1`, or `个人 3 · 企业 1` in Chinese."""
     if lang == "zh":
         return " · ".join(f"{wording.name(lang, group, k)} {v}" for k, v in counts.items()) or "-"
     return " ".join(f"{k}={v}" for k, v in counts.items()) or "-"
-
-
-def _data_words(bot: Bot) -> dict[str, str]:
-    """The words a CSV may use for a data category: the data question's labels, whole or split at '/'."""
-    words: dict[str, str] = {}
-    for question in bot.playbook.questions():
-        if question.sets == "data":
-            for option in question.options:
-                for label in (option.label.en, option.label.zh):
-                    for word in [label, *label.split("/")]:
-                        words.setdefault(word.strip(), option.key)
-    return words
 
 
 PAGE = 20  # clients a page of `/breach clients`

@@ -24,6 +24,8 @@ MAX_FOR = 200  # characters in `--for <name>`
 _SALT = "breachbot.page"
 _HISTORY_SALT = "breachbot.history"
 _SURVEY_SALT = "breachbot.survey"
+_UPLOAD_SALT = "breachbot.upload"  # a register upload link: opens the upload form, never the page
+UPLOAD_HOURS = 1
 SURVEY_DAYS = 90  # how long a client's survey link answers
 
 
@@ -50,8 +52,11 @@ def _serializer(secret: str, salt: str) -> URLSafeSerializer:
 
 
 def create(session: Session, *, incident: Incident, hours: int, for_name: str, actor: str,
-           now: datetime) -> tuple[PageLink, str]:
-    """A new link L-<n> for `incident`, valid `hours`; returns it with its token. Timeline: link_created."""
+           now: datetime, upload_room: str | None = None) -> tuple[PageLink, str]:
+    """A new link L-<n> for `incident`, valid `hours`; returns it with its token. Timeline: link_created.
+
+    `upload_room`: a link to upload the client register instead (for `actor` only, as asked from that room),
+    signed apart so it never opens the page, and the page's link never opens the upload form."""
     assert incident.id is not None
     last = session.exec(select(PageLink).where(PageLink.incident_id == incident.id)
                         .order_by(col(PageLink.number).desc()).limit(1)).first()
@@ -59,11 +64,15 @@ def create(session: Session, *, incident: Incident, hours: int, for_name: str, a
                     created_by=actor, created_at=now, expires_at=now + timedelta(hours=hours))
     session.add(link)
     session.flush()
-    token = _serializer(_key(session, incident.workspace_id, now), _SALT).dumps(
-        {"w": incident.workspace_id, "l": link.id})
+    payload = {"w": incident.workspace_id, "l": link.id}
+    if upload_room is not None:
+        payload |= {"u": actor, "r": upload_room}
+    token = _serializer(_key(session, incident.workspace_id, now), _SALT if upload_room is None else _UPLOAD_SALT
+                        ).dumps(payload)
     timeline.append(session, incident=incident, actor=actor, kind="link_created",
                     text=f"L-{link.number}" + (f" for {for_name}" if for_name else ""), now=now,
-                    data={"link": link.number, "for": for_name, "expires_at": link.expires_at.isoformat()})
+                    data={"link": link.number, "for": for_name, "expires_at": link.expires_at.isoformat()}
+                    | ({"upload": True} if upload_room is not None else {}))
     return link, token
 
 
@@ -111,11 +120,14 @@ class Opened:
     link: PageLink
     incident: Incident
     workspace: Workspace
+    user: str = ""  # an upload link's person
+    room: str = ""  # and the room they asked from
 
 
-def check(session: Session, *, token: str, number: int, now: datetime) -> Opened:
-    """The link a token names, if it opens incident BR-<number> now; Refused otherwise."""
-    payload = _payload(session, token, _SALT)
+def check(session: Session, *, token: str, number: int, now: datetime, upload: bool = False) -> Opened:
+    """The link a token names, if it opens incident BR-<number> now; Refused otherwise (`upload`: a register
+    upload link, whose person and room are `Opened.user` and `Opened.room`)."""
+    payload = _payload(session, token, _UPLOAD_SALT if upload else _SALT)
     link = session.get(PageLink, payload.get("l"))
     if link is None:
         raise Refused("no such link")
@@ -126,9 +138,12 @@ def check(session: Session, *, token: str, number: int, now: datetime) -> Opened
         raise Refused("revoked")
     if link.expires_at <= now:
         raise Refused("expired")
+    if upload and (payload.get("u") != link.created_by or not isinstance(payload.get("r"), str)):
+        raise Refused("malformed")
     workspace = session.get(Workspace, incident.workspace_id)
     assert workspace is not None
-    return Opened(link=link, incident=incident, workspace=workspace)
+    return Opened(link=link, incident=incident, workspace=workspace, user=str(payload.get("u", "")),
+                  room=str(payload.get("r", "")))
 
 
 def record_opening(session: Session, *, opened: Opened, where: str, agent: str, now: datetime) -> None:

@@ -41,6 +41,7 @@ LANGS = {"en": "en", "english": "en", "英文": "en", "英语": "en",
          "国语": "zh", "华语": "zh", "繁体中文": "zh", "粤语": "zh", "mandarin": "zh", "cantonese": "zh"}
 VIA = ("email", "phone", "sms", "post", "wecom")
 CLIENT = "client"
+MAX_CSV = 20 * 1024 * 1024  # a register's file, however handed over (a register of 10,000 rows is well under this)
 
 
 class Vault:

@@ -1,4 +1,5 @@
-"""The incident page over HTTP: `/incidents/BR-n`, its live updates, downloads, and `/history`.
+"""The incident page over HTTP: `/incidents/BR-n`, its live updates, downloads, `/history`, the survey and the
+client register's upload form (`/incidents/BR-n/clients/upload`, bot/flows/upload.py).
 
 Only translation lives here: query strings and headers become `PageSite` calls, results become
 Jinja2 pages (autoescaped) with a strict Content-Security-Policy. No JavaScript framework, no build
@@ -14,18 +15,22 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, render_template, request
 from sqlalchemy import Engine
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.clock import Clock
 from bot.errors import UserError
 from bot.flows.page import PageSite, Refused, Survey
+from bot.flows.upload import RegisterUpload
 from bot.settings import Settings
 from bot.views.page import words
+from handlers.edge import UPLOAD_BODY
 
 log = logging.getLogger("breachbot.page")
 HERE = Path(__file__).resolve().parent
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 SURVEY_CSP = CSP.replace("form-action 'none'", "form-action 'self'")  # the survey's one form posts back here
+_POSTS_BACK = ("page.survey", "page.register_upload")  # the pages whose one form posts back to themselves
 _REF = re.compile(r"^BR-?(\d{1,9})$", re.I)
 _TYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf",
           "export": "application/json; charset=utf-8"}
@@ -33,7 +38,7 @@ _TYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-
 
 def _secure(response: Response) -> Response:
     """Every answer: the strict CSP, no referrer (the link is in the URL), nothing cached, no sniffing."""
-    response.headers["Content-Security-Policy"] = SURVEY_CSP if request.endpoint == "page.survey" else CSP
+    response.headers["Content-Security-Policy"] = SURVEY_CSP if request.endpoint in _POSTS_BACK else CSP
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
@@ -53,8 +58,8 @@ def _number(ref: str) -> int | None:
     return int(match[1]) if match else None
 
 
-def blueprint(site: PageSite) -> Blueprint:
-    """The page routes, bound to one `PageSite`."""
+def blueprint(site: PageSite, uploads: RegisterUpload | None = None) -> Blueprint:
+    """The page routes, bound to one `PageSite` (and the register upload form to the bots that tell war rooms)."""
     pages = Blueprint("page", __name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"),
                       static_url_path="/page-static")
     pages.after_request(_secure)
@@ -132,6 +137,28 @@ def blueprint(site: PageSite) -> Blueprint:
             return _forbidden(exc.why)
         return render_template("page/survey.html", s=shown, token=token, thanks=True)
 
+    @pages.route("/incidents/<ref>/clients/upload", methods=["GET", "POST"])
+    def register_upload(ref: str) -> Any:
+        token, _ = args()
+        number = _number(ref)
+        if number is None or not token or uploads is None:
+            return _forbidden("no token" if number else "bad incident ref")
+        try:
+            if request.method == "GET":
+                return render_template("page/upload.html", u=uploads.form(token=token, number=number), token=token,
+                                       ref=ref)
+            request.max_content_length = UPLOAD_BODY  # this form's own limit (handlers/edge.py), not MAX_BODY
+            try:
+                sent = request.files.get("file")
+                content, name, too_large = (sent.read() if sent else None), (sent.filename if sent else "") or "", False
+            except RequestEntityTooLarge:
+                content, name, too_large = None, "", True
+            shown = uploads.receive(token=token, number=number, filename=name, content=content, too_large=too_large)
+        except Refused as exc:
+            return _forbidden(exc.why)
+        status = 200 if "done" in shown else 413 if shown.get("too_large") else 400
+        return render_template("page/upload.html", u=shown, token=token, ref=ref), status
+
     return pages
 
 
@@ -140,5 +167,5 @@ def register(app: Flask, *, settings: Settings, engine: Engine, clock: Clock | N
     """Mount the incident pages on `app`; `bots` (Slack, WeCom) name people on their pages. Returns the site."""
     site = PageSite(settings, engine=engine, clock=clock,
                     names={b.chat.platform: b.chat.display_name for b in bots or []})
-    app.register_blueprint(blueprint(site))
+    app.register_blueprint(blueprint(site, RegisterUpload(site, {b.chat.platform: b for b in bots or []})))
     return site

@@ -18,6 +18,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.chat import Chat, Context, DeliveryError, Message, MessageRef, Upload, acting_workspace
 from bot.settings import Settings
+from bot.statements.clients import MAX_CSV
 from handlers import platform_errors
 from handlers.slack import history
 from handlers.slack.history import KEY_EVENT
@@ -82,7 +83,7 @@ translated = platform_errors.translating(SlackApiError, lambda exc, about: deliv
 """`with translated(about):` Slack's errors become DeliveryErrors, so the outbox knows what to do with them."""
 
 
-MAX_DOWNLOAD = 20 * 1024 * 1024  # a client register of 10,000 rows is well under this
+MAX_DOWNLOAD = MAX_CSV  # a client register of 10,000 rows is well under this
 
 
 class FileTooLarge(ValueError):

@@ -66,6 +66,7 @@ class WeComChat(Chat):
     """App chats for war rooms, app messages for people. Every API failure raises WeComAPIError."""
 
     platform = "wecom"
+    receives_files = False  # callbacks carry text, images, voice, video, locations and links, never a file
 
     def __init__(self, client: WeComClient, *, agent_id: int, markdown: bool = True,
                  team: Callable[[str], list[str]] | None = None) -> None:

@@ -232,6 +232,10 @@ def clients(lang: str, name: str, tail: str) -> c.Command:
         return c.ClientsShow(incident=number)
     verb, rest = _split(body)
     if verb.lower() in ("import", "导入"):
+        first, *after = rest.split(None, 1) or [""]
+        named, left = leading_incident(first)  # `客户 导入 BR-1` names the incident after the verb, as typed
+        if number is None and named is not None and not left:
+            number, rest = named, after[0] if after else ""
         return c.ClientsImport(source=unquote(rest.strip()), incident=number)
     if (shown := _register_view(body)) is not None:
         untold, fragment, page = shown
