@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -24,6 +24,9 @@ STATEMENT_TIMEOUT = 30  # a statement (lock waits included) running longer is ca
 IDLE_IN_TRANSACTION_TIMEOUT = 60  # a transaction left open (a dead process) is ended by the server
 NETWORK_TIMEOUT = 10  # sent data not acknowledged in 10 s: the connection is dropped (tcp_user_timeout)
 POOL_TIMEOUT = 10  # waiting for a free pooled connection
+# A declare queues on its workspace's row for the next BR number; in a storm (50 at once on a loaded machine)
+# the last one may wait longer than STATEMENT_TIMEOUT, and a refused declare is worse than a late one.
+NUMBERING_WAIT = 180
 POOL_SIZE, POOL_OVERFLOW = 5, 10
 SQLITE_BUSY_TIMEOUT = 30  # SQLite: waiting for the write lock
 
@@ -42,6 +45,19 @@ def postgres_connect_args(extra: dict[str, Any] | None = None) -> dict[str, Any]
     args.setdefault("keepalives_count", 3)
     args.setdefault("tcp_user_timeout", NETWORK_TIMEOUT * 1000)
     return args
+
+
+@contextmanager
+def waiting_up_to(session: Session, seconds: float) -> Iterator[None]:
+    """Statements in the block (lock waits included) may run `seconds` on PostgreSQL; then the usual limit."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.execute(text(f"SET LOCAL statement_timeout = {int(seconds * 1000)}"))
+    try:
+        yield
+    finally:
+        if postgres:
+            session.execute(text(f"SET LOCAL statement_timeout = {int(STATEMENT_TIMEOUT * 1000)}"))
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -19,6 +19,7 @@ from bot.incident.playbook import Playbook
 from bot.text import mentions
 from bot.text.facts import DATA_CATEGORIES, MAX_CLIENTS, TEXT_MAX, TITLE_MAX
 from bot.text.i18n import text as t
+from storage import db
 from storage.models import Delivery, Incident, Participant, PhaseState, RoleAssignment, TaskState, Workspace
 
 OPEN, CLOSED = "open", "closed"
@@ -168,9 +169,11 @@ def declare(session: Session, *, workspace: Workspace, playbook: Playbook, title
         raise UserError(t(lang, "error.roster_role", value=", ".join(unknown_roles)))
 
     # Numbering under a lock on the workspace row: two declares never get the same BR-<n>. The row is read
-    # again under the lock (populate_existing): the copy this session loaded before may be stale.
-    ws = session.exec(select(Workspace).where(Workspace.id == workspace.id).with_for_update()
-                      .execution_options(populate_existing=True)).one()
+    # again under the lock (populate_existing): the copy this session loaded before may be stale. In a storm
+    # the wait for the lock may be longer than a statement's usual limit (storage.db.NUMBERING_WAIT).
+    with db.waiting_up_to(session, db.NUMBERING_WAIT):
+        ws = session.exec(select(Workspace).where(Workspace.id == workspace.id).with_for_update()
+                          .execution_options(populate_existing=True)).one()
     if existing := _declared_by_key(session, ws, declare_key):  # the same declare, retried meanwhile
         return Declared(incident=existing, existing=True)
     ws.last_number += 1
