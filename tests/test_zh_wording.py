@@ -32,6 +32,7 @@ CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 COMMAND = re.compile(rf"/breach(?:\"?<[^>\n]*>\"?|[^{CJK}\n])*")
 L, R = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"  # word edges that Chinese characters next to a word do not hide
 ALLOWED = [
+    r"https?://\S+",  # a link the bot gives (the incident page, the register upload form), first: it holds ids
     r"\S+\.(?:md|html|pdf|json|zip|csv|txt)\b",  # file names and the paths they were saved to
     r"\S+@\S+\.example\b", r"Lotus & Co\. Accountants",  # the firm's own contact and name (settings)
     rf"{L}(?:UTF-8|GBK){R}",  # the encoding a CSV was read in: named as every editor names it
@@ -47,7 +48,6 @@ ALLOWED = [
     rf"{L}(?:{'|'.join(PEOPLE)}){R}",  # people's names where the report lists them without @
     rf"{L}UTC(?:[+-]\d+(?::\d\d)?)?{R}",  # a time's zone as nobody misreads it (UTC+8, never CST)
     rf"{L}\d+ MB{R}", rf"{L}Excel{R}",  # a file's size, and the spreadsheet a register is saved from, as named in China
-    r"https?://\S+",  # a link the bot gives (the incident page, the register upload form)
     rf"{L}(?:D|F|M|L|BR)-编号", rf"{L}(?:CSV|ZIP|URL){R}", rf"{L}breachbot{R}",  # id placeholders, file kinds, the product
 ]
 

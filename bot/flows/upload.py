@@ -47,12 +47,17 @@ class RegisterUpload:
             opened = links.check(session, token=token, number=number, now=now, upload=True)
             ws, incident = opened.workspace, opened.incident
             lang = ws.lang if ws.lang in view.LANGS else "en"
-            firm = self.site._firm(session, ws)
-            return {"W": view.words(lang), "lang": lang, "firm": firm.firm.name_in(lang), "id": incidents.ref(incident),
-                    "drill": incident.drill, "platform": ws.platform, "workspace": ws.external_id,
-                    "user": self.site._namer(ws.platform)(opened.user), "person": opened.user, "room": opened.room,
-                    "until": long_date(opened.link.expires_at, ws.timezone, lang),
-                    "columns": clients.column_names_in(lang), "megabytes": clients.MAX_CSV // (1024 * 1024)}
+            firm = self.site._firm(session, ws).firm.name_in(lang)
+            shown = {"W": view.words(lang), "lang": lang, "firm": firm, "id": incidents.ref(incident),
+                     "drill": incident.drill, "platform": ws.platform, "workspace": ws.external_id,
+                     "user": "@" + self.site._namer(ws.platform)(opened.user), "person": opened.user,
+                     "room": opened.room, "until": long_date(opened.link.expires_at, ws.timezone, lang),
+                     "columns": clients.column_names_in(lang), "megabytes": clients.MAX_CSV // (1024 * 1024)}
+        bot = self.bots.get(ws.platform)
+        if bot is not None:  # the firm as the bot that imports for it knows it (its own settings, /breach config)
+            with tenancy.serving(bot, ws.external_id):
+                shown["firm"] = bot.firm.name_in(lang) or firm
+        return shown
 
     def receive(self, *, token: str, number: int, filename: str, content: bytes | None,
                 too_large: bool = False) -> dict[str, Any]:
