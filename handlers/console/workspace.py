@@ -102,6 +102,11 @@ class ConsoleWorkspace:
         if len(rooms) == 1 and rooms[0] in self.chat.rooms:
             self.rooms[user] = rooms[0]
 
+    def lang(self) -> str:
+        """The workspace's language, as its admins set it (/breach config lang), for what the console says itself."""
+        with tenancy.serving(self.bot, WORKSPACE_ID):
+            return self.bot.lang
+
     def room_of(self, user: str) -> str:
         """The room a person is in now (#general until they move)."""
         return self.rooms.get(user, "general")
@@ -177,10 +182,9 @@ class ConsoleWorkspace:
             try:
                 target = self.parse_time(text[1:])
             except ValueError as exc:
-                raise ScriptError(f"cannot read the time in {text!r}: use ~ +90m, ~ +2h or ~ 2026-11-28T12:00+08:00"
-                                  ) from exc
+                raise ScriptError(t(self.lang(), "console.bad_time", text=text)) from exc
             if target < self.clock.now():
-                raise ScriptError(f"{text!r} is in the past; time only moves forward")
+                raise ScriptError(t(self.lang(), "console.past", text=text))
             self.advance(target)
             keep_clock(self.bot, target)
             out.write(f"~ {target.astimezone(ZoneInfo(self.bot.timezone)):%Y-%m-%d %H:%M} "
@@ -193,7 +197,7 @@ class ConsoleWorkspace:
             return True
         match = _LINE.match(text)
         if not match:
-            raise ScriptError(f"expected 'USER #ROOM> TEXT', 'USER> TEXT', '~ +2h' or ';' comment, got {text!r}")
+            raise ScriptError(t(self.lang(), "console.bad_line", text=text))
         self.say(match["user"], match["text"], match["room"])
         if interactive:
             self.user = self.person(match["user"])
@@ -229,7 +233,7 @@ class ConsoleWorkspace:
             for message in self.chat.pinned(arg.lstrip("#")):
                 out.write(render(message, self.chat.names) + "\n")
         else:
-            raise ScriptError(f"unknown console command {text!r}: try :as NAME, :room #NAME, :rooms, :pins #ROOM, :quit")
+            raise ScriptError(t(self.lang(), "console.unknown_command", text=text))
         return True
 
     def run_script(self, lines: Iterable[str], *, out: TextIO) -> int:
@@ -239,7 +243,7 @@ class ConsoleWorkspace:
                 if not self.line(raw, out=out):
                     break
             except ScriptError as exc:
-                out.write(f"script line {number}: {exc}\n")
+                out.write(t(self.lang(), "console.script_line", number=number, error=exc) + "\n")
                 return 2
             # What is due now goes out now, as the interactive console's scheduler sends it: an overdue phase
             # or a prompt due at declare does not wait for the next `~` line.
