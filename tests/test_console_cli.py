@@ -29,7 +29,7 @@ def test_scripted_console_runs_the_shared_scenario_and_exports(tmp_path):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert out.splitlines()[0].startswith("[#breach-1] 🚨 BR-1 · severity high · phase 1/10 Immediate response "
-                                          "(due Sat 28 Nov 11:05, in 1h 00m) · lead: @alice")
+                                          "(due Sat 28 Nov 11:05, within 1h) · lead: @alice")
     assert "[#general] 🚨 BR-1 declared by @alice. The team works in the private war room #breach-1; details stay there." in out
     assert "[#general] 🚨 BR-1 declared by @alice: Payroll" not in out
     assert "~ 2026-11-28 10:55 UTC+8" in out

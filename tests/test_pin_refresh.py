@@ -1,9 +1,11 @@
-"""The pinned status's "还剩 …" is refreshed by itself (#18): when the time left of a deadline it shows crosses a
-whole hour (a day while more than a day is left) and at the workspace's local midnight, through the scheduler and
+"""The pinned status's time left ("8小时内到期", "within 8h") is refreshed by itself (#18): when the time left of a
+deadline it shows crosses a whole day (more than a day left), hour (more than an hour) or five minutes, and at the
+workspace's local midnight; what it shows is rounded up to that step, so it is never stale; through the scheduler and
 the outbox like any alert; it says nothing in the room, records nothing, and stops once the incident is closed."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,28 +34,61 @@ def _texts(engine) -> list[str]:
         return [e.text for e in s.exec(select(TimelineEvent))]
 
 
-@pytest.mark.parametrize("lang, declare, next_phase, stale, hour, later", [
-    ("zh", "/breach 宣布 工资表泄露", "/breach 完成 全部", "还剩 7小时59分", "还剩 7小时）", "还剩 6小时）"),
-    ("en", "/breach declare payroll leak", "/breach done all", "in 7h 59m", "in 7h 00m", "in 6h 00m"),
+@pytest.mark.parametrize("lang, declare, next_phase, first, same, hour, later", [
+    ("zh", "/breach 宣布 工资表泄露", "/breach 完成 全部", "20:50，8小时内到期", "20:50，8小时内到期", "20:50，7小时内到期",
+     "20:50，6小时内到期"),
+    ("en", "/breach declare payroll leak", "/breach done all", "20:50, within 8h", "20:50, within 8h",
+     "20:50, within 7h", "20:50, within 6h"),
 ])
 def test_the_time_left_on_the_pin_is_refreshed_when_it_crosses_an_hour(sqlite_engine, lang, declare, next_phase,
-                                                                        stale, hour, later):
+                                                                        first, same, hour, later):
     console = make_console(sqlite_engine, lang=lang, start=START)
     console.say("alice", declare, "general")
     console.bot.advance(START + timedelta(minutes=1))
     console.say("alice", next_phase, "breach-1")  # phase 2 is due at 20:50: 7h 59m left
-    assert stale in _pin(console)
+    assert first in _pin(console)
     events = _events(sqlite_engine)
     console.bot.advance(START + timedelta(minutes=59))
-    assert stale in _pin(console)  # nothing crossed yet: nothing refreshed
+    assert same in _pin(console)  # 7h 01m left: still within 8h, true as shown
     console.bot.advance(START + timedelta(hours=1))  # 13:50: seven whole hours left
-    assert hour in _pin(console) and stale not in _pin(console)
+    assert hour in _pin(console) and first not in _pin(console)
     console.bot.advance(START + timedelta(hours=2))
     assert later in _pin(console)
     with Session(sqlite_engine) as s:  # each refresh went through the scheduler as an alert, recorded nothing
         fired = s.exec(select(Alert).join(Deadline).where(Deadline.kind == "status", Alert.state == "sent")).all()
-    assert len(fired) == 2 and not [e for e in _events(sqlite_engine)[len(events):] if e.startswith("status")]
+    assert fired and not [e for e in _events(sqlite_engine)[len(events):] if e.startswith("status")]
     assert "status:pin" not in str(_texts(sqlite_engine))
+
+
+_CLAIM = {"en": re.compile(r"due \w{3} (\d\d) Dec (\d\d):(\d\d), within (\d+)([dhm])"),
+          "zh": re.compile(r"截止 12月(\d+)日 (\d\d):(\d\d)，(\d+)(天|小时|分钟)内到期")}
+_SIZE = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1), "天": timedelta(days=1),
+         "小时": timedelta(hours=1), "分钟": timedelta(minutes=1)}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_time_left_on_the_pin_is_true_minute_by_minute(sqlite_engine, lang):
+    """In virtual time, every seven minutes and then minute by minute through the last hour until the phase is
+    overdue: every 'within N' the pin shows holds (the deadline is no further than N away) and is no coarser than
+    its step (a day, an hour, five minutes)."""
+    console = make_console(sqlite_engine, lang=lang, start=START)
+    console.say("alice", "/breach declare payroll leak", "general")
+    console.bot.advance(START + timedelta(minutes=1))
+    console.say("alice", "/breach done all", "breach-1")  # phase 2 due 20:50
+    checked = 0
+    for minute in [*range(2, 7 * 60, 7), *range(7 * 60, 8 * 60 + 3)]:
+        now = START + timedelta(minutes=minute)
+        console.bot.advance(now)
+        for day, hh, mm, count, unit in _CLAIM[lang].findall(_pin(console)):
+            due = datetime(2026, 12, int(day), int(hh), int(mm), tzinfo=ZONE)
+            said, left = int(count) * _SIZE[unit], due - now
+            step = timedelta(days=1) if left > timedelta(days=1) else (
+                timedelta(hours=1) if left > timedelta(hours=1) else timedelta(minutes=5))
+            assert left <= said < left + step, (now, due, said)
+            checked += 1
+    assert checked > 2 * (60 + 60)
+    overdue = "已逾期：截止 12月5日 20:50" if lang == "zh" else "OVERDUE since Sat 05 Dec 20:50"
+    assert overdue in _pin(console)
 
 
 def test_the_next_refresh_is_local_midnight_or_the_next_crossing_whichever_comes_first(sqlite_engine):
@@ -63,14 +98,14 @@ def test_the_next_refresh_is_local_midnight_or_the_next_crossing_whichever_comes
     with Session(sqlite_engine) as s:
         incident, ws = s.exec(select(Incident)).one(), s.exec(select(Workspace)).one()
         at = lambda now: next_refresh(s, incident=incident, playbook=console.bot.playbook, ws=ws, now=now)  # noqa: E731
-        assert at(late + timedelta(minutes=1)) == late + timedelta(hours=1)  # phase 1 falls due
-        assert at(late + timedelta(hours=1)) == late + timedelta(hours=1, minutes=1)  # … and then reads overdue
-        assert at(START.replace(hour=23, minute=40)) == datetime(2026, 12, 6, 0, 0, tzinfo=ZONE)  # midnight first
-        assert at(datetime(2026, 12, 6, 0, 10, tzinfo=ZONE)) == datetime(2026, 12, 6, 0, 20, tzinfo=ZONE)
+        assert at(late + timedelta(minutes=1)) == late + timedelta(minutes=5)  # 59m left: five-minute steps
+        assert at(late + timedelta(hours=1)) == late + timedelta(hours=1, minutes=1)  # phase 1 falls due, reads overdue
+        assert at(START.replace(hour=23, minute=40)) == START.replace(hour=23, minute=45)  # answers in 40m
+        assert at(datetime(2026, 12, 6, 0, 10, tzinfo=ZONE)) == datetime(2026, 12, 6, 0, 15, tzinfo=ZONE)
     console.bot.advance(START.replace(hour=23, minute=59))
     before, said = _pin(console), len(console.chat.sent)
     console.bot.advance(datetime(2026, 12, 6, 0, 0, tzinfo=ZONE))  # local midnight: refreshed, nothing said
-    assert _pin(console) != before and "超时 40分" in _pin(console)
+    assert _pin(console) != before and "已逾期：截止 12月5日 23:20" in _pin(console) and "20分钟内到期" in _pin(console)
     assert {s.op for s in console.chat.sent[said:]} == {"update", "topic"}
 
 

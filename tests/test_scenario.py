@@ -26,7 +26,7 @@ def test_declare_opens_a_private_war_room_with_pinned_status(console):
     seen = joined(sent)
     assert "🚨 BR-1 declared by @alice. The team works in the private war room #breach-1; details stay there." in seen
     assert not any("Payroll export" in line for line in seen if "declared by" in line)
-    assert "BR-1 · severity high · phase 1/10 Immediate response (due Sat 28 Nov 11:05, in 1h 00m) · lead: @alice" in seen
+    assert "BR-1 · severity high · phase 1/10 Immediate response (due Sat 28 Nov 11:05, within 1h) · lead: @alice" in seen
     room = console.chat.rooms["breach-1"]
     assert room["private"] is True and room["members"] == {"alice"}
     assert len(room["pins"]) == 1

@@ -13,11 +13,12 @@ from bot.flows.port import Bot
 from bot.incident import deadlines
 from bot.incident.incidents import OPEN
 from bot.incident.playbook import Playbook
+from bot.text.times import left_step
 from bot.views import incident as views
 from storage.models import Incident, Workspace
 
 STATUS = "status"  # the deadline kind of the pin's own refresh; its alerts only refresh, they say nothing
-HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+DAY = timedelta(days=1)
 
 
 def refresh(bot: Bot, incident_id: int) -> None:
@@ -52,7 +53,7 @@ def next_refresh(session: Session, *, incident: Incident, playbook: Playbook, ws
                  now: datetime) -> datetime | None:
     """When the pinned status next reads differently by itself: the workspace's next local midnight, or when the
     time left of a deadline it shows (the current phase's, the soonest of all) crosses a whole day (more than a
-    day left), a whole hour (less) or zero; None once the incident is closed."""
+    day left), a whole hour (more than an hour), five minutes (less) or zero; None once the incident is closed."""
     if incident.status != OPEN:
         return None
     shown = [d.due_at for d in [deadlines.get(session, incident_id=incident.id, kind="phase", ref=incident.current_phase)]
@@ -65,11 +66,12 @@ def next_refresh(session: Session, *, incident: Incident, playbook: Playbook, ws
 
 
 def _crossing(due: datetime, now: datetime) -> datetime:
-    """The next moment the time left until `due` crosses a whole unit: days while more than a day is left, then
-    hours, then `due` itself; a minute after it, once it falls due now (it then reads overdue, not 0 left)."""
+    """The next moment the time left until `due` crosses a whole step (`times.left_step`: days while more than a
+    day is left, then hours, then five minutes) or `due` itself; a minute after it, once it falls due now (it then
+    reads overdue). The pin says the time left rounded up to its step, so it is true until this moment."""
     if due == now:
         return due + timedelta(minutes=1)
-    unit = DAY if due - now > DAY else HOUR
+    unit = left_step(due - now)
     return due - unit * ((due - now - timedelta(microseconds=1)) // unit)
 
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
+from babel.units import format_unit
 
 from bot.text.facts import narrow
 from bot.text.i18n import text as t
@@ -117,12 +118,47 @@ def format_duration(delta: timedelta, lang: str = "en") -> str:
     return f"-{out}" if negative else out
 
 
+# The steps the pinned status counts the time left in (it is refreshed as each is crossed): days while more than a
+# day is left, hours while more than an hour, then five minutes.
+DAY, HOUR, FINAL_STEP = timedelta(days=1), timedelta(hours=1), timedelta(minutes=5)
+
+
+def left_step(left: timedelta) -> timedelta:
+    """The step the time left `left` is counted in on text that stays on screen (see `within`)."""
+    return DAY if left > DAY else HOUR if left > HOUR else FINAL_STEP
+
+
+def within(left: timedelta, lang: str = "en") -> str:
+    """The time left rounded up to its step ('8h' for 7h 12m, '3d', '45m'): true until the next step is crossed."""
+    step = left_step(left)
+    span = step * -(-left // step) if left > timedelta(0) else timedelta(0)
+    if span >= DAY and not span % DAY:
+        return _unit(span // DAY, "day", lang)
+    if span >= HOUR and not span % HOUR:
+        return _unit(span // HOUR, "hour", lang)
+    return _unit(span // timedelta(minutes=1), "minute", lang)
+
+
+def _unit(count: int, unit: str, lang: str) -> str:
+    """A count of a duration unit from the CLDR data: '3d', '8h', '45m' (zh: '3天', '8小时', '45分钟')."""
+    return format_unit(count, f"duration-{unit}", length=_UNIT_LENGTH.get(lang, "narrow"),
+                       locale=LOCALES.get(lang, "en"))
+
+
+_UNIT_LENGTH = {"en": "narrow", "zh": "short"}  # zh has no narrow duration units in CLDR
+
+
 # CLDR locales (Babel) and the patterns each language shows a moment in; a later language adds a row.
 LOCALES = {"en": "en", "zh": "zh_Hans_CN"}
 _MOMENT = {"en": "EEE dd MMM HH:mm", "zh": "M月d日 HH:mm"}
 
 
 _DATED: ContextVar[bool] = ContextVar("dated", default=False)
+
+
+def is_dated() -> bool:
+    """Whether the text being made stays on screen (inside `dated()`)."""
+    return _DATED.get()
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from bot.law.regimes import RegimeBook
 from bot.statements import clients
 from bot.text.i18n import catalogue, drill_prefix, line, message
 from bot.text.i18n import text as t
-from bot.text.times import dated, format_duration, format_time
+from bot.text.times import dated, format_duration, format_time, is_dated, within
 from storage.models import Deadline, Incident, OutboundMessage, TimelineEvent, Workspace
 
 
@@ -28,8 +28,13 @@ def when(ws: Workspace, at: datetime, now: datetime) -> str:
 
 
 def due_phrase(ws: Workspace, due_at: datetime, now: datetime) -> str:
-    """'due 11:05 (in 58m)' or 'overdue since 11:05 (1h 02m)'."""
+    """'due 11:05 (in 58m)' or 'overdue since 11:05 (1h 02m)'; on text that stays on screen (`dated()`, refreshed
+    as each step of the time left is crossed), 'due Sat 05 Dec 20:50, within 8h' or 'OVERDUE since …', never stale."""
     lang = ws.lang
+    if is_dated():
+        if due_at >= now:
+            return t(lang, "due.within", at=when(ws, due_at, now), left=within(due_at - now, lang))
+        return t(lang, "due.overdue_since", at=when(ws, due_at, now))
     if due_at >= now:
         return t(lang, "due.in", at=when(ws, due_at, now), left=format_duration(due_at - now, lang))
     return t(lang, "due.overdue", at=when(ws, due_at, now), late=format_duration(now - due_at, lang))

@@ -31,7 +31,7 @@ def test_declare_opens_a_private_war_room_pins_the_status_and_announces(sqlite_e
     assert sorted(c["users"] for c in fake.calls_to("conversations.invite")) == [ALICE, BOB, ERIN]
     assert room.topic == "BR-1 · high · phase 1/10 Immediate response · due Sat 28 Nov 11:05 · open"
     status = fake.posted(room.id)[0]
-    assert status["text"].startswith("🚨 *BR-1* · severity high · phase 1/10 Immediate response (due Sat 28 Nov 11:05, in 1h 00m)"
+    assert status["text"].startswith("🚨 *BR-1* · severity high · phase 1/10 Immediate response (due Sat 28 Nov 11:05, within 1h)"
                                      " · lead: <@U0ALICE>")
     assert room.pins == [fake.messages[(room.id, fake.calls_to("pins.add")[0]["timestamp"])]["ts"]]
     prompt = fake.posted(room.id)[1]
