@@ -122,18 +122,14 @@ def _document(bot: Bot, session: Session, ws: Workspace, incident: Incident, lan
 @contextmanager
 def names_asked_first(bot: Bot, context: Context, cmd: Command) -> Iterator[None]:
     """For /breach report: the platform's names of the people it names, asked before the command's transaction
-    (a read of the record finds who they are), so no platform call holds the database; other commands: nothing."""
+    (a read of the record finds who they are: document.people, not the document itself, which the command builds
+    once), so no platform call holds the database; other commands: nothing."""
     named: set[str] = set()
     if isinstance(cmd, Report):
-        def note(user: str) -> str:
-            named.add(user.removeprefix("@"))
-            return user
-
         try:
             with bot.unit(write=False) as session:
                 ws = bot.workspace(session, context)
-                incident = resolve(session, ws, context, cmd.incident, lock=False)
-                _document(bot, session, ws, incident, cmd.lang or ws.lang, name=note)
+                named = document.people(session, resolve(session, ws, context, cmd.incident, lock=False))
         except UserError:
             pass  # the command itself says what is wrong, in its transaction
     with names_known(ask_names(bot, named)):

@@ -20,7 +20,7 @@ from bot.law import clocks
 from bot.law.regimes import RegimeBook
 from bot.report import care as care_report
 from bot.report import chart, metrics, record
-from bot.report.events import Words, actor, describe
+from bot.report.events import BOT, Words, actor, describe
 from bot.report.export import as_dict, md_escape
 from bot.report.pdf import to_pdf
 from bot.statements import clients, drafts
@@ -43,6 +43,19 @@ def labels(lang: str) -> dict[str, str]:
     """The report's headings and words in one language."""
     return {k.removeprefix("report."): v for k, v in catalogue(lang if lang in ("en", "zh") else "en").items()
             if k.startswith("report.")}
+
+
+def people(session: Session, incident: Incident) -> set[str]:
+    """Everyone `build` names (by `name`): who did each thing in the timeline (not the bot) and whom its events
+    name, the role holders and who assigned them, the drafts' approvers and the follow-ups' owners; read without building the
+    report, so their names can be asked of the platform before the report's transaction."""
+    named = {e.actor for e in timeline.events(session, incident)}
+    named |= {str(v) for e in timeline.events(session, incident)
+              for k, v in (e.data or {}).items() if k in ("user", "owner") and isinstance(v, str)}
+    named |= {who for a in role_history(session, incident) for who in (a.user, a.assigned_by)}
+    named |= {a["user"] for _, v in drafts.all_drafts(session, incident) for a in v.approvals}
+    named |= {f.owner for f in followups.all_of(session, incident)}
+    return {user.removeprefix("@") for user in named if user and user != BOT}
 
 
 def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: RegimeBook,
