@@ -41,6 +41,9 @@ OWNER_CASES = [
     pytest.param({"US-TX": 2}, {}, "us-tx-521/owner", T0 + 24 * H, False, id="tx-521-053-c"),
     # Fla. Stat. §501.171(6)(a): third-party agent, no later than 10 days after determination
     pytest.param({"US-FL": 2}, {"determined_at": DET}, "us-fl-501-171/owner", end(T0, 10), True, id="fl-501-171-6-a"),
+    # RCW 19.255.010(2): a person that maintains data it does not own notifies the owner "immediately following
+    # discovery" (the firm's 24 h target)
+    pytest.param({"US-WA": 3}, {}, "us-wa-19-255-010/owner", T0 + 24 * H, False, id="wa-19-255-010-2"),
     # PDPA s. 26C(3)(a): data intermediary, without undue delay
     pytest.param({"SG": 2}, {}, "sg-pdpa-26d/owner", T0 + 24 * H, False, id="sg-26c-3-a"),
     # APPI Art. 26(1) proviso: the processor tells the entrusting business
@@ -68,6 +71,20 @@ def test_owner_clocks_name_the_owner_and_cite_the_service_provider_clause(book):
     assert (gdpr.citation.en, gdpr.citation.zh) == ("GDPR Art. 33(2)", "《通用数据保护条例》（GDPR）第33条第2款")
     assert "without undue delay" in render(gdpr.reason, "en")
     assert result(book, incident, "us-fl-501-171/owner").citation.en.startswith("Fla. Stat. §501.171(6)(a)")
+
+
+def test_every_regime_whose_source_was_not_read_says_unverified_confirm_with_counsel(book):
+    # the file's header: where the source was not the statute's own text, it says "unverified, confirm with counsel"
+    # (RCW 19.255.010 said "the statute text itself not read" and nothing more: no list of keys caught it)
+    unread = [key for key, regime in book.regimes.items() if "not read" in regime.source.en]
+    assert "us-wa-19-255-010" in unread
+    for key in unread:
+        assert "unverified, confirm with counsel" in book.regimes[key].source.en, key
+        assert "未核实，请与律师确认" in book.regimes[key].source.zh, key
+    for regime in book.regimes.values():  # a clock's own citation likewise
+        for clock in regime.clocks:
+            if clock.citation and "not read" in clock.citation.en:
+                assert "unverified, confirm with counsel" in clock.citation.en, f"{regime.key}/{clock.id}"
 
 
 # Recorded no-harm decisions (#21 item 5): a decision closes the notices the exception covers and opens the filing.
