@@ -18,6 +18,7 @@ from bot.settings import FirmConfig
 from bot.statements.clients import tally
 from bot.statements.drafts import CLIENT_TOKEN, DATA_TOKEN, REGULATORS_TOKEN
 from bot.statements.gaps import placeholder
+from bot.text.i18n import catalogue
 from bot.text.i18n import text as t
 from storage.models import Incident, Workspace
 
@@ -46,6 +47,14 @@ def measures_done(session: Session, *, incident: Incident, playbook: Playbook, l
     taken = set(incident.facts.get("measures") or [])
     return [task.measure(lang) for phase in playbook.phases for task in phase.tasks
             if task.measure is not None and task.key in taken]
+
+
+def cac_level_label(level: str | None, lang: str) -> str | None:
+    """The CAC incident level in the reader's words (一般 / general), never its key."""
+    if not level:
+        return None
+    key = f"regime_reason.cac_level.{level}"
+    return t(lang, key) if key in catalogue(lang) else level
 
 
 def _is_police(row: clocks.ClockRow) -> bool:
@@ -152,7 +161,7 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
         # the exposure window (/breach facts --from --to): when the data was open to others, each end a gap until set
         **{key: long_date(datetime.fromisoformat(facts[key]), ws.timezone, lang) if facts.get(key) else None
            for key in ("exposure_from", "exposure_to")},
-        "cac_level": facts.get("cac_level"),
+        "cac_level": cac_level_label(facts.get("cac_level"), lang),
         "late": any(r.status == "missed" for r in rows),
         "law_enforcement_delay": bool(facts.get("law_enforcement_delay")),
         "phase": f"{playbook.position(phase_spec.key)}/{len(playbook.phases)} {phase_spec.title(lang)}",
