@@ -56,7 +56,7 @@ def test_parse(typed, expected):
 @pytest.mark.parametrize(("typed", "first_line"), [
     ("/breach nope", "I don't know /breach nope."),
     ("/breach declare x --clients -5", "--clients takes a whole number, not '-5'."),
-    ("/breach phase", "Say where to: /breach phase next, or /breach phase <key or number>."),
+    ("/breach phase", "Say where to: /breach phase next, or /breach phase <name or number>."),
 ])
 def test_errors_name_the_fix_and_show_usage(typed, first_line):
     with pytest.raises(UserError) as err:

@@ -279,7 +279,9 @@ def phase(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Phas
     if moved.needs_reason:
         open_list = ("；" if lang == "zh" else "; ").join(left.tasks[x.position - 1].text(lang) for x in moved.open_tasks)
         words = {"en": ("phase next", "phase"), "zh": ("下一阶段", "阶段")}.get(lang, ("phase next", "phase"))
-        target = words[0] if cmd.target == "next" else f"{words[1]} {cmd.target}"
+        # The phase as the person reads it (its title in their language, quoted if it has spaces), never its key.
+        title = bot.playbook.phase(moved.entered.key).title(lang) if moved.entered else cmd.target
+        target = words[0] if cmd.target == "next" else f"{words[1]} " + (f'"{title}"' if " " in title else title)
         out.reply(message(lang, "phase.needs_reason", kind="error", phase=left.title(lang),
                           count=len(moved.open_tasks), tasks=open_list, target=target))
         return
