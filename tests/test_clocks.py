@@ -144,8 +144,16 @@ def test_data_held_on_behalf_of_clients_opens_the_owner_clocks(sqlite_engine):
     sent = joined(console.say("erin", "/breach facts --on-behalf yes", "breach-1"))
     assert "data held on behalf of clients" in sent
     assert "(eu-gdpr-33/owner)" in sent and "(cn-pipl-57/owner)" in sent
+    # GDPR Art. 33(2) is the processor's notice to the controller, not Art. 33(1)'s to the authority: its own title
+    assert "GDPR: tell each client that owns the data now applies (eu-gdpr-33/owner)" in sent
     listing = joined(console.say("erin", "/breach clocks", "breach-1"))
     assert "eu-gdpr-33/owner" in listing and "Each client that owns the data" in listing and "GDPR Art. 33(2)" in listing
+    assert ("eu-gdpr-33/owner · GDPR: tell each client that owns the data → Each client that owns the data"
+            in listing)
+    assert "cn-pipl-57/owner · PIPL: tell each client that owns the data → " in listing
+    assert "eu-gdpr-33/authorities · GDPR: notify the supervisory authority → " in listing  # the authority's keeps it
+    report = joined(console.say("erin", "/breach report", "breach-1")).split(": ", 1)[1].strip()
+    assert "GDPR: tell each client that owns the data" in Path(report).read_text(encoding="utf-8")
     sent = joined(console.say("erin", "/breach facts --on-behalf no", "breach-1"))
     assert "(eu-gdpr-33/owner) no longer applies" in sent
 
@@ -158,6 +166,8 @@ def test_on_behalf_in_chinese(sqlite_engine):
     assert "数据系受客户委托处理" in sent and "eu-gdpr-33/owner" in sent
     listing = joined(console.say("erin", "/breach 时限", "breach-1"))
     assert "作为数据所有者的每一位委托客户" in listing and "第33条第2款" in listing
+    assert "eu-gdpr-33/owner · GDPR：通知作为数据所有者的委托客户 → " in listing  # GDPR第33条第2款，非通知监管机构
+    assert "cn-pipl-57/owner · 个人信息保护法：通知作为数据所有者的委托客户 → " in listing
     bad = joined(console.say("erin", "/breach 事实 --受托 也许", "breach-1"))
     assert "受托" in bad
 

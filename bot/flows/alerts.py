@@ -157,8 +157,7 @@ def _role(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, dead
 def _regime(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
             alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
     lang = ws.lang
-    regime = bot.regimes.regimes.get(deadline.ref.split("/")[0])
-    title = regime.title(lang) if regime else deadline.ref
+    title = bot.regimes.clock_title(deadline.ref, lang)
     if alert.kind == deadlines.REMINDER:
         msg = message(lang, "clocks.reminder", id=incidents.ref(incident), title=title, clock=deadline.ref,
                       due=views.due_phrase(ws, deadline.due_at, now),

@@ -141,6 +141,7 @@ class Clock(BaseModel):
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True)
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    title: Localized | None = None  # its own title where the regime's would misname it (the owner's notice)
     audience: Localized
     authority: Localized | None = None  # the authority alone, where the audience also names people (letters say it)
     starts: str
@@ -214,6 +215,19 @@ class RegimeBook:
     # The deployment's holidays ([holidays] in breachbot.toml): local dates business-day deadlines skip for a firm
     # that set none of its own (/breach config holidays replaces or adds to them: bot.law.clocks.holidays_of).
     holidays: frozenset[date] = frozenset()
+
+    def clock_title(self, clock_id: str, lang: str) -> str:
+        """A clock as people see it named: the regime's title, or the regime's short name and the clock's own title
+        ("GDPR: tell each client that owns the data", not the authority's notice); the id where the regime is gone."""
+        key, _, own = clock_id.partition("/")
+        regime = self.regimes.get(key)
+        if regime is None:
+            return clock_id
+        clock = next((c for c in regime.clocks if c.id == own), None)
+        if clock is None or clock.title is None:
+            return regime.title(lang)
+        name = re.split(r"[:：]", regime.title(lang))[0]
+        return f"{name}{'：' if lang == 'zh' else ': '}{clock.title(lang)}"
 
 
 def load_regimes(paths: list[Path]) -> RegimeBook:

@@ -108,7 +108,7 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
         if row.status == "not_applicable":
             continue
         r = row.result
-        title = regimes.regimes[r.regime_key].title(lang)
+        title = regimes.clock_title(r.clock_id, lang)
         legal.append({"id": r.clock_id, "title": title, "audience": r.audience_zh if lang == "zh" else r.audience_en,
                       "due": when(r.due_at), "status": t(lang, f"clocks.status.{row.status}"),
                       "met": when(row.met_at), "reference": row.reference or "—", "citation": r.citation(lang),

@@ -68,7 +68,7 @@ def _phase(w: Words, key: str) -> str:
 
 def _clock(w: Words, clock_id: str) -> str:
     regime = w.regimes.regimes.get(clock_id.split("/")[0])
-    return _t(w, "clock", title=regime.title(w.lang), clock=clock_id) if regime else clock_id
+    return _t(w, "clock", title=w.regimes.clock_title(clock_id, w.lang), clock=clock_id) if regime else clock_id
 
 
 def _with_note(w: Words, what: str, text: str, key: str) -> str:

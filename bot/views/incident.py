@@ -296,8 +296,7 @@ def home(session: Session, *, ws: Workspace, playbook: Playbook, now: datetime,
 
 
 def _clock_title(book: RegimeBook, clock_id: str, lang: str) -> str:
-    regime = book.regimes[clock_id.split("/")[0]]
-    return regime.title(lang)
+    return book.clock_title(clock_id, lang)
 
 
 def clock_change(book: RegimeBook, *, ws: Workspace, change: ClockChange, now: datetime, drill: bool) -> Message:
