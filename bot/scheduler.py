@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("breachbot.scheduler")
 SWEEP_EVERY = timedelta(seconds=30)
 WAKE_JOB = "next-alert"
+WAKE_INSTANCES = 3  # ticks of the wake-up that may overlap (each claims its alerts in the database)
 RETURNS_EVERY = timedelta(minutes=5)  # how often the bounce mailbox and SMS receipts are read
 
 
@@ -85,8 +86,11 @@ class AlertScheduler:
                 return None
             # The bot's clock may run ahead of the wall clock (a console that skipped time).
             shift = self.bot.now() - datetime.now(UTC)
+            # Armed again while the wake-up's own tick (or a command's) is still finishing: it runs beside it
+            # (alerts are claimed in the database) rather than being skipped as "maximum number of running
+            # instances reached" and lost until the next sweep.
             self.scheduler.add_job(self.tick, "date", run_date=wake - shift, id=WAKE_JOB, replace_existing=True,
-                                   misfire_grace_time=None, coalesce=True)
+                                   misfire_grace_time=None, coalesce=True, max_instances=WAKE_INSTANCES)
             return wake
 
     def job_times(self) -> dict[str, datetime]:

@@ -186,3 +186,27 @@ def test_doctor_checks_slack_credentials_against_the_api(tmp_path, capsys, monke
     out = capsys.readouterr().out
     assert "✗ slack (no SLACK_APP_TOKEN or SLACK_SIGNING_SECRET): " in out
     assert "fix: check SLACK_BOT_TOKEN" in out
+
+
+def test_the_console_keeps_library_log_lines_out_of_the_conversation(tmp_path):
+    """APScheduler's English WARNING lines ("… skipped: maximum number of running instances reached") were printed
+    between the console's messages; they go to <files>/console.log."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    program = (
+        "import logging, sys\n"
+        "from bot import scheduler\n"
+        "start = scheduler.AlertScheduler.start\n"
+        "def noisy(self, **kw):\n"
+        "    start(self, **kw)\n"
+        "    logging.getLogger('apscheduler.scheduler').warning('Execution of job skipped: maximum number of "
+        "running instances reached (1)')\n"
+        "scheduler.AlertScheduler.start = noisy\n"
+        "from handlers.cli import main\n"
+        "sys.exit(main(['run']))\n")
+    done = subprocess.run([sys.executable, "-c", program], input="/breach status\n", capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
+                               "DATABASE_URL": db})
+    assert done.returncode == 0, done.stderr
+    assert "apscheduler" not in done.stdout + done.stderr
+    assert "maximum number of running instances" in (tmp_path / "breachbot-files" / "console.log").read_text()

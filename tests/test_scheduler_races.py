@@ -68,3 +68,32 @@ def test_disarming_a_wakeup_that_just_fired_is_no_error(quick):
         assert scheduler.rebuild() is None
     finally:
         scheduler.shutdown()
+
+
+def test_a_wakeup_armed_while_its_tick_runs_is_not_skipped(quick, caplog):
+    quick.say("alice", "/breach declare Payroll export leaked")
+    quick.bot.clock = OffsetClock((START + timedelta(minutes=46)) - datetime.now(UTC))  # the reminder is due
+    first_in, release, calls = threading.Event(), threading.Event(), []
+    real = quick.bot.run_due
+
+    def run_due():
+        calls.append(len(calls))
+        if len(calls) == 1:  # the wake-up's tick is still busy sending
+            first_in.set()
+            release.wait(timeout=10)
+        return real()
+
+    quick.bot.run_due = run_due  # type: ignore[method-assign]
+    scheduler = AlertScheduler(quick.bot)
+    scheduler.start()
+    try:
+        assert first_in.wait(timeout=10)
+        scheduler.rebuild()  # a command changed what is due meanwhile: the wake-up is armed again, for now
+        until = time.monotonic() + 5
+        while len(calls) < 2 and time.monotonic() < until:
+            time.sleep(0.01)
+        assert len(calls) >= 2, "the second wake-up was skipped"
+    finally:
+        release.set()
+        scheduler.shutdown(wait=True)
+    assert not [r for r in caplog.records if "maximum number of running instances" in r.getMessage()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -91,6 +92,21 @@ def banner(workspace: ConsoleWorkspace, settings: Settings) -> str:
              room=workspace.room_of(workspace.user)) + "\n" + t(lang, "console.keys")
 
 
+def log_to_file(settings: Settings) -> Path:
+    """The console is a conversation: log lines (APScheduler's, the bot's) go to <files>/console.log, never
+    between the messages on the terminal."""
+    path = Path(settings.files_dir) / "console.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if type(handler) is logging.StreamHandler:  # basicConfig's terminal handler (not a file, not pytest's)
+            root.removeHandler(handler)
+    kept = logging.FileHandler(path, encoding="utf-8")
+    kept.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(kept)
+    return path
+
+
 def run_console(settings: Settings, *, script: str | None, now: str | None, user: str | None) -> int:
     """Run a script (exit code says whether every line was read) or an interactive prompt."""
     try:
@@ -112,6 +128,7 @@ def run_console(settings: Settings, *, script: str | None, now: str | None, user
     if user is None and sys.stdin.isatty():  # piped lines are commands, never taken as a name
         workspace.user = ask_who(workspace)
     workspace.land(workspace.user)  # in the war room of their one open incident, if they have one
+    log_to_file(settings)
     scheduler = AlertScheduler(workspace.bot)
     scheduler.start()
     print(banner(workspace, settings))
