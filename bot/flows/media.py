@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.chat import Context, Line, Mention, Message, Text
 from bot.commands import Media
 from bot.flows.base import acknowledge, here, resolve
-from bot.flows.grammar.tokens import Args, leading_incident
+from bot.flows.grammar.tokens import QUOTES, Args, leading_incident
 from bot.flows.port import Bot
 from bot.incident import deadlines, incidents, media, questions
 from bot.outbox import Outbox
@@ -46,10 +46,27 @@ def parse_media(lang: str, name: str, tail: str) -> Media:
         if found is None or len(words) < 3:
             Args(lang, name, []).fail("media.how_answer")
         return Media(answered=int(found[1]), text=words[2], incident=number)  # type: ignore[index]
-    if len(words) < 2:
+    if (quoted := _quoted_outlet(lang, name, body.strip())) is not None:
+        outlet, question = quoted
+    elif len(words) < 2:
         Args(lang, name, []).fail("media.how")
-    outlet, question = body.strip().split(None, 1)  # any white space, the ideographic space too
+    else:
+        outlet, question = body.strip().split(None, 1)  # any white space, the ideographic space too
+    if not question.strip():
+        Args(lang, name, []).fail("media.how")
     return Media(outlet=outlet, text=question.strip(), incident=number)
+
+
+def _quoted_outlet(lang: str, name: str, body: str) -> tuple[str, str] | None:
+    """`"Albany Times Union" Is it true…` → the whole quoted outlet and the question; None when the outlet is not
+    quoted. A quote never closed is refused: where the outlet ends is anyone's guess."""
+    closing = QUOTES.get(body[:1])
+    if closing is None:
+        return None
+    end = body.find(closing, 1)
+    if end == -1 or not body[1:end].strip():
+        Args(lang, name, []).fail("media.outlet_quote", typed=body[:40])
+    return body[1:end].strip(), body[end + 1:].strip()
 
 
 @command(Media, "media", parse=parse_media, zh=("媒体",), group="tell")

@@ -8,9 +8,10 @@ import re
 from collections.abc import Callable
 
 from bot import commands as c
+from bot.flows.grammar.declaring import declare  # noqa: F401  (the command table names parsers.declare)
 from bot.flows.grammar.reminders import snooze  # noqa: F401  (the command table names parsers.snooze)
 from bot.flows.grammar.tasks import done_words
-from bot.flows.grammar.tokens import Args, fold, leading_incident, tokenize, unquote, user_ref
+from bot.flows.grammar.tokens import Args, fold, leading_incident, list_items, tokenize, unquote, user_ref
 from bot.help import subcommand
 from bot.text.facts import whole_number
 from bot.text.i18n import text as t
@@ -28,25 +29,6 @@ def _split(body: str) -> tuple[str, str]:
     """The first word (in plain form) and the rest as typed, split at any white space."""
     head, *rest = body.strip().split(None, 1)
     return fold(head), rest[0] if rest else ""
-
-
-def declare(lang: str, name: str, tail: str) -> c.Command:
-    tokens = tokenize(tail)
-    args = Args(lang, name, tokens, values=("severity", "aware", "clients", "data"), switches=("drill", "new"),
-                whens=_TIMES, source=tail)
-    clients = None
-    if "clients" in args.flags:
-        raw = args.flags["clients"].replace(",", "").replace("_", "")
-        clients = whole_number(raw)
-        if clients is None:
-            args.fail("error.clients_number", value=args.flags["clients"])
-    # list separators only: a category may be words (`--data "payroll, tax id, bank account"`), named later
-    data = tuple(d.strip().lower() for d in re.split(r"[,，、;；]+", args.flags.get("data", "")) if d.strip())
-    title = args.raw_rest(tail)
-    if not title.strip():
-        args.fail("error.title_empty")
-    return c.Declare(title=title, severity=args.flags.get("severity"), aware=args.flags.get("aware"),
-                     clients=clients, data=data, drill="drill" in args.switches, new="new" in args.switches)
 
 
 def simple(kind: type) -> Callable[[str, str, str], c.Command]:
@@ -162,7 +144,9 @@ def facts(lang: str, name: str, tail: str) -> c.Command:
         args.fail("error.extra_words", words=args.rest())
     if not args.flags:
         args.fail("facts.nothing")
-    return c.Facts(changes=tuple((flag, args.flags[flag]) for flag in args.order), incident=number)
+    # a quoted category in the list (`--data ssn,"bank account"`) is one item, its quotes not part of it
+    return c.Facts(changes=tuple((flag, ",".join(list_items(args.flags[flag])) if flag == "data" else args.flags[flag])
+                                 for flag in args.order), incident=number)
 
 
 def affected(lang: str, name: str, tail: str) -> c.Command:

@@ -25,6 +25,7 @@ from bot.text.times import TooLong, parse_when
 INCIDENT = re.compile(r"^(?:BR-?)(\d{1,9})$", re.I)
 _SLACK_USER = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
 _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」", "『": "』", "＂": "＂"}
+QUOTES = _QUOTES  # opening quote → its partner
 # Quotes that pair up around a whole value as phones and input methods write them (`"今早8点"`, `”是”`): (opening,
 # closing) characters of each kind.
 _QUOTE_PAIRS = (('"“”＂', '"”“＂'), ("'‘’", "'’‘"), ("「", "」"), ("『", "』"))
@@ -65,14 +66,49 @@ def tokenize(text: str) -> list[Token]:
         start = i
         closing = _QUOTES.get(text[i])
         end = text.find(closing, i + 1) if closing else -1
-        if end != -1:  # a quote with no partner is just an apostrophe
+        if end != -1 and not (end + 1 < n and text[end + 1] in _LIST_MARKS):  # no partner: an apostrophe
             tokens.append(Token(text[i + 1:end], start, end + 1, quoted=True))
             i = end + 1
             continue
-        while i < n and not text[i].isspace():
-            i += 1
+        i = _word_end(text, i)
         tokens.append(Token(text[start:i], start, i))
     return tokens
+
+
+_LIST_MARKS = ",，、;；"
+
+
+def _word_end(text: str, i: int) -> int:
+    """Where an unquoted word ends: at white space, except inside a quoted item of a list (`ssn,"bank account"`,
+    `"bank account",ssn`): a quote opens an item at the word's start or after a list mark, if it has a partner."""
+    n, start = len(text), i
+    while i < n and not text[i].isspace():
+        closing = _QUOTES.get(text[i])
+        if closing and (i == start or text[i - 1] in _LIST_MARKS) and (end := text.find(closing, i + 1)) != -1:
+            i = end + 1
+            continue
+        i += 1
+    return i
+
+
+def list_items(value: str) -> list[str]:
+    """A list typed after a flag (`ssn,"bank account",tax_id`, `银行账户、税号`) → its items, quotes removed; a list
+    mark inside quotes belongs to the item."""
+    items, current, i, n = [], "", 0, len(value)
+    while i < n:
+        closing = _QUOTES.get(value[i])
+        if closing and not current.strip() and (end := value.find(closing, i + 1)) != -1:
+            current += value[i + 1:end]
+            i = end + 1
+            continue
+        if value[i] in _LIST_MARKS:
+            items.append(current)
+            current = ""
+        else:
+            current += value[i]
+        i += 1
+    items.append(current)
+    return [item.strip() for item in items if item.strip()]
 
 
 def unquote(text: str) -> str:
@@ -320,5 +356,6 @@ def leading_incident(tail: str) -> tuple[int | None, str]:
     return None, tail
 
 
-__all__ = ["INCIDENT", "Args", "Token", "flag_key", "flag_names", "flag_of", "fold", "leading_incident", "tokenize",
+__all__ = ["INCIDENT", "Args", "Token", "flag_key", "flag_names", "flag_of", "fold", "leading_incident", "list_items",
+           "tokenize",
            "unquote", "user_ref"]
