@@ -65,11 +65,21 @@ def _tells_people(row: clocks.ClockRow) -> bool:
     return any(word in row.result.clock_id for word in ("individual", "residents", "subjects"))
 
 
+# Clocks met that told no authority: each owning client, the credit bureaus, the firm's own assessment, a filed
+# no-harm determination (not a report of the breach).
+NOT_AUTHORITIES = ("owner", "cra", "assess", "no-harm")
+
+
+def _tells_no_authority(row: clocks.ClockRow) -> bool:
+    return row.result.clock_id.rsplit("/", 1)[-1] in NOT_AUTHORITIES
+
+
 def authorities_told(rows: list[clocks.ClockRow], regimes: RegimeBook, lang: str) -> list[tuple[str, str]]:
-    """(jurisdiction, authority) for every clock met that told an authority (not the police, not people)."""
+    """(jurisdiction, authority) for every clock met that told an authority (not the police, not people, not the
+    owning clients or credit bureaus)."""
     out: list[tuple[str, str]] = []
     for row in rows:
-        if row.status != "met" or _is_police(row) or _tells_people(row):
+        if row.status != "met" or _is_police(row) or _tells_people(row) or _tells_no_authority(row):
             continue
         regime = regimes.regimes.get(row.result.regime_key)
         spec = next((c for c in regime.clocks if f"{regime.key}/{c.id}" == row.result.clock_id), None) if regime else None
@@ -116,7 +126,7 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
     facts = incident.facts
     cause_key = incident.cause or facts.get("cause")
     rows = clocks.rows(session, incident=incident, book=regimes, firm_profile=firm_profile, now=now)
-    regulators = [name for _, name in authorities_told(rows, regimes, lang)]
+    regulators = list(dict.fromkeys(name for _, name in authorities_told(rows, regimes, lang)))  # each named once
     police = any(r.status == "met" and _is_police(r) for r in rows)
     regime = None
     if regime_key:
