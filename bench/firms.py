@@ -246,7 +246,7 @@ def run(quick: bool = False) -> list[Row]:
     if why is not None:
         say(f"  PostgreSQL does not answer ({why}): not run")
         return [Row(TITLE, "not run: PostgreSQL does not answer", "", "**not measured**")]
-    firms, per_firm, declares = (10, 2, 1) if quick else (50, 10, 6)
+    firms, per_firm, declares = (10, 2, 1) if quick else (50, 10, 7)
     step = timedelta(hours=24 if quick else 1)
     with postgres_engine() as engine:
         r = run_firms(engine, firms=firms, per_firm=per_firm, declares=declares, step=step)
