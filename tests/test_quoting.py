@@ -10,18 +10,13 @@ from bot import commands as c
 from handlers.console.workspace import ConsoleWorkspace
 from handlers.router import parse, tokenize
 from storage.models import Incident
-from tests.conftest import joined, make_console
-from tests.test_forgiving_input import NIGHT, refused
+from tests import test_forgiving_input as forgiving
+from tests.conftest import joined
+from tests.test_forgiving_input import refused
 
-
-@pytest.fixture
-def zh(sqlite_engine) -> ConsoleWorkspace:
-    return make_console(sqlite_engine, lang="zh", start=NIGHT)
-
-
-@pytest.fixture
-def en(sqlite_engine) -> ConsoleWorkspace:
-    return make_console(sqlite_engine, start=NIGHT)
+# The same 2 a.m. consoles as the forgiving-input tests (zh and en), shared rather than written again.
+zh = forgiving.zh
+en = forgiving.en
 
 
 def incidents(bot: ConsoleWorkspace) -> list[Incident]:
