@@ -26,7 +26,7 @@ from bot.incident import care, incidents, names, timeline, wording
 from bot.law import clocks
 from bot.outbox import FILE_PLACE, Outbox
 from bot.registry import command
-from bot.statements import clients, drafts, reach, template_context
+from bot.statements import clients, drafts, reach, regulator, template_context
 from bot.statements import gaps as draft_gaps
 from bot.statements import letters as letter_merge
 from bot.text.i18n import drill_prefix, drill_suffix, line, message
@@ -109,6 +109,8 @@ def draft_new(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: 
         if len(named) > 1:
             raise names.ambiguous(cmd.regime, [clocks.shown_regime(bot.regimes, k, ws.lang) for k in named], ws.lang)
         cmd = replace(cmd, regime=named[0])
+    if cmd.kind == "regulator" and cmd.regime:
+        _require_authority_notice(bot, session, ws, incident, cmd.regime)
     name = drafts.template_name(cmd.kind, lang, variant=cmd.variant, regime=cmd.regime)
     rendered = drafts.render(bot.templates, name, _context(bot, session, ws, incident, lang, cmd.regime), lang)
     # The same statement drafted again while it waits for approval is its next version, not a new draft.
@@ -122,6 +124,24 @@ def draft_new(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: 
     out.post(incident, draft_card(bot, incident, draft, version, ws, full=True))
     if not here(context, incident):
         out.reply(message(ws.lang, "draft.created", id=f"D-{draft.number}", incident=incidents.ref(incident)))
+
+
+def _require_authority_notice(bot: Bot, session: Session, ws: Workspace, incident: Incident, key: str) -> None:
+    """A regulator notice only under a law that tells an authority; the refusal names those that do here."""
+    lang, regime = ws.lang, bot.regimes.regimes[key]
+    if regulator.authority_clocks(regime):
+        return
+    rows = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=bot.now())
+    found = regulator.applying(rows, bot.regimes)
+    names_of = [f"{k} ({bot.regimes.regimes[k].title(lang)})" if lang == "en" else bot.regimes.regimes[k].title(lang)
+                for k in found]
+    said = {"regime": clocks.shown_regime(bot.regimes, key, lang), "title": regime.title(lang),
+            "incident": incidents.ref(incident)}
+    if not found:
+        raise UserError(t(lang, "draft.no_authority_none", **said))
+    example = draft_gaps.redraft_command(kind="regulator", lang=lang, template_name="", regime=found[0], shown_in=lang)
+    raise UserError(t(lang, "draft.no_authority", applies=("；" if lang == "zh" else "; ").join(names_of),
+                      example=example, **said))
 
 
 @command(DraftEdit, "draft edit")

@@ -75,8 +75,11 @@ def template_name(kind: str, lang: str, *, variant: str = "individual", regime: 
     """Which template file a draft uses."""
     if kind == "client":
         return f"{lang}/client_{'company' if variant == 'company' else 'individual'}.txt.j2"
-    if kind == "regulator":
-        style = "pipl" if (regime or "").startswith("cn-") or (regime is None and lang == "zh") else "gdpr"
+    if kind == "regulator":  # China's report form, GDPR Art. 33's, or a notice to any other law's authority
+        if regime is None:
+            style = "pipl" if lang == "zh" else "gdpr"
+        else:
+            style = "pipl" if regime.startswith("cn-") else "gdpr" if "-gdpr-" in regime else "notice"
         return f"{lang}/regulator_{style}.txt.j2"
     return f"{lang}/{kind}.txt.j2"
 

@@ -15,6 +15,7 @@ from bot.incident.wording import place_name
 from bot.law import clocks
 from bot.law.regimes import RegimeBook
 from bot.settings import FirmConfig
+from bot.statements import regulator
 from bot.statements.clients import tally
 from bot.statements.drafts import CLIENT_TOKEN, DATA_TOKEN, REGULATORS_TOKEN
 from bot.statements.gaps import placeholder
@@ -128,14 +129,9 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
     rows = clocks.rows(session, incident=incident, book=regimes, firm_profile=firm_profile, now=now)
     regulators = list(dict.fromkeys(name for _, name in authorities_told(rows, regimes, lang)))  # each named once
     police = any(r.status == "met" and _is_police(r) for r in rows)
-    regime = None
-    if regime_key:
-        found = regimes.regimes.get(regime_key)
-        if found is not None:
-            clock = found.clocks[0]
-            regime = {"key": found.key, "title": found.title(lang), "citation": found.citation(lang),
-                      "content": list(clock.content)}
     affected = dict(facts.get("affected") or {})
+    found = regimes.regimes.get(regime_key) if regime_key else None
+    regime = regulator.notice(found, rows, affected, lang) if found is not None else None
     data = data_labels(playbook, list(facts.get("data") or []), lang)
     total, notified, without_data = tally(session, incident)
     # A letter's data line is each client's own categories, else the incident's: known when either covers all.
