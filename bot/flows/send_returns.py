@@ -124,7 +124,7 @@ def _failed(bot: Breachbot, *, message_id: str, reason: str) -> int | None:
         if number is None:
             return None
         reach.audiences(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=now,
-                        meet=False)
+                        meet=False, lang=lang)
         client = session.get(Client, attempt.client_id)
         said = message(lang, "send.bounced", name=clients.shown_name(client) if client else "?",
                        channel=t(lang, f"send.channel.{attempt.channel}"), reason=reason[:200],

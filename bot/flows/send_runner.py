@@ -181,7 +181,7 @@ def _batch(bot: Breachbot, run_id: int) -> int:
                     incident = incidents.lock(session, session.get(Incident, run.incident_id))
                     counts = sending.finish(session, incident=incident, run=run, now=now)
                     audiences = reach.audiences(session, incident=incident, book=bot.regimes,
-                                                firm_profile=bot.firm_profile, now=now, meet=True)
+                                                firm_profile=bot.firm_profile, now=now, meet=True, lang=lang)
                     if room:  # the last bar, then the summary, queued with the run's end: said once, in order
                         send_progress.queue(bot, session, run=run, lane=lane, now=now)
                         out = Outbox(about=incident.id)

@@ -276,7 +276,7 @@ def clients_notified(bot: Bot, session: Session, ws: Workspace, context: Context
     if told.left_out:
         out.post(incident, message(lang, "clients.left_out", count=len(told.left_out), missing=missing))
     for audience in reach.audiences(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
-                                    now=now, meet=True, actor=context.user):
+                                    now=now, meet=True, lang=lang, actor=context.user):
         if (audience.changed and audience.met  # a law's audience is now all told
                 or not audience.met and audience.reached):  # some told, the law's notice still owed to the rest
             key, values = audience.said()

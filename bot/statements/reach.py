@@ -100,9 +100,10 @@ def _covers(jurisdiction: str, residence: str) -> bool:
 
 
 def audiences(session: Session, *, incident: Incident, book: RegimeBook, firm_profile: frozenset[str],
-              now: datetime, meet: bool, actor: str = BY_SEND) -> list[Audience]:
+              now: datetime, meet: bool, lang: str, actor: str = BY_SEND) -> list[Audience]:
     """The applicable clocks told through the register, with their counts; met (when `meet`) once all were reached,
-    credited to `actor`: the person who recorded the last notices by hand, else `breachbot send`.
+    credited to `actor`: the person who recorded the last notices by hand, else `breachbot send`; the notice's
+    reference (`1/1 个客户已送达`) is written in the workspace's language `lang`.
 
     A clock met through the register is opened again when a notice to one of its audience fails.
     """
@@ -135,7 +136,7 @@ def audiences(session: Session, *, incident: Incident, book: RegimeBook, firm_pr
         if meet and complete and row.status != "met":
             last = max(c.notified_at for c in told if c.notified_at is not None)
             clocks.mark_notified(session, incident=incident, row=row, at=last, actor=actor, now=now,
-                                 reference=f"{len(told)}/{len(audience)} clients reached")
+                                 reference=t(lang, "send.reached_ref", reached=len(told), total=len(audience)))
             met = deadlines.get(session, incident_id=incident.id, kind=clocks.REGIME, ref=result.clock_id)
             if met is not None:  # met by the register's count, not by a notice typed in: a bounce reopens it
                 met.meta = {**met.meta, BY_REGISTER: True}

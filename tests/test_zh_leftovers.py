@@ -1,0 +1,66 @@
+"""What a zh new-user trial still found (#18 leftovers), typed in the console: no English in a Chinese firm's clocks,
+quotes as Chinese writes them, several clients told at once, follow-ups done with their ids, flags with Chinese dashes."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from storage.models import Client, Deadline
+from tests.conftest import said
+from tests.test_care import LETTER, team_of
+from tests.test_statements import write_csv
+
+NAMES = ["Ann Lee", "Bo Chen", "Cy Wu", "Di Ma", "Ed Xu"]
+
+
+def letters_ready(team, tmp_path, names=NAMES) -> None:
+    """Clients living in mainland China imported, a client letter approved and merged for them."""
+    rows = [{"name": n, "type": "individual", "contact": f"{i}@x.example", "language": "en", "residence": "CN",
+             "data": "payroll"} for i, n in enumerate(names)]
+    team.say("lily", f"/breach clients import {write_csv(tmp_path / 'c.csv', rows)}", "breach-1")
+    team.say("erin", "/breach draft client --lang en", "breach-1")
+    team.say("erin", f"/breach draft edit D-1 {LETTER}", "breach-1")
+    assert "✅" in said(team, "erin", "/breach approve D-1")
+    team.say("lily", "/breach letters D-1", "breach-1")
+
+
+def told(team) -> list[str]:
+    with Session(team.bot.engine) as s:
+        return [c.name for c in s.exec(select(Client).order_by(Client.id)) if c.notified_at is not None]
+
+
+@pytest.fixture
+def zh_team(sqlite_engine):
+    team = team_of(sqlite_engine, "zh")
+    team.say("alice", "/breach 宣布 工资表泄露 --数据 工资")
+    team.say("alice", "/breach 对外说明 一份工资表被误共享", "breach-1")
+    team.say("erin", "/breach 事实 --数据 姓名、银行账户、税号 --加密 否", "breach-1")
+    team.say("erin", "/breach 影响 中国=1", "breach-1")
+    return team
+
+
+@pytest.fixture
+def en_team(sqlite_engine):
+    team = team_of(sqlite_engine, "en")
+    team.say("alice", "/breach declare Payroll export leaked --data payroll")
+    team.say("alice", "/breach public A payroll file was shared by mistake", "breach-1")
+    return team
+
+
+# -- 1. a clock met through the register says so in the firm's language ------------------------------------------
+@pytest.mark.parametrize("lang, reached", [("zh", "1/1 个客户已送达"), ("en", "1/1 clients reached")])
+def test_a_clock_met_by_the_register_names_its_reach_in_the_firm_language(sqlite_engine, tmp_path, lang, reached):
+    team = team_of(sqlite_engine, lang)
+    team.say("alice", "/breach declare Payroll export leaked --data payroll")
+    team.say("erin", "/breach facts --data name,bank_account,tax_id --encrypted no", "breach-1")
+    team.say("erin", "/breach affected CN=1", "breach-1")
+    letters_ready(team, tmp_path, names=["Ann Lee"])
+    said(team, "lily", "/breach clients notified 1 --via email")
+    with Session(team.bot.engine) as s:
+        met = s.exec(select(Deadline).where(Deadline.ref == "cn-pipl-57/individuals")).one()
+        assert met.met_at is not None and met.meta["reference"] == reached
+    shown = said(team, "erin", "/breach clocks" if lang == "en" else "/breach 时限")
+    assert reached in shown
+    if lang == "zh":
+        assert "clients reached" not in shown
