@@ -180,6 +180,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.flows import tenancy
     from bot.report import document
+    from bot.report.events import roster_names
 
     settings, engine, playbook, regimes = _context(args)
     with Session(engine) as session:
@@ -196,7 +197,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             body = (as_json(data) + "\n").encode("utf-8")
         else:
             built = document.build(session, incident=incident, playbook=playbook, regimes=regimes, firm_profile=profile,
-                                 ws=ws, lang=args.lang or ws.lang, now=now, firm_name=firm.firm.name_in(args.lang or ws.lang))
+                                 ws=ws, lang=args.lang or ws.lang, now=now, firm_name=firm.firm.name_in(args.lang or ws.lang),
+                                 name=roster_names(firm.firm.people))
             body = document.render(built, args.format, pdf_font=settings.pdf_font)
     if args.out:
         Path(args.out).write_bytes(body)

@@ -48,7 +48,7 @@ CASES = [
     ("/breach assign @bob astronaut", "No role called 'astronaut'. Roles: lead, it_security, legal, executive, comms"),
     ("/breach assign lead", "Name one person with @: /breach assign @user <role>."),
     ("/breach assign @bob", "Name one role: lead, it_security"),
-    ("/breach assign @alice lead", "alice already holds Incident lead."),
+    ("/breach assign @alice lead", "@alice already holds Incident lead."),
     ("/breach unassign legal", "Nobody holds Legal / compliance."),
     ("/breach log", "Nothing to record: type the note after the command."),
     ("/breach log " + "y" * 5000, "That note is 5000 characters; the limit is 4000."),

@@ -30,6 +30,7 @@ from bot.law.regimes import load_regimes
 from bot.outbox import Outbox
 from bot.registry import command
 from bot.report import chart, document, metrics
+from bot.report.events import roster_names
 from bot.report.export import as_dict, as_json
 from bot.settings import Settings
 from bot.statements import clients
@@ -147,20 +148,19 @@ class PageSite:
     def _lang(self, asked: str | None, ws: Workspace) -> str:
         return asked if asked in view.LANGS else ws.lang
 
-    def _namer(self, platform: str) -> Callable[[str], str]:
-        """A person's name on their platform; their id when the platform cannot say (the page still shows)."""
+    def _namer(self, platform: str, firm: tenancy.FirmView) -> Callable[[str], str]:
+        """A person's name: the roster's [people], else their platform's; their id when neither can say (the page
+        still shows)."""
         ask = self.names.get(platform)
-        if ask is None:
-            return str
 
-        def name(user: str) -> str:
+        def asked(user: str) -> str:
             try:
-                return ask(user) or user
+                return ask(user) if ask else user
             except Exception:  # a platform hiccup must not take the page down
                 log.warning("could not name %s on %s", user, platform)
-                return user
+                raise
 
-        return name
+        return roster_names(firm.firm.people, asked if ask else None)
 
     def _firm(self, session: Session, ws: Workspace) -> tenancy.FirmView:
         """The deployment's settings as this workspace's firm set them (/breach config)."""
@@ -173,7 +173,8 @@ class PageSite:
         firm = self._firm(session, opened.workspace)
         data = view.build(session, incident=opened.incident, playbook=firm.playbook, regimes=firm.regimes,
                           firm_profile=firm.firm_profile, ws=opened.workspace, lang=shown,
-                          now=now, firm_name=firm.firm.name_in(shown), name=self._namer(opened.workspace.platform))
+                          now=now, firm_name=firm.firm.name_in(shown),
+                          name=self._namer(opened.workspace.platform, firm))
         return Shown(data=data, version=links.head(session, opened.incident))
 
     def open(self, *, token: str, number: int, lang: str | None, where: str, agent: str) -> Shown:
@@ -211,7 +212,7 @@ class PageSite:
                 raise Refused("unknown format")
             data = document.build(session, incident=incident, playbook=firm.playbook, regimes=firm.regimes,
                                   firm_profile=firm.firm_profile, ws=ws, lang=lang, now=now,
-                                  firm_name=firm.firm.name_in(lang))
+                                  firm_name=firm.firm.name_in(lang), name=self._namer(ws.platform, firm))
             return f"{ident}-report-{lang}.{fmt}", document.render(data, fmt, pdf_font=self.settings.pdf_font)
 
     def history(self, *, token: str, lang: str | None) -> dict[str, Any]:

@@ -13,11 +13,13 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from bot.chat import Mention
 from bot.errors import UserError
 from bot.incident import deadlines, timeline
 from bot.incident.playbook import Playbook
 from bot.text import mentions
 from bot.text.facts import DATA_CATEGORIES, MAX_CLIENTS, TEXT_MAX, TITLE_MAX
+from bot.text.i18n import message
 from bot.text.i18n import text as t
 from storage import db
 from storage.models import Delivery, Incident, Participant, PhaseState, RoleAssignment, TaskState, Workspace
@@ -272,7 +274,8 @@ def assign_role(session: Session, *, incident: Incident, playbook: Playbook, rol
         raise UserError(t(lang, "error.assign_nobody"))
     current = active_roles(session, incident).get(role)
     if current and current.user == user:
-        raise UserError(t(lang, "error.already_holds", user=user, role=playbook.roles[role](lang)))
+        raise UserError(message(lang, "error.already_holds", user=Mention(user),
+                                role=playbook.roles[role](lang)))
     if current:
         current.ended_at, current.ended_by = now, actor
         session.add(current)

@@ -39,6 +39,23 @@ class Words:
     name: Callable[[str], str] = str  # a person's id as their display name (roster, platform)
 
 
+def roster_names(people: Mapping[str, str], ask: Callable[[str], str] | None = None) -> Callable[[str], str]:
+    """How a record read outside a command (the command line's export, the incident page) names a person: the
+    roster's [people] name, else the platform's (`ask`, which may fail: then the id), else the id (`@id` keeps
+    its @)."""
+
+    def name(user: str) -> str:
+        at, bare = ("@", user[1:]) if user.startswith("@") else ("", user)
+        if bare in people:
+            return at + people[bare]
+        try:
+            return at + ((ask(bare) if ask else None) or bare)
+        except Exception:  # a platform hiccup names the person by id; the record still shows
+            return at + bare
+
+    return name
+
+
 def actor(name: str, lang: str, name_of: Callable[[str], str] = str) -> str:
     """Who did it, by display name (`name_of`); the bot itself is named in the report's language."""
     return t(lang, "report.bot_actor") if name == BOT else name_of(name)

@@ -1,0 +1,72 @@
+"""What a new user reads in the record: people by the roster's display names (the "already holds" answer, the
+command line's export, the incident page and its downloads), never by platform id."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+
+from handlers.page import register
+from tests.conftest import make_console, make_settings, said
+from tests.page_site import give_link
+
+ROSTER = {"lead": ["U01CAROL"], "it_security": ["U02DAVE"], "legal": ["U03ERIN"]}
+PEOPLE = {"U01CAROL": "Carol Wu", "U02DAVE": "Dave Wang", "U03ERIN": "陈晓"}
+TOML = """[roster]
+lead = ["U01CAROL"]
+it_security = ["U02DAVE"]
+legal = ["U03ERIN"]
+
+[people]
+U01CAROL = "Carol Wu"
+U02DAVE = "Dave Wang"
+U03ERIN = "陈晓"
+"""
+IDS = re.compile(r"U0\d[A-Z]+")
+
+
+def declared(engine, lang: str = "en"):
+    console = make_console(engine, roster=ROSTER, people=PEOPLE, lang=lang)
+    console.say("U01CAROL", "/breach declare Payroll sheet found on a public share", "general")
+    said(console, "U01CAROL", "/breach followup Rotate the keys --owner @U02DAVE --due +2d")
+    return console
+
+
+def test_giving_a_role_to_its_holder_names_them_by_display_name(sqlite_engine):
+    console = declared(sqlite_engine)
+    answer = said(console, "U01CAROL", "/breach assign @U02DAVE it_security")
+    assert answer == "@Dave Wang already holds IT security."
+    zh = make_console(sqlite_engine, roster=ROSTER, people=PEOPLE, lang="zh")
+    assert said(zh, "U01CAROL", "/breach 指派 @U02DAVE 信息安全") == "@Dave Wang 已经是信息安全。"
+
+
+def test_the_command_line_export_names_people_by_display_name(sqlite_engine, tmp_path, monkeypatch, capsys):
+    from handlers.cli import main
+
+    declared(sqlite_engine)
+    config = tmp_path / "breachbot.toml"
+    config.write_text(TOML, encoding="utf-8")
+    monkeypatch.setenv("BREACHBOT_CONFIG", str(config))
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    assert main(["--db", url, "export", "BR-1", "--format", "md"]) == 0
+    text = capsys.readouterr().out
+    assert "- Incident lead: Carol Wu" in text and "- IT security: Dave Wang" in text and "Legal / compliance: 陈晓" in text
+    assert "F-1 · Rotate the keys · Dave Wang" in text
+    assert not IDS.search(text), [ln for ln in text.splitlines() if IDS.search(ln)][:5]
+
+
+def test_the_incident_page_and_its_downloads_name_people_by_display_name(sqlite_engine, tmp_path):
+    console = declared(sqlite_engine)
+    config = tmp_path / "breachbot.toml"
+    config.write_text(TOML, encoding="utf-8")
+    app = Flask("breachbot-test")
+    register(app, settings=make_settings(config_file=str(config)), engine=console.bot.engine, clock=console.clock)
+    client = app.test_client()
+    link = give_link(console, user="U01CAROL")
+    base, query = link.split("?")
+    page = client.get(link).get_data(as_text=True)
+    md = client.get(f"{base}/download/md?{query}").get_data(as_text=True)
+    for shown in (page, md):
+        assert "Carol Wu" in shown and "Dave Wang" in shown and "陈晓" in shown
+        assert not IDS.search(shown), [ln for ln in shown.splitlines() if IDS.search(ln)][:5]
