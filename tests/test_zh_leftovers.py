@@ -64,3 +64,29 @@ def test_a_clock_met_by_the_register_names_its_reach_in_the_firm_language(sqlite
     assert reached in shown
     if lang == "zh":
         assert "clients reached" not in shown
+
+
+# -- 6. :pins shows the console's time -----------------------------------------------------------------------
+def test_pins_after_a_restart_show_the_console_clock_not_the_wall_clock(tmp_path, capsys, monkeypatch):
+    """A run skips 30 hours; the next run on the same database goes on from that time, and its pinned status
+    (`:pins #breach-1`) says what the first run's said then (phases overdue), not what the wall clock would."""
+    from datetime import UTC, datetime, timedelta
+
+    from handlers.cli import main
+
+    for name in ("SLACK_BOT_TOKEN", "WECOM_CORP_ID", "DATABASE_URL", "BREACHBOT_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    db = f"sqlite:///{tmp_path / 'pins.db'}"
+    start = (datetime.now(UTC) + timedelta(days=20)).replace(microsecond=0)  # ahead of the wall clock
+    first = tmp_path / "first.txt"
+    first.write_text("alice> /breach 宣布 工资表泄露\n~ +30h\n:pins #breach-1\n", encoding="utf-8")
+    again = tmp_path / "again.txt"
+    again.write_text(":pins #breach-1\n", encoding="utf-8")
+    assert main(["console", "--script", str(first), "--now", start.isoformat(), "--db", db, "--lang", "zh",
+                 "--tz", "Asia/Shanghai"]) == 0
+    pinned = capsys.readouterr().out.split("\n~ ")[-1].split("\n", 1)[1]
+    assert "已逾期" in pinned
+    assert main(["console", "--script", str(again), "--db", db, "--lang", "zh", "--tz", "Asia/Shanghai"]) == 0
+    out = capsys.readouterr().out
+    assert out == pinned

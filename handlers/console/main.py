@@ -27,10 +27,13 @@ def build_console(settings: Settings, *, now: str | None, interactive: bool, use
     clock = clock_for(now, interactive=interactive)
     bot = create_app(settings, chat=chat, clock=clock, migrate=True)
     attach_firms(bot, settings)
-    workspace = ConsoleWorkspace(bot=bot, chat=chat, clock=clock, user=user or bot.firm.first_person() or "alice")
+    resumed = None
     if now is None and (last := last_recorded(bot)) is not None and last > clock.now():
         clock.set(last)  # a restart never goes back before what an earlier run (that skipped time) recorded
-        workspace.resumed = last
+        resumed = last
+    # set before the rooms are rebuilt: the pinned status is rendered at the console's time, never the wall clock's
+    workspace = ConsoleWorkspace(bot=bot, chat=chat, clock=clock, user=user or bot.firm.first_person() or "alice")
+    workspace.resumed = resumed
     return workspace
 
 
