@@ -70,3 +70,21 @@ def test_the_incident_page_and_its_downloads_name_people_by_display_name(sqlite_
     for shown in (page, md):
         assert "Carol Wu" in shown and "Dave Wang" in shown and "陈晓" in shown
         assert not IDS.search(shown), [ln for ln in shown.splitlines() if IDS.search(ln)][:5]
+
+
+def report_of(console, lang: str, fmt: str = "md") -> str:
+    from pathlib import Path
+
+    typed = f"/breach report --format {fmt}" if lang == "en" else f"/breach 报告 --格式 {fmt}"
+    answer = said(console, "U01CAROL", typed)
+    return Path(re.search(rf"(/\S+\.{fmt})", answer)[1]).read_text(encoding="utf-8")
+
+
+def test_the_report_states_the_zone_its_times_are_in(sqlite_engine):
+    en = report_of(declared(sqlite_engine), "en")
+    assert "· status: open · all times Asia/Shanghai (UTC+8)\n" in en
+    assert "· all times Asia/Shanghai (UTC+8)" in report_of(declared(sqlite_engine), "en", "html")
+    zh_console = make_console(sqlite_engine, roster=ROSTER, people=PEOPLE, lang="zh")
+    zh = report_of(zh_console, "zh")
+    assert "· 状态: 进行中 · 时间均为 UTC+8\n" in zh, zh.splitlines()[2]
+    assert "CST" not in en + zh

@@ -27,7 +27,7 @@ from bot.statements import clients, drafts
 from bot.statements.template_context import data_labels, long_date
 from bot.text.i18n import catalogue
 from bot.text.i18n import text as t
-from bot.text.times import format_duration, format_number
+from bot.text.times import format_duration, format_number, zone_named
 from storage.models import Incident, Workspace
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "playbooks" / "templates" / "report"
@@ -160,6 +160,7 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
         "severity": wording.severity(lang, incident.severity),
         "status": wording.state(lang, incident.status),
         "generated": when(now),
+        "zone": t(lang, "report.times_in", zone=zone_named(tz, incident.aware_at, now, lang=lang)),
         "facts": [
             (L["aware_at"], when(incident.aware_at)),
             (L["declared_at"], when(incident.declared_at)),

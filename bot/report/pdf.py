@@ -170,7 +170,7 @@ def to_pdf(report: dict[str, Any], *, font: Path | None = None) -> bytes:
     if report["drill"]:
         story.append(_p(L["drill_banner"], s["drill"]))
     story += [_p(f"{L['title']}: {report['id']} — {report['title']}", s["h1"]),
-              _p(f"{report['firm']} · {L['generated']} {report['generated']} · {L['status']}: {report['status']}",
+              _p(f"{report['firm']} · {L['generated']} {report['generated']} · {L['status']}: {report['status']} · {report['zone']}",
                  s["p"]),
               _p(L["facts"], s["h2"]), _table([list(r) for r in report["facts"]], s["cell"], [55 * mm, None], header=False),
               _p(L["key_times"], s["h2"]),

@@ -196,6 +196,16 @@ def zone_label(tz: str, at: datetime) -> str:
     return f"UTC{'+' if minutes > 0 else '-'}{hours}" + (f":{rest:02d}" if rest else "")
 
 
+def zone_named(tz: str, *moments: datetime, lang: str = "en") -> str:
+    """The workspace's zone as a record states it once for all its times: `Asia/Shanghai (UTC+8)`,
+    `America/New_York (UTC-4 / UTC-5)` across a change of clocks, `UTC`; in Chinese by its offsets alone
+    (`UTC+8`), with no English zone name in Chinese text."""
+    offsets = " / ".join(dict.fromkeys(zone_label(tz, at) for at in moments)) or tz
+    if lang == "zh" or offsets == tz:
+        return offsets
+    return f"{tz} ({offsets})"
+
+
 def format_iso(when: datetime | None, tz: str) -> str | None:
     """ISO-8601 with the workspace's offset, for exports."""
     return None if when is None else when.astimezone(ZoneInfo(tz)).isoformat()
