@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from storage.models import Client, Deadline
+from storage.models import Client, Deadline, Incident
 from tests.conftest import said
 from tests.test_care import LETTER, team_of
 from tests.test_statements import write_csv
@@ -90,3 +90,42 @@ def test_pins_after_a_restart_show_the_console_clock_not_the_wall_clock(tmp_path
     assert main(["console", "--script", str(again), "--db", db, "--lang", "zh", "--tz", "Asia/Shanghai"]) == 0
     out = capsys.readouterr().out
     assert out == pinned
+
+
+# -- 3. several clients told in one line ----------------------------------------------------------------------
+def test_several_clients_are_recorded_as_told_in_one_chinese_line(zh_team, tmp_path):
+    letters_ready(zh_team, tmp_path)
+    out = said(zh_team, "lily", "/breach 客户 已通知 1、2、4 --方式 邮件")
+    assert "记录了 3 个客户已通过 电子邮件 通知（已通知 3/5）" in out
+    assert told(zh_team) == ["Ann Lee", "Bo Chen", "Di Ma"]
+    refused = said(zh_team, "lily", "/breach 客户 已通知 3-4 --方式 电话")  # 4 was told already: nothing changes
+    assert "已经通知过" in refused and told(zh_team) == ["Ann Lee", "Bo Chen", "Di Ma"]
+    refused = said(zh_team, "lily", "/breach 客户 已通知 3，9 --方式 电话")
+    assert "9" in refused and "（1–5）" in refused and told(zh_team) == ["Ann Lee", "Bo Chen", "Di Ma"]
+    assert "已通知 5/5" in said(zh_team, "lily", "/breach 客户 已通知 3，5 BR-1 --方式 电话")
+
+
+def test_several_clients_by_numbers_and_a_range_in_english(en_team, tmp_path):
+    letters_ready(en_team, tmp_path)
+    assert "recorded 2 client(s) told via email (2/5 told)" in said(en_team, "lily",
+                                                                   "/breach clients notified 1,2 --via email")
+    assert told(en_team) == ["Ann Lee", "Bo Chen"]
+    said(en_team, "lily", "/breach clients notified BR-1 3-5 --via phone")
+    assert told(en_team) == NAMES
+
+
+# -- 4. follow-ups done and incident ids wherever a zh command takes them ----------------------------------------
+def test_a_follow_up_is_done_with_its_id_and_the_incident_id_in_any_order(zh_team):
+    for n in (1, 2, 3):
+        zh_team.say("alice", f"/breach 跟进 复查第{n}项 --负责人 @dave --截止 +14天", "breach-1")
+    assert "完成了 F-1" in said(zh_team, "alice", "/breach 跟进 完成 BR-1 F-1", "general")
+    assert "完成了 F-2" in said(zh_team, "alice", "/breach 跟进完成 F-2 BR-1", "general")
+    assert "完成了 F-3" in said(zh_team, "alice", "/breach 跟进 BR-1 完成 F-3", "general")
+    refused = said(zh_team, "alice", "/breach 跟进 完成 F-1 F-2")
+    assert refused.startswith("请用 F-2 这样的编号指明后续行动")
+
+
+def test_the_next_phase_takes_the_incident_id_after_it(zh_team):
+    zh_team.say("alice", "/breach 下一阶段 BR-1 --理由 先推进", "general")
+    with Session(zh_team.bot.engine) as s:
+        assert s.exec(select(Incident)).one().current_phase == "investigation"

@@ -146,7 +146,7 @@ def _due(raw: str, *, now: datetime, tz: str) -> datetime:
     return parse_when(text, now=now, tz=tz)
 
 
-@command(FollowUpAdd, "followup", parse=p.followup, zh=("跟进",), group="after")
+@command(FollowUpAdd, "followup", parse=p.followup, zh=("跟进",), carries=(("跟进完成", "done"),), group="after")
 def followup_add(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: FollowUpAdd,
                  out: Outbox) -> None:
     lang, now = ws.lang, bot.now()

@@ -284,6 +284,41 @@ def find(everyone: list[Client], who: str, lang: str = "en") -> Client | None:
     return found[0] if found else None
 
 
+_LIST = re.compile(r"\s*[,，、;；]\s*")
+_RANGE = re.compile(r"^#?(\d{1,6})\s*(?:-|–|—|~|～|到|至)\s*#?(\d{1,6})$")
+
+
+def several(everyone: list[Client], who: str, lang: str = "en") -> list[Client] | None:
+    """Several clients: numbers, ranges or names in a list (`1,2`, `1、2、4`, `1 2 4`, `1-3`, `Ann Lee、Bo Chen`), each
+    once; None when `who` is one client (a name may hold a comma). One that is no client is refused."""
+    typed = unicodedata.normalize("NFKC", who).strip()
+    if find_exact(everyone, typed) is not None:
+        return None
+    parts = [p for p in _LIST.split(typed) if p]
+    if len(parts) == 1 and all(re.fullmatch(r"#?\d{1,6}", w) for w in typed.split()):
+        parts = typed.split()  # numbers apart by spaces
+    if len(parts) < 2 and not _RANGE.match(typed):
+        return None
+    found: list[Client] = []
+    for part in parts:
+        if span := _RANGE.match(part):
+            low, high = int(span[1]), int(span[2])
+            if not 1 <= low <= high <= len(everyone):
+                raise UserError(t(lang, "clients.unknown", name=part, count=len(everyone)))
+            found += everyone[low - 1:high]
+        elif (client := find(everyone, part, lang)) is not None:
+            found.append(client)
+        else:
+            raise UserError(t(lang, "clients.unknown", name=part, count=len(everyone)))
+    return [c for i, c in enumerate(found) if c.id not in {f.id for f in found[:i]}]
+
+
+def find_exact(everyone: list[Client], who: str) -> Client | None:
+    """The client whose whole name is `who` (case, spacing and full-width ignored)."""
+    wanted = _normal(who.strip().strip("\"'“”‘’"))
+    return next((c for c in everyone if _normal(c.name) == wanted), None)
+
+
 @dataclass
 class Told:
     """Who was recorded as told, and who was left out because no approved, merged letter covers them."""
@@ -294,10 +329,10 @@ class Told:
 
 def mark_notified(session: Session, *, incident: Incident, who: str, via: str, at: datetime, actor: str,
                   now: datetime, lang: str, why_not: Callable[[Client], str | None]) -> Told:
-    """Record that clients were told (one by name or number, or `all` not yet told).
+    """Record that clients were told (one by name or number, several (`1,2`, `1、2、4`, `1-3`), or `all` not yet told).
 
     `why_not(client)` says why a client has no approved, merged letter (None when they have one):
-    such clients are never recorded as told. `all` records the ones covered and names the rest;
+    such clients are never recorded as told. `all` (and several named) records the ones covered and names the rest;
     a single client without a letter, or `all` with none covered, is refused and nothing changes. A closed
     incident still records who was told: the notices are owed after close (not a drill's).
     """
@@ -312,6 +347,10 @@ def mark_notified(session: Session, *, incident: Incident, who: str, via: str, a
         pending = [c for c in everyone if c.notified_at is None]
         if not pending:
             raise UserError(t(lang, "clients.all_told"))
+    elif (chosen := several(everyone, who, lang)) is not None:  # `1,2`, `1、2、4`, `1-3`: each, all or none
+        if told_before := [c for c in chosen if c.notified_at is not None]:
+            raise UserError(t(lang, "clients.told_already", name=shown_name(told_before[0])))
+        pending = chosen
     else:
         client = find(everyone, who, lang)
         if client is None:

@@ -11,7 +11,16 @@ from bot import commands as c
 from bot.flows.grammar.declaring import declare  # noqa: F401  (the command table names parsers.declare)
 from bot.flows.grammar.reminders import snooze  # noqa: F401  (the command table names parsers.snooze)
 from bot.flows.grammar.tasks import done_words
-from bot.flows.grammar.tokens import Args, fold, leading_incident, list_items, tokenize, unquote, user_ref
+from bot.flows.grammar.tokens import (
+    INCIDENT,
+    Args,
+    fold,
+    leading_incident,
+    list_items,
+    tokenize,
+    unquote,
+    user_ref,
+)
 from bot.help import subcommand
 from bot.text.facts import whole_number
 from bot.text.i18n import text as t
@@ -226,6 +235,7 @@ def clients(lang: str, name: str, tail: str) -> c.Command:
         return c.ClientsShow(incident=number, untold=untold, fragment=fragment, page=page)
     if verb.lower() in ("notified", "已通知"):
         args = Args(lang, name, tokenize(rest), values=("via", "at"), whens=_TIMES, source=rest)
+        number = args.incident() or number  # `已通知 BR-1 1、2` or `已通知 1、2 BR-1` names the incident too
         who = args.raw_rest(rest).strip()
         if not who or "via" not in args.flags:
             args.fail("clients.notified_how")
@@ -322,12 +332,14 @@ _FOLLOWUP_ID = re.compile(r"^F-?(\d{1,6})$", re.I)
 def followup(lang: str, name: str, tail: str) -> c.Command:
     number, body = _free_text(lang, name, tail)
     verb, rest = _split(body) if body.strip() else ("", "")
-    if verb.lower() in ("done", "完成"):
-        match = _FOLLOWUP_ID.match(fold(rest).strip())
-        if not match:
+    if verb.lower() in ("done", "完成", "已完成"):
+        # the follow-up's id, and the incident's anywhere around it: `完成 F-1`, `完成 BR-1 F-1`, `完成 F-1 BR-1`
+        words = fold(rest).split()
+        named = [int(found[1]) for w in words if (found := INCIDENT.match(w))]
+        ids = [found for w in words if not INCIDENT.match(w) and (found := _FOLLOWUP_ID.match(w))]
+        if len(ids) != 1 or len(named) > 1 or len(ids) + len(named) != len(words):
             Args(lang, name, []).fail("followup.id_needed", value=rest.strip() or "-")
-        assert match
-        return c.FollowUpDone(number=int(match[1]), incident=number)
+        return c.FollowUpDone(number=int(ids[0][1]), incident=named[0] if named else number)
     args = Args(lang, name, tokenize(body), values=("owner", "due"), whens=_TIMES, source=body)
     text = args.raw_rest(body).strip()
     if not text or "owner" not in args.flags or "due" not in args.flags:

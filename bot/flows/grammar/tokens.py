@@ -306,9 +306,12 @@ class Args:
                                 kind="error"))
 
     def incident(self, *, bare: bool = False) -> int | None:
-        """Take a leading BR-n, if the person named one (`bare`: a lone number is an incident too)."""
+        """Take a leading or closing BR-n, if the person named one (`bare`: a lone number is an incident too)."""
         if self.positional and (match := INCIDENT.match(self.positional[0].word)):
             self.positional.pop(0)
+            return int(match[1])
+        if len(self.positional) > 1 and (match := INCIDENT.match(self.positional[-1].word)):
+            self.positional.pop()  # `下一阶段 BR-1`, `已通知 1、2 BR-1`
             return int(match[1])
         if bare and len(self.positional) == 1 and re.fullmatch(r"\d{1,9}", self.positional[0].word):
             return int(self.positional.pop(0).word)
