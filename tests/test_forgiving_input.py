@@ -82,7 +82,7 @@ def test_a_chinese_keyboard_is_understood(zh):
     zh.say("alice", "/breach 影响 CN＝1200，DE=3 FR=2", "breach-1")
     zh.say("alice", "/breach 事实 --data 银行账户、税号 --cac-level 较大", "breach-1")
     facts = incident(zh).facts
-    assert (facts["affected"], facts["data"], facts["cac_level"]) == ({"CN": 1200, "EU": 5},
+    assert (facts["affected"], facts["data"], facts["cac_level"]) == ({"CN": 1200, "DE": 3, "FR": 2},
                                                                       ["bank_account", "tax_id"], "relatively_major")
 
 
@@ -149,7 +149,7 @@ def test_answers_read_member_states_and_names(en):
     en.say("alice", "/breach declare Leak --aware 10m ago")
     en.say("alice", "/breach phase next --reason go", "breach-1")
     en.say("alice", "/breach answer people CN=1200 DE=3", "breach-1")
-    assert incident(en).facts["affected"] == {"CN": 1200, "EU": 3}
+    assert incident(en).facts["affected"] == {"CN": 1200, "DE": 3}
 
 
 # -- 5. several tasks -----------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ NOW = datetime(2026, 11, 28, 2, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
     ("draft", "客户通知", "client"), ("draft", "press release", "press"), ("draft", "监管报告", "regulator"),
     ("cac_level", "较大", "relatively_major"), ("cac_level", "relatively major", "relatively_major"),
     ("data", "银行账户", "bank_account"), ("data", "Bank account", "bank_account"), ("data", "社保号", "tax_id"),
-    ("residence", "中国", "CN"), ("residence", "de", "EU"), ("residence", "ＦＲ", "EU"), ("residence", "欧盟", "EU"),
+    ("residence", "中国", "CN"), ("residence", "de", "DE"), ("residence", "ＦＲ", "FR"), ("residence", "德国", "DE"), ("residence", "欧盟", "EU"),
     ("residence", "California", "US-CA"), ("residence", "gb", "UK"),
     ("phase", "初步调查", "investigation"), ("phase", "Containment", "containment"),
     ("lang", "中文", "zh"), ("variant", "企业", "company"), ("via", "邮件", "email"),
@@ -76,12 +76,12 @@ def test_canonical_reads_names_and_times_before_a_flow_runs():
 
 
 def test_residences_by_code_name_or_member_state():
-    assert parse_residences("CN＝1,200，DE=3 FR=2 US-CA=40", "en") == {"CN": 1200, "EU": 5, "US-CA": 40}
+    assert parse_residences("CN＝1,200，DE=3 FR=2 US-CA=40", "en") == {"CN": 1200, "DE": 3, "FR": 2, "US-CA": 40}
     assert parse_residences("中国=1200 欧盟=3", "zh") == {"CN": 1200, "EU": 3}
     assert parse_residences("CN=5 CN=7", "en") == {"CN": 7}  # typed twice: the later one stands
     with pytest.raises(UserError):
         parse_residences("XX=3", "en")
-    assert residence_code("de") == "EU" and residence_code("Mars") is None
+    assert residence_code("de") == "DE" and residence_code("Mars") is None
 
 
 def test_only_full_width_forms_are_made_plain():
@@ -92,7 +92,7 @@ def test_only_full_width_forms_are_made_plain():
 def test_a_client_csv_reads_residences_as_commands_do():
     from bot.statements.clients import _residence
     assert [_residence(raw) for raw in ("cn", "ＣＮ", "DE", "中国香港", "德州", "澳洲", "Mars")] == [
-        "CN", "CN", "EU", "HK", "US-TX", "AU", None]
+        "CN", "CN", "DE", "HK", "US-TX", "AU", None]
 
 
 def test_roles_by_the_words_people_use():

@@ -102,7 +102,8 @@ def test_a_firm_says_it_has_no_eu_establishment_and_the_war_room_sees_every_auth
     assert "(eu-gdpr-33/authorities): due" in sent and "(eu-gdpr-33/authority)" not in sent
     listing = joined(console.say("erin", "/breach clocks", "breach-1"))
     assert ("eu-gdpr-33/authorities · GDPR: notify the supervisory authority → The supervisory authority of each "
-            "member state where affected people live (no EU establishment, or none in the firm profile) · pending") in listing
+            "member state where affected people live (no EU establishment, or none in the firm profile): the member state of 3 "
+            "people is not recorded yet: type it, e.g. /breach affected DE=3 FR=2 · pending") in listing
     assert "EDPB Guidelines 9/2022 (v2.0, 28 March 2023) para. 73" in listing
     everything = joined(console.say("erin", "/breach clocks --all", "breach-1"))
     lead = next(line for line in everything.splitlines() if line.startswith("eu-gdpr-33/authority ·"))

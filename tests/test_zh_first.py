@@ -126,7 +126,7 @@ def check_the_chinese_incident(engine) -> None:
         incident = s.exec(select(Incident)).one()
         assert (incident.status, incident.severity, incident.cause, incident.lessons) == (
             "closed", "critical", "staff_error", "网盘不得公开")
-        assert incident.facts["affected"] == {"CN": 320, "US-CA": 5, "EU": 3}
+        assert incident.facts["affected"] == {"CN": 320, "US-CA": 5, "DE": 3}
         assert set(incident.facts["data"]) == {"payroll", "card", "national_id"}
         assert incident.facts["discovered_via"] == "client_report" and incident.facts["clients"] == 120
         roles = {r.role: r.user for r in s.exec(select(RoleAssignment)) if r.ended_at is None}
@@ -177,7 +177,7 @@ def test_the_same_incident_typed_in_english_still_runs(sqlite_engine):
     with Session(sqlite_engine) as s:
         incident = s.exec(select(Incident)).one()
         assert (incident.status, incident.severity, incident.cause) == ("closed", "critical", "staff_error")
-        assert incident.facts["affected"] == {"CN": 320, "US-CA": 5, "EU": 3}
+        assert incident.facts["affected"] == {"CN": 320, "US-CA": 5, "DE": 3}
         assert [(d.kind, d.regime) for d in s.exec(select(Draft))] == [("regulator", "cn-pipl-57")]
         assert {"isolate", "reset_credentials"} <= {t.key for t in s.exec(select(TaskState)) if t.done_at}
         assert incident.facts["measures"] == ["isolate", "reset_credentials"]

@@ -62,7 +62,8 @@ class Composer:
     def of(cls, bot: Breachbot, session: Session, incident: Incident) -> Composer:
         """The merge context of an incident as recorded now."""
         rows = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=bot.now())
-        return cls(bot, incident, {code: template_context.authorities_told(rows, bot.regimes, code)
+        affected = dict((incident.facts or {}).get("affected") or {})
+        return cls(bot, incident, {code: template_context.authorities_told(rows, bot.regimes, code, affected)
                                    for code in ("en", "zh")})
 
     def body(self, client: Client, draft: Draft, version: DraftVersion, *, name: str | None = None,

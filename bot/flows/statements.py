@@ -318,7 +318,8 @@ def letters(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Le
     if not everyone:
         raise UserError(t(lang, "clients.none"))
     rows = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=now)
-    authorities = {code: template_context.authorities_told(rows, bot.regimes, code) for code in ("en", "zh")}
+    affected = dict((incident.facts or {}).get("affected") or {})
+    authorities = {code: template_context.authorities_told(rows, bot.regimes, code, affected) for code in ("en", "zh")}
     coverage = letter_merge.Coverage.of(session, incident)
     merged, manifest, left_out, skipped = [], [], [], []
     banner = t(lang, "draft.drill_banner") + "\n\n" if incident.drill else ""

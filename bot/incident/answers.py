@@ -95,7 +95,7 @@ def parse_residences(raw: str, lang: str) -> dict[str, int]:
     """'CN=1,200 US-CA=40' → {'CN': 1200, 'US-CA': 40}; UserError naming the bad part.
 
     Full-width forms are read plain (`CN＝1200`), names as shown work (`中国=1200`), and an EU member
-    state counts as EU (`DE=3 FR=2` → EU=5).
+    state keeps its code (`DE=3 法国=2` → DE 3, FR 2: GDPR names each one's authority; `EU=5` is accepted too).
     """
     raw = narrow(raw)
     counts: dict[str, int] = {}
@@ -110,7 +110,7 @@ def parse_residences(raw: str, lang: str) -> dict[str, int]:
         count = whole_number(digits)
         if code is None or count is None:
             raise UserError(t(lang, "answer.residence", part=f"{name}={number}", codes=_codes(lang)))
-        # The same code typed twice: the later one stands; several member states add up to EU.
+        # The same code typed twice: the later one stands; places that share a code (上海, 北京: CN) add up.
         same = typed.get(code) == name.upper()
         counts[code] = count if same or code not in counts else counts[code] + count
         typed[code] = name.upper()

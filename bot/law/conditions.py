@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from bot.incident.playbook import Localized
 from bot.law.reasons import Reason, join, reason
-from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES, RESIDENCES
+from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES, RESIDENCES, covered_by
 from bot.text.worded import Listing, Worded
 
 FIRM_PROFILES: tuple[str, ...] = ("cii_operator", "central_organ", "us_tax_preparer", "nydfs_covered",
@@ -142,8 +142,8 @@ def _affected(op: str, arg: Any, where: str) -> Condition:
     except ValidationError:
         raise _fail(where, "who", value=repr(spec["who"])) from None
 
-    def test(facts: IncidentFacts) -> tuple[bool, Reason]:
-        n = sum(facts.affected.get(code, 0) for code in codes)
+    def test(facts: IncidentFacts) -> tuple[bool, Reason]:  # the EU counts the people of every member state
+        n = sum(count for where, count in facts.affected.items() if any(covered_by(where, code) for code in codes))
         if above:
             return n > bound, reason("affected.more_than" if n > bound else "affected.not_more_than",
                                      n=n, who=who, bound=bound)

@@ -12,7 +12,7 @@ from datetime import date
 
 from bot.incident.playbook import Localized
 from bot.law.regimes import RegimeBook
-from bot.text.facts import RESIDENCES
+from bot.text.facts import RESIDENCES, covered_by
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def gaps(book: RegimeBook, affected: Mapping[str, int], *, everything: bool) -> 
         entry = book.not_modelled.get(code)
         if code == "US":
             out.append(Gap(code, "state_unknown", count))
-        elif code not in covered:
+        elif not any(covered_by(code, where) for where in covered):
             out.append(Gap(code, "not_modelled", count, entry and entry.name, entry and entry.note,
                            entry and entry.verified_on))
     if everything:

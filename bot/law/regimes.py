@@ -17,6 +17,7 @@ from pydantic.functional_validators import PlainValidator
 
 from bot.incident.playbook import Localized, file_version, parse_yaml, yaml_line, yaml_tree
 from bot.incident.wording import Citation
+from bot.law import authorities
 from bot.law.conditions import (  # noqa: F401  (re-exported: the regimes' vocabulary lives with them)
     FIRM_PROFILES,
     Condition,
@@ -149,6 +150,7 @@ class Clock(BaseModel):
     firm_target: Duration | None = None
     law_says: Localized | None = None  # what the law says instead of a number, quoted in the reason
     timing_unread: bool = False  # the statute's words on when were not read: never said to give "no number"
+    each_authority: bool = False  # the audience names each EU member state's authority where affected people live
     deadline_when: list[DeadlineRule] = Field(default_factory=list)
     when: When
     content: list[str]
@@ -363,9 +365,11 @@ def evaluate(book: RegimeBook, facts: IncidentFacts) -> list[ClockResult]:
                 unknown = missing and reason("timing.unknown", missing=missing)
                 why = join("clauses", [part for part in (why, how, unknown) if part])
             starts = clock.starts.replace("after:", f"after:{regime.key}/")
+            told = {lang: authorities.audience(clock.audience(lang), facts.affected, lang)
+                    if clock.each_authority and applies else clock.audience(lang) for lang in ("en", "zh")}
             results.append(ClockResult(
-                regime_key=regime.key, clock_id=f"{regime.key}/{clock.id}", audience_en=clock.audience.en,
-                audience_zh=clock.audience.zh, applies=applies, reason=why, starts=starts,
+                regime_key=regime.key, clock_id=f"{regime.key}/{clock.id}", audience_en=told["en"],
+                audience_zh=told["zh"], applies=applies, reason=why, starts=starts,
                 due_at=due if applies else None, hard_deadline=hard, citation=clock.citation or regime.citation,
                 content=list(clock.content), note=clock.note, source=regime.source, verified_on=regime.verified_on,
                 decided=decided, timing_unread=clock.timing_unread,

@@ -24,6 +24,7 @@ from bot.incident import timeline
 from bot.incident.incidents import ref, require_open
 from bot.incident.playbook import Playbook
 from bot.statements import gaps as draft_gaps
+from bot.text.facts import covered_by
 from bot.text.i18n import line
 from bot.text.i18n import text as t
 from storage.models import Draft, DraftVersion, Incident
@@ -55,6 +56,8 @@ def advice_region(residence: str | None) -> str | None:
     code = residence.upper()
     if code in ("CN", "EU"):
         return code
+    if covered_by(code, "EU"):  # a member state
+        return "EU"
     return "US" if code == "US" or code.startswith("US-") else "OTHER"
 DRAFT_MAX = 60_000
 

@@ -20,6 +20,7 @@ from bot.law import clocks
 from bot.law.regimes import RegimeBook
 from bot.statements import clients as register
 from bot.statements.sending import BOUNCED, DELIVERED, REACHED, SENT
+from bot.text.facts import covered_by
 from bot.text.i18n import text as t
 from storage.models import Client, Incident, SendAttempt
 
@@ -96,7 +97,7 @@ class Audience:
 
 
 def _covers(jurisdiction: str, residence: str) -> bool:
-    return residence == jurisdiction or residence.startswith(jurisdiction + "-")
+    return covered_by(residence, jurisdiction) or residence.startswith(jurisdiction + "-")
 
 
 def audiences(session: Session, *, incident: Incident, book: RegimeBook, firm_profile: frozenset[str],

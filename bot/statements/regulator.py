@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.law import clocks
 from bot.law.regimes import Clock, Regime, RegimeBook
-from bot.text.facts import EU_MEMBERS
+from bot.text.facts import covered_by
 from bot.text.i18n import catalogue
 from bot.text.i18n import text as t
 
@@ -54,11 +54,7 @@ def residents(jurisdiction: str, affected: Mapping[str, int]) -> int:
 def living_in(jurisdiction: str, affected: Mapping[str, int]) -> dict[str, int]:
     """The counts by residence of the people affected who live where a law applies (`residents`)."""
     def within(code: str) -> bool:
-        if jurisdiction == "EU":
-            return code == "EU" or code in EU_MEMBERS
-        if jurisdiction == "US":
-            return code == "US" or code.startswith("US-")
-        return code == jurisdiction
+        return covered_by(code, jurisdiction) or (jurisdiction == "US" and code.startswith("US-"))
     return {code: count for code, count in affected.items() if within(code) and count}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from bot.incident import care, media
 from bot.incident.incidents import ref
 from bot.incident.playbook import Playbook
 from bot.incident.wording import place_name
+from bot.law import authorities as eu_authorities
 from bot.law import clocks
 from bot.law.regimes import RegimeBook
 from bot.settings import FirmConfig
@@ -19,6 +21,7 @@ from bot.statements import regulator
 from bot.statements.clients import tally
 from bot.statements.drafts import CLIENT_TOKEN, DATA_TOKEN, REGULATORS_TOKEN
 from bot.statements.gaps import placeholder
+from bot.text.facts import covered_by
 from bot.text.i18n import catalogue
 from bot.text.i18n import text as t
 from storage.models import Incident, Workspace
@@ -75,29 +78,34 @@ def _tells_no_authority(row: clocks.ClockRow) -> bool:
     return row.result.clock_id.rsplit("/", 1)[-1] in NOT_AUTHORITIES
 
 
-def authorities_told(rows: list[clocks.ClockRow], regimes: RegimeBook, lang: str) -> list[tuple[str, str]]:
+def authorities_told(rows: list[clocks.ClockRow], regimes: RegimeBook, lang: str,
+                     affected: Mapping[str, int] | None = None) -> list[tuple[str, str]]:
     """(jurisdiction, authority) for every clock met that told an authority (not the police, not people, not the
-    owning clients or credit bureaus)."""
+    owning clients or credit bureaus); each EU member state's authority by name where people live there
+    (`affected`), with that member state as its jurisdiction."""
     out: list[tuple[str, str]] = []
     for row in rows:
         if row.status != "met" or _is_police(row) or _tells_people(row) or _tells_no_authority(row):
             continue
         regime = regimes.regimes.get(row.result.regime_key)
         spec = next((c for c in regime.clocks if f"{regime.key}/{c.id}" == row.result.clock_id), None) if regime else None
-        if spec is not None and spec.authority is not None:  # "users and the competent department": the department
-            name = spec.authority(lang)
+        if spec is not None and spec.each_authority and affected and eu_authorities.members(affected):
+            items = list(zip(eu_authorities.members(affected), eu_authorities.named(affected, lang), strict=True))
+            if affected.get("EU"):  # people whose member state is not given: the authorities in general
+                items.append(("EU", spec.authority(lang) if spec.authority is not None else spec.audience(lang)))
+        elif spec is not None and spec.authority is not None:  # "users and the competent department": the department
+            items = [(regime.jurisdiction, spec.authority(lang))]
         else:
-            name = row.result.audience_zh if lang == "zh" else row.result.audience_en
-        item = (regime.jurisdiction if regime else "*", name)
-        if item not in out:
-            out.append(item)
+            items = [(regime.jurisdiction if regime else "*", row.result.audience_zh if lang == "zh"
+                      else row.result.audience_en)]
+        out += [item for item in items if item not in out]
     return out
 
 
 def for_residence(authorities: list[tuple[str, str]], residence: str) -> list[str]:
     """The authorities told whose law covers people living in `residence` (US-wide laws cover every US state)."""
     return [name for where, name in authorities
-            if where in (residence, "*") or (where == "US" and residence.startswith("US"))]
+            if where == "*" or covered_by(residence, where) or (where == "US" and residence.startswith("US"))]
 
 
 def clients_notice(*, told_fact: bool | None, total: int, notified: int) -> str | None:
@@ -127,9 +135,9 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
     facts = incident.facts
     cause_key = incident.cause or facts.get("cause")
     rows = clocks.rows(session, incident=incident, book=regimes, firm_profile=firm_profile, now=now)
-    regulators = list(dict.fromkeys(name for _, name in authorities_told(rows, regimes, lang)))  # each named once
-    police = any(r.status == "met" and _is_police(r) for r in rows)
     affected = dict(facts.get("affected") or {})
+    regulators = list(dict.fromkeys(name for _, name in authorities_told(rows, regimes, lang, affected)))  # once each
+    police = any(r.status == "met" and _is_police(r) for r in rows)
     found = regimes.regimes.get(regime_key) if regime_key else None
     regime = regulator.notice(found, rows, affected, lang) if found is not None else None
     data = data_labels(playbook, list(facts.get("data") or []), lang)

@@ -11,15 +11,17 @@ DATA_CATEGORIES: tuple[str, ...] = (
 # US-XX: every US state, DC and the territories (Puerto Rico, Guam, US Virgin Islands); US alone: a US resident whose
 # state is not known yet (the bot asks which states).
 US_STATES: tuple[str, ...] = ("AL", "AK", "AZ", "AR", "CO", "CT", "DE", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC", "PR", "GU", "VI")
-RESIDENCES: tuple[str, ...] = ("CN", "EU", "UK", "US-CA", "US-NY", "US-TX", "US-FL", "US", "SG", "AU", "CA", "JP", "HK",
-                               *(f"US-{state}" for state in US_STATES))
-# EU member states count as EU residents (the regimes speak of the EU as one), so `DE=3` is `EU=3`.
+# EU member states are kept as typed (DE, FR …): the EU's laws cover them (`covered_by`), and GDPR's notice names the
+# supervisory authority of each member state where affected people live; EU alone is a resident of a member state
+# not given.
 EU_MEMBERS: tuple[str, ...] = (
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "EL", "HU", "IE", "IT", "LV", "LT",
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT",
     "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
 )
+RESIDENCES: tuple[str, ...] = ("CN", "EU", "UK", "US-CA", "US-NY", "US-TX", "US-FL", "US", "SG", "AU", "CA", "JP", "HK",
+                               *(f"US-{state}" for state in US_STATES), *EU_MEMBERS)
 # Other codes people use for a residence the bot knows.
-RESIDENCE_CODES = {"GB": "UK", "CHN": "CN", "PRC": "CN", "USA": "US", "HKG": "HK", "SGP": "SG", "JPN": "JP",
+RESIDENCE_CODES = {"GB": "UK", "EL": "GR", "CHN": "CN", "PRC": "CN", "USA": "US", "HKG": "HK", "SGP": "SG", "JPN": "JP",
                    "AUS": "AU", "CAN": "CA", "CALIFORNIA": "US-CA", "NEW YORK": "US-NY", "TEXAS": "US-TX",
                    "FLORIDA": "US-FL", "GEORGIA": "US-GA", "DC": "US-DC", "WASHINGTON DC": "US-DC", "USVI": "US-VI",
                    "ALABAMA": "US-AL",
@@ -136,10 +138,14 @@ def narrow(text: str) -> str:
 
 
 def residence_code(raw: str) -> str | None:
-    """A residence code as people type it ('cn', 'ＣＮ', 'DE' for an EU member state, 'GB') → the bot's code."""
+    """A residence code as people type it ('cn', 'ＣＮ', 'de' for Germany, 'GB') → the bot's code."""
     code = " ".join(narrow(raw).upper().replace("_", "-").split())
     if code in RESIDENCES:
         return code
-    if code in EU_MEMBERS:
-        return "EU"
     return RESIDENCE_CODES.get(code)
+
+
+def covered_by(residence: str, jurisdiction: str) -> bool:
+    """Whether a law written for `jurisdiction` covers people living in `residence`: the same place, or a member
+    state of the EU for the EU's laws (a US-wide law's reach over the states is its own rule)."""
+    return residence == jurisdiction or (jurisdiction == "EU" and residence in EU_MEMBERS)
