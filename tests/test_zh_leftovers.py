@@ -129,3 +129,27 @@ def test_the_next_phase_takes_the_incident_id_after_it(zh_team):
     zh_team.say("alice", "/breach 下一阶段 BR-1 --理由 先推进", "general")
     with Session(zh_team.bot.engine) as s:
         assert s.exec(select(Incident)).one().current_phase == "investigation"
+
+
+# -- 5. flags written with Chinese dashes or cut short --------------------------------------------------------------
+@pytest.mark.parametrize("typed", ["/breach 宣布 测试 ——客户 30", "/breach 宣布 测试 －－客户 30", "/breach 宣布 测试 --客户 30",
+                                   "/breach 宣布 测试 —客户 30"])
+def test_a_flag_cut_short_or_with_chinese_dashes_is_refused_with_the_flag_to_type(sqlite_engine, typed):
+    """`——客户 30` was read as words of the title (`测试 ——客户 30`); now it is refused, nothing declared, and the
+    answer names the flag meant."""
+    from tests.test_bad_input import only_replies, snapshot
+
+    team = team_of(sqlite_engine, "zh")
+    before = snapshot(team.bot.engine)
+    [text] = only_replies(team.say("alice", typed, "general"))
+    assert snapshot(team.bot.engine) == before
+    assert "不是这个命令的选项。是不是想输入 --客户数？" in text and "用法： /breach 宣布" in text
+
+
+def test_whole_flags_with_chinese_dashes_work_and_a_dash_in_a_title_stays_text(sqlite_engine):
+    team = team_of(sqlite_engine, "zh")
+    team.say("alice", "/breach 宣布 工资表泄露 ——客户数 30 －－严重程度 中", "general")
+    team.say("alice", "/breach declare Leak —then more", "general")
+    with Session(team.bot.engine) as s:
+        first, second = s.exec(select(Incident).order_by(Incident.number)).all()
+    assert (first.title, first.severity, second.title) == ("工资表泄露", "medium", "Leak —then more")

@@ -211,6 +211,20 @@ def flag_of(token: Token, accepted: set[str] | frozenset[str]) -> tuple[str, str
     return None
 
 
+def dashed_flag(token: Token, accepted: set[str] | frozenset[str]) -> bool:
+    """Whether a word written with a dash (`——客户`, `—严重`, `—owner`) is a flag this command does not take: a flag's
+    name (any command's, English or Chinese) or the start of one this command takes (two Chinese or three letters)."""
+    match = None if token.quoted else _DASH_FLAG.match(token.word)
+    if match is None:
+        return False
+    name = match[1].casefold()
+    known = {key.removeprefix("flag_names.") for key in catalogue("zh") if key.startswith("flag_names.")}
+    if name in _chinese_flags() or name.replace("-", "_") in known:
+        return True
+    return len(name) >= (3 if name.isascii() else 2) and any(
+        word.startswith(name) for flag in accepted for word in _flag_words(flag))
+
+
 _NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -247,6 +261,8 @@ class Args:
         while i < len(tokens):
             token = tokens[i]
             found = flag_of(token, accepted)
+            if found is None and dashed_flag(token, accepted):  # `——客户 30`: a flag meant, not words of the text
+                self.unknown_flag(token.text, accepted)
             if found is None:
                 self.positional.append(token)
                 i += 1
