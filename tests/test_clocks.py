@@ -123,7 +123,7 @@ def test_bad_clock_commands_change_nothing(quick):
     for typed, expected in [
         ("/breach affected CN=lots", "I can't read 'CN=lots'"),
         ("/breach affected", "Give counts by residence"),
-        ("/breach facts", "Say which facts"),
+        ("/breach facts", "Nothing is recorded yet for BR-1"),
         ("/breach facts --encrypted perhaps", "--encrypted takes yes or no, not 'perhaps'."),
         ("/breach facts --cac-level huge", "No CAC level 'huge'."),
         ("/breach facts --determined whenever", "I can't read 'whenever' as a time."),

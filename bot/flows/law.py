@@ -148,13 +148,31 @@ def apply(bot: Bot, session: Session, ws: Workspace, context: Context, incident:
     out.refresh.add(incident.id)
 
 
+def recorded_facts(bot: Bot, ws: Workspace, incident: Incident, now: datetime) -> Message:
+    """The facts recorded for an incident, in words, each once; or that none is recorded yet."""
+    lang = ws.lang
+    shown = {key: value for key, value in incident.facts.items() if value not in (None, [], {}, "")}
+    if "measures" in shown:
+        shown["measures"] = [task.text(lang) for phase in bot.playbook.phases for task in phase.tasks
+                             if task.key in shown["measures"]]
+    said = [wording.fact(key, value, lang, when=lambda at: views.when(ws, at, now)) for key, value in shown.items()]
+    cause = incident.cause or incident.facts.get("cause")
+    if cause in bot.playbook.causes:
+        said.insert(0, t(lang, "facts.cause", cause=bot.playbook.causes[cause](lang)))
+    words = t(lang, "regime_reason.join.clauses").join(s for s in said if s)
+    if not words:
+        return message(lang, "facts.none", id=incidents.ref(incident))
+    return message(lang, "facts.shown", id=incidents.ref(incident), facts=words)
+
+
 @command(Facts, "facts", parse=p.facts, zh=("事实",), group="law")
 def facts(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Facts, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     incident = resolve(session, ws, context, cmd.incident)
+    if not cmd.changes:  # `/breach facts` alone: what is recorded so far, and how to add to it
+        out.reply(recorded_facts(bot, ws, incident, now), public=here(context, incident))
+        return
     incidents.require_open(incident, lang)
-    if not cmd.changes:
-        raise UserError(t(lang, "facts.nothing"))
     changes = dict(read_fact(flag, raw, now=now, tz=ws.timezone, lang=lang, aware=incident.aware_at,
                              measures=measure_names(bot.playbook), measure_choices=measure_tasks(bot.playbook, lang),
                              measure_shown=measure_labels(bot.playbook, lang))

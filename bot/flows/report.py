@@ -31,7 +31,7 @@ from bot.outbox import FILE_PLACE, Outbox
 from bot.registry import command
 from bot.report import document, metrics
 from bot.statements import drafts
-from bot.text.i18n import drill_prefix, drill_suffix, line, message
+from bot.text.i18n import drill_prefix, drill_suffix, line, message, shorten
 from bot.text.i18n import text as t
 from bot.text.times import format_duration, parse_duration, parse_when
 from bot.views import incident as views
@@ -221,7 +221,7 @@ def history_message(session: Session, ws: Workspace, user: str | None = None,
             real.append(times)
         tag = t(lang, "history.drill") if incident.drill else wording.severity(lang, incident.severity)
         lines.append((Text(f"  BR-{incident.number} · {tag} · {wording.state(lang, incident.status)} · "
-                           f"{incident.title[:40]} · "
+                           f"{shorten(incident.title, HISTORY_TITLE)} · "
                            + " / ".join(show(times[k]) for k in HISTORY_KEYS)),))
     for key in ("declare", "contain", "notify", "clients"):
         values = [r[key] for r in real if r[key] is not None]
@@ -250,6 +250,7 @@ def history_message(session: Session, ws: Workspace, user: str | None = None,
     return Message(lines=tuple(lines))
 
 
+HISTORY_TITLE = 40  # characters of a title /breach history shows, cut between words
 COMMENTS = 12  # client comments shown by /breach history, newest incident first
 
 

@@ -104,3 +104,22 @@ def _merge(spans: list[Any]) -> list[Any]:
         else:
             out.append(span)
     return out
+
+
+def _wide(char: str) -> bool:
+    """A Chinese, Japanese or Korean character: a text may be cut after any of them."""
+    return "\u2e80" <= char <= "\u9fff" or "\uac00" <= char <= "\ud7af" or "\uf900" <= char <= "\uffef"
+
+
+def shorten(text: str, limit: int) -> str:
+    """A text cut to at most `limit` characters with an ellipsis: between words ('Payroll export found…'), or
+    after any character of Chinese ('工资表出现在…'), never inside an English word."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[:limit - 1]
+    if not text[limit - 1].isspace() and not _wide(text[limit - 1]) and not _wide(head[-1]):
+        space = max(head.rfind(" "), max((i for i, ch in enumerate(head) if _wide(ch)), default=-1))
+        if space >= limit // 3:
+            head = head[:space + 1]
+    return head.rstrip(" ,.;:·-—，。、；：") + "…"

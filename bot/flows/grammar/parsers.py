@@ -151,8 +151,7 @@ def facts(lang: str, name: str, tail: str) -> c.Command:
     number = args.incident()
     if args.positional:
         args.fail("error.extra_words", words=args.rest())
-    if not args.flags:
-        args.fail("facts.nothing")
+    # no flags: the facts recorded so far are shown (bot.flows.law.facts)
     # a quoted category in the list (`--data ssn,"bank account"`) is one item, its quotes not part of it
     return c.Facts(changes=tuple((flag, ",".join(list_items(args.flags[flag])) if flag == "data" else args.flags[flag])
                                  for flag in args.order), incident=number)
