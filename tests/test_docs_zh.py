@@ -47,6 +47,8 @@ def test_every_zh_example_in_the_readme_is_taken(sqlite_engine, tmp_path, exampl
         console.say("alice", f"/breach 客户 导入 {tmp_path / 'clients.csv'}", "breach-1")
         if "已通知" in example:  # clients are recorded as told once their letters are merged
             console.say("alice", "/breach 对外说明 工资表在公开共享盘上被发现", "breach-1")
+            # the English letters ask for the description in English (a Chinese one never goes into them)
+            console.say("alice", "/breach 对外说明 Payroll sheets were found on a public share", "breach-1")
             record_facts(console)
             for number, draft in enumerate(("--语言 英文", "--语言 中文", "--语言 英文 --对象 企业"), start=1):
                 console.say("alice", f"/breach 起草 客户通知 {draft}", "breach-1")

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import make_console
 from tests.conftest import said as say
-from tests.test_statement_facts import ROSTER
+from tests.test_statement_facts import ROSTER, import_clients, letters_in, record_facts
 
 
 def test_facts_alone_shows_what_is_recorded(sqlite_engine):
@@ -46,3 +46,77 @@ def test_history_cuts_a_long_title_between_words(sqlite_engine, lang, title, sho
     listed = say(console, "alice", "/breach history")
     assert shown in listed, listed
     assert "shar ·" not in listed and "share dr" not in listed
+
+
+CSV = ("name,type,contact,language,residence,data\n"
+       'Wang Fang,individual,wang@example.cn,zh,CN,"bank_account,tax_id"\n'
+       "Hans Müller,individual,hans@example.de,en,EU,tax_id\n"
+       "Amy Lee,individual,amy@example.com,en,US-CA,tax_id\n"
+       "Jack Smith,individual,jack@example.au,en,AU,tax_id\n")
+
+
+def zh_team_with_letters(engine, tmp_path, *, public: str) -> dict[str, str]:
+    """A zh firm's incident with every fact a letter states, an English and a Chinese letter approved and merged."""
+    console = make_console(engine, roster=ROSTER, lang="zh")
+    console.bot.settings = console.bot.settings.model_copy(update={"firm_contact": "privacy@lin.example"})
+    console.say("alice", "/breach 宣布 工资表泄露 --data payroll,bank_account --clients 4", "general")
+    say(console, "alice", f"/breach public {public}")
+    say(console, "alice", "/breach affected CN=1858 EU=1200 US-CA=1 AU=1")
+    record_facts(console)
+    say(console, "bob", "/breach answer cause third_party")
+    import_clients(console, tmp_path, CSV)
+    say(console, "cathy", "/breach draft client --lang zh")
+    say(console, "erin", "/breach approve D-1")
+    return console
+
+
+def test_a_chinese_description_never_goes_into_an_english_letter(sqlite_engine, tmp_path):
+    console = zh_team_with_letters(sqlite_engine, tmp_path, public="工资表被误放在公共共享盘上")
+    card = say(console, "cathy", "/breach draft client --lang en")
+    assert "工资表" not in card
+    assert "[description of what happened in English (the one recorded is in Chinese) — to be confirmed]" in card
+    assert "• 英文的事件说明（已记录的说明是中文）：用英文写一遍：/breach 对外说明 <英文的事件说明>" in card
+    assert say(console, "erin", "/breach approve D-2").startswith("D-2 第1版 仍有待补充项（英文的事件说明（已记录的说明是中文）），不能批准")
+    say(console, "alice", "/breach public Payroll sheets were left on a public share drive")
+    card = say(console, "cathy", "/breach draft client --lang en")
+    assert "incident: Payroll sheets were left on a public share drive." in card and "to be confirmed" not in card
+    assert "知悉以下事件：工资表被误放在公共共享盘上。" in say(console, "cathy", "/breach draft client --lang zh")
+
+
+def test_letters_in_a_chinese_firm_read_right_in_both_languages(sqlite_engine, tmp_path):
+    console = zh_team_with_letters(sqlite_engine, tmp_path, public="工资表被误放在公共共享盘上")
+    say(console, "alice", "/breach public Payroll sheets were left on a public share drive")
+    say(console, "cathy", "/breach draft client --lang en")
+    say(console, "erin", "/breach approve D-2")
+    letters = letters_in(console.say("cathy", "/breach letters D-1 D-2", "breach-1"))
+    wang, hans, amy, jack = (letters[f"0000{n}-{name}.txt"] for n, name in
+                             enumerate(("Wang_Fang", "Hans_Müller", "Amy_Lee", "Jack_Smith"), start=1))
+    # the likely consequences (GDPR Art. 34, PIPL Art. 17) in the English letter as in the Chinese one
+    assert "What This Could Mean for You\nCriminals could use bank, tax or identity details" in hans
+    assert "可能造成的影响\n不法分子可能利用" in wang
+    # the cause in a sentence, not a label
+    assert "Our investigation found that it was caused by a third party that works with our firm (a supplier or " \
+           "service provider)." in hans and "Third party" not in hans
+    assert "经调查，事件由与本所合作的第三方（供应商或服务商）造成。" in wang and "原因为：第三方" not in wang
+    # a tax number is named as the client's own country names it: no TFN or SSN for a German, no TFN in Chinese
+    assert "What Information Was Involved\nTax identification numbers." in hans and "TFN" not in hans
+    assert "Social Security numbers and tax IDs." in amy and "TFN" not in amy
+    assert "What Information Was Involved\nTax file numbers." in jack and "SSN" not in jack
+    assert "涉及哪些信息\n银行账户、税号。" in wang and "TFN" not in wang and "社保号" not in wang
+    # the manifest a partner forwards: headers and values in the workspace's language
+    manifest = letters["manifest.csv"].splitlines()
+    assert manifest[0] == "文件,客户,类型,语言,居住地,涉及数据,文书,版本,通知时间"
+    assert manifest[1] == "00001-Wang_Fang.txt,Wang Fang,个人,中文,中国大陆,银行账户、税号,D-1,1,"
+    assert manifest[2] == "00002-Hans_Müller.txt,Hans Müller,个人,英文,欧盟,税号,D-2,1,"
+
+
+def test_counts_in_statements_have_thousands_separators(sqlite_engine, tmp_path):
+    console = zh_team_with_letters(sqlite_engine, tmp_path, public="Payroll sheets were left on a public share drive")
+    for draft, shown in (("/breach draft press --lang en", "About 3,060 people may be affected."),
+                         ("/breach draft press --lang zh", "约 3,060 人可能受到影响。"),
+                         ("/breach draft regulator --regime cn-pipl-57 --lang zh", "中国大陆 1,858"),
+                         ("/breach draft regulator --regime cn-pipl-57 --lang en", "5. Impact: 3,060 people (CN 1,858, EU 1,200"),
+                         ("/breach draft regulator --regime eu-gdpr-33 --lang en", "1,200 living in ")):
+        card = say(console, "gina", draft)
+        assert shown in card, (draft, card)
+        assert "1858" not in card and "3060" not in card and "1200" not in card

@@ -116,15 +116,15 @@ def test_each_letter_names_that_clients_own_data_and_the_authorities_of_their_re
     letters = letters_in(console.say("cathy", "/breach letters D-1 D-2 D-3", "breach-1"))
     hans, wang, li, acme = (letters["00004-Hans_Müller.txt"], letters["00001-Wang_Fang.txt"],
                             letters["00003-Li_Lei.txt"], letters["00002-Acme_Trading_Ltd.txt"])
-    assert "What Information Was Involved\nTax IDs / SSN / TFN. The information was not encrypted." in hans
+    assert "What Information Was Involved\nTax identification numbers. The information was not encrypted." in hans
     assert "Payroll, Bank accounts" not in hans
-    assert "涉及哪些信息\n银行账户、税号 / 社保号。上述信息未加密。" in wang
+    assert "涉及哪些信息\n银行账户、税号。上述信息未加密。" in wang
     assert "涉及哪些信息\n工资数据、银行账户。" in li  # no data in the CSV row: the incident's categories
     assert "- We have notified the authorities concerned: Every EU supervisory authority where affected people live." in hans
     assert "- 已向以下机关报告：履行个人信息保护职责的部门。" in wang
     assert "authorities concerned" not in acme  # nobody told for California: the line is left out
     assert not any("«" in text or "to be confirmed" in text for text in letters.values())
-    assert "Hans Müller,individual,en,EU,tax_id,D-1,1," in letters["manifest.csv"]
+    assert "Hans Müller,individual,English,EU,Tax identification numbers,D-1,1," in letters["manifest.csv"]
 
 
 def test_statements_state_only_recorded_measures_and_say_each_fact_once(sqlite_engine):

@@ -80,8 +80,14 @@ def test_full_statement_scenario(engine, tmp_path):
     say("dave", "/breach answer cause staff_error", "breach-1")
     say("dave", '/breach facts --encrypted no --from "2026-11-20 09:00" --to "2026-11-27 18:00"', "breach-1")
     say("dave", "/breach facts --measures 4.1", "breach-1")
+    # the description was typed in Chinese: an English letter asks for it in English instead of carrying it
+    card = joined(say("erin", "/breach draft client --lang en --variant company", "breach-1"))
+    assert "Gaps to fill before it can be approved: description of what happened in English" in card
+    assert "工资表" not in card and "/breach public <what happened, in English>" in card
+    say("alice", "/breach public Payroll sheets were shared on a public drive", "breach-1")
     card = joined(say("erin", "/breach draft client --lang en --variant company", "breach-1"))
     assert "Gaps" not in card and "- We isolated the affected systems." in card and "«DATA». " in card
+    assert "incident: Payroll sheets were shared on a public drive." in card
     say("erin", "/breach approve D-2", "breach-1")
     sent = say("lily", "/breach letters D-1 D-2", "breach-1")
     done = joined(sent)
@@ -90,9 +96,9 @@ def test_full_statement_scenario(engine, tmp_path):
     names = archive.namelist()
     assert len(names) == 501 and "manifest.csv" in names
     manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
-    assert manifest[1] == {"file": "00002-客户0001.txt", "client": "客户0001", "type": "individual", "language": "zh",
-                           "residence": "CN", "data": "bank_account,tax_id", "draft": "D-1", "version": "2",
-                           "notified_at": ""}
+    assert manifest[1] == {"file": "00002-客户0001.txt", "client": "客户0001", "type": "individual",
+                           "language": "Chinese", "residence": "CN", "data": "Bank accounts, Tax identification numbers",
+                           "draft": "D-1", "version": "2", "told at": ""}
     assert "尊敬的客户0001：" in archive.read("00002-客户0001.txt").decode("utf-8")
     company = archive.read("00001-Client_Co_0000.txt").decode("utf-8")
     assert "To: Client Co 0000" in company
@@ -111,7 +117,8 @@ def test_full_statement_scenario(engine, tmp_path):
 
     with Session(engine) as s:
         versions = s.exec(select(DraftVersion).order_by(DraftVersion.id)).all()
-        assert [(v.version, v.status) for v in versions] == [(1, "superseded"), (2, "approved"), (1, "approved")]
+        assert [(v.version, v.status) for v in versions] == [(1, "superseded"), (2, "approved"), (1, "superseded"),
+                                                               (2, "approved")]
         assert versions[1].approvals[0]["user"] == "erin"
         stored = s.exec(select(Client).where(Client.name == "客户0001")).one()
         assert "@" not in stored.contact_encrypted and stored.notified_via == "email"
@@ -128,7 +135,7 @@ def test_full_statement_scenario(engine, tmp_path):
                        now=console.clock.now(), regimes=console.bot.regimes)
     assert data["clients"]["total"] == 500 and data["clients"]["notified"] == 500
     assert [(d["id"], d["kind"], d["version"], d["status"], d["approved_by"]) for d in data["drafts"]] == [
-        ("D-1", "client", 2, "approved", ["erin"]), ("D-2", "client", 1, "approved", ["erin"])]
+        ("D-1", "client", 2, "approved", ["erin"]), ("D-2", "client", 2, "approved", ["erin"])]
     from bot.statements import keys
     from bot.statements.clients import Vault
 

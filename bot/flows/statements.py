@@ -341,10 +341,9 @@ def letters(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Le
             body = banner + body
         filename = clients.safe_filename(index, client.name)
         merged.append((client, filename, body))
-        manifest.append({"file": filename, "client": client.name, "type": client.kind, "language": client.lang,
-                         "residence": client.residence, "data": ",".join(client.data or incident.facts.get("data") or []),
-                         "draft": f"D-{draft.number}", "version": version.version,
-                         "notified_at": client.notified_at.isoformat() if client.notified_at else ""})
+        manifest.append(letter_merge.manifest_row(
+            client, filename=filename, draft=draft, version=version, lang=lang, tz=ws.timezone,
+            data=letter_merge.client_data(client, incident=incident, playbook=bot.playbook, lang=lang)))
     coverage.letters.update({group: [letter] for group, letter in approved.items()})
     missing = letter_merge.missing_lines(left_out, coverage, lang)
     if not merged:

@@ -158,8 +158,8 @@ def mailing(bot: Bot, session: Session, ws: Workspace, context: Context, inciden
         body = letter_merge.fill(version.text, name=client.name, data=None, regulators="", survey=survey)
         filename = clients.safe_filename(index, client.name)
         merged.append((client, filename, body))
-        manifest.append({"file": filename, "client": client.name, "language": client.lang,
-                         "draft": f"D-{draft.number}", "version": version.version})
+        manifest.append(letter_merge.manifest_row(client, filename=filename, draft=draft, version=version, lang=lang,
+                                                  tz=ws.timezone, letter=False))
     if not merged:
         raise UserError(t(lang, "mailing.no_language", langs=", ".join(sorted({c.lang for c in told}))))
     if not incident.war_room:

@@ -20,6 +20,7 @@ from bot.incident import timeline, wording
 from bot.incident.incidents import check_text, require_open
 from bot.incident.playbook import Playbook
 from bot.text.facts import COST_CATEGORIES, narrow
+from bot.text.i18n import has_chinese
 from bot.text.i18n import text as t
 from storage.models import Incident
 
@@ -109,7 +110,8 @@ def set_public(session: Session, *, incident: Incident, text: str, actor: str, n
         raise UserError(t(lang, "public.empty"))
     text = " ".join(check_text(text, lang, what=t(lang, "word.public")).split())  # one line, as titles are
     before = incident.facts.get("public")
-    incident.facts = {**incident.facts, "public": text}
+    # kept by language too: Chinese statements keep the Chinese description once an English one is given
+    incident.facts = {**incident.facts, "public": text, f"public_{'zh' if has_chinese(text) else 'en'}": text}
     session.add(incident)
     timeline.append(session, incident=incident, actor=actor, kind="public_described", now=now, text=text,
                     data={"from": before, "to": text})

@@ -16,11 +16,13 @@ from sqlmodel import Session, col, select
 
 from bot.incident import wording
 from bot.incident.playbook import Playbook
+from bot.incident.wording import place_name
 from bot.statements import drafts, sending
 from bot.statements import gaps as draft_gaps
 from bot.statements.clients import shown_name
 from bot.statements.template_context import data_labels, for_residence
 from bot.text.i18n import text as t
+from bot.text.times import format_iso
 from storage.models import Client, Draft, DraftVersion, Incident, TimelineEvent
 
 MERGED = "letters_merged"
@@ -69,16 +71,39 @@ def fill(text: str, *, name: str, data: str | None, regulators: str, survey: str
 
 
 def client_data(client: Client, *, incident: Incident, playbook: Playbook, lang: str) -> str | None:
-    """The data categories a client's letter names: their own from the register, else the incident's."""
+    """The data categories a client's letter names: their own from the register, else the incident's; each as
+    the client's country names it (no Social Security number or TFN for a client in Germany)."""
     keys = list(client.data or incident.facts.get("data") or [])
     if not keys:
         return None
-    return ("、" if lang == "zh" else ", ").join(data_labels(playbook, keys, lang))
+    places = [client.residence] if client.residence else []
+    return ("、" if lang == "zh" else ", ").join(data_labels(playbook, keys, lang, places=places))
 
 
 def client_regulators(client: Client, authorities: list[tuple[str, str]], lang: str) -> str:
     """The authorities told whose law covers this client's residence, in words."""
     return ("、" if lang == "zh" else ", ").join(for_residence(authorities, client.residence))
+
+
+def manifest_row(client: Client, *, filename: str, draft: Draft, version: DraftVersion, lang: str, tz: str,
+                 data: str | None = None, letter: bool = True) -> dict[str, str]:
+    """One row of a letters ZIP's manifest.csv, headers and values in the workspace's language (`letter`: a
+    client letter, which also names the client's type, residence, data and when they were told)."""
+    def head(key: str) -> str:
+        return t(lang, f"letters.manifest.{key}")
+
+    row = {head("file"): filename, head("client"): client.name}
+    if letter:
+        row[head("type")] = t(lang, f"value_name.variant.{client.kind}")
+    row[head("language")] = t(lang, f"value_name.lang.{client.lang}").split("/")[0]
+    if letter:
+        row[head("residence")] = place_name(client.residence, lang) if client.residence else ""
+        row[head("data")] = data or ""
+    row[head("draft")] = f"D-{draft.number}"
+    row[head("version")] = str(version.version)
+    if letter:
+        row[head("notified_at")] = format_iso(client.notified_at, tz) or ""
+    return row
 
 
 @dataclass

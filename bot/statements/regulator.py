@@ -11,6 +11,7 @@ from bot.law.regimes import Clock, Regime, RegimeBook
 from bot.text.facts import covered_by
 from bot.text.i18n import catalogue
 from bot.text.i18n import text as t
+from bot.text.times import format_number
 
 # Clocks that tell no authority: the people themselves, each owning client, the credit bureaus, the firm's own
 # assessment, a filed no-harm determination.
@@ -74,5 +75,8 @@ def notice(regime: Regime, rows: list[clocks.ClockRow], affected: Mapping[str, i
         authority = clock.authority(lang) if clock.authority is not None else clock.audience(lang)
     return {"key": regime.key, "title": regime.title(lang), "citation": citation, "authority": authority,
             "content": list(clock.content) if clock is not None else [],
-            "place": place(regime.jurisdiction, lang), "residents": residents(regime.jurisdiction, affected) or None,
-            "places": {place(code, lang): n for code, n in living_in(regime.jurisdiction, affected).items()}}
+            # counts as the language writes them (1,858)
+            "place": place(regime.jurisdiction, lang),
+            "residents": format_number(count, lang) if (count := residents(regime.jurisdiction, affected)) else None,
+            "places": {place(code, lang): format_number(n, lang)
+                       for code, n in living_in(regime.jurisdiction, affected).items()}}

@@ -22,8 +22,9 @@ from bot.statements.clients import tally
 from bot.statements.drafts import CLIENT_TOKEN, DATA_TOKEN, REGULATORS_TOKEN
 from bot.statements.gaps import placeholder
 from bot.text.facts import covered_by
-from bot.text.i18n import catalogue
+from bot.text.i18n import catalogue, has_chinese
 from bot.text.i18n import text as t
+from bot.text.times import format_number
 from storage.models import Incident, Workspace
 
 
@@ -35,13 +36,51 @@ def long_date(when: datetime, tz: str, lang: str) -> str:
     return f"{local.day} {local:%B %Y, %H:%M}"
 
 
-def data_labels(playbook: Playbook, keys: list[str], lang: str) -> list[str]:
-    """Data categories in words (the data question's option labels)."""
+def data_labels(playbook: Playbook, keys: list[str], lang: str, places: list[str] | None = None) -> list[str]:
+    """Data categories in words (the data question's option labels). With `places` (the readers' residences),
+    a category named differently by country is named as those readers' countries name it: a tax number is a
+    Social Security number only for US residents and a TFN only for Australians (draft.data_place)."""
     labels: dict[str, str] = {}
     for question in playbook.questions():
         if question.sets == "data":
             labels = {o.key: o.label(lang) for o in question.options}
-    return [labels.get(k, k) for k in keys]
+    if places is None:
+        return [labels.get(k, k) for k in keys]
+    return [place_label(k, places, lang) or labels.get(k, k) for k in keys]
+
+
+def _place_group(residence: str) -> str:
+    code = residence.upper()
+    return "US" if code == "US" or code.startswith("US-") else "AU" if code == "AU" else "other"
+
+
+def place_label(key: str, places: list[str], lang: str) -> str | None:
+    """A data category as the readers' countries name it (None when the catalogue has no such naming): each
+    country's own words once, the general words when no residence is known."""
+    if f"draft.data_place.{key}.other" not in catalogue("en"):
+        return None
+    groups = list(dict.fromkeys(_place_group(p) for p in places)) or ["other"]
+    if len(groups) > 1 and "other" in groups:  # a US or Australian naming already says "tax ID"
+        groups.remove("other")
+    return " / ".join(t(lang, f"draft.data_place.{key}.{group}") for group in groups)
+
+
+def public_in(facts: dict[str, Any], lang: str) -> tuple[str | None, str | None]:
+    """What statements in `lang` say happened, and the gap to show when there is none: an English statement
+    never carries a description typed in Chinese, it asks for the English one (`public_en`)."""
+    text = facts.get(f"public_{lang}") or facts.get("public") or ""
+    if lang == "en" and has_chinese(text):
+        return None, "public_en"
+    return text.rstrip().rstrip("。.") or None, "public"
+
+
+def cause_words(playbook: Playbook, key: str | None, lang: str) -> str | None:
+    """The cause in words that fit a sentence ('a mistake by a member of our staff' / '本所员工的操作失误'):
+    the catalogue's phrase for the playbook's causes, the playbook's label for a firm's own cause."""
+    if not key or key not in playbook.causes:
+        return None
+    phrase = f"draft.cause.{key}"
+    return t(lang, phrase) if phrase in catalogue(lang) else playbook.causes[key](lang)
 
 
 def measures_done(session: Session, *, incident: Incident, playbook: Playbook, lang: str) -> list[str]:
@@ -140,11 +179,12 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
     police = any(r.status == "met" and _is_police(r) for r in rows)
     found = regimes.regimes.get(regime_key) if regime_key else None
     regime = regulator.notice(found, rows, affected, lang) if found is not None else None
-    data = data_labels(playbook, list(facts.get("data") or []), lang)
+    data = data_labels(playbook, list(facts.get("data") or []), lang, places=list(affected))
     total, notified, without_data = tally(session, incident)
     # A letter's data line is each client's own categories, else the incident's: known when either covers all.
     letter_data = DATA_TOKEN if data or (total and not without_data) else None
     phase_spec = playbook.phase(incident.current_phase)
+    public, public_gap = public_in(facts, lang)
     return {
         # A firm with no name in breachbot.toml gets a gap like any other missing fact, never a stand-in name.
         "firm": {"name": firm.name_in(lang) or placeholder(lang, "firm_name"), "contact": firm.contact,
@@ -153,7 +193,8 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
         "incident_id": ref(incident),
         "title": incident.title,  # internal: only the staff briefing uses it
         # the templates end the sentence themselves: a description typed with its own full stop keeps one
-        "public": (facts.get("public") or "").rstrip().rstrip("。.") or None,
+        "public": public,
+        "public_gap": public_gap,  # public_en: the description recorded is in Chinese, an English one is needed
         "severity": incident.severity,
         "today": long_date(now, ws.timezone, lang).rsplit(" ", 1)[0].rstrip(","),
         "aware_at": long_date(incident.aware_at, ws.timezone, lang),
@@ -163,14 +204,15 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
         "contained": facts.get("contained"),
         "clients_told": facts.get("clients_told"),
         "clients_notice": clients_notice(told_fact=facts.get("clients_told"), total=total, notified=notified),
-        "cause": playbook.causes[cause_key](lang) if cause_key in playbook.causes else None,
+        "cause": cause_words(playbook, cause_key, lang),
         "measures": measures_done(session, incident=incident, playbook=playbook, lang=lang),
         "police": police,
         "regulators": regulators,
-        "affected": affected,
-        "places": {place_name(code, lang): count for code, count in affected.items()},  # 中国大陆 1,200
-        "affected_total": sum(affected.values()) or None,
-        "clients": facts.get("clients"),
+        # counts as the language writes them (1,858), from the CLDR data
+        "affected": {code: format_number(count, lang) for code, count in affected.items()},
+        "places": {place_name(code, lang): format_number(count, lang) for code, count in affected.items()},
+        "affected_total": format_number(sum(affected.values()), lang) if affected and sum(affected.values()) else None,
+        "clients": format_number(facts["clients"], lang) if isinstance(facts.get("clients"), int | float) else facts.get("clients"),
         "systems": facts.get("systems"),
         # the exposure window (/breach facts --from --to): when the data was open to others, each end a gap until set
         **{key: long_date(datetime.fromisoformat(facts[key]), ws.timezone, lang) if facts.get(key) else None

@@ -111,6 +111,11 @@ def _wide(char: str) -> bool:
     return "\u2e80" <= char <= "\u9fff" or "\uac00" <= char <= "\ud7af" or "\uf900" <= char <= "\uffef"
 
 
+def has_chinese(text: str) -> bool:
+    """Whether a text has Chinese characters in it (then an English statement cannot carry it as it is)."""
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
 def shorten(text: str, limit: int) -> str:
     """A text cut to at most `limit` characters with an ellipsis: between words ('Payroll export found…'), or
     after any character of Chinese ('工资表出现在…'), never inside an English word."""
