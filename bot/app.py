@@ -366,7 +366,7 @@ class Breachbot(tenancy.FirmScoped):
                                      timezone=self.timezone)
         incident = incidents.by_number(session, workspace=ws, number=number)
         if incident is None:
-            raise UserError(f"No incident BR-{number} in the {platform} workspace {workspace!r}.")
+            raise UserError(t(ws.lang, "cli.no_incident_in", n=number, platform=platform, workspace=workspace))
         return incident
 
 

@@ -90,7 +90,7 @@ def test_offer_bad_input_says_what_to_type_and_changes_nothing(team):
 def test_offers_in_chinese(zh_team):
     out = said(zh_team, "lily", "/breach 补救 热线 400-000-0000")
     assert "记录了补救措施 O-1：咨询热线：400-000-0000" in out
-    assert "没有 '蛋糕' 这类补救措施" in said(zh_team, "lily", "/breach 补救 蛋糕 送蛋糕")
+    assert "没有「蛋糕」这类补救措施" in said(zh_team, "lily", "/breach 补救 蛋糕 送蛋糕")
 
 
 # -- compensation and feedback per client --------------------------------------------------------------------

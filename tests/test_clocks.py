@@ -245,7 +245,7 @@ def test_a_no_harm_decision_in_chinese(sqlite_engine):
     listing = joined(console.say("erin", "/breach 时限", "breach-1"))
     assert "已因无害认定免除" in listing and "已因erin记录的无害认定而免除：邮件误发给本所另一位同事" in listing
     bad = joined(console.say("erin", '/breach 无害认定 个保法 --理由 "无"', "breach-1"))
-    assert "没有名为 '个保法' 且设有无害例外的法规。设有该例外的法规：GDPR、英国GDPR、纽约州、佛州、特拉华州、密歇根州、犹他州、阿拉斯加州。" in bad
+    assert "没有名为「个保法」且设有无害例外的法规。设有该例外的法规：GDPR、英国GDPR、纽约州、佛州、特拉华州、密歇根州、犹他州、阿拉斯加州。" in bad
     assert "请写明法规和理由" in joined(console.say("erin", "/breach 无害认定", "breach-1"))
 def test_a_clock_is_named_by_its_regime_and_for_whom_in_chinese_or_english(sqlite_engine):
     """`/breach 已通报 个保法 个人`: the regime's short name and a word for whom, as a partner says it."""

@@ -13,10 +13,10 @@ from tests.conftest import make_console, said
 
 EXPECTED = {
     "zh": {
-        ":nope": "没有控制台命令 ':nope'：可用 :as 姓名、:room #群名、:rooms、:pins #群名、:quit",
-        "~ 2020-01-01T00:00+00:00": "'~ 2020-01-01T00:00+00:00' 早于当前时间：时间只能向前",
-        "~ soon": "无法读取 '~ soon' 中的时间：请写 ~ +90m、~ +2小时 或 ~ 2026-11-28T12:00+08:00",
-        "just words": "无法读取 'just words'：每行请写 '姓名 #群名> 内容'、'姓名> 内容'、'~ +2小时'，或以 ';' 开头的注释",
+        ":nope": "没有控制台命令「:nope」：可用 :as 姓名、:room #群名、:rooms、:pins #群名、:quit",
+        "~ 2020-01-01T00:00+00:00": "「~ 2020-01-01T00:00+00:00」早于当前时间：时间只能向前",
+        "~ soon": "无法读取「~ soon」中的时间：请写 ~ +90m、~ +2小时 或 ~ 2026-11-28T12:00+08:00",
+        "just words": "无法读取「just words」：每行请写「姓名 #群名> 内容」、「姓名> 内容」、「~ +2小时」，或以「;」开头的注释",
     },
     "en": {
         ":nope": "unknown console command ':nope': try :as NAME, :room #NAME, :rooms, :pins #ROOM, :quit",

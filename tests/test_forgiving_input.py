@@ -126,7 +126,7 @@ def test_times_as_people_say_them(en):
 
 def test_a_time_it_cannot_read_is_explained_in_chinese(zh):
     text = refused(zh, "/breach 宣布 测试 --aware 昨晚", "general")
-    assert text.startswith("无法把 '昨晚' 读成时间。可以写：'2小时前'")
+    assert text.startswith("无法把「昨晚」读成时间。可以写：「2小时前」")
 
 
 # -- 4. the names the bot shows ------------------------------------------------------------------------
@@ -140,7 +140,7 @@ def test_names_the_bot_shows_are_accepted(zh):
     seen = joined(zh.say("alice", "/breach 稍后提醒 30分钟 --reason 等待合伙人", "breach-1"))
     assert "等待合伙人" in seen
     text = refused(zh, "/breach 指派 @bob 法務")
-    assert "没有角色 '法務'" in text and "是不是想输入 法务合规？" in text and "legal" not in text
+    assert "没有角色「法務」" in text and "是不是想输入 法务合规？" in text and "legal" not in text
     zh.say("alice", "/breach 结案 --cause 员工失误 --lessons 网盘不得公开 --confirm", "breach-1")
     assert (incident(zh).cause, incident(zh).lessons) == ("staff_error", "网盘不得公开")
 
@@ -172,7 +172,7 @@ def test_several_tasks_are_done_together_or_not_at_all(en):
 def test_several_tasks_and_a_note_in_chinese(zh):
     zh.say("alice", "/breach 宣布 工资表泄露")
     text = refused(zh, "/breach 完成 1 2 99 台电脑已清除")
-    assert "没有任务 '99'" in text and '/breach 完成 1,2 --备注 "99 台电脑已清除"' in text and "--note" not in text
+    assert "没有任务「99」" in text and '/breach 完成 1,2 --备注 "99 台电脑已清除"' in text and "--note" not in text
     zh.say("alice", "/breach 完成 1 2 3 已组建团队", "breach-1")
     with Session(zh.bot.engine) as s:
         done = s.exec(select(TaskState).where(TaskState.done_at != None)).all()  # noqa: E711

@@ -72,7 +72,7 @@ def test_canonical_reads_names_and_times_before_a_flow_runs():
     assert err.value.message.plain_text().endswith("Did you mean next?")
     with pytest.raises(UserError) as err:
         ready(c.Notified(regime="cn-police", at="昨晚"))
-    assert err.value.message.plain_text().startswith("无法把 '昨晚' 读成时间")
+    assert err.value.message.plain_text().startswith("无法把「昨晚」读成时间")
 
 
 def test_residences_by_code_name_or_member_state():

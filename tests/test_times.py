@@ -81,10 +81,10 @@ def test_an_explicit_day_is_never_moved():
 
 
 @pytest.mark.parametrize(("typed", "lang", "start"), [
-    ("昨晚", "zh", "无法把 '昨晚' 读成时间。可以写：'2小时前'"),  # which hour?
+    ("昨晚", "zh", "无法把「昨晚」读成时间。可以写：「2小时前」"),  # which hour?
     ("whenever", "en", "I can't read 'whenever' as a time. Try '2h ago'"),
     ("25:00", "en", "'25:00' is not a time of day"),
-    ("13pm", "zh", "'13pm' 不是一天中的时间"),
+    ("13pm", "zh", "「13pm」不是一天中的时间"),
     ("yesterday ago", "en", "I can't read 'yesterday ago' as a time."),
 ])
 def test_what_it_cannot_read_is_said_in_the_workspace_language(typed, lang, start):
@@ -96,7 +96,7 @@ def test_what_it_cannot_read_is_said_in_the_workspace_language(typed, lang, star
 def test_a_due_date_it_cannot_read_shows_due_date_examples():
     with pytest.raises(ValueError) as err:
         parse_when("someday", now=NOW, tz=TZ, lang="zh", facing=FUTURE)
-    assert "'+14天'、'2小时后'、'明天 09:00'、'下周五'" in str(err.value)
+    assert "「+14天」、「2小时后」、「明天 09:00」、「下周五」" in str(err.value)
 
 
 @pytest.mark.parametrize("typed", ["²", "①", "½", "2²h ago", "BR-1", "10:7", "0x10", "1e9 ago", "3000000d ago"])
@@ -124,4 +124,4 @@ def test_durations(typed, minutes):
 def test_a_bad_duration_is_refused_in_chinese():
     with pytest.raises(ValueError) as err:
         parse_duration("一会儿", lang="zh")
-    assert str(err.value) == "'一会儿' 不是时长，请写成 90m、8小时、30分钟 或 30天。"
+    assert str(err.value) == "「一会儿」不是时长，请写成 90m、8小时、30分钟 或 30天。"

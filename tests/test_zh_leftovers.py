@@ -153,3 +153,37 @@ def test_whole_flags_with_chinese_dashes_work_and_a_dash_in_a_title_stays_text(s
     with Session(team.bot.engine) as s:
         first, second = s.exec(select(Incident).order_by(Incident.number)).all()
     assert (first.title, first.severity, second.title) == ("工资表泄露", "medium", "Leak —then more")
+
+
+# -- 2. words a person typed, quoted as Chinese quotes them ----------------------------------------------------------
+def test_a_chinese_workspace_quotes_typed_words_in_corner_brackets_and_english_keeps_plain_quotes(sqlite_engine):
+    zh = team_of(sqlite_engine, "zh")
+    zh.say("alice", "/breach 宣布 工资表泄露", "general")
+    assert said(zh, "alice", "/breach 阶段 下一 先推进").startswith(
+        '「先推进」是原因吗？请写在 --理由 后面：/breach 下一阶段 --理由 "先推进"')
+    assert said(zh, "alice", "/breach 完成 火星").startswith("没有任务「火星」。")
+    en = team_of(sqlite_engine, "en")
+    en.say("alice", "/breach declare Payroll leak", "general")
+    assert said(en, "alice", "/breach phase next scope known", "breach-2").startswith(
+        "Is 'scope known' the reason? Type it after --reason")
+
+
+def test_no_chinese_message_quotes_with_ascii_quotes():
+    """Every zh template that shows what someone typed (`{value!r}`) shows it in 「」, and no zh template quotes its
+    own examples with ASCII single quotes."""
+    import string
+
+    from bot.text.i18n import catalogue, text
+
+    checked = 0
+    for key, template in catalogue("zh").items():
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(template)
+                  if name is not None]
+        assert not any(part.count("'") >= 2 for part in string.Formatter().parse(template) if part[0]), key
+        if not any(conversion == "r" for _, _, conversion in fields):
+            continue
+        values = {name: (1 if spec else "词") for name, spec, _ in fields}
+        shown = text("zh", key, **values)
+        assert "「词」" in shown and "'" not in shown, (key, shown)
+        checked += 1
+    assert checked > 50

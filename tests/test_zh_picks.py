@@ -63,7 +63,7 @@ def test_an_offer_is_typed_back_by_the_kind_the_bot_shows(sqlite_engine, lang, t
 
 
 @pytest.mark.parametrize("lang, typed, refused", [
-    ("zh", "/breach 补救 飞机 一张机票", "没有 '飞机' 这类补救措施。类别：信用监控、赔偿、热线、心理支持、其他。"),
+    ("zh", "/breach 补救 飞机 一张机票", "没有「飞机」这类补救措施。类别：信用监控、赔偿、热线、心理支持、其他。"),
     ("en", "/breach offer aeroplane one ticket", "No kind of offer 'aeroplane'. Kinds: monitoring, compensation, "),
 ])
 def test_an_unknown_offer_lists_the_kinds_in_the_workspace_language(sqlite_engine, lang, typed, refused):

@@ -118,7 +118,7 @@ def test_a_question_is_answered_by_its_chinese_title_and_with_chinese_yes_no(sql
     assert value is None and answered is None  # unknown: still open, asked again
     # n/a where the question does not take it: refused in Chinese, saying what it takes, nothing changed
     said = joined(console.say("alice", "/breach 回答 泄露是否已控制 不适用", "breach-1"))
-    assert "'不适用' 不是" in said and "是 或 否，或 不知道" in said, said
+    assert "「不适用」不是" in said and "是 或 否，或 不知道" in said, said
     assert _fact_and_state(sqlite_engine, "contained", "contained")[0] is True
 
 
@@ -142,7 +142,7 @@ def test_english_answers_n_a_and_unknown_where_the_question_takes_them(sqlite_en
 def test_a_drill_scenario_is_named_as_the_refusal_lists_it(sqlite_engine, lang):
     console = make_console(sqlite_engine, lang=lang)
     refused = joined(console.say("alice", "/breach 演练 网盘X" if lang == "zh" else "/breach drill nope", "general"))
-    assert refused.strip() == ("没有演练场景 '网盘X'。场景：公共网盘（public-share）。" if lang == "zh"
+    assert refused.strip() == ("没有演练场景「网盘X」。场景：公共网盘（public-share）。" if lang == "zh"
                                else "No drill scenario 'nope'. Scenarios: public-share.")
     said = joined(console.say("alice", "/breach 演练 公共网盘" if lang == "zh" else '/breach drill "public share"',
                               "general"))

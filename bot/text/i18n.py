@@ -59,10 +59,18 @@ def line(lang: str, key: str, /, **values: Any) -> Line:
         elif isinstance(value, tuple):  # an already-built line
             spans.extend(value)
         else:
-            if conversion:
+            if conversion == "r" and isinstance(value, str) and lang == "zh":
+                value = quoted_zh(value)
+            elif conversion:
                 value = _FORMATTER.convert_field(value, conversion)
             spans.append(Text(format(value, spec or "")))
     return tuple(_merge(spans))
+
+
+def quoted_zh(value: str) -> str:
+    """What a person typed, quoted as Chinese text quotes it (`「先推进」`, where English shows `'scope known'`);
+    control characters shown as escapes, as `!r` would."""
+    return "「" + "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in value) + "」"
 
 
 def text(lang: str, key: str, /, **values: Any) -> str:

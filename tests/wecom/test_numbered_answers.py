@@ -123,7 +123,7 @@ def test_everyone_in_the_war_room_answers_a_question_of_the_phase_digest_by_its_
     side.say("bob", "Q6 3")  # yes is 1, no is 2
     assert fake.messages_to("bob")[-1] == "3 不是 BR-1 问题 encrypted 的选项。请回复其中一个数字：1 = 是 · 2 = 否"
     side.say("bob", "Q42 1")
-    assert fake.messages_to("bob")[-1].startswith("没有问题 '42'。")
+    assert fake.messages_to("bob")[-1].startswith("没有问题「42」。")
     assert (facts(side), timeline_size(side)) == (before, events)
 
 
