@@ -52,34 +52,45 @@ from tests.hostile_inputs import (
 )
 
 # -- 3. rendering: the Markdown report and the JSON export -----------------------------------------
-_MD_SPECIAL = "`*_{}[]()#+!|<>~"
+_BREAKS = re.compile("[\n\r\t\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029 ]")  # str.splitlines()'s breaks, and spaces
 
 
-def md_unescape(text: str) -> str:
-    """Undo md_escape's backslashes, checking that no special character is left bare."""
-    out, i = [], 0
-    while i < len(text):
-        if text[i] == "\\":
-            assert i + 1 < len(text) and (text[i + 1] == "\\" or text[i + 1] in _MD_SPECIAL), text[i:i + 2]
-            out.append(text[i + 1])
-            i += 2
-            continue
-        assert text[i] not in _MD_SPECIAL, f"bare {text[i]!r} in {text!r}"
-        out.append(text[i])
-        i += 1
-    return "".join(out)
-
-
-_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029 ]")  # what str.splitlines() splits on, and spaces
+def _commonmark():
+    markdown_it = pytest.importorskip("markdown_it")  # a parser as the oracle
+    return markdown_it.MarkdownIt("commonmark").enable("table")
 
 
 @PURE
 @given(text=hostile)
 def test_md_escape_is_inert_and_loses_nothing_but_line_breaks(text):
+    """A CommonMark reader sees the escaped text as one plain paragraph, in a list item and in a table cell, and
+    reads back every character typed, in order (line breaks may turn into spaces)."""
     escaped = export.md_escape(text)
     assert not re.search(r"[\r\n]", escaped), "a line ending would let the text start its own Markdown block"
-    # Every other character comes back, in order; line breaks may turn into spaces.
-    assert _BREAKS.sub("", md_unescape(escaped)) == _BREAKS.sub("", text)
+    parser = _commonmark()
+    for wrapped, shape in ((f"- {escaped}", ["bullet_list_open", "list_item_open", "paragraph_open"]),
+                           (f"| a | b |\n|---|---|\n| x | {escaped} |", None)):
+        tokens = parser.parse(wrapped)
+        if shape is not None and escaped.strip():
+            assert [t.type for t in tokens][:3] == shape and len(tokens) == 7, [t.type for t in tokens]
+        inline = [child for t in tokens for child in (t.children or [])]
+        assert {child.type for child in inline} <= {"text", "softbreak"}, [c.type for c in inline]
+        if shape is not None:
+            seen = "".join(child.content for child in inline)
+            typed = re.sub(r"\r\n|\r|\n", " ", text).strip().replace("\x00", "\ufffd")  # edges trimmed
+            assert _BREAKS.sub("", seen) == _BREAKS.sub("", typed)
+        else:
+            assert sum(1 for t in tokens if t.type == "td_open") == 2, "user text added a table cell"
+
+
+def test_md_escape_leaves_what_markdown_reads_as_text_alone():
+    """The forwarded report reads as typed: parentheses, #, !, + inside a line and a_b are no markup."""
+    typed = "Payroll sheet (Q4) found on share #3 by tax_id, 50% done! (see C:/x) {x} 1+1=2 - ok."
+    assert export.md_escape(typed) == typed
+    assert export.md_escape("Rotate keys (all)") == "Rotate keys (all)"
+    assert export.md_escape("1. item") == "1\\. item" and export.md_escape("# h") == "\\# h"
+    assert export.md_escape("[bank](https://evil.example) *b* _i_ <b> | `c`") == \
+        "\\[bank\\](https://evil.example) \\*b\\* \\_i\\_ \\<b> \\| \\`c\\`"
 
 
 def _md_lines(markdown: str) -> list[str]:
@@ -152,7 +163,7 @@ def test_markdown_report_shows_hostile_text_inert(quick, baseline, text):
     assert len(_md_lines(md)) == len(_md_lines(baseline.md)), "user text added or removed Markdown lines"
     headings, expected = _headings(md), _headings(baseline.md)
     assert len(headings) == len(expected) and headings[1:] == expected[1:]
-    for char in "[]()<>#`!*_|~":
+    for char in "[]<`*|~":  # what md_escape always escapes (the parser below checks the rest)
         assert _bare(md, char) == _bare(baseline.md, char), f"a bare {char!r} from user text"
     assert md.count("<script") == md.count("\\<script")
     assert rendered.html.count("<script") == baseline.html.count("<script")

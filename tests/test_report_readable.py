@@ -28,7 +28,7 @@ IDS = re.compile(r"U0\d[A-Z]+")
 
 def declared(engine, lang: str = "en"):
     console = make_console(engine, roster=ROSTER, people=PEOPLE, lang=lang)
-    console.say("U01CAROL", "/breach declare Payroll sheet found on a public share", "general")
+    console.say("U01CAROL", "/breach declare Payroll sheet (Q4) found on a public share", "general")
     said(console, "U01CAROL", "/breach followup Rotate the keys --owner @U02DAVE --due +2d")
     return console
 
@@ -88,3 +88,14 @@ def test_the_report_states_the_zone_its_times_are_in(sqlite_engine):
     zh = report_of(zh_console, "zh")
     assert "· 状态: 进行中 · 时间均为 UTC+8\n" in zh, zh.splitlines()[2]
     assert "CST" not in en + zh
+
+
+def test_the_markdown_report_reads_as_typed(sqlite_engine):
+    """Only what Markdown reads as markup is escaped: no \\( or \\# for a reader of the forwarded file."""
+    console = declared(sqlite_engine)
+    said(console, "U01CAROL", "/breach decision Take share #3 offline (for now)!")
+    text = report_of(console, "en")
+    assert "# Post-incident report: BR-1 — Payroll sheet (Q4) found on a public share\n" in text
+    assert "· Carol Wu · decision: Take share #3 offline (for now)!\n" in text
+    assert "F-1 · Rotate the keys · Dave Wang" in text
+    assert "\\(" not in text and "\\#" not in text

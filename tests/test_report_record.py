@@ -134,7 +134,7 @@ MOVED = {"zh": ("| 1 | 紧急响应 | 事件负责人 | 2026年11月28日 09:00 
                 "现为逾期完成"),
          "en": ("| 1 | Immediate response | Incident lead | 28 November 2026, 09:00 | 28 November 2026, 10:35 | late by 1h 35m |",
                 "alice · phase target moved: phase 1 Immediate response: due 28 November 2026, 11:05 → 28 November 2026, "
-                "09:00 \\(the awareness time was changed\\), now after its deadline")}
+                "09:00 (the awareness time was changed), now after its deadline")}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

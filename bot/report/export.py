@@ -124,10 +124,32 @@ def as_json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
 
 
+# What Markdown reads as markup inside a line, and only that: code, emphasis, links and images, HTML and autolinks,
+# table cells, strikethrough; a backslash that would escape what follows it (or end the line: a hard break); an
+# entity (&amp;); underscores except inside a word (a_b is never emphasis). Parentheses, #, !, + and the like are
+# plain text there, so the report reads as typed ("Payroll sheet (Q4)", not "\\(Q4\\)").
+_MD_INLINE = re.compile(r"\\(?=[!-/:-@\[-`{-~]|$)|[`*\[\]<|~]|&(?=#?[0-9A-Za-z]+;)|_+")
+# What starts a block when it opens a line (a list item's text, the firm's name): a heading ("# " but not
+# "#breach-1"), a quote, a list item ("- ", "+ ", "1. ", "1) "), a thematic break ("---", or "--" after a list item's "- ").
+_MD_BLOCK = re.compile(r"#{1,6}(?=[ \t]|$)|>|[+-](?=[ \t]|$)|-(?=[ \t-]*$)|\d{1,9}(?=[.)](?:[ \t]|$))")
+
+
 def md_escape(text: object) -> str:
-    """User text made inert in Markdown: no headings, links, emphasis or HTML from what people typed."""
-    out = str(text).replace("\\", "\\\\")
-    for ch in "`*_{}[]()#+!|<>~":
-        out = out.replace(ch, "\\" + ch)
+    """User text made inert in Markdown (no headings, links, emphasis or HTML from what people typed), escaping
+    only what Markdown would read as markup, so the forwarded report reads cleanly."""
     # Markdown's line endings (\r\n, \r, \n) become spaces, so typed text never starts a block of its own.
-    return re.sub(r"\r\n|\r|\n", " ", out)
+    flat = re.sub(r"\r\n|\r|\n", " ", str(text)).strip()
+
+    def escaped(match: re.Match[str]) -> str:
+        found = match.group()
+        if found[0] != "_":
+            return "\\" + found
+        before, after = flat[match.start() - 1:match.start()], flat[match.end():match.end() + 1]
+        return found if before.isalnum() and after.isalnum() else "\\_" * len(found)
+
+    out = _MD_INLINE.sub(escaped, flat)
+    start = _MD_BLOCK.match(out)
+    if start is None:
+        return out
+    cut = start.end() if start.group()[0].isdigit() else 0
+    return out[:cut] + "\\" + out[cut:]
