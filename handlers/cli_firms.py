@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.text.i18n import text as t
 from handlers.cli_records import settings_of
 from handlers.console.chat import ConsoleChat
+from handlers.console.workspace import WORKSPACE_ID as CONSOLE
 from handlers.doctor import language
 from handlers.firms import Firm, firms, listing
 from storage.db import make_engine, session_factory, transaction, upgrade
@@ -30,16 +31,19 @@ PLATFORMS = ("slack", "wecom", "console")
 def cmd_config(args: argparse.Namespace) -> int:
     """Show a firm's settings, or set one as the operator (no admin check: this is how the first admin is named)."""
     platform, _, external = (args.workspace or "").partition(":")
-    if platform not in PLATFORMS or not external:
-        print(f"--workspace is <platform>:<workspace id>, platform one of {', '.join(PLATFORMS)} "
-              "(e.g. slack:T0123ABCD, wecom:ww7f3a9c0d1e2b4a56, console:console)", file=sys.stderr)
-        return 2
     settings = settings_of(args)
+    lang = language(settings)
+    if platform not in PLATFORMS or not external:
+        print(t(lang, "cli.config_workspace_form", platforms=", ".join(PLATFORMS)), file=sys.stderr)
+        return 2
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
+    if (refused := _unknown_firm(settings, args.workspace, platform, new=args.new, lang=lang)) is not None:
+        print(refused, file=sys.stderr)
+        return 2
     bot = create_app(settings, chat=ConsoleChat(out=io.StringIO()), engine=engine)
     if args.key is not None and firm.key_of(args.key) is None:
-        print(f"no setting {args.key!r}; settings: {', '.join(firm.KEYS)}", file=sys.stderr)
+        print(t(lang, "cli.config_no_setting", key=args.key, keys=", ".join(firm.KEYS)), file=sys.stderr)
         return 2
     try:
         with tenancy.serving(bot, external, platform=platform), transaction(bot.sessions) as session:
@@ -64,6 +68,17 @@ def cmd_config(args: argparse.Namespace) -> int:
         return 1
     print("\n".join(m.plain_text() for m in said))
     return 0
+
+
+def _unknown_firm(settings: Settings, workspace: str, platform: str, *, new: bool, lang: str) -> str | None:
+    """Why a workspace id names no firm (a typo would make a firm nobody uses), with the firms there are; None when
+    it is one: in the database, configured or installed, the local console (console:console), or a new Slack team or
+    WeCom corp said to be new (--new)."""
+    known = sorted({f.workspace for f in firm_rows(settings)} | {f"console:{CONSOLE}"})
+    if workspace in known or new and platform != "console":
+        return None
+    key = "cli.config_unknown_console" if platform == "console" else "cli.config_unknown"
+    return t(lang, key, workspace=workspace, known=("、" if lang == "zh" else ", ").join(known))
 
 
 def _people(key: str, words: list[str]) -> list[str]:
@@ -142,6 +157,7 @@ def add_parser(command: Callable[..., argparse.ArgumentParser], h: Callable[[str
     subcommand, `h` gives a help text and `m` a value's placeholder in the deployment's language."""
     config = command("config", "config", cmd_config)
     config.add_argument("--workspace", required=True, metavar=m("workspace"), help=h("config_workspace"))
+    config.add_argument("--new", action="store_true", help=h("config_new"))
     config.add_argument("key", nargs="?", metavar=m("key"), help=h("config_key"))
     config.add_argument("value", nargs="*", metavar=m("value"), help=h("config_value"))
     command("firms", "firms", cmd_firms)

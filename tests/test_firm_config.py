@@ -114,7 +114,7 @@ def test_the_operator_names_the_first_admin_from_the_command_line(tmp_path, caps
     from handlers.cli import main
 
     db = f"sqlite:///{tmp_path / 'firms.db'}"
-    assert main(["--db", db, "config", "--workspace", "wecom:ww7f3a9c0d1e2b4a56", "admins", "zhangsan"]) == 0
+    assert main(["--db", db, "config", "--workspace", "wecom:ww7f3a9c0d1e2b4a56", "--new", "admins", "zhangsan"]) == 0
     assert main(["--db", db, "config", "--workspace", "wecom:ww7f3a9c0d1e2b4a56", "语言", "中文"]) == 0
     assert main(["--db", db, "config", "--workspace", "wecom:ww7f3a9c0d1e2b4a56", "时区", "火星"]) == 1
     assert main(["--db", db, "config", "--workspace", "nowhere"]) == 2

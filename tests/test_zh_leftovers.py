@@ -187,3 +187,36 @@ def test_no_chinese_message_quotes_with_ascii_quotes():
         assert "「词」" in shown and "'" not in shown, (key, shown)
         checked += 1
     assert checked > 50
+
+
+# -- 7. breachbot config names a firm that exists ----------------------------------------------------------------
+@pytest.mark.parametrize("lang, said_zh", [("zh", True), ("en", False)])
+def test_config_refuses_a_workspace_id_no_firm_has_and_lists_the_known_ones(tmp_path, capsys, monkeypatch, lang,
+                                                                             said_zh):
+    """`console:local` made a phantom firm; the console's id is console:console. An unknown id is refused (zh/en) with
+    the firms the database holds, nothing created; a Slack team or WeCom corp new to the bot is named with --new."""
+    from handlers.cli import main
+    from storage.db import make_engine
+    from storage.models import Workspace
+
+    for name in ("SLACK_BOT_TOKEN", "WECOM_CORP_ID", "WECOM_CORPS", "DATABASE_URL", "SLACK_CLIENT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BREACHBOT_LANG", lang)
+    monkeypatch.chdir(tmp_path)
+    db = f"sqlite:///{tmp_path / 'firms.db'}"
+    assert main(["--db", db, "config", "--workspace", "console:console"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "config", "--workspace", "console:local", "admins", "alice"]) == 2
+    err = capsys.readouterr().err
+    assert ("本地控制台的工作区是 console:console，而不是「console:local」。已有的事务所：console:console。" if said_zh else
+            "the local console's workspace is console:console, not 'console:local'. Firms: console:console.") in err
+    assert main(["--db", db, "config", "--workspace", "slack:T0TYPO", "admins", "U1"]) == 2
+    err = capsys.readouterr().err
+    assert ("数据库中没有事务所「slack:T0TYPO」。已有的事务所：console:console。" if said_zh else
+            "no firm 'slack:T0TYPO' in this database. Firms: console:console.") in err and "--new" in err
+    assert main(["--db", db, "config", "--workspace", "console:local", "--new", "admins", "alice"]) == 2
+    assert main(["--db", db, "config", "--workspace", "slack:T0NEW", "--new", "admins", "U1"]) == 0
+    with Session(make_engine(db)) as s:
+        assert sorted(f"{w.platform}:{w.external_id}" for w in s.exec(select(Workspace))) == \
+            ["console:console", "slack:T0NEW"]
+    assert main(["--db", db, "config", "--workspace", "slack:T0NEW"]) == 0  # known now: no --new needed
