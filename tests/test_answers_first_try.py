@@ -88,7 +88,7 @@ def test_a_message_the_scheduler_is_sending_is_not_called_undelivered(sqlite_eng
     assert "重试" not in said and "retried" not in said
 
 
-SAME_WORDS = {"zh": [("/breach 回答 原因 员工操作失误", "✅ @alice 回答了 Q11（泄露的原因是什么？）：员工失误"),
+SAME_WORDS = {"zh": [("/breach 回答 原因 员工操作失误", "✅ @alice 回答了 Q12（泄露的原因是什么？）：员工失误"),
                      ("/breach 回答 数据 银行卡号、税号", "✅ @alice 回答了 Q3（泄露了哪些类别的数据？）：银行卡、税号 / 社保号")],
               "en": [("/breach answer cause human error", "✅ @alice answered cause (What caused the leak?): Staff error"),
                      ("/breach answer data bank account, SSN",

@@ -120,9 +120,9 @@ def test_answering_when_aware_moves_every_phase_deadline(console):
 def test_a_later_phase_asks_its_own_questions_with_residence_counts(quick):
     quick.say("alice", "/breach declare Payroll export leaked")
     sent = quick.say("alice", '/breach phase next --reason "moving"', "breach-1")
-    [asked] = posts(sent, "❓")  # seven questions, one message
+    [asked] = posts(sent, "❓")  # eight questions, one message
     lines = asked.splitlines()
-    assert lines[0] == ("❓ BR-1 · phase 2/10 Preliminary investigation: 7 questions for IT security unassigned · "
+    assert lines[0] == ("❓ BR-1 · phase 2/10 Preliminary investigation: 8 questions for IT security unassigned · "
                         "Legal / compliance unassigned · Communications unassigned")
     assert [ln.split(" — ")[0] for ln in lines if ln.startswith("  Q")] == [
         "  Q3 [data] Which data categories are exposed?", "  Q4 [clients] How many clients are affected?",
@@ -130,12 +130,15 @@ def test_a_later_phase_asks_its_own_questions_with_residence_counts(quick):
         "  Q6 [encrypted] Was the leaked data encrypted?",
         "  Q7 [key_safe] Is the encryption key safe (not leaked with the data)?",
         "  Q8 [crime] Is a crime suspected (theft, insider sale, extortion)? If so, the police must be told.",
-        "  Q9 [press] Do the press or the public know about the leak?"]
+        "  Q9 [on_behalf] Is the leaked data held on behalf of clients (their payroll or ledgers)? If so, each client "
+        "that owns it must be told, often first.",
+        "  Q10 [press] Do the press or the public know about the leak?"]
     assert [ln.split(" — ")[-1] for ln in lines if ln.startswith("  Q")] == (
-        ["IT security unassigned"] * 5 + ["Legal / compliance unassigned", "Communications unassigned"])
+        ["IT security unassigned"] * 5 + ["Legal / compliance unassigned"] * 2 + ["Communications unassigned"])
     # Every question says how to answer it; the hints are the commands that work.
     hints = [ln.strip() for ln in lines if ln.strip().startswith("Answer: ")]
-    assert [h.split()[3] for h in hints] == ["data", "clients", "people", "encrypted", "key_safe", "crime", "press"]
+    assert [h.split()[3] for h in hints] == ["data", "clients", "people", "encrypted", "key_safe", "crime", "on_behalf",
+                                              "press"]
     assert "    Answer: /breach answer clients <answer> — a whole number, e.g. 40" in lines
     quick.say("dave", "/breach answer people CN=1,200 us-ca=40", "breach-1")
     quick.say("dave", "/breach answer data 3,8", "breach-1")
@@ -248,15 +251,15 @@ def test_questions_due_together_are_asked_again_in_one_message(quick):
     timeline = quick.advance(START + timedelta(hours=3))
     digests = [s.text for s in timeline if s.op == "post" and s.text.startswith("❓")]
     assert [d.splitlines()[0] for d in digests] == [
-        f"❓ BR-1: still waiting for 6 answers (asked {n} of 4 times):" for n in (2, 3, 4)]
+        f"❓ BR-1: still waiting for 7 answers (asked {n} of 4 times):" for n in (2, 3, 4)]
     assert "  Q4 [clients] How many clients are affected? — IT security unassigned" in digests[0]
     assert "[data]" not in digests[0]
     escalations = [s.text for s in timeline if s.op == "post" and s.text.startswith("❗")]
     assert len(escalations) == 1 and escalations[0].startswith(
-        "❗ BR-1: 6 questions are still unanswered after every ask. @alice, please answer or assign someone:")
+        "❗ BR-1: 7 questions are still unanswered after every ask. @alice, please answer or assign someone:")
     with Session(quick.bot.engine) as s:
         kinds = [e.kind for e in s.exec(select(TimelineEvent))]
-    assert kinds.count("asked_again") == 6 * 3 and kinds.count("question_escalated") == 6
+    assert kinds.count("asked_again") == 7 * 3 and kinds.count("question_escalated") == 7
 
 
 def test_every_phase_start_asks_in_one_message_and_a_lone_question_as_itself(quick):
@@ -264,23 +267,23 @@ def test_every_phase_start_asks_in_one_message_and_a_lone_question_as_itself(qui
     asked_at_phase_2 = posts(quick.say("alice", '/breach phase next --reason "go"', "breach-1"), "❓")
     asked_at_phase_4 = posts(quick.say("alice", '/breach phase containment --reason "go"', "breach-1"), "❓")
     assert [len(a) for a in (asked_at_declare, asked_at_phase_2, asked_at_phase_4)] == [1, 1, 1]
-    assert [a.count("\n  Q") for a in asked_at_declare + asked_at_phase_2] == [2, 7]
+    assert [a.count("\n  Q") for a in asked_at_declare + asked_at_phase_2] == [2, 8]
     assert asked_at_phase_4[0].splitlines()[0] == (
-        "❓ BR-1 Q10 for IT security unassigned: Is the leak contained (no more data going out)?")
+        "❓ BR-1 Q11 for IT security unassigned: Is the leak contained (no more data going out)?")
     with Session(quick.bot.engine) as s:
         asked = [e.data["questions"] for e in s.exec(select(TimelineEvent).where(TimelineEvent.kind == "asked")
                                                      .order_by(TimelineEvent.seq))]
-    assert [len(a) for a in asked] == [2, 7, 1]  # each question recorded as asked, once, when its phase started
+    assert [len(a) for a in asked] == [2, 8, 1]  # each question recorded as asked, once, when its phase started
 
 
 def test_the_answer_hints_of_a_phase_digest_are_commands_that_work(quick):
     quick.say("alice", "/breach declare Payroll export leaked")
     [digest] = posts(quick.say("alice", '/breach phase next --reason "go"', "breach-1"), "❓")
     samples = {"data": "3,8", "clients": "40", "people": "CN=1200", "encrypted": "yes", "key_safe": "no",
-               "crime": "yes", "press": "no"}
+               "crime": "yes", "on_behalf": "yes", "press": "no"}
     hints = [ln.strip().removeprefix("Answer: ").split(" — ")[0] for ln in digest.splitlines()
              if ln.startswith("    Answer: ")]
-    assert len(hints) == 7
+    assert len(hints) == 8
     for hint in hints:
         key = hint.split()[2]
         sent = quick.say("dave", hint.replace("<answer>", samples[key]), "breach-1")
@@ -292,3 +295,14 @@ def test_the_answer_hints_of_a_phase_digest_are_commands_that_work(quick):
     assert "[press]" not in joined(quick.say("alice", "/breach questions", "breach-1"))
     facts = incident(quick).facts
     assert (facts["clients"], facts["affected"], facts["crime_suspected"]) == (41, {"CN": 1200}, True)
+
+
+def test_the_on_behalf_question_is_asked_with_the_early_facts_and_opens_the_owner_clocks(quick):
+    """The data owner's clocks (GDPR Art. 33(2): without undue delay; Fla. Stat. §501.171(6): 10 days) turn on
+    whether the data is held on behalf of clients: phase 2 asks it, not phase 7 (issue #21)."""
+    quick.say("alice", "/breach declare Payroll export leaked --data payroll,tax_id")
+    [asked] = posts(quick.say("alice", '/breach phase next --reason "go"', "breach-1"), "❓")
+    assert "  Q9 [on_behalf] Is the leaked data held on behalf of clients" in asked
+    quick.say("alice", "/breach answer people US-FL=3 DE=2", "breach-1")
+    said = joined(quick.say("alice", "/breach answer on_behalf yes", "breach-1"))
+    assert "(eu-gdpr-33/owner): due" in said and "(us-fl-501-171/owner): due" in said

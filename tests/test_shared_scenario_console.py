@@ -23,6 +23,6 @@ def test_basic_scenario_on_console(engine):
     asked = [ln for ln in printed.splitlines() if ln.startswith("[#breach-1] ❓ BR-1 ")]  # not the reminders (BR-1:)
     assert asked == [
         "[#breach-1] ❓ BR-1 · phase 1/10 Immediate response: 2 questions for Incident lead @alice",
-        "[#breach-1] ❓ BR-1 · phase 2/10 Preliminary investigation: 5 questions for IT security @bob · "
+        "[#breach-1] ❓ BR-1 · phase 2/10 Preliminary investigation: 6 questions for IT security @bob · "
         "Legal / compliance @erin · Communications unassigned",
-        "[#breach-1] ❓ BR-1 Q10 for IT security @bob: Is the leak contained (no more data going out)?"]
+        "[#breach-1] ❓ BR-1 Q11 for IT security @bob: Is the leak contained (no more data going out)?"]

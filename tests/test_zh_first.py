@@ -38,7 +38,7 @@ SCRIPT = [
     ("dave", "breach-1", "/breach 影响 上海=300 北京市=20 加利福尼亚=5 德国=3"),
     ("dave", "breach-1", "/breach 回答 4 120"),
     ("dave", "breach-1", "/breach 事实 --开始时间 3天前 --结束时间 昨天 --措施 隔离、重置"),  # measures by a part
-    ("carol", "breach-1", "/breach 回答 11 员工失误"),
+    ("carol", "breach-1", "/breach 回答 12 员工失误"),
     ("erin", "breach-1", "/breach 时限"),
     ("erin", "breach-1", "/breach 已通报 公安 --回执 报案回执110"),
     ("carol", "breach-1", "/breach 严重程度 特别严重 --理由 范围扩大"),

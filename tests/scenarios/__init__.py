@@ -62,7 +62,7 @@ def check_basic_outcome(engine: Engine, *, users: dict[str, str] | None = None) 
         assert "phase_left_open" in kinds
         # Each phase start records the questions it asked (one message on every platform), once.
         assert [e.data["questions"] for e in events if e.kind == "asked"] == [
-            ["discovered", "aware"], ["people", "encrypted", "key_safe", "crime", "press"], ["contained"]]
+            ["discovered", "aware"], ["people", "encrypted", "key_safe", "crime", "on_behalf", "press"], ["contained"]]
         answered = [(e.actor, e.data["via"]) for e in events if e.kind == "facts_changed" and e.actor != who("alice")]
         assert answered == [(who("erin"), "answer:crime")]
         # Only the standard follow-ups scheduled at close still have reminders to send.

@@ -14,7 +14,7 @@ from storage.models import Incident, Workspace
 from tests.slack.conftest import USERS, blocks_text, buttons
 
 ALICE, BOB, ERIN = USERS["alice"], USERS["bob"], USERS["erin"]
-PHASE_2 = ["data", "clients", "people", "encrypted", "key_safe", "crime", "press"]
+PHASE_2 = ["data", "clients", "people", "encrypted", "key_safe", "crime", "on_behalf", "press"]
 
 
 def questions_posted(fake, room: str, since: int = 0) -> list[dict]:
@@ -43,11 +43,11 @@ def test_a_phase_start_posts_its_seven_questions_as_one_message_with_each_ones_b
     before = len(fake.posted(room))
 
     slack.slash(ALICE, 'phase next --reason "go"', channel=room)
-    # Left phase 1, the phase 2 prompt, then one message for all seven questions (not seven).
+    # Left phase 1, the phase 2 prompt, then one message for all eight questions (not eight).
     new = fake.posted(room)[before:]
     assert [p["text"].split(" ", 2)[:2] for p in new] == [["⏭", "Immediate"], ["▶️", "BR-1"], ["❓", "BR-1"]]
     [digest] = questions_posted(fake, room, before)
-    assert digest["text"].startswith(f"❓ BR-1 · phase 2/10 Preliminary investigation: 7 questions for "
+    assert digest["text"].startswith(f"❓ BR-1 · phase 2/10 Preliminary investigation: 8 questions for "
                                      f"IT security <@{BOB}> · Legal / compliance unassigned · Communications unassigned")
     blocks = blocks_of(digest)
     assert len(blocks) <= BLOCKS_MAX
@@ -55,7 +55,8 @@ def test_a_phase_start_posts_its_seven_questions_as_one_message_with_each_ones_b
     assert layout(blocks) == [
         ("data", ["1:data"]), ("clients", ["1:clients"]), ("people", ["1:people"]),
         ("encrypted", ["1:encrypted:yes", "1:encrypted:no"]), ("key_safe", ["1:key_safe:yes", "1:key_safe:no"]),
-        ("crime", ["1:crime:yes", "1:crime:no"]), ("press", ["1:press:yes", "1:press:no"])]
+        ("crime", ["1:crime:yes", "1:crime:no"]), ("on_behalf", ["1:on_behalf:yes", "1:on_behalf:no"]),
+        ("press", ["1:press:yes", "1:press:no"])]
     forms = [b for b in buttons(blocks) if b["action_id"].startswith("answer_form")]
     assert [b["text"]["text"] for b in forms] == ["Answer…"] * 3
     for key in PHASE_2:  # each says how to answer it
@@ -106,7 +107,8 @@ def test_each_button_of_the_digest_answers_its_own_question_and_leaves_the_other
     # The answered questions show who answered what where their buttons were; the rest keep theirs.
     assert [(key, values) for key, values in layout(blocks) if values] == [
         ("data", ["1:data"]), ("clients", ["1:clients"]), ("people", ["1:people"]),
-        ("key_safe", ["1:key_safe:yes", "1:key_safe:no"]), ("press", ["1:press:yes", "1:press:no"])]
+        ("key_safe", ["1:key_safe:yes", "1:key_safe:no"]), ("on_behalf", ["1:on_behalf:yes", "1:on_behalf:no"]),
+        ("press", ["1:press:yes", "1:press:no"])]
     notes = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
     assert notes == [f"✅ <@{BOB}> answered: No", f"✅ <@{ERIN}> answered: Yes"]
     said = [p["text"] for p in fake.posted(room)]

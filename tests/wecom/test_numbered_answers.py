@@ -93,23 +93,23 @@ def test_everyone_in_the_war_room_answers_a_question_of_the_phase_digest_by_its_
     side, fake = wecom, wecom.fake
     chatid = declare_with_a_team(side)
     side.say("alice", '下一阶段 --reason "证据已保全"')
-    # Phase 2's seven questions arrive as one message, each under its own number.
+    # Phase 2's eight questions arrive as one message, each under its own number.
     [asked] = question_prompts(fake.chat_posts(chatid))[-1:]
-    assert asked.startswith("❓ BR-1 阶段 2/10：初步调查 — 7 个问题，请 信息安全 @bob · 法务合规 未指派 · 对外沟通 未指派 回答")
+    assert asked.startswith("❓ BR-1 阶段 2/10：初步调查 — 8 个问题，请 信息安全 @bob · 法务合规 未指派 · 对外沟通 未指派 回答")
     assert [ln.split(" ", 3)[2] for ln in asked.splitlines() if ln.startswith("  Q")] == [
-        f"Q{n}" for n in range(3, 10)]
+        f"Q{n}" for n in range(3, 11)]
     assert asked.endswith("\n👉 回复问题编号和答案即可作答，例如 Q3 1")
 
-    side.say("bob", "Ｑ９ １")  # a Chinese keyboard's full-width letters and digits, from someone who did not declare
+    side.say("bob", "Ｑ１０ １")  # a Chinese keyboard's full-width letters and digits, from someone who did not declare
     assert facts(side)["press_aware"] is True
     assert fact_events(side)[-1] == {"press_aware": True}
-    assert fake.chat_posts(chatid)[-1] == "✅ @bob 回答了 Q9（媒体或公众是否已知晓此次泄露？）：是"
-    assert fake.messages_to("bob")[-1] == "已为 BR-1 记录：Q9 = 是"
+    assert fake.chat_posts(chatid)[-1] == "✅ @bob 回答了 Q10（媒体或公众是否已知晓此次泄露？）：是"
+    assert fake.messages_to("bob")[-1] == "已为 BR-1 记录：Q10 = 是"
 
-    side.say("alice", " q9：２ ")  # a later answer supersedes the earlier one; both stay in the timeline
+    side.say("alice", " q10：２ ")  # a later answer supersedes the earlier one; both stay in the timeline
     assert facts(side)["press_aware"] is False
     assert fact_events(side)[-2:] == [{"press_aware": True}, {"press_aware": False}]
-    assert fake.chat_posts(chatid)[-1] == "✅ @alice 修改了 Q9 的答案（媒体或公众是否已知晓此次泄露？）：否（原为 是）"
+    assert fake.chat_posts(chatid)[-1] == "✅ @alice 修改了 Q10 的答案（媒体或公众是否已知晓此次泄露？）：否（原为 是）"
 
     # Each number goes to its own question: choices by their numbers, a count as itself, counts by residence typed out.
     side.say("bob", "Q3 3，8")
@@ -132,7 +132,7 @@ def test_a_count_is_the_number_itself_when_the_bot_asks_for_it_again(wecom_quick
     chatid = declare_with_a_team(side)
     side.say("alice", '下一阶段 --reason "证据已保全"')
     for command in ("回答 aware 10:00", "回答 data 3,5", "回答 people CN=1200", "回答 encrypted 否",
-                    "回答 key_safe 否", "回答 crime 否", "回答 press 否"):
+                    "回答 key_safe 否", "回答 crime 否", "回答 on_behalf 否", "回答 press 否"):
         side.say("alice", command)
     side.bot.advance(side.clock.now() + timedelta(minutes=30))  # only `clients` is still open: asked again alone
     again = question_prompts(fake.chat_posts(chatid))[-1]
@@ -179,10 +179,10 @@ def test_after_a_reminder_with_several_questions_a_bare_number_is_refused(wecom_
     chatid = declare_with_a_team(side)
     side.bot.advance(side.clock.now() + timedelta(minutes=30))  # `aware` alone: a prompt of its own
     side.say("alice", '下一阶段 --reason "证据已保全"')
-    side.bot.advance(side.clock.now() + timedelta(minutes=30))  # phase 2's seven questions and `aware`, at once
+    side.bot.advance(side.clock.now() + timedelta(minutes=30))  # phase 2's eight questions and `aware`, at once
     # One reminder (WeCom would cut it at 2,048 bytes; the reply hint closes it).
     posts = fake.chat_posts(chatid)
-    assert any(p.startswith("❓ BR-1：仍有 8 个问题待回答（第 3 次询问，共 4 次）：\n  Q2 ") for p in posts[-2:])
+    assert any(p.startswith("❓ BR-1：仍有 9 个问题待回答（第 3 次询问，共 4 次）：\n  Q2 ") for p in posts[-2:])
     assert posts[-1].endswith("\n👉 回复问题编号和答案即可作答，例如 Q3 1")
     before, events = facts(side), timeline_size(side)
     side.say("bob", "1")
