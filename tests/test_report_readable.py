@@ -99,3 +99,28 @@ def test_the_markdown_report_reads_as_typed(sqlite_engine):
     assert "· Carol Wu · decision: Take share #3 offline (for now)!\n" in text
     assert "F-1 · Rotate the keys · Dave Wang" in text
     assert "\\(" not in text and "\\#" not in text
+
+
+def test_clients_affected_and_told_count_the_same_clients(sqlite_engine, tmp_path):
+    """The facts said 6 clients at declaration; the register holds 4, 2 of them told: the report counts both
+    lines against the register and says what the facts recorded, instead of '6' beside 'told 2/4'."""
+    from datetime import timedelta
+
+    from sqlmodel import Session, select
+
+    from storage.models import Client
+    from tests.test_statements import clients_csv, write_csv
+
+    console = make_console(sqlite_engine, roster=ROSTER, people=PEOPLE)
+    console.say("U01CAROL", "/breach declare Payroll sheet found --clients 6", "general")
+    said(console, "U01CAROL", f"/breach clients import {write_csv(tmp_path / 'c.csv', clients_csv(4))}")
+    with Session(sqlite_engine) as s:
+        for client in s.exec(select(Client).order_by(Client.id)).all()[:2]:
+            client.notified_at, client.notified_via = console.clock.now() + timedelta(minutes=5), "phone"
+            s.add(client)
+        s.commit()
+    text = report_of(console, "en")
+    assert "| Clients affected | 4 in the register, which the notification counts (the facts recorded 6) |" in text
+    assert "Clients told: 2/4 " in text
+    zh = report_of(make_console(sqlite_engine, roster=ROSTER, people=PEOPLE, lang="zh"), "zh")
+    assert "| 受影响客户数 | 名册 4（通知进度按名册计算；事实记录为 6） |" in zh, [x for x in zh.splitlines() if "名册" in x]

@@ -170,7 +170,7 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
              or "—"),
             (L["affected"], wording.residences(affected, lang) or "—"),
             (L["affected_total"], format_number(sum(affected.values()), lang) if affected else "—"),
-            (L["clients"], str(facts["clients"]) if facts.get("clients") is not None else "—"),
+            (L["clients"], _clients_affected(facts.get("clients"), summary["total"], lang)),
             (L["encrypted"], _yes_no(facts.get("encrypted"), lang)),
             (L["key_safe"], _yes_no(facts.get("key_safe"), lang)),
             (L["crime"], _yes_no(facts.get("crime_suspected"), lang)),
@@ -205,6 +205,18 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
         "raw": raw,
         "response_json": care_report.as_json(incident),
     }
+
+
+def _clients_affected(recorded: int | None, registered: int, lang: str) -> str:
+    """How many clients are affected, the same number the notification section counts against: the register's,
+    once there is one, with the number in the facts (`--clients`, the question) beside it when that differs
+    (an estimate before the register, or clients added to it since), so the two never disagree unexplained."""
+    if not registered:
+        return format_number(recorded, lang) if recorded is not None else "—"
+    if recorded is None or recorded == registered:
+        return format_number(registered, lang)
+    return t(lang, "report.clients_both", registered=format_number(registered, lang),
+             recorded=format_number(recorded, lang))
 
 
 def _yes_no(value: object, lang: str) -> str:
