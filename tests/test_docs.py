@@ -59,3 +59,22 @@ def test_env_example_has_no_values():
 def test_help_groups_every_subcommand_once():
     grouped = [name for _, names in groups() for name in names]
     assert sorted(grouped) == sorted(subcommands()) and len(grouped) == len(set(grouped))
+
+
+def test_the_quickstart_says_where_the_cli_and_the_data_key_are():
+    """The Quickstart names the command line `make run` / `make test` install (`.venv/bin/breachbot`) and the file the
+    data key goes in (`.env`): true as long as the Makefile's venv is .venv, the settings read .env, .env.example
+    lists the key and the CLI's own advice (`keygen`, a client import with no key) names .env too."""
+    from bot.settings import Settings
+    from bot.text.i18n import catalogue
+
+    root = Path(__file__).resolve().parent.parent
+    quickstart = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    assert "`.venv/bin/breachbot`" in quickstart and "`.venv/bin/breachbot keygen`" in quickstart
+    assert "`.env`" in quickstart and "`BREACHBOT_DATA_KEY=<key>`" in quickstart and "`.env.example`" in quickstart
+    assert re.search(r"^VENV \?= \.venv$", (root / "Makefile").read_text(encoding="utf-8"), re.M)
+    assert Settings.model_config["env_file"] == ".env"
+    assert re.search(r"^# BREACHBOT_DATA_KEY=", (root / ".env.example").read_text(encoding="utf-8"), re.M)
+    for lang in ("en", "zh"):
+        for key in ("clients.no_key", "cli.keygen_keep", "doctor.data_key_fix"):
+            assert ".env" in catalogue(lang)[key] and "BREACHBOT_DATA_KEY=<" in catalogue(lang)[key], (lang, key)
