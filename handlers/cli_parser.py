@@ -67,10 +67,16 @@ def parser_class(lang: str) -> type[argparse.ArgumentParser]:
     return Parser
 
 
+def _chinese_quotes(value: str) -> str:
+    """argparse's 'quoted' words (its repr) quoted as Chinese quotes them: 「exprt」."""
+    return re.sub(r"'([^']*)'", r"「\1」", value)
+
+
 def said(lang: str, message: str) -> str:
     """One of argparse's error messages in `lang`."""
     for pattern, key in _ERRORS:
         if found := pattern.fullmatch(message):
-            values = {k: (v.replace(", ", "、") if lang == "zh" else v) for k, v in found.groupdict().items()}
+            values = {k: (_chinese_quotes(v.replace(", ", "、")) if lang == "zh" else v)
+                      for k, v in found.groupdict().items()}
             return t(lang, f"cli_help.errors.{key}", **values)
     return message

@@ -51,7 +51,7 @@ def test_every_help_of_a_zh_deployment_is_chinese(capsys, monkeypatch):
 @pytest.mark.parametrize(
     ("lang", "argv", "said"),
     [
-        ("zh", ["exprt"], "breachbot：错误：参数 <命令>：没有 'exprt'；请写 'run'、'serve'、"),
+        ("zh", ["exprt"], "breachbot：错误：参数 <命令>：没有「exprt」；请写「run」、「serve」、"),
         (
             "en",
             ["exprt"],
@@ -62,12 +62,12 @@ def test_every_help_of_a_zh_deployment_is_chinese(capsys, monkeypatch):
         (
             "zh",
             ["export", "BR-1", "--format", "doc"],
-            "breachbot export：错误：参数 --format：没有 'doc'；请写 'json'、'md'、",
+            "breachbot export：错误：参数 --format：没有「doc」；请写「json」、「md」、",
         ),
         (
             "zh",
             ["verify", "BR-1", "--upto", "最后"],
-            "breachbot verify：错误：参数 --upto：'最后' 不是整数；请写 42 这样的整数\n",
+            "breachbot verify：错误：参数 --upto：「最后」不是整数；请写 42 这样的整数\n",
         ),
         ("zh", ["doctor", "--now"], "breachbot：错误：本命令没有这些参数：--now；请查看其 --help\n"),
     ],
