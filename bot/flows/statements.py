@@ -352,7 +352,9 @@ def letters(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Le
         raise UserError(t(lang, "report.no_war_room", id=incidents.ref(incident)))
     archive = clients.letters_zip(letters=merged, manifest_rows=manifest)
     name = f"{incidents.ref(incident)}-letters{drill_suffix(incident.drill)}.zip"
-    if incident.status == incidents.OPEN:  # a closed record stays as it was; nobody can be marked told any more
+    # Recorded after close too (the notices are still owed, and `clients notified` reads this record); a closed
+    # drill owes none and records nobody as told.
+    if incident.status == incidents.OPEN or drafts.after_close(incident, "client"):
         timeline.append(session, incident=incident, actor=context.user, kind=letter_merge.MERGED, now=now,
                         text=f"{len(merged)} letters from " + ", ".join(f"D-{d.number} v{v.version}"
                                                                           for d, v in approved.values()),
