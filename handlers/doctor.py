@@ -85,7 +85,9 @@ def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]
             raise Problem(t(lang, "doctor.unknown_profile", flags=sorted(unknown)))
         people = sum(len(v) for v in config.roster.values())
         where = settings.config_file if settings.config_file.exists() else t(lang, "doctor.no_toml")
-        return t(lang, "doctor.firm_config", file=where, count=people)
+        roster = t(lang, "doctor.roster_none" if not people else "doctor.roster_one" if people == 1 else "doctor.roster_many",
+                   count=people)
+        return t(lang, "doctor.firm_config", file=where, roster=roster)
 
     checks.append(_try("playbook", playbook, t(lang, "doctor.playbook_fix"), lang))
     checks.append(_try("regimes", regimes, t(lang, "doctor.regimes_fix"), lang))
@@ -112,8 +114,8 @@ def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]
         def migrations() -> str:
             current, head = current_revision(engine), head_revision()
             if current != head:
-                raise Problem(t(lang, "doctor.migrations_behind", head=head,
-                                current=current or t(lang, "doctor.migrations_nothing")))
+                raise Problem(t(lang, "doctor.migrations_behind", head=head, current=current) if current
+                              else t(lang, "doctor.migrations_nothing", head=head))
             return t(lang, "doctor.migrations_at", head=head)
 
         checks.append(_try("migrations", migrations, t(lang, "doctor.migrations_fix"), lang))
@@ -125,14 +127,16 @@ def diagnose(settings: Settings, *, probe_platforms: bool = True) -> list[Check]
                 late = session.exec(select(Alert).where(col(Alert.state) == "pending",
                                                         col(Alert.fire_at) < now - LATE)).all()
             if late:
-                raise Problem(t(lang, "doctor.overdue", count=len(late), late=late_by(lang)))
+                raise Problem(t(lang, "doctor.overdue_one" if len(late) == 1 else "doctor.overdue", count=len(late),
+                                late=late_by(lang)))
             return t(lang, "doctor.no_overdue")
 
         checks.append(_try("scheduler", scheduler, t(lang, "doctor.scheduler_fix"), lang))
         checks.append(_outbox(engine, lang))
     if probe_platforms:
         checks.extend(_platforms(settings))
-        checks.append(_running(settings))
+        if (running := _running(settings)) is not None:
+            checks.append(running)
     engine.dispose()
     return checks
 
@@ -141,12 +145,13 @@ def late_by(lang: str) -> str:
     """How late a reminder may be before it counts as stuck, as the language says it."""
     from bot.text.times import format_duration
 
-    return str(LATE) if lang == "en" else format_duration(LATE, lang)
+    return format_duration(LATE, lang)
 
 
-def _running(settings: Settings) -> Check:
+def _running(settings: Settings) -> Check | None:
     """What the running serve and worker say at /healthz on this machine: the scheduler's last sweep and
-    the Socket Mode connection's last message (a warning when neither answers here)."""
+    the Socket Mode connection's last message (a warning when neither answers here; nothing at all for the console
+    alone, which runs inside `breachbot console` and serves no /healthz)."""
     import json
     import urllib.request
 
@@ -172,6 +177,8 @@ def _running(settings: Settings) -> Check:
                            age=f"{socket.get('last_message_age_s', 0):.0f}", reconnects=socket.get("reconnects", 0)))
         trouble = trouble or body.get("status") != "ok"
         seen.append(t(lang, "doctor.sep").join(parts))
+    if not seen and not settings.slack_bot_token and not settings.wecom_corp_id:
+        return None
     if not seen:
         return _check(lang, "liveness", True, t(lang, "doctor.running_nobody", port=settings.port,
                                                 health=settings.health_port),
@@ -187,7 +194,8 @@ def _outbox(engine: Any, lang: str = "en") -> Check:
         waiting, dead = pending_and_dead(session)
     if not waiting and not dead:
         return _check(lang, "outbox", True, t(lang, "doctor.delivered"))
-    return _check(lang, "outbox", True, t(lang, "doctor.waiting", waiting=waiting, dead=dead),
+    return _check(lang, "outbox", True, t(lang, "doctor.waiting_one" if waiting == 1 else "doctor.waiting",
+                                          waiting=waiting, dead=dead),
                   t(lang, "doctor.outbox_fix"), warn=True)
 
 
@@ -308,10 +316,10 @@ def _identity_said(lang: str, config: FirmConfig) -> tuple[str, bool]:
     """One firm's identity in words, and whether something is missing."""
     missing = [t(lang, f"doctor.identity_field.{what}") for what, value in (
         ("name", config.name_in(lang)), ("name_en", config.name_in("en")), ("contact", config.contact)) if not value]
-    shown = " · ".join(dict.fromkeys(v for v in (config.name, config.name_en, config.contact, config.address) if v)) \
-        or t(lang, "doctor.identity_none")
+    shown = " · ".join(dict.fromkeys(v for v in (config.name, config.name_en, config.contact, config.address) if v))
     if missing:
-        return t(lang, "doctor.identity_missing", shown=shown, missing=t(lang, "doctor.sep").join(missing)), True
+        return t(lang, "doctor.identity_missing" if shown else "doctor.identity_none", shown=shown,
+                 missing=t(lang, "doctor.sep").join(missing)), True
     return shown, False
 
 

@@ -166,7 +166,7 @@ def test_doctor_says_what_to_fix(tmp_path, capsys, monkeypatch):
     assert main(["doctor", "--db", url]) == 1
     out = capsys.readouterr().out
     assert "✓ playbook: " in out and "✓ database: " in out
-    assert "✗ migrations: at nothing, code needs " in out and "fix: run `breachbot db upgrade`" in out
+    assert "✗ migrations: no tables yet; the code needs " in out and "fix: run `breachbot db upgrade`" in out
     assert "✗ data key: BREACHBOT_DATA_KEY is not set" in out
     monkeypatch.setenv("BREACHBOT_DATA_KEY", "x7cYt1r4dTtXnBQvHqUQ8cR0Zp8D2xjv9uF0h3YQm1c=")
     main(["db", "upgrade", "--db", url])

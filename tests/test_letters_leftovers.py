@@ -120,3 +120,19 @@ def test_counts_in_statements_have_thousands_separators(sqlite_engine, tmp_path)
         card = say(console, "gina", draft)
         assert shown in card, (draft, card)
         assert "1858" not in card and "3060" not in card and "1200" not in card
+
+
+def test_doctor_speaks_plainly_and_leaves_healthz_out_of_a_console_setup(tmp_path, capsys, monkeypatch):
+    from handlers.cli import main
+
+    for name in ("SLACK_BOT_TOKEN", "WECOM_CORP_ID", "DATABASE_URL", "BREACHBOT_DATA_KEY", "BREACHBOT_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    assert main(["doctor", "--db", url]) == 1
+    said = capsys.readouterr().out
+    assert "✓ firm config: no breachbot.toml; nobody on the roster" in said
+    assert "⚠ firm identity: nothing set: name, English name (name_en), contact (each is a gap in every statement)" in said
+    assert "✗ migrations: no tables yet; the code needs " in said
+    assert "✓ platform: no Slack or WeCom credentials: the console workspace" in said
+    assert "healthz" not in said and "liveness" not in said and "roster of" not in said and "at nothing" not in said

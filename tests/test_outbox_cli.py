@@ -33,7 +33,7 @@ def test_set_aside_messages_are_listed_warned_about_and_can_be_retried(tmp_path,
     assert "BR-1 console post war room: SET ASIDE since" in out and "channel_not_found" in out
     main(["doctor", "--db", url, "--offline"])
     out = capsys.readouterr().out  # a warning (⚠), not a failure (✗)
-    assert "⚠ outbox: 0 message(s) waiting to be delivered, 1 set aside" in out
+    assert "⚠ outbox: 0 messages are waiting to be delivered, 1 set aside" in out
     assert "fix: `breachbot outbox` lists them with the reason" in out
 
     # An id that is no message, or one not set aside, is refused (exit 1) and nothing is put back.

@@ -119,7 +119,7 @@ def test_doctor_firms_and_doctor_all_speak_the_deployments_language(lang, tmp_pa
     for name in ("SLACK_BOT_TOKEN", "WECOM_CORP_ID", "DATABASE_URL", "BREACHBOT_DATA_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("BREACHBOT_LANG", lang)
-    monkeypatch.setenv("PORT", str(_free_port()))  # nothing answers /healthz: the liveness line is a warning
+    monkeypatch.setenv("PORT", str(_free_port()))  # nothing answers /healthz: the console alone has no liveness line
     monkeypatch.setenv("BREACHBOT_HEALTH_PORT", str(_free_port()))
     monkeypatch.chdir(tmp_path)
     url = f"sqlite:///{tmp_path / 'cli.db'}"
@@ -138,11 +138,13 @@ def test_doctor_firms_and_doctor_all_speak_the_deployments_language(lang, tmp_pa
     if lang == "zh":
         assert "✗ 数据密钥：未设置 BREACHBOT_DATA_KEY（无法导入客户名单）\n    处理：用 `breachbot keygen` 生成" in said
         assert "✓ 数据库迁移：已是 " in said and "✓ 聊天平台：未设置任何聊天平台的凭据：使用本地控制台工作区" in said
-        assert "⚠ 事务所身份：console:console：（无）；未设置：名称、英文名称、联系方式" in said and "⚠ 运行状态：本机端口 " in said
+        assert "⚠ 事务所身份：console:console：均未设置：名称、英文名称、联系方式" in said and "运行状态" not in said
         assert operator_words(said) == [], said
     else:
         assert "✗ data key: BREACHBOT_DATA_KEY is not set (client import refused)\n    fix: create one" in said
         assert "✓ platform: no Slack or WeCom credentials: the console workspace" in said
+        assert "⚠ firm identity: console:console: nothing set: name, English name (name_en), contact (each is a gap " \
+               "in every statement)" in said and "liveness" not in said and "/healthz" not in said
 
     # The console ran on its own clock (28 Nov): by the real one its reminders are long overdue.
     assert main(["firms", "--db", url]) == 1

@@ -236,7 +236,7 @@ def test_the_firm_is_read_from_breachbot_toml_and_checked_by_doctor(tmp_path):
     assert not check.ok and "nmae" in check.detail
     config.write_text('[firm]\ncontact = "021"\n', encoding="utf-8")
     check = _identity(settings)
-    assert check.ok and check.warn and "not set: name, name_en" in check.detail
+    assert check.ok and check.warn and "021; not set: name, English name (name_en)" in check.detail
 
 
 def test_status_says_what_is_due_next_across_every_clock(sqlite_engine, tmp_path):
