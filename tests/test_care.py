@@ -141,6 +141,7 @@ def test_progress_updates_are_reminded_until_close(team, tmp_path):
     told(team, tmp_path)  # the first client told at START: the first update is due 72h later
     sent = team.advance(START + timedelta(hours=66, minutes=1))
     assert "a progress update to the clients is due" in directs(sent, "lily")
+    assert "is due due" not in directs(sent, "lily")  # the due time says "due" once
     assert "/breach draft update" in directs(sent, "carl")
     sent = team.advance(START + timedelta(hours=72, minutes=1))
     assert "a progress update to the clients is due now" in joined(sent)
@@ -365,7 +366,7 @@ def test_naming_the_spokesperson_answers_the_question(sqlite_engine):
 def test_progress_update_reminder_in_chinese(zh_team, tmp_path):
     told(zh_team, tmp_path)
     sent = zh_team.advance(START + timedelta(hours=66, minutes=1))
-    assert "应于" in directs(sent, "lily") and "/breach 起草 进展通报" in directs(sent, "lily")
+    assert "向客户发送进展通报即将到期（截止 " in directs(sent, "lily") and "应于 截止" not in directs(sent, "lily") and "/breach 起草 进展通报" in directs(sent, "lily")
     sent = zh_team.advance(START + timedelta(hours=72, minutes=1))
     assert "向客户发送进展通报的时间已到" in joined(sent)
     card = said(zh_team, "erin", "/breach 起草 进展通报 --语言 中文")

@@ -136,3 +136,31 @@ def test_doctor_speaks_plainly_and_leaves_healthz_out_of_a_console_setup(tmp_pat
     assert "✗ migrations: no tables yet; the code needs " in said
     assert "✓ platform: no Slack or WeCom credentials: the console workspace" in said
     assert "healthz" not in said and "liveness" not in said and "roster of" not in said and "at nothing" not in said
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_clocks_not_met_after_clients_are_told_are_one_line(sqlite_engine, tmp_path, lang):
+    console = make_console(sqlite_engine, roster=ROSTER, lang=lang)
+    console.bot.settings = console.bot.settings.model_copy(update={"firm_contact": "privacy@lin.example"})
+    console.say("alice", "/breach declare Payroll leak --data payroll,bank_account --clients 4", "general")
+    say(console, "alice", "/breach public Payroll sheets were left on a public share drive")
+    say(console, "alice", "/breach affected CN=5 US-CA=2")
+    record_facts(console)
+    import_clients(console, tmp_path, "name,type,contact,language,residence,data\n"
+                                      "Wang Fang,individual,wang@example.cn,zh,CN,bank_account\n"
+                                      "Li Lei,individual,li@example.cn,zh,CN,bank_account\n"
+                                      "Amy Lee,individual,amy@example.com,en,US-CA,tax_id\n"
+                                      "Bob Ray,individual,bob@example.com,en,US-CA,tax_id\n")
+    for number, draft in enumerate(("--lang zh", "--lang en"), start=1):
+        say(console, "cathy", f"/breach draft client {draft}")
+        say(console, "erin", f"/breach approve D-{number}")
+    say(console, "cathy", "/breach letters D-1 D-2")
+    said = say(console, "cathy", "/breach clients notified 1,3 --via email")
+    if lang == "en":
+        assert ("⚖️ 2 notices to people not met until every client they cover is reached: cn-pipl-57/individuals 1/2 "
+                "(5 people recorded as affected there); us-ca-1798-82/residents 1/2.") in said, said
+        assert said.count("not met") == 1 and said.count("import them into the register") == 1
+    else:
+        assert ("⚖️ 以下 2 项对个人的告知在所涉客户全部送达前不算满足：cn-pipl-57/individuals 1/2（该地区记录的受影响人数为 5 人）；"
+                "us-ca-1798-82/residents 1/2。") in said, said
+        assert said.count("不算满足") == 1

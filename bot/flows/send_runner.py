@@ -293,9 +293,7 @@ def _summary(run: SendRun, counts: sending.Tally, audiences: list[reach.Audience
         lines.insert(0, line(lang, "send.drill_nothing_sent"))
     if counts.unconfirmed:
         lines.append(line(lang, "send.unconfirmed", count=counts.unconfirmed))
-    for audience in audiences:
-        key, values = audience.said()
-        lines.append(line(lang, key, **values))
+    lines.extend(reach.standing(audiences, lang))
     return Message(lines=tuple(lines))
 
 

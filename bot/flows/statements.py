@@ -275,12 +275,13 @@ def clients_notified(bot: Bot, session: Session, ws: Workspace, context: Context
                                         via=_channel(lang, cmd.via), notified=summary["notified"], total=summary["total"]))
     if told.left_out:
         out.post(incident, message(lang, "clients.left_out", count=len(told.left_out), missing=missing))
-    for audience in reach.audiences(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
-                                    now=now, meet=True, lang=lang, actor=context.user):
-        if (audience.changed and audience.met  # a law's audience is now all told
-                or not audience.met and audience.reached):  # some told, the law's notice still owed to the rest
-            key, values = audience.said()
-            out.post(incident, message(lang, key, **values))
+    shown = [audience for audience in reach.audiences(session, incident=incident, book=bot.regimes,
+                                                      firm_profile=bot.firm_profile, now=now, meet=True, lang=lang,
+                                                      actor=context.user)
+             if (audience.changed and audience.met  # a law's audience is now all told
+                 or not audience.met and audience.reached)]  # some told, the law's notice still owed to the rest
+    if shown:  # the clocks not met yet in one line, not one 'not met' line per clock
+        out.post(incident, Message(lines=tuple(reach.standing(shown, lang))))
     acknowledge(out, context, incident, lang)
     out.refresh.add(incident.id)
 

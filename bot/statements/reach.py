@@ -15,12 +15,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from bot.chat import Line
 from bot.incident import deadlines, followups, timeline
 from bot.law import clocks
 from bot.law.regimes import RegimeBook
 from bot.statements import clients as register
 from bot.statements.sending import BOUNCED, DELIVERED, REACHED, SENT
 from bot.text.facts import covered_by
+from bot.text.i18n import line
 from bot.text.i18n import text as t
 from storage.models import Client, Incident, SendAttempt
 
@@ -94,6 +96,23 @@ class Audience:
         key = ("send.clock_met" if self.met else "send.clock_people" if self.people > self.total
                else "send.clock_open")
         return key, {"clock": self.clock_id, "reached": self.reached, "total": self.total, "people": self.people}
+
+
+def standing(audiences: list[Audience], lang: str) -> list[Line]:
+    """Where the clocks told through the register stand, as few lines as say it: each clock met on its own line,
+    the clocks not met yet in one line with their count (not the same 'not met' line once for each clock)."""
+    out = [line(lang, key, **values) for key, values in (a.said() for a in audiences if a.met)]
+    waiting = [a for a in audiences if not a.met]
+    if len(waiting) == 1:
+        key, values = waiting[0].said()
+        out.append(line(lang, key, **values))
+    elif waiting:
+        items = [t(lang, "send.clock_item_people" if a.people > a.total else "send.clock_item", clock=a.clock_id,
+                   reached=a.reached, total=a.total, people=a.people) for a in waiting]
+        out.append(line(lang, "send.clocks_open", count=len(waiting), clocks=("；" if lang == "zh" else "; ").join(items)))
+        if any(a.people > a.total for a in waiting):
+            out.append(line(lang, "send.clocks_people"))
+    return out
 
 
 def _covers(jurisdiction: str, residence: str) -> bool:
