@@ -96,6 +96,8 @@ def unknown(lang: str, key: str, word: str) -> UserError:
     """'I don't know /breach statsu' with a 'did you mean', or the whole list when nothing is close."""
     meant = did_you_mean(word)
     if meant is not None:
+        if lang == "zh" and meant.isascii():
+            meant = typed_word(lang, aliases().get(meant, meant))
         return UserError(t(lang, "parse.unknown_meant", value=word, suggestion=meant))
     if lang == "zh":
         return UserError(t(lang, key, value=word, choices="、".join(

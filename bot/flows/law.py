@@ -119,6 +119,13 @@ def measure_names(playbook: Playbook) -> dict[str, str]:
     return found
 
 
+def measure_texts(playbook: Playbook, keys: list[str], lang: str) -> list[str]:
+    """The measure tasks recorded, as the list shows them: only tasks that are measures (a task key may recur in
+    another phase: `monitoring` is also the media desk's 'Monitor the press')."""
+    return [task.text(lang) for phase in playbook.phases for task in phase.tasks
+            if task.measure is not None and task.key in keys]
+
+
 def resync(bot: Bot, session: Session, ws: Workspace, incident: Incident, out: Outbox) -> list[clocks.ClockChange]:
     """Recompute the legal clocks after a fact changed, and say in the war room what moved; returns what did."""
     changes = clocks.sync(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile,
@@ -153,8 +160,7 @@ def recorded_facts(bot: Bot, ws: Workspace, incident: Incident, now: datetime) -
     lang = ws.lang
     shown = {key: value for key, value in incident.facts.items() if value not in (None, [], {}, "")}
     if "measures" in shown:
-        shown["measures"] = [task.text(lang) for phase in bot.playbook.phases for task in phase.tasks
-                             if task.key in shown["measures"]]
+        shown["measures"] = measure_texts(bot.playbook, shown["measures"], lang)
     said = [wording.fact(key, value, lang, when=lambda at: views.when(ws, at, now)) for key, value in shown.items()]
     cause = incident.cause or incident.facts.get("cause")
     if cause in bot.playbook.causes:
@@ -180,8 +186,8 @@ def facts(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Fact
     if "ransom_paid_at" in changes:  # a payment time says a ransom was paid
         changes.setdefault("ransom_paid", True)
     apply(bot, session, ws, context, incident, changes, out, via="facts")
-    shown = {**changes, **({"measures": [task.text(lang) for phase in bot.playbook.phases for task in phase.tasks
-                                         if task.key in changes["measures"]]} if "measures" in changes else {})}
+    shown = {**changes, **({"measures": measure_texts(bot.playbook, changes["measures"], lang)}
+                           if "measures" in changes else {})}
     out.post(incident, message(lang, "facts.recorded", actor=Mention(context.user),
                                         facts=wording.facts(shown, lang, when=lambda at: views.when(ws, at, now))))
     acknowledge(out, context, incident, lang)

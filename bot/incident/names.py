@@ -30,14 +30,16 @@ def fold(text: str) -> str:
 def matching(typed: str, named: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[str]:
     """The keys a typed name means among (folded name, key) pairs, trying in turn: the exact key or name; the
     names it starts; the names it is a word of (English) or a part of (Chinese). One key: that is the thing;
-    several: ambiguous (the caller asks which, listing them); none: unknown. A number or a single character only
-    ever matches exactly."""
+    several: ambiguous (the caller asks which, listing them); none: unknown. A number or a single letter only
+    ever matches exactly; a single Chinese character matches the start of a name."""
     pairs = list(named.items() if isinstance(named, Mapping) else named)
     folded = fold(typed)
     tests = [lambda name: name == folded]
     if len(folded) >= 2 and not re.fullmatch(r"[\d.]+", folded):
         tests += [lambda name: name.startswith(folded),
                   lambda name: folded in (name.split() if folded.isascii() else name)]
+    elif len(folded) == 1 and not folded.isascii() and not folded.isdigit():
+        tests += [lambda name: name.startswith(folded)]  # 法 → 法务合规: one Chinese character is a word
     for test in tests:
         keys = list(dict.fromkeys(key for name, key in pairs if test(name)))
         if keys:
