@@ -146,7 +146,10 @@ CASES = [
     pytest.param(facts(firm_profile=frozenset({"nydfs_covered"}), determined_at=DET, ransom_paid=False),
                  {"us-nydfs-500-17/incident": DET + 72 * H}, id="nydfs-500-17-c-no-payment"),
     pytest.param(facts({"US": 10}, data=("name", "tax_id"), firm_profile=frozenset({"us_tax_preparer"})),
-                 {"us-irs-taxpro/report": T0 + 24 * H}, id="us-tax-preparer"),
+                 # IRS Tax Tip 2021-145: the Stakeholder Liaison, the FBI or Secret Service, local police and the
+                 # states where returns are prepared, each "immediately" (the firm's 24 h target)
+                 {f"us-irs-taxpro/{c}": T0 + 24 * H for c in ("report", "federal", "states", "police")},
+                 id="us-tax-preparer"),
     pytest.param(facts({"US": 10}, data=("name", "contact"), firm_profile=frozenset({"us_tax_preparer"})), {},
                  id="us-tax-preparer-contacts-only"),
     # Asia-Pacific and Canada
