@@ -164,3 +164,16 @@ def test_clocks_not_met_after_clients_are_told_are_one_line(sqlite_engine, tmp_p
         assert ("⚖️ 以下 2 项对个人的告知在所涉客户全部送达前不算满足：cn-pipl-57/individuals 1/2（该地区记录的受影响人数为 5 人）；"
                 "us-ca-1798-82/residents 1/2。") in said, said
         assert said.count("不算满足") == 1
+
+
+@pytest.mark.parametrize("places, en, zh", [
+    ([], "Tax identification numbers", "税号"),
+    (["DE"], "Tax identification numbers", "税号"),
+    (["US-CA", "CN"], "Social Security numbers and tax IDs", "美国社会安全号码和税号"),
+    (["CN", "AU"], "Tax identification numbers / Tax file numbers", "税号 / 澳大利亚税务档案号码"),
+])
+def test_a_tax_number_is_named_for_the_readers_countries(places, en, zh):
+    from bot.statements.template_context import place_label
+
+    assert (place_label("tax_id", places, "en"), place_label("tax_id", places, "zh")) == (en, zh)
+    assert place_label("payroll", places, "en") is None  # named the same everywhere: the playbook's label

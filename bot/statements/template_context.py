@@ -60,7 +60,7 @@ def place_label(key: str, places: list[str], lang: str) -> str | None:
     if f"draft.data_place.{key}.other" not in catalogue("en"):
         return None
     groups = list(dict.fromkeys(_place_group(p) for p in places)) or ["other"]
-    if len(groups) > 1 and "other" in groups:  # a US or Australian naming already says "tax ID"
+    if "US" in groups and "other" in groups:  # "Social Security numbers and tax IDs" names the others' too
         groups.remove("other")
     return " / ".join(t(lang, f"draft.data_place.{key}.{group}") for group in groups)
 
