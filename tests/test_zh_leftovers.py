@@ -220,3 +220,10 @@ def test_config_refuses_a_workspace_id_no_firm_has_and_lists_the_known_ones(tmp_
         assert sorted(f"{w.platform}:{w.external_id}" for w in s.exec(select(Workspace))) == \
             ["console:console", "slack:T0NEW"]
     assert main(["--db", db, "config", "--workspace", "slack:T0NEW"]) == 0  # known now: no --new needed
+
+
+def test_the_register_not_yet_told_takes_the_incident_id_after_it(zh_team, tmp_path):
+    letters_ready(zh_team, tmp_path)
+    zh_team.say("lily", "/breach 客户 已通知 1、2 --方式 邮件", "breach-1")
+    shown = said(zh_team, "lily", "/breach 客户 未通知 BR-1", "general")
+    assert "没有符合" not in shown and "3. [ ]" in shown and "1. [✓]" not in shown

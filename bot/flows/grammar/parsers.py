@@ -231,6 +231,10 @@ def clients(lang: str, name: str, tail: str) -> c.Command:
         return c.ClientsImport(source=unquote(rest.strip()), incident=number)
     if (shown := _register_view(body)) is not None:
         untold, fragment, page = shown
+        named = [(w, found) for w in fragment.split() if (found := INCIDENT.match(fold(w)))]
+        if len(named) == 1 and number is None:  # `客户 未通知 BR-1`: the incident, not a name to look for
+            number = int(named[0][1][1])
+            fragment = " ".join(w for w in fragment.split() if w != named[0][0])
         return c.ClientsShow(incident=number, untold=untold, fragment=fragment, page=page)
     if verb.lower() in ("notified", "已通知"):
         args = Args(lang, name, tokenize(rest), values=("via", "at"), whens=_TIMES, source=rest)
