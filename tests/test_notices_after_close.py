@@ -39,3 +39,43 @@ def test_letters_first_merged_after_close_let_clients_be_recorded_as_told(sqlite
         assert all(c.notified_at is not None for c in s.exec(select(Client)))
         merged = s.exec(select(TimelineEvent).where(TimelineEvent.kind == "letters_merged")).one()
         assert merged.data["count"] == 3
+
+
+FACTS = {"en": '/breach facts --encrypted no --from "2026-11-20 09:00" --to "2026-11-27 18:00" --measures 4.1',
+         "zh": '/breach 事实 --加密 否 --开始时间 "2026-11-20 09:00" --结束时间 "2026-11-27 18:00" --措施 4.1'}
+ENCRYPTED_GAP = {"en": "[whether the data was encrypted — to be confirmed]", "zh": "[数据是否加密——待确认]"}
+AFTER_CLOSE = {"en": "📎 BR-1 is closed: this is recorded after the close, for the notices still owed (draft them "
+                     "again to bring it in).",
+               "zh": "📎 BR-1 已结案：以上为结案后补充记录，用于仍需发出的通知（重新起草即可写入）。"}
+DRAFT = {"en": "/breach draft client --lang en", "zh": "/breach 起草 客户通知 --语言 中文"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_facts_a_draft_lacks_are_filled_after_close_so_it_can_be_approved(sqlite_engine, lang):
+    team = team_of(sqlite_engine, lang)
+    team.say("alice", "/breach declare Payroll export leaked --data payroll")
+    team.say("alice", "/breach public A payroll file was shared by mistake", "breach-1")
+    team.say("alice", CLOSE, "breach-1")
+    assert ENCRYPTED_GAP[lang] in said(team, "erin", DRAFT[lang])
+    refused = said(team, "erin", "/breach approve D-1")  # a gap: not approved
+    assert "✅" not in refused and ("D-1 v1" in refused or "D-1 第1版" in refused), refused
+    filled = said(team, "erin", FACTS[lang])
+    assert filled.splitlines()[-1] == AFTER_CLOSE[lang], filled
+    redrafted = said(team, "erin", DRAFT[lang])
+    assert "D-1 v2" in redrafted or "D-1 第2版" in redrafted
+    assert "to be confirmed" not in redrafted and "待确认" not in redrafted, redrafted
+    assert "✅" in said(team, "erin", "/breach approve D-1")
+    with Session(team.bot.engine) as s:
+        event = s.exec(select(TimelineEvent).where(TimelineEvent.kind == "facts_changed")
+                       .order_by(TimelineEvent.seq.desc())).first()
+        assert event.data["after_close"] is True and event.data["set"]["encrypted"] is False
+    # People affected too (a notice's count), after close.
+    assert said(team, "erin", "/breach affected CN=3").splitlines()[-1] == AFTER_CLOSE[lang]
+
+
+def test_a_closed_drill_takes_no_facts(sqlite_engine):
+    team = team_of(sqlite_engine)
+    team.say("alice", "/breach declare Payroll export leaked --drill")
+    team.say("alice", CLOSE, "breach-1")
+    assert said(team, "erin", "/breach facts --encrypted no") == (
+        "BR-1 is closed; it can be read but no longer changed.")

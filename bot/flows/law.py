@@ -147,9 +147,10 @@ def announce(bot: Bot, ws: Workspace, incident: incidents.Incident, change: ques
 
 def apply(bot: Bot, session: Session, ws: Workspace, context: Context, incident: Incident,
           changes: dict[str, Any], out: Outbox, via: str) -> None:
-    """Set facts, move what depends on them, and tell the war room."""
+    """Set facts, move what depends on them, and tell the war room (a closed incident's too, but a drill's: the
+    notices still owed after close are drafted from them)."""
     change = questions.set_facts(session, incident=incident, playbook=bot.playbook, changes=changes,
-                                 actor=context.user, now=bot.now(), lang=ws.lang, via=via)
+                                 actor=context.user, now=bot.now(), lang=ws.lang, via=via, after_close=True)
     announce(bot, ws, incident, change, out)
     resync(bot, session, ws, incident, out)
     out.refresh.add(incident.id)
@@ -171,6 +172,18 @@ def recorded_facts(bot: Bot, ws: Workspace, incident: Incident, now: datetime) -
     return message(lang, "facts.shown", id=incidents.ref(incident), facts=words)
 
 
+def _still_owed(incident: Incident, lang: str) -> None:
+    """Facts are recorded after close too (the notices still owed are drafted from them), but not a drill's."""
+    if incident.drill:
+        incidents.require_open(incident, lang)
+
+
+def after_close_note(ws: Workspace, incident: Incident, out: Outbox) -> None:
+    """Say that a fact given to a closed incident is recorded after the close."""
+    if incident.status != incidents.OPEN:
+        out.post(incident, message(ws.lang, "facts.after_close", id=incidents.ref(incident)))
+
+
 @command(Facts, "facts", parse=p.facts, zh=("事实",), group="law")
 def facts(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Facts, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
@@ -178,7 +191,7 @@ def facts(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Fact
     if not cmd.changes:  # `/breach facts` alone: what is recorded so far, and how to add to it
         out.reply(recorded_facts(bot, ws, incident, now), public=here(context, incident))
         return
-    incidents.require_open(incident, lang)
+    _still_owed(incident, lang)
     changes = dict(read_fact(flag, raw, now=now, tz=ws.timezone, lang=lang, aware=incident.aware_at,
                              measures=measure_names(bot.playbook), measure_choices=measure_tasks(bot.playbook, lang),
                              measure_shown=measure_labels(bot.playbook, lang))
@@ -190,6 +203,7 @@ def facts(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Fact
                            if "measures" in changes else {})}
     out.post(incident, message(lang, "facts.recorded", actor=Mention(context.user),
                                         facts=wording.facts(shown, lang, when=lambda at: views.when(ws, at, now))))
+    after_close_note(ws, incident, out)
     acknowledge(out, context, incident, lang)
 
 
@@ -198,7 +212,7 @@ def affected(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: A
              out: Outbox) -> None:
     lang = ws.lang
     incident = resolve(session, ws, context, cmd.incident)
-    incidents.require_open(incident, lang)
+    _still_owed(incident, lang)
     before = dict((incident.facts or {}).get("affected") or {})
     words = cmd.counts.split()
     added = [w.lstrip("+＋") for w in words if w[:1] in "+＋" and w.lstrip("+＋")]
@@ -216,6 +230,7 @@ def affected(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: A
     if before and before != counts and not added:  # say what the new counts replaced, and how to add instead
         out.post(incident, message(lang, "facts.affected_replaced", counts=wording.residences(before, lang),
                                    total=format_number(sum(before.values()), lang)))
+    after_close_note(ws, incident, out)
     acknowledge(out, context, incident, lang)
 
 

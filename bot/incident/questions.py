@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from bot.errors import UserError
 from bot.incident import deadlines, timeline
 from bot.incident.answers import NOT_APPLICABLE, UNKNOWN, extra, named, parse_answer, show
-from bot.incident.incidents import active_roles, require_open
+from bot.incident.incidents import OPEN, active_roles, require_open
 from bot.incident.playbook import Playbook, QuestionSpec
 from bot.text.facts import narrow, whole_number
 from bot.text.i18n import catalogue
@@ -201,10 +201,14 @@ def answer(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
 
 
 def set_facts(session: Session, *, incident: Incident, playbook: Playbook, changes: dict[str, Any], actor: str,
-              now: datetime, lang: str, via: str, still_open: tuple[str, ...] = ()) -> FactChange:
+              now: datetime, lang: str, via: str, still_open: tuple[str, ...] = (),
+              after_close: bool = False) -> FactChange:
     """Change incident facts, log them, mark the questions they answer (but those `still_open`: answered
-    "unknown", they are asked again), move dependent deadlines."""
-    require_open(incident, lang)
+    "unknown", they are asked again), move dependent deadlines. `after_close`: a closed incident takes them too
+    (the facts the notices still owed need), logged as recorded after the close."""
+    closed = incident.status != OPEN
+    if not after_close or incident.drill:
+        require_open(incident, lang)
     result = FactChange()
     facts = dict(incident.facts)
     for fact, value in changes.items():
@@ -229,7 +233,7 @@ def set_facts(session: Session, *, incident: Incident, playbook: Playbook, chang
     timeline.append(session, incident=incident, actor=actor, kind="facts_changed", now=now,
                     text=", ".join(f"{k}={_short(v)}" for k, v in changes.items()),
                     data={"via": via, "changes": {k: {"from": o, "to": n} for k, (o, n) in result.changed.items()},
-                          "set": changes})
+                          "set": changes, **({"after_close": True} if closed else {})})
     return result
 
 
