@@ -177,3 +177,15 @@ def test_a_tax_number_is_named_for_the_readers_countries(places, en, zh):
 
     assert (place_label("tax_id", places, "en"), place_label("tax_id", places, "zh")) == (en, zh)
     assert place_label("payroll", places, "en") is None  # named the same everywhere: the playbook's label
+
+
+def test_an_english_status_names_overdue_laws_in_english(sqlite_engine):
+    from datetime import timedelta
+
+    console = make_console(sqlite_engine, roster=ROSTER)
+    console.say("alice", "/breach declare Payroll leak --data payroll,bank_account", "general")
+    say(console, "alice", "/breach affected CN=20")
+    console.advance(console.clock.now() + timedelta(days=2))
+    status = say(console, "alice", "/breach status")
+    assert "PIPL (cn-pipl-57/authority)" in status and "DSL (cn-dsl-29/report)" in status, status
+    assert "个人信息保护法" not in status and "数据安全法" not in status and "条例" not in status

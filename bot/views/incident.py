@@ -16,7 +16,7 @@ from bot.law.clocks import ClockChange, ClockRow
 from bot.law.reasons import render
 from bot.law.regimes import RegimeBook
 from bot.statements import clients
-from bot.text.i18n import catalogue, drill_prefix, line, message
+from bot.text.i18n import catalogue, drill_prefix, has_chinese, line, message
 from bot.text.i18n import text as t
 from bot.text.times import dated, format_duration, format_time, is_dated, within
 from storage.models import Deadline, Incident, OutboundMessage, TimelineEvent, Workspace
@@ -169,9 +169,12 @@ def next_due(session: Session, *, incident: Incident, playbook: Playbook, lang: 
 
 
 def regime_name(key: str, lang: str) -> str:
-    """A regime by the short name people know it by (`个人信息保护法`, `PIPL`), else its key."""
-    names = catalogue(lang).get(f"regime_names.{key}", "")
-    return names.split("/")[0] if names else key
+    """A regime by the short name people know it by in the workspace's language (`个人信息保护法`; `PIPL` in an
+    English workspace, never a Chinese name there), else its key."""
+    names = [name for name in catalogue(lang).get(f"regime_names.{key}", "").split("/") if name]
+    if lang != "zh":
+        names = [name for name in names if not has_chinese(name)]
+    return names[0] if names else key
 
 
 def _closed_lines(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace,
