@@ -88,3 +88,26 @@ def test_the_gdpr_notice_counts_only_the_people_living_in_the_eu(sqlite_engine):
     text = say(incident(sqlite_engine, "en"), "erin", "/breach draft regulator --regime eu-gdpr-33")
     assert "Approximate number of data subjects: 30 living in the EU\n" in text
     assert "645" not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_law_whose_authority_threshold_is_not_met_is_refused_with_its_reason(sqlite_engine, lang):
+    # Fla. Stat. §501.171(3)(a): the Department is told only when 500 or more Floridians are notified; Tex. Bus. &
+    # Com. Code §521.053(i): the Attorney General only when at least 250 Texans are. 60 and 85 trigger neither.
+    console = make_console(sqlite_engine, roster={"legal": ["erin"]}, lang=lang)
+    console.say("alice", "/breach declare Payroll leak --data payroll,tax_id --clients 4", "general")
+    say(console, "erin", "/breach affected US-FL=60 US-TX=85 CN=10" if lang == "en" else "/breach 影响 US-FL=60 US-TX=85 CN=10")
+    say(console, "erin", FACTS[lang][1])
+    for regime, why in (("Florida", ("500", "60")), ("Texas", ("250", "85"))):
+        typed = (f"/breach draft regulator --regime {regime}" if lang == "en" else
+                 f"/breach 起草 监管报告 --法规 {'佛罗里达' if regime == 'Florida' else '得克萨斯'}")
+        refused = say(console, "erin", typed)
+        head = ("does not require a notice to its authority on the facts recorded for BR-1: " if lang == "en"
+                else "不要求向主管机关通报：")
+        assert head in refused, refused
+        assert all(n in refused for n in why), refused
+        assert ("cn-pipl-57" if lang == "en" else "个人信息保护法") in refused
+    assert drafts(sqlite_engine) == []
+    # the law that applies is still drafted
+    say(console, "erin", "/breach draft regulator --regime cn-pipl-57" if lang == "en" else "/breach 起草 监管报告 --法规 个保法")
+    assert len(drafts(sqlite_engine)) == 1

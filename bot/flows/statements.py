@@ -23,7 +23,7 @@ from bot.flows.base import acknowledge, here, moment_done, resolve, role_holders
 from bot.flows.grammar import parsers as p
 from bot.flows.port import Bot
 from bot.incident import care, incidents, names, timeline, wording
-from bot.law import clocks
+from bot.law import clocks, reasons
 from bot.outbox import FILE_PLACE, Outbox
 from bot.registry import command
 from bot.statements import clients, drafts, reach, regulator, template_context
@@ -129,18 +129,27 @@ def draft_new(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: 
 def _require_authority_notice(bot: Bot, session: Session, ws: Workspace, incident: Incident, key: str) -> None:
     """A regulator notice only under a law that tells an authority; the refusal names those that do here."""
     lang, regime = ws.lang, bot.regimes.regimes[key]
-    if regulator.authority_clocks(regime):
-        return
     rows = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=bot.now())
     found = regulator.applying(rows, bot.regimes)
+    if key in found or (regulator.authority_clocks(regime) and not (incident.facts or {}).get("affected")):
+        return  # owed, or not known yet: with nobody's residence recorded the draft's gaps ask for the facts
+    # A law with an authority notice that these facts do not trigger (60 Floridians, under the 500 threshold) is
+    # refused with its clock's own reason, like a law that tells no authority.
+    owed = {f"{key}/{c.id}" for c in regulator.authority_clocks(regime)}
+    why = next((reasons.render(row.result.reason, lang) for row in rows if row.result.clock_id in owed), None)
+    if owed and why is None:
+        why = t(lang, "draft.not_owed_unknown")
     names_of = [f"{k} ({bot.regimes.regimes[k].title(lang)})" if lang == "en" else bot.regimes.regimes[k].title(lang)
                 for k in found]
     said = {"regime": clocks.shown_regime(bot.regimes, key, lang), "title": regime.title(lang),
             "incident": incidents.ref(incident)}
+    if why is not None:
+        said = {**said, "why": why}
+    kind = "not_owed" if why is not None else "no_authority"
     if not found:
-        raise UserError(t(lang, "draft.no_authority_none", **said))
+        raise UserError(t(lang, f"draft.{kind}_none", **said))
     example = draft_gaps.redraft_command(kind="regulator", lang=lang, template_name="", regime=found[0], shown_in=lang)
-    raise UserError(t(lang, "draft.no_authority", applies=("；" if lang == "zh" else "; ").join(names_of),
+    raise UserError(t(lang, f"draft.{kind}", applies=("；" if lang == "zh" else "; ").join(names_of),
                       example=example, **said))
 
 
