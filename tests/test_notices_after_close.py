@@ -4,6 +4,8 @@ draft lacks can be filled, and commands typed outside the war room find the clos
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import Session, select
 
@@ -79,3 +81,42 @@ def test_a_closed_drill_takes_no_facts(sqlite_engine):
     team.say("alice", CLOSE, "breach-1")
     assert said(team, "erin", "/breach facts --encrypted no") == (
         "BR-1 is closed; it can be read but no longer changed.")
+
+
+CONTRACT_REMINDER = {
+    "en": "📑 BR-1: the contractual notice to 2 client(s) (#1, #2 in /breach clients) is due 18:05, in 2h 00m. @lily "
+          "@alice — when they are told: /breach clients notified 1 --via email",
+    "zh": "📑 BR-1：合同约定须通知的 2 个客户（/breach 客户 中的 #1、#2）截止 18:05，还剩 2小时。@lily @alice —— "
+          "告知后请记录：/breach 客户 已通知 1 --方式 邮件"}
+CONTRACT_MISSED = {
+    "en": "🔴 BR-1: the contractual notice deadline for 1 client(s) (#2 in /breach clients) passed at 18:05 with nobody "
+          "recorded as told. @lily @alice @erin",
+    "zh": "🔴 BR-1：合同约定须通知的 1 个客户（/breach 客户 中的 #2）已于 18:05 超过通知时限，尚未记录告知。"
+          "@lily @alice @erin"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_clients_contractual_notice_deadline_is_reminded_and_escalated_once(sqlite_engine, tmp_path, lang):
+    """Clients whose contract gives 8 hours (the register's notice_hours): one reminder for both 2h before, one
+    escalation for the one still untold when it passes, once; after close too, like the legal clocks."""
+    team = team_of(sqlite_engine, lang)
+    team.say("alice", "/breach declare Payroll export leaked --data payroll")
+    team.say("alice", "/breach public A payroll file was shared by mistake", "breach-1")
+    rows = [{"name": n, "type": "individual", "contact": f"{i}@x.example", "language": "en", "residence": "CN",
+             "data": "payroll", "notice_hours": h} for i, (n, h) in enumerate([("Ann Lee", "8"), ("Bo Chen", "8"),
+                                                                                 ("Cy Wu", "")])]
+    team.say("lily", f"/breach clients import {write_csv(tmp_path / 'c.csv', rows)}", "breach-1")
+    team.say("erin", "/breach draft client --lang en", "breach-1")
+    team.say("erin", f"/breach draft edit D-1 {LETTER}", "breach-1")
+    team.say("erin", "/breach approve D-1", "breach-1")
+    team.say("lily", "/breach letters D-1", "breach-1")
+    start = team.clock.now()
+    reminded = [m.text for m in team.advance(start + timedelta(hours=6, minutes=1)) if m.text.startswith("📑 BR-1")]
+    assert reminded == [CONTRACT_REMINDER[lang]], reminded
+    team.say("lily", "/breach clients notified 1 --via email", "breach-1")
+    team.say("alice", CLOSE, "breach-1")  # still owed after close
+    passed = [m.text for m in team.advance(start + timedelta(days=3)) if m.text.startswith("🔴") and "#2" in m.text]
+    assert passed == [CONTRACT_MISSED[lang]], passed
+    with Session(team.bot.engine) as s:
+        kinds = [e.kind for e in s.exec(select(TimelineEvent)) if e.kind.startswith("client_notice")]
+    assert kinds == ["client_notice_reminder", "client_notice_reminder", "client_notice_missed"]

@@ -15,6 +15,7 @@ from bot.incident import care, deadlines, incidents, questions, scenarios, timel
 from bot.incident.answers import named
 from bot.incident.followups import all_of
 from bot.outbox import Outbox
+from bot.statements import clients
 from bot.text.i18n import message
 from bot.text.i18n import text as t
 from bot.views import incident as views
@@ -92,11 +93,13 @@ def _people(holders: dict[str, str], roles: tuple[str, ...]) -> tuple:
     return tuple(people)
 
 
-def _due_siblings(bot: Bot, session: Session, *, incident: Incident, alert: Alert, now: datetime) -> list[Deadline]:
-    """Other questions of the incident whose same kind of alert is due now: claimed here, said in one message."""
+def _due_siblings(bot: Bot, session: Session, *, incident: Incident, alert: Alert, now: datetime,
+                  kind: str = "question") -> list[Deadline]:
+    """Other deadlines of this kind (questions, clients' contracts) of the incident whose same kind of alert is due
+    now: claimed here, said in one message."""
     rows = session.exec(
         select(Alert, Deadline).join(Deadline, col(Deadline.id) == col(Alert.deadline_id))
-        .where(Alert.incident_id == incident.id, Deadline.kind == "question", Alert.kind == alert.kind,
+        .where(Alert.incident_id == incident.id, Deadline.kind == kind, Alert.kind == alert.kind,
                col(Alert.id) != alert.id, col(Alert.fire_at) <= now, col(Alert.state) == deadlines.PENDING,
                col(Deadline.met_at).is_(None), col(Deadline.cancelled_at).is_(None))
         .order_by(col(Alert.fire_at), col(Alert.id))).all()
@@ -141,6 +144,35 @@ def _question(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, 
     lines += [question_views.question_line(incident=incident, playbook=bot.playbook, spec=spec, holders=holders, lang=lang)
               for spec in specs]
     outbox.post(incident, Message(lines=tuple(lines), kind="escalation"))
+
+
+def _client(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
+            alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
+    """A client's contractual notice deadline (the register's notice_hours): before it, and once it passed with the
+    client not told; the clients due at the same moment in one message, with their numbers in /breach clients."""
+    lang = ws.lang
+    siblings = _due_siblings(bot, session, incident=incident, alert=alert, now=now, kind=clients.CLIENT)
+    outbox.covers += [a.id for a in session.exec(select(Alert).where(
+        col(Alert.deadline_id).in_([d.id for d in siblings]), Alert.kind == alert.kind,
+        col(Alert.state) == deadlines.CLAIMED, Alert.claimed_by == bot.worker_id)) if a.id is not None]
+    refs = {d.ref for d in [deadline, *siblings]}
+    numbers = [n for n, c in enumerate(clients.register(session, incident), start=1)
+               if f"client:{c.id}" in refs and c.notified_at is None]
+    if not numbers:
+        return
+    sep = "、" if lang == "zh" else ", "
+    shown = sep.join(f"#{n}" for n in numbers[:12]) + ("…" if len(numbers) > 12 else "")
+    if alert.kind == deadlines.REMINDER:
+        msg = message(lang, "clocks.contract_reminder", id=incidents.ref(incident), count=len(numbers),
+                      numbers=shown, due=views.due_phrase(ws, deadline.due_at, now), first=numbers[0],
+                      who=_people(holders, ("client_liaison", "lead")) or t(lang, "roles.nobody"))
+        outbox.post(incident, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="reminder"))
+        return
+    msg = message(lang, "clocks.contract_escalation", id=incidents.ref(incident), count=len(numbers), numbers=shown,
+                  at=views.when(ws, deadline.due_at, now),
+                  who=_people(holders, ("client_liaison", "lead", "legal")) or t(lang, "roles.nobody"))
+    outbox.post(incident, Message(lines=msg.prefixed(drill(incident, lang)).lines, kind="escalation"))
+    outbox.refresh.add(incident.id)
 
 
 def _role(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
@@ -202,7 +234,7 @@ def _status(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, de
     outbox.refresh.add(incident.id)  # the time left reads differently now; the refresh plans the next one
 
 
-_COMPOSERS = {STATUS: _status, "phase": _phase, "question": _question, "role": _role, "regime": _regime, "followup": _followup,
+_COMPOSERS = {STATUS: _status, "phase": _phase, "question": _question, "role": _role, "regime": _regime, "followup": _followup, clients.CLIENT: _client,
               "inject": _inject, care.UPDATE: update_alert, "media_enquiry": enquiry_alert}
 
 # What each alert is called in the timeline, by deadline kind and alert kind.
@@ -214,6 +246,8 @@ _EVENT = {
     ("role", deadlines.ESCALATION): "role_prompted",
     ("regime", deadlines.REMINDER): "clock_reminder",
     ("regime", deadlines.ESCALATION): "clock_missed",
+    (clients.CLIENT, deadlines.REMINDER): "client_notice_reminder",
+    (clients.CLIENT, deadlines.ESCALATION): "client_notice_missed",
     ("followup", deadlines.REMINDER): "followup_reminder",
     ("followup", deadlines.ESCALATION): "followup_missed",
     ("inject", deadlines.ESCALATION): "inject",

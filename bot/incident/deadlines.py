@@ -15,8 +15,9 @@ ESCALATION = "escalation"
 PENDING, CLAIMED, SENT, CANCELLED = "pending", "claimed", "sent", "cancelled"
 QUEUED = "queued"  # composed and handed to the outbox; SENT once a part of it is delivered
 # Deadline kinds whose alerts go on after an incident is closed: a legal clock runs until its
-# notice is recorded, whatever the firm decides about its own response; follow-ups come after.
-AFTER_CLOSE = ("regime", "followup")
+# notice is recorded, whatever the firm decides about its own response, and so does a client's contractual notice
+# (clients are still told after close); follow-ups come after.
+AFTER_CLOSE = ("regime", "followup", "client")
 
 
 def schedule(session: Session, *, incident_id: int, kind: str, ref: str, due_at: datetime,

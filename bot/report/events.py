@@ -146,6 +146,8 @@ def _alert(e: TimelineEvent, d: Mapping[str, Any], w: Words) -> str:
         return wording.role(w.playbook, ref, w.lang)
     if kind == "question":
         return w.playbook.question(ref).text(w.lang)
+    if kind == "client":  # a client's contractual notice (the register's notice_hours)
+        return _t(w, "due", what=_t(w, "contract_notice"), due=due)
     return _t(w, "due", what=ref, due=due) if kind == "followup" else ref
 
 
@@ -221,6 +223,7 @@ _DESCRIBE: dict[str, Callable[[TimelineEvent, Mapping[str, Any], Words], str]] =
     "link_revoked": lambda e, d, w: _t(w, "link_revoked", link=d["link"], who=d["for"] or "—"),
     "link_opened": lambda e, d, w: _t(w, "link_opened", link=d["link"], who=d["for"] or "—", where=d["from"]),
     **dict.fromkeys(("reminder_sent", "escalated", "asked_again", "question_escalated", "role_prompted",
-                     "clock_reminder", "clock_missed", "followup_reminder", "followup_missed"), _alert),
+                     "clock_reminder", "clock_missed", "followup_reminder", "followup_missed",
+                     "client_notice_reminder", "client_notice_missed"), _alert),
 }
 KINDS = frozenset(_DESCRIBE) | {"decision", "note", "captured"}  # these three are people's own words, as typed
