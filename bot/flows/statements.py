@@ -278,7 +278,7 @@ def clients_notified(bot: Bot, session: Session, ws: Workspace, context: Context
     missing = letter_merge.missing_lines(told.left_out, coverage, lang)
     if not told.recorded:
         raise UserError(message(lang, "clients.no_letter", missing=missing, kind="error"))
-    care.first_told(session, incident=incident, playbook=bot.playbook, now=now)
+    care.first_told(session, incident=incident, playbook=bot.playbook, now=now, at=at)
     summary = clients.counts(clients.register(session, incident))
     out.post(incident, message(lang, "clients.told", actor=Mention(context.user), count=len(told.recorded),
                                         via=_channel(lang, cmd.via), notified=summary["notified"], total=summary["total"]))

@@ -120,10 +120,12 @@ def schedule_update(session: Session, *, incident: Incident, playbook: Playbook,
                        remind_before=cadence.remind_before, now=now)
 
 
-def first_told(session: Session, *, incident: Incident, playbook: Playbook, now: datetime) -> None:
-    """Clients were first told: from now on they hear how the response goes, on the playbook's cadence."""
+def first_told(session: Session, *, incident: Incident, playbook: Playbook, now: datetime,
+               at: datetime | None = None) -> None:
+    """Clients were first told (`at`, when that was recorded for an earlier time, else now): from then on they hear
+    how the response goes, on the playbook's cadence."""
     if not update_deadlines(session, incident):
-        schedule_update(session, incident=incident, playbook=playbook, after=now, now=now)
+        schedule_update(session, incident=incident, playbook=playbook, after=min(at or now, now), now=now)
 
 
 def update_sent(session: Session, *, incident: Incident, playbook: Playbook, now: datetime) -> None:

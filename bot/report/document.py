@@ -89,7 +89,7 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
         due_at = due.due_at if due else None
         if state.completed_at and due_at:
             late = state.completed_at - due_at
-            status = L["met"] if late.total_seconds() <= 0 else L["late_by"].format(late=format_duration(late, lang))
+            status = L["met"] if late.total_seconds() < 60 else L["late_by"].format(late=format_duration(late, lang))
         elif due_at and due_at < (incident.closed_at or now):
             status = L["not_done_overdue"]
         elif incident.closed_at:

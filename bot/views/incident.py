@@ -21,6 +21,8 @@ from bot.text.i18n import text as t
 from bot.text.times import dated, format_duration, format_time, is_dated, within
 from storage.models import Deadline, Incident, OutboundMessage, TimelineEvent, Workspace
 
+JUST = timedelta(minutes=1)  # a deadline less than a minute away or past is 'just due'
+
 
 def when(ws: Workspace, at: datetime, now: datetime) -> str:
     """A time as people in this workspace read it."""
@@ -31,6 +33,8 @@ def due_phrase(ws: Workspace, due_at: datetime, now: datetime) -> str:
     """'due 11:05 (in 58m)' or 'overdue since 11:05 (1h 02m)'; on text that stays on screen (`dated()`, refreshed
     as each step of the time left is crossed), 'due Sat 05 Dec 20:50, within 8h' or 'OVERDUE since …', never stale."""
     lang = ws.lang
+    if abs(due_at - now) < JUST and (due_at >= now or not is_dated()):  # never 'in 0m', 'within 0 min', '0m late'
+        return t(lang, "due.just", at=when(ws, due_at, now))  # (a pin then reads 'OVERDUE since', refreshed)
     if is_dated():
         if due_at >= now:
             return t(lang, "due.within", at=when(ws, due_at, now), left=within(due_at - now, lang))
@@ -325,7 +329,9 @@ def clocks(book: RegimeBook, *, incident: Incident, ws: Workspace, rows: list[Cl
         result = row.result
         audience = result.audience_zh if lang == "zh" else result.audience_en
         status = t(lang, "clocks.status.no_harm" if row.result.decided else f"clocks.status.{row.status}")
-        if row.status == "missed" and result.due_at:  # the status says overdue already: only when and how late
+        if row.status == "missed" and result.due_at and now - result.due_at < JUST:
+            timing = t(lang, "due.just", at=when(ws, result.due_at, now))
+        elif row.status == "missed" and result.due_at:  # the status says overdue already: only when and how late
             timing = t(lang, "due.past", at=when(ws, result.due_at, now),
                        late=format_duration(now - result.due_at, lang))
         elif row.status == "pending" and result.due_at:
