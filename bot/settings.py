@@ -12,7 +12,7 @@ from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError,
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
-from bot.text.worded import Listing, Worded, problems
+from bot.text.worded import Listing, Worded, problems, shown
 
 PACKAGE_PLAYBOOKS = Path(__file__).resolve().parent.parent / "playbooks"
 DEFAULT_PLAYBOOK = PACKAGE_PLAYBOOKS / "breach-default.yaml"
@@ -141,7 +141,7 @@ class Settings(BaseSettings):
     def _known_security(cls, value: str) -> str:
         value = value.lower()
         if value not in ("starttls", "ssl", "none"):
-            raise Worded("problem.settings.security", value=repr(value))
+            raise Worded("problem.settings.security", value=shown(value))
         return value
 
     @field_validator("lang")
@@ -149,7 +149,7 @@ class Settings(BaseSettings):
     def _known_lang(cls, value: str) -> str:
         value = value.lower().replace("-cn", "").replace("_cn", "")
         if value not in LANGS:
-            raise Worded("problem.settings.lang", choices=Listing(LANGS), value=repr(value))
+            raise Worded("problem.settings.lang", choices=Listing(LANGS), value=shown(value))
         return value
 
     @field_validator("timezone")
@@ -158,7 +158,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise Worded("problem.settings.timezone", value=repr(value)) from exc
+            raise Worded("problem.settings.timezone", value=shown(value)) from exc
         return value
 
     @property
@@ -260,7 +260,7 @@ FIRM_TEXT_MAX = 200
 
 def _as_text(value: object, where: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > FIRM_TEXT_MAX or "\n" in value:
-        raise ConfigError("problem.settings.firm_text", where=where, max=FIRM_TEXT_MAX, value=repr(value))
+        raise ConfigError("problem.settings.firm_text", where=where, max=FIRM_TEXT_MAX, value=shown(value))
     return value.strip()
 
 
@@ -279,7 +279,7 @@ def _holidays(table: object) -> list[date]:
                 except ValueError:
                     pass
             if not isinstance(day, date) or isinstance(day, datetime):
-                raise Worded("problem.settings.holiday", name=name, value=repr(day))
+                raise Worded("problem.settings.holiday", name=name, value=shown(day))
             days.add(day)
     return sorted(days)
 
@@ -289,4 +289,4 @@ def _as_list(value: object) -> list[str]:
         return [value]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list(value)
-    raise ConfigError("problem.settings.names", value=repr(value))
+    raise ConfigError("problem.settings.names", value=shown(value))

@@ -50,13 +50,13 @@ def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 SETTINGS = {
-    "zh": "breachbot：BREACHBOT_TIMEZONE：'Mars/Nowhere' 不是时区名：请写 Asia/Shanghai 这样的时区名\n"
-    "BREACHBOT_SMTP_PORT：应为整数（只写数字），而不是 'abc'\n",
+    "zh": "breachbot：BREACHBOT_TIMEZONE：「Mars/Nowhere」 不是时区名：请写 Asia/Shanghai 这样的时区名\n"
+    "BREACHBOT_SMTP_PORT：应为整数（只写数字），而不是 「abc」\n",
     "en": "breachbot: BREACHBOT_TIMEZONE: 'Mars/Nowhere' is not a timezone name: write one such as Asia/Shanghai\n"
     "BREACHBOT_SMTP_PORT: must be a whole number (digits only), not 'abc'\n",
 }
 NOW = {
-    "zh": "breachbot：--now 需要带时区偏移的日期和时间，如 2026-11-28T10:05+08:00，而不是 '2026-11-28T10:05'\n",
+    "zh": "breachbot：--now 需要带时区偏移的日期和时间，如 2026-11-28T10:05+08:00，而不是 「2026-11-28T10:05」\n",
     "en": "breachbot: --now needs a date and time with its offset, such as 2026-11-28T10:05+08:00, not "
     "'2026-11-28T10:05'\n",
 }
@@ -73,7 +73,7 @@ def test_settings_from_the_environment_say_each_variable_and_what_to_write(lang,
 
 
 TOML = {
-    "zh": "breachbot：{path}：[firm] name 应为一行文字（1–200 个字符），而不是 ''：请把本所的 [firm] name 写在一行内\n",
+    "zh": "breachbot：{path}：[firm] name 应为一行文字（1–200 个字符），而不是 「」：请把本所的 [firm] name 写在一行内\n",
     "en": "breachbot: {path}: [firm] name must be one line of text (1-200 characters), not '': write the firm's "
     "[firm] name on one line\n",
 }
@@ -91,8 +91,8 @@ def test_a_broken_breachbot_toml_is_said_in_the_deployments_language(lang, deplo
 
 PLAYBOOK = {
     "zh": [
-        "：phases.1.due：应为时长（如 15m、8h 或 30d），而不是 'soon'",
-        "：phases.1（investigation）：owner 'hacker' 不是角色：请写 lead、it_security、legal、",
+        "：phases.1.due：应为时长（如 15m、8h 或 30d），而不是 「soon」",
+        "：phases.1（investigation）：owner 「hacker」 不是角色：请写 lead、it_security、legal、",
         "：bogus：此处不接受这个键：请删除它或改正拼写",
     ],
     "en": [
@@ -126,13 +126,13 @@ def test_playbook_check_says_each_problem_and_what_to_write(lang, deployment, tm
 
 
 REGIMES = {
-    "zh": "breachbot：{path}:11：法规 'test-regime'：clocks.0.deadline：应为时长（如 90m、4h、30d 或 14bd），"
-    "而不是 'soon'\n",
+    "zh": "breachbot：{path}:11：法规 「test-regime」：clocks.0.deadline：应为时长（如 90m、4h、30d 或 14bd），"
+    "而不是 「soon」\n",
     "en": "breachbot: {path}:11: regime 'test-regime': clocks.0.deadline: must be a duration such as 90m, 4h, 30d "
     "or 14bd, not 'soon'\n",
 }
 CONDITION = {
-    "zh": "：clocks.0.when：affected：未知的居住地代码 'US-ZZ'：请写 CN、EU、UK、",
+    "zh": "：clocks.0.when：affected：未知的居住地代码 「US-ZZ」：请写 CN、EU、UK、",
     "en": ": clocks.0.when: affected: unknown residence code 'US-ZZ': write one of CN, EU, UK, ",
 }
 
@@ -182,7 +182,7 @@ def test_wecom_settings_say_what_to_copy_from_where(lang, deployment, tmp_path, 
     assert (
         raised.value.said(lang)
         == {
-            "zh": f"{tmp_path / 'corps.toml'} [corps.branch] 的 agent_id 是应用的数字 AgentId，而不是 'x'：请从应用页面复制 AgentId",
+            "zh": f"{tmp_path / 'corps.toml'} [corps.branch] 的 agent_id 是应用的数字 AgentId，而不是 「x」：请从应用页面复制 AgentId",
             "en": f"{tmp_path / 'corps.toml'} [corps.branch] agent_id is the app's numeric AgentId, not 'x': copy the AgentId "
             "from the app's page",
         }[lang]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.text.facts import ANSWER_TYPES, FACTS
 from bot.text.times import parse_duration
-from bot.text.worded import Lines, Listing, Worded, from_pydantic, place
+from bot.text.worded import Lines, Listing, Worded, from_pydantic, place, shown
 
 REQUIRED_ROLES = ("lead", "it_security", "legal", "executive", "comms", "client_liaison", "scribe")
 _KEY = r"^[a-z][a-z0-9_]*$"
@@ -42,7 +42,7 @@ def _duration(value: Any) -> timedelta:
             return parse_duration(str(value))
     except ValueError:
         pass
-    raise Worded("problem.playbook.duration", value=repr(value))
+    raise Worded("problem.playbook.duration", value=shown(value))
 
 
 class TaskSpec(BaseModel):
@@ -86,9 +86,9 @@ class QuestionSpec(BaseModel):
     @model_validator(mode="after")
     def _sane(self) -> QuestionSpec:
         if self.type not in ANSWER_TYPES:
-            raise Worded("problem.playbook.type", value=repr(self.type), choices=Listing(ANSWER_TYPES))
+            raise Worded("problem.playbook.type", value=shown(self.type), choices=Listing(ANSWER_TYPES))
         if self.sets not in FACTS:
-            raise Worded("problem.playbook.sets", value=repr(self.sets), choices=Listing(FACTS))
+            raise Worded("problem.playbook.sets", value=shown(self.sets), choices=Listing(FACTS))
         if unknown := [f for f in self.unless if f not in FACTS]:
             raise Worded("problem.playbook.unless", names=Listing(unknown), choices=Listing(FACTS))
         if FACTS[self.sets] != self.type:
@@ -214,18 +214,18 @@ class Playbook(BaseModel):
         if missing:
             raise Worded("problem.playbook.roles_missing", missing=Listing(missing), required=Listing(REQUIRED_ROLES))
         if self.default_severity not in self.severities:
-            raise Worded("problem.playbook.default_severity", value=repr(self.default_severity),
+            raise Worded("problem.playbook.default_severity", value=shown(self.default_severity),
                          choices=Listing(self.severities))
         keys = [p.key for p in self.phases]
         if len(keys) != len(set(keys)):
             raise Worded("problem.playbook.phases_repeat", keys=_twice(keys))
         for i, phase in enumerate(self.phases):
             if phase.owner not in self.roles:
-                raise Worded("problem.playbook.owner", i=i, phase=phase.key, value=repr(phase.owner),
+                raise Worded("problem.playbook.owner", i=i, phase=phase.key, value=shown(phase.owner),
                              choices=Listing(self.roles))
             for j, question in enumerate(phase.questions):
                 if question.ask not in self.roles:
-                    raise Worded("problem.playbook.ask", i=i, j=j, question=question.key, value=repr(question.ask),
+                    raise Worded("problem.playbook.ask", i=i, j=j, question=question.key, value=shown(question.ask),
                                  choices=Listing(self.roles))
         qkeys = [q.key for q in self.questions()]
         if len(qkeys) != len(set(qkeys)):
@@ -241,7 +241,7 @@ class Playbook(BaseModel):
                                  choices=Listing(self.roles))
         for i, follow in enumerate(self.followups_on_close):
             if follow.owner not in self.roles:
-                raise Worded("problem.playbook.followup_owner", i=i, value=repr(follow.owner),
+                raise Worded("problem.playbook.followup_owner", i=i, value=shown(follow.owner),
                              choices=Listing(self.roles))
         unknown = [r for r in self.role_prompts.roles if r not in self.roles]
         if unknown:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from bot.incident.playbook import Localized
 from bot.law.reasons import Reason, join, reason
 from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES, RESIDENCES, covered_by
-from bot.text.worded import Listing, Worded
+from bot.text.worded import Listing, Worded, shown
 
 FIRM_PROFILES: tuple[str, ...] = ("cii_operator", "central_organ", "us_tax_preparer", "nydfs_covered",
                                   "eu_established", "eu_targeting", "eu_outside")
@@ -93,7 +93,7 @@ Condition = Callable[[IncidentFacts], tuple[bool, Reason]]
 
 def _fields(arg: Any, keys: set[str], where: str) -> dict[str, Any]:
     if not isinstance(arg, dict) or set(arg) - keys:
-        raise _fail(where, "fields", fields=Listing(sorted(keys)), value=repr(arg))
+        raise _fail(where, "fields", fields=Listing(sorted(keys)), value=shown(arg))
     return arg
 
 
@@ -127,20 +127,20 @@ def _affected(op: str, arg: Any, where: str) -> Condition:
         raise _fail(where, "affected")
     bound, above = spec.get("at_least", spec.get("more_than")), "more_than" in spec
     if isinstance(bound, bool) or not isinstance(bound, int) or bound < 0:
-        raise _fail(where, "threshold", value=repr(bound))
+        raise _fail(where, "threshold", value=shown(bound))
     codes: list[str] = []
     for code in spec["in"] if isinstance(spec["in"], list) else [spec["in"]]:
         wild = isinstance(code, str) and code.endswith("*")
         matched = [r for r in RESIDENCES if r.startswith(code[:-1])] if wild else [code]
         if not matched or not (wild or code in RESIDENCES):
-            raise _fail(where, "residence", value=repr(code), choices=Listing(RESIDENCES))
+            raise _fail(where, "residence", value=shown(code), choices=Listing(RESIDENCES))
         codes += [c for c in matched if c not in codes]
     who: Localized | Reason = reason(f"who.{codes[0]}") if len(codes) == 1 else reason(
         "people_in", places=tuple(reason(f"place.{c}") for c in codes))
     try:
         who = Localized.model_validate(spec["who"]) if "who" in spec else who
     except ValidationError:
-        raise _fail(where, "who", value=repr(spec["who"])) from None
+        raise _fail(where, "who", value=shown(spec["who"])) from None
 
     def test(facts: IncidentFacts) -> tuple[bool, Reason]:  # the EU counts the people of every member state
         n = sum(count for where, count in facts.affected.items() if any(covered_by(where, code) for code in codes))
@@ -168,7 +168,7 @@ def _data(op: str, arg: Any, where: str) -> Condition:
 
 def _flag(op: str, arg: Any, where: str) -> Condition:
     if not isinstance(arg, bool):
-        raise _fail(where, "flag", value=repr(arg))
+        raise _fail(where, "flag", value=shown(arg))
 
     def test(facts: IncidentFacts) -> tuple[bool, Reason]:
         if op != "unencrypted":
@@ -185,7 +185,7 @@ def _flag(op: str, arg: Any, where: str) -> Condition:
 def _no_harm(op: str, arg: Any, where: str) -> Condition:
     spec = _fields(arg, {"decided", "open"}, where)
     if len(spec) != 1 or not isinstance(next(iter(spec.values())), str):
-        raise _fail(where, "no_harm", value=repr(arg))
+        raise _fail(where, "no_harm", value=shown(arg))
     ((kind, key),) = spec.items()
 
     def test(facts: IncidentFacts) -> tuple[bool, Reason]:
@@ -250,8 +250,8 @@ def parse_condition(raw: Any, where: str = "") -> Condition:
     if callable(raw):
         return raw
     if not isinstance(raw, dict) or len(raw) != 1:
-        raise _fail(where, "form", choices=Listing(_OPERATORS), value=repr(raw))
+        raise _fail(where, "form", choices=Listing(_OPERATORS), value=shown(raw))
     ((op, arg),) = raw.items()
     if op not in _OPERATORS:
-        raise _fail(where, "operator", value=repr(op), choices=Listing(_OPERATORS))
+        raise _fail(where, "operator", value=shown(op), choices=Listing(_OPERATORS))
     return _OPERATORS[op](op, arg, f"{where}.{op}" if where else str(op))

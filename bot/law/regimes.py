@@ -27,7 +27,7 @@ from bot.law.conditions import (  # noqa: F401  (re-exported: the regimes' vocab
 from bot.law.reasons import Reason, join, reason
 from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES, RESIDENCES  # noqa: F401
 from bot.text.times import parse_duration
-from bot.text.worded import Lines, Listing, Worded, from_pydantic, place
+from bot.text.worded import Lines, Listing, Worded, from_pydantic, place, shown
 
 STARTS: tuple[str, ...] = ("aware", "discovery", "determination", "determination_or_belief", "assessment",
                            "handling_ended", "payment", "no_harm")
@@ -76,17 +76,17 @@ def _duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if not isinstance(value, str):
-        raise Worded("problem.regimes.duration", value=repr(value))
+        raise Worded("problem.regimes.duration", value=shown(value))
     if business := re.fullmatch(r"\s*(\d+)\s*bd\s*", value):
         if int(business.group(1)) <= 0:
-            raise Worded("problem.regimes.not_positive", value=repr(value))
+            raise Worded("problem.regimes.not_positive", value=shown(value))
         return BusinessDays(days=int(business.group(1)))
     try:
         delta = parse_duration(value)
     except ValueError:
-        raise Worded("problem.regimes.duration", value=repr(value)) from None
+        raise Worded("problem.regimes.duration", value=shown(value)) from None
     if delta <= timedelta(0):
-        raise Worded("problem.regimes.not_positive", value=repr(value))
+        raise Worded("problem.regimes.not_positive", value=shown(value))
     if re.fullmatch(r"\s*\d+\s*d\s*", value):
         return CalendarDays(days=delta.days)
     return delta
@@ -160,7 +160,7 @@ class Clock(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Clock:
         if self.starts not in STARTS and not self.starts.startswith("after:"):
-            raise Worded("problem.regimes.starts", value=repr(self.starts), choices=Listing(STARTS))
+            raise Worded("problem.regimes.starts", value=shown(self.starts), choices=Listing(STARTS))
         if self.deadline is None and self.firm_target is None:
             raise Worded("problem.regimes.no_deadline")
         if self.deadline is not None and self.firm_target is not None:
@@ -188,10 +188,10 @@ class Regime(BaseModel):
         seen: list[str] = []
         for clock in self.clocks:
             if clock.id in seen:
-                raise Worded("problem.regimes.clock_twice", id=repr(clock.id))
+                raise Worded("problem.regimes.clock_twice", id=shown(clock.id))
             ref = clock.starts.removeprefix("after:")
             if clock.starts.startswith("after:") and ref not in seen:
-                raise Worded("problem.regimes.after", id=repr(clock.id), ref=repr(ref))
+                raise Worded("problem.regimes.after", id=shown(clock.id), ref=shown(ref))
             seen.append(clock.id)
         return self
 
@@ -276,10 +276,10 @@ def _load_regimes(paths: tuple[Path, ...], versions: tuple[tuple[int, int] | Non
         seen: set[str] = set()
         for i, entry in enumerate(raw.get("regimes") or []):
             key = entry.get("key") if isinstance(entry, dict) else None
-            label = (Worded("problem.regimes.label", key=repr(key)) if isinstance(key, str)
+            label = (Worded("problem.regimes.label", key=shown(key)) if isinstance(key, str)
                      else Worded("problem.regimes.label_no_key", n=i + 1))
             if isinstance(key, str) and key in seen:
-                raise RegimeError("problem.regimes.twice", path=path, key=repr(key))
+                raise RegimeError("problem.regimes.twice", path=path, key=shown(key))
             try:
                 regime = Regime.model_validate(entry)
             except ValidationError as exc:

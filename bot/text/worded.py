@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.text.i18n import catalogue, text
+from bot.text.i18n import catalogue, quoted_zh, text
 
 
 class Worded(ValueError):
@@ -25,6 +25,23 @@ class Worded(ValueError):
         return text(lang, self.key, **{name: said(value, lang) for name, value in self.values.items()})
 
 
+class Shown(str):
+    """A value as a file or the environment gave it: its repr in English (`'soon'`, `3`), a string in 「」 in Chinese."""
+
+    raw: Any
+
+    def __new__(cls, value: Any, limit: int = 0) -> Shown:
+        text = repr(value)
+        made = super().__new__(cls, text if not limit or len(text) <= limit else text[:limit - 1] + "…")
+        made.raw = value if not limit or not isinstance(value, str) or len(value) <= limit else value[:limit - 3] + "…"
+        return made
+
+
+def shown(value: Any) -> Shown:
+    """`value` to be shown quoted the way the reader's language quotes (see `Shown`)."""
+    return Shown(value)
+
+
 class Listing(list):  # type: ignore[type-arg]
     """Names said one after the other: `a, b` in English, `a、b` in Chinese."""
 
@@ -38,6 +55,8 @@ def said(value: Any, lang: str) -> Any:
     error that has no words of its own as its text; anything else as it is."""
     if isinstance(value, Worded):
         return value.said(lang)
+    if isinstance(value, Shown):
+        return quoted_zh(value.raw) if lang == "zh" and isinstance(value.raw, str) else str(value)
     if isinstance(value, Lines):
         return "\n".join(str(said(v, lang)) for v in value)
     if isinstance(value, Listing):
@@ -62,8 +81,7 @@ def from_pydantic(error: Mapping[str, Any]) -> Worded:
 
 def _shown(value: Any) -> str:
     """A value as the file gave it, short enough for one line."""
-    shown = repr(value)
-    return shown if len(shown) <= 60 else shown[:59] + "…"
+    return Shown(value, limit=60)
 
 
 def problems(error: Any) -> Lines:

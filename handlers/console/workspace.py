@@ -18,6 +18,7 @@ from bot.errors import ConfigError, UserError
 from bot.flows import lookups, tenancy
 from bot.text.i18n import text as t
 from bot.text.times import parse_duration, zone_label
+from bot.text.worded import shown as as_typed
 from handlers.console.chat import ConsoleChat, render
 from handlers.console.restore import keep_clock, restore_rooms
 from handlers.router import command_word, is_command, parse
@@ -267,6 +268,6 @@ def clock_for(now: str | None, *, interactive: bool) -> VirtualClock | OffsetClo
         except ValueError:
             start = None
         if start is None or start.tzinfo is None:
-            raise ConfigError("problem.settings.now", value=repr(now))
+            raise ConfigError("problem.settings.now", value=as_typed(now))
         return VirtualClock(start) if not interactive else OffsetClock(start - datetime.now(UTC))
     return VirtualClock(datetime.now(UTC)) if not interactive else OffsetClock(timedelta(0))

@@ -28,6 +28,7 @@ from wechatpy.session.redisstorage import RedisStorage
 
 from bot.chat import DeliveryError
 from bot.errors import ConfigError
+from bot.text.worded import shown
 from handlers import platform_errors
 
 DEFAULT_API_URL = "https://qyapi.weixin.qq.com/cgi-bin/"
@@ -168,4 +169,4 @@ def token_storage(url: str | None) -> SessionStorage:
         except ImportError as exc:
             raise ConfigError("problem.wecom.no_redis", url=url) from exc
         return RedisStorage(redis.Redis.from_url(url), prefix="breachbot:wecom")
-    raise ConfigError("problem.wecom.token_cache", value=repr(url))
+    raise ConfigError("problem.wecom.token_cache", value=shown(url))

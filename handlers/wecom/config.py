@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.errors import ConfigError
 from bot.settings import Settings
-from bot.text.worded import Listing
+from bot.text.worded import Listing, shown
 from handlers.wecom.callback import AES_KEY_LENGTH
 
 WECOM_LANG = "zh"
@@ -43,7 +43,7 @@ class WeComConfig:
             raise ConfigError("problem.wecom.missing", names=Listing(missing))
         agent = str(values["WECOM_AGENT_ID"]).strip()
         if not agent.isdecimal():
-            raise ConfigError("problem.wecom.agent_id", value=repr(agent))
+            raise ConfigError("problem.wecom.agent_id", value=shown(agent))
         aes_key = str(values["WECOM_AES_KEY"]).strip()
         if len(aes_key) != AES_KEY_LENGTH:
             raise ConfigError("problem.wecom.aes_key", length=AES_KEY_LENGTH, actual=len(aes_key))
@@ -91,14 +91,14 @@ def _one(where: str, table: Any, api_url: str) -> WeComConfig:
         raise ConfigError("problem.wecom.corp_missing", where=where, names=Listing(missing))
     agent, aes_key, corp_id = str(table["agent_id"]).strip(), str(table["aes_key"]).strip(), str(table["corp_id"])
     if not agent.isdecimal():
-        raise ConfigError("problem.wecom.corp_agent_id", where=where, value=repr(agent))
+        raise ConfigError("problem.wecom.corp_agent_id", where=where, value=shown(agent))
     if len(aes_key) != AES_KEY_LENGTH:
         raise ConfigError("problem.wecom.corp_aes_key", where=where, length=AES_KEY_LENGTH, actual=len(aes_key))
     if not corp_id.strip().isalnum():
-        raise ConfigError("problem.wecom.corp_id", where=where, value=repr(corp_id))
+        raise ConfigError("problem.wecom.corp_id", where=where, value=shown(corp_id))
     admins = table.get("admins", [])
     if not isinstance(admins, list) or not all(isinstance(a, str) and a.strip() for a in admins):
-        raise ConfigError("problem.wecom.admins", where=where, value=repr(admins))
+        raise ConfigError("problem.wecom.admins", where=where, value=shown(admins))
     return WeComConfig(corp_id=corp_id.strip(), agent_id=int(agent), secret=str(table["secret"]),
                        token=str(table["token"]), aes_key=aes_key, api_url=str(table.get("api_url") or api_url),
                        admins=tuple(a.strip() for a in admins))

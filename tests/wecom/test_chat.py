@@ -162,7 +162,7 @@ def test_processes_sharing_a_token_store_fetch_one_token(fake_wecom):
     assert shared.get(f"{CORP_ID}_{SECRET[:10]}_access_token") == "FAKE-ACCESS-TOKEN"
     with pytest.raises(ValueError, match="unknown WeCom token cache") as refused:
         token_storage("memcached://localhost")
-    assert refused.value.said("zh") == ("未知的企业微信令牌缓存 'memcached://localhost'：请写 WECOM_TOKEN_CACHE=memory 或 "
+    assert refused.value.said("zh") == ("未知的企业微信令牌缓存 「memcached://localhost」：请写 WECOM_TOKEN_CACHE=memory 或 "
                                         "WECOM_TOKEN_CACHE=redis://host:6379/0")
 
 

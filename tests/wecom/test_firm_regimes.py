@@ -84,7 +84,7 @@ def test_a_broken_or_unknown_regimes_file_is_refused_and_nothing_changes(two_cor
     broken.write_text(FIRM_FILE.replace("deadline: 48h", "deadline: soon"), encoding="utf-8")
     said = _answer(a, PATH_A, "配置 法规 broken")
     assert said.startswith("法规文件 broken 无法使用：")
-    assert f"{broken}:25：法规 'contract-acme'：clocks.0.deadline：应为时长（如 90m、4h、30d 或 14bd），而不是 'soon'" in said
+    assert f"{broken}:25：法规 「contract-acme」：clocks.0.deadline：应为时长（如 90m、4h、30d 或 14bd），而不是 「soon」" in said
     assert said.endswith("没有做任何更改。")
     assert _answer(a, PATH_A, "配置 法规 ../../etc/passwd").startswith("法规不能是“../../etc/passwd”。请输入：/breach 配置 法规 ＜与 BREACHBOT_REGIMES")
     assert "法规不能是“nowhere”" in _answer(a, PATH_A, "配置 法规 nowhere")
