@@ -151,7 +151,8 @@ def test_data_held_on_behalf_of_clients_opens_the_owner_clocks(sqlite_engine):
     assert ("eu-gdpr-33/owner · GDPR: tell each client that owns the data → Each client that owns the data"
             in listing)
     assert "cn-pipl-57/owner · PIPL: tell each client that owns the data → " in listing
-    assert "eu-gdpr-33/authorities · GDPR: notify the supervisory authority → " in listing  # the authority's keeps it
+    # Art. 33(1) is the controller's duty: a processor tells its controller, not the authorities (nor, Art. 34, people)
+    assert "eu-gdpr-33/authorities · " not in listing and "eu-gdpr-34/individuals · " not in listing
     report = joined(console.say("erin", "/breach report", "breach-1")).split(": ", 1)[1].strip()
     assert "GDPR: tell each client that owns the data" in Path(report).read_text(encoding="utf-8")
     sent = joined(console.say("erin", "/breach facts --on-behalf no", "breach-1"))

@@ -12,7 +12,7 @@ from bot.law.conditions import NoHarmDecision, eu_scope
 from bot.law.reasons import render
 from bot.law.regimes import evaluate, load_regimes
 from bot.settings import FirmConfig
-from storage.models import FirmSettings
+from storage.models import Draft, FirmSettings
 from tests.conftest import joined, make_console, said
 from tests.test_regimes import DEFAULT, T0, H, applicable, facts
 
@@ -111,3 +111,38 @@ def test_a_firm_says_it_has_no_eu_establishment_and_the_war_room_sees_every_auth
     said(console, "alice", "/breach config lang zh", "general")
     zh = joined(console.say("alice", "/breach 配置 类型 欧盟设立 面向欧盟", "general"))
     assert "请只选一项" in zh and "没有做任何更改" in zh
+
+
+@pytest.mark.parametrize("profile", [("eu_established",), ("eu_targeting",), ()])
+def test_a_processor_tells_its_controller_not_the_authorities_or_the_people(book, profile):
+    # GDPR Art. 33(1) and 34(1) bind the controller; Art. 33(2): the processor notifies the controller without undue
+    # delay. A firm holding the data on its clients' behalf owes the owner clock alone.
+    held = gdpr(book, profile, on_behalf=True)
+    assert set(held) == {"eu-gdpr-33/owner"}
+    why = {r.clock_id: render(r.reason, "en") for r in evaluate(book, facts({"EU": 5}, firm_profile=frozenset(
+        profile), on_behalf=True))}
+    for clock in ("eu-gdpr-33/authorit" + ("y" if profile == ("eu_established",) else "ies"), "eu-gdpr-34/individuals"):
+        assert why[clock].endswith("the data is held on behalf of clients (the firm is their service provider)"), why[clock]
+    own = gdpr(book, profile, on_behalf=False)
+    assert "eu-gdpr-34/individuals" in own and "eu-gdpr-33/owner" not in own
+
+
+def test_uk_gdpr_too_leaves_the_ico_and_the_people_to_the_controller(book):
+    held = {k for k in applicable(book, facts({"UK": 5}, on_behalf=True)) if k.startswith("uk-gdpr")}
+    assert held == {"uk-gdpr-33/owner"}
+    assert "uk-gdpr-33/ico" in applicable(book, facts({"UK": 5}, on_behalf=False))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_processor_s_gdpr_regulator_notice_is_refused_naming_its_reason(sqlite_engine, lang):
+    console = make_console(sqlite_engine, roster={"legal": ["erin"]}, lang=lang)
+    console.say("alice", "/breach declare Payroll leak --data payroll --clients 4", "general")
+    said(console, "erin", "/breach affected DE=30" if lang == "en" else "/breach 影响 德国=30")
+    said(console, "erin", "/breach facts --on-behalf yes --encrypted no" if lang == "en" else
+         "/breach 事实 --受托 是 --加密 否")
+    refused = said(console, "erin", "/breach draft regulator --regime GDPR" if lang == "en" else
+                   "/breach 起草 监管报告 --法规 GDPR")
+    assert ("the data is held on behalf of clients (the firm is their service provider)" if lang == "en" else
+            "数据系受客户委托处理（本所为受托处理方）") in refused, refused
+    with Session(sqlite_engine) as session:
+        assert session.exec(select(Draft)).first() is None
