@@ -50,7 +50,7 @@ def correct(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Co
         found = [r for r in clocks.find_clock(bot.regimes, current, cmd.target) if r.status == "met"]
         if len(found) != 1:
             met = sorted(r.result.clock_id for r in current if r.status == "met")
-            raise UserError(t(lang, "correct.which_notice", value=cmd.target, choices=", ".join(met) or "—"))
+            raise UserError(t(lang, "correct.which_notice", value=cmd.target, choices=("、" if lang == "zh" else ", ").join(met) or "—"))
         notice = corrections.last_notice(session, incident, found[0].result.clock_id)
         if notice is None:
             raise UserError(t(lang, "correct.which_notice", value=cmd.target, choices="—"))

@@ -295,7 +295,7 @@ def _no_open_incidents(session: Session, ws: Workspace, lang: str, key: str) -> 
     open_ = session.exec(select(Incident.number).where(Incident.workspace_id == ws.id,
                                                        col(Incident.closed_at).is_(None))).all()
     if open_:
-        raise UserError(message(lang, key, kind="error", ids=", ".join(f"BR-{n}" for n in sorted(open_))))
+        raise UserError(message(lang, key, kind="error", ids=("、" if lang == "zh" else ", ").join(f"BR-{n}" for n in sorted(open_))))
 
 
 def deployment_holidays(bot: Bot) -> list[str]:

@@ -85,7 +85,7 @@ def summary_message(bot: Bot, session: Session, ws: Workspace, incident: Inciden
                           text=event.text))
     pending_drafts = [f"D-{d.number}" for d, v in drafts.all_drafts(session, incident) if v.status != "approved"]
     if pending_drafts:
-        lines.append(line(lang, "summary.drafts", drafts=", ".join(pending_drafts)))
+        lines.append(line(lang, "summary.drafts", drafts=("、" if lang == "zh" else ", ").join(pending_drafts)))
     return Message(lines=tuple(lines), kind="summary")
 
 

@@ -45,7 +45,7 @@ def send(bot: Breachbot, session: Session, ws: Workspace, context: Context, cmd:
         if not stopped:
             raise UserError(t(ws.lang, "send.nothing_running", id=incidents.ref(incident)))
         out.post(incident, message(ws.lang, "send.stopped", actor=Mention(context.user),
-                                            runs=", ".join(f"S-{r.number}" for r in stopped)))
+                                            runs=("、" if ws.lang == "zh" else ", ").join(f"S-{r.number}" for r in stopped)))
         acknowledge(out, context, incident, ws.lang)
         return
     if cmd.action == "check":
@@ -164,7 +164,7 @@ def _preview(bot: Breachbot, incident: Incident, plan: sending.Plan, composer: s
                     + (f"/{letter_merge.variant_of(i.draft)})" if i.draft.kind == "client" else ")")
                     for i in plan.going if i.draft and i.version})
     lines = [line(lang, "send.preview", count=len(plan.going), email=by_channel.get(sending.EMAIL, 0),
-                  sms=by_channel.get(sending.SMS, 0), letters=", ".join(kinds))]
+                  sms=by_channel.get(sending.SMS, 0), letters=("、" if lang == "zh" else ", ").join(kinds))]
     if plan.skipped():
         lines.append(line(lang, "send.preview_skipped", skipped=_skipped(plan, lang)))
     sample = send_runner.preview(bot, composer, plan.going[0])

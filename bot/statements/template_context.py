@@ -187,10 +187,12 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
     letter_data = DATA_TOKEN if data or (total and not without_data) else None
     phase_spec = playbook.phase(incident.current_phase)
     public, public_gap = public_in(facts, lang)
+    firm_name = firm.name_in(lang) or placeholder(lang, "firm_name")
     return {
         # A firm with no name in breachbot.toml gets a gap like any other missing fact, never a stand-in name.
-        "firm": {"name": firm.name_in(lang) or placeholder(lang, "firm_name"), "contact": firm.contact,
-                 "address": firm.address},
+        # `subject`: the name opening a Chinese sentence, spaced off only when it ends in a Latin letter or digit.
+        "firm": {"name": firm_name, "contact": firm.contact, "address": firm.address,
+                 "subject": firm_name + (" " if firm_name[-1:].isascii() and firm_name[-1:].isalnum() else "")},
         "drill_banner": t(lang, "draft.drill_banner") + "\n\n" if incident.drill else "",
         "incident_id": ref(incident),
         "title": incident.title,  # internal: only the staff briefing uses it
