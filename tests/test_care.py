@@ -115,9 +115,9 @@ def test_feedback_after_close_and_its_average(team, tmp_path):
     team.say("alice", '/breach close --cause staff_error --lessons "Check shares" --confirm', "breach-1")
     assert incident(team).status != "open"
     out = said(team, "lily", "/breach clients feedback 1 4 quick and clear")
-    assert "recorded A** L**'s feedback for BR-1: 4/5. Average so far: 4.0/5 from 1 client(s)." in out
+    assert "recorded A** L**'s feedback for BR-1: 4/5. Average so far: 4.0/5 from 1 client." in out
     out = said(team, "lily", "/breach clients feedback 2 2 too slow")
-    assert "Average so far: 3.0/5 from 2 client(s)" in out
+    assert "Average so far: 3.0/5 from 2 clients" in out
     team.say("lily", "/breach clients feedback 2 3 better after the call", "breach-1")  # a second answer replaces
     assert sorted(e["score"] for e in incident(team).facts["feedback"]) == [3, 4]
     history = said(team, "alice", "/breach history")
@@ -261,7 +261,7 @@ def test_updates_and_surveys_are_merged_for_the_clients_told(team, tmp_path):
     assert "not approved yet" in said(team, "lily", "/breach letters D-2")
     team.say("erin", "/breach approve D-2", "breach-1")
     sent = team.say("lily", "/breach letters D-2", "breach-1")
-    assert "📦 1 letter(s) merged for the clients told" in joined(sent)
+    assert "📦 1 letter merged for the clients told" in joined(sent)
     archive = zipfile.ZipFile(io.BytesIO(Path(next(s.text for s in sent if s.op == "upload")).read_bytes()))
     [letter] = [n for n in archive.namelist() if n != "manifest.csv"]
     assert archive.read(letter).decode("utf-8").count("Dear Ann Lee,") == 1
@@ -270,7 +270,7 @@ def test_updates_and_surveys_are_merged_for_the_clients_told(team, tmp_path):
     team.say("lily", "/breach draft survey --lang en", "breach-1")
     team.say("lily", "/breach approve D-3", "breach-1")
     sent = team.say("lily", "/breach letters D-3", "breach-1")
-    assert "📦 1 letter(s) merged for the clients told" in joined(sent)
+    assert "📦 1 letter merged for the clients told" in joined(sent)
     assert [e.data["kind"] for e in events(team, "mailing_merged")] == ["update", "survey"]
     zh = said(team, "lily", "/breach draft survey --lang zh")
     assert "D-4" in zh
@@ -341,7 +341,7 @@ def test_status_shows_client_care(team, tmp_path):
     team.say("lily", "/breach offer hotline 400-000-0000", "breach-1")
     team.say("lily", "/breach clients compensate 1 ¥800", "breach-1")
     team.say("lily", "/breach clients feedback 1 5", "breach-1")
-    assert "🤝 Client care: 1 offer(s) (/breach offer) · compensation ¥800 · satisfaction 5.0/5 from 1 client(s)" in \
+    assert "🤝 Client care: offers 1 (/breach offer) · compensation ¥800 · satisfaction 5.0/5 from 1 client" in \
         said(team, "alice", "/breach status")
 
 

@@ -47,7 +47,7 @@ def test_closing_with_things_open_lists_them_and_changes_nothing(team):
     assert ("  ⚖️ Legal clock cn-pipl-57/authority (Personal information protection authority) has no notice "
             "recorded: due Sun 29 Nov 10:05, in 1d") in lines
     assert "  📝 Drafts not approved: D-1 (media)" in lines
-    assert any(ln.startswith("  ☐ Phase 1 Immediate response: 3 open task(s): Assemble the team") for ln in lines)
+    assert any(ln.startswith("  ☐ Phase 1 Immediate response: 3 open tasks: Assemble the team") for ln in lines)
     assert "  🛡 Containment not recorded: /breach facts --contained yes once the leak is stopped" in lines
     assert lines[-1] == ("To close anyway, repeat it with --confirm: /breach close BR-1 --cause staff_error "
                          '--lessons "Shares must not be public" --confirm')

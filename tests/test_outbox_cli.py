@@ -45,7 +45,7 @@ def test_set_aside_messages_are_listed_warned_about_and_can_be_retried(tmp_path,
 
     console.chat.rooms["breach-1"] = gone  # someone unarchives it
     assert main(["outbox", "--db", url, "--retry", "all"]) == 0
-    assert "1 message(s) put back" in capsys.readouterr().out
+    assert "1 message put back" in capsys.readouterr().out
     console.advance(START + timedelta(minutes=1))
     assert [s.text for s in console.chat.sent if s.op == "post"][-1].startswith("📝 Noted by @alice")
     with Session(engine) as s:

@@ -73,7 +73,7 @@ STEPS = (
     Step("客户满意度调查", "lily", "/breach draft survey --lang en", "/breach 起草 满意度回访 --语言 中文",
          "Satisfaction survey", "满意度回访", after_close=True),
     Step("收集反馈 · a score per client", "lily", "/breach clients feedback 1 4 clear and quick",
-         "/breach 客户 反馈 1 4 清楚及时", "Average score: 4.0/5 from 1 client(s)", "平均评分：4.0/5 分（1 家客户）",
+         "/breach 客户 反馈 1 4 清楚及时", "Average score: 4.0/5 from 1 client", "平均评分：4.0/5 分（1 家客户）",
          after_close=True),
 )
 
@@ -146,4 +146,4 @@ def test_every_step_of_the_procedure_has_a_command_whose_result_is_in_the_report
 def test_history_shows_the_satisfaction_trend(sqlite_engine, tmp_path):
     console = walk(sqlite_engine, tmp_path, "en")
     text = joined(console.say("alice", "/breach history", "breach-1"))
-    assert "Client satisfaction (survey, 1-5): BR-1 4.0/5 (1); average 4.0/5 over 1 incident(s)" in text
+    assert "Client satisfaction (survey, 1-5): BR-1 4.0/5 (1); average 4.0/5 over 1 incident" in text

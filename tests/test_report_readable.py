@@ -124,3 +124,21 @@ def test_clients_affected_and_told_count_the_same_clients(sqlite_engine, tmp_pat
     assert "Clients told: 2/4 " in text
     zh = report_of(make_console(sqlite_engine, roster=ROSTER, people=PEOPLE, lang="zh"), "zh")
     assert "| 受影响客户数 | 名册 4（通知进度按名册计算；事实记录为 6） |" in zh, [x for x in zh.splitlines() if "名册" in x]
+
+
+def test_english_counts_take_their_singular_or_plural_form():
+    """CLDR's plural rules (Babel) pick the catalogue's form: '1 client told', '2 clients told'; Chinese has one."""
+    from bot.text.i18n import catalogue, plurals
+    from bot.text.i18n import text as t
+
+    told = {"actor": "@Chen", "via": "phone", "notified": 1, "total": 4}
+    assert t("en", "clients.told", count=1, **told) == "📬 @Chen recorded 1 client told via phone (1/4 told)."
+    assert t("en", "clients.told", count=2, **told) == "📬 @Chen recorded 2 clients told via phone (1/4 told)."
+    assert t("en", "report.event_text.letters", count=1) == "1 letter merged"
+    assert t("en", "report.event_text.letters", count=0) == "0 letters merged"
+    assert t("en", "delivery.status_line", count=1).startswith("⚠️ 1 message could not be delivered and was set aside")
+    assert t("en", "problem.pydantic.too_short", min_length=1) == "needs at least 1 item: add it"
+    assert t("zh", "clients.told", count=1, **told) == t("zh", "clients.told", count=2, **told).replace("2", "1", 1)
+    assert not [k for k, v in catalogue("en").items() if "(s)" in v] and not plurals("zh")
+    for key, forms in plurals("en").items():
+        assert set(forms) == {"one", "other"} and forms["one"] != forms["other"], key

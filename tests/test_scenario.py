@@ -87,7 +87,7 @@ def test_full_incident_from_declare_to_verify(engine):
 
     # Move through every phase, leaving one with a reason.
     sent = say("dave", "/breach phase next")
-    assert "still has 3 open task(s)" in joined(sent) and "--reason" in joined(sent)
+    assert "still has 3 open tasks" in joined(sent) and "--reason" in joined(sent)
     with Session(engine) as s:
         assert s.exec(select(Incident)).one().current_phase == "investigation"
     say("dave", '/breach phase next --reason "scope confirmed by phone with the client"')

@@ -60,7 +60,7 @@ def test_a_progress_update_goes_by_email_to_the_clients_told_only(sqlite_engine,
     console.say("erin", "/breach approve D-4", "breach-1")
 
     preview = joined(console.say("lily", "/breach send D-3 D-4", "breach-1"))
-    assert "This would send 2 letter(s): 2 by e-mail, 0 by SMS — D-3 v1 (zh), D-4 v1 (en)." in preview
+    assert "This would send 2 letters: 2 by e-mail, 0 by SMS — D-3 v1 (zh), D-4 v1 (en)." in preview
     assert "not told of the breach yet (a first letter goes before any update or survey) 2" in preview
     assert "Refused" not in preview and len(box.messages) == 2
     refused = joined(console.say("lily", "/breach send D-3 --to not-notified", "breach-1"))

@@ -44,7 +44,7 @@ def test_500_letters_with_a_crash_and_a_resume_each_client_once_in_their_languag
         say = console.say
 
         preview = joined(say("lily", "/breach send D-1 D-2", "breach-1"))
-        assert "📨 This would send 500 letter(s): 500 by e-mail, 0 by SMS — D-1 v2 (zh/individual), " \
+        assert "📨 This would send 500 letters: 500 by e-mail, 0 by SMS — D-1 v2 (zh/individual), " \
                "D-2 v2 (en/individual)." in preview
         assert "Sample, as 客户**** would get it:" in preview and "尊敬的客户****：" in preview
         assert "/breach send D-1 D-2 --test-to me" in preview and "/breach send D-1 D-2 --confirm" in preview
@@ -58,7 +58,7 @@ def test_500_letters_with_a_crash_and_a_resume_each_client_once_in_their_languag
 
         # The first minute goes out in this process (100 a minute); the rest in a worker killed mid-run.
         started = joined(say("lily", "/breach send D-1 D-2 --confirm", "breach-1"))
-        assert "📨 S-1: @lily is sending 500 letter(s) (500 by e-mail, 0 by SMS) from D-1 D-2, at most 100 a minute." \
+        assert "📨 S-1: @lily is sending 500 letters (500 by e-mail, 0 by SMS) from D-1 D-2, at most 100 a minute." \
                in started
         assert len(box.messages) == 100
 
@@ -82,7 +82,7 @@ def test_500_letters_with_a_crash_and_a_resume_each_client_once_in_their_languag
         recipients = Counter(rcpt[0] for rcpt, _ in box.messages)
         assert len(recipients) == N and set(recipients.values()) == {1}
         assert "✅ S-1 finished: 499 sent (499 by e-mail, 0 by SMS), 0 refused by the server, 0 bounced" in said
-        assert "⚠️ 1 letter(s) unconfirmed" in said
+        assert "⚠️ 1 letter unconfirmed" in said
         assert "⚖️ cn-pipl-57/individuals: 250/250 clients in the register reached — met." in said
         assert "⚖️ eu-gdpr-34/individuals: 249/250 clients in the register reached — not met until all are reached." in said
 

@@ -53,7 +53,7 @@ def test_a_drill_sends_through_the_whole_flow_and_reaches_no_server(sqlite_engin
     monkeypatch.setattr(socket, "create_connection", lambda *a, **k: connects.append(a) or (_ for _ in ()).throw(
         OSError("a drill must not connect")))
     preview = joined(console.say("lily", "/breach send D-1 D-2", "breach-1"))
-    assert preview.startswith("[DRILL] 📨 This would send 6 letter(s): 5 by e-mail, 1 by SMS")
+    assert preview.startswith("[DRILL] 📨 This would send 6 letters: 5 by e-mail, 1 by SMS")
     test = joined(console.say("lily", "/breach send D-1 D-2 --test-to me", "breach-1"))
     assert "🧪 Test letter sent to notices@lotus.example" in test
     done = joined(console.say("lily", "/breach send D-1 D-2 --confirm", "breach-1"))
@@ -94,7 +94,7 @@ def test_only_approved_letters_by_the_liaison_after_a_preview_and_stop_then_resu
 
     # Confirming again sends only the rest; then the one left out on purpose.
     resumed = joined(say("lily", "/breach send D-1 D-2 --to not-notified", "breach-1"))
-    assert "This would send 6 letter(s)" in resumed
+    assert "This would send 6 letters" in resumed
     say("lily", "/breach send D-1 D-2 --to not-notified --confirm", "breach-1")
     console.advance(console.clock.now() + timedelta(minutes=5))
     recipients = [rcpt[0] for rcpt, _ in box.messages]
@@ -120,7 +120,7 @@ def test_a_refused_recipient_is_not_told_and_never_retried(sqlite_engine, tmp_pa
     approved_letters(console, clients_csv(tmp_path / "c.csv", 4, contact=lambda i: "by post" if i == 2 else
                                           f"c{i}@clients.example"), people="CN=2 EU=2")
     preview = joined(console.say("lily", "/breach send D-1 D-2", "breach-1"))
-    assert "This would send 3 letter(s)" in preview and "Skipped: no e-mail address or mobile number 1." in preview
+    assert "This would send 3 letters" in preview and "Skipped: no e-mail address or mobile number 1." in preview
     done = joined(console.say("lily", "/breach send D-1 D-2 --confirm", "breach-1"))
     assert "✅ S-1 finished: 2 sent (2 by e-mail, 0 by SMS), 1 refused by the server, 0 bounced, 1 skipped" in done
     assert "not met until every client they cover is reached: cn-pipl-57/individuals 1/2; eu-gdpr-34/individuals 1/2." in done

@@ -18,7 +18,7 @@ def test_basic_scenario_on_console(engine):
     assert "[@bob] ⏰ BR-1: phase 2/10 Preliminary investigation is due 18:05, in 1h 00m." in printed
     assert "[#breach-1] ✅ BR-1 closed by @alice." in printed
     assert printed.index("[@alice] ⚠️ BR-1 is not closed yet.")  # only the lead sees it < printed.index("✅ BR-1 closed by @alice.")
-    assert "4 open task(s): Close the hole that leaked the data" in printed
+    assert "4 open tasks: Close the hole that leaked the data" in printed
     # Each phase start asks its questions in one message: phases 1 and 2 as a digest, containment's one as itself.
     asked = [ln for ln in printed.splitlines() if ln.startswith("[#breach-1] ❓ BR-1 ")]  # not the reminders (BR-1:)
     assert asked == [

@@ -181,7 +181,7 @@ def test_only_clients_with_an_approved_merged_letter_are_recorded_as_told(sqlite
     assert "  • en/company: 1 (Acme Trading Ltd) — no approved letter: /breach draft client --lang en --variant " \
            "company" in done
     told = say(console, "cathy", "/breach clients notified all --via email")
-    assert "📬 @cathy recorded 1 client(s) told via email (1/4 told)." in told
+    assert "📬 @cathy recorded 1 client told via email (1/4 told)." in told
     assert "Not recorded as told (3): no approved, merged letter for them yet." in told
     unknown = say(console, "cathy", "/breach clients notified Zhao --via email")
     assert unknown == ("No client named 'Zhao' in the register. Name them as in the CSV or by a part of that name "

@@ -108,7 +108,7 @@ def test_full_statement_scenario(engine, tmp_path):
     assert not any("@example.cn" in archive.read(n).decode("utf-8") for n in names)
 
     sent = say("lily", "/breach clients notified 客户0001 --via email", "breach-1")
-    assert "📬 @lily recorded 1 client(s) told via email (1/500 told)." in joined(sent)
+    assert "📬 @lily recorded 1 client told via email (1/500 told)." in joined(sent)
     # All this happened at the moment of declaring: "10m ago" is before the firm knew, and refused.
     sent = say("lily", '/breach clients notified all --via post --at "10m ago"', "breach-1")
     assert "--at 09:55 is before the firm became aware of the breach (10:05); nothing was recorded" in joined(sent)
@@ -181,7 +181,7 @@ def test_bad_csv_imports_nothing(quick, tmp_path):
     rows[1]["residence"] = "Mars"
     rows[2]["name"] = rows[0]["name"]
     sent = joined(quick.say("alice", f"/breach clients import {write_csv(tmp_path / 'bad.csv', rows)}", "breach-1"))
-    assert "Nothing was imported: 2 row(s) need fixing." in sent
+    assert "Nothing was imported: 2 rows need fixing." in sent
     assert "line 3: residence 'Mars' is not one of CN" in sent
     assert "line 4: '客户0000' is already on line 2" not in sent and "is already on line 2" in sent
     western = tmp_path / "cp1252.csv"

@@ -47,7 +47,7 @@ def _closed_with_survey(engine, tmp_path, *, lang: str = "en", public: str | Non
 
 def _letters(console) -> dict[str, str]:
     sent = console.say("lily", "/breach letters D-3 D-4", "breach-1")
-    assert "📦 2 letter(s) merged" in joined(sent), joined(sent)
+    assert "📦 2 letters merged" in joined(sent), joined(sent)
     archive = zipfile.ZipFile(io.BytesIO(Path(next(s.text for s in sent if s.op == "upload")).read_bytes()))
     return {n: archive.read(n).decode("utf-8") for n in archive.namelist() if n != "manifest.csv"}
 

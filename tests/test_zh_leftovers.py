@@ -107,7 +107,7 @@ def test_several_clients_are_recorded_as_told_in_one_chinese_line(zh_team, tmp_p
 
 def test_several_clients_by_numbers_and_a_range_in_english(en_team, tmp_path):
     letters_ready(en_team, tmp_path)
-    assert "recorded 2 client(s) told via email (2/5 told)" in said(en_team, "lily",
+    assert "recorded 2 clients told via email (2/5 told)" in said(en_team, "lily",
                                                                    "/breach clients notified 1,2 --via email")
     assert told(en_team) == ["Ann Lee", "Bo Chen"]
     said(en_team, "lily", "/breach clients notified BR-1 3-5 --via phone")

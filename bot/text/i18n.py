@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel import Locale
 
 from bot.chat import Line, Mention, Message, RoomRef, Strong, Text
 
@@ -19,36 +20,77 @@ LOCALES = Path(__file__).resolve().parent / "locales"
 _FORMATTER = string.Formatter()
 
 
+# CLDR's plural categories: a catalogue entry written as a mapping of them is one message in its plural forms
+# (`one:` "{count} client told", `other:` "{count} clients told"); Babel says which form a number takes in a
+# language (Chinese has only `other`, so a Chinese entry stays one string).
+PLURAL_FORMS = frozenset({"zero", "one", "two", "few", "many", "other"})
+
+
 @cache
-def catalogue(lang: str) -> dict[str, str]:
-    """All messages of one language, flattened to dotted keys."""
+def _loaded(lang: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     raw = yaml.safe_load((LOCALES / f"{lang}.yaml").read_text(encoding="utf-8"))
     flat: dict[str, str] = {}
+    plural: dict[str, dict[str, str]] = {}
 
     def walk(prefix: str, node: Any) -> None:
         for key, value in node.items():
             name = f"{prefix}{key}"
-            if isinstance(value, dict):
+            if isinstance(value, dict) and "other" in value and set(value) <= PLURAL_FORMS:
+                plural[name] = {form: str(text) for form, text in value.items()}
+                flat[name] = plural[name]["other"]
+            elif isinstance(value, dict):
                 walk(name + ".", value)
             else:
                 flat[name] = str(value)
 
     walk("", raw)
-    return flat
+    return flat, plural
 
 
-def template(lang: str, key: str) -> str:
-    """The raw template for `key` in `lang`, falling back to English."""
-    text = catalogue(lang if lang in ("en", "zh") else "en").get(key)
+def catalogue(lang: str) -> dict[str, str]:
+    """All messages of one language, flattened to dotted keys (a message with plural forms by its `other`)."""
+    return _loaded(lang)[0]
+
+
+def plurals(lang: str) -> dict[str, dict[str, str]]:
+    """The messages of one language that have plural forms: key → {CLDR category: template}."""
+    return _loaded(lang)[1]
+
+
+def template(lang: str, key: str, count: Any = None) -> str:
+    """The raw template for `key` in `lang`, falling back to English; for a message with plural forms, the form
+    `count` takes in that language (CLDR's rules, from Babel)."""
+    lang = lang if lang in ("en", "zh") else "en"
+    text = catalogue(lang).get(key)
     if text is None:
-        text = catalogue("en")[key]
+        lang, text = "en", catalogue("en")[key]
+    forms = plurals(lang).get(key)
+    if isinstance(count, str) and count.replace(",", "").isdigit():  # a number already written out (1,200)
+        count = int(count.replace(",", ""))
+    if forms is not None and isinstance(count, int) and not isinstance(count, bool):
+        text = forms.get(_plural_form(lang, abs(count)), text)
     return text
+
+
+@cache
+def _plural_form(lang: str, number: int) -> str:
+    return Locale.parse(lang).plural_form(number)
+
+
+def _count(lang: str, key: str, values: dict[str, Any]) -> Any:
+    """The number a message's plural form follows: `count`, else the first whole number among its values."""
+    if "count" in values:
+        return values["count"]
+    for _, field, _, _ in _FORMATTER.parse(template(lang, key)):
+        if field and isinstance(values.get(field), int):
+            return values[field]
+    return None
 
 
 def line(lang: str, key: str, /, **values: Any) -> Line:
     """One line of spans from a template."""
     spans: list[Any] = []
-    for literal, field, spec, conversion in _FORMATTER.parse(template(lang, key)):
+    for literal, field, spec, conversion in _FORMATTER.parse(template(lang, key, _count(lang, key, values))):
         if literal:
             spans.append(Text(literal))
         if field is None:

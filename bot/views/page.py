@@ -23,6 +23,7 @@ from bot.report import chart, document
 from bot.report.events import actor as actor_name
 from bot.statements import clients, drafts
 from bot.text.i18n import catalogue
+from bot.text.i18n import text as t
 from bot.text.times import format_iso
 from storage.models import Incident, Workspace
 
@@ -128,7 +129,8 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
             shown.append({"version": v.version, "status": v.status, "status_text": L["version"].format(
                 version=v.version) + " · " + catalogue(lang).get(f"draft.status.{v.status}", v.status),
                 "by": name(v.created_by), "at": when(v.created_at), "left": left, "right": right,
-                "gaps": len(v.gaps), "approvals": [{"role": wording.role(playbook, a["role"], lang), "user": name(a["user"]),
+                "gaps": len(v.gaps), "gaps_text": t(lang, "page.gaps", count=len(v.gaps)),
+                "approvals": [{"role": wording.role(playbook, a["role"], lang), "user": name(a["user"]),
                                                       "at": when(datetime.fromisoformat(a["at"])) if a.get("at") else ""}
                                                      for a in v.approvals]})
         statements.append({"id": f"D-{draft.number}", "kind": wording.name(lang, "draft_kind", draft.kind),
