@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot import delivery
 from bot.text.i18n import text as t
-from bot.text.times import zone_label
+from bot.text.times import format_stamp
 from storage.models import Incident, OutboundMessage
-
-
-def _at(when: datetime, tz: str, pattern: str) -> str:
-    """A stored (naive UTC or aware) time in the firm's zone, labelled so nobody misreads it: `10:05 UTC+8`."""
-    aware = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(ZoneInfo(tz))
-    return f"{aware.strftime(pattern)} {zone_label(tz, aware)}"
 
 
 def _incident(session: Session, row: OutboundMessage) -> str:
@@ -33,10 +24,10 @@ def listing(session: Session, *, lang: str = "en", tz: str = "UTC") -> tuple[lis
         what = f"{row.op} {row.target or t(lang, 'cli.war_room')}"
         if row.state == delivery.DEAD:
             set_aside = True
-            state = t(lang, "cli.set_aside_since", at=_at(row.dead_at, tz, "%Y-%m-%d %H:%M")) if row.dead_at \
+            state = t(lang, "cli.set_aside_since", at=format_stamp(row.dead_at, tz, lang=lang)) if row.dead_at \
                 else t(lang, "cli.set_aside")
         else:
-            state = t(lang, "cli.waiting", at=_at(row.next_try_at, tz, "%Y-%m-%d %H:%M:%S"))
+            state = t(lang, "cli.waiting", at=format_stamp(row.next_try_at, tz, lang=lang, seconds=True))
         why = " — ".join(dict.fromkeys(x for x in (row.reason, row.last_error) if x)) or t(lang, "cli.not_tried")
         lines.append(t(lang, "cli.outbox_row", id=row.id, incident=_incident(session, row), platform=row.platform,
                        what=what, state=state, attempts=row.attempts, why=why))

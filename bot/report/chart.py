@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
+from bot.text.times import format_stamp
+
 
 @dataclass(frozen=True)
 class Bar:
@@ -34,7 +36,7 @@ def svg(bars: list[Bar], *, now: datetime, title: str, legend: tuple[str, str, s
 
     `say_time` writes the axis ends as people read times (the workspace's zone and language); UTC otherwise.
     """
-    say = say_time or (lambda when: when.strftime("%Y-%m-%d %H:%M") + " UTC")
+    say = say_time or (lambda when: format_stamp(when, "UTC"))
     if not bars:
         return ""
     row, top, left = 22, 40, 260

@@ -177,8 +177,16 @@ def format_time(when: datetime, tz: str, *, now: datetime | None = None, lang: s
     timezone, and always inside `dated()`; month and weekday names from the kept CLDR data (Babel), not by hand."""
     local = when.astimezone(ZoneInfo(tz))
     if now is not None and not _DATED.get() and local.date() == now.astimezone(ZoneInfo(tz)).date():
-        return local.strftime("%H:%M")
+        return format_datetime(local, "HH:mm", locale=LOCALES.get(lang, "en"))
     return format_datetime(local, _MOMENT.get(lang, _MOMENT["en"]), locale=LOCALES.get(lang, "en"))
+
+
+def format_stamp(when: datetime, tz: str, *, lang: str = "en", seconds: bool = False) -> str:
+    """A full timestamp for logs and lists read later (`2026-12-04 09:40 UTC+8`), from the CLDR data; a naive
+    time is taken as UTC (as stored)."""
+    local = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(ZoneInfo(tz))
+    pattern = "yyyy-MM-dd HH:mm:ss" if seconds else "yyyy-MM-dd HH:mm"
+    return f"{format_datetime(local, pattern, locale=LOCALES.get(lang, 'en'))} {zone_label(tz, local)}"
 
 
 def format_number(value: int | float, lang: str = "en") -> str:
