@@ -120,3 +120,36 @@ def test_a_clients_contractual_notice_deadline_is_reminded_and_escalated_once(sq
     with Session(team.bot.engine) as s:
         kinds = [e.kind for e in s.exec(select(TimelineEvent)) if e.kind.startswith("client_notice")]
     assert kinds == ["client_notice_reminder", "client_notice_reminder", "client_notice_missed"]
+
+
+NAME_CLOSED = {
+    "en": "You have no open incident; the last one you were on, BR-1, is closed. To act on it (the notices still owed "
+          "after close), type the command in its war room #breach-1, or name it right after the command: "
+          "/breach <command> BR-1 …",
+    "zh": "你没有进行中的事件；你参与的最近一起事件 BR-1 已结案。如要处理它（结案后仍需发出的通知），请在其应急群 "
+          "#breach-1 中输入命令，或在命令后写明编号：/breach <命令> BR-1 …"}
+CLOCKS = {"en": "/breach clocks --all", "zh": "/breach 时限 --全部"}
+CLOCKS_HEAD = {"en": "⚖️ Notification clocks for BR-1:", "zh": "⚖️ BR-1 的通报时限："}
+APPROVE = {"en": "/breach approve D-1,D-2", "zh": "/breach 批准 D-1、D-2"}
+REGULATOR = {"en": "/breach draft regulator BR-1 --regime PIPL", "zh": "/breach 起草 监管报告 BR-1 --法规 个保"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_outside_the_war_room_after_close_reading_finds_the_closed_incident_and_acting_says_how_to_name_it(
+        sqlite_engine, lang):
+    team = team_of(sqlite_engine, lang)
+    team.say("alice", "/breach declare Payroll export leaked --data payroll")
+    team.say("erin", "/breach draft client --lang en", "breach-1")
+    team.say("alice", CLOSE, "breach-1")
+    # Reading falls back to the closed incident as /breach status does.
+    assert said(team, "erin", CLOCKS[lang], "general").splitlines()[0] == CLOCKS_HEAD[lang]
+    assert said(team, "erin", "/breach drafts", "general").splitlines()[1].startswith(("  D-1 v1", "  D-1 第1版"))
+    # Acting is refused, naming the closed incident, its room and how to name it; named, it goes through.
+    assert said(team, "erin", APPROVE[lang], "general") == NAME_CLOSED[lang]
+    named = said(team, "erin", APPROVE[lang].replace("D-1", "BR-1 D-1", 1), "general")
+    assert named.startswith(("D-1 v1 cannot be approved while it has gaps", "D-1 第1版 仍有待补充项")), named
+    # An incident named after a statement's kind is read as the incident.
+    drafted = said(team, "erin", REGULATOR[lang], "general")
+    assert "D-2 v1" in drafted or "D-2 第1版" in drafted, drafted
+    # Someone on no team still learns nothing about it.
+    assert said(team, "zoe", CLOCKS[lang], "general").startswith(("You have no open incident.", "你没有进行中的事件。"))

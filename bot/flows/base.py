@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.chat import Context, Text
+from bot.chat import Context, RoomRef, Text
 from bot.errors import UserError, WhichIncident
 from bot.flows.grammar.tokens import flag_names
 from bot.flows.port import Bot
@@ -27,8 +27,12 @@ log = logging.getLogger("breachbot")
 
 
 def resolve(session: Session, ws: Workspace, context: Context, number: int | None, *,
-            lock: bool = True) -> Incident:
-    """The incident a command is about: named, this war room's, or the person's only open one."""
+            lock: bool = True, last_closed: bool | None = None) -> Incident:
+    """The incident a command is about: named, this war room's, or the person's only open one.
+
+    With none of theirs open, outside a war room (WeCom's 1:1 chat, #general after the close): a command that
+    only reads (`lock=False`, unless `last_closed=False`) is about the one of theirs that closed last, as
+    `/breach status` is; one that changes something is refused, naming that incident and how to name it."""
     lang = ws.lang
     if number is not None:
         incident = incidents.by_number(session, workspace=ws, number=number)
@@ -40,7 +44,13 @@ def resolve(session: Session, ws: Workspace, context: Context, number: int | Non
         if incident is None:
             mine = incidents.open_for_user(session, workspace=ws, user=context.user)
             if not mine:
-                raise UserError(t(lang, "error.no_open_incident"))
+                closed = incidents.last_closed_for_user(session, workspace=ws, user=context.user)
+                if closed is None:
+                    raise UserError(t(lang, "error.no_open_incident"))
+                if last_closed if last_closed is not None else not lock:
+                    return closed
+                raise UserError(message(lang, "error.name_closed", id=incidents.ref(closed),
+                                        room=RoomRef(closed.war_room) if closed.war_room else "-", kind="error"))
             if len(mine) > 1:
                 example = incidents.ref(mine[0])
                 listing = views.incident_list(mine, lang, "error.which_incident", example=example).lines[1:]

@@ -106,7 +106,7 @@ def declare(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: De
 def status(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Status, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
     try:
-        incident = resolve(session, ws, context, cmd.incident, lock=False)
+        incident = resolve(session, ws, context, cmd.incident, lock=False, last_closed=False)
     except UserError:
         # No incident named, none open, not in a war room: the one that closed last, said to be closed.
         last = None if cmd.incident is not None or incidents.open_for_user(

@@ -200,6 +200,7 @@ def draft(lang: str, name: str, tail: str) -> c.Command:
             args.fail("draft.edit_how", id=f"D-{draft}")
         return c.DraftEdit(number=draft, text=text, incident=number)
     args = Args(lang, name, tokenize(body), values=("lang", "regime", "variant"))
+    number = args.incident() if number is None else number  # `draft regulator BR-1` names it after the kind too
     if not args.positional:
         args.fail("draft.kind_needed")
     return c.DraftNew(kind=" ".join(tok.word for tok in args.positional).lower(), lang=args.flags.get("lang"),
