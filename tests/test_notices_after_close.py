@@ -144,6 +144,8 @@ def test_outside_the_war_room_after_close_reading_finds_the_closed_incident_and_
     # Reading falls back to the closed incident as /breach status does.
     assert said(team, "erin", CLOCKS[lang], "general").splitlines()[0] == CLOCKS_HEAD[lang]
     assert said(team, "erin", "/breach drafts", "general").splitlines()[1].startswith(("  D-1 v1", "  D-1 第1版"))
+    assert said(team, "erin", "/breach facts", "general").startswith(("📋 Facts recorded for BR-1:", "📋 BR-1 已记录的事实："))
+    assert said(team, "erin", "/breach facts --encrypted no", "general") == NAME_CLOSED[lang]
     # Acting is refused, naming the closed incident, its room and how to name it; named, it goes through.
     assert said(team, "erin", APPROVE[lang], "general") == NAME_CLOSED[lang]
     named = said(team, "erin", APPROVE[lang].replace("D-1", "BR-1 D-1", 1), "general")

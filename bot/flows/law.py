@@ -187,7 +187,8 @@ def after_close_note(ws: Workspace, incident: Incident, out: Outbox) -> None:
 @command(Facts, "facts", parse=p.facts, zh=("事实",), group="law")
 def facts(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Facts, out: Outbox) -> None:
     lang, now = ws.lang, bot.now()
-    incident = resolve(session, ws, context, cmd.incident)
+    # Alone it only reads: outside a war room after the close, the last closed incident's facts (as status).
+    incident = resolve(session, ws, context, cmd.incident, last_closed=not cmd.changes)
     if not cmd.changes:  # `/breach facts` alone: what is recorded so far, and how to add to it
         out.reply(recorded_facts(bot, ws, incident, now), public=here(context, incident))
         return
