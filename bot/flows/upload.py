@@ -47,10 +47,11 @@ class RegisterUpload:
             opened = links.check(session, token=token, number=number, now=now, upload=True)
             ws, incident = opened.workspace, opened.incident
             lang = ws.lang if ws.lang in view.LANGS else "en"
-            firm = self.site._firm(session, ws).firm.name_in(lang)
+            held = self.site._firm(session, ws)
+            firm = held.firm.name_in(lang)
             shown = {"W": view.words(lang), "lang": lang, "firm": firm, "id": incidents.ref(incident),
                      "drill": incident.drill, "platform": ws.platform, "workspace": ws.external_id,
-                     "user": "@" + self.site._namer(ws.platform)(opened.user), "person": opened.user,
+                     "user": "@" + self.site._namer(ws.platform, held)(opened.user), "person": opened.user,
                      "room": opened.room, "until": long_date(opened.link.expires_at, ws.timezone, lang),
                      "columns": clients.column_names_in(lang), "megabytes": clients.MAX_CSV // (1024 * 1024)}
         bot = self.bots.get(ws.platform)
@@ -90,6 +91,7 @@ class RegisterUpload:
                 ws = bot.workspace(session, context)
                 dispatch.run(bot, session, ws, context, command, outbox)  # type: ignore[arg-type]
                 rows = delivering.enqueue(bot, session, outbox, now=bot.now())  # type: ignore[arg-type]
+                held = self.site._firm(session, ws)
         except UserError as exc:
             return {"error": exc.message.plain_text()}
         except Refused:
@@ -99,5 +101,5 @@ class RegisterUpload:
             log.exception("register upload failed (error %s) for %s", error_id, context.user)
             return {"error": message(lang, "error.internal", kind="error", error_id=error_id).plain_text()}
         bot.deliver(None, outbox, rows)  # type: ignore[attr-defined]  # the war room is told; nobody else
-        name = self.site._namer(context.platform)
+        name = self.site._namer(context.platform, held)
         return {"done": "\n".join(m.plain_text(mention=lambda u: "@" + name(u)) for _, _, m in outbox.posts)}

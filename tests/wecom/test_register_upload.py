@@ -116,8 +116,8 @@ def test_rows_that_stop_the_import_are_listed_in_the_firms_language(upload_side)
     bad = "姓名,类型,联系方式,语言,居住地\n王芳,个人,wang@example.cn,中文,火星\n李强,机构,1380000,中文,北京\n"
     answer = post(side, path, bad.encode("gbk"))
     assert answer.status_code == 400
-    assert "未导入任何数据：有 2 行需要修改。" in answer.text and "第 2 行：居住地 &#39;火星&#39; 无法识别" in answer.text
-    assert "第 3 行：类型 &#39;机构&#39; 不是 个人 或 企业" in answer.text
+    assert "未导入任何数据：有 2 行需要修改。" in answer.text and "第 2 行：居住地「火星」无法识别" in answer.text
+    assert "第 3 行：类型「机构」不是 个人 或 企业" in answer.text
     assert register(side) == {} and imports(side) == []
 
 
