@@ -84,12 +84,12 @@ def test_a_closed_drill_takes_no_facts(sqlite_engine):
 
 
 CONTRACT_REMINDER = {
-    "en": "📑 BR-1: the contractual notice to 2 client(s) (#1, #2 in /breach clients) is due 18:05, in 2h 00m. @lily "
+    "en": "📑 BR-1: the contractual notice to 2 clients (#1, #2 in /breach clients) is due 18:05, in 2h 00m. @lily "
           "@alice — when they are told: /breach clients notified 1 --via email",
     "zh": "📑 BR-1：合同约定须通知的 2 个客户（/breach 客户 中的 #1、#2）截止 18:05，还剩 2小时。@lily @alice —— "
           "告知后请记录：/breach 客户 已通知 1 --方式 邮件"}
 CONTRACT_MISSED = {
-    "en": "🔴 BR-1: the contractual notice deadline for 1 client(s) (#2 in /breach clients) passed at 18:05 with nobody "
+    "en": "🔴 BR-1: the contractual notice deadline for 1 client (#2 in /breach clients) passed at 18:05 with nobody "
           "recorded as told. @lily @alice @erin",
     "zh": "🔴 BR-1：合同约定须通知的 1 个客户（/breach 客户 中的 #2）已于 18:05 超过通知时限，尚未记录告知。"
           "@lily @alice @erin"}
