@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from storage.models import Client, TimelineEvent
+from storage.models import Client, Incident, TimelineEvent
 from tests.conftest import said
 from tests.test_care import LETTER, team_of
 from tests.test_statements import write_csv
@@ -155,3 +155,18 @@ def test_outside_the_war_room_after_close_reading_finds_the_closed_incident_and_
     assert "D-2 v1" in drafted or "D-2 第1版" in drafted, drafted
     # Someone on no team still learns nothing about it.
     assert said(team, "zoe", CLOCKS[lang], "general").startswith(("You have no open incident.", "你没有进行中的事件。"))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_question_a_draft_names_is_answered_after_close_but_not_when_the_firm_became_aware(sqlite_engine, lang):
+    """A gap says `/breach answer contained yes`: after close that is recorded too (marked after the close); the
+    awareness time, which every deadline counts from, stays as it was closed."""
+    team = team_of(sqlite_engine, lang)
+    team.say("alice", "/breach declare Payroll export leaked --data payroll")
+    team.say("alice", CLOSE, "breach-1")
+    answered = said(team, "erin", "/breach answer contained yes")
+    assert answered.splitlines()[-1] == AFTER_CLOSE[lang], answered
+    with Session(team.bot.engine) as s:
+        assert s.exec(select(Incident)).one().facts["contained"] is True
+    assert said(team, "erin", '/breach answer aware "2h ago"') == {
+        "en": "BR-1 is closed; it can be read but no longer changed.", "zh": "BR-1 已结案，只能查看，不能再修改。"}[lang]

@@ -46,6 +46,7 @@ def answer(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Ans
                                         previous=said(previous) if again else ""))
     law.announce(bot, ws, incident, change, out)
     law.resync(bot, session, ws, incident, out)
+    law.after_close_note(ws, incident, out)
     if not here(context, incident):
         out.reply(message(lang, "question.recorded", id=incidents.ref(incident), key=named(bot.playbook, spec, lang),
                           value=shown))

@@ -182,8 +182,9 @@ def answer(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
            actor: str, now: datetime) -> tuple[QuestionSpec, Any, FactChange]:
     """Answer a question: validate, set its fact, close its clock; a later answer supersedes."""
     lang = ws.lang
-    require_open(incident, lang)
     spec = find(playbook, ref, lang)
+    if spec.sets == "aware_at":  # after close too, the facts the notices still owed need (not when it began)
+        require_open(incident, lang)
     value = parse_answer(spec, raw, now=now, tz=ws.timezone, lang=lang, name=named(playbook, spec, lang),
                          playbook=playbook)
     said = extra(spec, value)  # n/a or unknown: nothing is known, so the fact is cleared
@@ -195,7 +196,7 @@ def answer(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
         raise UserError(t(lang, "error.cause", value=value, choices=", ".join(playbook.causes)))
     change = set_facts(session, incident=incident, playbook=playbook, changes={spec.sets: None if said else value},
                        actor=actor, now=now, lang=lang, via=f"answer:{spec.key}" + (f":{said}" if said else ""),
-                       still_open=(spec.key,) if said == UNKNOWN else ())
+                       still_open=(spec.key,) if said == UNKNOWN else (), after_close=True)
     change.answered_before = answered_before
     return spec, value, change
 
