@@ -142,3 +142,14 @@ def test_english_counts_take_their_singular_or_plural_form():
     assert not [k for k, v in catalogue("en").items() if "(s)" in v] and not plurals("zh")
     for key, forms in plurals("en").items():
         assert set(forms) == {"one", "other"} and forms["one"] != forms["other"], key
+
+
+def test_a_count_of_one_reads_in_the_singular():
+    from bot.text.i18n import text as t
+
+    assert t("en", "question.digest", id="BR-1", count=1, times=2, max=4) == \
+        "❓ BR-1: still waiting for 1 answer (asked 2 of 4 times):"
+    assert t("en", "letters.done", count=1, where="x.zip") == "📦 1 letter merged: x.zip."
+    assert t("en", "letters.done", count=3, where="x.zip") == "📦 3 letters merged: x.zip."
+    imported = t("en", "clients.imported", actor="@Chen", count=1, total=1, residences="CN 1", encoding="UTF-8")
+    assert imported.startswith("📇 @Chen imported 1 affected client (1 in the register")

@@ -177,7 +177,7 @@ def test_only_clients_with_an_approved_merged_letter_are_recorded_as_told(sqlite
     assert say(console, "cathy", "/breach clients notified 4 --via email").endswith(
         "— D-1 is approved but not merged for them yet: /breach letters D-1")
     done = say(console, "cathy", "/breach letters D-1")
-    assert "📦 1 letters merged" in done
+    assert "📦 1 letter merged" in done
     assert "  • en/company: 1 (Acme Trading Ltd) — no approved letter: /breach draft client --lang en --variant " \
            "company" in done
     told = say(console, "cathy", "/breach clients notified all --via email")

@@ -219,7 +219,7 @@ def test_a_contractual_notice_duty_becomes_a_clock(quick, tmp_path):
     assert "✅ D-1 v2 approved by @erin" in joined(quick.say("erin", "/breach approve D-1", "breach-1"))
     merged = joined(quick.say("alice", "/breach letters D-1", "breach-1"))
     # 客户0002 has no data column and the incident records none: no letter for them, and what to type
-    assert "📦 1 letters merged" in merged
+    assert "📦 1 letter merged" in merged
     assert "  • zh/individual: 1 (客户****) — no data categories (none in their CSV row, none recorded for the " \
            "incident): /breach facts --data bank_account,tax_id,…, then /breach letters D-1" in merged
     assert "en/company: 1 (Client Co 0000) — no approved letter: /breach draft client --lang en --variant company" \
