@@ -168,5 +168,7 @@ def test_a_question_a_draft_names_is_answered_after_close_but_not_when_the_firm_
     assert answered.splitlines()[-1] == AFTER_CLOSE[lang], answered
     with Session(team.bot.engine) as s:
         assert s.exec(select(Incident)).one().facts["contained"] is True
+    described = said(team, "erin", "/breach public A payroll file was shared by mistake")  # the letters' gap
+    assert described.splitlines()[-1] == AFTER_CLOSE[lang], described
     assert said(team, "erin", '/breach answer aware "2h ago"') == {
         "en": "BR-1 is closed; it can be read but no longer changed.", "zh": "BR-1 已结案，只能查看，不能再修改。"}[lang]

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from bot.chat import Context, Line, Mention, Message, Strong, Text
 from bot.commands import Cost, Public, Rename, Severity
+from bot.flows import law
 from bot.flows.base import acknowledge, here, resolve
 from bot.flows.grammar.tokens import Args, leading_incident, tokenize
 from bot.flows.port import Bot
@@ -89,6 +90,7 @@ def public(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Pub
     changes.set_public(session, incident=incident, text=cmd.text, actor=context.user, now=bot.now(), lang=lang)
     out.post(incident, message(lang, "public.done", actor=Mention(context.user),
                                         id=incidents.ref(incident), text=cmd.text.strip()))
+    law.after_close_note(ws, incident, out)
     acknowledge(out, context, incident, lang)
 
 

@@ -104,8 +104,10 @@ def rename(session: Session, *, incident: Incident, title: str, actor: str, now:
 
 
 def set_public(session: Session, *, incident: Incident, text: str, actor: str, now: datetime, lang: str) -> None:
-    """The description statements use for what happened (the internal title never leaves the firm)."""
-    require_open(incident, lang)
+    """The description statements use for what happened (the internal title never leaves the firm); also after
+    close, for the notices still owed then (not a drill's), marked as recorded after the close."""
+    if incident.drill:
+        require_open(incident, lang)
     if not text.strip():
         raise UserError(t(lang, "public.empty"))
     text = " ".join(check_text(text, lang, what=t(lang, "word.public")).split())  # one line, as titles are
@@ -114,7 +116,7 @@ def set_public(session: Session, *, incident: Incident, text: str, actor: str, n
     incident.facts = {**incident.facts, "public": text, f"public_{'zh' if has_chinese(text) else 'en'}": text}
     session.add(incident)
     timeline.append(session, incident=incident, actor=actor, kind="public_described", now=now, text=text,
-                    data={"from": before, "to": text})
+                    data={"from": before, "to": text, **({"after_close": True} if incident.status != "open" else {})})
 
 
 def add_cost(session: Session, *, incident: Incident, amount: Amount, category: str, note: str, actor: str,
