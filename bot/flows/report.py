@@ -283,7 +283,7 @@ def _with_followups(session: Session, ws: Workspace, context: Context, number: i
     """The incident whose follow-ups are asked for: as `resolve` finds it, else (after close, from outside the
     war room) the person's one closed incident with follow-ups still open, since they keep running."""
     try:
-        return resolve(session, ws, context, number, lock=False)
+        return resolve(session, ws, context, number, lock=False, last_closed=False)
     except UserError:
         if number is not None or incidents.open_for_user(session, workspace=ws, user=context.user):
             raise
