@@ -11,7 +11,7 @@ from bot.incident import wording
 from bot.incident.names import choices, fold, matching, residence
 from bot.incident.names import key as name_key
 from bot.incident.playbook import Playbook, QuestionSpec
-from bot.text.facts import RESIDENCES, TEXT_MAX, narrow, whole_number
+from bot.text.facts import ELSEWHERE, RESIDENCES, TEXT_MAX, narrow, whole_number
 from bot.text.i18n import text as t
 from bot.text.times import parse_when
 
@@ -87,8 +87,10 @@ def _codes(lang: str) -> str:
     """The residences to offer: every one but the US states one by one (named as a pattern instead)."""
     if lang == "zh":
         listed = choices("residence", None, lang).split("、")[:13]  # the first 13 are the non-state residences
-        return "、".join(listed) + "、美国各州（如 华盛顿州、新泽西州、哥伦比亚特区）"
-    return " ".join(RESIDENCES[:13]) + " US-XX (any state, DC or territory: US-WA, US-NJ, US-DC, US-PR)"
+        return ("、".join(listed) + "、欧盟成员国（如 德国、法国）、美国各州（如 华盛顿州、新泽西州、哥伦比亚特区）、"
+                "以及尚未建模其法律的地方（如 韩国、印度、台湾、澳门、巴西）")
+    return (" ".join(RESIDENCES[:13]) + " DE FR … (EU member states) US-XX (any state, DC or territory: US-WA, US-NJ, "
+            "US-DC, US-PR) and places whose law is not modelled (" + " ".join(ELSEWHERE) + ")")
 
 
 def parse_residences(raw: str, lang: str) -> dict[str, int]:

@@ -18,8 +18,11 @@ EU_MEMBERS: tuple[str, ...] = (
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT",
     "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
 )
+# Places whose law the regimes file lists under `not_modelled:`: typed like any residence, so /breach clocks can say
+# "not modelled" for the people living there instead of refusing the count.
+ELSEWHERE: tuple[str, ...] = ("KR", "IN", "MY", "TH", "PH", "VN", "ID", "TW", "MO", "BR")
 RESIDENCES: tuple[str, ...] = ("CN", "EU", "UK", "US-CA", "US-NY", "US-TX", "US-FL", "US", "SG", "AU", "CA", "JP", "HK",
-                               *(f"US-{state}" for state in US_STATES), *EU_MEMBERS)
+                               *(f"US-{state}" for state in US_STATES), *EU_MEMBERS, *ELSEWHERE)
 # Other codes people use for a residence the bot knows.
 RESIDENCE_CODES = {"GB": "UK", "EL": "GR", "CHN": "CN", "PRC": "CN", "USA": "US", "HKG": "HK", "SGP": "SG", "JPN": "JP",
                    "AUS": "AU", "CAN": "CA", "CALIFORNIA": "US-CA", "NEW YORK": "US-NY", "TEXAS": "US-TX",
