@@ -36,10 +36,10 @@ def test_clients_still_untold_at_close_are_written_to_and_recorded_after_it(team
 
 
 PEOPLE_UNTOLD = {
-    "en": "⚖️ us-ca-1798-82/residents: 1/1 clients in the register reached, but 30 people are recorded as affected "
+    "en": "⚖️ California data breach notification (California residents): 1/1 clients in the register reached, but 30 people are recorded as affected "
           "there (/breach affected) — not met until every one of them is told: import them into the register, or "
           "record the notice with /breach notified us-ca-1798-82/residents.",
-    "zh": "⚖️ us-ca-1798-82/residents：客户登记册中 1/1 个客户已送达，但该地区记录的受影响人数为 30 人（/breach 影响）"
+    "zh": "⚖️ 加利福尼亚州数据泄露通知（加利福尼亚州居民）：客户登记册中 1/1 个客户已送达，但该地区记录的受影响人数为 30 人（/breach 影响）"
           "—— 每个人都告知前不算满足：请把他们导入客户登记册，或用 /breach 已通报 us-ca-1798-82/residents 记录通知。"}
 
 

@@ -12,11 +12,11 @@ def test_delaware_louisiana_vermont_and_puerto_rico_clocks_in_the_console(sqlite
     console = shanghai_firm(sqlite_engine)
     sent = joined(console.say("erin", "/breach affected US-DE=600 US-LA=7 US-PR=3 US-VT=12", "breach-1"))
     # 9 V.S.A. §2435(b)(1): 45 days after discovery, to the end of the local day (Asia/Shanghai workspace)
-    assert "(us-vt-2435/residents): due Tue 12 Jan 23:59" in sent
+    assert "Vermont data breach notification (Vermont residents) now applies: due Tue 12 Jan 23:59" in sent
     # 10 L.P.R.A. §4052: the Department of Consumer Affairs within 10 days of detection
-    assert "(us-pr-4052/daco): due Tue 08 Dec 23:59" in sent
+    assert "Puerto Rico data breach notification (Puerto Rico Department of Consumer Affairs (DACO)) now applies: due Tue 08 Dec 23:59" in sent
     # La. R.S. 51:3074(E) 60 days; the AG 10 days after the residents' notice (until it is sent: after its deadline)
-    assert "(us-la-51-3074/residents): due Wed 27 Jan 23:59" in sent and "(us-la-51-3074/ag): due Sat 06 Feb 23:59" in sent
+    assert "Louisiana data breach notification (Louisiana residents) now applies: due Wed 27 Jan 23:59" in sent and "Louisiana data breach notification (Louisiana Attorney General, Consumer Protection Section) now applies: due Sat 06 Feb 23:59" in sent
     listing = joined(console.say("erin", "/breach clocks", "breach-1"))
     # 6 Del. C. §12B-102(c): counted from the determination, which is not recorded yet
     assert "us-de-12b-102/residents · Delaware data breach notification → Delaware residents · waiting" in listing
@@ -26,8 +26,8 @@ def test_delaware_louisiana_vermont_and_puerto_rico_clocks_in_the_console(sqlite
     assert "⚠️ US-DE" not in listing and "⚠️ US-LA" not in listing  # modelled now, no "not modelled" line
     console.advance(START + timedelta(hours=2))
     moved = joined(console.say("erin", '/breach facts --determined "today 11:00"', "breach-1"))
-    assert "now applies (us-de-12b-102/residents): due Wed 27 Jan 23:59" in moved
+    assert "Delaware data breach notification (Delaware residents) now applies: due Wed 27 Jan 23:59" in moved
     told = joined(console.say("erin", "/breach notified us-la-51-3074/residents --ref mail-1", "breach-1"))
-    assert "(us-la-51-3074/ag) moved from Sat 06 Feb 23:59: now due Tue 08 Dec 23:59" in told
+    assert "Louisiana data breach notification (Louisiana Attorney General, Consumer Protection Section) moved from Sat 06 Feb 23:59: now due Tue 08 Dec 23:59" in told
     zh = joined(console.say("erin", "/breach notified 特拉华 居民 --ref mail-2", "breach-1"))
-    assert "us-de-12b-102/residents" in zh and "us-de-12b-102/ag" not in zh
+    assert "Delaware data breach notification (Delaware residents)" in zh and "Delaware Attorney General" not in zh

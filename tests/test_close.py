@@ -31,6 +31,8 @@ def team(sqlite_engine):
 
 
 
+AUTHORITY = "PIPL: personal information leak (Personal information protection authority)"  # never its id
+
 def kinds(console) -> list[str]:
     with Session(console.bot.engine) as s:
         return [e.kind for e in s.exec(select(TimelineEvent).order_by(TimelineEvent.seq))]
@@ -44,7 +46,7 @@ def test_closing_with_things_open_lists_them_and_changes_nothing(team):
     assert snapshot(team.bot.engine) == before
     lines = text.splitlines()
     assert lines[0] == "⚠️ BR-1 is not closed yet. Closing is final, and this is still open:"
-    assert ("  ⚖️ Legal clock cn-pipl-57/authority (Personal information protection authority) has no notice "
+    assert ("  ⚖️ Legal clock PIPL: personal information leak (Personal information protection authority) has no notice "
             "recorded: due Sun 29 Nov 10:05, in 1d") in lines
     assert "  📝 Drafts not approved: D-1 (media)" in lines
     assert any(ln.startswith("  ☐ Phase 1 Immediate response: 3 open tasks: Assemble the team") for ln in lines)
@@ -105,7 +107,7 @@ def test_legal_clock_reminders_outlive_the_close_and_notices_are_still_recorded(
     assert not [x for x in later if "phase 2/10" in x.text]
     # Legal records the notice on the closed incident; it is in the timeline after "closed".
     done = say(team, "erin", '/breach notified cn-pipl-57/authority --ref "CAC-2026-1"')
-    assert "✅ @erin recorded the notice for cn-pipl-57/authority" in done and "reference CAC-2026-1" in done
+    assert f"✅ @erin recorded the notice for {AUTHORITY}" in done and "reference CAC-2026-1" in done
     assert kinds(team)[-1] == "notified" and "closed" in kinds(team)
     with Session(team.bot.engine) as s:
         deadline = s.exec(select(Deadline).where(Deadline.ref == "cn-pipl-57/authority")).one()
@@ -127,7 +129,7 @@ def test_status_after_close_says_closed_and_which_clocks_are_owed(team):
     status = say(team, "carl", "/breach status").splitlines()
     assert status[0] == "🗂 BR-1 · severity high · CLOSED · lead: @alice"
     assert "✅ Closed 10:35 by @alice · cause: Staff error" in status
-    assert "  ⚖️ cn-pipl-57/authority · due Sun 29 Nov 10:05, in 23h 30m" in status
+    assert f"  ⚖️ {AUTHORITY} · due Sun 29 Nov 10:05, in 23h 30m" in status
     assert not any("phase 1/10" in ln or "Next:" in ln or "Overdue" in ln for ln in status)
 
 

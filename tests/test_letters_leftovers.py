@@ -157,12 +157,13 @@ def test_clocks_not_met_after_clients_are_told_are_one_line(sqlite_engine, tmp_p
     say(console, "cathy", "/breach letters D-1 D-2")
     said = say(console, "cathy", "/breach clients notified 1,3 --via email")
     if lang == "en":
-        assert ("⚖️ 2 notices to people not met until every client they cover is reached: cn-pipl-57/individuals 1/2 "
-                "(5 people recorded as affected there); us-ca-1798-82/residents 1/2.") in said, said
+        assert ("⚖️ 2 notices to people not met until every client they cover is reached: PIPL: personal information leak "
+                "(Affected individuals) 1/2 (5 people recorded as affected there); California data breach notification "
+                "(California residents) 1/2.") in said, said
         assert said.count("not met") == 1 and said.count("import them into the register") == 1
     else:
-        assert ("⚖️ 以下 2 项对个人的告知在所涉客户全部送达前不算满足：cn-pipl-57/individuals 1/2（该地区记录的受影响人数为 5 人）；"
-                "us-ca-1798-82/residents 1/2。") in said, said
+        assert ("⚖️ 以下 2 项对个人的告知在所涉客户全部送达前不算满足：个人信息保护法：个人信息泄露（受影响的个人） 1/2"
+                "（该地区记录的受影响人数为 5 人）；加利福尼亚州数据泄露通知（加利福尼亚州居民） 1/2。") in said, said
         assert said.count("不算满足") == 1
 
 

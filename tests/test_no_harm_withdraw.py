@@ -52,8 +52,8 @@ def test_a_withdrawn_decision_brings_the_notices_back_and_the_timeline_keeps_bot
     assert ("⚖️ @erin withdrew the no-harm decision under Florida data breach notification (recorded by erin: sent "
             "to our auditor; deleted unread). Reasons: the auditor forwarded it The notices it closed apply again.") \
         in sent
-    assert "(us-fl-501-171/individuals): due Mon 28 Dec 23:59" in sent  # 30 days from awareness, as before
-    assert "(us-fl-501-171/no-harm) no longer applies" in sent
+    assert "Florida data breach notification (Individuals affected) now applies: due Mon 28 Dec 23:59" in sent  # 30 days from awareness, as before
+    assert "Florida data breach notification (Florida Department of Legal Affairs (the written no-harm determination)) no longer applies" in sent
     listing = joined(console.say("erin", "/breach clocks", "breach-1"))
     assert "us-fl-501-171/individuals · Florida data breach notification → Individuals affected · pending" in listing
     assert "us-fl-501-171/no-harm" not in listing and "closed by a no-harm decision" not in listing
@@ -80,6 +80,6 @@ def test_withdrawing_in_chinese(sqlite_engine):
     console.say("erin", '/breach 无害认定 eu-gdpr-33 --理由 "误发给本所同事，已删除"', "breach-1")
     sent = joined(console.say("erin", '/breach 无害认定 撤回 GDPR --理由 "同事已转发给外部"', "breach-1"))
     assert "⚖️ @erin 撤回了依GDPR：通知监管机构作出的无害认定（原由erin记录：误发给本所同事，已删除）。" in sent
-    assert "该认定免除的通知义务恢复适用" in sent and "eu-gdpr-33/authorities" in sent
+    assert "该认定免除的通知义务恢复适用" in sent and "GDPR：通知监管机构（受影响者所在各成员国的监管机构" in sent
     none = joined(console.say("erin", '/breach 无害认定 撤回 GDPR --理由 "再次"', "breach-1"))
     assert "没有依GDPR作出的无害认定记录，无可撤回（已记录：（无））。没有做任何更改。" in none

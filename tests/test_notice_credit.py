@@ -32,7 +32,7 @@ def test_clients_told_by_hand_credit_the_clock_to_who_recorded_it(sqlite_engine,
         say(console, "erin", f"/breach approve D-{number}")
     say(console, "cathy", "/breach letters D-1 D-2 D-3")
     told = say(console, "cathy", "/breach clients notified all --via email")
-    assert "cn-pipl-57/individuals" in told
+    assert ("PIPL: personal information leak (Affected individuals)" if lang == "en" else "个人信息保护法：个人信息泄露（受影响的个人）") in told
     with Session(sqlite_engine) as s:
         notices = {e.data["clock"]: e.actor for e in s.exec(select(TimelineEvent).where(TimelineEvent.kind == "notified"))}
     assert notices == {"eu-gdpr-33/authorities": "erin", "cn-pipl-57/individuals": "cathy", "eu-gdpr-34/individuals": "cathy",

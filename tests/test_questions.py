@@ -305,4 +305,5 @@ def test_the_on_behalf_question_is_asked_with_the_early_facts_and_opens_the_owne
     assert "  Q9 [on_behalf] Is the leaked data held on behalf of clients" in asked
     quick.say("alice", "/breach answer people US-FL=3 DE=2", "breach-1")
     said = joined(quick.say("alice", "/breach answer on_behalf yes", "breach-1"))
-    assert "(eu-gdpr-33/owner): due" in said and "(us-fl-501-171/owner): due" in said
+    assert "GDPR: tell each client that owns the data now applies: due" in said
+    assert "Florida data breach notification: tell each client that owns the data now applies: due" in said

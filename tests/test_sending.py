@@ -83,8 +83,8 @@ def test_500_letters_with_a_crash_and_a_resume_each_client_once_in_their_languag
         assert len(recipients) == N and set(recipients.values()) == {1}
         assert "✅ S-1 finished: 499 sent (499 by e-mail, 0 by SMS), 0 refused by the server, 0 bounced" in said
         assert "⚠️ 1 letter unconfirmed" in said
-        assert "⚖️ cn-pipl-57/individuals: 250/250 clients in the register reached — met." in said
-        assert "⚖️ eu-gdpr-34/individuals: 249/250 clients in the register reached — not met until all are reached." in said
+        assert "⚖️ PIPL: personal information leak (Affected individuals): 250/250 clients in the register reached — met." in said
+        assert "⚖️ GDPR: tell the people affected: 249/250 clients in the register reached — not met until all are reached." in said
 
         # Each in their language, a proper MIME message from the firm.
         by_rcpt = {m["To"]: m for m in box.parsed()}
@@ -110,7 +110,7 @@ def test_500_letters_with_a_crash_and_a_resume_each_client_once_in_their_languag
             number = s.get(Client, unconfirmed.client_id).id
         assert number == KILL_AT  # the 230th client, odd, en in the EU
         told = joined(say("lily", f"/breach clients notified {number} --via email", "breach-1"))
-        assert "⚖️ eu-gdpr-34/individuals: 250/250 clients in the register reached — met." in told
+        assert "⚖️ GDPR: tell the people affected: 250/250 clients in the register reached — met." in told
 
         # Two bounces come back to the firm's mailbox (two CN clients): failures, tasks, the CN clock reopens.
         for address in ("c4@clients.example", "c10@clients.example"):

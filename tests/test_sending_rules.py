@@ -123,7 +123,7 @@ def test_a_refused_recipient_is_not_told_and_never_retried(sqlite_engine, tmp_pa
     assert "This would send 3 letters" in preview and "Skipped: no e-mail address or mobile number 1." in preview
     done = joined(console.say("lily", "/breach send D-1 D-2 --confirm", "breach-1"))
     assert "✅ S-1 finished: 2 sent (2 by e-mail, 0 by SMS), 1 refused by the server, 0 bounced, 1 skipped" in done
-    assert "not met until every client they cover is reached: cn-pipl-57/individuals 1/2; eu-gdpr-34/individuals 1/2." in done
+    assert "not met until every client they cover is reached: PIPL: personal information leak (Affected individuals) 1/2; GDPR: tell the people affected 1/2." in done
     with Session(sqlite_engine) as s:
         refused = s.exec(select(SendAttempt).where(SendAttempt.state == "refused")).one()
         assert "550 5.1.1" in refused.error

@@ -82,8 +82,8 @@ def test_tasks_and_regimes_are_typed_back_by_part_of_their_names(sqlite_engine, 
     console.say("alice", "/breach 影响 上海=3" if zh else "/breach affected CN=3", "breach-1")
     said = say(console, "alice", "/breach 已通报 个保 个人 --回执 GA-1" if zh
                else "/breach notified personal individuals --ref GA-1")
-    assert said.startswith("✅ @alice 记录了 cn-pipl-57/individuals（受影响的个人）已于 10:05 通报，编号 GA-1" if zh
-                           else "✅ @alice recorded the notice for cn-pipl-57/individuals"), said
+    assert said.startswith("✅ @alice 记录了 个人信息保护法：个人信息泄露（受影响的个人）已于 10:05 通报，编号 GA-1" if zh
+                           else "✅ @alice recorded the notice for PIPL: personal information leak (Affected individuals)"), said
     said = say(console, "alice", "/breach 起草 监管 --法规 数据安" if zh else "/breach draft regulator --regime \"data security\"")
     assert said.startswith("📝 D-1 第1版 · 监管报告" if zh else "📝 D-1 v1 · regulator"), said
     with Session(sqlite_engine) as s:

@@ -237,7 +237,7 @@ def test_english_workspace_names_roles_and_facts(sqlite_engine):
     assert summary[0] == "BR-1 · Payroll export leaked · severity high · open"
     assert summary[2].startswith("⚠️ Overdue: 1 Immediate response (11:05); 2 Preliminary investigation (")
     assert summary[3].startswith("Roles: Incident lead @alice · IT security @bob · ")
-    assert any(s.startswith("⚖️ Data Security Law: data security incident (cn-dsl-29/report) · ") for s in summary)
+    assert any(s.startswith("⚖️ Data Security Law: data security incident · ") for s in summary)
     assert "🧭 10:05 @alice: Take the share offline" in summary  # a decision is not a legal clock
     assert not [s for s in summary if s.startswith("⚖️") and "Take the share offline" in s]
 

@@ -14,6 +14,7 @@ from bot.flows.status_out import STATUS
 from bot.incident import care, deadlines, incidents, questions, scenarios, timeline
 from bot.incident.answers import named
 from bot.incident.followups import all_of
+from bot.law.clocks import clock_name
 from bot.outbox import Outbox
 from bot.statements import clients
 from bot.text.i18n import message
@@ -189,7 +190,7 @@ def _role(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, dead
 def _regime(bot: Bot, session: Session, *, incident: Incident, ws: Workspace, deadline: Deadline,
             alert: Alert, holders: dict[str, str], now: datetime, outbox: Outbox) -> None:
     lang = ws.lang
-    title = bot.regimes.clock_title(deadline.ref, lang)
+    title = clock_name(bot.regimes, deadline.ref, lang)
     if alert.kind == deadlines.REMINDER:
         msg = message(lang, "clocks.reminder", id=incidents.ref(incident), title=title, clock=deadline.ref,
                       due=views.due_phrase(ws, deadline.due_at, now),

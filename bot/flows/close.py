@@ -78,7 +78,7 @@ def clock_lines(bot: Bot, ws: Workspace, rows: list[ClockRow], now: datetime) ->
     for row in rows:
         result = row.result
         due = views.due_phrase(ws, result.due_at, now) if result.due_at else render(result.reason, lang)
-        out.append(line(lang, "close.open_clock", clock=result.clock_id,
+        out.append(line(lang, "close.open_clock", clock=bot.regimes.clock_title(result.clock_id, lang),
                         audience=result.audience_zh if lang == "zh" else result.audience_en, due=due))
     return out
 

@@ -114,13 +114,14 @@ def status(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Sta
             session, workspace=ws, user=context.user)
         if last is None:
             raise
-        shown = views.status(session, incident=last, playbook=bot.playbook, ws=ws, now=now)
+        shown = views.status(session, incident=last, playbook=bot.playbook, ws=ws, now=now, book=bot.regimes)
         intro = line(lang, "status.none_open", id=Strong(incidents.ref(last)),
                      at=views.when(ws, last.closed_at or now, now))
         out.reply(Message(lines=(intro, *shown.lines), fields=shown.fields, buttons=shown.buttons,
                           kind=shown.kind), public=False)
         return
-    out.reply(views.status(session, incident=incident, playbook=bot.playbook, ws=ws, now=now),
+    out.reply(views.status(session, incident=incident, playbook=bot.playbook, ws=ws, now=now,
+                           book=bot.regimes),
               public=here(context, incident))
 
 

@@ -299,8 +299,8 @@ def notified(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: N
     resync(bot, session, ws, incident, out)  # a clock counted from this notice (California's AG) moves now
     late = row.result.due_at is not None and at > row.result.due_at
     out.post(incident, message(lang, "clocks.notified_late" if late else "clocks.notified",
-                                        actor=Mention(context.user), clock=row.result.clock_id,
-                                        audience=row.result.audience_zh if lang == "zh" else row.result.audience_en,
+                                        actor=Mention(context.user),
+                                        clock=bot.regimes.clock_title(row.result.clock_id, lang), audience=row.result.audience_zh if lang == "zh" else row.result.audience_en,
                                         at=views.when(ws, at, now), ref=cmd.reference.strip() or t(lang, "clocks.no_ref"),
                                         ).prefixed(drill(incident, lang)))
     if incident.status != incidents.OPEN and not clocks.open_clocks(

@@ -74,7 +74,7 @@ def summary_message(bot: Bot, session: Session, ws: Workspace, incident: Inciden
     for row in rows[:4]:
         due = views.due_phrase(ws, row.result.due_at, now) if row.result.due_at else t(lang, "clocks.status.waiting")
         lines.append(line(lang, "summary.clock", clock=row.result.clock_id, due=due,
-                          title=bot.regimes.clock_title(row.result.clock_id, lang)))
+                          title=clocks.clock_name(bot.regimes, row.result.clock_id, lang)))
     if len(rows) > 4:
         lines.append(line(lang, "clients.more", count=len(rows) - 4))
     decisions = session.exec(select(TimelineEvent).where(TimelineEvent.incident_id == incident.id,

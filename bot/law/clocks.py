@@ -219,6 +219,18 @@ def shown_regime(book: RegimeBook, key: str, lang: str) -> str:
     return names.split("/")[0] if names else key
 
 
+def clock_name(book: RegimeBook, clock_id: str, lang: str) -> str:
+    """A clock as chat names it, never by its id: the regime's title (or its own), and where the regime has several
+    clocks of one title, to whom (`个人信息保护法：个人信息泄露（受影响的个人）`); the id only where the regime is gone."""
+    key, _, own = clock_id.partition("/")
+    title = book.clock_title(clock_id, lang)
+    regime = book.regimes.get(key)
+    clock = next((c for c in regime.clocks if c.id == own), None) if regime is not None else None
+    if clock is None or clock.title is not None or sum(1 for c in regime.clocks if c.title is None) < 2:
+        return title
+    return f"{title}（{clock.audience(lang)}）" if lang == "zh" else f"{title} ({clock.audience(lang)})"
+
+
 _PEOPLE = ("individual", "residents", "subjects")  # clock ids of notices to the people themselves
 _AUDIENCE_WORDS = {  # a word typed after the regime's name → which of its clocks (`/breach 已通报 个保法 个人`)
     "people": ("个人", "居民", "用户", "本人", "数据主体", "当事人", "individuals", "individual", "residents",

@@ -89,13 +89,14 @@ class Audience:
     met: bool
     changed: bool = False  # met or reopened just now
     people: int = 0  # people recorded as affected there (/breach affected): more than the register holds are untold
+    name: str = ""  # how chat names the clock (`clocks.clock_name`); the id is typed only in a command
 
     def said(self) -> tuple[str, dict[str, object]]:
         """The catalogue key and values that say where this clock stands: clients counted against clients, and
         the people recorded as affected beyond the register named as people."""
         key = ("send.clock_met" if self.met else "send.clock_people" if self.people > self.total
                else "send.clock_open")
-        return key, {"clock": self.clock_id, "reached": self.reached, "total": self.total, "people": self.people}
+        return key, {"clock": self.name or self.clock_id, "handle": self.clock_id, "reached": self.reached, "total": self.total, "people": self.people}
 
 
 def standing(audiences: list[Audience], lang: str) -> list[Line]:
@@ -107,7 +108,7 @@ def standing(audiences: list[Audience], lang: str) -> list[Line]:
         key, values = waiting[0].said()
         out.append(line(lang, key, **values))
     elif waiting:
-        items = [t(lang, "send.clock_item_people" if a.people > a.total else "send.clock_item", clock=a.clock_id,
+        items = [t(lang, "send.clock_item_people" if a.people > a.total else "send.clock_item", clock=a.name or a.clock_id,
                    reached=a.reached, total=a.total, people=a.people) for a in waiting]
         out.append(line(lang, "send.clocks_open", count=len(waiting), clocks=("；" if lang == "zh" else "; ").join(items)))
         if any(a.people > a.total for a in waiting):
@@ -151,7 +152,8 @@ def audiences(session: Session, *, incident: Incident, book: RegimeBook, firm_pr
             timeline.append(session, incident=incident, actor="breachbot", kind="clock_reopened", now=now,
                             text=f"{result.clock_id}: {len(told)}/{len(audience)} reached",
                             data={"clock": result.clock_id, "reached": len(told), "total": len(audience)})
-            out.append(Audience(result.clock_id, len(told), len(audience), False, changed=True, people=recorded))
+            out.append(Audience(result.clock_id, len(told), len(audience), False, changed=True, people=recorded,
+                                name=clocks.clock_name(book, result.clock_id, lang)))
             continue
         if meet and complete and row.status != "met":
             last = max(c.notified_at for c in told if c.notified_at is not None)
@@ -161,7 +163,9 @@ def audiences(session: Session, *, incident: Incident, book: RegimeBook, firm_pr
             if met is not None:  # met by the register's count, not by a notice typed in: a bounce reopens it
                 met.meta = {**met.meta, BY_REGISTER: True}
                 session.add(met)
-            out.append(Audience(result.clock_id, len(told), len(audience), True, changed=True))
+            out.append(Audience(result.clock_id, len(told), len(audience), True, changed=True,
+                                name=clocks.clock_name(book, result.clock_id, lang)))
             continue
-        out.append(Audience(result.clock_id, len(told), len(audience), row.status == "met", people=recorded))
+        out.append(Audience(result.clock_id, len(told), len(audience), row.status == "met", people=recorded,
+                            name=clocks.clock_name(book, result.clock_id, lang)))
     return out

@@ -12,7 +12,7 @@ from bot.incident.incidents import OPEN, active_roles, ref
 from bot.incident.phases import phase_states, task_states
 from bot.incident.playbook import Playbook
 from bot.law import coverage
-from bot.law.clocks import ClockChange, ClockRow
+from bot.law.clocks import ClockChange, ClockRow, clock_name
 from bot.law.reasons import render
 from bot.law.regimes import RegimeBook
 from bot.statements import clients
@@ -73,7 +73,8 @@ def pinned(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
         return status(session, incident=incident, playbook=playbook, ws=ws, now=now)
 
 
-def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime) -> Message:
+def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace, now: datetime,
+           book: RegimeBook | None = None) -> Message:
     """The living status message (pinned in the war room, and the answer to /breach status)."""
     lang = ws.lang
     holders = {r: a.user for r, a in active_roles(session, incident).items()}
@@ -98,7 +99,7 @@ def status(session: Session, *, incident: Incident, playbook: Playbook, ws: Work
         at, what = soonest  # what is due next across everything, at the top
         lines.append(line(lang, "status.next_deadline", what=what, due=due_phrase(ws, at, now)))
     if incident.status != OPEN:
-        lines += _closed_lines(session, incident=incident, playbook=playbook, ws=ws, now=now)
+        lines += _closed_lines(session, incident=incident, playbook=playbook, ws=ws, now=now, book=book)
     lines.append(line(lang, "status.times", aware=when(ws, incident.aware_at, now),
                       declared=when(ws, incident.declared_at, now)))
     lines.append(role_line(holders, playbook, lang, everyone=True))
@@ -182,7 +183,7 @@ def regime_name(key: str, lang: str) -> str:
 
 
 def _closed_lines(session: Session, *, incident: Incident, playbook: Playbook, ws: Workspace,
-                  now: datetime) -> list[Line]:
+                  now: datetime, book: RegimeBook | None) -> list[Line]:
     """When, by whom and why it closed; then each legal clock still owed a notice, with its due time."""
     lang = ws.lang
     closing = session.exec(select(TimelineEvent).where(TimelineEvent.incident_id == incident.id,
@@ -195,7 +196,8 @@ def _closed_lines(session: Session, *, incident: Incident, playbook: Playbook, w
                    if d.met_at is None and d.cancelled_at is None), key=lambda d: (d.due_at, d.ref))
     if owed:
         lines.append(line(lang, "status.clocks_open", id=ref(incident)))
-        lines += [(Text(f"  ⚖️ {d.ref} · {due_phrase(ws, d.due_at, now)}"),) for d in owed]
+        lines += [(Text(f"  ⚖️ {clock_name(book, d.ref, lang) if book else d.ref} · {due_phrase(ws, d.due_at, now)}"),)
+                  for d in owed]
     return lines
 
 
@@ -309,7 +311,7 @@ def _clock_title(book: RegimeBook, clock_id: str, lang: str) -> str:
 def clock_change(book: RegimeBook, *, ws: Workspace, change: ClockChange, now: datetime, drill: bool) -> Message:
     """'GDPR Art. 33 now applies: due Mon 09:00', 'moved', or 'no longer applies'."""
     lang = ws.lang
-    title = _clock_title(book, change.clock_id, lang)
+    title = clock_name(book, change.clock_id, lang)
     key = {"applies": "clocks.now_applies", "moved": "clocks.moved", "dropped": "clocks.dropped"}[change.change]
     msg = message(lang, key, title=title, clock=change.clock_id,
                   due=due_phrase(ws, change.due_at, now) if change.due_at else "-",
