@@ -50,8 +50,10 @@ def fact_rows(incident: Incident, lang: str, when: Callable[[datetime | None], s
 
 
 def sections(incident: Incident, events: list[TimelineEvent], playbook: Playbook, lang: str,
-             when: Callable[[datetime | None], str], *, approved_updates: int) -> list[dict[str, Any]]:
-    """[{title, lines}] for costs, client care, media, reporting up and satisfaction, in that order."""
+             when: Callable[[datetime | None], str], *, approved_updates: int,
+             name: Callable[[str], str] = str) -> list[dict[str, Any]]:
+    """[{title, lines}] for costs, client care, media, reporting up and satisfaction, in that order; people by
+    `name` (their display name), addresses as typed."""
     def L(key: str, **values: Any) -> str:  # noqa: N802 - as the report's templates call their labels
         return t(lang, f"report.care.{key}", **values)
 
@@ -83,7 +85,7 @@ def sections(incident: Incident, events: list[TimelineEvent], playbook: Playbook
              + (L("answered", at=at(e["answered_at"])) if e.get("answered_at") else L("unanswered")) for e in enquiries]
     desk += [f"W-{w['n']} · {at(w['at'])} · {w['note']}" for w in media.watch_notes(incident)]
 
-    briefed = [L("briefed", at=when(e.at), to=", ".join(e.data.get("to", [])),
+    briefed = [L("briefed", at=when(e.at), to=", ".join(name(p) for p in e.data.get("to", [])),
                  why=L(f"why_{e.data.get('why', 'asked')}")) for e in events if e.kind == "management_briefed"]
 
     answers = care.feedback(incident)

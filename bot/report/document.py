@@ -52,6 +52,8 @@ def people(session: Session, incident: Incident) -> set[str]:
     named = {e.actor for e in timeline.events(session, incident)}
     named |= {str(v) for e in timeline.events(session, incident)
               for k, v in (e.data or {}).items() if k in ("user", "owner") and isinstance(v, str)}
+    named |= {str(who) for e in timeline.events(session, incident) if e.kind == "management_briefed"
+              for who in (e.data or {}).get("to", [])}
     named |= {who for a in role_history(session, incident) for who in (a.user, a.assigned_by)}
     named |= {a["user"] for _, v in drafts.all_drafts(session, incident) for a in v.approvals}
     named |= {f.owner for f in followups.all_of(session, incident)}
@@ -190,7 +192,7 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
             wording.residences(summary["by_residence"], lang)) if part),
         "followups": follow,
         "response": care_report.sections(incident, events, playbook, lang, when, approved_updates=sum(
-            1 for d, v in every_draft if d.kind == "update" and v.status == "approved")),
+            1 for d, v in every_draft if d.kind == "update" and v.status == "approved"), name=name),
         "cause": playbook.causes[cause](lang) if cause in playbook.causes else "—",
         "lessons": incident.lessons or "—",
         "head_hash": verification.head_hash,

@@ -148,6 +148,8 @@ def _alert(e: TimelineEvent, d: Mapping[str, Any], w: Words) -> str:
         return w.playbook.question(ref).text(w.lang)
     if kind == "client":  # a client's contractual notice (the register's notice_hours)
         return _t(w, "due", what=_t(w, "contract_notice"), due=due)
+    if kind == "client_update":  # the progress-update cadence (care.UPDATE), `U-1`: the update's number
+        return _t(w, "due", what=_t(w, "progress_update", id=ref), due=due)
     return _t(w, "due", what=ref, due=due) if kind == "followup" else ref
 
 
@@ -212,6 +214,7 @@ _DESCRIBE: dict[str, Callable[[TimelineEvent, Mapping[str, Any], Words], str]] =
     "followup_added": lambda e, d, w: _t(w, "followup", id=f"F-{d['number']}", owner=w.name(d["owner"]),
                                          text=e.text.split(": ", 1)[-1], due=_when_iso(w, d["due_at"])),
     "followup_done": lambda e, d, w: f"F-{d['number']}",
+    "management_briefed": lambda e, d, w: t(w.lang, "regime_reason.join.list").join(w.name(p) for p in d["to"]),
     "closed": _closed,
     "cost_recorded": lambda e, d, w: " · ".join(
         [Amount(Decimal(d["amount"]), d["currency"]).show(), t(w.lang, "names.cost." + d["category"]), *([e.text] if e.text else [])]),
@@ -224,6 +227,6 @@ _DESCRIBE: dict[str, Callable[[TimelineEvent, Mapping[str, Any], Words], str]] =
     "link_opened": lambda e, d, w: _t(w, "link_opened", link=d["link"], who=d["for"] or "—", where=d["from"]),
     **dict.fromkeys(("reminder_sent", "escalated", "asked_again", "question_escalated", "role_prompted",
                      "clock_reminder", "clock_missed", "followup_reminder", "followup_missed",
-                     "client_notice_reminder", "client_notice_missed"), _alert),
+                     "client_notice_reminder", "client_notice_missed", "update_reminder", "update_due"), _alert),
 }
 KINDS = frozenset(_DESCRIBE) | {"decision", "note", "captured"}  # these three are people's own words, as typed
