@@ -195,7 +195,8 @@ def test_shanghai_firm_reasons(book):
     assert render(ca.reason, "en") == "40 California residents, bank accounts, unencrypted"
     assert render(ca.reason, "zh") == "加利福尼亚州居民40人，涉及银行账户，未加密"
     assert (ca.hard_deadline, ca.starts, ca.citation.en) == (True, "discovery", "Cal. Civ. Code §1798.82 (as amended, 2026)")
-    assert ca.content[0] == 'titled "Notice of Data Breach"'
+    assert ca.content[0].en == 'titled "Notice of Data Breach"'
+    assert ca.content[0].zh == '标题为“数据泄露通知”（Notice of Data Breach）'
     assert why(book, incident, "us-ftc-safeguards/ftc") == "fewer than 500 US consumers (40)"
     assert why(book, incident, "us-ftc-safeguards/ftc", "zh") == "美国消费者少于500人（40人）"
     assert why(book, incident, "cn-cac-report/first") == (

@@ -47,7 +47,9 @@ def test_a_chinese_florida_notice_is_addressed_and_counted_the_same_way(sqlite_e
     assert "个人信息泄露通报：致佛罗里达州法律事务部（总检察长）" in text
     assert "依据：佛罗里达州数据泄露通知（《佛罗里达州法规》第501.171条）" in text
     assert "居住在佛罗里达州的受影响者：600 人" in text
-    assert "- number of Floridians affected" in text
+    assert "法定内容（《佛罗里达州法规》第501.171条）：\n    - 事件概要\n    - 受影响的佛罗里达州居民人数\n" in text
+    for english in ("number of Floridians affected", "synopsis of the events", "英文原文"):  # issue #18
+        assert english not in text
     for gdpr in ("GDPR", "第33条", "控制者", "645"):
         assert gdpr not in text
 

@@ -24,6 +24,7 @@ from bot.law.conditions import (  # noqa: F401  (re-exported: the regimes' vocab
     IncidentFacts,
     parse_condition,
 )
+from bot.law.content import ContentItem, beside, chinese
 from bot.law.reasons import Reason, join, reason
 from bot.text.facts import CAC_LEVELS, DATA_CATEGORIES, RESIDENCES  # noqa: F401
 from bot.text.times import parse_duration
@@ -54,7 +55,7 @@ class ClockResult:
     due_at: datetime | None
     hard_deadline: bool
     citation: Citation  # where the law says so: citation(lang)
-    content: list[str]
+    content: list[Localized]  # what the law says the notice must contain: item(lang)
     note: Localized | None = None
     source: Localized | None = None  # the text the regime entry was checked against …
     verified_on: date | None = None  # … and when
@@ -153,7 +154,7 @@ class Clock(BaseModel):
     each_authority: bool = False  # the audience names each EU member state's authority where affected people live
     deadline_when: list[DeadlineRule] = Field(default_factory=list)
     when: When
-    content: list[str]
+    content: list[ContentItem]
     citation: Citation | None = None
     note: Localized | None = None
 
@@ -235,7 +236,8 @@ class RegimeBook:
 def load_regimes(paths: list[Path]) -> RegimeBook:
     """Load regimes files in order; a later file replaces regimes by key or adds new ones. Read once per version
     of the files (a book is never changed in place: the bot and every firm share it)."""
-    return _load_regimes(tuple(paths), tuple(file_version(Path(p)) for p in paths))
+    return _load_regimes(tuple(paths), tuple(file_version(Path(p)) for p in paths)
+                         + tuple(file_version(beside(Path(p))) for p in paths))
 
 
 @functools.lru_cache(maxsize=32)
@@ -244,6 +246,7 @@ def _load_regimes(paths: tuple[Path, ...], versions: tuple[tuple[int, int] | Non
     sources: dict[str, Path] = {}
     disclaimer: Localized | None = None
     not_modelled: dict[str, NotModelled] = {}
+    content_zh: dict[str, str] = {}  # a later file's Chinese adds to the earlier's
     for path in paths:
         try:
             text = path.read_text(encoding="utf-8")
@@ -273,6 +276,10 @@ def _load_regimes(paths: tuple[Path, ...], versions: tuple[tuple[int, int] | Non
             except ValidationError as exc:
                 raise RegimeError("problem.regimes.disclaimer", path=path,
                                   problem=from_pydantic(exc.errors()[0])) from None
+        try:
+            content_zh.update(chinese(path))
+        except Worded as exc:
+            raise RegimeError(exc.key, **exc.values) from None
         seen: set[str] = set()
         for i, entry in enumerate(raw.get("regimes") or []):
             key = entry.get("key") if isinstance(entry, dict) else None
@@ -281,7 +288,7 @@ def _load_regimes(paths: tuple[Path, ...], versions: tuple[tuple[int, int] | Non
             if isinstance(key, str) and key in seen:
                 raise RegimeError("problem.regimes.twice", path=path, key=shown(key))
             try:
-                regime = Regime.model_validate(entry)
+                regime = Regime.model_validate(entry, context={"content_zh": content_zh})
             except ValidationError as exc:
                 problems, root = Lines(), yaml_tree(text)
                 for error in exc.errors():

@@ -74,7 +74,7 @@ def notice(regime: Regime, rows: list[clocks.ClockRow], affected: Mapping[str, i
     if clock is not None:
         authority = clock.authority(lang) if clock.authority is not None else clock.audience(lang)
     return {"key": regime.key, "title": regime.title(lang), "citation": citation, "authority": authority,
-            "content": list(clock.content) if clock is not None else [],
+            "content": [item(lang) for item in clock.content] if clock is not None else [],
             # counts as the language writes them (1,858)
             "place": place(regime.jurisdiction, lang),
             "residents": format_number(count, lang) if (count := residents(regime.jurisdiction, affected)) else None,
