@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from sqlmodel import Session
 
@@ -313,11 +314,13 @@ def letters(bot: Bot, session: Session, ws: Workspace, context: Context, cmd: Le
         if draft.kind != "client":
             raise UserError(t(lang, "letters.not_client", id=f"D-{number}"))
         if version.status != "approved":
-            who = ", ".join(f"{bot.playbook.roles[r](lang)} @{holders[r]}" if r in holders
-                            else f"{bot.playbook.roles[r](lang)} ({t(lang, 'roles.unassigned')})"
-                            for r in bot.playbook.drafts["client"].approvers)
-            raise UserError(t(lang, "letters.not_approved", id=f"D-{number} v{version.version}", who=who,
-                              n=number))
+            who: list[Any] = []  # each approver by role and display name (a mention), not by platform id
+            for r in bot.playbook.drafts["client"].approvers:
+                who += [Text("、" if lang == "zh" else ", ")] if who else []
+                who += ([Text(f"{bot.playbook.roles[r](lang)} "), Mention(holders[r])] if r in holders
+                        else [Text(f"{bot.playbook.roles[r](lang)} ({t(lang, 'roles.unassigned')})")])
+            raise UserError(message(lang, "letters.not_approved", id=f"D-{number} v{version.version}", who=tuple(who),
+                                    n=number, kind="error"))
         gaps = draft_gaps.find_gaps(version.text)
         if gaps:
             raise UserError(draft_gaps.refusal("letters.gaps", gaps, playbook=bot.playbook, draft_id=f"D-{number}",
