@@ -39,6 +39,10 @@ def test_business_day_end(start, days, zone, holidays, due):
     assert business_day_end(start, days, zone, frozenset(holidays)) == due.astimezone(UTC)
     assert due_after(start, BusinessDays(days=days), zone, frozenset(holidays)) == due.astimezone(UTC)
 
+# chat names the clock, never by its id
+VT_AG = ("Vermont data breach notification (Vermont Attorney General, preliminary notice (the Department of Financial "
+         "Regulation for firms it regulates))")
+
 
 def test_the_vermont_ag_clock_counts_business_days_and_says_so():
     book = load_regimes([DEFAULT])
@@ -80,7 +84,7 @@ regimes:
 def test_a_shanghai_workspace_sees_the_vermont_ag_due_on_its_14th_business_day(sqlite_engine):
     console = shanghai_firm(sqlite_engine)  # aware Saturday 28 November 2026, 10:05 Shanghai time
     sent = joined(console.say("erin", "/breach affected US-VT=12", "breach-1"))
-    assert "(us-vt-2435/ag): due Thu 17 Dec 23:59" in sent  # Mon 30 Nov is the first business day
+    assert f"{VT_AG} now applies: due Thu 17 Dec 23:59" in sent  # Mon 30 Nov is the first business day
     listing = joined(console.say("erin", "/breach clocks", "breach-1"))
     assert "us-vt-2435/ag · Vermont data breach notification → Vermont Attorney General, preliminary notice" in listing
     assert "9 V.S.A. §2435(b)(3)(A)(i) — Within 14 business days of discovery" in listing

@@ -6,22 +6,26 @@ from __future__ import annotations
 from tests.conftest import joined, said
 from tests.test_firm_config import admin_console, stored
 
+# chat names the clock, never by its id
+VT_AG = ("Vermont data breach notification (Vermont Attorney General, preliminary notice (the Department of Financial "
+         "Regulation for firms it regulates))")
+
 
 def test_a_firm_sets_its_holidays_and_the_vermont_ag_clock_moves(sqlite_engine):
     console = admin_console(sqlite_engine)  # Asia/Shanghai; aware Saturday 28 November 2026, 10:05
     said(console, "alice", "/breach declare Client bank accounts exposed --data bank_account,name", "general")
     sent = joined(console.say("erin", "/breach affected US-VT=12", "breach-1"))
-    assert "(us-vt-2435/ag): due Thu 17 Dec 23:59" in sent  # 14 business days from Monday 30 November
+    assert f"{VT_AG} now applies: due Thu 17 Dec 23:59" in sent  # 14 business days from Monday 30 November
     moved = joined(console.say("alice", "/breach config holidays 2026-12-02, 2026-12-01", "general"))
     assert "Settings: holidays is now 2026-12-01, 2026-12-02." in moved
     # two business days fewer in the count: Monday 21 December
-    assert "(us-vt-2435/ag) moved from Thu 17 Dec 23:59: now due Mon 21 Dec 23:59" in moved
+    assert f"{VT_AG} moved from Thu 17 Dec 23:59: now due Mon 21 Dec 23:59" in moved
     assert stored(console)[0] == {"holidays": ["2026-12-01", "2026-12-02"]}
     assert "holidays: 2026-12-01, 2026-12-02 (set by the firm)" in said(console, "bob", "/breach config", "general")
     listing = joined(console.say("erin", "/breach clocks", "breach-1"))
     assert "us-vt-2435/ag · Vermont data breach notification" in listing and "due Mon 21 Dec 23:59" in listing
     back = joined(console.say("alice", "/breach config holidays none", "general"))
-    assert "(us-vt-2435/ag) moved from Mon 21 Dec 23:59: now due Thu 17 Dec 23:59" in back
+    assert f"{VT_AG} moved from Mon 21 Dec 23:59: now due Thu 17 Dec 23:59" in back
     assert stored(console)[0] == {"holidays": []}
 
 

@@ -24,6 +24,10 @@ DECLARE = (
 )
 TOML = '[firm]\nadmins = ["alice"]\n\n[holidays]\nnational_days = [2026-12-01, "2026-12-02"]\nchristmas = 2026-12-25\n'
 
+# chat names the clock, never by its id
+VT_AG = ("Vermont data breach notification (Vermont Attorney General, preliminary notice (the Department of Financial "
+         "Regulation for firms it regulates))")
+
 
 def test_breachbot_toml_holidays_are_read_and_doctor_checks_them(tmp_path, sqlite_engine):
     config = tmp_path / "breachbot.toml"
@@ -64,14 +68,14 @@ def test_a_firm_replaces_or_adds_to_the_deployments_holidays(sqlite_engine):
     console = admin_console(sqlite_engine, holidays=[date(2026, 12, 1), date(2026, 12, 2)])
     said(console, "alice", DECLARE, "general")
     # 14 business days from Monday 30 November, 1 and 2 December skipped: Monday 21 December
-    assert "(us-vt-2435/ag): due Mon 21 Dec 23:59" in said(console, "erin", "/breach affected US-VT=12")
+    assert f"{VT_AG} now applies: due Mon 21 Dec 23:59" in said(console, "erin", "/breach affected US-VT=12")
     assert "holidays: 2026-12-01, 2026-12-02 (default)" in said(console, "bob", "/breach config", "general")
     added = said(console, "alice", "/breach config holidays +2026-12-03", "general")
     assert (
         "Settings: holidays is now 2026-12-01, 2026-12-02, 2026-12-03 (the deployment's, and the firm's own "
         "2026-12-03)."
     ) in added
-    assert "(us-vt-2435/ag) moved from Mon 21 Dec 23:59: now due Tue 22 Dec 23:59" in added
+    assert f"{VT_AG} moved from Mon 21 Dec 23:59: now due Tue 22 Dec 23:59" in added
     assert (
         "Business-day deadlines counted again with these holidays: BR-1, 1 moved (us-vt-2435/ag). Each war room "
         "is told what moved."
@@ -108,7 +112,7 @@ def test_the_operator_changes_holidays_and_the_war_room_is_told_what_moved(
 
     console = admin_console(sqlite_engine)
     said(console, "alice", DECLARE, "general")
-    assert "(us-vt-2435/ag): due Thu 17 Dec 23:59" in said(console, "erin", "/breach affected US-VT=12")
+    assert f"{VT_AG} now applies: due Thu 17 Dec 23:59" in said(console, "erin", "/breach affected US-VT=12")
     later = console.clock.advance(timedelta(hours=2))
     # the command line runs at the console's virtual time, with the deployment's settings
     monkeypatch.setattr(SystemClock, "now", lambda self: later)
@@ -126,7 +130,7 @@ def test_the_operator_changes_holidays_and_the_war_room_is_told_what_moved(
             2026, 12, 18, 15, 59, 59, tzinfo=UTC
         )  # Fri 23:59 Shanghai
     told = joined(console.advance(later))  # the running bot sends what the command line queued
-    assert "(us-vt-2435/ag) moved from Thu 17 Dec 23:59: now due Fri 18 Dec 23:59" in told
+    assert f"{VT_AG} moved from Thu 17 Dec 23:59: now due Fri 18 Dec 23:59" in told
     assert main([*argv, "holidays", "2026-12-32"]) == 1  # refused, nothing moves
     assert "holidays cannot be “2026-12-32”" in capsys.readouterr().err
     assert main([*argv, "holidays", "default"]) == 0
@@ -151,7 +155,7 @@ def test_a_restart_with_changed_holidays_moves_open_clocks_and_the_timeline_reco
 
     console = admin_console(sqlite_engine)  # no holidays in breachbot.toml
     said(console, "alice", DECLARE, "general")
-    assert "(us-vt-2435/ag): due Thu 17 Dec 23:59" in said(console, "erin", "/breach affected US-VT=12")
+    assert f"{VT_AG} now applies: due Thu 17 Dec 23:59" in said(console, "erin", "/breach affected US-VT=12")
     # breachbot.toml gets [holidays] 1 and 2 December; the bot restarts on the same database, and nothing else
     # happens to the incident: its clock moves at the start (9 V.S.A. §2435(b)(3)(A)(i): 14 business days)
     again = make_console(sqlite_engine, start=console.clock.now())
@@ -168,7 +172,7 @@ def test_a_restart_with_changed_holidays_moves_open_clocks_and_the_timeline_reco
                                              "before": "2026-12-17T15:59:59+00:00"}]
     told = joined(again.chat.sent)
     assert "The holidays in force changed since these clocks were counted ([holidays] in breachbot.toml" in told
-    assert "(us-vt-2435/ag) moved from Thu 17 Dec 23:59: now due Mon 21 Dec 23:59" in told
+    assert f"{VT_AG} moved from Thu 17 Dec 23:59: now due Mon 21 Dec 23:59" in told
     # a second start with the same holidays counts nothing again and says nothing
     before = len(again.chat.sent)
     second = AlertScheduler(again.bot)

@@ -25,3 +25,14 @@ def test_a_letter_not_approved_names_its_approver_by_display_name(sqlite_engine,
     shown = console.chat.out.getvalue()
     assert wanted in shown, shown
     assert "@erin" not in shown, shown
+
+
+@pytest.mark.parametrize("lang, typed, wanted", [
+    ("zh", "/breach 配置", "法务合规: 陈晓; 客户联络: Cathy Wu"),
+    ("en", "/breach config", "Legal / compliance: 陈晓; Client liaison: Cathy Wu"),
+])
+def test_the_settings_show_the_roster_by_display_name(sqlite_engine, lang, typed, wanted):
+    console = make_console(sqlite_engine, roster=ROSTER, people=PEOPLE, lang=lang)
+    said = "\n".join(s.text for s in console.say("cathy", typed, "general"))
+    assert wanted in said, said
+    assert "@erin" not in said and "@cathy" not in said, said

@@ -304,9 +304,15 @@ def deployment_holidays(bot: Bot) -> list[str]:
     return [day.isoformat() for day in defaults.default("firm").holidays]
 
 
+def _person(person: str, names: dict[str, str]) -> str:
+    """A person as the settings show them: their display name ([people]), else @id."""
+    return names.get(person) or f"@{person}"
+
+
 def _shown(lang: str, key: str, value: Any, roles: dict[str, str] | None = None, *,
-           base: Sequence[str] = ()) -> str:
+           base: Sequence[str] = (), names: dict[str, str] | None = None) -> str:
     sep = t(lang, "config.list_sep")
+    names = names or {}
     if key == "holidays":  # the firm's own, with what became of the deployment's
         if isinstance(value, dict):
             return t(lang, "config.holidays_both", days=sep.join(sorted({*base, *value.get("add", [])})),
@@ -318,10 +324,10 @@ def _shown(lang: str, key: str, value: Any, roles: dict[str, str] | None = None,
     if key == "profile":
         return sep.join(t(lang, f"regime_reason.firm_profile.{f}") for f in value) or t(lang, "config.none")
     if key == "roster":
-        return "; ".join(f"{(roles or {}).get(r, r)}: {' '.join('@' + p for p in people) or t(lang, 'config.none')}"
+        return "; ".join(f"{(roles or {}).get(r, r)}: {sep.join(_person(p, names) for p in people) or t(lang, 'config.none')}"
                          for r, people in value.items()) or t(lang, "config.none")
     if key == "admins":
-        return " ".join(f"@{p}" for p in value)
+        return sep.join(_person(p, names) for p in value)
     return str(value)
 
 
@@ -337,7 +343,8 @@ def show(bot: Bot, ws: Workspace, values: dict[str, Any], *, session: Session | 
     lines: list[tuple[Any, ...]] = [(Strong(t(lang, "config.title")),)]
     for key in KEYS:
         value = current[key]
-        shown = (_shown(lang, key, value, _roles(bot, lang), base=deployment_holidays(bot))
+        shown = (_shown(lang, key, value, _roles(bot, lang), base=deployment_holidays(bot),
+                        names=dict(bot.firm.people or {}))
                  if value or key == "holidays" else t(lang, "config.none"))
         if key == "playbook":
             shown = f"{bot.playbook.key} · {bot.playbook.name(lang)}"
