@@ -111,8 +111,11 @@ def build(session: Session, *, incident: Incident, playbook: Playbook, regimes: 
             continue
         r = row.result
         title = regimes.clock_title(r.clock_id, lang)
+        said = t(lang, f"clocks.status.{row.status}")
+        if row.met_at and r.due_at and (row.met_at - r.due_at).total_seconds() >= 60:  # told, but after the deadline
+            said = L["notified_late"].format(late=format_duration(row.met_at - r.due_at, lang))
         legal.append({"id": r.clock_id, "title": title, "audience": r.audience_zh if lang == "zh" else r.audience_en,
-                      "due": when(r.due_at), "status": t(lang, f"clocks.status.{row.status}"),
+                      "due": when(r.due_at), "status": said,
                       "met": when(row.met_at), "reference": row.reference or "—", "citation": r.citation(lang),
                       "firm_target": not r.hard_deadline})
         if r.due_at:
