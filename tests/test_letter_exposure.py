@@ -7,8 +7,8 @@ from tests.conftest import make_console
 from tests.conftest import said as say
 from tests.test_statement_facts import ROSTER, record_facts
 
-EN = "The information was exposed from 20 November 2026, 09:00 to 27 November 2026, 18:00."
-ZH = "相关信息的暴露时间为 2026年11月20日 09:00 至 2026年11月27日 18:00。"
+EN = "The information was exposed from 20 November 2026, 09:00 to 27 November 2026, 18:00 (UTC+8)."
+ZH = "相关信息的暴露时间为 2026年11月20日 09:00 至 2026年11月27日 18:00 UTC+8。"
 
 
 def declared(engine, lang: str):
@@ -33,7 +33,7 @@ def test_en_letters_carry_the_exposure_window_or_a_gap_for_each_end(sqlite_engin
 
     say(console, "bob", '/breach facts --from "2026-11-20 09:00"')
     card = say(console, "cathy", "/breach draft client")
-    assert ("The information was exposed from 20 November 2026, 09:00 to [when the exposure ended — to be "
+    assert ("The information was exposed from 20 November 2026, 09:00 (UTC+8) to [when the exposure ended — to be "
             "confirmed].") in card
     say(console, "bob", '/breach facts --to "2026-11-27 18:00"')
     for command in ("/breach draft client", "/breach draft client --variant company"):

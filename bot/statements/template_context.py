@@ -24,7 +24,7 @@ from bot.statements.gaps import placeholder
 from bot.text.facts import covered_by
 from bot.text.i18n import catalogue, has_chinese
 from bot.text.i18n import text as t
-from bot.text.times import format_number
+from bot.text.times import format_number, zone_label
 from storage.models import Incident, Workspace
 
 
@@ -34,6 +34,22 @@ def long_date(when: datetime, tz: str, lang: str) -> str:
     if lang == "zh":
         return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
     return f"{local.day} {local:%B %Y, %H:%M}"
+
+
+def zoned_date(when: datetime, tz: str, lang: str) -> str:
+    """A moment in a letter or notice, with its zone, as a reader elsewhere needs it: '5 December 2026, 19:18
+    (UTC-5)' / '2026年12月5日 19:18 UTC-5' (no brackets: a zh template may already be in them)."""
+    zone = zone_label(tz, when)
+    return long_date(when, tz, lang) + (f" {zone}" if lang == "zh" else f" ({zone})")
+
+
+def exposure_window(facts: dict[str, Any], tz: str, lang: str) -> dict[str, str | None]:
+    """The exposure window's ends (None: a gap), the zone said once at the end when both ends share it."""
+    ends = {key: datetime.fromisoformat(facts[key]) if facts.get(key) else None for key in ("exposure_from", "exposure_to")}
+    start, end = ends["exposure_from"], ends["exposure_to"]
+    once = start is not None and end is not None and zone_label(tz, start) == zone_label(tz, end)
+    return {"exposure_from": (long_date if once else zoned_date)(start, tz, lang) if start else None,
+            "exposure_to": zoned_date(end, tz, lang) if end else None}
 
 
 def data_labels(playbook: Playbook, keys: list[str], lang: str, places: list[str] | None = None) -> list[str]:
@@ -201,7 +217,7 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
         "public_gap": public_gap,  # public_en: the description recorded is in Chinese, an English one is needed
         "severity": incident.severity,
         "today": long_date(now, ws.timezone, lang).rsplit(" ", 1)[0].rstrip(","),
-        "aware_at": long_date(incident.aware_at, ws.timezone, lang),
+        "aware_at": zoned_date(incident.aware_at, ws.timezone, lang),  # times carry their zone; dates need none
         "data": data,
         "encrypted": facts.get("encrypted"),
         "key_safe": facts.get("key_safe"),
@@ -219,8 +235,7 @@ def context(session: Session, *, incident: Incident, playbook: Playbook, regimes
         "clients": format_number(facts["clients"], lang) if isinstance(facts.get("clients"), int | float) else facts.get("clients"),
         "systems": facts.get("systems"),
         # the exposure window (/breach facts --from --to): when the data was open to others, each end a gap until set
-        **{key: long_date(datetime.fromisoformat(facts[key]), ws.timezone, lang) if facts.get(key) else None
-           for key in ("exposure_from", "exposure_to")},
+        **exposure_window(facts, ws.timezone, lang),
         "cac_level": cac_level_label(facts.get("cac_level"), lang),
         "late": any(r.status == "missed" for r in rows),
         "law_enforcement_delay": bool(facts.get("law_enforcement_delay")),
