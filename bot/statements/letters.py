@@ -77,7 +77,8 @@ def client_data(client: Client, *, incident: Incident, playbook: Playbook, lang:
     if not keys:
         return None
     places = [client.residence] if client.residence else []
-    return ("、" if lang == "zh" else ", ").join(data_labels(playbook, keys, lang, places=places))
+    return ("、" if lang == "zh" else ", ").join(data_labels(playbook, keys, lang, places=places,
+                                                           company=client.kind == "company"))
 
 
 def client_regulators(client: Client, authorities: list[tuple[str, str]], lang: str) -> str:

@@ -52,30 +52,34 @@ def exposure_window(facts: dict[str, Any], tz: str, lang: str) -> dict[str, str 
             "exposure_to": zoned_date(end, tz, lang) if end else None}
 
 
-def data_labels(playbook: Playbook, keys: list[str], lang: str, places: list[str] | None = None) -> list[str]:
+def data_labels(playbook: Playbook, keys: list[str], lang: str, places: list[str] | None = None, *,
+                company: bool = False) -> list[str]:
     """Data categories in words (the data question's option labels). With `places` (the readers' residences),
     a category named differently by country is named as those readers' countries name it: a tax number is a
-    Social Security number only for US residents and a TFN only for Australians (draft.data_place)."""
+    Social Security number only for US residents and a TFN only for Australians (draft.data_place); a
+    `company`'s is its tax ID (an EIN in the US), never a person's number."""
     labels: dict[str, str] = {}
     for question in playbook.questions():
         if question.sets == "data":
             labels = {o.key: o.label(lang) for o in question.options}
     if places is None:
         return [labels.get(k, k) for k in keys]
-    return [place_label(k, places, lang) or labels.get(k, k) for k in keys]
+    return [place_label(k, places, lang, company=company) or labels.get(k, k) for k in keys]
 
 
-def _place_group(residence: str) -> str:
+def _place_group(residence: str, company: bool = False) -> str:
     code = residence.upper()
+    if company:  # a company's own tax number: an EIN in the US, a tax ID elsewhere (an ABN is not a TFN either)
+        return "company_US" if code == "US" or code.startswith("US-") else "other"
     return "US" if code == "US" or code.startswith("US-") else "AU" if code == "AU" else "other"
 
 
-def place_label(key: str, places: list[str], lang: str) -> str | None:
+def place_label(key: str, places: list[str], lang: str, *, company: bool = False) -> str | None:
     """A data category as the readers' countries name it (None when the catalogue has no such naming): each
     country's own words once, the general words when no residence is known."""
     if f"draft.data_place.{key}.other" not in catalogue("en"):
         return None
-    groups = list(dict.fromkeys(_place_group(p) for p in places)) or ["other"]
+    groups = list(dict.fromkeys(_place_group(p, company) for p in places)) or ["other"]
     if "US" in groups and "other" in groups:  # "Social Security numbers and tax IDs" names the others' too
         groups.remove("other")
     return " / ".join(t(lang, f"draft.data_place.{key}.{group}") for group in groups)
