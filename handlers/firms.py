@@ -80,7 +80,7 @@ def _usage(session: Session, ws: Workspace, firm: Firm, *, now: datetime) -> Non
     alerts = Counter(session.exec(select(Alert.state).where(
         col(Alert.incident_id).in_(ids), col(Alert.state) == "pending", col(Alert.fire_at) < now - LATE)).all())
     if alerts["pending"]:
-        firm.problem("problem.overdue", count=alerts["pending"], late=str(LATE))
+        firm.problem("problem.overdue", count=alerts["pending"], late=LATE)
     states = Counter(session.exec(select(OutboundMessage.state).where(
         col(OutboundMessage.incident_id).in_(ids),
         col(OutboundMessage.state).in_((*delivery.UNDELIVERED, delivery.DEAD)))).all())

@@ -5,6 +5,7 @@ in the same words."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from bot.text.i18n import catalogue, quoted_zh, text
@@ -63,6 +64,10 @@ def said(value: Any, lang: str) -> Any:
         return ("、" if lang == "zh" else ", ").join(str(said(v, lang)) for v in value)
     if isinstance(value, BaseException):
         return str(value)
+    if isinstance(value, timedelta):  # a span as the language says it ('5m', '5分'), never Python's '0:05:00'
+        from bot.text.times import format_duration
+
+        return format_duration(value, lang)
     return value
 
 

@@ -103,11 +103,11 @@ def test_doctor_shows_the_running_workers_socket_and_scheduler(sqlite_engine, fa
         unused.bind(("127.0.0.1", 0))
         nobody = unused.getsockname()[1]
     for _ in range(200):
-        check = _running(make_settings(port=nobody, health_port=port))
-        if check.detail.startswith("worker"):
+        check = _running(make_settings(port=nobody, health_port=port, slack_bot_token="xoxb-test"))
+        if check.detail.startswith("worker on port"):
             break
         threading.Event().wait(0.01)
-    assert check.ok and check.detail.startswith(f"worker :{port} ok, scheduler swept")
-    assert re.search(r"Socket Mode connected, last message \d+s ago, 0 reconnects$", check.detail)
-    quiet = _running(make_settings(port=nobody, health_port=nobody))
+    assert check.ok and check.detail.startswith(f"worker on port {port}: ok, the scheduler last swept ")
+    assert re.search(r"Socket Mode connected, last message \d+ s ago, reconnected 0 times$", check.detail)
+    quiet = _running(make_settings(port=nobody, health_port=nobody, slack_bot_token="xoxb-test"))
     assert quiet.warn and "no breachbot serve or worker answers /healthz" in quiet.detail

@@ -39,10 +39,10 @@ def test_every_firm_with_its_install_usage_and_health(two_corps, tmp_path: Path,
 
     # Two hours on and no worker ran: each firm's overdue reminders are its own problem.
     later = firms(settings, bot.engine, now=bot.now() + timedelta(hours=2))
-    assert all("reminder(s) overdue by more than 0:05:00: is a worker running?" in f.problems[0] for f in later)
+    assert all("10 reminders overdue by more than 5m: is a worker running?" in f.problems[0] for f in later)
     text = listing(later)
-    assert text.startswith("2 firm(s):\n✗ wecom:")
-    assert "    usage: 1 incident(s), 1 open, 0 drill(s); last activity" in text
+    assert text.startswith("2 firms:\n✗ wecom:")
+    assert "    usage: incidents 1 (1 open), drills 0; last activity" in text
 
     # Corp B taken out of the configuration: its firm is listed as unreachable.
     only_a = make_settings(wecom_corp_id=CORP_ID, wecom_agent_id=str(AGENT_ID), wecom_secret=SECRET,
@@ -69,7 +69,7 @@ def test_the_command_line_lists_firms_and_doctor_all_fails_on_one_unreachable(tw
     url = cli_url(a.side.bot.engine)
     assert main(["--db", url, "firms"]) == 1
     listed = capsys.readouterr().out
-    assert listed.startswith("2 firm(s):") and "乙所" not in listed and "problem: no wecom install" in listed
-    assert "usage: 0 incident(s), 1 open, 1 drill(s)" in listed
+    assert listed.startswith("2 firms:") and "乙所" not in listed and "problem: no wecom install" in listed
+    assert "usage: incidents 0 (1 open), drills 1" in listed
     assert main(["--db", url, "doctor", "--offline", "--all"]) == 1
-    assert "2 firm(s):" in capsys.readouterr().out
+    assert "2 firms:" in capsys.readouterr().out
