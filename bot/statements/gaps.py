@@ -104,7 +104,7 @@ def how_to_fill(gap: str, *, playbook: Playbook, draft_id: str, lang: str) -> st
     """The one command (or setting) that fills a gap."""
     if gap == "public":
         return t(lang, "draft.fill.public")
-    if gap in ("public_en", "contact", "firm_name", "spokesperson", "exposure_from", "exposure_to"):
+    if gap in ("public_en", "contact", "firm_name", "spokesperson", "exposure_from", "exposure_to", "systems"):
         return t(lang, f"draft.fill.{gap}")
     if gap == "measures":
         contained = _question(playbook, "contained", lang)
