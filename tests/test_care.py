@@ -53,8 +53,8 @@ def directs(sent, user: str) -> str:
     return "\n".join(s.text for s in sent if s.op == "direct" and s.user == user)
 
 
-def told(console, tmp_path) -> None:
-    """Three clients imported, a letter approved and merged, client 1 told."""
+def told(console, tmp_path, at: str | None = None) -> str:
+    """Three clients imported, a letter approved and merged, client 1 told (`at`: when, as typed); what was said."""
     rows = [{"name": n, "type": "individual", "contact": f"{i}@x.example", "language": "en", "residence": "CN",
              "data": "payroll"} for i, n in enumerate(["Ann Lee", "Bo Chen", "Cy Wu"])]
     console.say("lily", f"/breach clients import {write_csv(tmp_path / 'c.csv', rows)}", "breach-1")
@@ -62,7 +62,9 @@ def told(console, tmp_path) -> None:
     console.say("erin", f"/breach draft edit D-1 {LETTER}", "breach-1")
     assert "✅" in said(console, "erin", "/breach approve D-1")
     console.say("lily", "/breach letters D-1", "breach-1")
-    assert "📬" in said(console, "lily", "/breach clients notified 1 --via email")
+    sent = said(console, "lily", "/breach clients notified 1 --via email" + (f' --at "{at}"' if at else ""))
+    assert "📬" in sent
+    return sent
 
 
 # -- offers ---------------------------------------------------------------------------------------------------

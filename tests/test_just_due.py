@@ -12,8 +12,7 @@ from sqlmodel import Session, select
 from bot.incident import care
 from storage.models import Deadline
 from tests.conftest import said
-from tests.test_care import LETTER, team_of
-from tests.test_statements import write_csv
+from tests.test_care import team_of, told
 
 
 @pytest.mark.parametrize("lang, declare, just", [
@@ -48,14 +47,7 @@ def test_the_progress_update_counts_from_when_the_first_client_was_told(sqlite_e
 
 def told_at(console, tmp_path) -> str:
     """`told` with the first client recorded as told half an hour ago."""
-    rows = [{"name": n, "type": "individual", "contact": f"{i}@x.example", "language": "en", "residence": "CN",
-             "data": "payroll"} for i, n in enumerate(["Ann Lee", "Bo Chen", "Cy Wu"])]
-    console.say("lily", f"/breach clients import {write_csv(tmp_path / 'c.csv', rows)}", "breach-1")
-    console.say("erin", "/breach draft client --lang en", "breach-1")
-    console.say("erin", f"/breach draft edit D-1 {LETTER}", "breach-1")
-    assert "✅" in said(console, "erin", "/breach approve D-1")
-    console.say("lily", "/breach letters D-1", "breach-1")
-    return said(console, "lily", '/breach clients notified 1 --via email --at "30 minutes ago"')
+    return told(console, tmp_path, at="30 minutes ago")
 
 
 def test_a_phase_done_less_than_a_minute_after_its_deadline_is_not_reported_zero_minutes_late(sqlite_engine):
