@@ -23,7 +23,7 @@ it_security = ["dave"]
 carol = "陈晓"
 """
 
-UNKNOWN = {"zh": "breachbot.toml 的名单中没有「zed」。请从中选一位：陈晓 (carol)、dave（例如 --user carol，或 make run "
+UNKNOWN = {"zh": "breachbot.toml 的名单中没有「zed」。请从中选一位：陈晓（carol）、dave（例如 --user carol，或 make run "
                  "USER_NAME=carol）。",
            "en": "'zed' is not on the roster in breachbot.toml. Choose one of: 陈晓 (carol), dave (for example "
                  "--user carol, or make run USER_NAME=carol)."}
@@ -113,11 +113,11 @@ def test_a_restart_goes_on_from_the_time_the_last_run_skipped_to(tmp_path, lang)
     assert third.returncode == 0 and "2030" not in third.stderr and third.stderr.strip() == ""
 
 
-NOT_ON_ROSTER = {"zh": ("breachbot.toml 的名单中没有「张三」，你仍是 dave。请从中选一位：陈晓 (carol)、dave（例如 :as carol）。\n",
-                        "事务所名单中没有 @nobody。请从中选一位：@carol（陈晓）、@dave；未做任何更改。"),
+NOT_ON_ROSTER = {"zh": ("breachbot.toml 的名单中没有「张三」，你仍是 dave。请从中选一位：陈晓（carol）、dave（例如 :as carol）。\n",
+                        "事务所名单中没有 @nobody。请从中选一位：@陈晓、@dave；未做任何更改。"),
                  "en": ("'张三' is not on the roster in breachbot.toml; you are still dave. Choose one of: 陈晓 (carol), "
                         "dave (for example :as carol).\n",
-                        "@nobody is not on the firm's roster. Choose one of: @carol (陈晓), @dave; nothing was changed.")}
+                        "@nobody is not on the firm's roster. Choose one of: @陈晓, @dave; nothing was changed.")}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

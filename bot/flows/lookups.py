@@ -84,9 +84,8 @@ def named_people(bot: Bot, command: Command) -> Command:
         found = bot.chat.find_user(named)
     roster = bot.firm.listed()
     if found and bot.chat.roster_is_everyone and roster and found not in roster:
-        names = ("、" if bot.lang == "zh" else ", ").join(
-            f"@{u}" + ((f"（{bot.firm.people[u]}）" if bot.lang == "zh" else f" ({bot.firm.people[u]})")
-                       if u in bot.firm.people else "") for u in roster)
+        # each by the name people know them by (@陈晓 resolves as @carol does), the id only where there is no name
+        names = ("、" if bot.lang == "zh" else ", ").join(f"@{bot.firm.people.get(u) or u}" for u in roster)
         raise UserError(message(bot.lang, "error.not_on_roster", kind="error", typed=typed.lstrip("@"),
                                 names=names))
     if not found:

@@ -84,7 +84,8 @@ class ConsoleWorkspace:
         """The line for a name not on the roster, listing the names to choose from."""
         people = self.roster_people()
         sep = "、" if self.bot.lang == "zh" else ", "
-        names = sep.join(self.shown(p) + (f" ({p})" if p in self.bot.firm.people else "") for p in people)
+        names = sep.join(self.shown(p) + ((f"（{p}）" if self.bot.lang == "zh" else f" ({p})")
+                                          if p in self.bot.firm.people else "") for p in people)
         return t(self.bot.lang, key, name=typed.strip(), names=names, example=people[0], user=self.shown(self.user))
 
     def _ids_for_names(self, text: str) -> str:
