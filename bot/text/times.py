@@ -150,7 +150,7 @@ _UNIT_LENGTH = {"en": "narrow", "zh": "short"}  # zh has no narrow duration unit
 
 # CLDR locales (Babel) and the patterns each language shows a moment in; a later language adds a row.
 LOCALES = {"en": "en", "zh": "zh_Hans_CN"}
-_MOMENT = {"en": "EEE dd MMM HH:mm", "zh": "M月d日 HH:mm"}
+_MOMENT = {"en": "EEE dd MMM HH:mm", "zh": "M月d日 EEE HH:mm"}  # 12月4日 周五 09:40
 
 
 _DATED: ContextVar[bool] = ContextVar("dated", default=False)
@@ -173,7 +173,7 @@ def dated() -> Iterator[None]:
 
 
 def format_time(when: datetime, tz: str, *, now: datetime | None = None, lang: str = "en") -> str:
-    """'11:05' today, 'Sat 28 Nov 11:05' (or '11月28日 11:05') on any other day than `now`, in the workspace
+    """'11:05' today, 'Sat 28 Nov 11:05' (or '11月28日 周六 11:05') on any other day than `now`, in the workspace
     timezone, and always inside `dated()`; month and weekday names from the kept CLDR data (Babel), not by hand."""
     local = when.astimezone(ZoneInfo(tz))
     if now is not None and not _DATED.get() and local.date() == now.astimezone(ZoneInfo(tz)).date():
@@ -237,7 +237,7 @@ _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 
 _DAY = (r"(?P<day>" + "|".join(sorted(map(re.escape, _DAY_WORDS), key=len, reverse=True)) + r")"
         r"|(?:(?P<rel>last|next|this)\s+)?(?P<wd>(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6})"
         r"|(?P<zrel>上|下|这|本)?个?(?:周|星期|礼拜)(?P<zwd>[一二三四五六日天1-7])"
-        r"|(?:(?P<y>\d{4})年)?(?P<mo>\d{1,2})月(?P<d>\d{1,2})[日号]?")
+        r"|(?:(?P<y>\d{4})年)?(?P<mo>\d{1,2})月(?P<d>\d{1,2})[日号]?(?:\s*(?:周|星期|礼拜)[一二三四五六日天])?")
 _PERIOD = "(?P<period>" + "|".join(sorted(_PERIODS, key=len, reverse=True)) + ")"
 _CLOCK = (r"(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>[ap])\.?m\.?"
           r"|(?P<h2>\d{1,2}):(?P<m2>\d{2})"
