@@ -203,7 +203,7 @@ def test_a_ransom_payment_time_starts_the_nydfs_extortion_clocks(sqlite_engine):
     assert "us-nydfs-500-17/extortion ·" in listing and "us-nydfs-500-17/extortion-reasons ·" in listing
     assert "第500.17条(c)款(2)项" in listing
     bad = joined(console.say("erin", "/breach 事实 --付款时间 明天", "breach-1"))
-    assert "--付款时间 11月29日 周日 00:00 是将来的时间，未作记录" in bad
+    assert "--付款时间 11月29日周日 00:00 是将来的时间，未作记录" in bad
 
 
 def test_a_no_harm_decision_closes_the_notices_and_opens_the_filing(sqlite_engine):

@@ -35,7 +35,7 @@ def test_a_notice_before_awareness_or_in_the_future_is_refused_with_the_reason(s
     said = joined(console.say("erin", "/breach 已通报 cn-pipl-57/authority --at 昨天 20:30", "breach-1"))
     assert "早于事务所知悉本次泄露的时间（09:40）" in said and "未作记录" in said
     said = joined(console.say("erin", "/breach 已通报 cn-pipl-57/authority --时间 2026-11-01", "breach-1"))
-    assert said.startswith("--时间 11月1日 周日 00:00 早于事务所知悉本次泄露的时间") and "--at" not in said  # named as zh types it
+    assert said.startswith("--时间 11月1日周日 00:00 早于事务所知悉本次泄露的时间") and "--at" not in said  # named as zh types it
     said = joined(console.say("erin", "/breach 已通报 cn-pipl-57/authority --at 2026-11-29 10:00", "breach-1"))
     assert "将来" in said or "未来" in said
     said = joined(console.say("erin", "/breach 事实 --determined 2026-11-27 10:00", "breach-1"))

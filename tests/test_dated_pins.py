@@ -1,5 +1,5 @@
 """Deadlines that stay on screen say which day (#18): the pinned status and the war room's topic are read for days
-after they were written, so their times carry the date (12月5日 周六 13:50 / Sat 05 Dec 13:50) even when the deadline
+after they were written, so their times carry the date (12月5日周六 13:50 / Sat 05 Dec 13:50) even when the deadline
 fell on the day they were written; an answer read at once (/breach status) keeps the bare time for today and the
 date for any other day."""
 
@@ -17,7 +17,7 @@ START = datetime(2026, 12, 5, 12, 50, tzinfo=ZoneInfo("Asia/Shanghai"))  # phase
 
 
 @pytest.mark.parametrize("lang, declare, status, dated, bare", [
-    ("zh", "/breach 宣布 工资表泄露", "/breach 状态", "截止 12月5日 周六 13:50", "截止 13:50"),
+    ("zh", "/breach 宣布 工资表泄露", "/breach 状态", "截止 12月5日周六 13:50", "截止 13:50"),
     ("en", "/breach declare payroll leak", "/breach status", "due Sat 05 Dec 13:50", "due 13:50"),
 ])
 def test_the_pin_and_the_topic_carry_the_date_and_a_reply_today_the_time(sqlite_engine, lang, declare, status, dated,
@@ -33,7 +33,7 @@ def test_the_pin_and_the_topic_carry_the_date_and_a_reply_today_the_time(sqlite_
 
 
 @pytest.mark.parametrize("lang, status, tomorrow", [
-    ("zh", "/breach 状态", "截止 12月6日 周日 "),
+    ("zh", "/breach 状态", "截止 12月6日周日 "),
     ("en", "/breach status", "due Sun 06 Dec "),
 ])
 def test_a_deadline_on_another_day_shows_its_date_in_every_answer(sqlite_engine, lang, status, tomorrow):

@@ -227,7 +227,9 @@ def test_catalogue_shows_user_values_literally(data):
     values = {field: data.draw(format_hostile, label=field) for field in fields}
     marks = {field: f"MARK{i}X" for i, field in enumerate(fields)}
     skeleton = i18n.text(lang, key, **marks)
-    by_mark = {**{repr(m): repr(values[f]) for f, m in marks.items()}, **{m: values[f] for f, m in marks.items()}}
+    by_mark = {**{repr(m): repr(values[f]) for f, m in marks.items()}, **{m: values[f] for f, m in marks.items()},
+               # zh quotes a `!r` value in 「」, control characters escaped as repr would
+               **{i18n.quoted_zh(m): i18n.quoted_zh(values[f]) for f, m in marks.items() if isinstance(values[f], str)}}
     expected = re.sub("|".join(re.escape(m) for m in sorted(by_mark, key=len, reverse=True)),
                       lambda m: by_mark[m[0]], skeleton)
     assert i18n.text(lang, key, **values) == expected

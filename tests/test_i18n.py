@@ -36,7 +36,7 @@ def test_a_chinese_workspace_answers_in_chinese(sqlite_engine):
     seen = joined(sent)
     assert "🚨 @li 宣布了 BR-1。应急小组在私密应急群 #breach-1 中处置，详情只在群内。" in seen
     assert not any("宣布了" in line and "工资表" in line for line in seen)
-    assert "阶段 1/10 紧急响应（截止 11月28日 周六 11:05，1小时内到期）· 负责人：@li" in seen
+    assert "阶段 1/10 紧急响应（截止 11月28日周六 11:05，1小时内到期）· 负责人：@li" in seen
     assert "1. 组建应急小组：信息安全、法务、管理层" in seen
     assert "没有角色「保安」" in joined(console.say("li", "/breach assign @wang 保安", "breach-1"))
     assert "你是 BR-1 的法务合规。" in joined(console.say("li", "/breach assign @wang legal", "breach-1"))

@@ -16,7 +16,7 @@ from tests.test_care import team_of, told
 
 
 @pytest.mark.parametrize("lang, declare, just", [
-    ("zh", "/breach 宣布 工资表泄露 --知悉时间 1小时前", "截止 11月28日 周六 10:05，刚刚到期"),
+    ("zh", "/breach 宣布 工资表泄露 --知悉时间 1小时前", "截止 11月28日周六 10:05，刚刚到期"),
     ("en", '/breach declare Payroll export leaked --aware "1 hour ago"', "due Sat 28 Nov 10:05, just due"),
 ])
 def test_a_phase_due_the_moment_it_is_declared_reads_just_due(sqlite_engine, lang, declare, just):

@@ -61,7 +61,7 @@ def test_the_time_left_on_the_pin_is_refreshed_when_it_crosses_an_hour(sqlite_en
 
 
 _CLAIM = {"en": re.compile(r"due \w{3} (\d\d) Dec (\d\d):(\d\d), within (\d+)([dhm])"),
-          "zh": re.compile(r"截止 12月(\d+)日 周. (\d\d):(\d\d)，(\d+)(天|小时|分钟)内到期")}
+          "zh": re.compile(r"截止 12月(\d+)日周. (\d\d):(\d\d)，(\d+)(天|小时|分钟)内到期")}
 _SIZE = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1), "天": timedelta(days=1),
          "小时": timedelta(hours=1), "分钟": timedelta(minutes=1)}
 
@@ -87,7 +87,7 @@ def test_every_time_left_on_the_pin_is_true_minute_by_minute(sqlite_engine, lang
             assert left <= said < left + step, (now, due, said)
             checked += 1
     assert checked > 2 * (60 + 60)
-    overdue = "已逾期：截止 12月5日 周六 20:50" if lang == "zh" else "OVERDUE since Sat 05 Dec 20:50"
+    overdue = "已逾期：截止 12月5日周六 20:50" if lang == "zh" else "OVERDUE since Sat 05 Dec 20:50"
     assert overdue in _pin(console)
 
 
@@ -105,7 +105,7 @@ def test_the_next_refresh_is_local_midnight_or_the_next_crossing_whichever_comes
     console.bot.advance(START.replace(hour=23, minute=59))
     before, said = _pin(console), len(console.chat.sent)
     console.bot.advance(datetime(2026, 12, 6, 0, 0, tzinfo=ZONE))  # local midnight: refreshed, nothing said
-    assert _pin(console) != before and "已逾期：截止 12月5日 周六 23:20" in _pin(console) and "20分钟内到期" in _pin(console)
+    assert _pin(console) != before and "已逾期：截止 12月5日周六 23:20" in _pin(console) and "20分钟内到期" in _pin(console)
     assert {s.op for s in console.chat.sent[said:]} == {"update", "topic"}
 
 

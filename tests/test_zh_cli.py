@@ -151,12 +151,12 @@ def test_doctor_firms_and_doctor_all_speak_the_deployments_language(lang, tmp_pa
     said = capsys.readouterr().out
     if lang == "zh":
         assert said.startswith("共 1 个事务所：\n✗ console:console  （未命名）  中文 Asia/Shanghai\n"), said
-        assert "    问题：" in said and " 条提醒逾期超过 0:05:00：`breachbot worker` 是否在运行？" in said, said
+        assert "    问题：" in said and " 条提醒逾期超过 5分：`breachbot worker` 是否在运行？" in said, said
         assert "    安装：本地控制台\n    使用：事件 1 起，进行中 1 起，演练 0 次；最近活动 " in said, said
         assert "管理员：（默认）；数据密钥：尚未生成" in said and operator_words(said) == [], said
     else:
         assert said.startswith("1 firm:\n✗ console:console  (no name)  en ") and "    install: the local console" in said
-        assert re.search(r"\b\d+ reminders? overdue by more than 0:05:00: is a worker running\?", said), said
+        assert re.search(r"\b\d+ reminders? overdue by more than 5m: is a worker running\?", said), said
 
     assert main(["doctor", "--all", "--offline", "--db", url]) == 1
     said = capsys.readouterr().out

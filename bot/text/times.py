@@ -150,7 +150,7 @@ _UNIT_LENGTH = {"en": "narrow", "zh": "short"}  # zh has no narrow duration unit
 
 # CLDR locales (Babel) and the patterns each language shows a moment in; a later language adds a row.
 LOCALES = {"en": "en", "zh": "zh_Hans_CN"}
-_MOMENT = {"en": "EEE dd MMM HH:mm", "zh": "M月d日 EEE HH:mm"}  # 12月4日 周五 09:40
+_MOMENT = {"en": "EEE dd MMM HH:mm", "zh": "M月d日E HH:mm"}  # CLDR zh MMMEd: 12月4日周五 09:40
 
 
 _DATED: ContextVar[bool] = ContextVar("dated", default=False)
@@ -173,7 +173,7 @@ def dated() -> Iterator[None]:
 
 
 def format_time(when: datetime, tz: str, *, now: datetime | None = None, lang: str = "en") -> str:
-    """'11:05' today, 'Sat 28 Nov 11:05' (or '11月28日 周六 11:05') on any other day than `now`, in the workspace
+    """'11:05' today, 'Sat 28 Nov 11:05' (or '11月28日周六 11:05') on any other day than `now`, in the workspace
     timezone, and always inside `dated()`; month and weekday names from the kept CLDR data (Babel), not by hand."""
     local = when.astimezone(ZoneInfo(tz))
     if now is not None and not _DATED.get() and local.date() == now.astimezone(ZoneInfo(tz)).date():

@@ -17,7 +17,7 @@ def test_close_asks_to_confirm_then_legal_records_a_notice_from_the_one_to_one_c
     side.say(ALICE, "/breach 影响 CN=10")
     side.say(ALICE, '/breach 结案 --cause insider --lessons "审查权限"')
     listing = fake.messages_to(ALICE)[-1]
-    assert "⚠️ BR-1 尚未结案。" in listing and "cn-pipl-57/authority" in listing
+    assert "⚠️ BR-1 尚未结案。" in listing and "个人信息保护法" in listing, listing
     assert listing.endswith('/breach 结案 BR-1 --原因 内部人员 --教训 "审查权限" --确认')
     with Session(side.bot.engine) as s:
         assert s.exec(select(Incident)).one().status == "open"
@@ -30,5 +30,5 @@ def test_close_asks_to_confirm_then_legal_records_a_notice_from_the_one_to_one_c
         last = s.exec(select(TimelineEvent).order_by(TimelineEvent.seq.desc())).first()
         assert (last.kind, last.actor) == ("notified", ERIN)
     (chatid,) = fake.chats
-    assert [p for p in fake.chat_posts(chatid) if p.startswith("✅ @ChenYi 记录了 cn-pipl-57/authority")
+    assert [p for p in fake.chat_posts(chatid) if p.startswith("✅ @ChenYi 记录了 个人信息保护法：个人信息泄露（履行个人信息保护职责的部门）")
             and "编号 CAC-1" in p]

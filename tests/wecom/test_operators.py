@@ -30,7 +30,7 @@ def test_only_an_operator_lists_every_firm_with_its_install_usage_and_health(two
     bot.clock.advance(timedelta(hours=2))
     later = _answer(b, PATH_B, "所有事务所", "lisi")
     assert [line for line in later.splitlines() if line.startswith("    问题：")] == [
-        "    问题：10 条提醒逾期超过 0:05:00：｀breachbot worker｀ 是否在运行？"]
+        "    问题：10 条提醒逾期超过 5分：｀breachbot worker｀ 是否在运行？"]
     assert f"✗ wecom:{CORP_ID}" in later
 
     # Anyone else — firm A's own people, the same userid in the other corp — is told who may, and sees nothing.
