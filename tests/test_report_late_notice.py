@@ -23,25 +23,28 @@ def clock_rows(console, lang: str) -> list[str]:
     return [ln for ln in text.splitlines() if ln.startswith("|") and "cn-pipl-57/authority" in ln]
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_late_notice_is_marked_late_with_how_late(sqlite_engine, lang):
-    console = make_console(sqlite_engine, lang=lang, roster={"legal": ["erin"]})
-    declare, affected, notify, _, late = SAY[lang]
+def notified_row(engine, lang: str, *, after: timedelta) -> str:
+    """The PIPL authority row of the report after the notice is recorded `after` the declaration."""
+    console = make_console(engine, lang=lang, roster={"legal": ["erin"]})
+    declare, affected, notify, _, _ = SAY[lang]
     console.say("alice", declare, "general")
     console.say("erin", affected, "breach-1")
-    console.advance(START + timedelta(days=30))
+    if after:
+        console.advance(START + after)
     console.say("erin", notify, "breach-1")
-    row = clock_rows(console, lang)[0]
+    return clock_rows(console, lang)[0]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_late_notice_is_marked_late_with_how_late(sqlite_engine, lang):
+    late = SAY[lang][4]
+    row = notified_row(sqlite_engine, lang, after=timedelta(days=30))
     assert late in row, row
     assert re.search(re.escape(late) + r"\S*\d", row), row  # and by how much
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_notice_on_time_is_not_marked_late(sqlite_engine, lang):
-    console = make_console(sqlite_engine, lang=lang, roster={"legal": ["erin"]})
-    declare, affected, notify, _, late = SAY[lang]
-    console.say("alice", declare, "general")
-    console.say("erin", affected, "breach-1")
-    console.say("erin", notify, "breach-1")
-    row = clock_rows(console, lang)[0]
+    late = SAY[lang][4]
+    row = notified_row(sqlite_engine, lang, after=timedelta(0))
     assert late not in row and ("已通报" in row if lang == "zh" else "| met |" in row), row
