@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.law import clocks
 from bot.law.regimes import Clock, Regime, RegimeBook
-from bot.text.facts import covered_by
+from bot.text.facts import lives_under
 from bot.text.i18n import catalogue
 from bot.text.i18n import text as t
 from bot.text.times import format_number
@@ -54,9 +54,7 @@ def residents(jurisdiction: str, affected: Mapping[str, int]) -> int:
 
 def living_in(jurisdiction: str, affected: Mapping[str, int]) -> dict[str, int]:
     """The counts by residence of the people affected who live where a law applies (`residents`)."""
-    def within(code: str) -> bool:
-        return covered_by(code, jurisdiction) or (jurisdiction == "US" and code.startswith("US-"))
-    return {code: count for code, count in affected.items() if within(code) and count}
+    return {code: count for code, count in affected.items() if lives_under(code, jurisdiction) and count}
 
 
 def place(jurisdiction: str, lang: str) -> str:

@@ -21,7 +21,7 @@ from bot.statements import regulator
 from bot.statements.clients import tally
 from bot.statements.drafts import CLIENT_TOKEN, DATA_TOKEN, REGULATORS_TOKEN
 from bot.statements.gaps import placeholder
-from bot.text.facts import covered_by
+from bot.text.facts import lives_under
 from bot.text.i18n import catalogue, has_chinese
 from bot.text.i18n import text as t
 from bot.text.times import format_number, zone_label
@@ -166,7 +166,7 @@ def authorities_told(rows: list[clocks.ClockRow], regimes: RegimeBook, lang: str
 def for_residence(authorities: list[tuple[str, str]], residence: str) -> list[str]:
     """The authorities told whose law covers people living in `residence` (US-wide laws cover every US state)."""
     return [name for where, name in authorities
-            if where == "*" or covered_by(residence, where) or (where == "US" and residence.startswith("US"))]
+            if where == "*" or lives_under(residence, where)]
 
 
 def clients_notice(*, told_fact: bool | None, total: int, notified: int) -> str | None:

@@ -152,3 +152,9 @@ def covered_by(residence: str, jurisdiction: str) -> bool:
     """Whether a law written for `jurisdiction` covers people living in `residence`: the same place, or a member
     state of the EU for the EU's laws (a US-wide law's reach over the states is its own rule)."""
     return residence == jurisdiction or (jurisdiction == "EU" and residence in EU_MEMBERS)
+
+
+def lives_under(residence: str, jurisdiction: str) -> bool:
+    """Whether someone living in `residence` is among the people a law of `jurisdiction` speaks of in a statement:
+    `covered_by`, and a US-wide law (the FTC's, the IRS's) over every US state and territory too."""
+    return covered_by(residence, jurisdiction) or (jurisdiction == "US" and residence.startswith("US"))
