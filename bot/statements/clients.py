@@ -310,7 +310,7 @@ def several(everyone: list[Client], who: str, lang: str = "en") -> list[Client] 
             found.append(client)
         else:
             raise UserError(t(lang, "clients.unknown", name=part, count=len(everyone)))
-    return [c for i, c in enumerate(found) if c.id not in {f.id for f in found[:i]}]
+    return list({c.id: c for c in found}.values())  # each once, in the order first named
 
 
 def find_exact(everyone: list[Client], who: str) -> Client | None:
