@@ -132,20 +132,17 @@ def _require_authority_notice(bot: Bot, session: Session, ws: Workspace, inciden
     lang, regime = ws.lang, bot.regimes.regimes[key]
     rows = clocks.rows(session, incident=incident, book=bot.regimes, firm_profile=bot.firm_profile, now=bot.now())
     found = regulator.applying(rows, bot.regimes)
-    if key in found or (regulator.authority_clocks(regime) and not (incident.facts or {}).get("affected")):
+    owed = {f"{key}/{c.id}" for c in regulator.authority_clocks(regime)}
+    if key in found or (owed and not (incident.facts or {}).get("affected")):
         return  # owed, or not known yet: with nobody's residence recorded the draft's gaps ask for the facts
     # A law with an authority notice that these facts do not trigger (60 Floridians, under the 500 threshold) is
     # refused with its clock's own reason, like a law that tells no authority.
-    owed = {f"{key}/{c.id}" for c in regulator.authority_clocks(regime)}
-    why = next((reasons.render(row.result.reason, lang) for row in rows if row.result.clock_id in owed), None)
-    if owed and why is None:
-        why = t(lang, "draft.not_owed_unknown")
+    why = next((reasons.render(row.result.reason, lang) for row in rows if row.result.clock_id in owed),
+               t(lang, "draft.not_owed_unknown")) if owed else None
     names_of = [f"{k} ({bot.regimes.regimes[k].title(lang)})" if lang == "en" else bot.regimes.regimes[k].title(lang)
                 for k in found]
     said = {"regime": clocks.shown_regime(bot.regimes, key, lang), "title": regime.title(lang),
-            "incident": incidents.ref(incident)}
-    if why is not None:
-        said = {**said, "why": why}
+            "incident": incidents.ref(incident), **({"why": why} if why is not None else {})}
     kind = "not_owed" if why is not None else "no_authority"
     if not found:
         raise UserError(t(lang, f"draft.{kind}_none", **said))
